@@ -1,0 +1,123 @@
+# gf: one flat Makefile. See README.md for the two commands that set up a
+# fresh Debian 12 machine; `make help` lists the targets.
+include config.mk
+
+ifeq ($(DEVELOPER),1)
+CFLAGS += -Werror -Wpedantic
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD ?= build-san
+else
+BUILD ?= build
+endif
+
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null | sed 's/-I/-isystem /g')
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) $(DEP_CFLAGS) -Ilib
+
+LIB_SRCS := $(sort $(wildcard lib/gf_*.c))
+LIB_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/%.o)
+LIB_HDRS := $(wildcard lib/gf_*.h)
+LIBGF := $(BUILD)/libgf.a
+
+TOOL_SRCS := $(sort $(wildcard tools/gf-*.c))
+TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/t_*.c))
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helper programs the shell tests use (fakes, fault injectors).
+TESTBIN_SRCS := $(sort $(wildcard tests/bin/*.c))
+TESTBINS := $(TESTBIN_SRCS:tests/bin/%.c=$(BUILD)/tests/bin/%)
+
+MANS := $(wildcard man/*.1 man/*.7)
+
+PROVE = prove -e '' --timer -j2
+SHELL_TESTS = $(sort $(wildcard tests/sh/t-*.sh))
+LONG_TESTS = $(sort $(wildcard tests/long/t-*.sh))
+
+.PHONY: all deps check check-long unit bench lint install uninstall clean demo help hdr-check
+
+all: $(TOOLS)
+
+help:
+	@echo 'targets: all check check-long bench lint install uninstall clean demo deps'
+	@echo 'knobs:   DEVELOPER=1 (-Werror)  SANITIZE=address,undefined  PREFIX=/usr/local'
+
+deps:
+	@scripts/install-deps.sh check
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDRS) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBGF): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/bin/%: tools/%.c $(LIBGF) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBGF) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/bin/%: tests/bin/%.c $(LIBGF) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS) -ldl
+
+# Shell tests find the build through these.
+TEST_ENV = GF_BUILD=$(CURDIR)/$(BUILD) GF_SRC=$(CURDIR) \
+	GF_DATA=$${GF_DATA:-$(CURDIR)/../shared/data} PATH=$(CURDIR)/$(BUILD)/bin:$$PATH
+
+check: deps
+	$(MAKE) all-tests
+	$(TEST_ENV) $(PROVE) $(UNIT_TESTS) $(SHELL_TESTS)
+
+check-long: deps
+	$(MAKE) all-tests
+	$(TEST_ENV) $(PROVE) $(LONG_TESTS)
+
+# Run one shell test by hand: make t T=tests/sh/t-snapshot.sh
+t: all-tests
+	$(TEST_ENV) $(PROVE) -v $(T)
+
+.PHONY: all-tests t
+all-tests: $(TOOLS) $(UNIT_TESTS) $(TESTBINS)
+
+unit: $(UNIT_TESTS)
+	$(TEST_ENV) $(PROVE) $(UNIT_TESTS)
+
+bench: all
+	@scripts/install-deps.sh bench
+	$(TEST_ENV) bench/run.sh
+
+lint:
+	mandoc -Tlint -Wstyle $(MANS)
+	@for h in $(LIB_HDRS); do \
+		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; \
+	done
+
+hdr-check: lint
+
+demo:
+	@scripts/install-deps.sh demo
+	$(MAKE) all
+	GF_BUILD=$(CURDIR)/$(BUILD) PATH=$(CURDIR)/$(BUILD)/bin:$$PATH scripts/demo.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	for t in $(TOOLS); do install -m 755 $$t $(DESTDIR)$(BINDIR)/; done
+	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(wildcard man/*.7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	if [ -d share ]; then cp -R share/. $(DESTDIR)$(DATADIR)/; fi
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$(basename $$t); done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man*/$$(basename $$m); done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san

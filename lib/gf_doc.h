@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The run document: one JSON object that flows through a pipeline of gf
+ * tools (gf(7) documents every field).
+ *
+ *	{ "gf": {"version": 1}, "run": {...}, "hosts": [...],
+ *	  "cleanup": [...], "windows": [...], "steps": [...], <sections> }
+ *
+ * Each tool adds or replaces its own section, appends one entry to
+ * "steps" and passes every other key through untouched.
+ *
+ * Ownership follows jansson: "new reference" means the caller decrefs,
+ * "borrowed" means valid while the document lives, "steals" means the
+ * function takes the caller's reference even on failure.
+ */
+#ifndef GF_DOC_H
+#define GF_DOC_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "gf_err.h"
+
+#define GF_DOC_VERSION 1
+
+/* A new empty document with "gf" and "run" filled. New reference. */
+json_t *gf_doc_new(void);
+
+/*
+ * Parse a document from text. name is used in messages ("<stdin>", a
+ * path). Empty or all-white-space text gives a new document. Errors are
+ * exit 65 with "name:line:col: reason", or "name: field 'x': reason" for
+ * a document of the wrong shape. New reference.
+ */
+json_t *gf_doc_parse(const char *text, size_t len, const char *name,
+    struct gf_err *err);
+
+/*
+ * Read a document from path ("-" or NULL = stdin). A terminal on stdin
+ * means a new document. 66 when the file is missing. New reference.
+ */
+json_t *gf_doc_read(const char *path, struct gf_err *err);
+
+/* Check the document's shape (types of known sections, version). */
+int gf_doc_validate(const json_t *doc, const char *name, struct gf_err *err);
+
+/* Fill "gf" and "run" (id, start) where missing. */
+void gf_doc_ensure_run(json_t *doc);
+
+/*
+ * Serialise: sorted keys, indented with 2 spaces, one trailing newline.
+ * Returns a new string; caller frees.
+ */
+char *gf_doc_dump(const json_t *doc);
+
+/* Write to fp and flush; 74 on error (e.g. ENOSPC, EPIPE). */
+int gf_doc_write(FILE *fp, const json_t *doc, struct gf_err *err);
+
+/*
+ * The state file: GF_STATE when set ("none" disables it), else
+ * $RUNNER_TEMP/gf-state.json, else ./gf-state.json. Returns a new
+ * string, or NULL when disabled.
+ */
+char *gf_doc_state_path(void);
+
+/* Save atomically to path (mode 0600). */
+int gf_doc_save(const json_t *doc, const char *path, struct gf_err *err);
+
+/*
+ * Exit status of the last step when it failed, else 0. A document whose
+ * last step failed is passed on unchanged by most tools (gf(7)).
+ */
+int gf_doc_failed_exit(const json_t *doc);
+
+/* Borrowed; NULL when absent. */
+json_t *gf_doc_get(const json_t *doc, const char *section);
+
+/*
+ * The section as an object, created when missing (a non-object is
+ * replaced). Borrowed.
+ */
+json_t *gf_doc_object(json_t *doc, const char *section);
+
+/* The section as an array, created when missing. Borrowed. */
+json_t *gf_doc_array(json_t *doc, const char *section);
+
+/* Replace a section. Steals value. */
+int gf_doc_set(json_t *doc, const char *section, json_t *value);
+
+/*
+ * Append a step: tool name, start time (unix seconds), and the outcome
+ * (err NULL or err->exit 0 = ok). extra (may be NULL) is merged into the
+ * step; steals it.
+ */
+void gf_doc_add_step(json_t *doc, const char *tool, double started,
+    const struct gf_err *err, json_t *extra);
+
+/*
+ * Windows: named time ranges in unix seconds, with free-form parameters.
+ * gf_doc_add_window steals params (may be NULL).
+ */
+void gf_doc_add_window(json_t *doc, const char *name, double start,
+    double end, json_t *params);
+
+/*
+ * Read window i: name borrowed. Returns -1 with err (65) naming the field
+ * when it is malformed.
+ */
+int gf_doc_window(const json_t *doc, size_t i, const char **name,
+    double *start, double *end, struct gf_err *err);
+
+/* Number of entries in "windows". */
+size_t gf_doc_window_count(const json_t *doc);
+
+/* Record a resource to give back ("cleanup"); steals entry. */
+void gf_doc_add_cleanup(json_t *doc, json_t *entry);
+
+/*
+ * Field access with messages that name the field: each returns -1 with
+ * exit 65 and "field 'path': expected a string" etc. when the key is
+ * present with a wrong type, and def/NULL when absent.
+ */
+int gf_json_string(const json_t *obj, const char *key, const char *path,
+    const char **out, struct gf_err *err);
+int gf_json_number(const json_t *obj, const char *key, const char *path,
+    double *out, struct gf_err *err);
+
+#endif

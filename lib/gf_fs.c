@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gf_fs.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+int
+gf_fs_mkdir_p(const char *path, mode_t mode, struct gf_err *err)
+{
+	char *copy = gf_xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			rc = gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
+			    "cannot create directory '%s': %s", copy,
+			    strerror(errno));
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	if (rc == 0 && !gf_fs_is_dir(path))
+		rc = gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
+		    "'%s' exists and is not a directory", path);
+	free(copy);
+	return rc;
+}
+
+int
+gf_fs_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct gf_err *err)
+{
+	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	const char *p = data;
+	int fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "fs", "cannot create '%s': %s",
+		    tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s",
+			    tmp, strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
+		    "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+char *
+gf_fs_read(const char *path, size_t max_bytes, size_t *lenp,
+    struct gf_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fp == NULL) {
+		gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT : GF_EXIT_IOERR,
+		    "fs", "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			data = gf_xreallocarray(data, cap + 1, 1);
+		}
+		n = fread(data + len, 1, cap - len, fp);
+		len += n;
+		if (max_bytes > 0 && len > max_bytes) {
+			gf_err_set(err, GF_EXIT_DATAERR, "fs",
+			    "'%s' is larger than %zu bytes", path, max_bytes);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot read '%s': %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	fclose(fp);
+	data[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return data;
+fail:
+	fclose(fp);
+	free(data);
+	return NULL;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int
+gf_fs_remove_tree(const char *path, struct gf_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : gf_err_set(err, GF_EXIT_IOERR, "fs",
+		    "cannot remove '%s': %s", path, strerror(errno));
+	if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) < 0)
+		return gf_err_set(err, GF_EXIT_IOERR, "fs",
+		    "cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int
+gf_fs_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int
+gf_fs_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *
+gf_fs_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	while (*name == '/')
+		name++;
+	return gf_xasprintf("%.*s/%s", (int)n, dir, name);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Files and directories: the few operations every tool needs. */
+#ifndef GF_FS_H
+#define GF_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "gf_err.h"
+
+/* mkdir -p with mode for the directories it creates. 73 on failure. */
+int gf_fs_mkdir_p(const char *path, mode_t mode, struct gf_err *err);
+
+/*
+ * Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename. On failure the old file is untouched and the temporary
+ * one is removed. Exit 73 when it cannot be created, 74 on a write error
+ * (including ENOSPC).
+ */
+int gf_fs_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct gf_err *err);
+
+/*
+ * Read a whole file. Returns a new NUL-terminated buffer (caller frees),
+ * its length in *len when len is not NULL. 66 when missing, 74 otherwise.
+ * max_bytes 0 means no limit; a larger file is an error (65).
+ */
+char *gf_fs_read(const char *path, size_t max_bytes, size_t *len,
+    struct gf_err *err);
+
+/* rm -rf; a missing path is not an error. */
+int gf_fs_remove_tree(const char *path, struct gf_err *err);
+
+/* 1 when path exists (any type), 0 otherwise. */
+int gf_fs_exists(const char *path);
+
+/* 1 when path is a directory. */
+int gf_fs_is_dir(const char *path);
+
+/* Joins two path parts with exactly one '/'. Returns a new string. */
+char *gf_fs_join(const char *dir, const char *name);
+
+#endif

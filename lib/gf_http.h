@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * HTTP client (libcurl). Every request has a timeout; failures that may
+ * pass (connection refused or reset, time-outs, 429, 5xx) are retried with
+ * exponential backoff and full jitter, honouring Retry-After. TLS
+ * verification is always on (a CA file may be given). Response bodies are
+ * capped. URLs are logged with any userinfo removed, and no header value
+ * or credential ever appears in a message.
+ *
+ * Errors: 69 when the service stays unreachable or keeps failing after
+ * the retries; 75 for a time-out; 65 for a body over the cap; the status
+ * and a short excerpt of the body are in the message for other HTTP
+ * errors (which are not errors of this module: see resp.status).
+ */
+#ifndef GF_HTTP_H
+#define GF_HTTP_H
+
+#include <stddef.h>
+
+#include "gf_err.h"
+
+struct gf_http_opts {
+	double timeout;		/* whole request, seconds; 0: 30 */
+	double connect_timeout;	/* seconds; 0: 5 */
+	int max_attempts;	/* 0: 4 (1 = no retry) */
+	double backoff_base;	/* first delay, seconds; 0: 0.5 */
+	double backoff_max;	/* cap on one delay, seconds; 0: 8 */
+	size_t max_body;	/* response cap in bytes; 0: 256 MiB */
+	const char *ca_file;	/* NULL: system bundle */
+	const char *user_agent;	/* NULL: "gf/<version>" */
+};
+
+struct gf_http_header {
+	const char *name;
+	const char *value;	/* treated as secret: never logged */
+};
+
+struct gf_http_req {
+	const char *method;	/* "GET", "POST", "PUT", "DELETE", "HEAD" */
+	const char *url;
+	const struct gf_http_header *headers;
+	size_t nheaders;
+	const void *body;	/* NULL: no body */
+	size_t body_len;
+	const char *content_type; /* for body; NULL: none */
+	/* AWS SigV4 ("aws:amz:REGION:SERVICE") with user/secret; NULL: none */
+	const char *aws_sigv4;
+	const char *username;	/* basic auth or SigV4 key id */
+	const char *password;	/* basic auth or SigV4 secret */
+	/* Statuses that are final even if retryable (e.g. 503 for a probe). */
+	int no_retry;
+};
+
+struct gf_http_resp {
+	long status;		/* HTTP status; 0 when there was no reply */
+	char *body;		/* NUL-terminated, owned; "" when empty */
+	size_t body_len;
+	char *content_type;	/* owned, may be NULL */
+	char *retry_after;	/* owned, may be NULL */
+	int attempts;		/* how many requests were sent */
+};
+
+/* Fills opts with the defaults above. */
+void gf_http_opts_init(struct gf_http_opts *opts);
+
+/*
+ * Perform a request. Returns 0 when a response arrived (any status: look
+ * at resp->status; retryable statuses were retried first), -1 with err
+ * when none did. resp must be released with gf_http_resp_release() in
+ * both cases.
+ */
+int gf_http_request(const struct gf_http_opts *opts,
+    const struct gf_http_req *req, struct gf_http_resp *resp,
+    struct gf_err *err);
+
+void gf_http_resp_release(struct gf_http_resp *resp);
+
+/*
+ * URL-encode s for a query string or form body. Returns a new string.
+ */
+char *gf_http_escape(const char *s);
+
+/* Copy of url without "user:password@". Returns a new string. */
+char *gf_http_redact_url(const char *url);
+
+#endif

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gf_log.h"
+#include "gf_buf.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+const char *gf_progname = "gf";
+
+static enum gf_log_level level = GF_LOG_NORMAL;
+static int level_from_env_done;
+static char **secrets;
+static size_t nsecrets;
+
+static void
+wipe_secrets(void)
+{
+	for (size_t i = 0; i < nsecrets; i++)
+		gf_free_secret(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+}
+
+void
+gf_setprogname(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	gf_progname = slash != NULL ? slash + 1 : argv0;
+}
+
+static void
+level_from_env(void)
+{
+	const char *v;
+
+	if (level_from_env_done)
+		return;
+	level_from_env_done = 1;
+	v = getenv("GF_LOG_LEVEL");
+	if (v == NULL)
+		return;
+	if (strcmp(v, "quiet") == 0)
+		level = GF_LOG_QUIET;
+	else if (strcmp(v, "debug") == 0)
+		level = GF_LOG_DEBUG;
+	else if (strcmp(v, "normal") == 0)
+		level = GF_LOG_NORMAL;
+}
+
+void
+gf_log_set_level(enum gf_log_level l)
+{
+	level_from_env_done = 1;
+	level = l;
+}
+
+enum gf_log_level
+gf_log_get_level(void)
+{
+	level_from_env();
+	return level;
+}
+
+int
+gf_log_in_actions(void)
+{
+	const char *v = getenv("GITHUB_ACTIONS");
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+void
+gf_log_mask(const char *secret)
+{
+	if (secret == NULL || strlen(secret) < 4)
+		return;
+	for (size_t i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], secret) == 0)
+			return;
+	if (nsecrets == 0)
+		atexit(wipe_secrets);
+	secrets = gf_xreallocarray(secrets, nsecrets + 1, sizeof(*secrets));
+	secrets[nsecrets++] = gf_xstrdup(secret);
+	if (gf_log_in_actions())
+		fprintf(stderr, "::add-mask::%s\n", secret);
+}
+
+int
+gf_log_has_secret(const char *text, unsigned long len)
+{
+	for (size_t i = 0; i < nsecrets; i++)
+		if (memmem(text, len, secrets[i], strlen(secrets[i])) != NULL)
+			return 1;
+	return 0;
+}
+
+char *
+gf_log_redact(const char *text)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t best_len = 0;
+
+		for (size_t i = 0; i < nsecrets; i++) {
+			size_t n = strlen(secrets[i]);
+
+			if (n > best_len && strncmp(p, secrets[i], n) == 0)
+				best_len = n;
+		}
+		if (best_len > 0) {
+			gf_buf_adds(&b, "***");
+			p += best_len;
+		} else {
+			gf_buf_addc(&b, *p++);
+		}
+	}
+	return gf_buf_detach(&b);
+}
+
+/* Workflow-command escaping of a message (actions/toolkit command.ts). */
+static void
+put_escaped(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '%': fputs("%25", stderr); break;
+		case '\r': fputs("%0D", stderr); break;
+		case '\n': fputs("%0A", stderr); break;
+		default: fputc(*s, stderr);
+		}
+	}
+}
+
+static void
+vlog(const char *command, const char *plain_prefix, const char *fmt,
+    va_list ap)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	char *msg, *clean;
+	va_list cp;
+	int len;
+
+	va_copy(cp, ap);
+	len = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (len < 0)
+		return;
+	msg = gf_xmalloc((size_t)len + 1);
+	vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	clean = gf_log_redact(msg);
+	gf_buf_addf(&b, "%s: %s%s", gf_progname, plain_prefix, clean);
+	if (command != NULL && gf_log_in_actions()) {
+		fprintf(stderr, "::%s::", command);
+		put_escaped(gf_buf_str(&b));
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "%s\n", gf_buf_str(&b));
+	}
+	fflush(stderr);
+	gf_buf_release(&b);
+	free(clean);
+	free(msg);
+}
+
+void
+gf_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("error", "", fmt, ap);
+	va_end(ap);
+}
+
+void
+gf_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gf_log_get_level() < GF_LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vlog("warning", "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+gf_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gf_log_get_level() < GF_LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vlog(NULL, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+gf_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gf_log_get_level() < GF_LOG_DEBUG)
+		return;
+	va_start(ap, fmt);
+	vlog(gf_log_in_actions() ? "debug" : NULL, "debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+gf_log_group(const char *fmt, ...)
+{
+	char title[512];
+	char *clean;
+	va_list ap;
+
+	if (gf_log_get_level() < GF_LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(title, sizeof(title), fmt, ap);
+	va_end(ap);
+	clean = gf_log_redact(title);
+	if (gf_log_in_actions()) {
+		fputs("::group::", stderr);
+		put_escaped(clean);
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "%s: == %s\n", gf_progname, clean);
+	}
+	free(clean);
+}
+
+void
+gf_log_endgroup(void)
+{
+	if (gf_log_get_level() >= GF_LOG_NORMAL && gf_log_in_actions())
+		fputs("::endgroup::\n", stderr);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gf_xalloc.h"
+#include "gf_err.h"
+#include "gf_banned.h"
+
+static GF_NORETURN void
+out_of_memory(size_t size)
+{
+	fprintf(stderr, "gf: out of memory (allocating %zu bytes)\n", size);
+	exit(GF_EXIT_OSERR);
+}
+
+void *
+gf_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void *
+gf_xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(nmemb * size);
+	return p;
+}
+
+void *
+gf_xreallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		out_of_memory(SIZE_MAX);
+	p = realloc(ptr, nmemb != 0 && size != 0 ? nmemb * size : 1);
+	if (p == NULL)
+		out_of_memory(nmemb * size);
+	return p;
+}
+
+char *
+gf_xstrdup(const char *s)
+{
+	return gf_xstrndup(s, strlen(s));
+}
+
+char *
+gf_xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = gf_xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+gf_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+	char *p;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		out_of_memory(0);
+	p = gf_xmalloc((size_t)len + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void
+gf_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

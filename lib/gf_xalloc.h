@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Allocation that never returns NULL. Out of memory is the one failure
+ * library code does not report through struct gf_err: it prints and exits
+ * with GF_EXIT_OSERR (71).
+ */
+#ifndef GF_XALLOC_H
+#define GF_XALLOC_H
+
+#include <stddef.h>
+
+#include "gf_compat.h"
+
+void *gf_xmalloc(size_t size);
+void *gf_xcalloc(size_t nmemb, size_t size);
+/* Fails (exits 71) on nmemb * size overflow as well. */
+void *gf_xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *gf_xstrdup(const char *s);
+char *gf_xstrndup(const char *s, size_t n);
+/* Returns a new string; caller frees. */
+char *gf_xasprintf(const char *fmt, ...) GF_PRINTF(1, 2);
+
+/* Wipe then free a secret; NULL is fine. */
+void gf_free_secret(char *s);
+
+#endif

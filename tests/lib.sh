@@ -1,0 +1,227 @@
+# Shared helpers for the shell tests: TAP output, a scratch directory that
+# is removed at exit, and real servers (Prometheus, node-exporter) started
+# on free loopback ports and stopped by their own PID, also on failure.
+#
+#	. "$GF_SRC/tests/lib.sh"
+#	test_expect_success 'gf-x prints a document' 'gf-x </dev/null >out'
+#	test_done
+#
+# Environment (set by the Makefile): GF_SRC, GF_BUILD, GF_DATA, PATH with
+# the freshly built tools first.
+set -u
+
+: "${GF_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${GF_BUILD:=$GF_SRC/build}"
+: "${GF_DATA:=$GF_SRC/../shared/data}"
+export GF_SRC GF_BUILD GF_DATA
+PATH="$GF_BUILD/bin:$PATH"
+export PATH
+# Tools never write a state file into the source tree during tests.
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gf-test.XXXXXX")
+export GF_STATE="$TEST_DIR/gf-state.json"
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY RUNNER_TEMP GF_GIT_TOKEN GITHUB_TOKEN
+
+test_count=0
+test_failed=0
+test_pids=""
+
+test_cleanup() {
+	for p in $test_pids; do
+		kill "$p" 2>/dev/null && {
+			i=0
+			while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+				sleep 0.1; i=$((i + 1))
+			done
+			kill -9 "$p" 2>/dev/null
+		}
+	done
+	wait 2>/dev/null
+	if [ -n "${GF_KEEP_TEST_DIR:-}" ]; then
+		echo "# kept $TEST_DIR" >&2
+	else
+		rm -rf "$TEST_DIR"
+	fi
+}
+trap test_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Register a pid to be stopped at exit.
+test_track_pid() { test_pids="$test_pids $1"; }
+
+ok() {	# ok STATUS DESCRIPTION
+	test_count=$((test_count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $test_count - $2"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $2"
+	fi
+}
+
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+# Run a command in a subshell of the test dir; pass when it exits 0.
+test_expect_success() {	# DESCRIPTION SCRIPT
+	( cd "$TEST_DIR" && eval "$2" ) >"$TEST_DIR/.out" 2>&1
+	rc=$?
+	ok $rc "$1"
+	[ $rc -eq 0 ] || { diag "exit $rc"; tail -n 30 "$TEST_DIR/.out" | diag "$(cat)"; }
+	return 0
+}
+
+# Pass when the script exits with exactly CODE.
+test_expect_code() {	# CODE DESCRIPTION SCRIPT
+	( cd "$TEST_DIR" && eval "$3" ) >"$TEST_DIR/.out" 2>&1
+	rc=$?
+	[ $rc -eq "$1" ]
+	ok $? "$2"
+	[ $rc -eq "$1" ] || { diag "exit $rc, want $1"; tail -n 30 "$TEST_DIR/.out" | diag "$(cat)"; }
+	return 0
+}
+
+test_skip() {	# DESCRIPTION REASON
+	test_count=$((test_count + 1))
+	echo "ok $test_count # SKIP $1: $2"
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+test_done() {
+	echo "1..$test_count"
+	[ $test_failed -eq 0 ]
+	exit $?
+}
+
+# Fail the current script when a command is missing, naming the package.
+need() {	# PROGRAM PACKAGE
+	command -v "$1" >/dev/null 2>&1 || {
+		echo "Bail out! $1 not found: run scripts/install-deps.sh (package $2)"
+		exit 1
+	}
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks it).
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => 0, Proto => "tcp", Listen => 1) or die $!;
+		print $s->sockport, "\n";'
+}
+
+# Wait until URL answers 200 (curl-less: perl's HTTP::Tiny), up to N secs.
+wait_http() {	# URL [SECONDS]
+	perl -MHTTP::Tiny -e '
+		my ($url, $secs) = @ARGV;
+		my $end = time + $secs;
+		while (time < $end) {
+			my $r = HTTP::Tiny->new(timeout => 2)->get($url);
+			exit 0 if $r->{status} == 200;
+			select(undef, undef, undef, 0.1);
+		}
+		exit 1;' "$1" "${2:-30}"
+}
+
+# GET a URL and print the body (for PromQL use prom_query).
+http_get() { perl -MHTTP::Tiny -e '
+	my $r = HTTP::Tiny->new(timeout => 10)->get($ARGV[0]);
+	print $r->{content}; exit($r->{success} ? 0 : 1);' "$1"; }
+
+# Instant query; prints the JSON response.
+prom_query() {	# URL PROMQL
+	perl -MHTTP::Tiny -e '
+		my $r = HTTP::Tiny->new(timeout => 10)->post_form(
+		    "$ARGV[0]/api/v1/query", { query => $ARGV[1] });
+		print $r->{content}; exit($r->{success} ? 0 : 1);' "$1" "$2"
+}
+
+# A powercap tree node-exporter's RAPL collector reads (--path.sysfs DIR).
+# Zones: package-0 (intel-rapl:0), core (intel-rapl:0:0), dram (intel-rapl:0:1).
+make_powercap() {	# DIR [ENERGY_UJ]
+	for z in "intel-rapl:0 package-0" "intel-rapl:0:0 core" "intel-rapl:0:1 dram"; do
+		set -- "$1" "${2:-1000000}" $z
+		d="$1/class/powercap/$3"
+		mkdir -p "$d"
+		echo "$4" >"$d/name"
+		echo "$2" >"$d/energy_uj"
+		echo 262143328850 >"$d/max_energy_range_uj"
+	done
+	mkdir -p "$1/class/powercap/intel-rapl"
+	echo 1 >"$1/class/powercap/intel-rapl/enabled"
+}
+
+# Start node-exporter on a free port with the given sysfs and textfile dirs.
+# Sets NE_URL and NE_PID.
+start_node_exporter() {	# SYSFS_DIR [TEXTFILE_DIR]
+	need prometheus-node-exporter prometheus-node-exporter
+	port=$(free_port)
+	tdir=${2:-$TEST_DIR/textfile}
+	mkdir -p "$tdir"
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+		--path.sysfs="$1" --collector.disable-defaults \
+		--collector.rapl --collector.textfile \
+		--collector.textfile.directory="$tdir" \
+		>"$TEST_DIR/node-exporter-$port.log" 2>&1 &
+	NE_PID=$!
+	test_track_pid $NE_PID
+	NE_URL="http://127.0.0.1:$port"
+	wait_http "$NE_URL/metrics" 20 || {
+		echo "Bail out! node-exporter did not start"; cat "$TEST_DIR/node-exporter-$port.log" | diag "$(cat)"; exit 1; }
+}
+
+# Start Prometheus on a free port with admin API, scraping the given
+# host:port targets every INTERVAL. Sets PROM_URL, PROM_PID, PROM_DATA.
+# Extra flags may follow "--".
+start_prometheus() {	# INTERVAL [TARGET...] [-- FLAG...]
+	need prometheus prometheus
+	interval=$1; shift
+	port=$(free_port)
+	pdir="$TEST_DIR/prom-$port"
+	mkdir -p "$pdir/data"
+	{
+		echo "global:"
+		echo "  scrape_interval: $interval"
+		echo "  evaluation_interval: $interval"
+		echo "scrape_configs:"
+		echo "  - job_name: gf-test"
+		echo "    static_configs:"
+		echo "      - targets: [\"127.0.0.1:$port\"]"
+	} >"$pdir/prometheus.yml"
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		printf '      - targets: ["%s"]\n' "$1" >>"$pdir/prometheus.yml"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	prometheus --config.file="$pdir/prometheus.yml" \
+		--storage.tsdb.path="$pdir/data" \
+		--storage.tsdb.retention.time=100y \
+		--web.listen-address="127.0.0.1:$port" \
+		--web.enable-admin-api "$@" \
+		>"$pdir/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	test_track_pid $PROM_PID
+	PROM_URL="http://127.0.0.1:$port"
+	PROM_DATA="$pdir/data"
+	wait_http "$PROM_URL/-/ready" 30 || {
+		echo "Bail out! prometheus did not start"; tail "$pdir/prometheus.log" | diag "$(cat)"; exit 1; }
+}
+
+# Start Prometheus on an existing TSDB directory (a restored snapshot or
+# promtool-backfilled blocks). Sets PROM_URL, PROM_PID.
+start_prometheus_on() {	# TSDB_DIR [FLAG...]
+	need prometheus prometheus
+	dir=$1; shift
+	port=$(free_port)
+	printf 'global:\n  scrape_interval: 1h\n' >"$TEST_DIR/empty-$port.yml"
+	prometheus --config.file="$TEST_DIR/empty-$port.yml" \
+		--storage.tsdb.path="$dir" --storage.tsdb.retention.time=100y \
+		--web.listen-address="127.0.0.1:$port" "$@" \
+		>"$TEST_DIR/prom-on-$port.log" 2>&1 &
+	PROM_PID=$!
+	test_track_pid $PROM_PID
+	PROM_URL="http://127.0.0.1:$port"
+	wait_http "$PROM_URL/-/ready" 30 || {
+		echo "Bail out! prometheus did not start on $dir"; tail "$TEST_DIR/prom-on-$port.log" | diag "$(cat)"; exit 1; }
+}
+
+# Stop one tracked server now.
+stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
