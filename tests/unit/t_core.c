@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of the core modules: err, parse, buf, fs, log, doc, yaml, proc. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_buf.h"
+#include "gf_doc.h"
+#include "gf_err.h"
+#include "gf_fs.h"
+#include "gf_log.h"
+#include "gf_parse.h"
+#include "gf_proc.h"
+#include "gf_xalloc.h"
+#include "gf_yaml.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/gf-t-core.XXXXXX";
+
+static void
+test_err(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+
+	is_int(gf_err_set(&err, GF_EXIT_DATAERR, "yaml", "bad %s\nline", "x"),
+	    -1, "gf_err_set returns -1");
+	is_int(err.exit, 65, "exit code kept");
+	is_str(err.msg, "bad x line", "messages are one line");
+	gf_err_prefix(&err, "reading '%s'", "f.yaml");
+	is_str(err.msg, "reading 'f.yaml': bad x line", "prefix adds context");
+	is_str(err.origin, "yaml", "origin kept");
+	is_str(gf_exit_name(69), "service unavailable", "exit names");
+	is_int(gf_err_set(NULL, 1, NULL, "x"), -1, "NULL err is allowed");
+}
+
+static void
+test_parse(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	long long i;
+	double d;
+	uint64_t sz;
+	char buf[32];
+
+	ok(gf_parse_int("42", 0, 100, "--n", &i, &err) == 0 && i == 42, "int");
+	ok(gf_parse_int("4x", 0, 100, "--n", &i, &err) < 0 &&
+	    err.exit == GF_EXIT_USAGE && strstr(err.msg, "--n") != NULL,
+	    "int: trailing junk names the option");
+	ok(gf_parse_int("101", 0, 100, "--n", &i, &err) < 0, "int: range");
+	ok(gf_parse_duration("90s", "d", &d, &err) == 0 && d == 90, "90s");
+	ok(gf_parse_duration("15m", "d", &d, &err) == 0 && d == 900, "15m");
+	ok(gf_parse_duration("2h", "d", &d, &err) == 0 && d == 7200, "2h");
+	ok(gf_parse_duration("1h30m", "d", &d, &err) == 0 && d == 5400,
+	    "1h30m");
+	ok(gf_parse_duration("250ms", "d", &d, &err) == 0 && fabs(d - 0.25) <
+	    1e-12, "250ms");
+	ok(gf_parse_duration("12", "d", &d, &err) == 0 && d == 12,
+	    "bare seconds");
+	ok(gf_parse_duration("5x", "d", &d, &err) < 0, "unknown unit");
+	ok(gf_parse_duration("", "d", &d, &err) < 0, "empty duration");
+	ok(gf_parse_duration("-5s", "d", &d, &err) < 0, "negative duration");
+	ok(gf_parse_time("1700000000", "t", &d, &err) == 0 && d == 1700000000,
+	    "unix seconds");
+	ok(gf_parse_time("2023-11-14T22:13:20Z", "t", &d, &err) == 0 &&
+	    d == 1700000000, "RFC 3339 UTC");
+	ok(gf_parse_time("2023-11-14T23:13:20.5+01:00", "t", &d, &err) == 0 &&
+	    d == 1700000000.5, "RFC 3339 with offset and fraction");
+	ok(gf_parse_time("2023-13-14T22:13:20Z", "t", &d, &err) < 0,
+	    "month 13 refused");
+	ok(gf_parse_time("yesterday", "t", &d, &err) < 0, "junk refused");
+	ok(gf_parse_time("now-1h", "t", &d, &err) == 0 &&
+	    fabs(gf_time_now() - 3600 - d) < 5, "now-1h");
+	is_str(gf_time_format(1700000000.25, 1, buf), "2023-11-14T22:13:20.250Z",
+	    "format with ms");
+	is_str(gf_time_format(1700000000, 0, buf), "2023-11-14T22:13:20Z",
+	    "format");
+	ok(gf_parse_size("50MB", "s", &sz, &err) == 0 && sz == 50000000,
+	    "50MB");
+	ok(gf_parse_size("1GiB", "s", &sz, &err) == 0 && sz == 1073741824,
+	    "1GiB");
+	ok(gf_parse_size("12 parsecs", "s", &sz, &err) < 0, "bad size");
+	ok(gf_parse_double("nan", "x", &d, &err) < 0, "NaN refused");
+}
+
+static void
+test_buf(void)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	char *s;
+
+	is_str(gf_buf_str(&b), "", "empty buffer is \"\"");
+	for (int i = 0; i < 1000; i++)
+		gf_buf_addf(&b, "%d,", i);
+	is_int(b.len, strlen(b.data), "length tracks content");
+	ok(strncmp(b.data, "0,1,2,", 6) == 0, "content");
+	s = gf_buf_detach(&b);
+	ok(b.data == NULL && b.len == 0, "detach resets");
+	free(s);
+	gf_buf_release(&b);
+}
+
+static void
+test_fs(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *dir = gf_fs_join(tmpdir, "a/b/c");
+	char *file = gf_fs_join(dir, "f.txt");
+	size_t len;
+	char *data;
+
+	is_int(gf_fs_mkdir_p(dir, 0755, &err), 0, "mkdir -p");
+	is_int(gf_fs_mkdir_p(dir, 0755, &err), 0, "mkdir -p twice");
+	is_int(gf_fs_write_atomic(file, "hello", 5, 0600, &err), 0,
+	    "atomic write");
+	data = gf_fs_read(file, 0, &len, &err);
+	ok(data != NULL && len == 5 && strcmp(data, "hello") == 0, "read back");
+	free(data);
+	ok(gf_fs_read(file, 3, &len, &err) == NULL &&
+	    err.exit == GF_EXIT_DATAERR, "size cap");
+	ok(gf_fs_read("/nonexistent/x", 0, NULL, &err) == NULL &&
+	    err.exit == GF_EXIT_NOINPUT, "missing file is 66");
+	ok(gf_fs_write_atomic("/nonexistent/x", "a", 1, 0600, &err) < 0 &&
+	    err.exit == GF_EXIT_CANTCREAT, "uncreatable is 73");
+	ok(gf_fs_write_atomic("/dev/full/x", "a", 1, 0600, &err) < 0,
+	    "write under a non-directory fails");
+	is_int(gf_fs_mkdir_p(file, 0755, &err), -1, "mkdir over a file fails");
+	free(file);
+	file = gf_fs_join(tmpdir, "a");
+	is_int(gf_fs_remove_tree(file, &err), 0, "rm -rf");
+	ok(!gf_fs_exists(dir), "tree gone");
+	is_int(gf_fs_remove_tree(file, &err), 0, "rm -rf of nothing");
+	free(file);
+	free(dir);
+	file = gf_fs_join("a//", "/b");
+	is_str(file, "a/b", "join normalises slashes");
+	free(file);
+}
+
+static void
+test_log(void)
+{
+	char *r;
+
+	gf_log_mask("s3cr3t-token");
+	gf_log_mask("ab");	/* too short: ignored */
+	r = gf_log_redact("Authorization: s3cr3t-token, ab");
+	is_str(r, "Authorization: ***, ab", "secrets redacted");
+	free(r);
+	ok(gf_log_has_secret("xx s3cr3t-token", 15), "secret detected");
+	ok(!gf_log_has_secret("nothing here", 12), "no false positive");
+}
+
+static json_t *
+parse(const char *text, struct gf_err *err)
+{
+	return gf_doc_parse(text, strlen(text), "<stdin>", err);
+}
+
+static void
+test_doc(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	const char *name;
+	double s, e;
+	json_t *doc;
+	char *text;
+
+	doc = parse("", &err);
+	ok(doc != NULL && json_is_string(json_object_get(
+	    json_object_get(doc, "run"), "id")), "empty input: new document");
+	is_int(json_integer_value(json_object_get(json_object_get(doc, "gf"),
+	    "version")), GF_DOC_VERSION, "format version set");
+	is_int(gf_doc_failed_exit(doc), 0, "no failed step");
+	gf_doc_add_window(doc, "idle", 100, 160, NULL);
+	is_int(gf_doc_window_count(doc), 1, "window added");
+	ok(gf_doc_window(doc, 0, &name, &s, &e, &err) == 0 && s == 100 &&
+	    e == 160 && strcmp(name, "idle") == 0, "window read back");
+	gf_err_set(&err, GF_EXIT_UNAVAILABLE, "http", "down");
+	gf_doc_add_step(doc, "gf-x", gf_time_now(), &err, NULL);
+	is_int(gf_doc_failed_exit(doc), 69, "failed step's exit");
+	gf_doc_add_step(doc, "gf-y", gf_time_now(), NULL, NULL);
+	is_int(gf_doc_failed_exit(doc), 0, "a later ok step clears it");
+	text = gf_doc_dump(doc);
+	json_decref(doc);
+	doc = gf_doc_parse(text, strlen(text), "dump", &err);
+	ok(doc != NULL && json_array_size(json_object_get(doc, "steps")) == 2,
+	    "dump parses back");
+	free(text);
+	json_decref(doc);
+
+	gf_err_clear(&err);
+	doc = parse("{\n  \"a\": 1,\n  \"a\": 2}", &err);
+	ok(doc == NULL && err.exit == 65 && strncmp(err.msg, "<stdin>:3:", 10)
+	    == 0, "duplicate key: line:col");
+	diag("%s", err.msg);
+	doc = parse("{\"x\": [1,}", &err);
+	ok(doc == NULL && err.exit == 65 && strncmp(err.msg, "<stdin>:1:", 10)
+	    == 0, "syntax error: line:col");
+	doc = parse("[]", &err);
+	ok(doc == NULL && err.exit == 65, "array refused");
+	doc = parse("{\"hosts\": {}}", &err);
+	ok(doc == NULL && strstr(err.msg, "'hosts'") != NULL,
+	    "wrong section type names the field");
+	doc = parse("{\"gf\": {\"version\": 99}}", &err);
+	ok(doc == NULL && strstr(err.msg, "newer") != NULL,
+	    "newer format refused");
+	doc = parse("{\"windows\": [{\"name\": \"w\", \"start\": 5, "
+	    "\"end\": 1}]}", &err);
+	ok(doc == NULL && strstr(err.msg, "windows[0]") != NULL,
+	    "inverted window refused");
+	doc = parse("{\"zzz\": {\"kept\": true}}", &err);
+	ok(doc != NULL && json_is_true(json_object_get(json_object_get(doc,
+	    "zzz"), "kept")), "unknown keys pass through");
+	json_decref(doc);
+
+	setenv("GF_STATE", "none", 1);
+	ok(gf_doc_state_path() == NULL, "GF_STATE=none disables the state file");
+	unsetenv("GF_STATE");
+	setenv("RUNNER_TEMP", "/rt", 1);
+	text = gf_doc_state_path();
+	is_str(text, "/rt/gf-state.json", "RUNNER_TEMP state path");
+	free(text);
+	unsetenv("RUNNER_TEMP");
+}
+
+static void
+test_yaml(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	const char *y = "a: 1\nb: [x, 'y', 2.5, true, null]\nc: &anc\n  d: "
+	    "\"007\"\ne: *anc\n";
+	json_t *v = gf_yaml_parse(y, strlen(y), "t.yaml", &err);
+
+	ok(v != NULL, "yaml parses");
+	is_int(json_integer_value(json_object_get(v, "a")), 1, "integer");
+	ok(json_is_real(json_array_get(json_object_get(v, "b"), 2)), "float");
+	ok(json_is_true(json_array_get(json_object_get(v, "b"), 3)), "bool");
+	ok(json_is_null(json_array_get(json_object_get(v, "b"), 4)), "null");
+	is_str(json_string_value(json_object_get(json_object_get(v, "e"), "d")),
+	    "007", "quoted stays a string; alias resolved");
+	json_decref(v);
+	v = gf_yaml_parse("a: [1, 2\nb: 3\n", 14, "bad.yaml", &err);
+	ok(v == NULL && err.exit == 65 && strncmp(err.msg, "bad.yaml:", 9) == 0,
+	    "syntax error names file:line:col");
+	diag("%s", err.msg);
+	v = gf_yaml_parse("a: 1\na: 2\n", 10, "dup.yaml", &err);
+	ok(v == NULL && strstr(err.msg, "dup.yaml:2:1: duplicate key 'a'") !=
+	    NULL, "duplicate key");
+	v = gf_yaml_parse("", 0, "empty.yaml", &err);
+	ok(v != NULL && json_is_null(v), "empty document is null");
+	json_decref(v);
+}
+
+static void
+test_proc(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	const char *echo[] = { "sh", "-c", "echo hi; exit 3", NULL };
+	const char *sleeper[] = { "sleep", "30", NULL };
+	const char *missing[] = { "gf-no-such-program", NULL };
+	struct gf_spawn spec = { .argv = sleeper, .new_session = 1 };
+	char *out = NULL, *pidfile;
+	pid_t pid;
+
+	is_int(gf_proc_run(echo, 10, &out, &err), 3, "exit status returned");
+	is_str(out, "hi\n", "stdout captured");
+	free(out);
+	ok(gf_proc_run(missing, 10, NULL, &err) < 0 &&
+	    err.exit == GF_EXIT_NOINPUT, "missing program is 66");
+	pid = gf_proc_spawn(&spec, &err);
+	ok(pid > 0 && gf_proc_alive(pid), "spawned and alive");
+	pidfile = gf_fs_join(tmpdir, "x.pid");
+	is_int(gf_proc_write_pidfile(pidfile, pid, &err), 0, "pid file written");
+	is_int(gf_proc_read_pidfile(pidfile, &err), pid, "pid file read");
+	is_int(gf_proc_stop(pid, 1, 2, &err), 0, "stopped");
+	ok(!gf_proc_alive(pid), "gone after stop");
+	is_int(gf_proc_stop(pid, 1, 2, &err), 0, "stopping again is fine");
+	unlink(pidfile);
+	is_int(gf_proc_read_pidfile(pidfile, &err), 0, "missing pid file: 0");
+	gf_fs_write_atomic(pidfile, "junk\n", 5, 0644, &err);
+	is_int(gf_proc_read_pidfile(pidfile, &err), -1, "junk pid file: error");
+	free(pidfile);
+	const char *slow[] = { "sleep", "5", NULL };
+	ok(gf_proc_run(slow, 0.2, NULL, &err) < 0 &&
+	    err.exit == GF_EXIT_TEMPFAIL, "time-out kills and reports 75");
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_err();
+	test_parse();
+	test_buf();
+	test_fs();
+	test_log();
+	test_doc();
+	test_yaml();
+	test_proc();
+	gf_fs_remove_tree(tmpdir, NULL);
+	return done_testing();
+}
