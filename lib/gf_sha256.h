@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in plain C, so that
+ * checksums of archives and AWS SigV4 need no crypto library.
+ *
+ *	struct gf_sha256 c;
+ *	gf_sha256_init(&c);
+ *	gf_sha256_update(&c, data, len);	// any number of times
+ *	gf_sha256_final(&c, digest);		// 32 bytes
+ */
+#ifndef GF_SHA256_H
+#define GF_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gf_err.h"
+
+#define GF_SHA256_LEN 32
+#define GF_SHA256_HEX_LEN 65	/* 64 hex digits and the NUL */
+
+struct gf_sha256 {
+	uint32_t h[8];
+	uint64_t nbytes;	/* total length so far */
+	unsigned char block[64];
+	size_t fill;		/* bytes waiting in block */
+};
+
+void gf_sha256_init(struct gf_sha256 *c);
+void gf_sha256_update(struct gf_sha256 *c, const void *data, size_t len);
+/* Writes the digest; c must be initialised again before reuse. */
+void gf_sha256_final(struct gf_sha256 *c, unsigned char out[GF_SHA256_LEN]);
+
+/* Lower-case hex of a digest into out (65 bytes with the NUL). Returns out. */
+char *gf_sha256_to_hex(const unsigned char digest[GF_SHA256_LEN],
+    char out[GF_SHA256_HEX_LEN]);
+
+/* One-shot digest of a buffer as hex. Returns out. */
+char *gf_sha256_hex(const void *data, size_t len, char out[GF_SHA256_HEX_LEN]);
+
+/* Digest of a file as hex: 66 when missing, 74 on a read error. */
+int gf_sha256_file(const char *path, char out[GF_SHA256_HEX_LEN],
+    struct gf_err *err);
+
+/* HMAC-SHA256 of data under key (any key length). */
+void gf_hmac_sha256(const void *key, size_t klen, const void *data,
+    size_t dlen, unsigned char out[GF_SHA256_LEN]);
+
+#endif
