@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Numeric CSV with a header row: the layout of kepler-model-db's
+ * preprocessed_data CSV files (and of any table gf-train is given).
+ *
+ *	struct gf_csv c;
+ *	if (gf_csv_load(path, &c, &err) < 0)
+ *		return -1;
+ *	int col = gf_csv_column(&c, "platform_power");
+ *	double v = c.data[row * c.cols + col];
+ *	gf_csv_release(&c);
+ *
+ * Rules (bad input is exit 65 with "path:line:col: ..." naming the column):
+ * - the first line is the header; names are unquoted or "double quoted";
+ *   an empty header cell is an error, and so is a duplicate name (the
+ *   lookup would be ambiguous); a leading unnamed index column (pandas'
+ *   to_csv with index=True writes "" or "Unnamed: 0") is kept as a column
+ *   named "" only when it is numeric, so callers ignore it by name;
+ * - every other line has exactly as many cells as the header (ragged rows
+ *   are errors); blank lines at the end of the file are ignored;
+ * - every cell is a finite number (strtod syntax, surrounding blanks
+ *   allowed). Empty cells, "nan" and "inf" are errors: a model trained
+ *   on them is silently wrong, and the caller is better placed to drop or
+ *   fill such rows before writing the file than gf is to guess;
+ * - CRLF line ends are accepted; a file without data rows is an error.
+ */
+#ifndef GF_CSV_H
+#define GF_CSV_H
+
+#include <stddef.h>
+
+#include "gf_err.h"
+
+struct gf_csv {
+	size_t rows, cols;
+	char **names;		/* cols names, owned */
+	double *data;		/* row-major rows * cols, owned */
+};
+
+#define GF_CSV_INIT { 0, 0, NULL, NULL }
+
+/*
+ * Load path ("-" is stdin) into out, which is overwritten (not released).
+ * On failure out is left empty (GF_CSV_INIT) and err says why: 66 for a
+ * missing file, 74 for a read error, 65 for bad content.
+ */
+int gf_csv_load(const char *path, struct gf_csv *out, struct gf_err *err);
+
+/* Same rules for a buffer already in memory; name is used in messages. */
+int gf_csv_parse(const char *text, size_t len, const char *name,
+    struct gf_csv *out, struct gf_err *err);
+
+/* Index of the column called name, or -1. */
+int gf_csv_column(const struct gf_csv *c, const char *name);
+
+/* Frees everything; c is GF_CSV_INIT again. Safe on GF_CSV_INIT. */
+void gf_csv_release(struct gf_csv *c);
+
+#endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Power-model trainers (kepler-model-server's ten, same names, same
+ * hyper-parameters, same MaxAbs scaling), prediction, gf's portable model
+ * file, Kepler 0.7.x weight JSON, metrics and splits.
+ *
+ *	struct gf_fit_opts o = GF_FIT_OPTS_INIT;
+ *	struct gf_model *m = gf_model_fit("LinearRegressionTrainer", X, y,
+ *	    rows, cols, names, &o, &err);
+ *	if (m == NULL)
+ *		return -1;
+ *	double w = gf_model_predict1(m, x);
+ *	json_t *file = gf_model_to_json(m);
+ *	gf_model_free(m);
+ *
+ * Every model scales its inputs as upstream does (sklearn MaxAbsScaler
+ * fitted on the training X: x / max|x| per column, a column that is all
+ * zero is left as is) before the trainer sees them; prediction applies the
+ * same scaling, so X is always given in raw units. The curve-fit trainers
+ * (Logarithmic/Exponential/Logistic) fit on the first feature only, as
+ * upstream does. Models are immutable after fit/load and may be used for
+ * prediction from several threads at once.
+ */
+#ifndef GF_MODEL_H
+#define GF_MODEL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "gf_err.h"
+
+struct gf_model;
+
+struct gf_fit_opts {
+	unsigned long seed;	/* every random choice derives from it */
+	int threads;		/* 0 = online CPUs (XgboostFitTrainer only) */
+	int verbose;		/* 0: silent; library code never prints */
+};
+
+#define GF_FIT_OPTS_INIT { 0, 0, 0 }
+
+/* The ten upstream trainer names in upstream order; *n is set. Static. */
+const char *const *gf_model_trainers(size_t *n);
+/* 1 when name is one of them (exact, case-sensitive), else 0. */
+int gf_model_trainer_known(const char *name);
+
+/*
+ * Fit trainer on X (row-major rows * cols, raw units) and y. Feature names
+ * are copied (NULL names become "f0", "f1"...). Returns a new model, or
+ * NULL with err:
+ * - 64 for an unknown trainer;
+ * - 65 for input no model can be fitted on: fewer than 2 rows, a NaN or
+ *   infinite value (naming the row and feature), a curve-fit whose data
+ *   the curve cannot take (log of values <= 0...);
+ * - 65 for a fit that does not converge (Levenberg-Marquardt running out
+ *   of iterations or going non-finite, SVR's solver stalling), with the
+ *   reason; never a crash, never a model with NaN parameters.
+ */
+struct gf_model *gf_model_fit(const char *trainer, const double *X,
+    const double *y, size_t rows, size_t cols,
+    const char *const *feature_names, const struct gf_fit_opts *opts,
+    struct gf_err *err);
+
+/* Predict one row of nfeatures raw values. */
+double gf_model_predict1(const struct gf_model *m, const double *x);
+/* Predict rows rows of X (row-major, nfeatures columns) into out[rows]. */
+void gf_model_predict(const struct gf_model *m, const double *X,
+    size_t rows, double *out);
+
+/* Borrowed, valid while m lives. */
+const char *gf_model_trainer(const struct gf_model *m);
+size_t gf_model_nfeatures(const struct gf_model *m);
+const char *gf_model_feature(const struct gf_model *m, size_t i);
+/* The component this model predicts ("package", "platform"...) or NULL. */
+const char *gf_model_component(const struct gf_model *m);
+
+/* Optional annotations carried by the model file (copied / stolen). */
+void gf_model_set_component(struct gf_model *m, const char *component);
+/* Steals q (an object {feature: promql}); NULL clears. */
+void gf_model_set_feature_queries(struct gf_model *m, json_t *q);
+/* Steals meta (any object); NULL clears. Borrowed getter. */
+void gf_model_set_meta(struct gf_model *m, json_t *meta);
+json_t *gf_model_meta(const struct gf_model *m);
+
+/*
+ * gf portable model file:
+ *	{"format":"gf-model","version":1,"trainer":"...","features":[...],
+ *	 "scaler":{"type":"MaxAbsScaler","max_abs":[...]},"params":{...},
+ *	 "component":"...","feature_queries":{...},"meta":{...}}
+ * Doubles are written with 17 significant digits, so every trainer
+ * round-trips exactly: predictions after gf_model_from_json are identical
+ * to the original's. gf_model_man(7)/gf-train(1) document "params" per
+ * trainer. Returns a new reference.
+ */
+json_t *gf_model_to_json(const struct gf_model *m);
+/*
+ * Inverse of gf_model_to_json; name (a file name, NULL for "<model>") is
+ * used in messages. Returns a new model or NULL with err (65 naming the
+ * field for a malformed file, 65 for an unknown format or version).
+ */
+struct gf_model *gf_model_from_json(const json_t *j, const char *name,
+    struct gf_err *err);
+/*
+ * Load a gf model file, or a Kepler 0.7.x weight JSON (the first
+ * component in it, in the order package, core, uncore, dram, platform,
+ * then any other). 66 for a missing file, 65 for bad JSON (path:line:col)
+ * or content.
+ */
+struct gf_model *gf_model_load(const char *path, struct gf_err *err);
+
+/*
+ * Kepler 0.7.x weight JSON for one component, the shapes of
+ * kepler-model-db/ec2-0.7.11:
+ * - linear form (LinearRegressionTrainer, SGDRegressorTrainer):
+ *	{"<component>":{"All_Weights":{"Bias_Weight":b,
+ *	  "Categorical_Variables":{},"Numerical_Variables":{"<feature>":
+ *	  {"scale":s,"weight":w},...}}}}
+ *   where predict = b + sum w * x / s (s is MaxAbs, 1 for a zero column);
+ * - curve-fit form (Logarithmic/Exponential/LogisticRegressionTrainer):
+ *	{"<component>":{"All_Weights":{"Categorical_Variables":{},
+ *	  "Numerical_Variables":{"<feature>":{"scale":s},...},
+ *	  "CurveFit_Weights":[p0,p1,...]}}}
+ *   where predict = f(x0 / s0; p) with f the trainer's curve on the first
+ *   feature.
+ * NULL with err (65, "trainer X has no Kepler weight form") for the other
+ * trainers. New reference.
+ */
+json_t *gf_model_kepler_weights(const struct gf_model *m,
+    const char *component, struct gf_err *err);
+/*
+ * Load one component of a Kepler weight JSON as a model (trainer
+ * LinearRegressionTrainer for the linear form, the curve trainer named by
+ * name's basename when it names one, else guessed from the number of
+ * curve weights). component NULL = the first, as gf_model_load. 65 when
+ * the component is missing or the shape is wrong, naming the key.
+ */
+struct gf_model *gf_model_from_kepler_weights(const json_t *j,
+    const char *component, const char *name, struct gf_err *err);
+
+void gf_model_free(struct gf_model *m);
+
+/*
+ * Metrics. MAPE is in percent over the rows where y > 0 only (NaN when
+ * there are none); n counts all rows. All NaN when n == 0.
+ */
+struct gf_scores {
+	double mae, mape, rmse, mse;
+	size_t n;
+};
+void gf_scores_compute(const double *y, const double *pred, size_t n,
+    struct gf_scores *out);
+
+/*
+ * Splits are index lists into the rows of a table (both sorted ascending,
+ * so row order within each part stays the timeline's).
+ */
+struct gf_split {
+	size_t *train, *test;	/* owned */
+	size_t ntrain, ntest;
+};
+
+#define GF_SPLIT_INIT { NULL, NULL, 0, 0 }
+
+/*
+ * Random split as upstream (sklearn train_test_split, test_size=0.1,
+ * random_state=seed): ntest = ceil(rows * test_frac), the rows are
+ * shuffled by a seeded Fisher-Yates (gf_rand, below) and the first ntest
+ * of the permutation are the test set. 65 when either part would be
+ * empty.
+ */
+int gf_split_random(size_t rows, double test_frac, unsigned long seed,
+    struct gf_split *out, struct gf_err *err);
+/*
+ * Time-block hold-out: the last ceil(rows * test_frac) rows are the test
+ * set, the rest the training set. 65 when either part would be empty.
+ */
+int gf_split_tail(size_t rows, double test_frac, struct gf_split *out,
+    struct gf_err *err);
+/*
+ * Blocked K-fold on idx[0..n) (a training part, in timeline order): fold
+ * f of k takes the f-th of k contiguous blocks (sizes differ by at most
+ * one, the larger first) as test and the rest as train; no shuffling, so
+ * a fold never predicts a row whose neighbours it trained on, except at
+ * the block edges. 65 when k < 2 or n < k.
+ */
+int gf_split_kfold(const size_t *idx, size_t n, int k, int fold,
+    struct gf_split *out, struct gf_err *err);
+void gf_split_release(struct gf_split *s);
+
+/* Copy the rows idx[0..n) of X (cols wide) and y into new arrays. */
+void gf_gather_rows(const double *X, const double *y, size_t cols,
+    const size_t *idx, size_t n, double **Xout, double **yout);
+
+/*
+ * Blocked cross-validation of one trainer on the rows idx[0..n): for each
+ * of k folds, fit on the other blocks and predict the held-out one; out
+ * gets the scores pooled over every held-out row. 0, or -1 with err from
+ * the first failing fit (prefixed with the fold).
+ */
+int gf_model_cv(const char *trainer, const double *X, const double *y,
+    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
+    struct gf_err *err);
+
+/*
+ * The project's seeded generator (splitmix64-seeded xoshiro256**), so
+ * that splits and trainers are reproducible across platforms.
+ */
+struct gf_rand {
+	unsigned long long s[4];
+};
+void gf_rand_seed(struct gf_rand *r, unsigned long seed);
+unsigned long long gf_rand_next(struct gf_rand *r);
+/* Uniform in [0, n), unbiased. n > 0. */
+size_t gf_rand_below(struct gf_rand *r, size_t n);
+/* Uniform in [0, 1). */
+double gf_rand_double(struct gf_rand *r);
+
+#endif
