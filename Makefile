@@ -13,6 +13,13 @@ else
 BUILD ?= build
 endif
 
+# Quiet rules; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null | sed 's/-I/-isystem /g')
 DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS) $(DEP_CFLAGS) -Ilib
@@ -50,23 +57,28 @@ deps:
 
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HDRS) config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBGF): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $(LIB_OBJS)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)ar rcs $@ $(LIB_OBJS)
 
 $(BUILD)/bin/%: tools/%.c $(LIBGF) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBGF) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/bin/%: tests/bin/%.c $(LIBGF) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS) -ldl
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS) -ldl
 
 # Shell tests find the build through these.
 TEST_ENV = GF_BUILD=$(CURDIR)/$(BUILD) GF_SRC=$(CURDIR) \
