@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_hostinfo.h"
+#include "gf_fs.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+static char *
+read_line(const char *path)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *s = gf_fs_read(path, 4096, NULL, &err);
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strcspn(s, "\n");
+	s[n] = '\0';
+	return s;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *
+gf_hostinfo_rapl(const char *sysfs_root)
+{
+	json_t *rec = json_object(), *domains = json_array();
+	char *base = gf_fs_join(sysfs_root ? sysfs_root : "/sys", "class/powercap");
+	char **names = NULL;
+	size_t n = 0, readable = 0;
+	struct dirent *de;
+	DIR *d;
+
+	json_object_set_new(rec, "path", json_string(base));
+	d = opendir(base);
+	if (d == NULL) {
+		json_object_set_new(rec, "error", json_string(strerror(errno)));
+	} else {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			names = gf_xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = gf_xstrdup(de->d_name);
+		}
+		closedir(d);
+	}
+	/* Sorted, so the record is the same on every run. */
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *zdir = gf_fs_join(base, names[i]);
+		char *npath = gf_fs_join(zdir, "name");
+		char *epath = gf_fs_join(zdir, "energy_uj");
+		char *zname = read_line(npath);
+		json_t *dom;
+		int fd;
+
+		if (zname != NULL) {
+			dom = json_object();
+			json_object_set_new(dom, "zone", json_string(names[i]));
+			json_object_set_new(dom, "name", json_string(zname));
+			fd = open(epath, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				char buf[32];
+				ssize_t r = read(fd, buf, sizeof(buf));
+				int e = errno;
+
+				close(fd);
+				if (r > 0) {
+					readable++;
+					json_object_set_new(dom, "readable",
+					    json_true());
+				} else {
+					json_object_set_new(dom, "readable",
+					    json_false());
+					json_object_set_new(dom, "error",
+					    json_string(r == 0 ? "empty" :
+					    strerror(e)));
+				}
+			} else {
+				json_object_set_new(dom, "readable",
+				    json_false());
+				json_object_set_new(dom, "error",
+				    json_string(strerror(errno)));
+			}
+			json_array_append_new(domains, dom);
+		}
+		free(zname);
+		free(epath);
+		free(npath);
+		free(zdir);
+		free(names[i]);
+	}
+	free(names);
+	json_object_set_new(rec, "present",
+	    json_boolean(json_array_size(domains) > 0));
+	json_object_set_new(rec, "readable", json_boolean(
+	    json_array_size(domains) > 0 && readable == json_array_size(domains)));
+	json_object_set_new(rec, "domains", domains);
+	free(base);
+	return rec;
+}
+
+int
+gf_hostinfo_rapl_usable(const json_t *rapl)
+{
+	return json_is_true(json_object_get(rapl, "present")) &&
+	    json_is_true(json_object_get(rapl, "readable"));
+}
+
+static char *
+os_name(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *text = gf_fs_read("/etc/os-release", 65536, NULL, &err);
+	char *line, *save = NULL, *out = NULL;
+
+	if (text == NULL)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		size_t len;
+
+		if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+			continue;
+		line += 12;
+		len = strlen(line);
+		if (len >= 2 && (line[0] == '"' || line[0] == '\'') &&
+		    line[len - 1] == line[0]) {
+			line++;
+			len -= 2;
+		}
+		out = gf_xstrndup(line, len);
+		break;
+	}
+	free(text);
+	return out;
+}
+
+static char *
+cpu_model(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *text = gf_fs_read("/proc/cpuinfo", 0, NULL, &err);
+	char *line, *save = NULL, *out = NULL;
+
+	if (text == NULL)
+		return NULL;
+	/* x86 says "model name"; arm64 kernels often give only "CPU part". */
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (colon == NULL || (strncmp(line, "model name", 10) != 0 &&
+		    strncmp(line, "Model", 5) != 0 &&
+		    strncmp(line, "cpu model", 9) != 0))
+			continue;
+		colon++;
+		while (*colon == ' ' || *colon == '\t')
+			colon++;
+		out = gf_xstrdup(colon);
+		break;
+	}
+	free(text);
+	return out;
+}
+
+static long long
+mem_total(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *text = gf_fs_read("/proc/meminfo", 0, NULL, &err);
+	char *p;
+	long long kb = -1;
+
+	if (text == NULL)
+		return -1;
+	p = strstr(text, "MemTotal:");
+	if (p != NULL && sscanf(p + 9, "%lld", &kb) != 1)
+		kb = -1;
+	free(text);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static json_t *
+addresses(void)
+{
+	json_t *arr = json_array();
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return arr;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		char buf[INET6_ADDRSTRLEN];
+		const void *a;
+		int fam;
+
+		if (i->ifa_addr == NULL)
+			continue;
+		fam = i->ifa_addr->sa_family;
+		if (fam == AF_INET) {
+			const struct sockaddr_in *s4 =
+			    (const struct sockaddr_in *)(const void *)i->ifa_addr;
+
+			if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
+				continue;
+			a = &s4->sin_addr;
+		} else if (fam == AF_INET6) {
+			const struct sockaddr_in6 *s6 =
+			    (const struct sockaddr_in6 *)(const void *)i->ifa_addr;
+
+			if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+			    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+				continue;
+			a = &s6->sin6_addr;
+		} else {
+			continue;
+		}
+		if (inet_ntop(fam, a, buf, sizeof(buf)) != NULL)
+			json_array_append_new(arr, json_string(buf));
+	}
+	freeifaddrs(ifa);
+	return arr;
+}
+
+json_t *
+gf_hostinfo_collect(const char *sysfs_root, struct gf_err *err)
+{
+	struct utsname u;
+	json_t *h;
+	char host[256];
+	char *s;
+	long n;
+	long long mem;
+
+	if (uname(&u) < 0) {
+		gf_err_set(err, GF_EXIT_OSERR, "hostinfo", "uname: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	h = json_object();
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "%s", u.nodename);
+	host[sizeof(host) - 1] = '\0';
+	json_object_set_new(h, "name", json_string(host));
+	json_object_set_new(h, "address", json_string("127.0.0.1"));
+	json_object_set_new(h, "addresses", addresses());
+	json_object_set_new(h, "connection", json_string("local"));
+	json_object_set_new(h, "arch", json_string(u.machine));
+	json_object_set_new(h, "kernel", json_string(u.release));
+	if ((s = os_name()) != NULL)
+		json_object_set_new(h, "os", json_string(s));
+	free(s);
+	if ((s = cpu_model()) != NULL)
+		json_object_set_new(h, "cpu_model", json_string(s));
+	free(s);
+	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) > 0)
+		json_object_set_new(h, "cores", json_integer(n));
+	if ((mem = mem_total()) > 0)
+		json_object_set_new(h, "memory_bytes", json_integer(mem));
+	json_object_set_new(h, "rapl", gf_hostinfo_rapl(sysfs_root));
+	return h;
+}
