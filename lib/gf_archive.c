@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "gf_archive.h"
+#include "gf_buf.h"
+#include "gf_fs.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+#define COPY_BUF (1024 * 1024)
+/* 1980-01-01 12:00 UTC: the earliest zip date in every time zone. */
+#define ZIP_MTIME 315576000
+
+/* Output file: a temporary beside the target, hashed as it is written. */
+struct out {
+	const char *path;
+	char *tmp;
+	int fd;
+	int write_errno;	/* first write(2) failure, 0 if none */
+	uint64_t size;
+	struct gf_sha256 sha;
+};
+
+struct walk {
+	struct archive *a;
+	struct archive_entry *entry;
+	struct out *out;
+	struct gf_archive_info *info;
+	char *buf;
+	struct gf_err *err;
+};
+
+void
+gf_archive_opts_init(struct gf_archive_opts *opts)
+{
+	opts->compress = GF_ARCHIVE_ZSTD;
+	opts->level = 0;
+	opts->threads = 0;
+}
+
+int
+gf_archive_compress_parse(const char *s)
+{
+	if (strcmp(s, "zstd") == 0)
+		return GF_ARCHIVE_ZSTD;
+	if (strcmp(s, "gzip") == 0)
+		return GF_ARCHIVE_GZIP;
+	if (strcmp(s, "none") == 0)
+		return GF_ARCHIVE_NONE;
+	return -1;
+}
+
+const char *
+gf_archive_compress_name(enum gf_archive_compress c)
+{
+	return c == GF_ARCHIVE_ZSTD ? "zstd" : c == GF_ARCHIVE_GZIP ? "gzip" :
+	    "none";
+}
+
+const char *
+gf_archive_suffix(enum gf_archive_compress c)
+{
+	return c == GF_ARCHIVE_ZSTD ? ".tar.zst" : c == GF_ARCHIVE_GZIP ?
+	    ".tar.gz" : ".tar";
+}
+
+static int
+out_open(struct out *o, const char *path, struct gf_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->tmp = gf_xasprintf("%s.tmp.XXXXXX", path);
+	o->fd = mkstemp(o->tmp);
+	if (o->fd < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "archive",
+		    "cannot create '%s': %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	(void)fchmod(o->fd, 0644);
+	gf_sha256_init(&o->sha);
+	return 0;
+}
+
+/* Removes the temporary file unless it was renamed. */
+static void
+out_abort(struct out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp != NULL)
+		unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+}
+
+static int
+out_commit(struct out *o, char hex[GF_SHA256_HEX_LEN], struct gf_err *err)
+{
+	unsigned char d[GF_SHA256_LEN];
+
+	if (fsync(o->fd) < 0 || close(o->fd) < 0) {
+		o->fd = -1;
+		gf_err_set(err, GF_EXIT_IOERR, "archive", "cannot write '%s': %s",
+		    o->path, strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	o->fd = -1;
+	if (rename(o->tmp, o->path) < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "archive",
+		    "cannot rename to '%s': %s", o->path, strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	gf_sha256_final(&o->sha, d);
+	if (hex != NULL)
+		gf_sha256_to_hex(d, hex);
+	return 0;
+}
+
+static la_ssize_t
+out_write(struct archive *a, void *cookie, const void *data, size_t len)
+{
+	struct out *o = cookie;
+	const char *p = data;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write(o->fd, p, left);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			o->write_errno = errno;
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	gf_sha256_update(&o->sha, data, len);
+	o->size += len;
+	return (la_ssize_t)len;
+}
+
+/* A libarchive failure while writing: 74, with the OS reason when known. */
+static int
+write_failed(struct archive *a, struct out *o, const char *what,
+    struct gf_err *err)
+{
+	if (o->write_errno != 0)
+		return gf_err_set(err, GF_EXIT_IOERR, "archive",
+		    "cannot write '%s': %s", o->path, strerror(o->write_errno));
+	return gf_err_set(err, GF_EXIT_IOERR, "archive", "%s: %s", what,
+	    archive_error_string(a) ? archive_error_string(a) : "unknown error");
+}
+
+static int
+copy_file(struct walk *w, const char *path)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gf_err_set(w->err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "archive", "cannot open '%s': %s", path,
+		    strerror(errno));
+	while ((n = read(fd, w->buf, COPY_BUF)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			gf_err_set(w->err, GF_EXIT_IOERR, "archive",
+			    "cannot read '%s': %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (archive_write_data(w->a, w->buf, (size_t)n) != n) {
+			close(fd);
+			return write_failed(w->a, w->out, path, w->err);
+		}
+		w->info->bytes_in += (uint64_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+add_tree(struct walk *w, const char *path, const char *name)
+{
+	struct dirent **list = NULL;
+	struct stat st;
+	char target[4096];
+	int n, rc = 0;
+
+	if (lstat(path, &st) < 0)
+		return gf_err_set(w->err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "archive", "cannot stat '%s': %s", path,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+		return 0;	/* sockets, fifos: nothing a TSDB restores */
+	if (name[0] != '\0') {
+		archive_entry_clear(w->entry);
+		archive_entry_copy_pathname(w->entry, name);
+		archive_entry_copy_stat(w->entry, &st);
+		archive_entry_set_nlink(w->entry, 1);
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t len = readlink(path, target, sizeof(target) - 1);
+
+			if (len < 0)
+				return gf_err_set(w->err, GF_EXIT_IOERR,
+				    "archive", "cannot read link '%s': %s",
+				    path, strerror(errno));
+			target[len] = '\0';
+			archive_entry_copy_symlink(w->entry, target);
+		}
+		if (archive_write_header(w->a, w->entry) != ARCHIVE_OK)
+			return write_failed(w->a, w->out, name, w->err);
+		if (S_ISREG(st.st_mode)) {
+			if (copy_file(w, path) < 0)
+				return -1;
+			w->info->files++;
+		}
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	n = scandir(path, &list, NULL, alphasort);
+	if (n < 0)
+		return gf_err_set(w->err, GF_EXIT_IOERR, "archive",
+		    "cannot read directory '%s': %s", path, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		const char *d = list[i]->d_name;
+
+		if (rc == 0 && strcmp(d, ".") != 0 && strcmp(d, "..") != 0) {
+			char *p = gf_fs_join(path, d);
+			char *nm = name[0] ? gf_xasprintf("%s/%s", name, d) :
+			    gf_xstrdup(d);
+
+			rc = add_tree(w, p, nm);
+			free(p);
+			free(nm);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return rc;
+}
+
+static int
+set_filter(struct archive *a, const struct gf_archive_opts *opts,
+    struct gf_err *err)
+{
+	char num[32];
+	int level = opts->level;
+	int r = ARCHIVE_OK;
+
+	switch (opts->compress) {
+	case GF_ARCHIVE_ZSTD: {
+		long threads = opts->threads;
+
+		if (threads <= 0)
+			threads = sysconf(_SC_NPROCESSORS_ONLN);
+		if (threads < 1)
+			threads = 1;
+		r = archive_write_add_filter_zstd(a);
+		snprintf(num, sizeof(num), "%d", level > 0 ? level : 3);
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "zstd",
+			    "compression-level", num);
+		snprintf(num, sizeof(num), "%ld", threads);
+		/* Older libarchive has no "threads": one thread then. */
+		if (r == ARCHIVE_OK)
+			(void)archive_write_set_filter_option(a, "zstd",
+			    "threads", num);
+		break;
+	}
+	case GF_ARCHIVE_GZIP:
+		r = archive_write_add_filter_gzip(a);
+		snprintf(num, sizeof(num), "%d", level > 0 ? level : 6);
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "gzip",
+			    "compression-level", num);
+		/* No name or time in the header: same input, same bytes. */
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "gzip",
+			    "timestamp", NULL);
+		break;
+	case GF_ARCHIVE_NONE:
+		break;
+	}
+	if (r != ARCHIVE_OK)
+		return gf_err_set(err, GF_EXIT_CONFIG, "archive",
+		    "cannot set up %s compression (level %d): %s",
+		    gf_archive_compress_name(opts->compress), level,
+		    archive_error_string(a));
+	return 0;
+}
+
+int
+gf_archive_dir(const char *dir, const char *prefix_in_archive,
+    const char *out_path, const struct gf_archive_opts *opts,
+    struct gf_archive_info *info, struct gf_err *err)
+{
+	struct gf_archive_info local;
+	struct gf_archive_opts defaults;
+	struct out o;
+	struct walk w;
+	int rc = -1;
+
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (opts == NULL) {
+		gf_archive_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (!gf_fs_is_dir(dir))
+		return gf_err_set(err, GF_EXIT_NOINPUT, "archive",
+		    "'%s' is not a directory", dir);
+	if (out_open(&o, out_path, err) < 0)
+		return -1;
+	memset(&w, 0, sizeof(w));
+	w.a = archive_write_new();
+	w.entry = archive_entry_new();
+	w.out = &o;
+	w.info = info;
+	w.err = err;
+	w.buf = gf_xmalloc(COPY_BUF);
+	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
+	    set_filter(w.a, opts, err) < 0)
+		goto out;
+	archive_write_set_bytes_per_block(w.a, 64 * 1024);
+	archive_write_set_bytes_in_last_block(w.a, 1);
+	if (archive_write_open2(w.a, &o, NULL, out_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		write_failed(w.a, &o, out_path, err);
+		goto out;
+	}
+	if (add_tree(&w, dir, prefix_in_archive ? prefix_in_archive : "") < 0)
+		goto out;
+	if (archive_write_close(w.a) != ARCHIVE_OK) {
+		write_failed(w.a, &o, out_path, err);
+		goto out;
+	}
+	info->size = o.size;
+	rc = out_commit(&o, info->sha256, err);
+out:
+	if (rc < 0)
+		out_abort(&o);
+	archive_entry_free(w.entry);
+	archive_write_free(w.a);
+	free(w.buf);
+	return rc;
+}
+
+int
+gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
+    size_t n, struct gf_err *err)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	struct out o;
+	int rc = -1;
+
+	if (out_open(&o, out_path, err) < 0)
+		return -1;
+	a = archive_write_new();
+	e = archive_entry_new();
+	if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "zip", "compression",
+	    "deflate") != ARCHIVE_OK) {
+		gf_err_set(err, GF_EXIT_SOFTWARE, "archive", "zip: %s",
+		    archive_error_string(a));
+		goto out;
+	}
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open2(a, &o, NULL, out_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		write_failed(a, &o, out_path, err);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		archive_entry_clear(e);
+		archive_entry_copy_pathname(e, entries[i].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)entries[i].len);
+		archive_entry_set_mtime(e, ZIP_MTIME, 0);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		    (entries[i].len > 0 && archive_write_data(a,
+		    entries[i].data, entries[i].len) !=
+		    (la_ssize_t)entries[i].len)) {
+			write_failed(a, &o, entries[i].name, err);
+			goto out;
+		}
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		write_failed(a, &o, out_path, err);
+		goto out;
+	}
+	rc = out_commit(&o, NULL, err);
+out:
+	if (rc < 0)
+		out_abort(&o);
+	archive_entry_free(e);
+	archive_write_free(a);
+	return rc;
+}
+
+static struct archive *
+open_reader(const char *path, struct gf_err *err)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		gf_err_set(err, errno == ENOENT || !gf_fs_exists(path) ?
+		    GF_EXIT_NOINPUT : GF_EXIT_DATAERR, "archive",
+		    "cannot open archive '%s': %s", path,
+		    archive_error_string(a));
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Absolute paths and ".." components could write outside dest_dir. */
+static int
+unsafe_path(const char *p)
+{
+	if (p == NULL || p[0] == '/')
+		return p != NULL;
+	for (const char *s = p; *s != '\0';) {
+		size_t len = strcspn(s, "/");
+
+		if (len == 2 && s[0] == '.' && s[1] == '.')
+			return 1;
+		s += len;
+		while (*s == '/')
+			s++;
+	}
+	return 0;
+}
+
+int
+gf_archive_extract(const char *archive, const char *dest_dir,
+    struct gf_err *err)
+{
+	struct archive *a, *disk;
+	struct archive_entry *e;
+	char *name = NULL;
+	const void *block;
+	size_t size;
+	la_int64_t off;
+	int r, rc = -1;
+
+	if (gf_fs_mkdir_p(dest_dir, 0755, err) < 0)
+		return -1;
+	if ((a = open_reader(archive, err)) == NULL)
+		return -1;
+	disk = archive_write_disk_new();
+	/*
+	 * Entry names are checked here and then prefixed with dest_dir, so
+	 * libarchive's own absolute-path and ".." guards would refuse the
+	 * prefixed names; symbolic links in the way are still refused.
+	 */
+	archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME |
+	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *link = archive_entry_hardlink(e);
+		char *full;
+
+		free(name);
+		name = gf_xstrdup(archive_entry_pathname(e) ?
+		    archive_entry_pathname(e) : "");
+		if (name[0] == '\0' || unsafe_path(name) || unsafe_path(link)) {
+			gf_err_set(err, GF_EXIT_DATAERR, "archive",
+			    "'%s': refusing entry '%s' (absolute path or '..')",
+			    archive, unsafe_path(link) ? link : name);
+			goto out;
+		}
+		if (link != NULL) {
+			full = gf_fs_join(dest_dir, link);
+			archive_entry_copy_hardlink(e, full);
+			free(full);
+		}
+		full = gf_fs_join(dest_dir, name);
+		archive_entry_copy_pathname(e, full);
+		free(full);
+		if (archive_write_header(disk, e) != ARCHIVE_OK) {
+			gf_err_set(err, GF_EXIT_CANTCREAT, "archive",
+			    "cannot extract '%s': %s", name,
+			    archive_error_string(disk));
+			goto out;
+		}
+		while ((r = archive_read_data_block(a, &block, &size, &off)) ==
+		    ARCHIVE_OK) {
+			if (archive_write_data_block(disk, block, size, off) !=
+			    ARCHIVE_OK) {
+				gf_err_set(err, GF_EXIT_IOERR, "archive",
+				    "cannot write '%s': %s", name,
+				    archive_error_string(disk));
+				goto out;
+			}
+		}
+		if (r != ARCHIVE_EOF) {
+			gf_err_set(err, GF_EXIT_DATAERR, "archive",
+			    "'%s': entry '%s': %s", archive, name,
+			    archive_error_string(a));
+			goto out;
+		}
+		if (archive_write_finish_entry(disk) != ARCHIVE_OK) {
+			gf_err_set(err, GF_EXIT_IOERR, "archive",
+			    "cannot finish '%s': %s", name,
+			    archive_error_string(disk));
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		gf_err_set(err, GF_EXIT_DATAERR, "archive", "'%s': %s", archive,
+		    archive_error_string(a));
+		goto out;
+	}
+	if (archive_write_close(disk) != ARCHIVE_OK) {
+		gf_err_set(err, GF_EXIT_IOERR, "archive", "'%s': %s", dest_dir,
+		    archive_error_string(disk));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(name);
+	archive_write_free(disk);
+	archive_read_free(a);
+	return rc;
+}
+
+static const char *
+skip_dot_slash(const char *s)
+{
+	while (s[0] == '.' && s[1] == '/')
+		s += 2;
+	return s;
+}
+
+char *
+gf_archive_read_entry(const char *archive, const char *name, size_t *len,
+    struct gf_err *err)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	struct gf_buf b = GF_BUF_INIT;
+	char chunk[65536];
+	la_ssize_t n;
+	int r;
+
+	if ((a = open_reader(archive, err)) == NULL)
+		return NULL;
+	name = skip_dot_slash(name);
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+
+		if (p == NULL || strcmp(skip_dot_slash(p), name) != 0)
+			continue;
+		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+			gf_buf_add(&b, chunk, (size_t)n);
+		if (n < 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "archive",
+			    "'%s': entry '%s': %s", archive, name,
+			    archive_error_string(a));
+			gf_buf_release(&b);
+			archive_read_free(a);
+			return NULL;
+		}
+		archive_read_free(a);
+		if (len != NULL)
+			*len = b.len;
+		return gf_buf_detach(&b);
+	}
+	if (r == ARCHIVE_EOF)
+		gf_err_set(err, GF_EXIT_NOINPUT, "archive",
+		    "'%s' has no entry '%s'", archive, name);
+	else
+		gf_err_set(err, GF_EXIT_DATAERR, "archive", "'%s': %s", archive,
+		    archive_error_string(a));
+	archive_read_free(a);
+	return NULL;
+}
