@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of gf_validate: templating, check sets, alignment, metrics. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+
+#include "gf_validate.h"
+#include "gf_yaml.h"
+
+static char *
+expand(const char *tmpl, const struct gf_vars *v, struct gf_err *err)
+{
+	gf_err_clear(err);
+	return gf_template_expand(tmpl, v, "t", err);
+}
+
+static void
+test_template(void)
+{
+	struct gf_vars v = GF_VARS_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	char *s;
+
+	gf_vars_set(&v, "rate_interval", "20s");
+	gf_vars_set(&v, "metal_job_name", "metal");
+	gf_vars_set(&v, "rate_interval", "30s");
+	s = expand("sum(rate(x{{job=\"{metal_job_name}\"}}[{rate_interval}]))",
+	    &v, &err);
+	is_str(s, "sum(rate(x{job=\"metal\"}[30s]))",
+	    "template: variables, doubled braces, last set wins");
+	free(s);
+	s = expand("x{{a=\"b\"}}", &v, &err);
+	is_str(s, "x{a=\"b\"}", "template: only literal braces");
+	free(s);
+	s = expand("rate(x[{nope}])", &v, &err);
+	ok(s == NULL && err.exit == 65 && strstr(err.msg, "{nope}") != NULL,
+	    "template: unknown variable is 65 naming it (%s)", err.msg);
+	s = expand("x{a=\"b\"}", &v, &err);
+	ok(s == NULL && err.exit == 65, "template: a single brace pair of "
+	    "label matchers is an unknown variable, as str.format says");
+	s = expand("x}", &v, &err);
+	ok(s == NULL && strstr(err.msg, "single '}'") != NULL,
+	    "template: lone closing brace");
+	s = expand("x{", &v, &err);
+	ok(s == NULL && strstr(err.msg, "unmatched '{'") != NULL,
+	    "template: unmatched opening brace");
+	gf_vars_release(&v);
+}
+
+static const char checks_yaml[] =
+	"config:\n"
+	"  mapping:\n"
+	"    actual: metal\n"
+	"    predicted: vm\n"
+	"validations:\n"
+	"  - name: node-rapl - kepler-package\n"
+	"    units: Watts\n"
+	"    mapping:\n"
+	"      actual: node-rapl\n"
+	"      predicted: kepler-package\n"
+	"    node-rapl: |\n"
+	"      sum(rate(node_rapl_package_joules_total[{rate_interval}]))\n"
+	"    kepler-package: |\n"
+	"      sum(rate(kepler_node_package_joules_total{{job=\"{metal_job_name}\"}}[{rate_interval}]))\n"
+	"    max_mape: 20.0\n"
+	"  - name: package - absolute\n"
+	"    metal: a\n"
+	"    vm: b\n"
+	"    max_mae: 2.01\n"
+	"    max_mse: 4\n"
+	"  - name: no thresholds\n"
+	"    metal: a\n"
+	"    vm: b\n";
+
+static int
+load(struct gf_checkset *cs, const char *yaml, struct gf_err *err)
+{
+	struct gf_vars v = GF_VARS_INIT;
+	json_t *root;
+	int rc;
+
+	gf_err_clear(err);
+	gf_vars_set(&v, "rate_interval", "20s");
+	gf_vars_set(&v, "metal_job_name", "metal");
+	root = gf_yaml_parse(yaml, strlen(yaml), "checks.yaml", err);
+	if (root == NULL) {
+		gf_vars_release(&v);
+		return -1;
+	}
+	rc = gf_checkset_from_json(cs, root, "checks.yaml", &v, err);
+	json_decref(root);
+	gf_vars_release(&v);
+	return rc;
+}
+
+static void
+test_checkset(void)
+{
+	struct gf_checkset cs = GF_CHECKSET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+
+	is_int(load(&cs, checks_yaml, &err), 0, "load validator-shaped file");
+	is_int(cs.n, 3, "three checks");
+	is_str(cs.checks[0].name, "node-rapl - kepler-package", "name");
+	is_str(cs.checks[0].units, "Watts", "units");
+	is_str(cs.checks[0].actual_label, "node-rapl", "per-check mapping");
+	is_str(cs.checks[0].actual,
+	    "sum(rate(node_rapl_package_joules_total[20s]))\n",
+	    "actual expanded");
+	is_str(cs.checks[0].predicted,
+	    "sum(rate(kepler_node_package_joules_total{job=\"metal\"}[20s]))\n",
+	    "predicted expanded");
+	is_near(cs.checks[0].th.max_mape, 20.0, 0, "max_mape parsed");
+	ok(isnan(cs.checks[0].th.max_mae), "max_mae unset");
+	is_str(cs.checks[1].actual_label, "metal", "file mapping");
+	is_near(cs.checks[1].th.max_mae, 2.01, 0, "max_mae parsed");
+	is_near(cs.checks[1].th.max_mse, 4, 0, "max_mse parsed");
+	ok(cs.checks[2].units == NULL, "units optional");
+	gf_checkset_release(&cs);
+
+	is_int(load(&cs, "validations:\n  - name: x\n    metal: a\n", &err),
+	    -1, "missing query fails");
+	ok(err.exit == 65 && strstr(err.msg, "validations[0]") != NULL &&
+	    strstr(err.msg, "'actual'") != NULL,
+	    "names the check and key (%s)", err.msg);
+	gf_checkset_release(&cs);
+	is_int(load(&cs, "validations:\n  - name: x\n    actual: a\n"
+	    "    predicted: b\n    max_mape: lots\n", &err), -1,
+	    "bad threshold fails");
+	ok(strstr(err.msg, "validations[0].max_mape") != NULL,
+	    "names the field (%s)", err.msg);
+	gf_checkset_release(&cs);
+	is_int(load(&cs, "validations:\n  - name: x\n    expected: a\n"
+	    "    actual: b\n", &err), 0, "older expected/actual shape");
+	is_str(cs.checks[0].actual, "a", "expected is ground truth");
+	is_str(cs.checks[0].predicted, "b", "actual is the estimate");
+	gf_checkset_release(&cs);
+	is_int(load(&cs, "validations:\n  - name: x\n    actual: a\n"
+	    "    predicted: b\n  - name: x\n    actual: a\n"
+	    "    predicted: b\n", &err), -1, "duplicate names fail");
+	gf_checkset_release(&cs);
+	is_int(load(&cs, "checks: []\n", &err), -1, "no validations key");
+	gf_checkset_release(&cs);
+}
+
+static void
+test_align(void)
+{
+	double ta[] = { 0, 3, 6, 9, 12, 15 };
+	double va[] = { 10, 20, NAN, 40, 50, 60 };
+	double tp[] = { 0.5, 3.2, 5.0, 9.0, 21, 24 };
+	double vp[] = { 11, 18, 30, INFINITY, 55, 66 };
+	struct gf_vseries A = { ta, va, 6 }, P = { tp, vp, 6 };
+	struct gf_aligned al;
+
+	gf_align(&A, &P, 3, &al);
+	is_int(al.n, 2, "two pairs survive");
+	is_near(al.a[0], 10, 0, "pair 0 actual");
+	is_near(al.p[0], 11, 0, "pair 0 predicted");
+	is_near(al.t[1], 3, 0, "pair 1 at the actual's time");
+	is_int(al.dropped_actual, 4, "actual: NaN, lost partner, 2 unmatched");
+	is_int(al.dropped_predicted, 4, "predicted: partner NaN, Inf, 2 late");
+	is_int(al.nonfinite, 2, "NaN and Inf counted");
+	gf_aligned_release(&al);
+
+	{
+		/* The nearer candidate wins: 2.9 pairs with 3, not with 0. */
+		double t1[] = { 0, 3 }, v1[] = { 1, 2 };
+		double t2[] = { 2.9 }, v2[] = { 5 };
+		struct gf_vseries X = { t1, v1, 2 }, Y = { t2, v2, 1 };
+
+		gf_align(&X, &Y, 3, &al);
+		is_int(al.n, 1, "one pair");
+		is_near(al.a[0], 2, 0, "nearest partner chosen");
+		is_int(al.dropped_actual, 1, "the other dropped");
+		gf_aligned_release(&al);
+	}
+	{
+		/* A gap: samples missing in one series are counted. */
+		double t1[] = { 0, 3, 6, 9, 12 }, v1[] = { 1, 1, 1, 1, 1 };
+		double t2[] = { 0, 12 }, v2[] = { 1, 1 };
+		struct gf_vseries X = { t1, v1, 5 }, Y = { t2, v2, 2 };
+
+		gf_align(&X, &Y, 3, &al);
+		is_int(al.n, 2, "gap: two pairs");
+		is_int(al.dropped_actual, 3, "gap: three dropped");
+		is_int(al.dropped_predicted, 0, "gap: none on the other side");
+		gf_aligned_release(&al);
+	}
+	{
+		struct gf_vseries E = { NULL, NULL, 0 };
+
+		gf_align(&E, &P, 3, &al);
+		is_int(al.n, 0, "empty series: no pairs");
+		is_int(al.dropped_predicted, 6, "empty: all dropped");
+		gf_aligned_release(&al);
+	}
+}
+
+static void
+test_metrics(void)
+{
+	double a[] = { 10, 20, 0, 40 };
+	double p[] = { 12, 15, 1, 40 };
+	struct gf_vmetrics m;
+	struct gf_thresholds th = { NAN, NAN, NAN };
+	struct gf_buf why = GF_BUF_INIT;
+
+	gf_vmetrics_compute(a, p, 4, &m);
+	/* errors 2, 5, 1, 0 */
+	is_near(m.mae, 2.0, 1e-15, "MAE = 8/4");
+	is_near(m.mse, 7.5, 1e-15, "MSE = 30/4");
+	is_near(m.rmse, sqrt(7.5), 1e-15, "RMSE");
+	/* 2/10 + 5/20 + 0/40 over 3 positive actuals */
+	is_near(m.mape, 100.0 * (0.2 + 0.25) / 3, 1e-12,
+	    "MAPE over actual > 0 only");
+	is_int(m.n_mape, 3, "zero actual excluded from MAPE");
+	ok(isfinite(m.mape), "MAPE never infinite");
+
+	{
+		double z[] = { 0, 0 }, q[] = { 1, 2 };
+
+		gf_vmetrics_compute(z, q, 2, &m);
+		ok(isnan(m.mape) && m.n_mape == 0, "all-zero actuals: MAPE NaN");
+		is_near(m.mae, 1.5, 0, "all-zero actuals: MAE still computed");
+		th.max_mape = 10;
+		is_int(gf_verdict_of(&th, &m, &why), GF_VERDICT_FAIL,
+		    "MAPE threshold without MAPE fails");
+		ok(strstr(gf_buf_str(&why), "not computable") != NULL,
+		    "and says why (%s)", gf_buf_str(&why));
+		gf_buf_reset(&why);
+	}
+	gf_vmetrics_compute(NULL, NULL, 0, &m);
+	ok(isnan(m.mae) && isnan(m.mse) && m.n == 0, "no pairs: NaN metrics");
+
+	gf_vmetrics_compute(a, p, 4, &m);
+	th.max_mape = NAN;
+	is_int(gf_verdict_of(&th, &m, NULL), GF_VERDICT_NO_THRESHOLD,
+	    "no threshold is never PASS");
+	th.max_mae = 2.0;
+	is_int(gf_verdict_of(&th, &m, NULL), GF_VERDICT_PASS,
+	    "MAE equal to the limit passes");
+	th.max_mae = 1.99;
+	is_int(gf_verdict_of(&th, &m, &why), GF_VERDICT_FAIL, "MAE over");
+	ok(strstr(gf_buf_str(&why), "mae 2 > 1.99") != NULL, "why: %s",
+	    gf_buf_str(&why));
+	gf_buf_reset(&why);
+	th.max_mae = NAN;
+	th.max_mse = 7;
+	is_int(gf_verdict_of(&th, &m, NULL), GF_VERDICT_FAIL, "MSE over");
+	th.max_mse = NAN;
+	th.max_mape = 15;
+	is_int(gf_verdict_of(&th, &m, NULL), GF_VERDICT_PASS, "MAPE 15 ok");
+	th.max_mape = 14.9;
+	is_int(gf_verdict_of(&th, &m, NULL), GF_VERDICT_FAIL, "MAPE over");
+	is_str(gf_verdict_name(GF_VERDICT_NO_THRESHOLD), "NO-THRESHOLD",
+	    "verdict names");
+	gf_buf_release(&why);
+
+	{
+		/* Long series keep their digits (compensated sums). */
+		size_t n = 28800;
+		double *x = malloc(n * sizeof(double));
+		double *y = malloc(n * sizeof(double));
+
+		for (size_t i = 0; i < n; i++) {
+			x[i] = 100.0 + 0.1;
+			y[i] = 100.0;
+		}
+		gf_vmetrics_compute(x, y, n, &m);
+		is_near(m.mae, 0.1, 1e-12, "28800 samples: MAE exact");
+		free(x);
+		free(y);
+	}
+}
+
+static void
+test_summaries(void)
+{
+	double c[] = { 100, 110, 130, NAN, 5, 15 };
+	double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	double mean, sd;
+	size_t n;
+
+	is_near(gf_counter_delta(c, 6), 10 + 20 + 5 + 10, 0,
+	    "counter delta with a reset and a NaN");
+	is_near(gf_counter_delta(c, 1), 0, 0, "one sample: 0");
+	gf_mean_sd(v, 8, &mean, &sd, &n);
+	is_near(mean, 5, 0, "mean");
+	is_near(sd, 2, 1e-15, "population sd");
+	is_int(n, 8, "count");
+}
+
+static void
+test_misc(void)
+{
+	enum gf_op op;
+	struct gf_err err = GF_ERR_INIT;
+	char *s;
+
+	is_int(gf_op_parse("<", &op, &err), 0, "parse <");
+	ok(gf_op_eval(op, 8, 9) && !gf_op_eval(op, 9, 9), "8 < 9, not 9 < 9");
+	ok(!gf_op_eval(op, NAN, 9), "NaN never trips");
+	is_int(gf_op_parse(">=", &op, &err), 0, "parse >=");
+	ok(gf_op_eval(op, 9, 9), "9 >= 9");
+	is_int(gf_op_parse("=<", &op, &err), -1, "bad operator");
+	is_int(err.exit, 64, "bad operator is a usage error");
+	s = gf_slug("node-rapl - Kepler_Package (W)");
+	is_str(s, "node-rapl-kepler-package-w", "slug");
+	free(s);
+	s = gf_slug("../..");
+	is_str(s, "check", "slug of nothing");
+	free(s);
+}
+
+int
+main(void)
+{
+	test_template();
+	test_checkset();
+	test_align();
+	test_metrics();
+	test_summaries();
+	test_misc();
+	return done_testing();
+}
