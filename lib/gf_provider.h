@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Providers: where a run's hosts come from. Each provider is one module
+ * (gf_provider_<name>.c) exporting one table of functions; gf-provision
+ * looks the table up by name and never knows a provider's internals.
+ *
+ *	const struct gf_provider *p = gf_provider_find("local", &err);
+ *	p->up(doc, &opts, &err);            // fills "hosts", "cleanup"
+ *	gf_provider_down(doc, &report, &err); // gives every "cleanup" entry back
+ *
+ * Cleanup entries ("cleanup" in the document) are objects with at least
+ * "kind" and either "provider" (a resource of that provider, given back
+ * by its down()) or a kind gf_provider_down() handles itself:
+ *
+ *	{ "kind": "stack", "state_dir": "...", "tool": "gf-kepler-install" }
+ *
+ * Every down() is idempotent: giving back something already gone is
+ * success. Entries are marked with "released" (RFC 3339) when given back.
+ */
+#ifndef GF_PROVIDER_H
+#define GF_PROVIDER_H
+
+#include <jansson.h>
+
+#include "gf_err.h"
+
+struct gf_provider_opts {
+	const char *sysfs;	/* local: sysfs root for the RAPL check */
+	json_t *config;		/* borrowed: the provider's config, or NULL */
+};
+
+struct gf_provider {
+	const char *name;
+	/*
+	 * Get hosts: replace the document's "hosts", add what must be given
+	 * back to "cleanup" before waiting for anything, fill
+	 * "provision". 0 or -1 with err.
+	 */
+	int (*up)(json_t *doc, const struct gf_provider_opts *o,
+	    struct gf_err *err);
+	/* Give back one cleanup entry of this provider. 0 or -1 with err. */
+	int (*down)(json_t *doc, json_t *entry, struct gf_err *err);
+	/*
+	 * Find resources this provider holds that no document accounts for.
+	 * *found gets a new array (possibly empty). 0 or -1 with err.
+	 */
+	int (*sweep)(json_t *doc, const struct gf_provider_opts *o,
+	    json_t **found, struct gf_err *err);
+};
+
+extern const struct gf_provider gf_provider_local;
+
+/*
+ * The provider called name. "equinix" is refused (78: the service ended
+ * on 2026-06-30); providers not in this build give 78 as well; an unknown
+ * name gives 64 listing the known ones. Borrowed (static).
+ */
+const struct gf_provider *gf_provider_find(const char *name,
+    struct gf_err *err);
+
+/*
+ * Give back every entry of the document's "cleanup" in reverse order
+ * (last acquired, first released): stacks through gf_stack_stop(),
+ * provider resources through their provider's down(). Continues past a
+ * failing entry and returns the first error. *report (may be NULL) gets a
+ * new array of { "kind", "result" | "error" } per entry.
+ */
+int gf_provider_down(json_t *doc, json_t **report, struct gf_err *err);
+
+#endif
