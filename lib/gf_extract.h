@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Training sets from raw counters, as kepler-model-server's extractors
+ * and isolators build them.
+ *
+ * Input is a query set: metric name -> range-query series, either read
+ * from kepler-model-server's query output file ({"<metric>": [{"metric":
+ * {labels}, "values": [[ts, "v"], ...]}], ...}) or fetched from a
+ * Prometheus API for a time window. A metric profile (gf_profile.h) says
+ * which counters give each feature and each power component.
+ *
+ * Extraction (extractor "default", upstream's DefaultExtractor):
+ * - power, per component: the matching series (every mode, every
+ *   package) are summed per timestamp; the rate is the difference of
+ *   consecutive sums divided by the MEAN interval of that series (a
+ *   scalar, as upstream); a negative rate (counter reset) repeats the
+ *   previous rate (0 when there is none);
+ * - features, per workload series (id_labels joined by '/', upstream's
+ *   "container_id/pod_name/container_name/container_namespace"): series
+ *   with the same id are summed per timestamp; the rate uses each row's
+ *   own interval; a series' first sample has rate 0, a negative rate
+ *   repeats the previous one; then the rates of all series are summed
+ *   per timestamp (AbsPower: one row per timestamp, features summed over
+ *   containers);
+ * - rows are the timestamps present in every power and feature column,
+ *   minus the first power sample (which has no rate); rows whose power
+ *   columns sum to 0 are dropped.
+ * Extractor "smooth" then replaces features and power by their rolling
+ * mean over `window` rows (30 as upstream) and drops the first window-1.
+ *
+ * Isolators (DynPower):
+ * - "none": the table as extracted;
+ * - "min": each power column minus its minimum over the table;
+ * - "profile": series whose container_name label appears in the idle
+ *   query set are left out of the feature sums, and each power column is
+ *   reduced by (min + max) / 2 of the idle power of that component
+ *   (upstream divides the idle power by the interval a second time, a
+ *   bug gf does not reproduce); power below 0 becomes 0.
+ * ("trainer", which needs existing AbsPower models, is done by gf-train.)
+ *
+ * The output table is a struct gf_csv (gf_csv.h) with columns
+ * timestamp, <features...>, <component>_power..., node_type.
+ */
+#ifndef GF_EXTRACT_H
+#define GF_EXTRACT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "gf_csv.h"
+#include "gf_err.h"
+#include "gf_profile.h"
+#include "gf_prom.h"
+
+struct gf_qset {
+	char **names;			/* metric names, owned */
+	struct gf_prom_result *res;	/* one per name, owned */
+	size_t n;
+};
+
+#define GF_QSET_INIT { NULL, NULL, 0 }
+
+/*
+ * Read a query output file. Bad JSON is 65 with path:line:col, a wrong
+ * shape 65 naming the metric and the series; 66 for a missing file.
+ */
+int gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err);
+int gf_qset_parse(const char *text, size_t len, const char *name,
+    struct gf_qset *q, struct gf_err *err);
+/* Add (or replace) a metric's series; steals res's contents. */
+void gf_qset_add(struct gf_qset *q, const char *metric,
+    struct gf_prom_result *res);
+/* Borrowed, NULL when the metric is absent. */
+const struct gf_prom_result *gf_qset_get(const struct gf_qset *q,
+    const char *metric);
+/* Write in the query output format (new reference). */
+json_t *gf_qset_to_json(const struct gf_qset *q);
+void gf_qset_release(struct gf_qset *q);
+
+struct gf_extract_opts {
+	const char *extractor;		/* "default" (NULL) or "smooth" */
+	int window;			/* smooth window; 0 = 30 */
+	const char *isolator;		/* NULL = none (AbsPower) */
+	const struct gf_qset *idle;	/* for isolator "profile" */
+	int node_type;
+	const char *name;		/* of the query set, for messages */
+};
+
+/*
+ * Build the table for features[0..nfeatures) and the components of
+ * source. Errors (65) name the feature or component and the metric that
+ * is missing or has no usable samples, and say so when fewer than 2 rows
+ * remain.
+ */
+int gf_extract(const struct gf_qset *q, const struct gf_profile *p,
+    const char *const *features, size_t nfeatures, const char *source,
+    const struct gf_extract_opts *opts, struct gf_csv *out,
+    struct gf_err *err);
+
+/* Append the rows of b to a (same columns, checked: 70 otherwise). */
+int gf_table_append(struct gf_csv *a, const struct gf_csv *b,
+    struct gf_err *err);
+
+/* Power-column isolation in place ("none", "min"). */
+int gf_isolate_min(struct gf_csv *t, struct gf_err *err);
+
+#endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "gf_modeldb.h"
+#include "gf_archive.h"
+#include "gf_buf.h"
+#include "gf_fs.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+const char *
+gf_modeldb_model_class(const char *trainer)
+{
+	if (strcmp(trainer, "XgboostFitTrainer") == 0)
+		return "xgboost";
+	if (strcmp(trainer, "LogarithmicRegressionTrainer") == 0 ||
+	    strcmp(trainer, "ExponentialRegressionTrainer") == 0 ||
+	    strcmp(trainer, "LogisticRegressionTrainer") == 0)
+		return "curvefit";
+	return "scikit";
+}
+
+static int
+is_int_col(const char *name)
+{
+	return strcmp(name, "timestamp") == 0 || strcmp(name, "node_type") == 0;
+}
+
+int
+gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
+    struct gf_err *err)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	int rc;
+
+	for (size_t c = 0; c < t->cols; c++)
+		gf_buf_addf(&b, "%s%s", c ? "," : "", t->names[c]);
+	gf_buf_addc(&b, '\n');
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t c = 0; c < t->cols; c++) {
+			double v = t->data[r * t->cols + c];
+
+			if (c)
+				gf_buf_addc(&b, ',');
+			if (is_int_col(t->names[c]))
+				gf_buf_addf(&b, "%.0f", v);
+			else
+				gf_buf_addf(&b, "%.17g", v);
+		}
+		gf_buf_addc(&b, '\n');
+	}
+	rc = gf_fs_write_atomic(path, gf_buf_str(&b), b.len, 0644, err);
+	gf_buf_release(&b);
+	return rc;
+}
+
+static double
+round2(double v)
+{
+	if (!isfinite(v))
+		return -1;
+	return round(v * 100.0) / 100.0;
+}
+
+static json_t *
+num(double v)
+{
+	/* Upstream writes -1 (an int) for "no MAPE". */
+	if (v == -1)
+		return json_integer(-1);
+	return json_real(v);
+}
+
+static json_t *
+features_of(const struct gf_model *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < gf_model_nfeatures(m); i++)
+		json_array_append_new(a, json_string(gf_model_feature(m, i)));
+	return a;
+}
+
+json_t *
+gf_modeldb_metadata(const struct gf_modeldb_model *m)
+{
+	char *name = gf_xasprintf("%s_%d", m->trainer, m->node_type);
+	char *file = gf_xasprintf("%s.json", name);
+	json_t *md = json_object();
+	double mae = 0, max_mape = -1, mape = -1;
+
+	json_object_set_new(md, "model_name", json_string(name));
+	json_object_set_new(md, "model_class",
+	    json_string(gf_modeldb_model_class(m->trainer)));
+	json_object_set_new(md, "model_file", json_string(file));
+	json_object_set_new(md, "features", m->ncomp ?
+	    features_of(m->models[0]) : json_array());
+	json_object_set_new(md, "fe_files", json_array());
+	json_object_set_new(md, "output_type", json_string(m->output_type));
+	for (size_t c = 0; c < m->ncomp; c++) {
+		double cm = round2(m->test[c].mae);
+		double cp = round2(m->test[c].mape);
+
+		mae = fmax(mae, cm);
+		max_mape = fmax(max_mape, cp);
+		mape = cp;
+	}
+	json_object_set_new(md, "mae", json_real(mae));
+	json_object_set_new(md, "mape", num(mape));
+	for (size_t c = 0; c < m->ncomp; c++) {
+		char *k = gf_xasprintf("%s_mae", m->components[c]);
+
+		json_object_set_new(md, k, json_real(round2(m->test[c].mae)));
+		free(k);
+	}
+	for (size_t c = 0; c < m->ncomp; c++) {
+		char *k = gf_xasprintf("%s_mape", m->components[c]);
+
+		json_object_set_new(md, k, num(round2(m->test[c].mape)));
+		free(k);
+	}
+	json_object_set_new(md, "trainer", json_string(m->trainer));
+	json_object_set_new(md, "node_type", json_integer(m->node_type));
+	json_object_set_new(md, "feature_group",
+	    json_string(m->feature_group));
+	/* gf's additions: what the numbers above were measured on. */
+	json_object_set_new(md, "split", json_string(m->split));
+	json_object_set_new(md, "max_mape", num(max_mape));
+	for (size_t c = 0; c < m->ncomp; c++) {
+		char *k = gf_xasprintf("%s_rmse", m->components[c]);
+
+		json_object_set_new(md, k, json_real(round2(m->test[c].rmse)));
+		free(k);
+	}
+	json_object_set_new(md, "test_rows", json_integer(m->ncomp ?
+	    (json_int_t)m->test[0].n : 0));
+	free(name);
+	free(file);
+	return md;
+}
+
+json_t *
+gf_modeldb_weights(const struct gf_modeldb_model *m, struct gf_err *err)
+{
+	json_t *w = json_object();
+	char *name;
+
+	for (size_t c = 0; c < m->ncomp; c++) {
+		json_t *one = gf_model_kepler_weights(m->models[c],
+		    m->components[c], err);
+
+		if (one == NULL) {
+			json_decref(w);
+			return NULL;
+		}
+		json_object_update(w, one);
+		json_decref(one);
+	}
+	name = gf_xasprintf("%s_%d", m->trainer, m->node_type);
+	json_object_set_new(w, "model_name", json_string(name));
+	free(name);
+	return w;
+}
+
+static char *
+dumps(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+
+	if (s == NULL)
+		GF_BUG("json_dumps failed");
+	return s;
+}
+
+int
+gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
+    const struct gf_modeldb_model *m, json_t **files, struct gf_err *err)
+{
+	char *name = gf_xasprintf("%s_%d", m->trainer, m->node_type);
+	char *dir = NULL, *zip = NULL, *wpath = NULL, *p = NULL;
+	struct gf_archive_entry *ent = NULL;
+	char **bodies = NULL;
+	char **names = NULL;
+	json_t *index = json_object(), *md = NULL, *w = NULL;
+	struct gf_err werr = GF_ERR_INIT;
+	size_t n = 0, cap = m->ncomp + 2;
+	int rc = -1;
+
+	ent = gf_xcalloc(cap, sizeof(*ent));
+	bodies = gf_xcalloc(cap, sizeof(char *));
+	names = gf_xcalloc(cap, sizeof(char *));
+	dir = gf_xasprintf("%s/%s", fg_dir, name);
+	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
+		goto out;
+	for (size_t c = 0; c < m->ncomp; c++) {
+		json_t *mj = gf_model_to_json(m->models[c]);
+
+		names[n] = gf_xasprintf("%s.gf.json", m->components[c]);
+		bodies[n] = dumps(mj);
+		json_decref(mj);
+		json_object_set_new(index, m->components[c], json_pack(
+		    "{s:s,s:o,s:[]}", "model_file", names[n], "features",
+		    features_of(m->models[c]), "fe_files"));
+		n++;
+	}
+	md = gf_modeldb_metadata(m);
+	names[n] = gf_xstrdup("metadata.json");
+	bodies[n++] = dumps(md);
+	names[n] = gf_xasprintf("%s.json", name);
+	bodies[n++] = dumps(index);
+	for (size_t i = 0; i < n; i++) {
+		ent[i].name = names[i];
+		ent[i].data = bodies[i];
+		ent[i].len = strlen(bodies[i]);
+		free(p);
+		p = gf_xasprintf("%s/%s", dir, names[i]);
+		if (gf_fs_write_atomic(p, bodies[i], ent[i].len, 0644,
+		    err) < 0)
+			goto out;
+	}
+	zip = gf_xasprintf("%s/%s.zip", fg_dir, name);
+	if (gf_archive_zip(zip, ent, n, err) < 0)
+		goto out;
+	w = gf_modeldb_weights(m, &werr);
+	if (w != NULL) {
+		char *s = dumps(w);
+
+		wpath = gf_xasprintf("%s/%s.json", fg_dir, name);
+		rc = gf_fs_write_atomic(wpath, s, strlen(s), 0644, err);
+		free(s);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	if (files != NULL) {
+		*files = json_object();
+		json_object_set_new(*files, "dir", json_sprintf("%s/%s",
+		    rel_prefix, name));
+		json_object_set_new(*files, "zip", json_sprintf("%s/%s.zip",
+		    rel_prefix, name));
+		if (w != NULL)
+			json_object_set_new(*files, "weights", json_sprintf(
+			    "%s/%s.json", rel_prefix, name));
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(names[i]);
+		free(bodies[i]);
+	}
+	free(names);
+	free(bodies);
+	free(ent);
+	free(name);
+	free(dir);
+	free(zip);
+	free(wpath);
+	free(p);
+	json_decref(index);
+	json_decref(md);
+	json_decref(w);
+	return rc;
+}
+
+static void
+csv_cell(struct gf_buf *b, const json_t *v)
+{
+	if (json_is_string(v)) {
+		gf_buf_adds(b, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		gf_buf_addf(b, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_real(v)) {
+		gf_buf_addf(b, "%.17g", json_real_value(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+
+		/* Python's repr of a list, as pandas wrote it upstream. */
+		gf_buf_adds(b, "\"[");
+		json_array_foreach(v, i, e)
+			gf_buf_addf(b, "%s'%s'", i ? ", " : "",
+			    json_is_string(e) ? json_string_value(e) : "");
+		gf_buf_adds(b, "]\"");
+	}
+}
+
+int
+gf_modeldb_write_metadata_csv(const char *path, const json_t *rows,
+    const char *const *components, size_t ncomp, struct gf_err *err)
+{
+	static const char *const head[] = { "model_name", "model_class",
+		"model_file", "features", "fe_files", "output_type", "mae",
+		"mape" };
+	static const char *const tail[] = { "trainer", "node_type",
+		"feature_group", "split", "max_mape" };
+	struct gf_buf b = GF_BUF_INIT;
+	char **cols;
+	size_t ncols = 0, i;
+	json_t *row;
+	int rc;
+
+	cols = gf_xcalloc(GF_ARRAY_LEN(head) + GF_ARRAY_LEN(tail) +
+	    2 * ncomp + 1, sizeof(char *));
+	for (size_t k = 0; k < GF_ARRAY_LEN(head); k++)
+		cols[ncols++] = gf_xstrdup(head[k]);
+	for (size_t k = 0; k < ncomp; k++)
+		cols[ncols++] = gf_xasprintf("%s_mae", components[k]);
+	for (size_t k = 0; k < ncomp; k++)
+		cols[ncols++] = gf_xasprintf("%s_mape", components[k]);
+	for (size_t k = 0; k < GF_ARRAY_LEN(tail); k++)
+		cols[ncols++] = gf_xstrdup(tail[k]);
+	for (size_t k = 0; k < ncols; k++)
+		gf_buf_addf(&b, ",%s", cols[k]);
+	gf_buf_addc(&b, '\n');
+	json_array_foreach(rows, i, row) {
+		gf_buf_addf(&b, "%zu", i);
+		for (size_t k = 0; k < ncols; k++) {
+			gf_buf_addc(&b, ',');
+			csv_cell(&b, json_object_get(row, cols[k]));
+		}
+		gf_buf_addc(&b, '\n');
+	}
+	rc = gf_fs_write_atomic(path, gf_buf_str(&b), b.len, 0644, err);
+	for (size_t k = 0; k < ncols; k++)
+		free(cols[k]);
+	free(cols);
+	gf_buf_release(&b);
+	return rc;
+}
