@@ -83,4 +83,21 @@ char *gf_http_escape(const char *s);
 /* Copy of url without "user:password@". Returns a new string. */
 char *gf_http_redact_url(const char *url);
 
+/*
+ * Turn a response that is not 2xx into err, for callers that have no
+ * better message: "METHOD url: HTTP status: <body excerpt>". 5xx and 429
+ * (still failing after the retries) give 69, 401/403 give 78, other 4xx
+ * give 65. Returns -1.
+ */
+int gf_http_status_error(const struct gf_http_req *req,
+    const struct gf_http_resp *resp, struct gf_err *err);
+
+/*
+ * Seconds to wait for a Retry-After value (delta seconds or an HTTP
+ * date, relative to now); -1 when it cannot be parsed. Requests honour
+ * it up to GF_HTTP_RETRY_AFTER_MAX seconds.
+ */
+#define GF_HTTP_RETRY_AFTER_MAX 60.0
+double gf_http_retry_after(const char *value, double now);
+
 #endif
