@@ -404,7 +404,9 @@ write_prom_config(const char *path, double interval, int prom_port,
 	    "      - targets: ['127.0.0.1:%d']\n",
 	    interval, interval, interval, prom_port);
 	if (node_port > 0)
+		/* honor_labels keeps gf_power_source's own source label. */
 		gf_buf_addf(&b, "  - job_name: node\n"
+		    "    honor_labels: true\n"
 		    "    static_configs:\n"
 		    "      - targets: ['127.0.0.1:%d']\n"
 		    "        labels:\n"
@@ -628,7 +630,6 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		if (gf_fs_mkdir_p(sysfs, 0755, err) < 0 ||
 		    start_meter(state, o, sysfs, tdir, power, err) < 0)
 			goto fail;
-		json_array_append_new(comps, json_string("powersim"));
 	} else {
 		sysfs = gf_xstrdup(o->sysfs != NULL ? o->sysfs : "/sys");
 	}
@@ -664,6 +665,8 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		free(v);
 		json_array_insert_new(comps, 0, json_string("prometheus"));
 	}
+	if (o->power == GF_STACK_POWER_SIMULATED)
+		json_array_append_new(comps, json_string("powersim"));
 	json_object_set_new(sec, "components", comps);
 	comps = NULL;
 	json_object_set_new(sec, "running", json_true());

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf-kepler-install: start the measurement stack on this machine
+ * (Prometheus with the admin API, node-exporter with the RAPL and
+ * textfile collectors, and a power source: the machine's RAPL when it is
+ * readable, else the simulated meter gf-powersim), as supervised
+ * background processes on loopback; or stop exactly that stack (--stop).
+ * Writes the "stack" section and a "cleanup" entry so that gf-provision
+ * down can stop it too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_doc.h"
+#include "gf_fs.h"
+#include "gf_hostinfo.h"
+#include "gf_log.h"
+#include "gf_parse.h"
+#include "gf_stack.h"
+#include "gf_tool.h"
+#include "gf_xalloc.h"
+#include "gf_yaml.h"
+#include "gf_banned.h"
+
+static void GF_NORETURN
+usage(int rc)
+{
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: %s [-hkV] [-C list] [-c file] [-d dir] [-i file] "
+	    "[-p power] [-r time] [-S dir] [-s interval] [-t timeout]\n",
+	    gf_progname);
+	if (rc == 0) {
+		fputs("  -C, --components LIST    prometheus,node-exporter "
+		    "(default both)\n"
+		    "  -c, --config FILE        YAML settings\n"
+		    "  -d, --state-dir DIR      data, logs and pid files "
+		    "(default $RUNNER_TEMP/gf-stack or ./gf-stack)\n"
+		    "  -i, --input FILE         run document (default stdin)\n"
+		    "  -k, --stop               stop the stack the document (or "
+		    "--state-dir) names\n"
+		    "  -p, --power SOURCE       auto, rapl, simulated or none "
+		    "(default auto)\n"
+		    "  -r, --retention TIME     Prometheus retention (default "
+		    "100y)\n"
+		    "  -S, --sysfs DIR          sysfs root with class/powercap "
+		    "(default /sys)\n"
+		    "  -s, --scrape-interval D  scrape interval (default 3s)\n"
+		    "  -t, --timeout D          wait this long for each process "
+		    "(default 60s)\n"
+		    "  -h, --help               this text\n"
+		    "  -V, --version            print the version\n", stdout);
+		exit(gf_close_stdout());
+	}
+	exit(rc);
+}
+
+struct settings {
+	const char *components;
+	const char *power;
+	const char *state_dir;
+	const char *sysfs;
+	const char *retention;
+	const char *interval;
+	const char *timeout;
+};
+
+/* Command line, then GF_* environment, then the config file. */
+static void
+merge(const char **dst, const char *env, const json_t *cfg, const char *key)
+{
+	const char *v;
+
+	if (*dst != NULL)
+		return;
+	if ((v = getenv(env)) != NULL && *v != '\0') {
+		*dst = v;
+		return;
+	}
+	*dst = json_string_value(json_object_get(cfg, key));
+}
+
+static int
+cfg_number(const json_t *cfg, const char *key, double *out,
+    struct gf_err *err)
+{
+	json_t *v = json_object_get(cfg, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < 0)
+		return gf_err_set(err, GF_EXIT_DATAERR, "config",
+		    "field 'curve.%s': expected a number >= 0", key);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* gf-powersim from the same directory as this program, else from PATH. */
+static char *
+find_powersim(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash, *p;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			p = gf_fs_join(self, "gf-powersim");
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return gf_xstrdup("gf-powersim");
+}
+
+static int
+parse_components(const char *list, struct gf_stack_opts *o,
+    struct gf_err *err)
+{
+	char *copy = gf_xstrdup(list), *tok, *save = NULL;
+	int rc = 0;
+
+	o->prometheus = o->node_exporter = 0;
+	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "prometheus") == 0) {
+			o->prometheus = 1;
+		} else if (strcmp(tok, "node-exporter") == 0) {
+			o->node_exporter = 1;
+		} else if (strcmp(tok, "kepler") == 0 ||
+		    strcmp(tok, "model-server") == 0) {
+			rc = gf_err_set(err, GF_EXIT_CONFIG, "stack",
+			    "component '%s' is not part of the local stack yet "
+			    "(Debian does not package it): use "
+			    "prometheus,node-exporter", tok);
+			break;
+		} else {
+			rc = gf_err_set(err, GF_EXIT_USAGE, "stack",
+			    "--components: unknown component '%s' (prometheus, "
+			    "node-exporter)", tok);
+			break;
+		}
+	}
+	if (rc == 0 && !o->prometheus && !o->node_exporter)
+		rc = gf_err_set(err, GF_EXIT_USAGE, "stack",
+		    "--components: empty list");
+	free(copy);
+	return rc;
+}
+
+/* The one cleanup entry for this state directory, created when missing. */
+static void
+record_cleanup(json_t *doc, const char *state_dir)
+{
+	json_t *cl = gf_doc_array(doc, "cleanup"), *e;
+	size_t i;
+
+	json_array_foreach(cl, i, e) {
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *d = json_string_value(json_object_get(e,
+		    "state_dir"));
+
+		if (k != NULL && d != NULL && strcmp(k, "stack") == 0 &&
+		    strcmp(d, state_dir) == 0) {
+			json_object_del(e, "released");
+			return;
+		}
+	}
+	gf_doc_add_cleanup(doc, json_pack("{s:s,s:s,s:s}", "kind", "stack",
+	    "tool", "gf-kepler-install", "state_dir", state_dir));
+}
+
+static void
+mark_released(json_t *doc, const char *state_dir)
+{
+	json_t *e;
+	size_t i;
+	char ts[32];
+
+	json_array_foreach(json_object_get(doc, "cleanup"), i, e) {
+		const char *d = json_string_value(json_object_get(e,
+		    "state_dir"));
+
+		if (d != NULL && strcmp(d, state_dir) == 0)
+			json_object_set_new(e, "released", json_string(
+			    gf_time_format(gf_time_now(), 0, ts)));
+	}
+}
+
+static int
+check_hosts(const json_t *doc, struct gf_err *err)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+		const char *c = json_string_value(json_object_get(h,
+		    "connection"));
+
+		if (c == NULL || strcmp(c, "local") != 0)
+			return gf_err_set(err, GF_EXIT_CONFIG, "stack",
+			    "host '%s' is not local: this version installs the "
+			    "stack on the local machine only",
+			    json_string_value(json_object_get(h, "name")));
+	}
+	return 0;
+}
+
+static int
+do_stop(struct gf_tool *t, const char *opt_dir, const char *cfg_dir,
+    struct gf_err *err)
+{
+	json_t *stack = json_object_get(t->doc, "stack"), *report = NULL;
+	const char *dir = opt_dir;
+	char *def = NULL, ts[32];
+	int rc;
+
+	if (dir == NULL)
+		dir = json_string_value(json_object_get(stack, "state_dir"));
+	if (dir == NULL)
+		dir = cfg_dir;
+	if (dir == NULL)
+		dir = def = gf_stack_default_dir();
+	rc = gf_stack_stop(dir, &report, err);
+	if (rc == 0) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(report, k, v)
+			gf_info("%s: %s", k, json_string_value(v));
+		stack = gf_doc_object(t->doc, "stack");
+		if (json_object_get(stack, "state_dir") == NULL)
+			json_object_set_new(stack, "state_dir", json_string(dir));
+		json_object_set_new(stack, "running", json_false());
+		json_object_set_new(stack, "stopped", json_string(
+		    gf_time_format(gf_time_now(), 0, ts)));
+		json_object_set(stack, "stop", report);
+		mark_released(t->doc, dir);
+	}
+	json_decref(report);
+	free(def);
+	return rc;
+}
+
+static int
+do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
+    struct gf_err *err)
+{
+	struct gf_stack_opts o;
+	json_t *rapl = NULL, *sec = NULL, *curve = json_object_get(cfg, "curve");
+	char *def = NULL, *powersim = NULL, *state = NULL;
+	const char *power = s->power != NULL ? s->power : "auto";
+	int rc = -1;
+
+	gf_stack_opts_init(&o);
+	if (check_hosts(t->doc, err) < 0)
+		return -1;
+	if (s->components != NULL && parse_components(s->components, &o,
+	    err) < 0)
+		return -1;
+	if (s->interval != NULL && (gf_parse_duration(s->interval,
+	    "--scrape-interval", &o.scrape_interval, err) < 0 ||
+	    o.scrape_interval < 1))
+		return err->exit != 0 ? -1 : gf_err_set(err, GF_EXIT_USAGE,
+		    "stack", "--scrape-interval: at least 1s");
+	if (s->timeout != NULL && gf_parse_duration(s->timeout, "--timeout",
+	    &o.ready_timeout, err) < 0)
+		return -1;
+	if (s->retention != NULL)
+		o.retention = s->retention;
+	if (cfg_number(curve, "idle_watts", &o.curve.idle_watts, err) < 0 ||
+	    cfg_number(curve, "dynamic_watts", &o.curve.dynamic_watts,
+	    err) < 0 || cfg_number(curve, "dram_idle_watts",
+	    &o.curve.dram_idle_watts, err) < 0 || cfg_number(curve,
+	    "dram_dynamic_watts", &o.curve.dram_dynamic_watts, err) < 0)
+		return -1;
+
+	/* RAPL is checked before anything is started. */
+	o.sysfs = s->sysfs;
+	rapl = gf_hostinfo_rapl(s->sysfs);
+	o.rapl_check = rapl;
+	if (strcmp(power, "auto") == 0) {
+		o.power = gf_hostinfo_rapl_usable(rapl) ?
+		    GF_STACK_POWER_RAPL : GF_STACK_POWER_SIMULATED;
+		if (o.power == GF_STACK_POWER_SIMULATED)
+			gf_info("no readable RAPL under %s: using the simulated "
+			    "meter (source=\"simulated\")", json_string_value(
+			    json_object_get(rapl, "path")));
+	} else if (strcmp(power, "rapl") == 0) {
+		if (!gf_hostinfo_rapl_usable(rapl)) {
+			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			    "RAPL is not %s at '%s': use --power simulated",
+			    json_is_true(json_object_get(rapl, "present")) ?
+			    "readable" : "present",
+			    json_string_value(json_object_get(rapl, "path")));
+			goto out;
+		}
+		o.power = GF_STACK_POWER_RAPL;
+	} else if (strcmp(power, "simulated") == 0) {
+		o.power = GF_STACK_POWER_SIMULATED;
+	} else if (strcmp(power, "none") == 0) {
+		o.power = GF_STACK_POWER_NONE;
+	} else {
+		gf_err_set(err, GF_EXIT_USAGE, "stack", "--power: expected "
+		    "auto, rapl, simulated or none, got '%s'", power);
+		goto out;
+	}
+	if (o.power == GF_STACK_POWER_SIMULATED)
+		o.powersim = powersim = find_powersim();
+
+	if (s->state_dir == NULL)
+		s->state_dir = def = gf_stack_default_dir();
+	if (s->state_dir[0] != '/') {
+		char cwd[PATH_MAX];
+
+		if (getcwd(cwd, sizeof(cwd)) != NULL)
+			state = gf_fs_join(cwd, s->state_dir);
+	}
+	if (state == NULL)
+		state = gf_xstrdup(s->state_dir);
+	o.state_dir = state;
+	/* Recorded before anything starts: down finds it even if we die. */
+	record_cleanup(t->doc, state);
+	gf_tool_checkpoint(t);
+
+	gf_log_group("starting the local stack in %s", state);
+	sec = gf_stack_start(&o, err);
+	gf_log_endgroup();
+	if (sec == NULL)
+		goto out;
+	if (json_object_get(sec, "prometheus") != NULL)
+		gf_info("prometheus %s (data %s)", json_string_value(
+		    json_object_get(json_object_get(sec, "prometheus"), "url")),
+		    json_string_value(json_object_get(json_object_get(sec,
+		    "prometheus"), "data_dir")));
+	gf_info("power source: %s", json_string_value(json_object_get(
+	    json_object_get(sec, "power"), "source")));
+	gf_doc_set(t->doc, "stack", sec);
+	rc = 0;
+out:
+	json_decref(rapl);
+	free(state);
+	free(powersim);
+	free(def);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "components", required_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "power", required_argument, NULL, 'p' },
+		{ "retention", required_argument, NULL, 'r' },
+		{ "scrape-interval", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "stop", no_argument, NULL, 'k' },
+		{ "sysfs", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gf_err err = GF_ERR_INIT;
+	struct settings s;
+	const char *input = NULL, *config = NULL;
+	json_t *cfg = NULL;
+	struct gf_tool t;
+	int ch, stop = 0, rc;
+
+	gf_setprogname(argv[0]);
+	memset(&s, 0, sizeof(s));
+	while ((ch = getopt_long(argc, argv, "C:c:d:hi:kp:r:S:s:t:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			s.components = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'd':
+			s.state_dir = optarg;
+			break;
+		case 'h':
+			usage(0);
+		case 'i':
+			input = optarg;
+			break;
+		case 'k':
+			stop = 1;
+			break;
+		case 'p':
+			s.power = optarg;
+			break;
+		case 'r':
+			s.retention = optarg;
+			break;
+		case 'S':
+			s.sysfs = optarg;
+			break;
+		case 's':
+			s.interval = optarg;
+			break;
+		case 't':
+			s.timeout = optarg;
+			break;
+		case 'V':
+			gf_tool_version();
+		default:
+			usage(GF_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0)
+		usage(GF_EXIT_USAGE);
+	if (config != NULL) {
+		if ((cfg = gf_yaml_load(config, &err)) == NULL)
+			gf_die_err(&err);
+		if (!json_is_object(cfg)) {
+			json_decref(cfg);
+			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", config);
+		}
+	}
+	/* The stop is a clean-up: it runs after a failed step too. */
+	gf_tool_begin(&t, "gf-kepler-install", input,
+	    stop ? GF_TOOL_RUN_ANYWAY : 0);
+	if (stop) {
+		merge(&s.state_dir, "GF_STACK_DIR", NULL, NULL);
+		rc = do_stop(&t, s.state_dir, json_string_value(
+		    json_object_get(cfg, "state_dir")), &err);
+		json_decref(cfg);
+		return gf_tool_finish(&t, rc < 0 ? &err : NULL, NULL);
+	}
+	merge(&s.state_dir, "GF_STACK_DIR", cfg, "state_dir");
+	merge(&s.power, "GF_POWER", cfg, "power");
+	merge(&s.components, "GF_COMPONENTS", cfg, "components");
+	merge(&s.sysfs, "GF_SYSFS", cfg, "sysfs");
+	merge(&s.retention, "GF_RETENTION", cfg, "retention");
+	merge(&s.interval, "GF_SCRAPE_INTERVAL", cfg, "scrape_interval");
+	merge(&s.timeout, "GF_STACK_TIMEOUT", cfg, "timeout");
+	rc = do_start(&t, &s, cfg, &err);
+	json_decref(cfg);
+	return gf_tool_finish(&t, rc < 0 ? &err : NULL, NULL);
+}
