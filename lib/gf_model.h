@@ -17,9 +17,9 @@
  * fitted on the training X: x / max|x| per column, a column that is all
  * zero is left as is) before the trainer sees them; prediction applies the
  * same scaling, so X is always given in raw units. The curve-fit trainers
- * (Logarithmic/Exponential/Logistic) fit on the first feature only, as
- * upstream does. Models are immutable after fit/load and may be used for
- * prediction from several threads at once.
+ * (Logarithmic/Exponential/Logistic) fit on one feature only, as
+ * upstream does (opts->main_feature). Models are immutable after
+ * fit/load and may be used for prediction from several threads at once.
  */
 #ifndef GF_MODEL_H
 #define GF_MODEL_H
@@ -36,9 +36,16 @@ struct gf_fit_opts {
 	unsigned long seed;	/* every random choice derives from it */
 	int threads;		/* 0 = online CPUs (XgboostFitTrainer only) */
 	int verbose;		/* 0: silent; library code never prints */
+	/*
+	 * Curve-fit trainers: the feature they fit on (upstream's "main
+	 * feature" of the group, e.g. cpu_instructions for CounterOnly,
+	 * bpf_page_cache_hit / cache_miss for dram). NULL = the first
+	 * feature; a name that is not a feature is an error (64).
+	 */
+	const char *main_feature;
 };
 
-#define GF_FIT_OPTS_INIT { 0, 0, 0 }
+#define GF_FIT_OPTS_INIT { 0, 0, 0, NULL }
 
 /* The ten upstream trainer names in upstream order; *n is set. Static. */
 const char *const *gf_model_trainers(size_t *n);

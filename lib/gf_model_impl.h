@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to gf_model*.c: the model representation and the trainers'
+ * entry points. Everything here works on MaxAbs-scaled inputs unless it
+ * says otherwise.
+ */
+#ifndef GF_MODEL_IMPL_H
+#define GF_MODEL_IMPL_H
+
+#include <stddef.h>
+
+#include "gf_model.h"
+
+enum gf_trainer_id {
+	GF_T_SGD,
+	GF_T_LINEAR,
+	GF_T_POLY,
+	GF_T_GBR,
+	GF_T_KNN,
+	GF_T_SVR,
+	GF_T_XGB,
+	GF_T_LOG,
+	GF_T_LOGISTIC,
+	GF_T_EXP,
+	GF_T_COUNT
+};
+
+/* Tree node: internal when feature >= 0 (x[feature] <= thr goes left). */
+struct gf_tnode {
+	int feature;
+	int left, right;	/* indices in the same tree */
+	double thr;		/* in scaled units */
+	double value;		/* leaf output, learning rate applied */
+};
+
+struct gf_model {
+	enum gf_trainer_id tid;
+	size_t nf;
+	char **features;
+	double *scale;		/* MaxAbs scale_, 1 for all-zero columns */
+	char *component;
+	json_t *fq, *meta;
+
+	/* linear (SGD, LINEAR) and poly: coef[ncoef], intercept */
+	double *coef;
+	size_t ncoef;
+	double intercept;
+
+	/* trees: base + sum of trees; tree t is nodes[off[t]..off[t+1]) */
+	double base;
+	size_t ntrees;
+	size_t *off;
+	struct gf_tnode *nodes;
+
+	/* KNN and SVR keep (scaled) training rows: pts[npts * nf] */
+	size_t npts;
+	double *pts;
+	double *vals;		/* KNN targets or SVR dual coefficients */
+	int k;			/* KNN */
+	double gamma;		/* SVR */
+
+	/* curve fits */
+	int main;		/* feature index */
+	double p[4];
+	int np;
+};
+
+/* Squared-distance-free helpers shared by the trainers. */
+double gf_model_curve_eval(enum gf_trainer_id t, const double *p, double x);
+
+/*
+ * Trainers. Xs is scaled (rows * nf), except for the tree trainers, which
+ * get the raw X and m->scale (scaling is monotone, so they bin raw values
+ * and store scaled thresholds: no scaled copy at 10^6 rows). Each fills
+ * its part of m and returns 0, or -1 with err.
+ */
+int gf_fit_linear(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, int nonneg, struct gf_err *err);
+int gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, unsigned long seed, struct gf_err *err);
+int gf_fit_poly(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, struct gf_err *err);
+int gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, struct gf_err *err);
+int gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
+    size_t rows, struct gf_err *err);
+int gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
+    size_t rows, int threads, struct gf_err *err);
+int gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, struct gf_err *err);
+int gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
+    size_t rows, struct gf_err *err);
+
+/* Number of degree-2 polynomial terms of nf features, bias included. */
+size_t gf_poly_nterms(size_t nf);
+/* Expand one scaled row into out[gf_poly_nterms(nf)] (sklearn's order). */
+void gf_poly_expand(const double *x, size_t nf, double *out);
+
+/* Predictions of one scaled row. */
+double gf_predict_trees(const struct gf_model *m, const double *xs);
+double gf_predict_knn(const struct gf_model *m, const double *xs);
+double gf_predict_svr(const struct gf_model *m, const double *xs);
+
+#endif

@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tree ensembles: sklearn's GradientBoostingRegressor (exact greedy
+ * splits, Friedman MSE) and an xgboost-style histogram booster for
+ * XgboostFitTrainer.
+ *
+ * Both see scaled values x / scale computed on the fly (no scaled copy of
+ * X), and store thresholds in scaled units: a row goes left when
+ * xs <= thr, at training and at prediction time alike.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gf_model_impl.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+double
+gf_predict_trees(const struct gf_model *m, const double *xs)
+{
+	double r = m->base;
+
+	for (size_t t = 0; t < m->ntrees; t++) {
+		const struct gf_tnode *nd = m->nodes + m->off[t];
+		int i = 0;
+
+		while (nd[i].feature >= 0)
+			i = xs[nd[i].feature] <= nd[i].thr ? nd[i].left :
+			    nd[i].right;
+		r += nd[i].value;
+	}
+	return r;
+}
+
+/* Growing list of nodes for all trees. */
+struct forest {
+	struct gf_tnode *nodes;
+	size_t n, cap;
+	size_t *off;
+	size_t ntrees;
+};
+
+static int
+forest_add(struct forest *f, size_t tree_start)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 256;
+		f->nodes = gf_xreallocarray(f->nodes, f->cap,
+		    sizeof(*f->nodes));
+	}
+	f->nodes[f->n].feature = -1;
+	f->nodes[f->n].left = f->nodes[f->n].right = -1;
+	f->nodes[f->n].thr = 0;
+	f->nodes[f->n].value = 0;
+	return (int)(f->n++ - tree_start);
+}
+
+static void
+forest_done(struct gf_model *m, struct forest *f)
+{
+	m->nodes = f->nodes;
+	m->off = f->off;
+	m->ntrees = f->ntrees;
+}
+
+/* ---- GradientBoostingRegressor(n_estimators=100, max_depth=3, lr 0.1) ---- */
+
+struct colref {
+	const double *col;
+	size_t nf;
+};
+
+static int
+cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct colref *c = arg;
+	double x = c->col[*(const uint32_t *)a * c->nf];
+	double y = c->col[*(const uint32_t *)b * c->nf];
+
+	if (x < y)
+		return -1;
+	if (x > y)
+		return 1;
+	return (*(const uint32_t *)a > *(const uint32_t *)b) -
+	    (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+struct gbr_open {
+	int node;		/* node index in the tree */
+	double sum, sumsq;
+	size_t cnt;
+	/* scan state */
+	double suml;
+	size_t cntl;
+	double last;
+	int nosplit;
+	/* best split */
+	double best;
+	int bf;
+	double thr;
+};
+
+int
+gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
+    size_t rows, struct gf_err *err)
+{
+	const int ntrees = 100, depth = 3;
+	const double lr = 0.1;
+	size_t nf = m->nf;
+	uint32_t *sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
+	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
+	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
+	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
+	int slot[64];
+	struct gbr_open open[8];
+	struct forest fo = { NULL, 0, 0, NULL, 0 };
+	double mean = 0;
+
+	if (rows > UINT32_MAX) {
+		free(sorted);
+		free(F);
+		free(res);
+		free(nodeof);
+		return gf_err_set(err, GF_EXIT_DATAERR, "model",
+		    "too many rows (%zu)", rows);
+	}
+	for (size_t f = 0; f < nf; f++) {
+		uint32_t *s = sorted + f * rows;
+		struct colref c = { X + f, nf };
+
+		for (size_t i = 0; i < rows; i++)
+			s[i] = (uint32_t)i;
+		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
+	}
+	for (size_t i = 0; i < rows; i++)
+		mean += y[i];
+	mean /= (double)rows;
+	for (size_t i = 0; i < rows; i++)
+		F[i] = mean;
+	m->base = mean;
+	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
+	for (int t = 0; t < ntrees; t++) {
+		size_t start = fo.n;
+		int nopen = 0;
+
+		for (size_t i = 0; i < rows; i++) {
+			res[i] = y[i] - F[i];
+			nodeof[i] = 0;
+		}
+		forest_add(&fo, start);
+		open[0].node = 0;
+		nopen = 1;
+		for (int d = 0; d <= depth && nopen > 0; d++) {
+			for (int k = 0; k < 64; k++)
+				slot[k] = -1;
+			for (int k = 0; k < nopen; k++) {
+				slot[open[k].node] = k;
+				open[k].sum = open[k].sumsq = 0;
+				open[k].cnt = 0;
+				open[k].best = 0;
+				open[k].bf = -1;
+				open[k].nosplit = 0;
+			}
+			for (size_t i = 0; i < rows; i++) {
+				int s = nodeof[i] < 64 ? slot[nodeof[i]] : -1;
+
+				if (s >= 0) {
+					open[s].sum += res[i];
+					open[s].sumsq += res[i] * res[i];
+					open[s].cnt++;
+				}
+			}
+			for (int k = 0; k < nopen && d < depth; k++) {
+				struct gbr_open *o = &open[k];
+				double mu = o->sum / (double)o->cnt;
+				double imp = o->sumsq / (double)o->cnt -
+				    mu * mu;
+
+				/* Pure or single-row nodes stay leaves. */
+				if (o->cnt < 2 || imp <= 1e-12 * (1 + mu * mu))
+					o->nosplit = 1;
+			}
+			for (size_t f = 0; f < nf && d < depth; f++) {
+				const uint32_t *s = sorted + f * rows;
+
+				for (int k = 0; k < nopen; k++) {
+					open[k].suml = 0;
+					open[k].cntl = 0;
+				}
+				for (size_t ii = 0; ii < rows; ii++) {
+					uint32_t i = s[ii];
+					int sl = nodeof[i] < 64 ?
+					    slot[nodeof[i]] : -1;
+					struct gbr_open *o;
+					double v;
+
+					if (sl < 0 || open[sl].nosplit)
+						continue;
+					o = &open[sl];
+					v = X[i * nf + f] / m->scale[f];
+					if (o->cntl > 0 && v > o->last) {
+						size_t nl = o->cntl;
+						size_t nr = o->cnt - nl;
+						double diff = o->suml /
+						    (double)nl - (o->sum -
+						    o->suml) / (double)nr;
+						double g = (double)nl *
+						    (double)nr * diff * diff /
+						    (double)o->cnt;
+
+						if (g > o->best) {
+							o->best = g;
+							o->bf = (int)f;
+							o->thr = o->last / 2 +
+							    v / 2;
+							if (o->thr >= v ||
+							    o->thr < o->last)
+								o->thr = o->last;
+						}
+					}
+					o->suml += res[i];
+					o->cntl++;
+					o->last = v;
+				}
+			}
+			/* Split or make leaves; collect the next level. */
+			struct gbr_open next[8];
+			int nnext = 0;
+
+			for (int k = 0; k < nopen; k++) {
+				struct gbr_open *o = &open[k];
+				struct gf_tnode *nd;
+				int l, r;
+
+				if (d == depth || o->nosplit || o->bf < 0 ||
+				    o->best <= 0) {
+					fo.nodes[start + (size_t)o->node].value =
+					    o->cnt ? lr * o->sum /
+					    (double)o->cnt : 0;
+					continue;
+				}
+				l = forest_add(&fo, start);
+				r = forest_add(&fo, start);
+				nd = &fo.nodes[start + (size_t)o->node];
+				nd->feature = o->bf;
+				nd->thr = o->thr;
+				nd->left = l;
+				nd->right = r;
+				for (size_t i = 0; i < rows; i++)
+					if (nodeof[i] == o->node)
+						nodeof[i] = X[i * nf +
+						    (size_t)o->bf] /
+						    m->scale[o->bf] <= o->thr ?
+						    l : r;
+				next[nnext++].node = l;
+				next[nnext++].node = r;
+			}
+			memcpy(open, next, sizeof(next));
+			nopen = nnext;
+		}
+		for (size_t i = 0; i < rows; i++)
+			F[i] += fo.nodes[start + (size_t)nodeof[i]].value;
+		fo.ntrees++;
+		fo.off[fo.ntrees] = fo.n;
+	}
+	forest_done(m, &fo);
+	free(sorted);
+	free(F);
+	free(res);
+	free(nodeof);
+	return 0;
+}
+
+/* ---- XgboostFitTrainer: histogram gradient boosting ----
+ *
+ * XGBRegressor(n_estimators=100, learning_rate=0.1) with xgboost's other
+ * defaults: squared error, max_depth 6, lambda 1, gamma 0,
+ * min_child_weight 1, max_bin 256, base_score = mean(y) (xgboost >= 2.0).
+ * Features are binned once into uint8 codes (row-major, so the rows of a
+ * node share cache lines); each node owns a contiguous segment of one row
+ * index array that splits partition in place; the smaller child's
+ * histogram is built and the larger one's is the parent's minus it; leaf
+ * values are added to the predictions through the segments, without
+ * walking the tree. Histogram building is split over a thread pool.
+ */
+
+#define XGB_BINS 256
+#define XGB_MAX_DEPTH 6
+#define XGB_MIN_PAR 16384	/* rows below which one thread builds */
+
+struct hbin {
+	double g, h;
+};
+
+struct pool;
+typedef void (*pool_fn)(void *arg, int id, int n);
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	int n;			/* threads including the caller */
+	unsigned gen;
+	int pending, quit;
+	pool_fn fn;
+	void *arg;
+	pthread_t *th;
+};
+
+struct pool_start {
+	struct pool *p;
+	int id;
+};
+
+static void *
+pool_main(void *a)
+{
+	struct pool_start *s = a;
+	struct pool *p = s->p;
+	int id = s->id;
+	unsigned seen = 0;
+
+	free(s);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		p->fn(p->arg, id, p->n);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void
+pool_init(struct pool *p, int n)
+{
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->n = 1;
+	p->th = gf_xcalloc((size_t)(n > 1 ? n : 1), sizeof(*p->th));
+	for (int i = 1; i < n; i++) {
+		struct pool_start *s = gf_xmalloc(sizeof(*s));
+
+		s->p = p;
+		s->id = i;
+		if (pthread_create(&p->th[i], NULL, pool_main, s) != 0) {
+			free(s);
+			break;	/* fewer threads: slower, still correct */
+		}
+		p->n++;
+	}
+}
+
+static void
+pool_run(struct pool *p, pool_fn fn, void *arg)
+{
+	if (p->n == 1) {
+		fn(arg, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->arg = arg;
+	p->pending = p->n - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	fn(arg, 0, p->n);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pool_destroy(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 1; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	free(p->th);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+}
+
+struct xgb {
+	size_t rows, nf;
+	const uint8_t *bins;	/* rows * nf, row-major */
+	double *cuts;		/* nf * XGB_BINS upper bounds (scaled) */
+	int *nbins;		/* per feature */
+	double *g;		/* gradients */
+	struct pool pool;
+	/* current histogram job */
+	const uint32_t *seg;
+	size_t nseg;
+	struct hbin *part;	/* nthreads * nf * XGB_BINS */
+	struct hbin *out;
+	/* current row-range job */
+	const double *X, *y, *scale;
+	uint8_t *wbins;
+	double *pred;
+	int job;
+};
+
+static void
+hist_rows(const struct xgb *x, const uint32_t *seg, size_t n,
+    struct hbin *h)
+{
+	size_t nf = x->nf;
+
+	memset(h, 0, nf * XGB_BINS * sizeof(*h));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t r = seg[i];
+		const uint8_t *b = x->bins + (size_t)r * nf;
+		double g = x->g[r];
+
+		for (size_t f = 0; f < nf; f++) {
+			struct hbin *e = &h[f * XGB_BINS + b[f]];
+
+			e->g += g;
+			e->h += 1;
+		}
+	}
+}
+
+static void
+hist_job(void *arg, int id, int n)
+{
+	struct xgb *x = arg;
+	size_t lo = x->nseg * (size_t)id / (size_t)n;
+	size_t hi = x->nseg * (size_t)(id + 1) / (size_t)n;
+
+	hist_rows(x, x->seg + lo, hi - lo,
+	    x->part + (size_t)id * x->nf * XGB_BINS);
+}
+
+static void
+build_hist(struct xgb *x, const uint32_t *seg, size_t n, struct hbin *out)
+{
+	size_t len = x->nf * XGB_BINS;
+
+	if (x->pool.n == 1 || n < XGB_MIN_PAR) {
+		hist_rows(x, seg, n, out);
+		return;
+	}
+	x->seg = seg;
+	x->nseg = n;
+	pool_run(&x->pool, hist_job, x);
+	memcpy(out, x->part, len * sizeof(*out));
+	for (int t = 1; t < x->pool.n; t++) {
+		const struct hbin *p = x->part + (size_t)t * len;
+
+		for (size_t i = 0; i < len; i++) {
+			out[i].g += p[i].g;
+			out[i].h += p[i].h;
+		}
+	}
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Cut points per feature from a strided sample of at most 2^18 rows:
+ * every distinct value when there are at most 256, else 256 quantiles.
+ */
+static void
+make_cuts(struct xgb *x, const double *X, const double *scale)
+{
+	size_t rows = x->rows, nf = x->nf;
+	size_t ns = rows < (1u << 18) ? rows : (1u << 18);
+	double *v = gf_xreallocarray(NULL, ns, sizeof(*v));
+
+	for (size_t f = 0; f < nf; f++) {
+		size_t nu = 0;
+		double *c = x->cuts + f * XGB_BINS;
+		int nb = 0;
+
+		for (size_t k = 0; k < ns; k++) {
+			size_t i = rows == ns ? k : (size_t)((double)k *
+			    (double)rows / (double)ns);
+
+			v[k] = X[i * nf + f] / scale[f];
+		}
+		qsort(v, ns, sizeof(*v), cmp_double);
+		for (size_t k = 0; k < ns; k++)
+			if (k == 0 || v[k] != v[k - 1])
+				v[nu++] = v[k];
+		if (nu <= XGB_BINS) {
+			for (size_t k = 0; k < nu; k++)
+				c[nb++] = v[k];
+		} else {
+			for (int b = 0; b < XGB_BINS; b++) {
+				size_t k = (size_t)(((double)(b + 1) *
+				    (double)nu) / XGB_BINS) - 1;
+
+				if (nb == 0 || v[k] > c[nb - 1])
+					c[nb++] = v[k];
+			}
+		}
+		/* Values above the sample's maximum share the last bin. */
+		c[nb - 1] = INFINITY;
+		x->nbins[f] = nb;
+	}
+	free(v);
+}
+
+static void
+bin_job(void *arg, int id, int n)
+{
+	struct xgb *x = arg;
+	size_t lo = x->rows * (size_t)id / (size_t)n;
+	size_t hi = x->rows * (size_t)(id + 1) / (size_t)n;
+	size_t nf = x->nf;
+
+	if (x->job == 0) {
+		for (size_t i = lo; i < hi; i++)
+			for (size_t f = 0; f < nf; f++) {
+				double v = x->X[i * nf + f] / x->scale[f];
+				const double *c = x->cuts + f * XGB_BINS;
+				int a = 0, b = x->nbins[f] - 1;
+
+				while (a < b) {
+					int mid = (a + b) / 2;
+
+					if (v <= c[mid])
+						b = mid;
+					else
+						a = mid + 1;
+				}
+				x->wbins[i * nf + f] = (uint8_t)a;
+			}
+	} else {
+		for (size_t i = lo; i < hi; i++)
+			x->g[i] = x->pred[i] - x->y[i];
+	}
+}
+
+struct xnode {
+	int node;		/* index in the current tree */
+	size_t begin, end;	/* segment of the row index */
+	struct hbin *hist;	/* owned */
+	double G, H;
+};
+
+int
+gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
+    size_t rows, int threads, struct gf_err *err)
+{
+	const int ntrees = 100;
+	const double eta = 0.1, lambda = 1.0, min_child = 1.0, rt_eps = 1e-6;
+	size_t nf = m->nf, hlen = nf * XGB_BINS;
+	struct xgb x;
+	uint8_t *bins;
+	uint32_t *idx;
+	struct forest fo = { NULL, 0, 0, NULL, 0 };
+	struct xnode *level, *next;
+	double mean = 0;
+
+	if (rows > UINT32_MAX)
+		return gf_err_set(err, GF_EXIT_DATAERR, "model",
+		    "too many rows (%zu)", rows);
+	memset(&x, 0, sizeof(x));
+	x.rows = rows;
+	x.nf = nf;
+	x.cuts = gf_xreallocarray(NULL, hlen, sizeof(*x.cuts));
+	x.nbins = gf_xcalloc(nf, sizeof(*x.nbins));
+	x.g = gf_xreallocarray(NULL, rows, sizeof(*x.g));
+	x.pred = gf_xreallocarray(NULL, rows, sizeof(*x.pred));
+	bins = gf_xreallocarray(NULL, rows * nf, sizeof(*bins));
+	idx = gf_xreallocarray(NULL, rows, sizeof(*idx));
+	x.bins = bins;
+	x.wbins = bins;
+	x.X = X;
+	x.y = y;
+	x.scale = m->scale;
+	pool_init(&x.pool, threads);
+	x.part = gf_xreallocarray(NULL, (size_t)x.pool.n * hlen,
+	    sizeof(*x.part));
+	make_cuts(&x, X, m->scale);
+	x.job = 0;
+	pool_run(&x.pool, bin_job, &x);
+	for (size_t i = 0; i < rows; i++)
+		mean += y[i];
+	mean /= (double)rows;
+	m->base = mean;
+	for (size_t i = 0; i < rows; i++)
+		x.pred[i] = mean;
+	level = gf_xcalloc(1u << XGB_MAX_DEPTH, sizeof(*level));
+	next = gf_xcalloc(1u << XGB_MAX_DEPTH, sizeof(*next));
+	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
+	for (int t = 0; t < ntrees; t++) {
+		size_t start = fo.n;
+		int nlevel = 1;
+
+		x.job = 1;
+		pool_run(&x.pool, bin_job, &x);
+		for (size_t i = 0; i < rows; i++)
+			idx[i] = (uint32_t)i;
+		forest_add(&fo, start);
+		level[0].node = 0;
+		level[0].begin = 0;
+		level[0].end = rows;
+		level[0].hist = gf_xreallocarray(NULL, hlen,
+		    sizeof(*level[0].hist));
+		build_hist(&x, idx, rows, level[0].hist);
+		level[0].G = 0;
+		level[0].H = 0;
+		for (int b = 0; b < XGB_BINS; b++) {
+			level[0].G += level[0].hist[b].g;
+			level[0].H += level[0].hist[b].h;
+		}
+		for (int d = 0; nlevel > 0; d++) {
+			int nnext = 0;
+
+			for (int k = 0; k < nlevel; k++) {
+				struct xnode *nd = &level[k];
+				double G = nd->G, H = nd->H;
+				double parent = G * G / (H + lambda);
+				double best = rt_eps;
+				int bf = -1, bb = -1;
+
+				for (size_t f = 0; f < nf && d < XGB_MAX_DEPTH;
+				    f++) {
+					const struct hbin *h = nd->hist +
+					    f * XGB_BINS;
+					double gl = 0, hl = 0;
+
+					for (int b = 0; b + 1 < x.nbins[f];
+					    b++) {
+						gl += h[b].g;
+						hl += h[b].h;
+						double gr = G - gl, hr = H - hl;
+
+						if (hl < min_child ||
+						    hr < min_child)
+							continue;
+						double gain = gl * gl /
+						    (hl + lambda) + gr * gr /
+						    (hr + lambda) - parent;
+
+						if (gain > best) {
+							best = gain;
+							bf = (int)f;
+							bb = b;
+						}
+					}
+				}
+				struct gf_tnode *tn;
+
+				if (bf < 0) {
+					double w = -G / (H + lambda) * eta;
+
+					fo.nodes[start + (size_t)nd->node].value
+					    = w;
+					for (size_t i = nd->begin; i < nd->end;
+					    i++)
+						x.pred[idx[i]] += w;
+					free(nd->hist);
+					nd->hist = NULL;
+					continue;
+				}
+				int l = forest_add(&fo, start);
+				int r = forest_add(&fo, start);
+
+				tn = &fo.nodes[start + (size_t)nd->node];
+				tn->feature = bf;
+				tn->thr = x.cuts[(size_t)bf * XGB_BINS +
+				    (size_t)bb];
+				tn->left = l;
+				tn->right = r;
+				/* Partition the segment in place. */
+				size_t a = nd->begin, e = nd->end;
+
+				while (a < e) {
+					if (bins[(size_t)idx[a] * nf +
+					    (size_t)bf] <= bb) {
+						a++;
+					} else {
+						uint32_t tmp = idx[a];
+
+						idx[a] = idx[--e];
+						idx[e] = tmp;
+					}
+				}
+				struct xnode *L = &next[nnext++];
+				struct xnode *R = &next[nnext++];
+
+				L->node = l;
+				L->begin = nd->begin;
+				L->end = a;
+				R->node = r;
+				R->begin = a;
+				R->end = nd->end;
+				struct xnode *small = L->end - L->begin <=
+				    R->end - R->begin ? L : R;
+				struct xnode *big = small == L ? R : L;
+
+				small->hist = gf_xreallocarray(NULL, hlen,
+				    sizeof(*small->hist));
+				build_hist(&x, idx + small->begin,
+				    small->end - small->begin, small->hist);
+				big->hist = nd->hist;
+				nd->hist = NULL;
+				for (size_t i = 0; i < hlen; i++) {
+					big->hist[i].g -= small->hist[i].g;
+					big->hist[i].h -= small->hist[i].h;
+				}
+				const struct hbin *sh = small->hist +
+				    (size_t)bf * XGB_BINS;
+				double sg = 0, shh = 0;
+
+				for (int b = 0; b < XGB_BINS; b++) {
+					sg += sh[b].g;
+					shh += sh[b].h;
+				}
+				small->G = sg;
+				small->H = shh;
+				big->G = G - sg;
+				big->H = H - shh;
+			}
+			struct xnode *tmp = level;
+
+			level = next;
+			next = tmp;
+			nlevel = nnext;
+		}
+		fo.ntrees++;
+		fo.off[fo.ntrees] = fo.n;
+	}
+	forest_done(m, &fo);
+	pool_destroy(&x.pool);
+	free(level);
+	free(next);
+	free(x.cuts);
+	free(x.nbins);
+	free(x.g);
+	free(x.pred);
+	free(x.part);
+	free(bins);
+	free(idx);
+	return 0;
+}
