@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gf_stress.h"
+#include "gf_buf.h"
+#include "gf_doc.h"
+#include "gf_fs.h"
+#include "gf_parse.h"
+#include "gf_proc.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+/* How long past its timeout a stress-ng may run before it is stopped. */
+#define OVERRUN_GRACE 10.0
+
+char *
+gf_stress_version(struct gf_err *err)
+{
+	const char *const argv[] = { "stress-ng", "--version", NULL };
+	char *out = NULL, *ver, *p, *e;
+	char *path = gf_proc_which("stress-ng");
+
+	if (path == NULL) {
+		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress", "stress-ng not "
+		    "found in PATH: install it (Debian package 'stress-ng')");
+		return NULL;
+	}
+	free(path);
+	if (gf_proc_run(argv, 10, &out, err) != 0) {
+		if (err != NULL && err->exit == 0)
+			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress",
+			    "'stress-ng --version' failed");
+		free(out);
+		return NULL;
+	}
+	/* "stress-ng, version 0.15.06 (gcc 12.2.0, x86_64 Linux ...)" */
+	p = out != NULL ? strstr(out, "version ") : NULL;
+	if (p == NULL) {
+		ver = gf_xstrdup("unknown");
+	} else {
+		p += 8;
+		for (e = p; *e != '\0' && !isspace((unsigned char)*e); e++)
+			;
+		ver = gf_xstrndup(p, (size_t)(e - p));
+	}
+	free(out);
+	return ver;
+}
+
+/* The command without digits: phases differing only in counts share it. */
+static char *
+shape_of(const char *cmd)
+{
+	struct gf_buf b = GF_BUF_INIT;
+
+	for (; *cmd != '\0'; cmd++)
+		if (!isdigit((unsigned char)*cmd))
+			gf_buf_addc(&b, *cmd);
+	return gf_buf_detach(&b);
+}
+
+int
+gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
+{
+	json_t *seen = json_object();
+	int rc = 0;
+
+	for (size_t i = 0; i < p->nphases && rc == 0; i++) {
+		const struct gf_plan_phase *ph = &p->phases[i];
+		const char **argv;
+		char *cmd, *shape;
+		size_t n = 0;
+		int st;
+
+		if (ph->argv == NULL)
+			continue;
+		cmd = gf_plan_phase_command(ph);
+		shape = shape_of(cmd);
+		if (json_object_get(seen, shape) != NULL) {
+			free(cmd);
+			free(shape);
+			continue;
+		}
+		json_object_set_new(seen, shape, json_true());
+		while (ph->argv[n] != NULL)
+			n++;
+		argv = gf_xcalloc(n + 2, sizeof(*argv));
+		for (size_t j = 0; j < n; j++)
+			argv[j] = ph->argv[j];
+		argv[n] = "--dry-run";
+		st = gf_proc_run(argv, 30, NULL, err);
+		if (st < 0)
+			rc = -1;
+		else if (st != 0)
+			rc = gf_err_set(err, GF_EXIT_DATAERR, "stress",
+			    "phase '%s': stress-ng rejects '%s' (exit %d)",
+			    ph->name, cmd, st);
+		free(argv);
+		free(cmd);
+		free(shape);
+	}
+	json_decref(seen);
+	return rc;
+}
+
+static void
+nap(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	/* A signal ends the nap early: the caller checks *stop. */
+	nanosleep(&ts, NULL);
+}
+
+/* Sleep until deadline or a stop; 1 when stopped. */
+static int
+wait_until(double deadline, const volatile sig_atomic_t *stop)
+{
+	double now;
+
+	while (!*stop && (now = gf_time_now()) < deadline)
+		nap(fmin(0.1, deadline - now));
+	return *stop != 0;
+}
+
+static void
+note(const struct gf_stress_hooks *h, json_t *section, const char *fmt,
+    ...) GF_PRINTF(3, 4);
+
+static void
+note(const struct gf_stress_hooks *h, json_t *section, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	(void)section;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (h->note != NULL)
+		h->note(h->arg, msg);
+}
+
+struct freq_saved {
+	char *path;
+	char *value;
+};
+
+/*
+ * Lower scaling_max_freq for the phase's CPUs, remembering what was
+ * there. A CPU that refuses is recorded and the phase runs anyway, as
+ * the Tekton task does.
+ */
+static size_t
+freq_apply(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
+    json_t *section, struct freq_saved **saved)
+{
+	const char *root = h->sysfs_cpu != NULL ? h->sysfs_cpu :
+	    "/sys/devices/system/cpu";
+	json_t *skipped = json_object_get(section, "skipped_frequency_steps");
+	size_t n = 0;
+	char val[32];
+
+	*saved = gf_xcalloc(ph->nfreq_cpus ? ph->nfreq_cpus : 1,
+	    sizeof(**saved));
+	snprintf(val, sizeof(val), "%ld\n", ph->freq_khz);
+	for (size_t i = 0; i < ph->nfreq_cpus; i++) {
+		struct gf_err e = GF_ERR_INIT;
+		char *path = gf_xasprintf("%s/cpu%d/cpufreq/scaling_max_freq",
+		    root, ph->freq_cpus[i]);
+		char *old = gf_fs_read(path, 64, NULL, &e);
+		FILE *fp = NULL;
+		int ok = 0;
+
+		if (old != NULL && (fp = fopen(path, "w")) != NULL) {
+			ok = fputs(val, fp) >= 0;
+			if (fclose(fp) != 0)
+				ok = 0;
+			if (!ok)
+				snprintf(e.msg, sizeof(e.msg), "cannot write "
+				    "'%s': %s", path, strerror(errno));
+		} else if (old != NULL) {
+			snprintf(e.msg, sizeof(e.msg), "cannot open '%s': %s",
+			    path, strerror(errno));
+		}
+		if (ok) {
+			(*saved)[n].path = path;
+			(*saved)[n].value = old;
+			n++;
+			continue;
+		}
+		json_array_append_new(skipped, json_pack("{s:s, s:I, s:i, "
+		    "s:s}", "phase", ph->name, "freq_khz",
+		    (json_int_t)ph->freq_khz, "cpu", ph->freq_cpus[i],
+		    "reason", e.msg));
+		note(h, section, "phase '%s': frequency step %ld kHz skipped "
+		    "on cpu%d: %s", ph->name, ph->freq_khz, ph->freq_cpus[i],
+		    e.msg);
+		free(path);
+		free(old);
+	}
+	return n;
+}
+
+static void
+freq_restore(struct freq_saved *saved, size_t n,
+    const struct gf_stress_hooks *h, json_t *section)
+{
+	for (size_t i = 0; i < n; i++) {
+		FILE *fp = fopen(saved[i].path, "w");
+
+		if (fp == NULL || fputs(saved[i].value, fp) < 0 ||
+		    fclose(fp) != 0)
+			note(h, section, "cannot restore '%s': %s",
+			    saved[i].path, strerror(errno));
+		free(saved[i].path);
+		free(saved[i].value);
+	}
+	free(saved);
+}
+
+static const char *
+signame(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	    sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/*
+ * Run one stress-ng to completion. 0 with *status, or -1 (err set) when
+ * it could not start or the run was stopped (*stopped set).
+ */
+static int
+run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
+    const volatile sig_atomic_t *stop, json_t *section, int *status,
+    int *stopped, struct gf_err *err)
+{
+	struct gf_spawn sp = { 0 };
+	double deadline = gf_time_now() + ph->duration + OVERRUN_GRACE;
+	pid_t pid;
+
+	sp.argv = (const char *const *)ph->argv;
+	sp.stdout_path = h->log_path != NULL ? h->log_path : "/dev/null";
+	sp.stderr_path = sp.stdout_path;
+	sp.new_session = 1;
+	if ((pid = gf_proc_spawn(&sp, err)) < 0) {
+		if (err != NULL && err->exit == GF_EXIT_NOINPUT)
+			err->exit = GF_EXIT_UNAVAILABLE;
+		return -1;
+	}
+	for (;;) {
+		int r = gf_proc_wait(pid, 0.1, status, err);
+
+		if (r < 0) {
+			gf_proc_stop(pid, 1, 2, NULL);
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		if (*stop) {
+			gf_proc_stop(pid, 1, 5, NULL);
+			*stopped = 1;
+			return -1;
+		}
+		if (gf_time_now() > deadline) {
+			note(h, section, "phase '%s': stress-ng ran %.0f s past "
+			    "its timeout: stopping it", ph->name,
+			    OVERRUN_GRACE);
+			gf_proc_stop(pid, 1, 5, NULL);
+			*status = 0;
+			return 0;
+		}
+	}
+}
+
+int
+gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
+    const volatile sig_atomic_t *stop, const struct gf_stress_hooks *h,
+    struct gf_err *err)
+{
+	double total = gf_plan_estimate(p), elapsed = 0;
+	size_t done = 0;
+	int rc = 0;
+
+	if (json_object_get(section, "skipped_frequency_steps") == NULL)
+		json_object_set_new(section, "skipped_frequency_steps",
+		    json_array());
+	for (size_t i = 0; i < p->nphases; i++) {
+		const struct gf_plan_phase *ph = &p->phases[i];
+		struct freq_saved *saved = NULL;
+		size_t nsaved = 0;
+		int status = 0, stopped = 0;
+		double start, end;
+		json_t *params;
+		char *cmd;
+
+		if (*stop) {
+			stopped = 1;
+			goto interrupted;
+		}
+		if (h->phase != NULL)
+			h->phase(h->arg, p, i, elapsed, total - elapsed);
+		if (ph->freq_khz > 0)
+			nsaved = freq_apply(ph, h, section, &saved);
+		start = gf_time_now();
+		if (ph->argv == NULL) {
+			stopped = wait_until(start + ph->duration, stop);
+		} else if (run_command(ph, h, stop, section, &status, &stopped,
+		    err) < 0) {
+			if (saved != NULL)
+				freq_restore(saved, nsaved, h, section);
+			if (stopped)
+				goto interrupted;
+			rc = -1;
+			break;
+		}
+		end = gf_time_now();
+		if (saved != NULL)
+			freq_restore(saved, nsaved, h, section);
+		if (stopped)
+			goto interrupted;
+		if (WIFSIGNALED(status) || (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 1)) {
+			cmd = gf_plan_phase_command(ph);
+			rc = gf_err_set(err, GF_EXIT_SOFTWARE, "stress",
+			    "phase '%s': '%s' failed (%s %d)", ph->name, cmd,
+			    WIFSIGNALED(status) ? "signal" : "exit",
+			    WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status));
+			free(cmd);
+			break;
+		}
+		params = json_deep_copy(ph->params);
+		cmd = gf_plan_phase_command(ph);
+		json_object_set_new(params, "command", json_string(cmd));
+		free(cmd);
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+			/*
+			 * 2 (a stressor failed), 3 (no resource), 4 (not
+			 * implemented here): the load ran partly, as in the
+			 * Tekton task, which carries on.
+			 */
+			json_object_set_new(params, "stress_ng_exit",
+			    json_integer(WEXITSTATUS(status)));
+			note(h, section, "phase '%s': stress-ng exited with "
+			    "status %d", ph->name, WEXITSTATUS(status));
+		}
+		gf_doc_add_window(doc, ph->name, start, end, params);
+		done++;
+		json_object_set_new(section, "phases_run",
+		    json_integer((json_int_t)done));
+		elapsed += ph->duration;
+		if (ph->rest > 0 && wait_until(gf_time_now() + ph->rest, stop))
+			goto interrupted_after;
+		elapsed += ph->rest;
+		continue;
+interrupted_after:
+		i++;
+		/* FALLTHROUGH */
+interrupted:
+		json_object_set_new(section, "interrupted", json_pack(
+		    "{s:s, s:s?, s:f}", "signal", signame((int)*stop), "phase",
+		    i < p->nphases ? p->phases[i].name : NULL, "at",
+		    gf_time_now()));
+		rc = gf_err_set(err, GF_EXIT_TEMPFAIL, "stress", "stopped by "
+		    "%s after %zu of %zu phases; the completed phases are "
+		    "recorded", signame((int)*stop), done, p->nphases);
+		break;
+	}
+	json_object_set_new(section, "phases_run",
+	    json_integer((json_int_t)done));
+	return rc;
+}
