@@ -237,7 +237,7 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "down") == 0) {
 		if ((doc = load_doc(input, &from, &err)) == NULL) {
 			json_decref(cfg);
-			if (err.exit == GF_EXIT_NOINPUT &&
+			if (err.exit == GF_EXIT_NOINPUT && input == NULL &&
 			    strcmp(cmd, "down") == 0) {
 				/* Nothing was ever taken: nothing to give back. */
 				gf_info("%s: nothing to give back", err.msg);
