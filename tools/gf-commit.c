@@ -1,0 +1,1105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf-commit: publish a run's results. Places files in a results
+ * repository by a layout, appends index rows, commits and pushes
+ * (libgit2; a token over HTTPS or an SSH key), and on a push rejected
+ * because the branch moved fetches, re-applies the same placements and
+ * rows on the new tip and tries again, a bounded number of times.
+ * Optionally uploads the same files to S3-compatible storage.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_buf.h"
+#include "gf_doc.h"
+#include "gf_err.h"
+#include "gf_fs.h"
+#include "gf_git.h"
+#include "gf_layout.h"
+#include "gf_log.h"
+#include "gf_parse.h"
+#include "gf_s3.h"
+#include "gf_tool.h"
+#include "gf_xalloc.h"
+#include "gf_yaml.h"
+#include "gf_banned.h"
+
+#define DEFAULT_NAME "github-actions[bot]"
+#define DEFAULT_EMAIL "41898282+github-actions[bot]@users.noreply.github.com"
+
+extern char **environ;
+
+struct item {
+	char *src;		/* file on disk */
+	char *dst;		/* wanted path in the repository */
+	char *final;		/* path in the current attempt; owned */
+	char oid[GF_GIT_OID_HEX];
+	uint64_t size;
+	const char *status;	/* added, replaced, unchanged, skipped */
+};
+
+struct plan {
+	struct item *items;
+	size_t n;
+	uint64_t total;
+};
+
+static struct {
+	const char *input, *config, *repo, *branch, *layout, *tag, *model;
+	const char *suffix, *message, *author, *exists, *ssh_key;
+	const char *known_hosts, *work_dir, *s3, *s3_endpoint, *index;
+	const char *max_file, *max_total, *retries;
+	int dry_run, signoff, init, no_index, no_doc;
+	const char **adds;
+	size_t nadds;
+} o;
+
+static json_t *cfg;	/* the -c file, or NULL */
+
+static void GF_NORETURN
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: gf-commit [-hnsV] [-a src[:dst]] [-b branch] [-c file] "
+	    "[-i file] [-l layout]\n"
+	    "                 [-m message] [-r repo] [-t tag] [--author "
+	    "'name <email>'] [--exists policy]\n"
+	    "                 [--index file] [--init] [--known-hosts file] "
+	    "[--max-file-size size]\n"
+	    "                 [--max-total size] [--model name] [--no-doc] "
+	    "[--no-index] [--retries n]\n"
+	    "                 [--s3 s3://bucket/prefix] [--s3-endpoint url] "
+	    "[--ssh-key file]\n"
+	    "                 [--suffix suffix] [--work-dir dir]\n");
+	exit(code);
+}
+
+/* Config value of key as a string (borrowed), or NULL. */
+static const char *
+cfg_str(const char *key)
+{
+	json_t *v = cfg != NULL ? json_object_get(cfg, key) : NULL;
+	static char num[64];
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		return num;
+	}
+	if (json_is_true(v))
+		return "1";
+	if (json_is_false(v))
+		return "0";
+	return NULL;
+}
+
+/* A string at a dotted path in the document ("run.labels.tag"). */
+static const char *
+doc_str(const json_t *doc, const char *path)
+{
+	char *copy = gf_xstrdup(path), *save = NULL;
+	const json_t *v = doc;
+
+	for (char *k = strtok_r(copy, ".", &save); k != NULL && v != NULL;
+	    k = strtok_r(NULL, ".", &save))
+		v = json_is_object(v) ? json_object_get(v, k) : NULL;
+	free(copy);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Precedence: command line, GF_* environment, document, config, default. */
+static const char *
+pick(const char *cli, const char *env, const char *doc, const char *key,
+    const char *def)
+{
+	const char *v;
+
+	if (cli != NULL)
+		return cli;
+	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
+		return v;
+	if (doc != NULL)
+		return doc;
+	if (key != NULL && (v = cfg_str(key)) != NULL)
+		return v;
+	return def;
+}
+
+static int
+flag(int cli, const char *env, const char *key)
+{
+	const char *v;
+
+	if (cli)
+		return 1;
+	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
+		return strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+	v = cfg_str(key);
+	return v != NULL && strcmp(v, "0") != 0;
+}
+
+static void
+add_item(struct plan *p, const char *src, const char *dst)
+{
+	struct item *it;
+
+	p->items = gf_xreallocarray(p->items, p->n + 1, sizeof(*p->items));
+	it = &p->items[p->n++];
+	memset(it, 0, sizeof(*it));
+	it->src = gf_xstrdup(src);
+	it->dst = gf_xstrdup(dst);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s;
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (s = path + n; s > path && s[-1] != '/'; s--)
+		;
+	return s;
+}
+
+/* Add a file, or every regular file below a directory, to the plan. */
+static int
+add_source(struct plan *p, const char *src, const char *dst,
+    struct gf_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (stat(src, &st) < 0)
+		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "commit", "cannot read '%s': %s", src,
+		    strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		add_item(p, src, dst);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		gf_warn("skipping '%s': not a regular file", src);
+		return 0;
+	}
+	if ((d = opendir(src)) == NULL)
+		return gf_err_set(err, GF_EXIT_IOERR, "commit",
+		    "cannot read '%s': %s", src, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *s, *t;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0)
+			continue;
+		s = gf_fs_join(src, de->d_name);
+		/* A leading '/' (from the repository root) is kept. */
+		t = *dst == '/' ? gf_xasprintf("%s%s%s", dst,
+		    dst[strlen(dst) - 1] == '/' ? "" : "/", de->d_name) :
+		    gf_layout_join(dst, de->d_name);
+		rc = add_source(p, s, t, err);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* --add SRC[:DST]: a missing DST keeps the name. */
+static int
+add_arg(struct plan *p, const char *arg, struct gf_err *err)
+{
+	const char *colon = strrchr(arg, ':');
+	char *src;
+	int rc;
+
+	if (colon == NULL || colon == arg) {
+		return add_source(p, arg, base_name(arg), err);
+	}
+	src = gf_xstrndup(arg, (size_t)(colon - arg));
+	if (colon[1] == '\0')
+		rc = add_source(p, src, base_name(src), err);
+	else if (colon[strlen(colon) - 1] == '/') {
+		char *dst = gf_xasprintf("%s%s", colon + 1, base_name(src));
+
+		rc = add_source(p, src, dst, err);
+		free(dst);
+	} else
+		rc = add_source(p, src, colon + 1, err);
+	free(src);
+	return rc;
+}
+
+/* Paths named in the document: a string, {"path": ...} or an array. */
+static void
+doc_paths(const json_t *v, const char *dst, const char *field,
+    struct plan *p)
+{
+	struct gf_err err = GF_ERR_INIT;
+	size_t i;
+	json_t *e;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			doc_paths(e, dst, field, p);
+		return;
+	}
+	if (json_is_object(v)) {
+		const char *keys[] = { "path", "file", "dir" };
+
+		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
+			if (json_is_string(json_object_get(v, keys[i]))) {
+				doc_paths(json_object_get(v, keys[i]), dst,
+				    field, p);
+				return;
+			}
+		return;
+	}
+	if (!json_is_string(v))
+		return;
+	if (!gf_fs_exists(json_string_value(v))) {
+		gf_warn("%s: '%s' is missing, not committed", field,
+		    json_string_value(v));
+		return;
+	}
+	if (add_source(p, json_string_value(v), dst != NULL ? dst :
+	    base_name(json_string_value(v)), &err) < 0)
+		gf_warn("%s: %s", field, err.msg);
+}
+
+static int
+in_plan(const struct plan *p, const char *src)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->items[i].src, src) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+doc_sources(const json_t *doc, const char *layout, struct plan *p)
+{
+	const json_t *sec;
+	size_t before;
+
+	if ((sec = json_object_get(doc, "validate")) != NULL) {
+		doc_paths(json_object_get(sec, "out_dir"), ".", "validate.out_dir",
+		    p);
+		before = p->n;
+		doc_paths(json_object_get(sec, "report"), NULL,
+		    "validate.report", p);
+		/* A report inside out_dir is already there. */
+		for (size_t i = before; i < p->n; i++)
+			for (size_t j = 0; j < before; j++)
+				if (strcmp(p->items[i].src,
+				    p->items[j].src) == 0)
+					p->items[i].dst[0] = '\0';
+	}
+	if ((sec = json_object_get(doc, "train")) != NULL)
+		doc_paths(json_object_get(sec, "out_dir"),
+		    strcmp(layout, "model-db") == 0 ? "/" : ".",
+		    "train.out_dir", p);
+	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
+		const json_t *a = json_object_get(sec, "archive");
+
+		if (json_is_string(a) && !in_plan(p, json_string_value(a))) {
+			char *dst = gf_xasprintf("prometheus-snapshot/%s",
+			    base_name(json_string_value(a)));
+
+			doc_paths(a, dst, "snapshot.archive", p);
+			free(dst);
+		} else if (!json_is_string(a)) {
+			doc_paths(a, "prometheus-snapshot/", "snapshot.archive",
+			    p);
+		}
+	}
+	/* Drop the duplicates marked above. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].dst[0] == '\0') {
+			free(p->items[i].src);
+			free(p->items[i].dst);
+			memmove(&p->items[i], &p->items[i + 1],
+			    (p->n - i - 1) * sizeof(*p->items));
+			p->n--;
+			i--;
+		}
+}
+
+/* Every value a secret may have: masked, and never committed. */
+static void
+register_secrets(void)
+{
+	static const char *names[] = { "GF_GIT_TOKEN", "GITHUB_TOKEN",
+	    "GF_GIT_SSH_PASSPHRASE", "AWS_SECRET_ACCESS_KEY",
+	    "AWS_SESSION_TOKEN" };
+
+	for (size_t i = 0; i < GF_ARRAY_LEN(names); i++) {
+		const char *v = getenv(names[i]);
+
+		if (v != NULL && *v != '\0')
+			gf_log_mask(v);
+	}
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, "GF_SECRET_", 10) == 0 && strchr(*e, '=') != NULL)
+			gf_log_mask(strchr(*e, '=') + 1);
+}
+
+/*
+ * Resolve the final paths, check sizes, budget and secrets, and store
+ * the blobs (g may be NULL for a dry run). Nothing is committed unless
+ * every file passes.
+ */
+static int
+prepare(struct plan *p, const char *dir, uint64_t max_file,
+    uint64_t max_total, struct gf_git *g, struct gf_err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		char *full = gf_layout_join(dir, it->dst);
+
+		free(it->dst);
+		it->dst = full;
+		if (gf_layout_check_path(it->dst, "destination", err) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->items[j].dst, it->dst) == 0)
+				return gf_err_set(err, GF_EXIT_USAGE, "commit",
+				    "'%s' and '%s' both go to '%s'",
+				    p->items[j].src, it->src, it->dst);
+		if (stat(it->src, &st) < 0)
+			return gf_err_set(err, GF_EXIT_NOINPUT, "commit",
+			    "cannot read '%s': %s", it->src, strerror(errno));
+		it->size = (uint64_t)st.st_size;
+		if (it->size > max_file)
+			return gf_err_set(err, GF_EXIT_DATAERR, "commit",
+			    "'%s' is %llu bytes, over the per-file limit of "
+			    "%llu (--max-file-size): not committed", it->src,
+			    (unsigned long long)it->size,
+			    (unsigned long long)max_file);
+		p->total += it->size;
+	}
+	if (p->total > max_total)
+		return gf_err_set(err, GF_EXIT_DATAERR, "commit",
+		    "%zu files of %llu bytes in all, over the budget of %llu "
+		    "(--max-total): nothing committed", p->n,
+		    (unsigned long long)p->total,
+		    (unsigned long long)max_total);
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		size_t len;
+		char *data = gf_fs_read(it->src, 0, &len, err);
+		int rc = 0;
+
+		if (data == NULL)
+			return -1;
+		if (gf_log_has_secret(data, len))
+			rc = gf_err_set(err, GF_EXIT_DATAERR, "commit",
+			    "'%s' contains the value of a secret (a token or "
+			    "a GF_SECRET_* variable): nothing committed",
+			    it->src);
+		else if (g != NULL)
+			rc = gf_git_blob(g, data, len, it->oid, err);
+		free(data);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+taken(const struct plan *p, size_t upto, const char *path)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (p->items[i].final != NULL &&
+		    strcmp(p->items[i].final, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Decide each file's path on the current base, by the exists policy. */
+static int
+place(struct plan *p, struct gf_git *g, const char *policy,
+    struct gf_err *err)
+{
+	char oid[GF_GIT_OID_HEX];
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		char *path = gf_xstrdup(it->dst);
+		unsigned n = 1;
+		int rc;
+
+		free(it->final);
+		it->final = NULL;
+		it->status = "added";
+		for (;;) {
+			rc = g != NULL ? gf_git_base_lookup(g, path, oid, err) : 0;
+			if (rc < 0) {
+				free(path);
+				return -1;
+			}
+			if (rc == 0 && !taken(p, i, path))
+				break;
+			if (rc == 1 && strcmp(oid, it->oid) == 0) {
+				it->status = "unchanged";
+				break;
+			}
+			if (rc == 1 && strcmp(policy, "replace") == 0) {
+				it->status = "replaced";
+				break;
+			}
+			if (rc == 1 && strcmp(policy, "skip") == 0) {
+				it->status = "skipped";
+				break;
+			}
+			if (strcmp(policy, "fail") == 0 || n > 999) {
+				gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
+				    "'%s' already exists in the repository "
+				    "(--exists %s)", path, policy);
+				free(path);
+				return -1;
+			}
+			free(path);
+			path = gf_layout_numbered(it->dst, ++n);
+		}
+		it->final = path;
+	}
+	return 0;
+}
+
+/* The main file of a run, linked from its index row. */
+static const char *
+report_of(const struct plan *p)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *f = p->items[i].final, *b;
+		size_t n = strlen(f);
+
+		if (strcmp(p->items[i].status, "skipped") == 0)
+			continue;
+		b = base_name(f);
+		if (n > 3 && strcmp(f + n - 3, ".md") == 0) {
+			if (strncmp(b, "report", 6) == 0)
+				return f;
+			if (first == NULL || strstr(first, ".md") == NULL)
+				first = f;
+		} else if (first == NULL) {
+			first = f;
+		}
+	}
+	return first;
+}
+
+struct attempt {
+	struct gf_git_change *changes;
+	size_t nchanges;
+	char *index_text;
+	char index_oid[GF_GIT_OID_HEX];
+	int row_added;
+};
+
+static void
+attempt_release(struct attempt *a)
+{
+	free(a->changes);
+	free(a->index_text);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Placements and the index row on the current base. */
+struct shape {
+	const char *layout;
+	const char *dir;
+	const struct gf_layout_vars *v;
+	const struct gf_layout_index *ix;	/* NULL: no index */
+};
+
+/* Placements and the index row on the current base; *row is replaced. */
+static int
+build(struct plan *p, struct gf_git *g, const char *policy,
+    const struct shape *sh, char **row, struct attempt *a,
+    struct gf_err *err)
+{
+	const struct gf_layout_index *ix = sh->ix;
+	char *old = NULL;
+	int rc;
+
+	attempt_release(a);
+	if (place(p, g, policy, err) < 0)
+		return -1;
+	free(*row);
+	*row = NULL;
+	if (ix != NULL)
+		*row = gf_layout_row(sh->layout, sh->v, ix->path, sh->dir,
+		    report_of(p));
+	a->changes = gf_xcalloc(p->n + 1, sizeof(*a->changes));
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+
+		if (strcmp(it->status, "added") != 0 &&
+		    strcmp(it->status, "replaced") != 0)
+			continue;
+		a->changes[a->nchanges].path = it->final;
+		memcpy(a->changes[a->nchanges].oid, it->oid, GF_GIT_OID_HEX);
+		a->nchanges++;
+	}
+	if (ix == NULL)
+		return 0;
+	if (g != NULL && (rc = gf_git_base_read(g, ix->path, &old, NULL,
+	    err)) < 0)
+		return -1;
+	a->index_text = gf_layout_append_row(old, ix, *row, &a->row_added);
+	free(old);
+	if (a->row_added && g != NULL) {
+		if (gf_git_blob(g, a->index_text, strlen(a->index_text),
+		    a->index_oid, err) < 0)
+			return -1;
+		a->changes[a->nchanges].path = ix->path;
+		memcpy(a->changes[a->nchanges].oid, a->index_oid,
+		    GF_GIT_OID_HEX);
+		a->nchanges++;
+	}
+	return 0;
+}
+
+static void
+backoff(int attempt)
+{
+	double d = 0.2, max = 4.0;
+	struct timespec ts;
+
+	for (int i = 1; i < attempt && d < max; i++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	/* Full jitter in [d/2, d]: concurrent runs spread out. */
+	d = d / 2 + d / 2 * ((double)rand() / RAND_MAX);
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static int
+parse_ident(const char *s, char **name, char **email, struct gf_err *err)
+{
+	const char *lt = strchr(s, '<'), *gt = strrchr(s, '>');
+	size_t n;
+
+	if (lt == NULL || gt == NULL || gt < lt)
+		return gf_err_set(err, GF_EXIT_USAGE, "commit",
+		    "--author '%s': expected 'Name <email>'", s);
+	n = (size_t)(lt - s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*name = gf_xstrndup(s, n);
+	*email = gf_xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	return 0;
+}
+
+static int
+is_remote_url(const char *repo)
+{
+	const char *colon = strchr(repo, ':'), *slash = strchr(repo, '/');
+
+	if (strstr(repo, "://") != NULL)
+		return 1;
+	/* scp-like "git@host:owner/repo" */
+	return colon != NULL && (slash == NULL || colon < slash) &&
+	    strchr(repo, '@') != NULL && strchr(repo, '@') < colon;
+}
+
+static json_t *
+files_json(const struct plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct item *it = &p->items[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
+		    "path", it->final != NULL ? it->final : it->dst,
+		    "source", it->src, "bytes", (json_int_t)it->size,
+		    "status", it->status != NULL ? it->status : "planned"));
+	}
+	return a;
+}
+
+static int
+s3_upload(const struct plan *p, const char *url, const char *endpoint,
+    json_t *sec, struct gf_err *err)
+{
+	struct gf_s3 *s3 = gf_s3_new(url, endpoint, err);
+	json_t *objs = json_array();
+	uint64_t bytes = 0;
+	int rc = 0;
+
+	if (s3 == NULL) {
+		json_decref(objs);
+		return -1;
+	}
+	for (size_t i = 0; i < p->n && rc == 0; i++) {
+		const struct item *it = &p->items[i];
+		const char *path = it->final != NULL ? it->final : it->dst;
+		char *key = NULL;
+
+		rc = gf_s3_put_file(s3, path, it->src, &key, err);
+		if (rc == 0) {
+			json_array_append_new(objs, json_string(key));
+			bytes += it->size;
+		}
+		free(key);
+	}
+	json_object_set_new(sec, "s3", json_pack("{s:s, s:o, s:I}", "url",
+	    url, "objects", objs, "bytes", (json_int_t)bytes));
+	gf_s3_free(s3);
+	return rc;
+}
+
+static const struct option longopts[] = {
+	{ "add", required_argument, NULL, 'a' },
+	{ "branch", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "input", required_argument, NULL, 'i' },
+	{ "layout", required_argument, NULL, 'l' },
+	{ "message", required_argument, NULL, 'm' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "repo", required_argument, NULL, 'r' },
+	{ "signoff", no_argument, NULL, 's' },
+	{ "tag", required_argument, NULL, 't' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "author", required_argument, NULL, 1 },
+	{ "exists", required_argument, NULL, 2 },
+	{ "index", required_argument, NULL, 3 },
+	{ "init", no_argument, NULL, 4 },
+	{ "known-hosts", required_argument, NULL, 5 },
+	{ "max-file-size", required_argument, NULL, 6 },
+	{ "max-total", required_argument, NULL, 7 },
+	{ "model", required_argument, NULL, 8 },
+	{ "no-doc", no_argument, NULL, 9 },
+	{ "no-index", no_argument, NULL, 10 },
+	{ "retries", required_argument, NULL, 11 },
+	{ "s3", required_argument, NULL, 12 },
+	{ "s3-endpoint", required_argument, NULL, 13 },
+	{ "ssh-key", required_argument, NULL, 14 },
+	{ "suffix", required_argument, NULL, 15 },
+	{ "work-dir", required_argument, NULL, 16 },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+parse_args(int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "a:b:c:hi:l:m:nr:st:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			o.adds = gf_xreallocarray(o.adds, o.nadds + 1,
+			    sizeof(*o.adds));
+			o.adds[o.nadds++] = optarg;
+			break;
+		case 'b': o.branch = optarg; break;
+		case 'c': o.config = optarg; break;
+		case 'h': usage(0);
+		case 'i': o.input = optarg; break;
+		case 'l': o.layout = optarg; break;
+		case 'm': o.message = optarg; break;
+		case 'n': o.dry_run = 1; break;
+		case 'r': o.repo = optarg; break;
+		case 's': o.signoff = 1; break;
+		case 't': o.tag = optarg; break;
+		case 'V': gf_tool_version();
+		case 1: o.author = optarg; break;
+		case 2: o.exists = optarg; break;
+		case 3: o.index = optarg; break;
+		case 4: o.init = 1; break;
+		case 5: o.known_hosts = optarg; break;
+		case 6: o.max_file = optarg; break;
+		case 7: o.max_total = optarg; break;
+		case 8: o.model = optarg; break;
+		case 9: o.no_doc = 1; break;
+		case 10: o.no_index = 1; break;
+		case 11: o.retries = optarg; break;
+		case 12: o.s3 = optarg; break;
+		case 13: o.s3_endpoint = optarg; break;
+		case 14: o.ssh_key = optarg; break;
+		case 15: o.suffix = optarg; break;
+		case 16: o.work_dir = optarg; break;
+		default: usage(GF_EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		gf_error("unexpected argument '%s'", argv[optind]);
+		usage(GF_EXIT_USAGE);
+	}
+}
+
+struct run {
+	const char *repo, *branch, *layout, *exists, *s3;
+	char *name, *email, *cname, *cemail;
+	char *dir, *message, *work_dir, *row;
+	int have_ix, attempts;
+	long long retries;
+	uint64_t max_file, max_total;
+	struct gf_layout_index ix;
+	struct gf_layout_vars v;
+	char date[16], time[16];
+	char sha[GF_GIT_OID_HEX];
+};
+
+static int
+settings(struct gf_tool *t, struct run *r, struct gf_err *err)
+{
+	const char *s, *author;
+	double start = gf_time_now();
+	time_t secs;
+	struct tm tm;
+
+	r->repo = pick(o.repo, "GF_COMMIT_REPO", NULL, "repo", NULL);
+	r->branch = pick(o.branch, "GF_COMMIT_BRANCH", NULL, "branch", "main");
+	r->layout = pick(o.layout, "GF_COMMIT_LAYOUT", NULL, "layout",
+	    "validation");
+	r->exists = pick(o.exists, "GF_COMMIT_EXISTS", NULL, "exists",
+	    "rename");
+	r->s3 = pick(o.s3, "GF_COMMIT_S3", NULL, "s3", NULL);
+	if (r->repo == NULL && r->s3 == NULL)
+		return gf_err_set(err, GF_EXIT_USAGE, "commit",
+		    "no repository: give --repo (or GF_COMMIT_REPO)");
+	if (strcmp(r->exists, "rename") != 0 &&
+	    strcmp(r->exists, "replace") != 0 &&
+	    strcmp(r->exists, "skip") != 0 && strcmp(r->exists, "fail") != 0)
+		return gf_err_set(err, GF_EXIT_USAGE, "commit", "--exists "
+		    "'%s': expected rename, replace, skip or fail", r->exists);
+	if (gf_parse_size(pick(o.max_file, "GF_COMMIT_MAX_FILE_SIZE", NULL,
+	    "max-file-size", "50MB"), "--max-file-size", &r->max_file,
+	    err) < 0 ||
+	    gf_parse_size(pick(o.max_total, "GF_COMMIT_MAX_TOTAL", NULL,
+	    "max-total", "1GB"), "--max-total", &r->max_total, err) < 0 ||
+	    gf_parse_int(pick(o.retries, "GF_COMMIT_RETRIES", NULL, "retries",
+	    "10"), 1, 100, "--retries", &r->retries, err) < 0)
+		return -1;
+	s = doc_str(t->doc, "run.start");
+	if (s != NULL && gf_parse_time(s, "run.start", &start, err) < 0)
+		start = gf_time_now();
+	secs = (time_t)start;
+	gmtime_r(&secs, &tm);
+	strftime(r->date, sizeof(r->date), "%Y-%m-%d", &tm);
+	strftime(r->time, sizeof(r->time), "%H-%M-%S", &tm);
+	r->v.date = r->date;
+	r->v.time = r->time;
+	r->v.run = doc_str(t->doc, "run.id");
+	r->v.tag = pick(o.tag, "GF_COMMIT_TAG", doc_str(t->doc,
+	    "run.labels.tag") != NULL ? doc_str(t->doc, "run.labels.tag") :
+	    doc_str(t->doc, "stack.kepler.version"), "tag", "gf");
+	r->v.model = pick(o.model, "GF_COMMIT_MODEL", doc_str(t->doc,
+	    "train.model"), "model", "model");
+	r->v.suffix = pick(o.suffix, "GF_COMMIT_SUFFIX", NULL, "suffix", NULL);
+	if ((r->dir = gf_layout_dir(r->layout, &r->v, err)) == NULL)
+		return -1;
+	if (!flag(o.no_index, NULL, "no-index"))
+		r->have_ix = gf_layout_index_of(r->layout, &r->ix);
+	if (r->have_ix && (s = pick(o.index, "GF_COMMIT_INDEX", NULL, "index",
+	    NULL)) != NULL) {
+		r->ix.path = s;
+		if (gf_layout_check_path(s, "--index", err) < 0)
+			return -1;
+	}
+	author = pick(o.author, "GF_COMMIT_AUTHOR", NULL, "author", NULL);
+	if (author != NULL) {
+		if (parse_ident(author, &r->name, &r->email, err) < 0)
+			return -1;
+	} else {
+		r->name = gf_xstrdup(pick(NULL, "GIT_AUTHOR_NAME", NULL, NULL,
+		    DEFAULT_NAME));
+		r->email = gf_xstrdup(pick(NULL, "GIT_AUTHOR_EMAIL", NULL,
+		    NULL, DEFAULT_EMAIL));
+	}
+	r->cname = gf_xstrdup(pick(NULL, "GIT_COMMITTER_NAME", NULL, NULL,
+	    r->name));
+	r->cemail = gf_xstrdup(pick(NULL, "GIT_COMMITTER_EMAIL", NULL, NULL,
+	    r->email));
+	return 0;
+}
+
+static char *
+message_of(const struct gf_tool *t, const struct run *r)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	const char *m = pick(o.message, "GF_COMMIT_MESSAGE", NULL, "message",
+	    NULL);
+
+	if (m != NULL)
+		gf_buf_adds(&b, m);
+	else if (strcmp(r->layout, "validation") == 0)
+		gf_buf_addf(&b, "Add validation report for %s", r->date);
+	else if (strcmp(r->layout, "train-validate-e2e") == 0)
+		gf_buf_addf(&b, "Add train and validate results for %s_%s",
+		    r->date, r->time);
+	else if (strcmp(r->layout, "model-db") == 0)
+		gf_buf_addf(&b, "Add models of %s", r->date);
+	else
+		gf_buf_addf(&b, "Add results for %s %s", r->date, r->time);
+	gf_buf_adds(&b, "\n");
+	if (doc_str(t->doc, "run.id") != NULL)
+		gf_buf_addf(&b, "\nRun: %s\n", doc_str(t->doc, "run.id"));
+	if (flag(o.signoff, "GF_COMMIT_SIGNOFF", "signoff"))
+		gf_buf_addf(&b, "%sSigned-off-by: %s <%s>\n",
+		    doc_str(t->doc, "run.id") != NULL ? "" : "\n", r->name,
+		    r->email);
+	return gf_buf_detach(&b);
+}
+
+static struct gf_git *
+open_repo(struct run *r, struct gf_err *err)
+{
+	struct gf_git_auth auth = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *tmp;
+
+	if (!is_remote_url(r->repo))
+		return gf_git_open_local(r->repo, flag(o.init, NULL, "init"),
+		    err);
+	auth.token = getenv("GF_GIT_TOKEN");
+	auth.token_source = "GF_GIT_TOKEN";
+	if (auth.token == NULL || *auth.token == '\0') {
+		auth.token = getenv("GITHUB_TOKEN");
+		auth.token_source = "GITHUB_TOKEN";
+	}
+	if (auth.token != NULL && *auth.token == '\0')
+		auth.token = NULL;
+	auth.user = getenv("GF_GIT_USER");
+	auth.ssh_key = pick(o.ssh_key, "GF_GIT_SSH_KEY", NULL, "ssh-key", NULL);
+	auth.ssh_passphrase = getenv("GF_GIT_SSH_PASSPHRASE");
+	auth.known_hosts = pick(o.known_hosts, "GF_GIT_KNOWN_HOSTS", NULL,
+	    "known-hosts", NULL);
+	tmp = pick(o.work_dir, "GF_COMMIT_WORK_DIR", NULL, "work-dir", NULL);
+	if (tmp != NULL)
+		return gf_git_open_remote(r->repo, tmp, &auth, err);
+	tmp = getenv("TMPDIR");
+	/* A private scratch repository, removed at the end. */
+	r->work_dir = gf_xasprintf("%s/gf-commit.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(r->work_dir) == NULL) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
+		    "cannot create a work directory '%s': %s", r->work_dir,
+		    strerror(errno));
+		free(r->work_dir);
+		r->work_dir = NULL;
+		return NULL;
+	}
+	return gf_git_open_remote(r->repo, r->work_dir, &auth, err);
+}
+
+/* Fetch, build, commit, push; again on a moved branch. */
+static int
+publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
+    struct gf_err *err)
+{
+	struct attempt a = { NULL, 0, NULL, "", 0 };
+	struct shape sh = { r->layout, r->dir, &r->v, r->have_ix ? &r->ix :
+	    NULL };
+	const char *why = NULL;
+	int rc = -1, pr;
+
+	for (r->attempts = 1; r->attempts <= r->retries; r->attempts++) {
+		if (r->attempts > 1)
+			backoff(r->attempts - 1);
+		if (gf_git_fetch(g, r->branch, err) < 0) {
+			if (err->exit == GF_EXIT_TEMPFAIL &&
+			    r->attempts < r->retries) {
+				gf_warn("attempt %d: %s; retrying",
+				    r->attempts, err->msg);
+				continue;
+			}
+			goto out;
+		}
+		if (build(p, g, r->exists, &sh, &r->row, &a, err) < 0)
+			goto out;
+		if (a.nchanges == 0) {
+			gf_info("nothing new: every file and row is already on "
+			    "'%s'", r->branch);
+			snprintf(r->sha, sizeof(r->sha), "%s", gf_git_base(g));
+			rc = 0;
+			goto out;
+		}
+		if (gf_git_commit(g, a.changes, a.nchanges, r->message,
+		    &(struct gf_git_ident){ r->name, r->email },
+		    &(struct gf_git_ident){ r->cname, r->cemail }, r->sha,
+		    err) < 0)
+			goto out;
+		pr = gf_git_publish(g, r->branch, &why, err);
+		if (pr == 0) {
+			if (why != NULL)
+				gf_warn("%s", why);
+			json_object_set_new(sec, "parent",
+			    *gf_git_base(g) != '\0' ?
+			    json_string(gf_git_base(g)) : json_null());
+			rc = 0;
+			goto out;
+		}
+		if (pr < 0 && (err->exit != GF_EXIT_TEMPFAIL ||
+		    r->attempts >= r->retries))
+			goto out;
+		gf_info("attempt %d: %s; fetching and trying again",
+		    r->attempts, pr > 0 ? (why != NULL ? why : "rejected") :
+		    err->msg);
+		r->sha[0] = '\0';
+	}
+	r->attempts = (int)r->retries;
+	gf_err_set(err, GF_EXIT_TEMPFAIL, "commit", "'%s' kept moving: gave up "
+	    "after %lld attempts (--retries)", r->branch, r->retries);
+out:
+	json_object_set_new(sec, "index_row_added", json_boolean(a.row_added));
+	attempt_release(&a);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gf_tool t;
+	struct gf_err err = GF_ERR_INIT;
+	struct plan p = { NULL, 0, 0 };
+	struct run r;
+	struct gf_git *g = NULL;
+	json_t *sec, *rows;
+	char *url = NULL, *web;
+	int failed = 1;
+
+	memset(&r, 0, sizeof(r));
+	gf_setprogname(argv[0]);
+	parse_args(argc, argv);
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	if (o.config != NULL && (cfg = gf_yaml_load(o.config, &err)) == NULL)
+		gf_die_err(&err);
+	if (cfg != NULL && !json_is_object(cfg))
+		gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", o.config);
+	register_secrets();
+	gf_tool_begin(&t, "gf-commit", o.input, GF_TOOL_RUN_ANYWAY);
+	sec = json_object();
+	json_object_set_new(t.doc, "commit", sec);
+	if (settings(&t, &r, &err) < 0) {
+		if (err.exit == GF_EXIT_USAGE) {
+			json_object_del(t.doc, "commit");
+			gf_error("%s", err.msg);
+			usage(GF_EXIT_USAGE);
+		}
+		goto out;
+	}
+	if (r.repo != NULL) {
+		url = is_remote_url(r.repo) ? gf_git_url_redact(r.repo) :
+		    gf_xstrdup(r.repo);
+		json_object_set_new(sec, "remote", json_string(url));
+	}
+	json_object_set_new(sec, "branch", json_string(r.branch));
+	json_object_set_new(sec, "layout", json_string(r.layout));
+	json_object_set_new(sec, "dir", json_string(r.dir));
+	json_object_set_new(sec, "dry_run", json_boolean(o.dry_run));
+	for (size_t i = 0; i < o.nadds; i++)
+		if (add_arg(&p, o.adds[i], &err) < 0)
+			goto out;
+	if (!flag(o.no_doc, NULL, "no-doc"))
+		doc_sources(t.doc, r.layout, &p);
+	if (p.n == 0) {
+		gf_err_set(&err, GF_EXIT_NOINPUT, "commit", "nothing to "
+		    "commit: no --add and no results in the document");
+		goto out;
+	}
+	if (r.repo != NULL && !o.dry_run && (g = open_repo(&r, &err)) == NULL)
+		goto out;
+	if (prepare(&p, r.dir, r.max_file, r.max_total, g, &err) < 0)
+		goto out;
+	r.message = message_of(&t, &r);
+	if (o.dry_run) {
+		struct attempt a = { NULL, 0, NULL, "", 0 };
+		struct shape sh = { r.layout, r.dir, &r.v, r.have_ix ? &r.ix :
+		    NULL };
+
+		if (build(&p, NULL, r.exists, &sh, &r.row, &a, &err) < 0)
+			goto out;
+		for (size_t i = 0; i < p.n; i++)
+			gf_info("would add %s (%llu bytes, from %s)",
+			    p.items[i].final,
+			    (unsigned long long)p.items[i].size,
+			    p.items[i].src);
+		if (r.row != NULL)
+			gf_info("would append to %s: %s", r.ix.path, r.row);
+		if (r.repo != NULL)
+			gf_info("would commit to '%s' branch '%s' and push",
+			    url, r.branch);
+		if (r.s3 != NULL)
+			gf_info("would upload %zu files to %s", p.n, r.s3);
+		attempt_release(&a);
+	} else if (g != NULL) {
+		if (publish(&r, g, &p, sec, &err) < 0)
+			goto out;
+		json_object_set_new(sec, "sha", json_string(r.sha));
+		json_object_set_new(sec, "attempts", json_integer(r.attempts));
+		if ((web = gf_git_web_url(r.repo, r.sha)) != NULL)
+			json_object_set_new(sec, "web_url", json_string(web));
+		free(web);
+		gf_info("committed %s to '%s' (%d attempt%s)", r.sha, r.branch,
+		    r.attempts, r.attempts == 1 ? "" : "s");
+	}
+	if (r.row != NULL) {
+		rows = json_array();
+		json_array_append_new(rows, json_pack("{s:s, s:s}", "index",
+		    r.ix.path, "row", r.row));
+		json_object_set_new(sec, "rows", rows);
+	}
+	json_object_set_new(sec, "files", files_json(&p));
+	json_object_set_new(sec, "bytes", json_integer((json_int_t)p.total));
+	if (r.s3 != NULL && !o.dry_run && s3_upload(&p, r.s3, pick(
+	    o.s3_endpoint, "GF_S3_ENDPOINT", NULL, "s3-endpoint", NULL), sec,
+	    &err) < 0)
+		goto out;
+	failed = 0;
+out:
+	if (failed && json_object_get(sec, "files") == NULL && p.n > 0)
+		json_object_set_new(sec, "files", files_json(&p));
+	gf_git_free(g);
+	if (r.work_dir != NULL) {
+		struct gf_err rerr = GF_ERR_INIT;
+
+		if (gf_fs_remove_tree(r.work_dir, &rerr) < 0)
+			gf_warn("%s", rerr.msg);
+		free(r.work_dir);
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		free(p.items[i].src);
+		free(p.items[i].dst);
+		free(p.items[i].final);
+	}
+	free(p.items);
+	free(o.adds);
+	free(url);
+	free(r.dir);
+	free(r.row);
+	free(r.message);
+	free(r.name);
+	free(r.email);
+	free(r.cname);
+	free(r.cemail);
+	json_decref(cfg);
+	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
+}
