@@ -602,3 +602,146 @@ gf_slug(const char *name)
 		gf_buf_adds(&b, "check");
 	return gf_buf_detach(&b);
 }
+
+static json_t *
+num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Metric fields of one scored range into o. */
+static void
+put_metrics(json_t *o, const struct gf_aligned *al,
+    const struct gf_vmetrics *m, const struct gf_thresholds *th)
+{
+	struct gf_buf why = GF_BUF_INIT;
+	enum gf_verdict v = gf_verdict_of(th, m, &why);
+
+	json_object_set_new(o, "samples", json_integer((json_int_t)m->n));
+	json_object_set_new(o, "samples_mape",
+	    json_integer((json_int_t)m->n_mape));
+	json_object_set_new(o, "dropped_actual",
+	    json_integer((json_int_t)al->dropped_actual));
+	json_object_set_new(o, "dropped_predicted",
+	    json_integer((json_int_t)al->dropped_predicted));
+	json_object_set_new(o, "dropped_nonfinite",
+	    json_integer((json_int_t)al->nonfinite));
+	json_object_set_new(o, "mae", num_or_null(m->mae));
+	json_object_set_new(o, "mape", num_or_null(m->mape));
+	json_object_set_new(o, "mse", num_or_null(m->mse));
+	json_object_set_new(o, "rmse", num_or_null(m->rmse));
+	json_object_set_new(o, "mean_actual", num_or_null(m->mean_actual));
+	json_object_set_new(o, "mean_predicted",
+	    num_or_null(m->mean_predicted));
+	json_object_set_new(o, "verdict", json_string(gf_verdict_name(v)));
+	if (v == GF_VERDICT_FAIL)
+		json_object_set_new(o, "reason", json_string(gf_buf_str(&why)));
+	gf_buf_release(&why);
+}
+
+/* First index with t[i] >= x. */
+static size_t
+lower_bound(const double *t, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct gf_vseries
+slice(const struct gf_vseries *s, double start, double end)
+{
+	struct gf_vseries out = { NULL, NULL, 0 };
+	size_t i, j;
+
+	if (s->n == 0)
+		return out;
+	i = lower_bound(s->t, s->n, start);
+	j = lower_bound(s->t, s->n, nextafter(end, INFINITY));
+	out.t = s->t + i;
+	out.v = s->v + i;
+	out.n = j > i ? j - i : 0;
+	return out;
+}
+
+static void
+append_pairs(struct gf_aligned *all, const struct gf_aligned *al)
+{
+	size_t n = all->n + al->n;
+
+	all->t = gf_xreallocarray(all->t, n + 1, sizeof(double));
+	all->a = gf_xreallocarray(all->a, n + 1, sizeof(double));
+	all->p = gf_xreallocarray(all->p, n + 1, sizeof(double));
+	memcpy(all->t + all->n, al->t, al->n * sizeof(double));
+	memcpy(all->a + all->n, al->a, al->n * sizeof(double));
+	memcpy(all->p + all->n, al->p, al->n * sizeof(double));
+	all->n = n;
+	all->dropped_actual += al->dropped_actual;
+	all->dropped_predicted += al->dropped_predicted;
+	all->nonfinite += al->nonfinite;
+}
+
+json_t *
+gf_validate_check(const struct gf_check *c, const struct gf_vseries *A,
+    const struct gf_vseries *P, double tol, const struct gf_vwindow *w,
+    size_t nw, int per_window, struct gf_aligned *pairs)
+{
+	json_t *r = json_object(), *th = json_object(), *wins = NULL;
+	struct gf_aligned all = GF_ALIGNED_INIT;
+	struct gf_vmetrics m;
+
+	json_object_set_new(r, "name", json_string(c->name));
+	if (c->units != NULL)
+		json_object_set_new(r, "units", json_string(c->units));
+	json_object_set_new(r, "actual_label", json_string(c->actual_label));
+	json_object_set_new(r, "predicted_label",
+	    json_string(c->predicted_label));
+	json_object_set_new(r, "actual_query", json_string(c->actual));
+	json_object_set_new(r, "predicted_query", json_string(c->predicted));
+	if (!isnan(c->th.max_mae))
+		json_object_set_new(th, "max_mae", json_real(c->th.max_mae));
+	if (!isnan(c->th.max_mape))
+		json_object_set_new(th, "max_mape", json_real(c->th.max_mape));
+	if (!isnan(c->th.max_mse))
+		json_object_set_new(th, "max_mse", json_real(c->th.max_mse));
+	json_object_set_new(r, "thresholds", th);
+	if (per_window)
+		wins = json_array();
+	for (size_t k = 0; k < nw; k++) {
+		struct gf_vseries a = slice(A, w[k].start, w[k].end);
+		struct gf_vseries p = slice(P, w[k].start, w[k].end);
+		struct gf_aligned al;
+
+		gf_align(&a, &p, tol, &al);
+		if (wins != NULL) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "window", json_string(
+			    w[k].name != NULL ? w[k].name : ""));
+			json_object_set_new(o, "start", json_real(w[k].start));
+			json_object_set_new(o, "end", json_real(w[k].end));
+			gf_vmetrics_compute(al.a, al.p, al.n, &m);
+			put_metrics(o, &al, &m, &c->th);
+			json_array_append_new(wins, o);
+		}
+		append_pairs(&all, &al);
+		gf_aligned_release(&al);
+	}
+	gf_vmetrics_compute(all.a, all.p, all.n, &m);
+	put_metrics(r, &all, &m, &c->th);
+	if (wins != NULL)
+		json_object_set_new(r, "windows", wins);
+	if (pairs != NULL)
+		*pairs = all;
+	else
+		gf_aligned_release(&all);
+	return r;
+}

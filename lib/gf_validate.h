@@ -194,4 +194,28 @@ int gf_op_eval(enum gf_op op, double value, double threshold);
  */
 char *gf_slug(const char *name);
 
+/* A named time range to score separately (a document window). */
+struct gf_vwindow {
+	const char *name;	/* borrowed */
+	double start, end;	/* unix seconds, inclusive */
+};
+
+/*
+ * Score one check: align actual and predicted within tol seconds inside
+ * each window, compute metrics and the verdict. The result (a new
+ * reference) has the fields gf-validate(1) lists: name, units,
+ * actual_label, predicted_label, actual_query, predicted_query, samples,
+ * samples_mape, dropped_actual, dropped_predicted, dropped_nonfinite,
+ * mae, mape, mse, rmse, mean_actual, mean_predicted (null when not
+ * computable), thresholds (the ones set), verdict, reason (on FAIL) and,
+ * when per_window, "windows": one entry per window with the same metric
+ * fields plus window, start and end. The overall figures pool the pairs
+ * of every window. When pairs is not NULL it receives the pooled pairs
+ * (release with gf_aligned_release()).
+ */
+json_t *gf_validate_check(const struct gf_check *c,
+    const struct gf_vseries *actual, const struct gf_vseries *predicted,
+    double tol, const struct gf_vwindow *w, size_t nw, int per_window,
+    struct gf_aligned *pairs);
+
 #endif
