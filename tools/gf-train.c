@@ -1,0 +1,1547 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf-train: train Kepler-compatible power models. The training set comes
+ * from a preprocessed CSV (kepler-model-db's layout), from
+ * kepler-model-server's raw query output, or from Prometheus for the
+ * document's windows; features are extracted and idle power isolated as
+ * upstream does; every trainer is scored on a hold-out (a time block by
+ * default) and by blocked cross-validation on the training part, which
+ * alone picks the best model. Writes the model-db tree (weight JSON, model
+ * zips, metadata, preprocessed data) and the "train" section.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_buf.h"
+#include "gf_csv.h"
+#include "gf_doc.h"
+#include "gf_extract.h"
+#include "gf_fs.h"
+#include "gf_log.h"
+#include "gf_model.h"
+#include "gf_modeldb.h"
+#include "gf_parse.h"
+#include "gf_profile.h"
+#include "gf_prom.h"
+#include "gf_tool.h"
+#include "gf_xalloc.h"
+#include "gf_yaml.h"
+#include "gf_banned.h"
+
+#define MIN_TRAIN_PER_FOLD 2
+
+struct opts {
+	const char *input, *config, *out, *pipeline, *csv, *query, *prom;
+	const char *start, *end, *step, *profile, *sources, *groups;
+	const char *output_types, *extractor, *isolator, *idle, *trainers;
+	const char *split, *thirdparty, *windows;
+	long long seed, folds, node_type, threads;
+	int extract_only, seed_set, folds_set, node_type_set, threads_set;
+};
+
+/* A training set: one (source, output type, feature group). */
+struct dataset {
+	char *source, *otype, *group;
+	const char *const *comps;
+	size_t ncomp;
+	char **features;	/* X column names, group order */
+	size_t nfeat;
+	double *X, *Y;		/* rows x nfeat, rows x ncomp */
+	size_t rows;
+	int node_type;
+	struct gf_csv table;	/* for preprocessed_data */
+	json_t *missing;	/* group features not present */
+};
+
+struct task {
+	const struct dataset *ds;
+	const char *trainer;
+	size_t comp;
+	struct gf_model *model;
+	struct gf_scores test, cv;
+	struct gf_err err;
+	int failed;
+	double seconds;
+};
+
+struct pool {
+	struct task *tasks;
+	size_t n, next, done;
+	const struct gf_split *split;
+	const struct opts *o;
+	pthread_mutex_t mu;
+};
+
+static void GF_NORETURN
+usage(void)
+{
+	fprintf(stderr, "usage: gf-train [-hV] [-c file] [-i file] [-o dir] "
+	    "[-f csv | -q file | -p url]\n"
+	    "                [-E sources] [-g groups] [-O types] [-t trainers] "
+	    "[-S split]\n");
+	exit(GF_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("usage: gf-train [-hV] [-c file] [-i file] [-o dir] "
+	    "[-f csv | -q file | -p url]\n"
+	    "                [-E sources] [-g groups] [-O types] [-t trainers] "
+	    "[-S split]\n\n"
+	    "  -f, --from-csv FILE        preprocessed table (kepler-model-db)\n"
+	    "  -q, --from-query FILE      kepler-model-server query output\n"
+	    "  -p, --prometheus URL       query Prometheus for the windows\n"
+	    "  -s, --start TIME / -e, --end TIME   one window instead\n"
+	    "  -w, --windows NAMES        only these document windows\n"
+	    "  -P, --profile NAME|FILE    metric profile (kepler-0.7)\n"
+	    "  -E, --energy-source LIST   rapl-sysfs,acpi,...\n"
+	    "  -g, --feature-group LIST   CounterOnly,... or all\n"
+	    "  -O, --output-type LIST     AbsPower,DynPower\n"
+	    "  -x, --extractor NAME       default | smooth\n"
+	    "  -I, --isolator NAME        none | min | profile\n"
+	    "  -d, --idle FILE            idle query output (isolator profile)\n"
+	    "  -t, --trainers LIST        trainer names or all\n"
+	    "  -S, --split SPEC           tail:0.2 | random:0.1\n"
+	    "  -k, --cv-folds K           blocked CV folds (5)\n"
+	    "  -r, --seed N               seed (0)\n"
+	    "  -n, --pipeline-name NAME   model-db pipeline (gf)\n"
+	    "  -o, --out DIR              where the pipeline tree goes\n"
+	    "  -T, --node-type N          node type index\n"
+	    "  -j, --threads N            parallel fits (online CPUs)\n"
+	    "  -3, --thirdparty-metrics LIST   ThirdParty features\n"
+	    "  -X, --extract-only         write preprocessed data only\n"
+	    "  -c, --config FILE          YAML settings\n"
+	    "  -i, --input FILE           run document (stdin)\n");
+	exit(0);
+}
+
+static int
+split_list(const char *s, char ***out)
+{
+	char *copy = gf_xstrdup(s), *save = NULL;
+	int n = 0;
+
+	*out = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (*t == '\0')
+			continue;
+		*out = gf_xreallocarray(*out, n + 2, sizeof(char *));
+		(*out)[n++] = gf_xstrdup(t);
+		(*out)[n] = NULL;
+	}
+	free(copy);
+	return n;
+}
+
+static void
+free_list(char **l)
+{
+	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
+		free(l[i]);
+	free(l);
+}
+
+static int
+in_list(char **l, const char *s)
+{
+	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
+		if (strcmp(l[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+main_feature(const struct dataset *ds, const char *comp)
+{
+	const struct gf_fgroup *g = gf_fgroup_find(ds->group);
+	const char *want[2];
+
+	want[0] = g && strcmp(comp, "dram") == 0 ? g->dram_main : NULL;
+	want[1] = g ? g->main : NULL;
+	for (size_t w = 0; w < 2; w++)
+		for (size_t f = 0; want[w] != NULL && f < ds->nfeat; f++)
+			if (strcmp(ds->features[f], want[w]) == 0)
+				return want[w];
+	return ds->features[0];
+}
+
+static int
+is_curve(const char *trainer)
+{
+	return strcmp(gf_modeldb_model_class(trainer), "curvefit") == 0;
+}
+
+/*
+ * Column order for a fit: group order, except that curve fits (which use
+ * the first feature only, as Kepler's curve predictors use x[0]) get the
+ * group's main feature first.
+ */
+static size_t *
+feature_order(const struct dataset *ds, const char *trainer, size_t comp)
+{
+	size_t *ord = gf_xcalloc(ds->nfeat, sizeof(size_t)), k = 0, m = 0;
+	const char *mf;
+
+	for (size_t f = 0; f < ds->nfeat; f++)
+		ord[f] = f;
+	if (!is_curve(trainer))
+		return ord;
+	mf = main_feature(ds, ds->comps[comp]);
+	for (size_t f = 0; f < ds->nfeat; f++)
+		if (strcmp(ds->features[f], mf) == 0)
+			m = f;
+	ord[k++] = m;
+	for (size_t f = 0; f < ds->nfeat; f++)
+		if (f != m)
+			ord[k++] = f;
+	return ord;
+}
+
+static void
+run_task(struct task *t, const struct gf_split *sp, const struct opts *o,
+    int threads)
+{
+	const struct dataset *ds = t->ds;
+	size_t *ord = feature_order(ds, t->trainer, t->comp);
+	double *X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
+	double *y = gf_xcalloc(ds->rows + 1, sizeof(double));
+	const char **names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
+	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
+	struct gf_fit_opts fo = GF_FIT_OPTS_INIT;
+	double t0 = gf_time_now();
+
+	fo.seed = (unsigned long)o->seed;
+	fo.threads = threads;
+	for (size_t f = 0; f < ds->nfeat; f++)
+		names[f] = ds->features[ord[f]];
+	for (size_t r = 0; r < ds->rows; r++) {
+		for (size_t f = 0; f < ds->nfeat; f++)
+			X[r * ds->nfeat + f] = ds->X[r * ds->nfeat + ord[f]];
+		y[r] = ds->Y[r * ds->ncomp + t->comp];
+	}
+	gf_gather_rows(X, y, ds->nfeat, sp->train, sp->ntrain, &Xtr, &ytr);
+	gf_gather_rows(X, y, ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
+	t->model = gf_model_fit(t->trainer, Xtr, ytr, sp->ntrain, ds->nfeat,
+	    names, &fo, &t->err);
+	if (t->model == NULL) {
+		t->failed = 1;
+		goto out;
+	}
+	gf_model_set_component(t->model, ds->comps[t->comp]);
+	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
+	gf_model_predict(t->model, Xte, sp->ntest, pred);
+	gf_scores_compute(yte, pred, sp->ntest, &t->test);
+	free(pred);
+	if (gf_model_cv(t->trainer, X, y, ds->nfeat, names, sp->train,
+	    sp->ntrain, (int)o->folds, &fo, &t->cv, &t->err) < 0) {
+		gf_model_free(t->model);
+		t->model = NULL;
+		t->failed = 1;
+	}
+out:
+	t->seconds = gf_time_now() - t0;
+	free(ord);
+	free(X);
+	free(y);
+	free(names);
+	free(Xtr);
+	free(ytr);
+	free(Xte);
+	free(yte);
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct task *t;
+		size_t done;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->next == p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		t = &p->tasks[p->next++];
+		pthread_mutex_unlock(&p->mu);
+		run_task(t, p->split, p->o, 1);
+		pthread_mutex_lock(&p->mu);
+		done = ++p->done;
+		pthread_mutex_unlock(&p->mu);
+		if (t->failed)
+			gf_warn("[%zu/%zu] %s %s: %s", done, p->n, t->trainer,
+			    t->ds->comps[t->comp], t->err.msg);
+		else
+			gf_info("[%zu/%zu] %s %s (%s %s %s): test MAE %.3f, "
+			    "cv MAE %.3f, %.2fs", done, p->n, t->trainer,
+			    t->ds->comps[t->comp], t->ds->source, t->ds->otype,
+			    t->ds->group, t->test.mae, t->cv.mae, t->seconds);
+	}
+}
+
+static void
+run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
+    const struct opts *o)
+{
+	struct pool p = { tasks, n, 0, 0, sp, o, PTHREAD_MUTEX_INITIALIZER };
+	long nth = o->threads_set ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t *th;
+
+	if (nth < 1)
+		nth = 1;
+	if ((size_t)nth > n)
+		nth = (long)n;
+	if (nth <= 1) {
+		worker(&p);
+		return;
+	}
+	th = gf_xcalloc((size_t)nth, sizeof(*th));
+	for (long i = 0; i < nth; i++)
+		if (pthread_create(&th[i], NULL, worker, &p) != 0)
+			GF_BUG("pthread_create failed");
+	for (long i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
+static json_t *
+score_json(const struct gf_scores *s, const char *split)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "split", json_string(split));
+	json_object_set_new(j, "mae", json_real(s->mae));
+	json_object_set_new(j, "mape", isfinite(s->mape) ?
+	    json_real(s->mape) : json_null());
+	json_object_set_new(j, "rmse", json_real(s->rmse));
+	json_object_set_new(j, "n", json_integer((json_int_t)s->n));
+	return j;
+}
+
+static void
+dataset_release(struct dataset *ds)
+{
+	free(ds->source);
+	free(ds->otype);
+	free(ds->group);
+	free_list(ds->features);
+	free(ds->X);
+	free(ds->Y);
+	gf_csv_release(&ds->table);
+	json_decref(ds->missing);
+}
+
+/*
+ * Fill X, Y from a table whose columns are named after the features
+ * (or their v0.6 names) and <component>_power.
+ */
+static int
+dataset_from_table(struct dataset *ds, const struct gf_csv *t,
+    const char *const *want, size_t nwant, const char *name,
+    struct gf_err *err)
+{
+	int *fcol = gf_xcalloc(nwant + 1, sizeof(int)), *pcol;
+	double *fscale = gf_xcalloc(nwant + 1, sizeof(double));
+	int nt = gf_csv_column(t, "node_type"), ts = gf_csv_column(t,
+	    "timestamp");
+	size_t nconst = 0;
+	struct gf_buf wl = GF_BUF_INIT;
+
+	ds->missing = json_array();
+	ds->features = gf_xcalloc(nwant + 1, sizeof(char *));
+	for (size_t f = 0; f < nwant; f++) {
+		const char *old;
+		double sc = 1;
+		int c = gf_csv_column(t, want[f]);
+
+		if (c < 0 && (old = gf_feature_legacy(want[f], &sc)) != NULL)
+			c = gf_csv_column(t, old);
+		gf_buf_addf(&wl, "%s%s", f ? ", " : "", want[f]);
+		if (c < 0) {
+			json_array_append_new(ds->missing, json_string(want[f]));
+			continue;
+		}
+		fcol[ds->nfeat] = c;
+		fscale[ds->nfeat] = c == gf_csv_column(t, want[f]) ? 1 : sc;
+		ds->features[ds->nfeat++] = gf_xstrdup(want[f]);
+	}
+	if (ds->nfeat == 0) {
+		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no column of "
+		    "feature group %s (wants %s)", name, ds->group,
+		    gf_buf_str(&wl));
+		gf_buf_release(&wl);
+		free(fcol);
+		free(fscale);
+		return -1;
+	}
+	gf_buf_release(&wl);
+	pcol = gf_xcalloc(ds->ncomp + 1, sizeof(int));
+	for (size_t c = 0; c < ds->ncomp; c++) {
+		char *col = gf_xasprintf("%s_power", ds->comps[c]);
+
+		pcol[c] = gf_csv_column(t, col);
+		if (pcol[c] < 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no "
+			    "column '%s' (energy source %s)", name, col,
+			    ds->source);
+			free(col);
+			goto fail;
+		}
+		free(col);
+	}
+	ds->rows = t->rows;
+	ds->X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
+	ds->Y = gf_xcalloc(ds->rows * ds->ncomp + 1, sizeof(double));
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t f = 0; f < ds->nfeat; f++)
+			ds->X[r * ds->nfeat + f] = t->data[r * t->cols +
+			    fcol[f]] * fscale[f];
+		for (size_t c = 0; c < ds->ncomp; c++)
+			ds->Y[r * ds->ncomp + c] = t->data[r * t->cols +
+			    pcol[c]];
+		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
+		    t->data[(r - 1) * t->cols + ts]) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: row %zu: "
+			    "timestamp does not increase (the time-block "
+			    "split needs the timeline in order)", name, r + 2);
+			goto fail;
+		}
+	}
+	if (nt >= 0 && t->rows > 0)
+		ds->node_type = (int)t->data[nt];
+	for (size_t f = 0; f < ds->nfeat; f++) {
+		size_t r = 1;
+
+		while (r < ds->rows && ds->X[r * ds->nfeat + f] ==
+		    ds->X[f])
+			r++;
+		if (r >= ds->rows) {
+			gf_warn("%s: feature '%s' is constant", name,
+			    ds->features[f]);
+			nconst++;
+		}
+	}
+	if (nconst == ds->nfeat) {
+		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: every feature "
+		    "of group %s is constant: nothing to learn from", name,
+		    ds->group);
+		goto fail;
+	}
+	free(fcol);
+	free(fscale);
+	free(pcol);
+	return 0;
+fail:
+	free(fcol);
+	free(fscale);
+	free(pcol);
+	return -1;
+}
+
+static int
+parse_split(const char *spec, size_t rows, unsigned long seed,
+    struct gf_split *sp, struct gf_err *err)
+{
+	const char *colon = strchr(spec, ':');
+	double frac = 0.2;
+
+	if (colon != NULL && gf_parse_double(colon + 1, "--split", &frac,
+	    err) < 0)
+		return -1;
+	if (frac <= 0 || frac >= 1)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "--split: fraction "
+		    "must be between 0 and 1");
+	if (strncmp(spec, "tail", 4) == 0 && (spec[4] == ':' || !spec[4]))
+		return gf_split_tail(rows, frac, sp, err);
+	if (strncmp(spec, "random", 6) == 0 && (spec[6] == ':' || !spec[6]))
+		return gf_split_random(rows, colon ? frac : 0.1, seed, sp, err);
+	return gf_err_set(err, GF_EXIT_USAGE, NULL, "--split: '%s': expected "
+	    "tail:FRACTION or random:FRACTION", spec);
+}
+
+/* Everything one run needs, so that helpers take one pointer. */
+struct run {
+	struct opts *o;
+	struct gf_tool *t;
+	struct gf_profile prof;
+	char **sources, **groups, **otypes, **trainers, **thirdparty;
+	size_t nthird;
+	struct dataset *ds;
+	size_t nds;
+	json_t *skipped;
+	int explicit_one;
+};
+
+static void
+skip(struct run *r, const char *source, const char *otype,
+    const char *group, const struct gf_err *e)
+{
+	json_array_append_new(r->skipped, json_pack("{s:s,s:s,s:s,s:s}",
+	    "source", source, "output_type", otype, "feature_group", group,
+	    "reason", e->msg));
+	gf_warn("skipping %s %s %s: %s", source, otype, group, e->msg);
+}
+
+static int
+add_dataset(struct run *r, const char *source, const char *otype,
+    const char *group, const struct gf_csv *table, int node_type,
+    const char *name, struct gf_err *err)
+{
+	struct dataset ds;
+	const char **want;
+	size_t nwant;
+
+	memset(&ds, 0, sizeof(ds));
+	want = gf_profile_group_features(&r->prof, group,
+	    (const char *const *)r->thirdparty, r->nthird, &nwant, err);
+	if (want == NULL)
+		return -1;
+	ds.source = gf_xstrdup(source);
+	ds.otype = gf_xstrdup(otype);
+	ds.group = gf_xstrdup(group);
+	ds.comps = gf_source_components(source, &ds.ncomp);
+	ds.node_type = node_type;
+	if (dataset_from_table(&ds, table, want, nwant, name, err) < 0) {
+		free(want);
+		dataset_release(&ds);
+		return -1;
+	}
+	free(want);
+	if (r->o->node_type_set)
+		ds.node_type = (int)r->o->node_type;
+	ds.table.rows = table->rows;
+	ds.table.cols = table->cols;
+	ds.table.names = gf_xcalloc(table->cols + 1, sizeof(char *));
+	for (size_t c = 0; c < table->cols; c++)
+		ds.table.names[c] = gf_xstrdup(table->names[c]);
+	ds.table.data = gf_xcalloc(table->rows * table->cols + 1,
+	    sizeof(double));
+	memcpy(ds.table.data, table->data, table->rows * table->cols *
+	    sizeof(double));
+	r->ds = gf_xreallocarray(r->ds, r->nds + 1, sizeof(*r->ds));
+	r->ds[r->nds++] = ds;
+	return 0;
+}
+
+/* CSV input: the table is already extracted. */
+static int
+load_csv(struct run *r, struct gf_err *err)
+{
+	struct gf_csv t = GF_CSV_INIT;
+	int rc = -1;
+
+	if (gf_csv_load(r->o->csv, &t, err) < 0)
+		return -1;
+	for (size_t s = 0; r->sources[s] != NULL; s++)
+		for (size_t ot = 0; r->otypes[ot] != NULL; ot++)
+			for (size_t g = 0; r->groups[g] != NULL; g++) {
+				struct gf_err e = GF_ERR_INIT;
+				struct gf_csv *use = &t, iso = GF_CSV_INIT;
+
+				if (strcmp(r->otypes[ot], "DynPower") == 0 &&
+				    strcmp(r->o->isolator, "min") == 0) {
+					iso.rows = t.rows;
+					iso.cols = t.cols;
+					iso.names = t.names;
+					iso.data = gf_xcalloc(t.rows * t.cols +
+					    1, sizeof(double));
+					memcpy(iso.data, t.data, t.rows *
+					    t.cols * sizeof(double));
+					gf_isolate_min(&iso, &e);
+					use = &iso;
+				}
+				rc = add_dataset(r, r->sources[s],
+				    r->otypes[ot], r->groups[g], use, 0,
+				    r->o->csv, &e);
+				if (use == &iso)
+					free(iso.data);
+				if (rc < 0 && (r->explicit_one ||
+				    e.exit != GF_EXIT_DATAERR)) {
+					*err = e;
+					goto out;
+				}
+				if (rc < 0)
+					skip(r, r->sources[s], r->otypes[ot],
+					    r->groups[g], &e);
+			}
+	rc = 0;
+out:
+	gf_csv_release(&t);
+	return rc;
+}
+
+/* Windows to query: --start/--end, or the document's (filtered). */
+static int
+windows(struct run *r, double **st, double **en, size_t *n,
+    struct gf_err *err)
+{
+	char **want = NULL;
+
+	*n = 0;
+	*st = *en = NULL;
+	if (r->o->start != NULL || r->o->end != NULL) {
+		double a, b;
+
+		if (r->o->start == NULL || r->o->end == NULL)
+			return gf_err_set(err, GF_EXIT_USAGE, NULL, "--start "
+			    "and --end go together");
+		if (gf_parse_time(r->o->start, "--start", &a, err) < 0 ||
+		    gf_parse_time(r->o->end, "--end", &b, err) < 0)
+			return -1;
+		if (b <= a)
+			return gf_err_set(err, GF_EXIT_USAGE, NULL, "--end must "
+			    "be after --start");
+		*st = gf_xcalloc(1, sizeof(double));
+		*en = gf_xcalloc(1, sizeof(double));
+		(*st)[0] = a;
+		(*en)[0] = b;
+		*n = 1;
+		return 0;
+	}
+	if (r->o->windows != NULL)
+		split_list(r->o->windows, &want);
+	for (size_t i = 0; i < gf_doc_window_count(r->t->doc); i++) {
+		const char *name;
+		double a, b;
+
+		if (gf_doc_window(r->t->doc, i, &name, &a, &b, err) < 0) {
+			free_list(want);
+			return -1;
+		}
+		if (want != NULL && !in_list(want, name))
+			continue;
+		*st = gf_xreallocarray(*st, *n + 1, sizeof(double));
+		*en = gf_xreallocarray(*en, *n + 1, sizeof(double));
+		(*st)[*n] = a;
+		(*en)[*n] = b;
+		(*n)++;
+	}
+	free_list(want);
+	if (*n == 0)
+		return gf_err_set(err, GF_EXIT_DATAERR, "train", "no time "
+		    "window to query: the document has no matching 'windows' "
+		    "and no --start/--end was given");
+	return 0;
+}
+
+static int
+fetch_metric(struct gf_prom *prom, const char *metric, double a, double b,
+    double step, struct gf_qset *q, struct gf_err *err)
+{
+	struct gf_prom_result res;
+
+	if (gf_qset_get(q, metric) != NULL)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	if (gf_prom_query_range(prom, metric, a, b, step, &res, err) < 0) {
+		gf_prom_result_release(&res);
+		return gf_err_prefix(err, "query '%s'", metric);
+	}
+	gf_qset_add(q, metric, &res);
+	return 0;
+}
+
+/* Every counter the profile names for the requested groups and sources. */
+static int
+fetch_window(struct run *r, struct gf_prom *prom, double a, double b,
+    double step, struct gf_qset *q, struct gf_err *err)
+{
+	for (size_t f = 0; f < r->prof.nfeatures; f++) {
+		const struct gf_pmetric *m = &r->prof.features[f];
+
+		for (size_t k = 0; k < m->nalts; k++) {
+			const struct gf_prom_result *res;
+
+			if (fetch_metric(prom, m->alts[k].metric, a, b, step,
+			    q, err) < 0)
+				return -1;
+			res = gf_qset_get(q, m->alts[k].metric);
+			if (res->nseries > 0)
+				break;
+		}
+	}
+	for (size_t s = 0; r->sources[s] != NULL; s++) {
+		const struct gf_psource *ps = gf_profile_source(&r->prof,
+		    r->sources[s]);
+
+		for (size_t c = 0; ps != NULL && c < ps->ncomps; c++)
+			for (size_t k = 0; k < ps->comps[c].nalts; k++)
+				if (fetch_metric(prom,
+				    ps->comps[c].alts[k].metric, a, b, step, q,
+				    err) < 0)
+					return -1;
+	}
+	return 0;
+}
+
+/* Query-file or Prometheus input: extract per (source, type, group). */
+static int
+load_queries(struct run *r, struct gf_err *err)
+{
+	struct gf_qset *qs = NULL, idle = GF_QSET_INIT;
+	struct gf_prom prom;
+	double *st = NULL, *en = NULL, step = r->prof.step;
+	size_t nq = 0;
+	const char *name = r->o->query ? r->o->query : r->o->prom;
+	int rc = -1, have_prom = 0;
+
+	if (r->o->step != NULL && gf_parse_duration(r->o->step, "--step",
+	    &step, err) < 0)
+		return -1;
+	if (r->o->idle != NULL && gf_qset_load(r->o->idle, &idle, err) < 0)
+		return -1;
+	if (r->o->query != NULL) {
+		qs = gf_xcalloc(1, sizeof(*qs));
+		nq = 1;
+		if (gf_qset_load(r->o->query, &qs[0], err) < 0)
+			goto out;
+	} else {
+		if (windows(r, &st, &en, &nq, err) < 0)
+			goto out;
+		gf_prom_init(&prom, r->o->prom);
+		have_prom = 1;
+		qs = gf_xcalloc(nq, sizeof(*qs));
+		for (size_t w = 0; w < nq; w++) {
+			gf_info("querying %s for window %zu/%zu (%.0f s at "
+			    "%g s steps)", r->o->prom, w + 1, nq, en[w] - st[w],
+			    step);
+			if (fetch_window(r, &prom, st[w], en[w], step, &qs[w],
+			    err) < 0)
+				goto out;
+		}
+	}
+	for (size_t s = 0; r->sources[s] != NULL; s++)
+		for (size_t ot = 0; r->otypes[ot] != NULL; ot++)
+			for (size_t g = 0; r->groups[g] != NULL; g++) {
+				struct gf_err e = GF_ERR_INIT;
+				struct gf_csv all = GF_CSV_INIT;
+				struct gf_extract_opts xo;
+				const char **feat;
+				size_t nfeat;
+				int bad = 0;
+
+				memset(&xo, 0, sizeof(xo));
+				xo.extractor = r->o->extractor;
+				xo.isolator = strcmp(r->otypes[ot],
+				    "DynPower") == 0 ? r->o->isolator : "none";
+				xo.idle = r->o->idle ? &idle : NULL;
+				xo.node_type = r->o->node_type_set ?
+				    (int)r->o->node_type : 0;
+				xo.name = name;
+				feat = gf_profile_group_features(&r->prof,
+				    r->groups[g],
+				    (const char *const *)r->thirdparty,
+				    r->nthird, &nfeat, &e);
+				for (size_t w = 0; feat != NULL && w < nq &&
+				    !bad; w++) {
+					struct gf_csv one = GF_CSV_INIT;
+
+					if (gf_extract(&qs[w], &r->prof, feat,
+					    nfeat, r->sources[s], &xo, &one,
+					    &e) < 0)
+						bad = 1;
+					else if (gf_table_append(&all, &one,
+					    &e) < 0)
+						bad = 1;
+					gf_csv_release(&one);
+				}
+				if (feat == NULL)
+					bad = 1;
+				free(feat);
+				if (!bad && add_dataset(r, r->sources[s],
+				    r->otypes[ot], r->groups[g], &all,
+				    xo.node_type, name, &e) < 0)
+					bad = 1;
+				gf_csv_release(&all);
+				if (bad && (r->explicit_one ||
+				    e.exit != GF_EXIT_DATAERR)) {
+					*err = e;
+					goto out;
+				}
+				if (bad)
+					skip(r, r->sources[s], r->otypes[ot],
+					    r->groups[g], &e);
+			}
+	rc = 0;
+out:
+	for (size_t w = 0; qs != NULL && w < nq; w++)
+		gf_qset_release(&qs[w]);
+	free(qs);
+	gf_qset_release(&idle);
+	if (have_prom)
+		gf_prom_release(&prom);
+	free(st);
+	free(en);
+	return rc;
+}
+
+static char *
+preprocessed_name(const struct run *r, const struct dataset *ds)
+{
+	const char *x = r->o->extractor ? r->o->extractor : "default";
+
+	if (strcmp(ds->otype, "AbsPower") == 0)
+		return gf_xasprintf("preprocessed_data/preprocess_abs_%s_%s_"
+		    "%s.csv", x, ds->source, ds->group);
+	return gf_xasprintf("preprocessed_data/preprocess_dyn_%s_%s_%s_%s.csv",
+	    x, r->o->isolator, ds->source, ds->group);
+}
+
+static json_t *
+pipeline_metadata(const struct run *r)
+{
+	json_t *md = json_object(), *abs = json_array(), *dyn = json_array();
+	char now[32];
+
+	for (size_t i = 0; r->trainers[i] != NULL; i++) {
+		if (in_list(r->otypes, "AbsPower"))
+			json_array_append_new(abs, json_string(r->trainers[i]));
+		if (in_list(r->otypes, "DynPower"))
+			json_array_append_new(dyn, json_string(r->trainers[i]));
+	}
+	gf_time_format(gf_time_now(), 0, now);
+	json_object_set_new(md, "name", json_string(r->o->pipeline));
+	json_object_set_new(md, "isolator", json_string(r->o->isolator));
+	json_object_set_new(md, "extractor", json_string(r->o->extractor ?
+	    r->o->extractor : "default"));
+	json_object_set_new(md, "abs_trainers", abs);
+	json_object_set_new(md, "dyn_trainers", dyn);
+	json_object_set_new(md, "metric_type", json_string(r->prof.name));
+	json_object_set_new(md, "init_time", json_string(now));
+	json_object_set_new(md, "last_update_time", json_string(now));
+	json_object_set_new(md, "publisher", json_string("gf-train"));
+	return md;
+}
+
+/*
+ * Write the whole tree into a fresh directory beside the destination
+ * and rename it into place at the end: a failure leaves no half tree.
+ */
+static int
+write_tree(struct run *r, struct task *tasks, json_t *models,
+    struct gf_err *err)
+{
+	char *stage = NULL, *root = NULL, *dest = NULL, *old = NULL, *p = NULL;
+	json_t *md = NULL, *csvrows = json_object();
+	int rc = -1;
+
+	if (gf_fs_mkdir_p(r->o->out, 0755, err) < 0)
+		goto out;
+	stage = gf_xasprintf("%s/.%s.tmp.XXXXXX", r->o->out, r->o->pipeline);
+	if (mkdtemp(stage) == NULL) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot create a "
+		    "directory in '%s': %s", r->o->out, strerror(errno));
+		free(stage);
+		stage = NULL;
+		goto out;
+	}
+	root = gf_xasprintf("%s/%s", stage, r->o->pipeline);
+	dest = gf_xasprintf("%s/%s", r->o->out, r->o->pipeline);
+	p = gf_xasprintf("%s/preprocessed_data", root);
+	if (gf_fs_mkdir_p(p, 0755, err) < 0)
+		goto out;
+	for (size_t d = 0; d < r->nds; d++) {
+		char *rel = preprocessed_name(r, &r->ds[d]);
+
+		free(p);
+		p = gf_xasprintf("%s/%s", root, rel);
+		free(rel);
+		if (gf_modeldb_write_csv(p, &r->ds[d].table, err) < 0)
+			goto out;
+	}
+	md = pipeline_metadata(r);
+	free(p);
+	p = gf_xasprintf("%s/metadata.json", root);
+	{
+		char *s = json_dumps(md, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+
+		rc = gf_fs_write_atomic(p, s, strlen(s), 0644, err);
+		free(s);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	for (size_t i = 0; i < json_array_size(models); i++) {
+		json_t *m = json_array_get(models, i), *files = NULL;
+		const struct dataset *ds = tasks[json_integer_value(
+		    json_object_get(m, "_task"))].ds;
+		size_t first = (size_t)json_integer_value(json_object_get(m,
+		    "_task"));
+		struct gf_model **mods = gf_xcalloc(ds->ncomp, sizeof(void *));
+		struct gf_scores *sc = gf_xcalloc(ds->ncomp, sizeof(*sc));
+		struct gf_modeldb_model mm;
+		char *fg, *rel, *key;
+		json_t *rows;
+		int bad = 0;
+
+		json_object_del(m, "_task");
+		for (size_t c = 0; c < ds->ncomp; c++) {
+			mods[c] = tasks[first + c].model;
+			sc[c] = tasks[first + c].test;
+			bad |= tasks[first + c].failed;
+		}
+		if (bad) {
+			free(mods);
+			free(sc);
+			continue;
+		}
+		mm.trainer = tasks[first].trainer;
+		mm.node_type = ds->node_type;
+		mm.source = ds->source;
+		mm.output_type = ds->otype;
+		mm.feature_group = ds->group;
+		mm.split = r->o->split;
+		mm.components = ds->comps;
+		mm.models = mods;
+		mm.test = sc;
+		mm.ncomp = ds->ncomp;
+		rel = gf_xasprintf("%s/%s/%s", ds->source, ds->otype, ds->group);
+		fg = gf_xasprintf("%s/%s", root, rel);
+		rc = gf_modeldb_write_model(fg, rel, &mm, &files, err);
+		if (rc == 0) {
+			json_object_set_new(m, "files", files);
+			key = gf_xasprintf("%s/%s", ds->source, ds->otype);
+			rows = json_object_get(csvrows, key);
+			if (rows == NULL) {
+				rows = json_array();
+				json_object_set_new(csvrows, key, rows);
+			}
+			json_array_append_new(rows, gf_modeldb_metadata(&mm));
+			free(key);
+		}
+		free(rel);
+		free(fg);
+		free(mods);
+		free(sc);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	{
+		const char *key;
+		json_t *rows;
+
+		json_object_foreach(csvrows, key, rows) {
+			const char *slash = strchr(key, '/');
+			char *src = gf_xstrndup(key, (size_t)(slash - key));
+			size_t nc;
+			const char *const *comps = gf_source_components(src, &nc);
+
+			free(p);
+			p = gf_xasprintf("%s/%s/%s_%s_model_metadata.csv", root,
+			    key, src, slash + 1);
+			rc = gf_modeldb_write_metadata_csv(p, rows, comps, nc,
+			    err);
+			free(src);
+			if (rc < 0)
+				goto out;
+			rc = -1;
+		}
+	}
+	/* Swap the finished tree in; an older one goes only after. */
+	if (gf_fs_exists(dest)) {
+		old = gf_xasprintf("%s/old", stage);
+		if (rename(dest, old) < 0) {
+			gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot "
+			    "move '%s' aside: %s", dest, strerror(errno));
+			goto out;
+		}
+	}
+	if (rename(root, dest) < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot rename "
+		    "'%s' to '%s': %s", root, dest, strerror(errno));
+		if (old != NULL && rename(old, dest) < 0)
+			gf_warn("could not restore '%s'", dest);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (stage != NULL) {
+		struct gf_err e2 = GF_ERR_INIT;
+
+		gf_fs_remove_tree(stage, &e2);
+	}
+	free(stage);
+	free(root);
+	free(dest);
+	free(old);
+	free(p);
+	json_decref(md);
+	json_decref(csvrows);
+	return rc;
+}
+
+static const char *
+cfg_str(const json_t *cfg, const char *key)
+{
+	const json_t *v = json_object_get(cfg, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/*
+ * Settings below the command line: environment, document, config file.
+ * Only those still unset are filled.
+ */
+static int
+apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
+    struct gf_err *err)
+{
+	const char **slots[] = { &o->out, &o->pipeline, &o->prom,
+		&o->profile, &o->sources, &o->groups, &o->output_types,
+		&o->extractor, &o->isolator, &o->trainers, &o->split,
+		&o->thirdparty, &o->step, &o->idle, &o->windows };
+	static const char *const keys[] = { "out", "pipeline-name",
+		"prometheus", "profile", "energy-source", "feature-group",
+		"output-type", "extractor", "isolator", "trainers", "split",
+		"thirdparty-metrics", "step", "idle", "windows" };
+	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
+		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
+		NULL };
+	const json_t *stack = json_object_get(json_object_get(doc, "stack"),
+	    "prometheus");
+
+	for (size_t i = 0; i < GF_ARRAY_LEN(keys); i++) {
+		const char *v;
+
+		if (*slots[i] != NULL)
+			continue;
+		if (envs[i] != NULL && (v = getenv(envs[i])) != NULL && *v)
+			*slots[i] = v;
+		else if (i == 2 && json_is_string(json_object_get(stack, "url")))
+			*slots[i] = json_string_value(json_object_get(stack,
+			    "url"));
+		else if (cfg != NULL)
+			*slots[i] = cfg_str(cfg, keys[i]);
+	}
+	if (cfg != NULL) {
+		const json_t *v;
+
+		if (!o->seed_set && json_is_integer(v = json_object_get(cfg,
+		    "seed")))
+			o->seed = json_integer_value(v);
+		if (!o->folds_set && json_is_integer(v = json_object_get(cfg,
+		    "cv-folds")))
+			o->folds = json_integer_value(v);
+	}
+	(void)err;
+	if (o->out == NULL)
+		o->out = "gf-models";
+	if (o->pipeline == NULL)
+		o->pipeline = "gf";
+	if (o->profile == NULL)
+		o->profile = "kepler-0.7";
+	if (o->output_types == NULL)
+		o->output_types = "AbsPower";
+	if (o->isolator == NULL)
+		o->isolator = "min";
+	if (o->trainers == NULL)
+		o->trainers = "all";
+	if (o->split == NULL)
+		o->split = "tail:0.2";
+	return 0;
+}
+
+/* Check names now, before any work: unknown ones are usage errors. */
+static int
+check_names(struct run *r, struct gf_err *err)
+{
+	const struct gf_fgroup *fg;
+	size_t n;
+
+	if (r->o->sources == NULL)
+		r->o->sources = r->o->csv ? "acpi,rapl-sysfs" :
+		    "rapl-sysfs,acpi";
+	split_list(r->o->sources, &r->sources);
+	for (size_t i = 0; r->sources[i] != NULL; i++) {
+		const char *c = gf_source_canonical(r->sources[i]);
+
+		if (c == NULL)
+			return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
+			    "energy source '%s'", r->sources[i]);
+		free(r->sources[i]);
+		r->sources[i] = gf_xstrdup(c);
+	}
+	split_list(r->o->output_types, &r->otypes);
+	for (size_t i = 0; r->otypes[i] != NULL; i++)
+		if (strcmp(r->otypes[i], "AbsPower") != 0 &&
+		    strcmp(r->otypes[i], "DynPower") != 0)
+			return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
+			    "output type '%s' (AbsPower, DynPower)",
+			    r->otypes[i]);
+	if (strcmp(r->o->trainers, "all") == 0 ||
+	    strcmp(r->o->trainers, "default") == 0) {
+		const char *const *all = gf_model_trainers(&n);
+
+		r->trainers = gf_xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			r->trainers[i] = gf_xstrdup(all[i]);
+	} else {
+		split_list(r->o->trainers, &r->trainers);
+		for (size_t i = 0; r->trainers[i] != NULL; i++)
+			if (!gf_model_trainer_known(r->trainers[i]))
+				return gf_err_set(err, GF_EXIT_USAGE, NULL,
+				    "unknown trainer '%s'", r->trainers[i]);
+	}
+	if (r->trainers == NULL || r->trainers[0] == NULL)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "no trainer given");
+	if (r->o->thirdparty != NULL)
+		r->nthird = (size_t)split_list(r->o->thirdparty,
+		    &r->thirdparty);
+	if (r->o->groups == NULL || strcmp(r->o->groups, "all") == 0) {
+		const struct gf_fgroup *all = gf_fgroups(&n);
+		size_t k = 0;
+
+		r->groups = gf_xcalloc(n + r->prof.ngroups + 2,
+		    sizeof(char *));
+		for (size_t i = 0; i < r->prof.ngroups; i++)
+			r->groups[k++] = gf_xstrdup(r->prof.groups[i].name);
+		for (size_t i = 0; r->prof.ngroups == 0 && i < n; i++)
+			r->groups[k++] = gf_xstrdup(all[i].name);
+		if (r->nthird > 0)
+			r->groups[k++] = gf_xstrdup("ThirdParty");
+	} else {
+		split_list(r->o->groups, &r->groups);
+		for (size_t i = 0; r->groups[i] != NULL; i++) {
+			int own = 0;
+
+			for (size_t k = 0; k < r->prof.ngroups; k++)
+				own |= !strcmp(r->prof.groups[k].name,
+				    r->groups[i]);
+			fg = gf_fgroup_find(r->groups[i]);
+			if (!own && fg == NULL &&
+			    strcmp(r->groups[i], "ThirdParty") != 0)
+				return gf_err_set(err, GF_EXIT_USAGE, NULL,
+				    "unknown feature group '%s'",
+				    r->groups[i]);
+			if (strcmp(r->groups[i], "ThirdParty") == 0 &&
+			    r->nthird == 0)
+				return gf_err_set(err, GF_EXIT_USAGE, NULL,
+				    "feature group ThirdParty needs "
+				    "--thirdparty-metrics");
+		}
+	}
+	r->explicit_one = r->o->groups != NULL && r->groups[0] != NULL &&
+	    r->groups[1] == NULL && r->sources[1] == NULL &&
+	    strcmp(r->o->groups, "all") != 0 && r->o->sources != NULL;
+	if (strcmp(r->o->isolator, "none") != 0 &&
+	    strcmp(r->o->isolator, "min") != 0 &&
+	    strcmp(r->o->isolator, "profile") != 0)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown isolator "
+		    "'%s' (none, min, profile)", r->o->isolator);
+	if (strcmp(r->o->isolator, "profile") == 0 && r->o->idle == NULL &&
+	    in_list(r->otypes, "DynPower"))
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator profile "
+		    "needs --idle FILE");
+	if (r->o->csv != NULL && strcmp(r->o->isolator, "profile") == 0 &&
+	    in_list(r->otypes, "DynPower"))
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator profile "
+		    "needs raw queries (--from-query or --prometheus)");
+	if (r->o->extractor != NULL && strcmp(r->o->extractor, "default") &&
+	    strcmp(r->o->extractor, "smooth"))
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown extractor "
+		    "'%s' (default, smooth)", r->o->extractor);
+	if (strncmp(r->o->split, "tail", 4) != 0 &&
+	    strncmp(r->o->split, "random", 6) != 0)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "--split: '%s': "
+		    "expected tail:FRACTION or random:FRACTION", r->o->split);
+	return 0;
+}
+
+/* Train every dataset; fill section.models, .best, .datasets. */
+static int
+train_all(struct run *r, json_t *sec, struct gf_err *err)
+{
+	struct task *tasks = NULL;
+	struct gf_split *splits;
+	size_t ntrain = 0, ntask = 0, k = 0;
+	json_t *models = json_array(), *best = json_array(),
+	    *dsets = json_array();
+	char *cvname = gf_xasprintf("blocked-cv:%lld", r->o->folds);
+	int rc = -1;
+
+	for (; r->trainers[ntrain] != NULL; ntrain++)
+		;
+	splits = gf_xcalloc(r->nds + 1, sizeof(*splits));
+	for (size_t d = 0; d < r->nds; d++) {
+		struct dataset *ds = &r->ds[d];
+		char *pre = preprocessed_name(r, ds);
+
+		if (parse_split(r->o->split, ds->rows,
+		    (unsigned long)r->o->seed, &splits[d], err) < 0) {
+			gf_err_prefix(err, "%s %s %s (%zu rows)", ds->source,
+			    ds->otype, ds->group, ds->rows);
+			free(pre);
+			goto out;
+		}
+		if (splits[d].ntrain < (size_t)r->o->folds *
+		    MIN_TRAIN_PER_FOLD) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s %s %s: "
+			    "%zu rows: the training part (%zu rows) is too "
+			    "short for %lld cross-validation folds", ds->source,
+			    ds->otype, ds->group, ds->rows, splits[d].ntrain,
+			    r->o->folds);
+			free(pre);
+			goto out;
+		}
+		json_array_append_new(dsets, json_pack("{s:s,s:s,s:s,s:o,s:O,"
+		    "s:I,s:I,s:I,s:i,s:s}", "source", ds->source, "output_type",
+		    ds->otype, "feature_group", ds->group, "features",
+		    json_array(), "missing_features", ds->missing, "rows",
+		    (json_int_t)ds->rows, "train_rows",
+		    (json_int_t)splits[d].ntrain, "test_rows",
+		    (json_int_t)splits[d].ntest, "node_type", ds->node_type,
+		    "preprocessed", pre));
+		for (size_t f = 0; f < ds->nfeat; f++)
+			json_array_append_new(json_object_get(json_array_get(
+			    dsets, d), "features"), json_string(ds->features[f]));
+		free(pre);
+		ntask += ntrain * ds->ncomp;
+	}
+	tasks = gf_xcalloc(ntask + 1, sizeof(*tasks));
+	for (size_t d = 0; d < r->nds; d++) {
+		size_t first = k;
+
+		for (size_t t = 0; t < ntrain; t++)
+			for (size_t c = 0; c < r->ds[d].ncomp; c++) {
+				tasks[k].ds = &r->ds[d];
+				tasks[k].trainer = r->trainers[t];
+				tasks[k].comp = c;
+				k++;
+			}
+		gf_log_group("training %s %s %s: %zu trainers x %zu "
+		    "components, %zu rows", r->ds[d].source, r->ds[d].otype,
+		    r->ds[d].group, ntrain, r->ds[d].ncomp, r->ds[d].rows);
+		run_pool(&tasks[first], k - first, &splits[d], r->o);
+		gf_log_endgroup();
+	}
+	for (size_t i = 0; i < ntask;) {
+		const struct dataset *ds = tasks[i].ds;
+		json_t *m = json_object(), *comps = json_object();
+		double secs = 0;
+		char *mname = gf_xasprintf("%s_%d", tasks[i].trainer,
+		    ds->node_type);
+
+		for (size_t c = 0; c < ds->ncomp; c++) {
+			struct task *t = &tasks[i + c];
+			json_t *cj = json_object();
+
+			secs += t->seconds;
+			if (t->failed) {
+				json_object_set_new(cj, "error",
+				    json_string(t->err.msg));
+			} else {
+				json_object_set_new(cj, "test", score_json(
+				    &t->test, r->o->split));
+				json_object_set_new(cj, "cv", score_json(&t->cv,
+				    cvname));
+			}
+			json_object_set_new(comps, ds->comps[c], cj);
+		}
+		json_object_set_new(m, "trainer", json_string(tasks[i].trainer));
+		json_object_set_new(m, "model_name", json_string(mname));
+		json_object_set_new(m, "source", json_string(ds->source));
+		json_object_set_new(m, "output_type", json_string(ds->otype));
+		json_object_set_new(m, "feature_group", json_string(ds->group));
+		json_object_set_new(m, "node_type", json_integer(ds->node_type));
+		json_object_set_new(m, "components", comps);
+		json_object_set_new(m, "seconds", json_real(secs));
+		json_object_set_new(m, "_task", json_integer((json_int_t)i));
+		json_array_append_new(models, m);
+		free(mname);
+		i += ds->ncomp;
+	}
+	/* Best per (dataset, component): lowest blocked-CV MAE. */
+	for (size_t i = 0; i < ntask; i++) {
+		const struct task *t = &tasks[i], *b = NULL;
+
+		if (t->trainer != r->trainers[0])
+			continue;
+		for (size_t j = 0; j < ntask; j++) {
+			const struct task *u = &tasks[j];
+
+			if (u->ds != t->ds || u->comp != t->comp || u->failed)
+				continue;
+			if (b == NULL || u->cv.mae < b->cv.mae)
+				b = u;
+		}
+		if (b == NULL)
+			continue;
+		{
+			json_t *e = json_object();
+			char *mname = gf_xasprintf("%s_%d", b->trainer,
+			    b->ds->node_type);
+
+			json_object_set_new(e, "source", json_string(b->ds->source));
+			json_object_set_new(e, "output_type",
+			    json_string(b->ds->otype));
+			json_object_set_new(e, "feature_group",
+			    json_string(b->ds->group));
+			json_object_set_new(e, "component",
+			    json_string(b->ds->comps[b->comp]));
+			json_object_set_new(e, "trainer", json_string(b->trainer));
+			json_object_set_new(e, "model_name", json_string(mname));
+			json_object_set_new(e, "selected_by", json_string(cvname));
+			json_object_set_new(e, "cv", score_json(&b->cv, cvname));
+			json_object_set_new(e, "test", score_json(&b->test,
+			    r->o->split));
+			json_array_append_new(best, e);
+			free(mname);
+		}
+	}
+	if (r->o->extract_only) {
+		rc = 0;
+		goto out;
+	}
+	if (write_tree(r, tasks, models, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < json_array_size(models); i++)
+		json_object_del(json_array_get(models, i), "_task");
+	json_object_set_new(sec, "datasets", dsets);
+	json_object_set_new(sec, "models", models);
+	json_object_set_new(sec, "best", best);
+	for (size_t i = 0; i < ntask; i++)
+		gf_model_free(tasks[i].model);
+	free(tasks);
+	for (size_t d = 0; d < r->nds; d++)
+		gf_split_release(&splits[d]);
+	free(splits);
+	free(cvname);
+	return rc;
+}
+
+/* --extract-only: the preprocessed tables, nothing trained. */
+static int
+extract_only(struct run *r, json_t *sec, struct gf_err *err)
+{
+	json_t *files = json_array();
+	char *dir = gf_xasprintf("%s/%s/preprocessed_data", r->o->out,
+	    r->o->pipeline);
+	int rc = -1;
+
+	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
+		goto out;
+	for (size_t d = 0; d < r->nds; d++) {
+		char *rel = preprocessed_name(r, &r->ds[d]);
+		char *p = gf_xasprintf("%s/%s/%s", r->o->out, r->o->pipeline,
+		    rel);
+
+		rc = gf_modeldb_write_csv(p, &r->ds[d].table, err);
+		json_array_append_new(files, json_pack("{s:s,s:s,s:s,s:s,s:I}",
+		    "source", r->ds[d].source, "output_type", r->ds[d].otype,
+		    "feature_group", r->ds[d].group, "file", rel, "rows",
+		    (json_int_t)r->ds[d].rows));
+		free(rel);
+		free(p);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	rc = 0;
+out:
+	json_object_set_new(sec, "preprocessed", files);
+	free(dir);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "cv-folds", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "end", required_argument, NULL, 'e' },
+		{ "energy-source", required_argument, NULL, 'E' },
+		{ "extract-only", no_argument, NULL, 'X' },
+		{ "extractor", required_argument, NULL, 'x' },
+		{ "feature-group", required_argument, NULL, 'g' },
+		{ "from-csv", required_argument, NULL, 'f' },
+		{ "from-query", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "idle", required_argument, NULL, 'd' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "isolator", required_argument, NULL, 'I' },
+		{ "node-type", required_argument, NULL, 'T' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "output-type", required_argument, NULL, 'O' },
+		{ "pipeline-name", required_argument, NULL, 'n' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "prometheus", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 'r' },
+		{ "split", required_argument, NULL, 'S' },
+		{ "start", required_argument, NULL, 's' },
+		{ "step", required_argument, NULL, 'Z' },
+		{ "thirdparty-metrics", required_argument, NULL, '3' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "trainers", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "windows", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o;
+	struct run r;
+	struct gf_tool t;
+	struct gf_err err = GF_ERR_INIT;
+	json_t *cfg = NULL, *sec;
+	int ch, failed = 1, nin;
+
+	gf_setprogname(argv[0]);
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.folds = 5;
+	while ((ch = getopt_long(argc, argv,
+	    "3:E:I:O:P:S:T:VXZ:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '3': o.thirdparty = optarg; break;
+		case 'E': o.sources = optarg; break;
+		case 'I': o.isolator = optarg; break;
+		case 'O': o.output_types = optarg; break;
+		case 'P': o.profile = optarg; break;
+		case 'S': o.split = optarg; break;
+		case 'T':
+			if (gf_parse_int(optarg, 0, 1000000, "--node-type",
+			    &o.node_type, &err) < 0)
+				gf_die_err(&err);
+			o.node_type_set = 1;
+			break;
+		case 'V': gf_tool_version();
+		case 'X': o.extract_only = 1; break;
+		case 'Z': o.step = optarg; break;
+		case 'c': o.config = optarg; break;
+		case 'd': o.idle = optarg; break;
+		case 'e': o.end = optarg; break;
+		case 'f': o.csv = optarg; break;
+		case 'g': o.groups = optarg; break;
+		case 'h': help(); break;
+		case 'i': o.input = optarg; break;
+		case 'j':
+			if (gf_parse_int(optarg, 1, 1024, "--threads",
+			    &o.threads, &err) < 0)
+				gf_die_err(&err);
+			o.threads_set = 1;
+			break;
+		case 'k':
+			if (gf_parse_int(optarg, 2, 100, "--cv-folds",
+			    &o.folds, &err) < 0)
+				gf_die_err(&err);
+			o.folds_set = 1;
+			break;
+		case 'n': o.pipeline = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'p': o.prom = optarg; break;
+		case 'q': o.query = optarg; break;
+		case 'r':
+			if (gf_parse_int(optarg, 0, 4294967295LL, "--seed",
+			    &o.seed, &err) < 0)
+				gf_die_err(&err);
+			o.seed_set = 1;
+			break;
+		case 's': o.start = optarg; break;
+		case 't': o.trainers = optarg; break;
+		case 'w': o.windows = optarg; break;
+		case 'x': o.extractor = optarg; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	if (argc != 0)
+		usage();
+	nin = (o.csv != NULL) + (o.query != NULL);
+	if (nin > 1 || (nin == 1 && o.prom != NULL))
+		gf_die(GF_EXIT_USAGE, "give one of --from-csv, --from-query, "
+		    "--prometheus");
+	if (o.config != NULL && (cfg = gf_yaml_load(o.config, &err)) == NULL)
+		gf_die_err(&err);
+	if (cfg != NULL && !json_is_object(cfg) && !json_is_null(cfg))
+		gf_die(GF_EXIT_CONFIG, "%s: expected a mapping of settings",
+		    o.config);
+	gf_tool_begin(&t, "gf-train", o.input, 0);
+	r.o = &o;
+	r.t = &t;
+	r.skipped = json_array();
+	sec = json_object();
+	apply_defaults(&o, t.doc, cfg, &err);
+	if (o.csv == NULL && o.query == NULL && o.prom == NULL) {
+		gf_err_set(&err, GF_EXIT_USAGE, NULL, "no input: give "
+		    "--from-csv, --from-query or --prometheus (or GF_PROMETHEUS_URL)");
+		goto done;
+	}
+	if (o.csv == NULL) {
+		if (gf_profile_load(o.profile, &r.prof, &err) < 0)
+			goto done;
+	} else
+		r.prof.name = gf_xstrdup("csv");
+	if (check_names(&r, &err) < 0)
+		goto done;
+	for (size_t i = 0; i < r.nthird; i++)
+		gf_profile_add_feature(&r.prof, r.thirdparty[i]);
+	if (strcmp(r.prof.name, "csv") == 0)
+		for (size_t i = 0; i < r.nthird; i++) {
+			/* CSV columns carry the feature names directly. */
+			size_t len = strlen(r.thirdparty[i]);
+
+			if (len > 6 && !strcmp(r.thirdparty[i] + len - 6,
+			    "_total"))
+				r.thirdparty[i][len - 6] = '\0';
+		}
+	json_object_set_new(sec, "pipeline", json_string(o.pipeline));
+	json_object_set_new(sec, "out", json_sprintf("%s/%s", o.out,
+	    o.pipeline));
+	json_object_set_new(sec, "input", o.csv ? json_pack("{s:s}", "csv",
+	    o.csv) : o.query ? json_pack("{s:s}", "query", o.query) :
+	    json_pack("{s:s,s:s}", "prometheus", o.prom, "profile",
+	    r.prof.name));
+	json_object_set_new(sec, "split", json_pack("{s:s,s:s}", "test",
+	    o.split, "cv", "blocked k-fold on the training part"));
+	json_object_set_new(sec, "cv_folds", json_integer(o.folds));
+	json_object_set_new(sec, "seed", json_integer(o.seed));
+	json_object_set_new(sec, "extractor", json_string(o.extractor ?
+	    o.extractor : "default"));
+	json_object_set_new(sec, "isolator", json_string(o.isolator));
+	if ((o.csv ? load_csv(&r, &err) : load_queries(&r, &err)) < 0)
+		goto done;
+	if (r.nds == 0) {
+		gf_err_set(&err, GF_EXIT_DATAERR, "train", "nothing to train: "
+		    "every (source, output type, feature group) was skipped "
+		    "(see train.skipped)");
+		goto done;
+	}
+	if (o.extract_only) {
+		if (extract_only(&r, sec, &err) < 0)
+			goto done;
+	} else if (train_all(&r, sec, &err) < 0)
+		goto done;
+	failed = 0;
+done:
+	json_object_set_new(sec, "skipped", r.skipped);
+	gf_doc_set(t.doc, "train", sec);
+	for (size_t d = 0; d < r.nds; d++)
+		dataset_release(&r.ds[d]);
+	free(r.ds);
+	free_list(r.sources);
+	free_list(r.groups);
+	free_list(r.otypes);
+	free_list(r.trainers);
+	free_list(r.thirdparty);
+	gf_profile_release(&r.prof);
+	json_decref(cfg);
+	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
+}
