@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* gf_csv: the numeric CSV loader and its error messages. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "gf_csv.h"
+
+static int
+parse(const char *text, struct gf_csv *c, struct gf_err *err)
+{
+	gf_err_clear(err);
+	return gf_csv_parse(text, strlen(text), "t.csv", c, err);
+}
+
+static void
+expect_error(const char *text, const char *msg, const char *what)
+{
+	struct gf_csv c;
+	struct gf_err err = GF_ERR_INIT;
+	int r = parse(text, &c, &err);
+
+	ok(r == -1 && err.exit == 65 && strstr(err.msg, msg) != NULL,
+	    "%s: exit 65, '%s'", what, msg);
+	if (strstr(err.msg, msg) == NULL)
+		diag("message: %s", err.msg);
+	ok(c.data == NULL && c.names == NULL && c.rows == 0,
+	    "%s: nothing half-loaded", what);
+}
+
+int
+main(void)
+{
+	struct gf_csv c;
+	struct gf_err err = GF_ERR_INIT;
+	char path[] = "/tmp/t_csv.XXXXXX";
+
+	is_int(parse("a,\"b\",c\r\n1,2.5,-3e2\r\n4, 5 ,6\n\n", &c, &err), 0,
+	    "CRLF, quotes, blanks and a trailing blank line are accepted");
+	is_int(c.rows, 2, "two rows");
+	is_int(c.cols, 3, "three columns");
+	is_str(c.names[1], "b", "quoted header name unquoted");
+	is_int(gf_csv_column(&c, "c"), 2, "column lookup");
+	is_int(gf_csv_column(&c, "nope"), -1, "unknown column is -1");
+	is_near(c.data[0 * 3 + 2], -300, 0, "exponent parsed");
+	is_near(c.data[1 * 3 + 1], 5, 0, "blanks around a number");
+	gf_csv_release(&c);
+	ok(c.data == NULL && c.rows == 0, "release empties");
+	gf_csv_release(&c);
+
+	is_int(parse(",x\n0,1\n1,2\n", &c, &err), 0,
+	    "pandas' unnamed index column is kept");
+	is_str(c.names[0], "", "as a column named \"\"");
+	gf_csv_release(&c);
+
+	expect_error("a,b\n1,2\n3\n", "t.csv:3:2: 1 cells, the header has 2",
+	    "short row");
+	expect_error("a,b\n1,2,3\n", "t.csv:2:4: more cells", "long row");
+	expect_error("a,b\n1,\n", "t.csv:2:3: column 'b': empty cell",
+	    "empty cell");
+	expect_error("a,b\n1,nan\n", "column 'b': not a finite number: 'nan'",
+	    "nan");
+	expect_error("a,b\ninf,1\n", "t.csv:2:1: column 'a': not a finite",
+	    "inf");
+	expect_error("a,b\n1,x2\n", "t.csv:2:3: column 'b': not a number: 'x2'",
+	    "text");
+	expect_error("a,b\n1,2\n\n3,4\n", "t.csv:3:1: empty line",
+	    "blank line inside");
+	expect_error("a,b\n", "t.csv:1: no data rows", "header only");
+	expect_error("", "t.csv:1:1: no header row", "empty file");
+	expect_error("a,a\n1,2\n", "duplicate column 'a'", "duplicate name");
+	expect_error("a,,b\n1,2,3\n", "header cell 2 is empty",
+	    "empty header cell");
+
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("x,y\n1,2\n3,4\n", f);
+	fclose(f);
+	is_int(gf_csv_load(path, &c, &err), 0, "load from a file");
+	is_int(c.rows, 2, "file rows");
+	gf_csv_release(&c);
+	unlink(path);
+	is_int(gf_csv_load(path, &c, &err), -1, "missing file fails");
+	is_int(err.exit, 66, "missing file is exit 66");
+	return done_testing();
+}
