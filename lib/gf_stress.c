@@ -60,14 +60,14 @@ gf_stress_version(struct gf_err *err)
 	return ver;
 }
 
-/* The command without digits: phases differing only in counts share it. */
+/* The command without numbers: phases differing only in counts share it. */
 static char *
 shape_of(const char *cmd)
 {
 	struct gf_buf b = GF_BUF_INIT;
 
 	for (; *cmd != '\0'; cmd++)
-		if (!isdigit((unsigned char)*cmd))
+		if (!isdigit((unsigned char)*cmd) && *cmd != ',')
 			gf_buf_addc(&b, *cmd);
 	return gf_buf_detach(&b);
 }
@@ -97,10 +97,12 @@ gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
 		json_object_set_new(seen, shape, json_true());
 		while (ph->argv[n] != NULL)
 			n++;
-		argv = gf_xcalloc(n + 2, sizeof(*argv));
+		argv = gf_xcalloc(n + 3, sizeof(*argv));
 		for (size_t j = 0; j < n; j++)
 			argv[j] = ph->argv[j];
+		/* Quiet, but option errors still reach stderr. */
 		argv[n] = "--dry-run";
+		argv[n + 1] = "--quiet";
 		st = gf_proc_run(argv, 30, NULL, err);
 		if (st < 0)
 			rc = -1;
