@@ -388,10 +388,13 @@ fail:
 }
 
 struct gf_git *
-gf_git_open_local(const char *path, int init, struct gf_err *err)
+gf_git_open_local(const char *path, const char *init_branch,
+    struct gf_err *err)
 {
 	struct gf_git *g = git_new();
-	char *abs;
+	git_repository_init_options io;
+	int init = init_branch != NULL;
+	char *abs, *head;
 
 	g->local = 1;
 	abs = realpath(path, NULL);
@@ -419,11 +422,18 @@ gf_git_open_local(const char *path, int init, struct gf_err *err)
 		gf_err_prefix(err, "'%s'", path);
 		goto fail;
 	}
-	if (git_repository_init(&g->repo, abs, 0) < 0) {
+	git_repository_init_options_init(&io,
+	    GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	io.flags = GIT_REPOSITORY_INIT_MKPATH;
+	head = gf_xasprintf("refs/heads/%s", init_branch);
+	io.initial_head = head;
+	if (git_repository_init_ext(&g->repo, abs, &io) < 0) {
+		free(head);
 		lg_fail(err, GF_EXIT_CANTCREAT, "cannot create repository");
 		gf_err_prefix(err, "'%s'", path);
 		goto fail;
 	}
+	free(head);
 	return g;
 fail:
 	gf_git_free(g);

@@ -68,9 +68,10 @@ struct gf_git *gf_git_open_remote(const char *url, const char *workdir,
 
 /*
  * Open a local repository (bare or not) at path. When it is missing and
- * init is not 0, create a non-bare one. 66 when missing and not init.
+ * init_branch is not NULL, create a non-bare one whose HEAD is that
+ * branch. 66 when missing and not to be created.
  */
-struct gf_git *gf_git_open_local(const char *path, int init,
+struct gf_git *gf_git_open_local(const char *path, const char *init_branch,
     struct gf_err *err);
 
 void gf_git_free(struct gf_git *g);

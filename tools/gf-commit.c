@@ -877,8 +877,8 @@ open_repo(struct run *r, struct gf_err *err)
 	const char *tmp;
 
 	if (!is_remote_url(r->repo))
-		return gf_git_open_local(r->repo, flag(o.init, NULL, "init"),
-		    err);
+		return gf_git_open_local(r->repo, flag(o.init, NULL, "init") ?
+		    r->branch : NULL, err);
 	auth.token = getenv("GF_GIT_TOKEN");
 	auth.token_source = "GF_GIT_TOKEN";
 	if (auth.token == NULL || *auth.token == '\0') {
