@@ -506,20 +506,25 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 		for (size_t k = 0; k < ns; k++)
 			if (k == 0 || v[k] != v[k - 1])
 				v[nu++] = v[k];
-		if (nu <= XGB_BINS) {
-			for (size_t k = 0; k < nu; k++)
-				c[nb++] = v[k];
-		} else {
-			for (int b = 0; b < XGB_BINS; b++) {
-				size_t k = (size_t)(((double)(b + 1) *
-				    (double)nu) / XGB_BINS) - 1;
+		/*
+		 * Bin b holds the values <= c[b]; cuts sit midway between
+		 * neighbouring distinct values, as sklearn's thresholds do.
+		 */
+		for (int b = 0; b < XGB_BINS; b++) {
+			size_t k = nu <= XGB_BINS ? (size_t)b :
+			    (size_t)(((double)(b + 1) * (double)nu) /
+			    XGB_BINS) - 1;
+			double cut;
 
-				if (nb == 0 || v[k] > c[nb - 1])
-					c[nb++] = v[k];
-			}
+			if (k + 1 >= nu)
+				break;
+			cut = v[k] / 2 + v[k + 1] / 2;
+			if (cut >= v[k + 1] || cut < v[k])
+				cut = v[k];
+			if (nb == 0 || cut > c[nb - 1])
+				c[nb++] = cut;
 		}
-		/* Values above the sample's maximum share the last bin. */
-		c[nb - 1] = INFINITY;
+		c[nb++] = INFINITY;
 		x->nbins[f] = nb;
 	}
 	free(v);

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf_model: every trainer against analytic or hand-computed answers,
+ * failures reported rather than crashed, the model file round trip, the
+ * Kepler weight JSON against kepler-model-db's fixtures, metrics, splits.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "gf_model.h"
+
+static struct gf_fit_opts opts = GF_FIT_OPTS_INIT;
+
+static struct gf_model *
+fit(const char *trainer, const double *X, const double *y, size_t rows,
+    size_t cols, const char *const *names, struct gf_err *err)
+{
+	gf_err_clear(err);
+	return gf_model_fit(trainer, X, y, rows, cols, names, &opts, err);
+}
+
+static void
+test_registry(void)
+{
+	size_t n;
+	const char *const *t = gf_model_trainers(&n);
+
+	is_int(n, 10, "ten trainers");
+	is_str(t[0], "SGDRegressorTrainer", "upstream order starts with SGD");
+	is_str(t[6], "XgboostFitTrainer", "XgboostFitTrainer is seventh");
+	is_str(t[9], "ExponentialRegressionTrainer", "and ends with Exp");
+	ok(gf_model_trainer_known("KNeighborsRegressorTrainer"), "known");
+	ok(!gf_model_trainer_known("knn") && !gf_model_trainer_known(NULL),
+	    "unknown names are not known");
+}
+
+static void
+test_linear(void)
+{
+	double X[16 * 2], y[16], X2[2] = { 1, 1 };
+	const char *names[] = { "a", "b" };
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *m;
+
+	/* An exact plane with positive slopes is recovered exactly. */
+	for (int i = 0; i < 16; i++) {
+		X[2 * i] = i % 4;
+		X[2 * i + 1] = i / 4;
+		y[i] = 3 + 2 * X[2 * i] + 0.5 * X[2 * i + 1];
+	}
+	m = fit("LinearRegressionTrainer", X, y, 16, 2, names, &err);
+	ok(m != NULL, "linear fit");
+	is_near(gf_model_predict1(m, X2), 5.5, 1e-9, "exact plane");
+	is_str(gf_model_feature(m, 1), "b", "feature names copied");
+	gf_model_free(m);
+	/*
+	 * A negative slope is clamped to 0 (non-negative least squares):
+	 * the centred columns are orthogonal, so the other slope is the
+	 * one-variable least-squares slope (2) and the intercept is
+	 * mean(y) - 2 mean(a) = 5 + 3 - 4.5 - 3 = 0.5.
+	 */
+	for (int i = 0; i < 16; i++)
+		y[i] = 5 + 2 * X[2 * i] - 3 * X[2 * i + 1];
+	m = fit("LinearRegressionTrainer", X, y, 16, 2, names, &err);
+	is_near(gf_model_predict1(m, X2), 2.5, 1e-9,
+	    "NNLS clamps the negative coefficient");
+	json_t *w = gf_model_kepler_weights(m, "package", &err);
+	json_t *nv = json_object_get(json_object_get(json_object_get(w,
+	    "package"), "All_Weights"), "Numerical_Variables");
+
+	is_near(json_real_value(json_object_get(json_object_get(nv, "b"),
+	    "weight")), 0, 0, "clamped weight is 0 in the weight JSON");
+	is_near(json_real_value(json_object_get(json_object_get(nv, "a"),
+	    "weight")), 6, 1e-9, "weight is on the MaxAbs-scaled feature");
+	is_near(json_real_value(json_object_get(json_object_get(nv, "a"),
+	    "scale")), 3, 0, "scale is max|x|");
+	json_decref(w);
+	gf_model_free(m);
+
+	/* Degree-2 polynomial: exact on a quadratic surface. */
+	for (int i = 0; i < 16; i++) {
+		double a = X[2 * i], b = X[2 * i + 1];
+
+		y[i] = 1 + a * a + 2 * a * b - b;
+	}
+	m = fit("PolynomialRegressionTrainer", X, y, 16, 2, names, &err);
+	X2[0] = 2.5;
+	X2[1] = 0.5;
+	is_near(gf_model_predict1(m, X2), 1 + 6.25 + 2.5 - 0.5, 1e-8,
+	    "polynomial exact on a quadratic");
+	gf_model_free(m);
+
+	/* SGD: close to the line, and reproducible under the seed. */
+	double x1[100], y1[100], p1, p2;
+
+	for (int i = 0; i < 100; i++) {
+		x1[i] = i / 10.0;
+		y1[i] = 1 + 2 * x1[i];
+	}
+	opts.seed = 7;
+	m = fit("SGDRegressorTrainer", x1, y1, 100, 1, NULL, &err);
+	X2[0] = 5;
+	p1 = gf_model_predict1(m, X2);
+	is_near(p1, 11, 0.3, "SGD near the line (%g)", p1);
+	gf_model_free(m);
+	m = fit("SGDRegressorTrainer", x1, y1, 100, 1, NULL, &err);
+	p2 = gf_model_predict1(m, X2);
+	ok(p1 == p2, "SGD is deterministic under the seed");
+	is_str(gf_model_feature(m, 0), "f0", "unnamed features get f<i>");
+	gf_model_free(m);
+	opts.seed = 0;
+}
+
+static void
+test_trees(void)
+{
+	double X[100], y[100], x;
+	struct gf_err err = GF_ERR_INIT;
+	const char *tr[] = { "GradientBoostingRegressorTrainer",
+	    "XgboostFitTrainer" };
+
+	for (int i = 0; i < 100; i++) {
+		X[i] = i % 10;
+		y[i] = X[i] < 5 ? 10 : 20;
+	}
+	for (int t = 0; t < 2; t++) {
+		struct gf_model *m = fit(tr[t], X, y, 100, 1, NULL, &err);
+
+		ok(m != NULL, "%s fits a step", tr[t]);
+		x = 4;
+		is_near(gf_model_predict1(m, &x), 10, 1e-2, "%s: low side",
+		    tr[t]);
+		x = 5;
+		is_near(gf_model_predict1(m, &x), 20, 1e-2, "%s: high side",
+		    tr[t]);
+		x = 4.4;
+		is_near(gf_model_predict1(m, &x), 10, 1e-2,
+		    "%s: between the samples, below the split", tr[t]);
+		x = 100;
+		is_near(gf_model_predict1(m, &x), 20, 1e-2,
+		    "%s: beyond the data", tr[t]);
+		gf_model_free(m);
+	}
+	/* Two features, the step on the second: the split finds it. */
+	double X2[200 * 2];
+
+	for (int i = 0; i < 200; i++) {
+		X2[2 * i] = (i * 7) % 13;
+		X2[2 * i + 1] = i % 20;
+		y[i % 100] = 0;
+	}
+	double y2[200];
+
+	for (int i = 0; i < 200; i++)
+		y2[i] = X2[2 * i + 1] >= 12 ? 50 : -50;
+	opts.threads = 2;
+	for (int t = 0; t < 2; t++) {
+		struct gf_model *m = fit(tr[t], X2, y2, 200, 2, NULL, &err);
+		double q[2] = { 3, 11 }, r[2] = { 3, 12 };
+
+		is_near(gf_model_predict1(m, q), -50, 0.05,
+		    "%s: second feature, low", tr[t]);
+		is_near(gf_model_predict1(m, r), 50, 0.05,
+		    "%s: second feature, high", tr[t]);
+		gf_model_free(m);
+	}
+	opts.threads = 0;
+}
+
+static void
+test_knn_svr(void)
+{
+	double X[10], y[10], x;
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *m;
+
+	for (int i = 0; i < 10; i++) {
+		X[i] = i;
+		y[i] = i * i;
+	}
+	m = fit("KNeighborsRegressorTrainer", X, y, 10, 1, NULL, &err);
+	x = 0;
+	is_near(gf_model_predict1(m, &x), 55.0 / 6, 1e-12,
+	    "KNN: mean of the 6 nearest (0..5)");
+	x = 9.2;
+	is_near(gf_model_predict1(m, &x), (16 + 25 + 36 + 49 + 64 + 81) / 6.0,
+	    1e-12, "KNN: mean of the 6 nearest (4..9)");
+	gf_model_free(m);
+
+	/* SVR on a line: every training residual within epsilon (0.2). */
+	double Xs[50], ys[50], worst = 0;
+
+	for (int i = 0; i < 50; i++) {
+		Xs[i] = i / 49.0;
+		ys[i] = 2 * Xs[i];
+	}
+	m = fit("SVRRegressorTrainer", Xs, ys, 50, 1, NULL, &err);
+	ok(m != NULL, "SVR fits");
+	for (int i = 0; i < 50; i++) {
+		double d = fabs(gf_model_predict1(m, &Xs[i]) - ys[i]);
+
+		if (d > worst)
+			worst = d;
+	}
+	ok(worst <= 0.2 + 1e-3, "SVR residuals within epsilon (worst %g)",
+	    worst);
+	ok(worst >= 0.1, "and it uses the epsilon tube (worst %g)", worst);
+	gf_model_free(m);
+}
+
+static void
+test_curves(void)
+{
+	double X[41], y[41];
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *m;
+	struct {
+		const char *trainer;
+		double p[4];
+	} c[] = {
+		{ "ExponentialRegressionTrainer", { 2, 1.5, 3, 0 } },
+		{ "LogarithmicRegressionTrainer", { 10, 3, 5, 0 } },
+		{ "LogisticRegressionTrainer", { 20, 0.5, 10, 5 } },
+	};
+
+	for (int t = 0; t < 3; t++) {
+		for (int i = 0; i < 41; i++) {
+			double x = i / 40.0, *p = c[t].p;
+
+			X[i] = x;
+			if (t == 0)
+				y[i] = p[0] * exp(p[1] * x) + p[2];
+			else if (t == 1)
+				y[i] = p[0] * log(p[1] * x + 1) + p[2];
+			else
+				y[i] = p[0] / (1 + exp(-p[2] * (x - p[1]))) +
+				    p[3];
+		}
+		m = fit(c[t].trainer, X, y, 41, 1, NULL, &err);
+		if (!ok(m != NULL, "%s fits", c[t].trainer)) {
+			diag("%s", err.msg);
+			continue;
+		}
+		json_t *j = gf_model_to_json(m);
+		json_t *p = json_object_get(json_object_get(j, "params"), "p");
+		size_t np = json_array_size(p);
+
+		for (size_t k = 0; k < np; k++)
+			is_near(json_real_value(json_array_get(p, k)),
+			    c[t].p[k], 1e-5, "%s recovers p[%zu]",
+			    c[t].trainer, k);
+		json_decref(j);
+		gf_model_free(m);
+	}
+	/* The main feature is chosen by name. */
+	double X2[41 * 2];
+
+	for (int i = 0; i < 41; i++) {
+		X2[2 * i] = 41 - i;
+		X2[2 * i + 1] = i / 40.0;
+		y[i] = 2 * exp(1.5 * X2[2 * i + 1]) + 3;
+	}
+	const char *names[] = { "noise", "x" };
+
+	opts.main_feature = "x";
+	m = fit("ExponentialRegressionTrainer", X2, y, 41, 2, names, &err);
+	double q[2] = { 7, 0.5 };
+
+	is_near(gf_model_predict1(m, q), 2 * exp(0.75) + 3, 1e-6,
+	    "curve fit on the named main feature");
+	json_t *w = gf_model_kepler_weights(m, "dram", &err);
+	const char *first = NULL, *key;
+	json_t *v;
+
+	json_object_foreach(json_object_get(json_object_get(json_object_get(
+	    w, "dram"), "All_Weights"), "Numerical_Variables"), key, v) {
+		if (first == NULL)
+			first = key;
+	}
+	is_str(first, "x", "the fitted feature is first in the weight JSON");
+	json_decref(w);
+	gf_model_free(m);
+	opts.main_feature = "missing";
+	m = fit("ExponentialRegressionTrainer", X2, y, 41, 2, names, &err);
+	ok(m == NULL && err.exit == 64, "unknown main feature is 64");
+	opts.main_feature = NULL;
+
+	/* Non-convergence: a jump the curve chases to infinity. */
+	for (int i = 0; i < 41; i++) {
+		X[i] = i / 40.0;
+		y[i] = i == 40 ? 1e6 : 0;
+	}
+	m = fit("LogisticRegressionTrainer", X, y, 41, 1, NULL, &err);
+	if (m != NULL) {
+		/* Converged after all: the answer must then be finite. */
+		double x = 1;
+
+		ok(isfinite(gf_model_predict1(m, &x)),
+		    "a fit that converges gives finite predictions");
+		gf_model_free(m);
+	} else {
+		ok(err.exit == 65 && strstr(err.msg, "LogisticRegression"),
+		    "non-convergence reported: %s", err.msg);
+	}
+	for (int i = 0; i < 41; i++)
+		y[i] = 7;
+	m = fit("LogisticRegressionTrainer", X, y, 41, 1, NULL, &err);
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "constant"),
+	    "constant target refused by the logistic fit: %s", err.msg);
+	for (int i = 0; i < 41; i++) {
+		X[i] = -1.0 - i;
+		y[i] = i;
+	}
+	m = fit("LogarithmicRegressionTrainer", X, y, 41, 1, NULL, &err);
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "not finite"),
+	    "log of negative values refused: %s", err.msg);
+	gf_model_free(m);
+}
+
+static void
+test_bad_input(void)
+{
+	double X[6] = { 1, 2, NAN, 4, 5, 6 }, y[3] = { 1, 2, 3 };
+	const char *names[] = { "cpu", "mem" };
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *m;
+	size_t n;
+	const char *const *t = gf_model_trainers(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		m = fit(t[i], X, y, 3, 2, names, &err);
+		ok(m == NULL && err.exit == 65 &&
+		    strstr(err.msg, "feature 'cpu' is nan at row 2"),
+		    "%s refuses NaN: %s", t[i], err.msg);
+	}
+	X[2] = 3;
+	y[1] = INFINITY;
+	m = fit("KNeighborsRegressorTrainer", X, y, 3, 2, names, &err);
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "target is inf"),
+	    "infinite target refused: %s", err.msg);
+	m = fit("KNeighborsRegressorTrainer", X, y, 1, 2, names, &err);
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "1 row"),
+	    "a single row is refused: %s", err.msg);
+	m = fit("NoSuchTrainer", X, y, 3, 2, names, &err);
+	ok(m == NULL && err.exit == 64 && strstr(err.msg, "NoSuchTrainer"),
+	    "unknown trainer is 64: %s", err.msg);
+}
+
+static void
+test_round_trip(void)
+{
+	enum { R = 300, C = 3 };
+	double *X = malloc(sizeof(double) * R * C), y[R];
+	const char *names[] = { "cache_miss", "cpu_cycles",
+	    "cpu_instructions" };
+	struct gf_err err = GF_ERR_INIT;
+	size_t n;
+	const char *const *t = gf_model_trainers(&n);
+	struct gf_rand r;
+
+	gf_rand_seed(&r, 3);
+	for (int i = 0; i < R; i++) {
+		X[i * C] = 1e6 * gf_rand_double(&r);
+		X[i * C + 1] = 3e9 * gf_rand_double(&r);
+		X[i * C + 2] = i * 1e7;
+		y[i] = 100 + 50 * log1p(X[i * C + 2] / 1e9) +
+		    5 * gf_rand_double(&r);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct gf_model *m = fit(t[k], X, y, R, C, names, &err), *m2;
+		int same = 1;
+
+		if (!ok(m != NULL, "%s fits noisy data", t[k])) {
+			diag("%s", err.msg);
+			continue;
+		}
+		gf_model_set_component(m, "package");
+		gf_model_set_meta(m, json_pack("{s:s}", "node_type", "1"));
+		json_t *j = gf_model_to_json(m);
+		char *s = json_dumps(j, JSON_COMPACT);
+		json_t *j2 = json_loads(s, 0, NULL);
+
+		m2 = gf_model_from_json(j2, "rt.json", &err);
+		if (!ok(m2 != NULL, "%s loads back", t[k])) {
+			diag("%s", err.msg);
+		} else {
+			for (int i = 0; i < R; i++) {
+				double x[C];
+
+				for (int c = 0; c < C; c++)
+					x[c] = X[i * C + c] * 1.01 + 3;
+				if (gf_model_predict1(m, x) !=
+				    gf_model_predict1(m2, x))
+					same = 0;
+			}
+			ok(same, "%s: identical predictions after the round "
+			    "trip", t[k]);
+			is_str(gf_model_trainer(m2), t[k], "trainer kept");
+			is_str(gf_model_component(m2), "package",
+			    "component kept");
+			ok(json_equal(gf_model_meta(m2), gf_model_meta(m)),
+			    "meta kept");
+		}
+		json_decref(j);
+		json_decref(j2);
+		free(s);
+		gf_model_free(m);
+		gf_model_free(m2);
+	}
+	/* Malformed files name the field. */
+	json_t *bad = json_pack("{s:s,s:i,s:s,s:[s],s:{s:[f]},s:{}}",
+	    "format", "gf-model", "version", 1, "trainer",
+	    "LinearRegressionTrainer", "features", "x", "scaler", "max_abs",
+	    1.0, "params");
+	struct gf_model *m = gf_model_from_json(bad, "bad.json", &err);
+
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "bad.json: 'coef'"),
+	    "missing coef named: %s", err.msg);
+	json_object_set_new(bad, "version", json_integer(2));
+	m = gf_model_from_json(bad, "bad.json", &err);
+	ok(m == NULL && strstr(err.msg, "version"), "version checked: %s",
+	    err.msg);
+	json_object_set_new(bad, "format", json_string("other"));
+	m = gf_model_from_json(bad, "bad.json", &err);
+	ok(m == NULL && strstr(err.msg, "not a gf model file"),
+	    "format checked: %s", err.msg);
+	json_decref(bad);
+	free(X);
+}
+
+static json_t *
+keys_shape(const json_t *j)
+{
+	/* {key: shape-of-value} with leaves replaced by their type. */
+	if (json_is_object(j)) {
+		json_t *o = json_object();
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)j, k, v)
+			json_object_set_new(o, k, keys_shape(v));
+		return o;
+	}
+	if (json_is_array(j))
+		return json_string("array");
+	if (json_is_number(j))
+		return json_string("number");
+	return json_string("other");
+}
+
+static void
+test_kepler(const char *data)
+{
+	char path[4096];
+	struct gf_err err = GF_ERR_INIT;
+	const char *dir = "kepler-model-db/ec2-0.7.11/rapl-sysfs/AbsPower/"
+	    "BPFOnly";
+	const char *names[] = { "bpf_cpu_time_ms", "bpf_page_cache_hit" };
+	double X[20 * 2], y[20];
+
+	if (data == NULL || access(data, R_OK) != 0) {
+		skip("GF_DATA not set or missing: Kepler fixtures skipped");
+		return;
+	}
+	for (int i = 0; i < 20; i++) {
+		X[2 * i] = 1000.0 * i;
+		X[2 * i + 1] = 0;
+		y[i] = 100 + 0.01 * X[2 * i] + (i % 3);
+	}
+	struct { const char *file, *trainer; } f[] = {
+		{ "SGDRegressorTrainer_0.json", "SGDRegressorTrainer" },
+		{ "ExponentialRegressionTrainer_0.json",
+		    "ExponentialRegressionTrainer" },
+		{ "LogarithmicRegressionTrainer_1.json",
+		    "LogarithmicRegressionTrainer" },
+	};
+	for (int k = 0; k < 3; k++) {
+		json_error_t je;
+
+		snprintf(path, sizeof(path), "%s/%s/%s", data, dir, f[k].file);
+		json_t *fx = json_load_file(path, 0, &je);
+		struct gf_model *m = fit(f[k].trainer, X, y, 20, 2, names,
+		    &err);
+		json_t *w = m ? gf_model_kepler_weights(m, "package", &err) :
+		    NULL;
+
+		if (!ok(fx != NULL && w != NULL, "%s: fixture and weights",
+		    f[k].file)) {
+			diag("%s", err.msg);
+			json_decref(fx);
+			gf_model_free(m);
+			continue;
+		}
+		json_t *a = keys_shape(json_object_get(fx, "package"));
+		json_t *b = keys_shape(json_object_get(w, "package"));
+
+		ok(json_equal(a, b), "%s: same keys and nesting as the fixture",
+		    f[k].file);
+		if (!json_equal(a, b)) {
+			char *sa = json_dumps(a, JSON_COMPACT);
+			char *sb = json_dumps(b, JSON_COMPACT);
+
+			diag("fixture %s", sa);
+			diag("ours    %s", sb);
+			free(sa);
+			free(sb);
+		}
+		/* Our weights load back and predict like the model. */
+		snprintf(path, sizeof(path), "%s.json", f[k].trainer);
+		struct gf_model *back = gf_model_from_kepler_weights(w,
+		    "package", path, &err);
+		double q[2] = { 7500, 0 };
+
+		ok(back != NULL && fabs(gf_model_predict1(back, q) -
+		    gf_model_predict1(m, q)) < 1e-9,
+		    "%s: weight JSON predicts like the model", f[k].trainer);
+		json_decref(a);
+		json_decref(b);
+		json_decref(fx);
+		json_decref(w);
+		gf_model_free(m);
+		gf_model_free(back);
+	}
+	/* Fixture files load and predict. */
+	snprintf(path, sizeof(path), "%s/%s/SGDRegressorTrainer_0.json", data,
+	    dir);
+	struct gf_model *m = gf_model_load(path, &err);
+	double q[2] = { 95877.00000000001, 5 };
+
+	if (ok(m != NULL, "load SGDRegressorTrainer_0.json")) {
+		is_str(gf_model_component(m), "package", "first component");
+		is_str(gf_model_trainer(m), "SGDRegressorTrainer",
+		    "trainer from the file name");
+		is_near(gf_model_predict1(m, q), 143.81206324506658 +
+		    305.148172889668, 1e-9, "package prediction");
+		gf_model_free(m);
+	} else {
+		diag("%s", err.msg);
+	}
+	json_t *j = json_load_file(path, 0, NULL);
+
+	m = gf_model_from_kepler_weights(j, "dram", path, &err);
+	is_near(m ? gf_model_predict1(m, q) : NAN, 18.616285480502686 +
+	    8.434209551249596, 1e-9, "dram prediction");
+	gf_model_free(m);
+	m = gf_model_from_kepler_weights(j, "platform", path, &err);
+	ok(m == NULL && err.exit == 65 && strstr(err.msg, "'platform'"),
+	    "missing component named: %s", err.msg);
+	json_decref(j);
+	snprintf(path, sizeof(path),
+	    "%s/%s/ExponentialRegressionTrainer_0.json", data, dir);
+	m = gf_model_load(path, &err);
+	q[0] = 95877.00000000001 / 2;
+	is_near(m ? gf_model_predict1(m, q) : NAN, 1800828.6572112294 *
+	    exp(0.00017356410721908495 * 0.5) - 1800685.0481741317, 1e-6,
+	    "exponential fixture predicts a e^(b x/s) + c");
+	gf_model_free(m);
+
+	/* Trainers without a weight form say so. */
+	m = fit("KNeighborsRegressorTrainer", X, y, 20, 2, names, &err);
+	ok(gf_model_kepler_weights(m, "package", &err) == NULL &&
+	    err.exit == 65 && strstr(err.msg, "trainer "
+	    "KNeighborsRegressorTrainer has no Kepler weight form"),
+	    "no weight form: %s", err.msg);
+	gf_model_free(m);
+}
+
+static void
+test_load_errors(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char path[] = "/tmp/t_model.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("{\"format\": \"gf-model\",\n  oops}\n", f);
+	fclose(f);
+	ok(gf_model_load(path, &err) == NULL && err.exit == 65 &&
+	    strstr(err.msg, ":2:"), "bad JSON names line: %s", err.msg);
+	unlink(path);
+	ok(gf_model_load(path, &err) == NULL && err.exit == 66,
+	    "missing model file is 66");
+}
+
+static void
+test_scores_splits(void)
+{
+	double y[3] = { 1, 2, 0 }, p[3] = { 2, 2, 1 };
+	struct gf_scores s;
+	struct gf_split a = GF_SPLIT_INIT, b = GF_SPLIT_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	int disjoint = 1;
+
+	gf_scores_compute(y, p, 3, &s);
+	is_near(s.mae, 2.0 / 3, 1e-15, "MAE");
+	is_near(s.mse, 2.0 / 3, 1e-15, "MSE");
+	is_near(s.rmse, sqrt(2.0 / 3), 1e-15, "RMSE");
+	is_near(s.mape, 50, 1e-12, "MAPE only over y > 0");
+	y[0] = y[1] = 0;
+	gf_scores_compute(y, p, 3, &s);
+	ok(isnan(s.mape), "MAPE is NaN without positive y");
+
+	is_int(gf_split_random(100, 0.1, 42, &a, &err), 0, "random split");
+	is_int(a.ntest, 10, "10 %% test");
+	is_int(a.ntrain, 90, "90 %% train");
+	for (size_t i = 1; i < a.ntest; i++)
+		if (a.test[i] <= a.test[i - 1])
+			disjoint = 0;
+	for (size_t i = 0; i < a.ntest; i++)
+		for (size_t j = 0; j < a.ntrain; j++)
+			if (a.test[i] == a.train[j])
+				disjoint = 0;
+	ok(disjoint, "sorted and disjoint");
+	gf_split_random(100, 0.1, 42, &b, &err);
+	ok(memcmp(a.test, b.test, 10 * sizeof(size_t)) == 0,
+	    "same seed, same split");
+	gf_split_release(&b);
+	gf_split_random(100, 0.1, 43, &b, &err);
+	ok(memcmp(a.test, b.test, 10 * sizeof(size_t)) != 0,
+	    "another seed, another split");
+	gf_split_release(&a);
+	gf_split_release(&b);
+	is_int(gf_split_random(2202, 0.1, 1, &a, &err), 0, "nx12 size");
+	is_int(a.ntest, 221, "ntest = ceil(0.1 n) as sklearn");
+	gf_split_release(&a);
+
+	gf_split_tail(10, 0.2, &a, &err);
+	ok(a.ntrain == 8 && a.ntest == 2 && a.test[0] == 8 && a.test[1] == 9
+	    && a.train[7] == 7, "tail split holds out the last rows");
+	/* Blocked 3-fold over the 8 training rows: blocks 3, 3, 2. */
+	gf_split_kfold(a.train, a.ntrain, 3, 1, &b, &err);
+	ok(b.ntest == 3 && b.test[0] == 3 && b.test[2] == 5 && b.ntrain == 5
+	    && b.train[2] == 2 && b.train[3] == 6, "fold 2 of 3 is the middle block");
+	gf_split_release(&b);
+	gf_split_kfold(a.train, a.ntrain, 3, 2, &b, &err);
+	ok(b.ntest == 2 && b.test[0] == 6, "fold 3 of 3 is the last block");
+	gf_split_release(&b);
+	ok(gf_split_kfold(a.train, a.ntrain, 9, 0, &b, &err) == -1 &&
+	    err.exit == 65, "more folds than rows refused");
+	gf_split_release(&a);
+	ok(gf_split_tail(1, 0.2, &a, &err) == -1 && err.exit == 65,
+	    "one row cannot be split");
+	ok(gf_split_random(10, 1.5, 1, &a, &err) == -1, "bad fraction");
+
+	/* Cross-validation on an exact line: zero error. */
+	double X[30], yy[30];
+	size_t idx[30];
+
+	for (int i = 0; i < 30; i++) {
+		X[i] = i;
+		yy[i] = 4 + 3 * i;
+		idx[i] = (size_t)i;
+	}
+	ok(gf_model_cv("LinearRegressionTrainer", X, yy, 1, NULL, idx, 30, 5,
+	    &opts, &s, &err) == 0 && s.n == 30 && s.mae < 1e-9,
+	    "blocked CV of a line: MAE %g over %zu rows", s.mae, s.n);
+	ok(gf_model_cv("Nope", X, yy, 1, NULL, idx, 30, 5, &opts, &s,
+	    &err) == -1 && err.exit == 64 && strstr(err.msg, "fold 1 of 5"),
+	    "CV names the failing fold: %s", err.msg);
+}
+
+int
+main(void)
+{
+	test_registry();
+	test_linear();
+	test_trees();
+	test_knn_svr();
+	test_curves();
+	test_bad_input();
+	test_round_trip();
+	test_kepler(getenv("GF_DATA"));
+	test_load_errors();
+	test_scores_splits();
+	return done_testing();
+}
