@@ -169,9 +169,9 @@ gf_modeldb_weights(const struct gf_modeldb_model *m, struct gf_err *err)
 }
 
 static char *
-dumps(const json_t *j)
+dumps(const json_t *j, int precision)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(precision));
 
 	if (s == NULL)
 		GF_BUG("json_dumps failed");
@@ -202,7 +202,7 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		json_t *mj = gf_model_to_json(m->models[c]);
 
 		names[n] = gf_xasprintf("%s.gf.json", m->components[c]);
-		bodies[n] = dumps(mj);
+		bodies[n] = dumps(mj, 17);
 		json_decref(mj);
 		json_object_set_new(index, m->components[c], json_pack(
 		    "{s:s,s:o,s:[]}", "model_file", names[n], "features",
@@ -211,9 +211,9 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 	}
 	md = gf_modeldb_metadata(m);
 	names[n] = gf_xstrdup("metadata.json");
-	bodies[n++] = dumps(md);
+	bodies[n++] = dumps(md, 15);
 	names[n] = gf_xasprintf("%s.json", name);
-	bodies[n++] = dumps(index);
+	bodies[n++] = dumps(index, 17);
 	for (size_t i = 0; i < n; i++) {
 		ent[i].name = names[i];
 		ent[i].data = bodies[i];
@@ -229,7 +229,7 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		goto out;
 	w = gf_modeldb_weights(m, &werr);
 	if (w != NULL) {
-		char *s = dumps(w);
+		char *s = dumps(w, 17);
 
 		wpath = gf_xasprintf("%s/%s.json", fg_dir, name);
 		rc = gf_fs_write_atomic(wpath, s, strlen(s), 0644, err);
@@ -276,7 +276,7 @@ csv_cell(struct gf_buf *b, const json_t *v)
 	} else if (json_is_integer(v)) {
 		gf_buf_addf(b, "%lld", (long long)json_integer_value(v));
 	} else if (json_is_real(v)) {
-		gf_buf_addf(b, "%.17g", json_real_value(v));
+		gf_buf_addf(b, "%.15g", json_real_value(v));
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *e;
