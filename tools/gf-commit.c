@@ -931,6 +931,9 @@ publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
 				    r->attempts, err->msg);
 				continue;
 			}
+			if (err->exit == GF_EXIT_TEMPFAIL)
+				gf_err_prefix(err, "gave up after %d attempts",
+				    r->attempts);
 			goto out;
 		}
 		if (build(p, g, r->exists, &sh, &r->row, &a, err) < 0)
@@ -957,6 +960,10 @@ publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
 			rc = 0;
 			goto out;
 		}
+		if (pr < 0 && err->exit == GF_EXIT_TEMPFAIL &&
+		    r->attempts >= r->retries)
+			gf_err_prefix(err, "gave up after %d attempts",
+			    r->attempts);
 		if (pr < 0 && (err->exit != GF_EXIT_TEMPFAIL ||
 		    r->attempts >= r->retries))
 			goto out;
