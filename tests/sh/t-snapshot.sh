@@ -1,0 +1,204 @@
+#!/bin/sh
+# gf-snapshot end to end: real node-exporter (fixture powercap tree) scraped
+# by a real Prometheus; snapshot -> archive -> extract -> fresh Prometheus
+# gives the same samples; --export-openmetrics -> promtool backfill gives
+# the same samples; every exit status in gf-snapshot(1).
+. "$GF_SRC/tests/lib.sh"
+need jq jq
+need promtool prometheus
+need zstd zstd
+
+# Instant query at a time; prints the JSON.
+prom_at() {	# URL PROMQL TIME
+	perl -MHTTP::Tiny -e '
+		my $r = HTTP::Tiny->new(timeout => 10)->post_form(
+		    "$ARGV[0]/api/v1/query", { query => $ARGV[1], time => $ARGV[2] });
+		print $r->{content}; exit($r->{success} ? 0 : 1);' "$1" "$2" "$3"
+}
+
+# Raw samples of the RAPL series of one scrape job in [END-RANGE, END],
+# sorted, as "labels value@ts" lines (the same text from two servers means
+# the same samples).
+samples() {	# URL END RANGE_SECONDS
+	prom_at "$1" "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}[${3}s]" "$2" |
+	jq -r '.data.result[] | (.metric | to_entries | map("\(.key)=\(.value)")
+		| sort | join(",")) as $m | .values[] | "\($m) \(.[1])@\(.[0])"' |
+	sort
+}
+
+test_expect_success '--help prints the usage on stdout' '
+	gf-snapshot --help >out && grep -q "^usage: gf-snapshot" out
+'
+test_expect_success '--version' 'gf-snapshot -V | grep -q "^gf-snapshot"'
+test_expect_code 64 'an unknown option is 64' 'gf-snapshot --bogus </dev/null'
+test_expect_code 64 'a bad --compress is 64' '
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -z lz4 >out 2>err;
+	rc=$?; grep -q "not zstd or gzip" err && grep -q "^usage:" err &&
+	[ ! -s out ] && exit $rc
+'
+test_expect_code 64 'a bad --level is 64' '
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -l 99 >/dev/null
+'
+test_expect_code 64 '--export-openmetrics without windows or --start is 64' '
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -E -o o64 >/dev/null &&
+	exit 0; rc=$?; [ ! -e o64 ] && exit $rc
+'
+test_expect_code 65 'malformed stdin is 65 with line:col, nothing written' '
+	printf "{\n  \"a\": [1,\n" | gf-snapshot -p http://127.0.0.1:9 -o o65 \
+		>out 2>err; rc=$?
+	grep -q "<stdin>:[0-9]*:[0-9]*" err && [ ! -s out ] && [ ! -e o65 ] &&
+	exit $rc
+'
+test_expect_code 78 'no Prometheus URL anywhere is 78' '
+	echo "{}" | gf-snapshot -o o78 >out 2>err; rc=$?
+	grep -q "no Prometheus URL" err &&
+	[ "$(jq -r ".steps[-1].exit" out)" = 78 ] && exit $rc
+'
+dead=$(free_port)
+test_expect_code 69 'Prometheus unreachable after the retries is 69' '
+	echo "{}" | gf-snapshot -p "http://127.0.0.1:$dead" -d /tmp -o o69 \
+		>out 2>err; rc=$?
+	grep -q "attempts" err && [ "$(jq -r ".steps[-1].ok" out)" = false ] &&
+	[ "$(ls o69 | wc -l)" -eq 0 ] && exit $rc
+'
+
+# The real stack: node-exporter on a fixture powercap tree, its counter
+# advanced every second, scraped every second.
+make_powercap "$TEST_DIR/sys" 1000000
+start_node_exporter "$TEST_DIR/sys"
+(
+	e=1000000
+	while :; do
+		e=$((e + 5000000))
+		for z in intel-rapl:0 intel-rapl:0:0 intel-rapl:0:1; do
+			echo $e >"$TEST_DIR/sys/class/powercap/$z/energy_uj.tmp"
+			mv "$TEST_DIR/sys/class/powercap/$z/energy_uj.tmp" \
+				"$TEST_DIR/sys/class/powercap/$z/energy_uj"
+		done
+		sleep 1
+	done
+) &
+test_track_pid $!
+ne_target=${NE_URL#http://}
+start_prometheus 1s "$ne_target"
+SRC_URL=$PROM_URL SRC_DATA=$PROM_DATA
+# Prometheus applies new targets after about 5 s: wait for the first sample.
+i=0
+until prom_query "$SRC_URL" node_rapl_package_joules_total | grep -q '"value"'; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "Bail out! no RAPL samples"; exit 1; }
+	sleep 0.2
+done
+T1=$(date +%s)
+sleep 6
+END=$(($(date +%s) - 1))
+
+test_expect_success 'contract: {} | gf-snapshot --prometheus --data-dir --out' '
+	echo "{}" | gf-snapshot --prometheus "$SRC_URL" --data-dir "$SRC_DATA" \
+		--out arch >doc.json &&
+	a=$(jq -r .snapshot.archive doc.json) && [ -f "$a" ] &&
+	tar -tf "$a" >list && grep -q "/meta.json$" list &&
+	[ "$(jq -r .snapshot.sha256 doc.json)" = "$(sha256sum "$a" | cut -d" " -f1)" ] &&
+	[ "$(jq -r .snapshot.size doc.json)" = "$(wc -c <"$a" | tr -d " ")" ] &&
+	[ "$(jq -r .steps[-1].ok doc.json)" = true ]
+'
+test_expect_success 'the section records name, URL, compression, record' '
+	jq -e ".snapshot | (.name | test(\"^[0-9]{8}T[0-9]{6}Z-\")) and
+		.prometheus == \"$SRC_URL\" and .compress == \"zstd\" and
+		.files > 0 and (.archive | endswith(\".tar.zst\"))" doc.json &&
+	r=$(jq -r .snapshot.record doc.json) &&
+	jq -e ".snapshot.name == \"$(jq -r .snapshot.name doc.json)\"" "$r" &&
+	[ "$(dirname "$r")" = "$(dirname "$(jq -r .snapshot.archive doc.json)")" ]
+'
+test_expect_success 'round trip: extract, fresh Prometheus, same samples' '
+	samples "$SRC_URL" $END 3600 >before && [ $(wc -l <before) -ge 9 ] &&
+	mkdir restore && tar --zstd -xf "$(jq -r .snapshot.archive doc.json)" \
+		-C restore &&
+	echo "$(jq -r .snapshot.name doc.json)" >name
+'
+start_prometheus_on "$TEST_DIR/restore/$(cat "$TEST_DIR/name" 2>/dev/null || echo none)"
+test_expect_success 'restored Prometheus serves the same samples' '
+	samples "$PROM_URL" $END 3600 >after && diff before after
+'
+stop_pid "$PROM_PID"
+
+test_expect_success 'URL and data dir default to stack.prometheus in the document' '
+	jq -n --arg u "$SRC_URL" --arg d "$SRC_DATA" \
+		"{stack: {prometheus: {url: \$u, data_dir: \$d}}}" |
+	gf-snapshot -o out2 -z gzip >doc2.json &&
+	a=$(jq -r .snapshot.archive doc2.json) &&
+	case $a in *.tar.gz) ;; *) exit 1 ;; esac && gzip -t "$a" &&
+	tar -tzf "$a" | grep -q meta.json
+'
+test_expect_success 'without a data dir, Prometheus is asked for its TSDB path' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -o out3 >doc3.json &&
+	[ "$(jq -r .snapshot.data_dir doc3.json)" = "$SRC_DATA" ] &&
+	rm -rf "$(jq -r .snapshot.snapshot_dir doc3.json)"
+'
+test_expect_success '--remove-snapshot removes the snapshot directory' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out4 -r >doc4.json &&
+	[ ! -e "$(jq -r .snapshot.snapshot_dir doc4.json)" ] &&
+	[ -f "$(jq -r .snapshot.archive doc4.json)" ]
+'
+test_expect_success 'credentials in the URL reach neither the document nor stderr' '
+	hp=${SRC_URL#http://}
+	echo "{}" | gf-snapshot -p "http://gf:hunter2pass@$hp" -d "$SRC_DATA" \
+		-o out5 -r >doc5.json 2>err5 &&
+	! grep -q hunter2pass doc5.json err5 "$(jq -r .snapshot.record doc5.json)" &&
+	[ "$(jq -r .snapshot.prometheus doc5.json)" = "$SRC_URL" ]
+'
+test_expect_success 'runs after a failed step and keeps its exit status' '
+	echo "{\"steps\":[{\"tool\":\"gf-stress\",\"ok\":false,\"exit\":75}]}" |
+	gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out6 -r >doc6.json; rc=$?
+	[ $rc -eq 75 ] && [ -f "$(jq -r .snapshot.archive doc6.json)" ] &&
+	[ "$(jq -r .steps[-1].tool doc6.json)" = gf-snapshot ]
+'
+
+test_expect_success '--export-openmetrics writes the windows as OpenMetrics' '
+	jq -n --argjson s $T1 --argjson e $END \
+		"{windows: [{name: \"run\", start: \$s, end: \$e}]}" >win.json &&
+	gf-snapshot -i win.json -p "$SRC_URL" -d "$SRC_DATA" -o out7 -r -E \
+		-m "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc7.json &&
+	om=$(jq -r .snapshot.openmetrics.path doc7.json) &&
+	tail -n 1 "$om" | grep -qx "# EOF" &&
+	grep -q "^# TYPE node_rapl_package_joules_total unknown" "$om" &&
+	[ "$(jq -r .snapshot.openmetrics.sha256 doc7.json)" = "$(sha256sum "$om" | cut -d" " -f1)" ] &&
+	[ "$(jq .snapshot.openmetrics.samples doc7.json)" -eq "$(grep -vc "^#" "$om")" ]
+'
+test_expect_success 'promtool backfills the export' '
+	promtool tsdb create-blocks-from openmetrics \
+		"$(jq -r .snapshot.openmetrics.path doc7.json)" backfill >/dev/null
+'
+start_prometheus_on "$TEST_DIR/backfill"
+test_expect_success 'backfilled Prometheus serves the same samples' '
+	samples "$SRC_URL" $END $((END - T1)) >before7 &&
+	[ $(wc -l <before7) -ge 9 ] &&
+	samples "$PROM_URL" $END $((END - T1)) >after7 && diff before7 after7
+'
+test_expect_code 78 'the admin API disabled is 78, with the flag to use' '
+	echo "{}" | gf-snapshot -p "$PROM_URL" -d "$TEST_DIR/backfill" -o o78b \
+		>out 2>err; rc=$?
+	grep -q -- "--web.enable-admin-api" err && exit $rc
+'
+stop_pid "$PROM_PID"
+
+test_expect_code 66 'a data dir without the snapshot is 66' '
+	mkdir -p elsewhere &&
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$TEST_DIR/elsewhere" -o o66 \
+		>out 2>err; rc=$?
+	grep -q "storage.tsdb.path" err && exit $rc
+'
+test_expect_code 73 'an output directory that cannot be created is 73' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o /dev/null/x >out
+'
+test_expect_code 74 'a full disk is 74 and the partial archive is removed' '
+	# A file-size limit makes write(2) fail like a full disk (EFBIG).
+	( ulimit -f 1; trap "" XFSZ
+	  echo "{}" | GF_STATE=none gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" \
+		-o o74 -z gzip -l 1 2>err ) | cat >out; rc=$(jq -r ".steps[-1].exit" out)
+	grep -q "cannot write" err && [ "$(ls -A o74 | wc -l)" -eq 0 ] &&
+	exit $rc
+'
+test_expect_code 74 'stdout on /dev/full is 74' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o o74b -r >/dev/full
+'
+test_done

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf-snapshot: take a Prometheus TSDB snapshot through the admin API,
+ * archive it (tar + zstd or gzip, sha256) into an output directory,
+ * optionally export the run's series as OpenMetrics for promtool
+ * backfill, write the experiment record next to the archive, and record
+ * all of it in the document's "snapshot" section.
+ */
+#include <sys/stat.h>
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gf_archive.h"
+#include "gf_buf.h"
+#include "gf_doc.h"
+#include "gf_fs.h"
+#include "gf_log.h"
+#include "gf_openmetrics.h"
+#include "gf_parse.h"
+#include "gf_prom.h"
+#include "gf_sha256.h"
+#include "gf_tool.h"
+#include "gf_xalloc.h"
+#include "gf_yaml.h"
+#include "gf_banned.h"
+
+/* Raw samples are fetched in pieces of this many seconds. */
+#define PIECE 1800.0
+
+enum { OPT_CA_FILE = 256, OPT_SKIP_HEAD, OPT_TIMEOUT };
+
+static struct {
+	const char *input, *config, *url, *data_dir, *out, *compress;
+	const char *level, *threads, *start, *end, *ca_file, *timeout;
+	const char **match;
+	size_t nmatch;
+	int export_om, remove, skip_head;
+} o;
+
+static json_t *cfg;
+
+struct span {
+	double start, end;
+};
+
+static void GF_NORETURN
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: gf-snapshot [-EhrV] [-c file] [-d dir] [-e time] [-i file] "
+	    "[-j threads] [-l level]\n"
+	    "                   [-m selector] [-o dir] [-p url] [-s time] "
+	    "[-z zstd | gzip]\n"
+	    "                   [--ca-file file] [--skip-head] "
+	    "[--timeout duration]\n");
+	exit(code);
+}
+
+static const char *
+cfg_str(const char *key)
+{
+	static char num[32];
+	json_t *v = cfg ? json_object_get(cfg, key) : NULL;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		return num;
+	}
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "1" : "0";
+	return NULL;
+}
+
+/* Precedence: command line, GF_* environment, document, config, default. */
+static const char *
+pick(const char *cli, const char *env, const char *doc, const char *key,
+    const char *def)
+{
+	const char *v;
+
+	if (cli != NULL)
+		return cli;
+	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
+		return v;
+	if (doc != NULL)
+		return doc;
+	if (key != NULL && (v = cfg_str(key)) != NULL)
+		return v;
+	return def;
+}
+
+static int
+flag(int cli, const char *key)
+{
+	const char *v = cfg_str(key);
+
+	return cli || (v != NULL && strcmp(v, "0") != 0);
+}
+
+static const char *
+doc_prom(const json_t *doc, const char *key)
+{
+	json_t *p = json_object_get(json_object_get(doc, "stack"),
+	    "prometheus");
+
+	return json_string_value(json_object_get(p, key));
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "end", required_argument, NULL, 'e' },
+		{ "export-openmetrics", no_argument, NULL, 'E' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "prometheus", required_argument, NULL, 'p' },
+		{ "remove-snapshot", no_argument, NULL, 'r' },
+		{ "skip-head", no_argument, NULL, OPT_SKIP_HEAD },
+		{ "start", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "Ec:d:e:hi:j:l:m:o:p:rs:Vz:",
+	    longopts, NULL)) != -1) {
+		switch (c) {
+		case 'E': o.export_om = 1; break;
+		case 'c': o.config = optarg; break;
+		case 'd': o.data_dir = optarg; break;
+		case 'e': o.end = optarg; break;
+		case 'h': usage(0);
+		case 'i': o.input = optarg; break;
+		case 'j': o.threads = optarg; break;
+		case 'l': o.level = optarg; break;
+		case 'm':
+			o.match = gf_xreallocarray(o.match, o.nmatch + 1,
+			    sizeof(*o.match));
+			o.match[o.nmatch++] = optarg;
+			break;
+		case 'o': o.out = optarg; break;
+		case 'p': o.url = optarg; break;
+		case 'r': o.remove = 1; break;
+		case 's': o.start = optarg; break;
+		case 'V': gf_tool_version();
+		case 'z': o.compress = optarg; break;
+		case OPT_CA_FILE: o.ca_file = optarg; break;
+		case OPT_SKIP_HEAD: o.skip_head = 1; break;
+		case OPT_TIMEOUT: o.timeout = optarg; break;
+		default: usage(GF_EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		gf_error("unexpected argument '%s'", argv[optind]);
+		usage(GF_EXIT_USAGE);
+	}
+}
+
+static int
+cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The time ranges to export: --start/--end, else every window of the
+ * document, merged where they overlap. Usage errors are 64.
+ */
+static int
+spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
+{
+	struct span *s = NULL;
+	size_t k = 0, nw = gf_doc_window_count(doc);
+	const char *sv = pick(o.start, "GF_SNAPSHOT_START", NULL, "start", NULL);
+	const char *ev = pick(o.end, "GF_SNAPSHOT_END", NULL, "end", NULL);
+
+	if (sv != NULL || ev != NULL) {
+		s = gf_xcalloc(1, sizeof(*s));
+		if (sv == NULL)
+			return free(s), gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+			    "--end needs --start");
+		if (gf_parse_time(sv, "--start", &s[0].start, err) < 0 ||
+		    (ev ? gf_parse_time(ev, "--end", &s[0].end, err) :
+		    (s[0].end = gf_time_now(), 0)) < 0)
+			return free(s), -1;
+		if (s[0].end < s[0].start)
+			return free(s), gf_err_set(err, GF_EXIT_USAGE,
+			    "snapshot", "--end is before --start");
+		*out = s;
+		*n = 1;
+		return 0;
+	}
+	if (nw == 0)
+		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+		    "--export-openmetrics: the document has no windows; give "
+		    "--start and --end");
+	s = gf_xcalloc(nw, sizeof(*s));
+	for (size_t i = 0; i < nw; i++) {
+		const char *name;
+
+		if (gf_doc_window(doc, i, &name, &s[i].start, &s[i].end,
+		    err) < 0)
+			return free(s), -1;
+	}
+	qsort(s, nw, sizeof(*s), cmp_span);
+	for (size_t i = 1; i < nw; i++) {
+		if (s[i].start <= s[k].end)
+			s[k].end = fmax(s[k].end, s[i].end);
+		else
+			s[++k] = s[i];
+	}
+	*out = s;
+	*n = k + 1;
+	return 0;
+}
+
+/* Raw samples of every selector over every span, as OpenMetrics. */
+static int
+export_om(struct gf_prom *p, const json_t *doc, const char *path,
+    json_t *sec, struct gf_err *err)
+{
+	static const char *everything = "{__name__=~\".+\"}";
+	const char **sel = o.match;
+	size_t nsel = o.nmatch, nspan = 0;
+	struct span *spans = NULL;
+	struct gf_prom_result all, piece;
+	struct gf_openmetrics_stats st;
+	struct gf_buf text = GF_BUF_INIT;
+	json_t *index = json_object(), *om, *arr;
+	char hex[GF_SHA256_HEX_LEN];
+	int rc = -1;
+
+	memset(&all, 0, sizeof(all));
+	if (nsel == 0) {
+		sel = &everything;
+		nsel = 1;
+	}
+	if (spans_of(doc, &spans, &nspan, err) < 0)
+		goto out;
+	for (size_t m = 0; m < nsel; m++) {
+		for (size_t i = 0; i < nspan; i++) {
+			for (double a = spans[i].start;;) {
+				double b = fmin(a + PIECE, spans[i].end);
+				long long ms = llround((b - a) * 1000);
+				char *q = gf_xasprintf("%s[%lldms]", sel[m],
+				    ms > 0 ? ms : 1);
+
+				if (gf_prom_query(p, q, b, &piece, err) < 0) {
+					free(q);
+					gf_err_prefix(err, "--export-openmetrics");
+					goto out;
+				}
+				free(q);
+				gf_openmetrics_merge(&all, index, &piece);
+				if (b >= spans[i].end)
+					break;
+				a = b;
+			}
+		}
+	}
+	gf_openmetrics_format(&all, &text, &st);
+	if (gf_fs_write_atomic(path, text.data, text.len, 0644, err) < 0)
+		goto out;
+	om = json_object();
+	json_object_set_new(om, "path", json_string(path));
+	json_object_set_new(om, "sha256", json_string(gf_sha256_hex(text.data,
+	    text.len, hex)));
+	json_object_set_new(om, "size", json_integer((json_int_t)text.len));
+	json_object_set_new(om, "families", json_integer((json_int_t)st.families));
+	json_object_set_new(om, "series", json_integer((json_int_t)st.series));
+	json_object_set_new(om, "samples", json_integer((json_int_t)st.samples));
+	arr = json_array();
+	for (size_t i = 0; i < nspan; i++)
+		json_array_append_new(arr, json_pack("{s:f,s:f}", "start",
+		    spans[i].start, "end", spans[i].end));
+	json_object_set_new(om, "ranges", arr);
+	arr = json_array();
+	for (size_t m = 0; m < nsel; m++)
+		json_array_append_new(arr, json_string(sel[m]));
+	json_object_set_new(om, "match", arr);
+	json_object_set_new(sec, "openmetrics", om);
+	gf_info("exported %zu samples of %zu series to %s", st.samples,
+	    st.series, path);
+	rc = 0;
+out:
+	gf_buf_release(&text);
+	gf_prom_result_release(&all);
+	json_decref(index);
+	free(spans);
+	return rc;
+}
+
+static int
+parse_num(const char *s, const char *what, long long min, long long max,
+    int *out, struct gf_err *err)
+{
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	if (gf_parse_int(s, min, max, what, &v, err) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Settings from every source; 64 and 78 for what a user must fix. */
+static int
+settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
+    const char **data_dir, const char **out, struct gf_err *err)
+{
+	const char *url, *comp, *tmo, *ca;
+	double secs = 120;
+	int c;
+
+	gf_archive_opts_init(ao);
+	url = pick(o.url, "GF_PROMETHEUS_URL", doc_prom(doc, "url"),
+	    "prometheus", NULL);
+	*data_dir = pick(o.data_dir, "GF_PROMETHEUS_DATA_DIR",
+	    doc_prom(doc, "data_dir"), "data_dir", NULL);
+	*out = pick(o.out, "GF_SNAPSHOT_OUT", NULL, "out", ".");
+	comp = pick(o.compress, "GF_SNAPSHOT_COMPRESS", NULL, "compress",
+	    "zstd");
+	c = gf_archive_compress_parse(comp);
+	if (c < 0 || c == GF_ARCHIVE_NONE)
+		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+		    "--compress: '%s' is not zstd or gzip", comp);
+	ao->compress = (enum gf_archive_compress)c;
+	if (parse_num(pick(o.level, NULL, NULL, "level", NULL), "--level", 1,
+	    c == GF_ARCHIVE_ZSTD ? 19 : 9, &ao->level, err) < 0 ||
+	    parse_num(pick(o.threads, NULL, NULL, "threads", NULL),
+	    "--threads", 0, 256, &ao->threads, err) < 0)
+		return -1;
+	tmo = pick(o.timeout, NULL, NULL, "timeout", NULL);
+	if (tmo != NULL && (gf_parse_duration(tmo, "--timeout", &secs, err) < 0))
+		return -1;
+	if (url == NULL)
+		return gf_err_set(err, GF_EXIT_CONFIG, "snapshot",
+		    "no Prometheus URL: give --prometheus or put "
+		    "stack.prometheus.url in the document");
+	gf_prom_init(p, url);
+	p->http.timeout = secs > 0 ? secs : 120;
+	ca = pick(o.ca_file, "GF_CA_FILE", NULL, "ca_file", NULL);
+	p->http.ca_file = ca;
+	if (!o.export_om)
+		o.export_om = flag(0, "export_openmetrics");
+	if (o.nmatch == 0 && cfg != NULL) {
+		json_t *m = json_object_get(cfg, "match");
+		size_t i;
+		json_t *v;
+
+		if (json_is_string(m)) {
+			o.match = gf_xcalloc(1, sizeof(*o.match));
+			o.match[o.nmatch++] = json_string_value(m);
+		}
+		json_array_foreach(m, i, v) {
+			o.match = gf_xreallocarray(o.match, o.nmatch + 1,
+			    sizeof(*o.match));
+			o.match[o.nmatch++] = json_string_value(v) ?
+			    json_string_value(v) : "";
+		}
+	}
+	return 0;
+}
+
+/*
+ * Without a data directory, ask Prometheus where its TSDB is: only an
+ * absolute path means the same thing here as there.
+ */
+static char *
+find_data_dir(struct gf_prom *p, struct gf_err *err)
+{
+	json_t *flags = gf_prom_get_data(p, "/api/v1/status/flags", err);
+	const char *path = json_string_value(json_object_get(flags,
+	    "storage.tsdb.path"));
+	char *dir = NULL;
+
+	if (path != NULL && path[0] == '/')
+		dir = gf_xstrdup(path);
+	else if (flags != NULL)
+		gf_err_set(err, GF_EXIT_CONFIG, "snapshot", "no data directory: "
+		    "give --data-dir (Prometheus reports storage.tsdb.path "
+		    "'%s')", path ? path : "");
+	json_decref(flags);
+	return dir;
+}
+
+static int
+run(struct gf_tool *t, json_t *sec, struct gf_err *err)
+{
+	struct gf_archive_opts ao;
+	struct gf_archive_info info;
+	struct gf_prom p = { NULL };
+	const char *data_dir, *out;
+	char *dd = NULL, *outdir = NULL, *name = NULL, *snapdir = NULL;
+	char *archive = NULL, *record = NULL, *om = NULL, *text = NULL;
+	char *url = NULL;
+	double t0;
+	int rc = -1;
+
+	if (settings(t->doc, &ao, &p, &data_dir, &out, err) < 0)
+		goto out;
+	url = gf_http_redact_url(p.url);
+	json_object_set_new(sec, "prometheus", json_string(url));
+	if (o.export_om) {
+		struct span *s = NULL;
+		size_t n;
+
+		/* Refuse a bad export request before any work is done. */
+		if (spans_of(t->doc, &s, &n, err) < 0)
+			goto out;
+		free(s);
+	}
+	if (gf_fs_mkdir_p(out, 0755, err) < 0)
+		goto out;
+	if ((outdir = realpath(out, NULL)) == NULL) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "snapshot", "cannot resolve "
+		    "'%s'", out);
+		goto out;
+	}
+	if (access(outdir, W_OK) < 0) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "snapshot", "'%s' is not "
+		    "writable", outdir);
+		goto out;
+	}
+	if (data_dir == NULL && (data_dir = dd = find_data_dir(&p, err)) ==
+	    NULL)
+		goto out;
+	t0 = gf_time_now();
+	if ((name = gf_prom_snapshot(&p, o.skip_head, err)) == NULL)
+		goto out;
+	json_object_set_new(sec, "name", json_string(name));
+	json_object_set_new(sec, "taken", json_real(t0));
+	json_object_set_new(sec, "data_dir", json_string(data_dir));
+	snapdir = gf_xasprintf("%s/snapshots/%s", data_dir, name);
+	json_object_set_new(sec, "snapshot_dir", json_string(snapdir));
+	if (!gf_fs_is_dir(snapdir)) {
+		gf_err_set(err, GF_EXIT_NOINPUT, "snapshot", "snapshot '%s' was "
+		    "taken but '%s' does not exist: is '%s' the "
+		    "--storage.tsdb.path of the Prometheus at %s?", name,
+		    snapdir, data_dir, url);
+		goto out;
+	}
+	archive = gf_xasprintf("%s/prometheus-%s%s", outdir, name,
+	    gf_archive_suffix(ao.compress));
+	gf_info("archiving %s to %s", snapdir, archive);
+	if (gf_archive_dir(snapdir, name, archive, &ao, &info, err) < 0)
+		goto out;
+	if (info.files == 0)
+		gf_warn("snapshot '%s' holds no data files%s", name,
+		    o.skip_head ? " (--skip-head leaves out the head block)" :
+		    "");
+	json_object_set_new(sec, "archive", json_string(archive));
+	json_object_set_new(sec, "sha256", json_string(info.sha256));
+	json_object_set_new(sec, "size", json_integer((json_int_t)info.size));
+	json_object_set_new(sec, "files", json_integer((json_int_t)info.files));
+	json_object_set_new(sec, "bytes", json_integer((json_int_t)info.bytes_in));
+	json_object_set_new(sec, "compress",
+	    json_string(gf_archive_compress_name(ao.compress)));
+	json_object_set_new(sec, "seconds", json_real(gf_time_now() - t0));
+	gf_info("archived %llu files (%llu bytes) into %llu bytes",
+	    (unsigned long long)info.files, (unsigned long long)info.bytes_in,
+	    (unsigned long long)info.size);
+	if (o.export_om) {
+		om = gf_xasprintf("%s/prometheus-%s.om", outdir, name);
+		if (export_om(&p, t->doc, om, sec, err) < 0)
+			goto out;
+	}
+	record = gf_xasprintf("%s/prometheus-%s.record.json", outdir, name);
+	json_object_set_new(sec, "record", json_string(record));
+	text = gf_doc_dump(t->doc);
+	if (gf_fs_write_atomic(record, text, strlen(text), 0644, err) < 0)
+		goto out;
+	if (o.remove || flag(0, "remove_snapshot")) {
+		if (gf_fs_remove_tree(snapdir, err) < 0)
+			goto out;
+		json_object_set_new(sec, "removed", json_true());
+	}
+	rc = 0;
+out:
+	free(text);
+	free(record);
+	free(om);
+	free(archive);
+	free(snapdir);
+	free(name);
+	free(outdir);
+	free(dd);
+	free(url);
+	gf_prom_release(&p);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gf_tool t;
+	struct gf_err err = GF_ERR_INIT;
+	json_t *sec;
+	int rc;
+
+	gf_setprogname(argv[0]);
+	parse_args(argc, argv);
+	if (o.config != NULL && (cfg = gf_yaml_load(o.config, &err)) == NULL)
+		gf_die_err(&err);
+	if (cfg != NULL && !json_is_object(cfg))
+		gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", o.config);
+	gf_tool_begin(&t, "gf-snapshot", o.input, GF_TOOL_RUN_ANYWAY);
+	sec = json_object();
+	json_object_set_new(t.doc, "snapshot", sec);
+	if (run(&t, sec, &err) < 0 && err.exit == GF_EXIT_USAGE) {
+		json_decref(t.doc);
+		gf_error("%s", err.msg);
+		usage(GF_EXIT_USAGE);
+	}
+	rc = gf_tool_finish(&t, err.exit ? &err : NULL, NULL);
+	json_decref(cfg);
+	free(o.match);
+	return rc;
+}
