@@ -589,11 +589,13 @@ gf_slug(const char *name)
 	for (const char *s = name; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (isalnum(c) && c < 128) {
+		if ((c < 128 && isalnum(c)) || c == '_' ||
+		    (c == '.' && b.len > 0 && b.data[b.len - 1] != '.' &&
+		    !dash)) {
 			if (dash && b.len > 0)
 				gf_buf_addc(&b, '-');
 			dash = 0;
-			gf_buf_addc(&b, (char)tolower(c));
+			gf_buf_addc(&b, (char)c);
 		} else {
 			dash = 1;
 		}

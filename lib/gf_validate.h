@@ -188,9 +188,10 @@ const char *gf_op_name(enum gf_op op);
 int gf_op_eval(enum gf_op op, double value, double threshold);
 
 /*
- * A file-name-safe slug of name: lowercase letters, digits and '-', runs
- * of anything else collapsed to one '-'; "check" when nothing is left.
- * Returns a new string.
+ * A file-name-safe slug of name: letters, digits, '_', and '.' (never
+ * first, never two in a row); runs of anything else become one '-'
+ * between kept characters; "check" when nothing is left. Returns a new
+ * string.
  */
 char *gf_slug(const char *name);
 

@@ -1041,6 +1041,7 @@ main(int argc, char *argv[])
 		gf_vars_set(&v, "rate_interval", ri);
 		gf_vars_set(&v, "metal_job_name", jm != NULL ? jm : "metal");
 		gf_vars_set(&v, "vm_job_name", jv != NULL ? jv : "vm");
+		gf_vars_set(&v, "dev_job_name", "dev");
 		if (json_integer_value(pid) != 0) {
 			sel = gf_xasprintf("pid=\"%lld\"",
 			    json_integer_value(pid));

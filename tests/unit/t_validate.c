@@ -308,7 +308,10 @@ test_misc(void)
 	is_int(gf_op_parse("=<", &op, &err), -1, "bad operator");
 	is_int(err.exit, 64, "bad operator is a usage error");
 	s = gf_slug("node-rapl - Kepler_Package (W)");
-	is_str(s, "node-rapl-kepler-package-w", "slug");
+	is_str(s, "node-rapl-Kepler_Package-W", "slug");
+	free(s);
+	s = gf_slug("v0.7.12-1-gabc");
+	is_str(s, "v0.7.12-1-gabc", "slug keeps a tag");
 	free(s);
 	s = gf_slug("../..");
 	is_str(s, "check", "slug of nothing");

@@ -1,0 +1,224 @@
+#!/bin/sh
+# gf-validate against a real Prometheus scraping a real node-exporter:
+# the RAPL collector reads a fixture powercap tree and the textfile
+# collector serves Kepler-named counters, both advanced by a writer at
+# known rates (package 50 W measured, 45 W "Kepler": MAPE 10 %, MAE 5 W).
+. "$GF_SRC/tests/lib.sh"
+
+need xmllint libxml2-utils
+need jq jq
+
+SYSFS=$TEST_DIR/sys
+TEXT=$TEST_DIR/textfile
+make_powercap "$SYSFS" 0
+mkdir -p "$TEXT"
+
+# The writer: every 50 ms, counters = rate * elapsed, computed from one
+# clock reading, so every scrape sees the same instant for all of them.
+perl -MTime::HiRes=time,sleep -e '
+	my ($sys, $text) = @ARGV;
+	my $t0 = time;
+	my %rapl = ("intel-rapl:0" => 50, "intel-rapl:0:0" => 30,
+	    "intel-rapl:0:1" => 5);
+	while (1) {
+		my $dt = time - $t0;
+		for my $z (keys %rapl) {
+			my $f = "$sys/class/powercap/$z/energy_uj";
+			open(my $fh, ">", "$f.tmp") or die;
+			printf $fh "%d\n", $rapl{$z} * $dt * 1e6;
+			close $fh;
+			rename "$f.tmp", $f;
+		}
+		open(my $fh, ">", "$text/kepler.prom.tmp") or die;
+		printf $fh "kepler_node_package_joules_total %.6f\n", 45 * $dt;
+		printf $fh "kepler_node_core_joules_total %.6f\n", 30 * $dt;
+		printf $fh "kepler_node_dram_joules_total{mode=\"dynamic\"} %.6f\n", 3 * $dt;
+		printf $fh "kepler_node_dram_joules_total{mode=\"idle\"} %.6f\n", 2 * $dt;
+		printf $fh "gf_zero_joules_total 0\n";
+		printf $fh "kepler_exporter_build_info{version=\"0.7.12\",revision=\"abc\"} 1\n";
+		close $fh;
+		rename "$text/kepler.prom.tmp", "$text/kepler.prom";
+		sleep 0.05;
+	}' "$SYSFS" "$TEXT" &
+test_track_pid $!
+
+start_node_exporter "$SYSFS" "$TEXT"
+start_prometheus 1s "${NE_URL#http://}"
+T0=$(date +%s)
+# Enough samples for rate() over 4 s windows across 12 s.
+sleep 18
+T1=$(date +%s)
+S=$((T0 + 8))
+E=$((T1 - 1))
+
+cat >"$TEST_DIR/checks.yaml" <<'EOF'
+config:
+  mapping:
+    actual: rapl
+    predicted: kepler
+validations:
+  - name: package
+    units: Watts
+    rapl: sum(rate(node_rapl_package_joules_total[{rate_interval}]))
+    kepler: sum(rate(kepler_node_package_joules_total{{job="{metal_job_name}"}}[{rate_interval}]))
+    max_mape: 20.0
+  - name: core
+    units: Watts
+    rapl: sum(rate(node_rapl_core_joules_total[{rate_interval}]))
+    kepler: sum(rate(kepler_node_core_joules_total[{rate_interval}]))
+    max_mae: 1
+  - name: package-no-threshold
+    rapl: sum(rate(node_rapl_package_joules_total[{rate_interval}]))
+    kepler: sum(rate(kepler_node_package_joules_total[{rate_interval}]))
+EOF
+sed -e 's/max_mape: 20.0/max_mape: 5/' "$TEST_DIR/checks.yaml" >"$TEST_DIR/strict.yaml"
+
+V="gf-validate --prometheus $PROM_URL --rate-interval 4s --step 1s --var metal_job_name=gf-test"
+
+test_expect_success 'checks pass: exit 0, results in the document' "
+	$V --checks checks.yaml --start $S --end $E --out rep --tag v0.7.12 </dev/null >doc.json &&
+	jq -e '.validate.results | length == 3' doc.json &&
+	jq -e '.validate.results[0] | .name == \"package\" and .verdict == \"PASS\"' doc.json &&
+	jq -e '.validate.results[1].verdict == \"PASS\"' doc.json &&
+	jq -e '.validate.results[2].verdict == \"NO-THRESHOLD\"' doc.json &&
+	jq -e '.validate.verdict == \"PASS\" and .steps[-1].ok' doc.json
+"
+
+test_expect_success 'measured 50 W vs 45 W: MAE 5, MAPE 10 %' "
+	jq -e '.validate.results[0] | (.mae - 5 | fabs) < 0.5 and (.mape - 10 | fabs) < 0.6 and .samples >= 8' doc.json &&
+	jq -e '.validate.results[0] | (.mean_actual - 50 | fabs) < 1.5' doc.json &&
+	jq -e '.validate.results[1] | .mae < 0.5' doc.json
+"
+
+test_expect_success 'report directory: report-*.md, tag json, artifacts, charts' "
+	ls rep/report-v0.7.12.md rep/v0.7.12.json && ls rep/artifacts/package.json &&
+	ls rep/images/package.svg rep/images/package-error.svg &&
+	grep -q '^## Build Info' rep/report-*.md &&
+	grep -q '^### Summary' rep/report-*.md &&
+	grep -q '^### Details' rep/report-*.md &&
+	grep -q '0.7.12' rep/report-*.md &&
+	grep -q '](images/package.svg)' rep/report-*.md &&
+	jq -e '.results[0][\"metric-name\"] == \"package\" and (.results[0].value.status | test(\"mape passed: true\"))' rep/v0.7.12.json &&
+	jq -e '.actual.timestamps | length > 5' rep/artifacts/package.json &&
+	! ls -a rep | grep -q gf-tmp
+"
+
+test_expect_success 'SVG charts are well-formed XML' "
+	for f in rep/images/*.svg; do xmllint --noout \$f || exit 1; done
+"
+
+test_expect_code 1 'a failing threshold exits 1' "
+	$V --checks strict.yaml --start $S --end $E --out rep2 </dev/null >doc2.json
+"
+
+test_expect_success 'the failure is recorded, with the report written' "
+	jq -e '.validate.results[0].verdict == \"FAIL\"' doc2.json &&
+	jq -e '.validate.results[0].reason | test(\"mape\")' doc2.json &&
+	jq -e '.steps[-1].ok == false and .steps[-1].exit == 1' doc2.json &&
+	grep -q FAIL rep2/report-*.md
+"
+
+cat >"$TEST_DIR/two.yaml" <<'EOF'
+validations:
+  - name: dram
+    actual: sum(rate(node_rapl_dram_joules_total[4s]))
+    predicted: rate(kepler_node_dram_joules_total[4s])
+    max_mae: 1
+EOF
+test_expect_code 65 'a query with two series is an error (65)' "
+	$V --checks two.yaml --start $S --end $E --out rep3 </dev/null >doc3.json 2>err3
+"
+test_expect_success 'the error names the query and the series, no report' "
+	grep -q 'returned 2 series' err3 && grep -q 'mode=\"dynamic\"' err3 &&
+	grep -q 'kepler_node_dram_joules_total' err3 && test ! -e rep3 &&
+	jq -e '.steps[-1].exit == 65' doc3.json
+"
+
+cat >"$TEST_DIR/missing.yaml" <<'EOF'
+validations:
+  - name: nothing
+    actual: sum(rate(node_rapl_package_joules_total[4s]))
+    predicted: sum(rate(no_such_metric_total[4s]))
+    max_mape: 10
+EOF
+test_expect_code 65 'a query with no series is an error (65)' "
+	$V --checks missing.yaml --start $S --end $E </dev/null >/dev/null 2>err4
+"
+test_expect_success 'the error names the check and the query' "
+	grep -q \"check 'nothing', predicted\" err4 && grep -q 'no series' err4 &&
+	grep -q no_such_metric_total err4
+"
+
+cat >"$TEST_DIR/zero.yaml" <<'EOF'
+validations:
+  - name: zero actual
+    actual: sum(rate(gf_zero_joules_total[4s]))
+    predicted: sum(rate(kepler_node_core_joules_total[4s]))
+    max_mae: 100
+  - name: zero actual with mape
+    actual: sum(rate(gf_zero_joules_total[4s]))
+    predicted: sum(rate(kepler_node_core_joules_total[4s]))
+    max_mape: 100
+  - name: nan actual
+    actual: sum(rate(gf_zero_joules_total[4s])) / sum(rate(gf_zero_joules_total[4s]))
+    predicted: sum(rate(kepler_node_core_joules_total[4s]))
+EOF
+test_expect_code 1 'zero actuals: MAPE not computed, never inf' "
+	$V --checks zero.yaml --start $S --end $E </dev/null >doc5.json
+"
+test_expect_success 'zero and NaN actuals are reported, not hidden' "
+	jq -e '.validate.results[0] | .mape == null and .samples_mape == 0 and .verdict == \"PASS\" and (.mae - 30 | fabs) < 1.5' doc5.json &&
+	jq -e '.validate.results[1] | .verdict == \"FAIL\" and (.reason | test(\"not computable\"))' doc5.json &&
+	jq -e '.validate.results[2] | .samples == 0 and .dropped_nonfinite > 5 and .verdict == \"NO-THRESHOLD\"' doc5.json
+"
+
+# Windows from the document (as gf-stress records them).
+jq -n --argjson s $S --argjson m $((S + 5)) --argjson e $E \
+	'{windows: [{name: "idle", start: $s, end: $m}, {name: "cpu-load-50", start: $m, end: $e}],
+	  stack: {prometheus: {url: "'"$PROM_URL"'"}}}' >"$TEST_DIR/win.json"
+test_expect_success 'windows from the document, URL from stack.prometheus.url' "
+	gf-validate --checks checks.yaml --rate-interval 4s --step 1s --var metal_job_name=gf-test \
+		--out rep6 <win.json >doc6.json &&
+	jq -e '.validate.results[0].windows | length == 2' doc6.json &&
+	jq -e '.validate.results[0].windows[1] | .window == \"cpu-load-50\" and .verdict == \"PASS\" and (.mape - 10 | fabs) < 0.6' doc6.json &&
+	jq -e '.validate.results[0].samples == (.validate.results[0].windows | map(.samples) | add)' doc6.json &&
+	grep -q '^### Windows' rep6/report-*.md &&
+	grep -q 'cpu-load-50' rep6/images/package.svg &&
+	xmllint --noout rep6/images/package.svg
+"
+
+test_expect_success 'summaries: mean power, energy, J per unit of work' "
+	gf-validate --power 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		--energy 'sum(node_rapl_package_joules_total)' \
+		--work 'sum(kepler_node_core_joules_total)' --work-unit MJ \
+		--rate-interval 4s --step 1s <win.json >doc7.json &&
+	jq -e '.validate.summaries | length == 2' doc7.json &&
+	jq -e '.validate.summaries[1] | (.mean_power_w - 50 | fabs) < 1.5' doc7.json &&
+	jq -e '.validate.summaries[1] | (.energy_j / (.end - .start) - 50 | fabs) < 3' doc7.json &&
+	jq -e '.validate.summaries[1] | (.energy_per_unit - 50 / 30 | fabs) < 0.05 and .work_unit == \"MJ\"' doc7.json
+"
+
+test_expect_success 'gate not tripped: exit 0, value recorded' "
+	$V --gate 'sum(rate(node_rapl_package_joules_total[4s]))' --op '<' --threshold 9 </dev/null >doc8.json &&
+	jq -e '.validate.gate | .tripped == false and (.value - 50 | fabs) < 2 and .op == \"<\"' doc8.json
+"
+test_expect_code 1 'gate tripped: exit 1' "
+	$V --gate 'sum(rate(node_rapl_package_joules_total[4s]))' --op '>' --threshold 9 </dev/null >doc9.json
+"
+test_expect_success 'tripped gate recorded in the document' "
+	jq -e '.validate.gate.tripped == true and .steps[-1].exit == 1' doc9.json
+"
+
+test_expect_success 'GITHUB_STEP_SUMMARY gets the summary table' "
+	GITHUB_STEP_SUMMARY=\$PWD/summary.md $V --checks checks.yaml --start $S --end $E </dev/null >/dev/null &&
+	grep -q '| package |' summary.md && grep -q 'gf-validate' summary.md &&
+	test \$(wc -c <summary.md) -le 1048576
+"
+
+test_expect_success 'built-in check set by name (Kepler 0.7 names)' "
+	$V --checks rapl-kepler-0.7 --start $S --end $E </dev/null >doc10.json &&
+	jq -e '.validate.results | length == 3 and all(.verdict == \"PASS\")' doc10.json &&
+	jq -e '.validate.checks_file | test(\"share/checks/rapl-kepler-0.7.yaml\")' doc10.json
+"
+
+test_done
