@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * S3 uploads (PUT Object), SigV4-signed here and sent through gf_http, for AWS and
- * S3-compatible stores (MinIO, Ceph RGW...) given an endpoint.
+ * S3 uploads (PUT Object), SigV4-signed here and sent through gf_http,
+ * for AWS and S3-compatible stores (MinIO, Ceph RGW...) given an endpoint.
  *
  *	struct gf_s3 *s3 = gf_s3_new("s3://bucket/prefix", NULL, &err);
  *	gf_s3_put_file(s3, "models/a.zip", "/tmp/a.zip", &key, &err);
