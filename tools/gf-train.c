@@ -50,7 +50,7 @@ struct opts {
 /* A training set: one (source, output type, feature group). */
 struct dataset {
 	char *source, *otype, *group;
-	const char *const *comps;
+	const char **comps;	/* borrowed names, owned array */
 	size_t ncomp;
 	char **features;	/* X column names, group order */
 	size_t nfeat;
@@ -338,6 +338,7 @@ dataset_release(struct dataset *ds)
 	free(ds->source);
 	free(ds->otype);
 	free(ds->group);
+	free(ds->comps);
 	free_list(ds->features);
 	free(ds->X);
 	free(ds->Y);
@@ -351,8 +352,8 @@ dataset_release(struct dataset *ds)
  */
 static int
 dataset_from_table(struct dataset *ds, const struct gf_csv *t,
-    const char *const *want, size_t nwant, const char *name,
-    struct gf_err *err)
+    const char *const *want, size_t nwant, const char *const *all,
+    size_t nall, const char *name, struct gf_err *err)
 {
 	int *fcol = gf_xcalloc(nwant + 1, sizeof(int)), *pcol;
 	double *fscale = gf_xcalloc(nwant + 1, sizeof(double));
@@ -389,19 +390,31 @@ dataset_from_table(struct dataset *ds, const struct gf_csv *t,
 		return -1;
 	}
 	gf_buf_release(&wl);
-	pcol = gf_xcalloc(ds->ncomp + 1, sizeof(int));
-	for (size_t c = 0; c < ds->ncomp; c++) {
-		char *col = gf_xasprintf("%s_power", ds->comps[c]);
+	pcol = gf_xcalloc(nall + 1, sizeof(int));
+	{
+		/* The source's components that have a column, in order. */
+		char *first = gf_xasprintf("%s_power", all[0]);
 
-		pcol[c] = gf_csv_column(t, col);
-		if (pcol[c] < 0) {
-			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no "
-			    "column '%s' (energy source %s)", name, col,
-			    ds->source);
+		ds->comps = gf_xcalloc(nall + 1, sizeof(char *));
+		ds->ncomp = 0;
+		for (size_t c = 0; c < nall; c++) {
+			char *col = gf_xasprintf("%s_power", all[c]);
+			int k = gf_csv_column(t, col);
+
 			free(col);
+			if (k < 0)
+				continue;
+			pcol[ds->ncomp] = k;
+			ds->comps[ds->ncomp++] = all[c];
+		}
+		if (ds->ncomp == 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no "
+			    "column '%s' (energy source %s)", name, first,
+			    ds->source);
+			free(first);
 			goto fail;
 		}
-		free(col);
+		free(first);
 	}
 	ds->rows = t->rows;
 	ds->X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
@@ -503,7 +516,8 @@ add_dataset(struct run *r, const char *source, const char *otype,
 {
 	struct dataset ds;
 	const char **want;
-	size_t nwant;
+	const char *const *all;
+	size_t nwant, nall;
 
 	memset(&ds, 0, sizeof(ds));
 	want = gf_profile_group_features(&r->prof, group,
@@ -513,9 +527,10 @@ add_dataset(struct run *r, const char *source, const char *otype,
 	ds.source = gf_xstrdup(source);
 	ds.otype = gf_xstrdup(otype);
 	ds.group = gf_xstrdup(group);
-	ds.comps = gf_source_components(source, &ds.ncomp);
+	all = gf_source_components(source, &nall);
 	ds.node_type = node_type;
-	if (dataset_from_table(&ds, table, want, nwant, name, err) < 0) {
+	if (dataset_from_table(&ds, table, want, nwant, all, nall, name,
+	    err) < 0) {
 		free(want);
 		dataset_release(&ds);
 		return -1;
@@ -905,7 +920,7 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 		mm.output_type = ds->otype;
 		mm.feature_group = ds->group;
 		mm.split = r->o->split;
-		mm.components = ds->comps;
+		mm.components = (const char *const *)ds->comps;
 		mm.models = mods;
 		mm.test = sc;
 		mm.ncomp = ds->ncomp;
