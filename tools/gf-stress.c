@@ -359,6 +359,13 @@ main(int argc, char *argv[])
 	if (o.dry_run)
 		goto out;
 
+	/* From here on a signal ends the run with the document written. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (size_t i = 0; i < plan->nphases; i++)
 		if (plan->phases[i].argv != NULL) {
 			if ((version = gf_stress_version(&err)) == NULL ||
@@ -369,12 +376,6 @@ main(int argc, char *argv[])
 			break;
 		}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	hooks.phase = on_phase;
 	hooks.note = on_note;
 	hooks.log_path = stress_log();
