@@ -577,7 +577,7 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	size_t nf = m->nf, hlen = nf * XGB_BINS;
 	struct xgb x;
 	uint8_t *bins;
-	uint32_t *idx;
+	uint32_t *idx, *tmp;
 	struct forest fo = { NULL, 0, 0, NULL, 0 };
 	struct xnode *level, *next;
 	double mean = 0;
@@ -594,6 +594,7 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	x.pred = gf_xreallocarray(NULL, rows, sizeof(*x.pred));
 	bins = gf_xreallocarray(NULL, rows * nf, sizeof(*bins));
 	idx = gf_xreallocarray(NULL, rows, sizeof(*idx));
+	tmp = gf_xreallocarray(NULL, rows, sizeof(*tmp));
 	x.bins = bins;
 	x.wbins = bins;
 	x.X = X;
@@ -694,20 +695,26 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 				    (size_t)bb];
 				tn->left = l;
 				tn->right = r;
-				/* Partition the segment in place. */
-				size_t a = nd->begin, e = nd->end;
+				/*
+				 * Stable partition: each node's rows stay in
+				 * ascending order, so histogram building and
+				 * the next partition read bins and gradients
+				 * front to back instead of at random.
+				 */
+				size_t a = nd->begin, nr = 0;
 
-				while (a < e) {
-					if (bins[(size_t)idx[a] * nf +
-					    (size_t)bf] <= bb) {
-						a++;
-					} else {
-						uint32_t tmp = idx[a];
+				for (size_t i = nd->begin; i < nd->end; i++) {
+					uint32_t row = idx[i];
+					size_t left = bins[(size_t)row * nf +
+					    (size_t)bf] <= bb;
 
-						idx[a] = idx[--e];
-						idx[e] = tmp;
-					}
+					/* Branch-free: the split is random. */
+					idx[a] = row;
+					tmp[nr] = row;
+					a += left;
+					nr += 1 - left;
 				}
+				memcpy(idx + a, tmp, nr * sizeof(*tmp));
 				struct xnode *L = &next[nnext++];
 				struct xnode *R = &next[nnext++];
 
@@ -744,10 +751,10 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 				big->G = G - sg;
 				big->H = H - shh;
 			}
-			struct xnode *tmp = level;
+			struct xnode *swap = level;
 
 			level = next;
-			next = tmp;
+			next = swap;
 			nlevel = nnext;
 		}
 		fo.ntrees++;
@@ -764,5 +771,6 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	free(x.part);
 	free(bins);
 	free(idx);
+	free(tmp);
 	return 0;
 }
