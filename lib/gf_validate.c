@@ -659,7 +659,7 @@ lower_bound(const double *t, size_t n, double x)
 }
 
 static struct gf_vseries
-slice(const struct gf_vseries *s, double start, double end)
+slice(const struct gf_vseries *s, double start, double end, int open_end)
 {
 	struct gf_vseries out = { NULL, NULL, 0 };
 	size_t i, j;
@@ -667,7 +667,7 @@ slice(const struct gf_vseries *s, double start, double end)
 	if (s->n == 0)
 		return out;
 	i = lower_bound(s->t, s->n, start);
-	j = lower_bound(s->t, s->n, nextafter(end, INFINITY));
+	j = lower_bound(s->t, s->n, open_end ? end : nextafter(end, INFINITY));
 	out.t = s->t + i;
 	out.v = s->v + i;
 	out.n = j > i ? j - i : 0;
@@ -718,8 +718,10 @@ gf_validate_check(const struct gf_check *c, const struct gf_vseries *A,
 	if (per_window)
 		wins = json_array();
 	for (size_t k = 0; k < nw; k++) {
-		struct gf_vseries a = slice(A, w[k].start, w[k].end);
-		struct gf_vseries p = slice(P, w[k].start, w[k].end);
+		struct gf_vseries a = slice(A, w[k].start, w[k].end,
+		    w[k].open_end);
+		struct gf_vseries p = slice(P, w[k].start, w[k].end,
+		    w[k].open_end);
 		struct gf_aligned al;
 
 		gf_align(&a, &p, tol, &al);

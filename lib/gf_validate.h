@@ -198,7 +198,9 @@ char *gf_slug(const char *name);
 /* A named time range to score separately (a document window). */
 struct gf_vwindow {
 	const char *name;	/* borrowed */
-	double start, end;	/* unix seconds, inclusive */
+	double start, end;	/* unix seconds */
+	int open_end;		/* 1: [start, end), so adjacent windows do
+				   not share a sample; 0: [start, end] */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,19 @@ usage(void)
 	exit(GF_EXIT_USAGE);
 }
 
+static GF_NORETURN GF_PRINTF(1, 2) void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gf_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage();
+}
+
 static void
 help(void)
 {
@@ -149,7 +163,7 @@ split_assign(struct gf_vars *v, const char *arg, const char *opt)
 	char *name;
 
 	if (eq == NULL || eq == arg)
-		gf_die(GF_EXIT_USAGE, "%s: expected NAME=VALUE, got '%s'", opt,
+		usage_error("%s: expected NAME=VALUE, got '%s'", opt,
 		    arg);
 	name = gf_xstrndup(arg, (size_t)(eq - arg));
 	gf_vars_set(v, name, eq + 1);
@@ -950,23 +964,23 @@ main(int argc, char *argv[])
 	if (argc != 0)
 		usage();
 	if ((o.start == NULL) != (o.end == NULL))
-		gf_die(GF_EXIT_USAGE, "--start and --end go together");
+		usage_error("--start and --end go together");
 	if ((o.op != NULL || o.threshold != NULL) && o.gate == NULL)
-		gf_die(GF_EXIT_USAGE, "--op and --threshold need --gate");
+		usage_error("--op and --threshold need --gate");
 	if (o.checks == NULL && o.gate == NULL && o.model == NULL &&
 	    o.power == NULL && o.energy == NULL && o.nns == 0 &&
 	    o.work == NULL)
-		gf_die(GF_EXIT_USAGE, "nothing to do: give --checks, --model, "
+		usage_error("nothing to do: give --checks, --model, "
 		    "--gate or a summary (--power, --energy, --namespace)");
 	if (o.work != NULL && o.energy == NULL)
-		gf_die(GF_EXIT_USAGE, "--work needs --energy (joules per unit "
+		usage_error("--work needs --energy (joules per unit "
 		    "of work)");
 	if (o.start != NULL) {
 		if (gf_parse_time(o.start, "--start", &t0, &err) == -1 ||
 		    gf_parse_time(o.end, "--end", &t1, &err) == -1)
 			gf_die_err(&err);
 		if (t1 <= t0)
-			gf_die(GF_EXIT_USAGE, "--end must be after --start");
+			usage_error("--end must be after --start");
 	}
 	if (o.config != NULL) {
 		if ((cfg = gf_yaml_load(o.config, &err)) == NULL)
@@ -1091,6 +1105,7 @@ main(int argc, char *argv[])
 			if (gf_doc_window(t.doc, i, &w[i].name, &w[i].start,
 			    &w[i].end, &err) == -1)
 				goto done;
+			w[i].open_end = 1;
 			r.bands[i].label = w[i].name;
 			r.bands[i].t0 = w[i].start;
 			r.bands[i].t1 = w[i].end;
