@@ -359,6 +359,28 @@ register_secrets(void)
 			gf_log_mask(strchr(*e, '=') + 1);
 }
 
+/* A password in the repository URL is a secret like the others. */
+static void
+mask_url_password(const char *url)
+{
+	const char *p = strstr(url, "://"), *at, *colon, *slash;
+	char *pw;
+
+	if (p == NULL)
+		return;
+	p += 3;
+	at = strchr(p, '@');
+	slash = strchr(p, '/');
+	if (at == NULL || (slash != NULL && at > slash))
+		return;
+	colon = memchr(p, ':', (size_t)(at - p));
+	if (colon == NULL)
+		return;
+	pw = gf_xstrndup(colon + 1, (size_t)(at - colon - 1));
+	gf_log_mask(pw);
+	gf_free_secret(pw);
+}
+
 /*
  * Resolve the final paths, check sizes, budget and secrets, and store
  * the blobs (g may be NULL for a dry run). Nothing is committed unless
@@ -1014,6 +1036,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (r.repo != NULL) {
+		mask_url_password(r.repo);
 		url = is_remote_url(r.repo) ? gf_git_url_redact(r.repo) :
 		    gf_xstrdup(r.repo);
 		json_object_set_new(sec, "remote", json_string(url));
