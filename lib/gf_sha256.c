@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHANI 1
+#endif
 
 #include "gf_sha256.h"
 #include "gf_banned.h"
@@ -24,7 +31,7 @@ static const uint32_t K[64] = {
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 static void
-compress(uint32_t h[8], const unsigned char *p)
+compress1(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
 
@@ -52,6 +59,98 @@ compress(uint32_t h[8], const unsigned char *p)
 	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+static void
+compress_generic(uint32_t h[8], const unsigned char *p, size_t nblocks)
+{
+	for (; nblocks > 0; nblocks--, p += 64)
+		compress1(h, p);
+}
+
+#ifdef HAVE_SHANI
+/*
+ * The SHA extensions (Intel SHA-NI, on x86-64 CPUs since 2016): the
+ * archive of a large snapshot is hashed while it is written, and the
+ * portable code would be the slowest part of that.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_shani(uint32_t h[8], const unsigned char *p, size_t nblocks)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+	    0x0405060700010203ULL);
+	__m128i st0, st1, tmp, msg, w[4], abef, cdgh;
+
+	tmp = _mm_loadu_si128((const __m128i *)&h[0]);
+	st1 = _mm_loadu_si128((const __m128i *)&h[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);		/* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);		/* EFGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);		/* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);		/* CDGH */
+	for (; nblocks > 0; nblocks--, p += 64) {
+		abef = st0;
+		cdgh = st1;
+#pragma GCC unroll 16
+		for (int g = 0; g < 16; g++) {
+			__m128i *cur = &w[g & 3];
+
+			if (g < 4)
+				*cur = _mm_shuffle_epi8(_mm_loadu_si128(
+				    (const __m128i *)(p + 16 * g)), mask);
+			else
+				*cur = _mm_sha256msg2_epu32(_mm_add_epi32(
+				    _mm_sha256msg1_epu32(*cur, w[(g + 1) & 3]),
+				    _mm_alignr_epi8(w[(g + 3) & 3],
+				    w[(g + 2) & 3], 4)), w[(g + 3) & 3]);
+			msg = _mm_add_epi32(*cur,
+			    _mm_loadu_si128((const __m128i *)&K[4 * g]));
+			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);		/* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);		/* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);		/* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);		/* ABEF */
+	_mm_storeu_si128((__m128i *)&h[0], st0);
+	_mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+static int
+have_shani(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) ||
+	    !(c & bit_SSSE3))
+		return 0;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & (1u << 29)) != 0;
+}
+#endif
+
+static void (*compress)(uint32_t *, const unsigned char *, size_t);
+
+static void
+pick_compress(void)
+{
+	compress = compress_generic;
+#ifdef HAVE_SHANI
+	if (getenv("GF_SHA256_GENERIC") == NULL && have_shani())
+		compress = compress_shani;
+#endif
+}
+
+const char *
+gf_sha256_impl(void)
+{
+	if (compress == NULL)
+		pick_compress();
+	return compress == compress_generic ? "generic" : "sha-ni";
+}
+
 void
 gf_sha256_init(struct gf_sha256 *c)
 {
@@ -60,6 +159,8 @@ gf_sha256_init(struct gf_sha256 *c)
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
 
+	if (compress == NULL)
+		pick_compress();
 	memcpy(c->h, iv, sizeof(iv));
 	c->nbytes = 0;
 	c->fill = 0;
@@ -80,11 +181,14 @@ gf_sha256_update(struct gf_sha256 *c, const void *data, size_t len)
 		len -= n;
 		if (c->fill < 64)
 			return;
-		compress(c->h, c->block);
+		compress(c->h, c->block, 1);
 		c->fill = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		compress(c->h, p);
+	if (len >= 64) {
+		compress(c->h, p, len / 64);
+		p += len / 64 * 64;
+		len %= 64;
+	}
 	if (len > 0) {
 		memcpy(c->block, p, len);
 		c->fill = len;
@@ -99,13 +203,13 @@ gf_sha256_final(struct gf_sha256 *c, unsigned char out[GF_SHA256_LEN])
 	c->block[c->fill++] = 0x80;
 	if (c->fill > 56) {
 		memset(c->block + c->fill, 0, 64 - c->fill);
-		compress(c->h, c->block);
+		compress(c->h, c->block, 1);
 		c->fill = 0;
 	}
 	memset(c->block + c->fill, 0, 56 - c->fill);
 	for (int i = 0; i < 8; i++)
 		c->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	compress(c->h, c->block);
+	compress(c->h, c->block, 1);
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(c->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);

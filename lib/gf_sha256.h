@@ -42,6 +42,12 @@ char *gf_sha256_hex(const void *data, size_t len, char out[GF_SHA256_HEX_LEN]);
 int gf_sha256_file(const char *path, char out[GF_SHA256_HEX_LEN],
     struct gf_err *err);
 
+/*
+ * "sha-ni" when the CPU's SHA instructions are used, else "generic";
+ * GF_SHA256_GENERIC in the environment forces the portable code.
+ */
+const char *gf_sha256_impl(void);
+
 /* HMAC-SHA256 of data under key (any key length). */
 void gf_hmac_sha256(const void *key, size_t klen, const void *data,
     size_t dlen, unsigned char out[GF_SHA256_LEN]);

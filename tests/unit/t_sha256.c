@@ -22,7 +22,7 @@ hmac_is(const char *key, size_t klen, const char *data, size_t dlen,
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char hex[GF_SHA256_HEX_LEN], hex2[GF_SHA256_HEX_LEN];
 	char *big, path[] = "/tmp/t_sha256.XXXXXX";
@@ -99,5 +99,37 @@ main(void)
 	    "before being used by the HMAC algorithm.", 152,
 	    "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
 	    64, "RFC 4231 case 7");
+	diag("implementation: %s", gf_sha256_impl());
+	if (argc == 1 && getenv("GF_SHA256_GENERIC") == NULL) {
+		/* The same vectors through the portable code. */
+		char *cmd = malloc(strlen(argv[0]) + 64);
+
+		snprintf(cmd, strlen(argv[0]) + 64,
+		    "GF_SHA256_GENERIC=1 %s again >/dev/null", argv[0]);
+		is_int(system(cmd), 0, "portable code passes the same vectors");
+		free(cmd);
+	}
+	if (system("command -v sha256sum >/dev/null") == 0) {
+		char cmd[128], line[128] = "";
+		FILE *p;
+
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		fd = mkstemp(path);
+		big = malloc(3000001);
+		for (size_t i = 0; i < 3000001; i++)
+			big[i] = (char)(rand() >> 7);
+		ok(write(fd, big, 3000001) == 3000001, "random file written");
+		close(fd);
+		snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
+		p = popen(cmd, "r");
+		if (p != NULL && fgets(line, sizeof(line), p) != NULL)
+			line[64] = '\0';
+		if (p != NULL)
+			pclose(p);
+		is_str(gf_sha256_hex(big, 3000001, hex), line,
+		    "3 MB of random bytes agree with sha256sum(1)");
+		unlink(path);
+		free(big);
+	}
 	return done_testing();
 }
