@@ -20,6 +20,7 @@
 #include "gf_banned.h"
 
 #define COPY_BUF (1024 * 1024)
+#define WRITEBACK (8 * 1024 * 1024)
 /* 1980-01-01 12:00 UTC: the earliest zip date in every time zone. */
 #define ZIP_MTIME 315576000
 
@@ -30,6 +31,7 @@ struct out {
 	int fd;
 	int write_errno;	/* first write(2) failure, 0 if none */
 	uint64_t size;
+	uint64_t flushed;	/* bytes handed to writeback so far */
 	struct gf_sha256 sha;
 };
 
@@ -157,6 +159,15 @@ out_write(struct archive *a, void *cookie, const void *data, size_t len)
 	}
 	gf_sha256_update(&o->sha, data, len);
 	o->size += len;
+	/*
+	 * Start writeback as we go, so the fsync before the rename does not
+	 * have to flush the whole archive at once.
+	 */
+	if (o->size - o->flushed >= WRITEBACK) {
+		(void)sync_file_range(o->fd, (off_t)o->flushed,
+		    (off_t)(o->size - o->flushed), SYNC_FILE_RANGE_WRITE);
+		o->flushed = o->size;
+	}
 	return (la_ssize_t)len;
 }
 
