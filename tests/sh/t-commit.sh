@@ -76,6 +76,7 @@ printf '{"mae": 1.5}\n' >"$TEST_DIR/report.json"
 
 test_expect_success '--help prints the usage on stdout' '
 	gf-commit --help >out && grep "^usage: gf-commit" out'
+test_expect_success '--version' 'gf-commit -V | grep -q "^gf-commit (gf) "'
 test_expect_code 64 'an unknown option is a usage error' '
 	gf-commit --bogus </dev/null'
 test_expect_code 64 'no repository is a usage error' '
@@ -286,6 +287,29 @@ test_expect_success 'concurrent runs on a local bare repository' '
 	test "$(git -C lb.git rev-list --count main)" = 4 &&
 	test "$(git -C lb.git show main:docs/kepler-model-validation.md |
 	    grep -c "^| 20")" = 4'
+
+test_expect_code 69 'a repository the server does not have' '
+	GF_GIT_TOKEN=$TOKEN gf-commit -r "${GIT_URL%/*}/nope.git" -a report.json \
+	    </dev/null >/dev/null 2>err; rc=$?; cat err >&2; exit $rc'
+
+test_expect_success 'settings from a -c file; the command line wins' '
+	printf "cfg\n" >cfg.txt &&
+	printf "repo: %s\nlayout: \"cfg/{tag}\"\ntag: fromfile\nbranch: other\n" \
+	    "$GIT_URL" >c.yml &&
+	GF_GIT_TOKEN=$TOKEN gf-commit -c c.yml -b main -a cfg.txt \
+	    </dev/null >doc.json &&
+	tree | grep -q "^cfg/fromfile/cfg.txt$" &&
+	test "$(jq -r .commit.branch doc.json)" = main'
+
+test_expect_code 65 'a malformed -c file' '
+	printf "repo: [\n" >bad.yml &&
+	gf-commit -c bad.yml -a cfg.txt </dev/null >/dev/null'
+
+test_expect_code 65 'a password given in the URL is a secret too' '
+	printf "pw %s\n" "$TOKEN" >pw.txt &&
+	u=$(echo "$GIT_URL" | sed "s|//|//ci:$TOKEN@|") &&
+	gf-commit -n -r "$u" -a pw.txt </dev/null >doc.json 2>err; rc=$?
+	! grep -q "$TOKEN" doc.json err && exit $rc'
 
 test_expect_code 75 'a server that goes away mid-push: retries, then 75' '
 	touch "$SRV/kill-on-push" &&
