@@ -142,6 +142,8 @@ gf_model_free(struct gf_model *m)
 	free(m->nodes);
 	free(m->pts);
 	free(m->vals);
+	free(m->kd);
+	free(m->kdidx);
 	free(m);
 }
 
@@ -647,10 +649,15 @@ params_from_json(struct gf_model *m, const json_t *p, const char *name,
 			return gf_err_set(err, GF_EXIT_DATAERR, "model",
 			    "%s: 'params.k' is not a positive integer", name);
 		m->k = (int)json_integer_value(k);
-		if (get_darray(p, "y", name, &m->vals, 0, &m->npts, err) < 0)
+		if (get_darray(p, "y", name, &m->vals, 0, &m->npts, err) < 0 ||
+		    get_darray(p, "X", name, &m->pts, m->npts * m->nf, NULL,
+		    err) < 0)
 			return -1;
-		return get_darray(p, "X", name, &m->pts, m->npts * m->nf,
-		    NULL, err);
+		if (m->npts == 0)
+			return gf_err_set(err, GF_EXIT_DATAERR, "model",
+			    "%s: 'params.y' is empty", name);
+		gf_knn_index(m);
+		return 0;
 	}
 	case GF_T_SVR:
 		if (get_num(p, "gamma", name, &m->gamma, err) < 0 ||

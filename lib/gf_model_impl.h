@@ -25,6 +25,14 @@ enum gf_trainer_id {
 	GF_T_COUNT
 };
 
+/* KNN k-d tree node: rows kdidx[lo..hi); a leaf when left < 0. */
+struct gf_kdnode {
+	size_t lo, hi;
+	int dim;
+	double split;
+	int left, right;
+};
+
 /* Tree node: internal when feature >= 0 (x[feature] <= thr goes left). */
 struct gf_tnode {
 	int feature;
@@ -57,6 +65,8 @@ struct gf_model {
 	double *pts;
 	double *vals;		/* KNN targets or SVR dual coefficients */
 	int k;			/* KNN */
+	struct gf_kdnode *kd;	/* KNN search tree over pts, not saved */
+	size_t *kdidx;
 	double gamma;		/* SVR */
 
 	/* curve fits */
@@ -90,6 +100,9 @@ int gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err);
 int gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err);
+
+/* Build m->kd over m->pts (after fit or load). */
+void gf_knn_index(struct gf_model *m);
 
 /* Number of degree-2 polynomial terms of nf features, bias included. */
 size_t gf_poly_nterms(size_t nf);

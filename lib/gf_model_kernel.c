@@ -26,6 +26,119 @@ sqdist(const double *a, const double *b, size_t n)
 	return s;
 }
 
+/* ---- KNN: a k-d tree over the scaled training rows ---- */
+
+struct kdbuild {
+	struct gf_model *m;
+	size_t n, cap;
+};
+
+static int
+kd_add(struct kdbuild *b, size_t lo, size_t hi)
+{
+	struct gf_model *m = b->m;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		m->kd = gf_xreallocarray(m->kd, b->cap, sizeof(*m->kd));
+	}
+	m->kd[b->n].lo = lo;
+	m->kd[b->n].hi = hi;
+	m->kd[b->n].dim = -1;
+	m->kd[b->n].split = 0;
+	m->kd[b->n].left = m->kd[b->n].right = -1;
+	return (int)b->n++;
+}
+
+/* Quickselect kdidx[lo..hi) so that position mid holds the median on d. */
+static void
+kd_select(struct gf_model *m, size_t lo, size_t hi, size_t mid, int d)
+{
+	size_t *ix = m->kdidx, nf = m->nf;
+
+	while (hi - lo > 1) {
+		double piv = m->pts[ix[lo + (hi - lo) / 2] * nf + (size_t)d];
+		size_t i = lo, j = hi - 1;
+
+		while (i <= j) {
+			while (m->pts[ix[i] * nf + (size_t)d] < piv)
+				i++;
+			while (m->pts[ix[j] * nf + (size_t)d] > piv)
+				j--;
+			if (i <= j) {
+				size_t t = ix[i];
+
+				ix[i] = ix[j];
+				ix[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (mid <= j)
+			hi = j + 1;
+		else if (mid >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+static int
+kd_build(struct kdbuild *b, size_t lo, size_t hi)
+{
+	struct gf_model *m = b->m;
+	int node = kd_add(b, lo, hi), best = -1;
+	double spread = 0;
+
+	if (hi - lo <= 16)
+		return node;
+	for (size_t d = 0; d < m->nf; d++) {
+		double mn = INFINITY, mx = -INFINITY;
+
+		for (size_t i = lo; i < hi; i++) {
+			double v = m->pts[m->kdidx[i] * m->nf + d];
+
+			mn = fmin(mn, v);
+			mx = fmax(mx, v);
+		}
+		if (mx - mn > spread) {
+			spread = mx - mn;
+			best = (int)d;
+		}
+	}
+	if (best < 0)
+		return node;	/* all rows identical */
+	size_t mid = lo + (hi - lo) / 2;
+
+	kd_select(m, lo, hi, mid, best);
+	double split = m->pts[m->kdidx[mid] * m->nf + (size_t)best];
+	int l = kd_build(b, lo, mid);
+	int r = kd_build(b, mid, hi);
+
+	m->kd[node].dim = best;
+	m->kd[node].split = split;
+	m->kd[node].left = l;
+	m->kd[node].right = r;
+	return node;
+}
+
+void
+gf_knn_index(struct gf_model *m)
+{
+	struct kdbuild b = { m, 0, 0 };
+
+	free(m->kd);
+	free(m->kdidx);
+	m->kd = NULL;
+	m->kdidx = gf_xreallocarray(NULL, m->npts ? m->npts : 1,
+	    sizeof(*m->kdidx));
+	for (size_t i = 0; i < m->npts; i++)
+		m->kdidx[i] = i;
+	kd_build(&b, 0, m->npts);
+}
+
 int
 gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err)
@@ -37,41 +150,81 @@ gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
 	m->vals = gf_xreallocarray(NULL, rows, sizeof(*m->vals));
 	memcpy(m->pts, Xs, rows * m->nf * sizeof(*m->pts));
 	memcpy(m->vals, y, rows * sizeof(*m->vals));
+	gf_knn_index(m);
 	return 0;
 }
 
+struct knn_best {
+	size_t k, n;
+	double d[64];
+	size_t i[64];
+};
+
 /*
- * Mean target of the k nearest training rows (Euclidean). Ties at the
- * k-th distance are broken by training-row order, earliest first.
+ * Keep the k smallest (distance, row) pairs: ties at equal distance go
+ * to the earlier training row, so the answer does not depend on the
+ * order the tree visits rows in.
  */
+static void
+best_add(struct knn_best *b, double d, size_t i)
+{
+	size_t p;
+
+	if (b->n == b->k && (d > b->d[b->n - 1] || (d == b->d[b->n - 1] &&
+	    i > b->i[b->n - 1])))
+		return;
+	if (b->n < b->k)
+		b->n++;
+	for (p = b->n - 1; p > 0 && (b->d[p - 1] > d || (b->d[p - 1] == d &&
+	    b->i[p - 1] > i)); p--) {
+		b->d[p] = b->d[p - 1];
+		b->i[p] = b->i[p - 1];
+	}
+	b->d[p] = d;
+	b->i[p] = i;
+}
+
+static void
+kd_search(const struct gf_model *m, int node, const double *xs,
+    struct knn_best *b)
+{
+	const struct gf_kdnode *nd = &m->kd[node];
+
+	if (nd->left < 0) {
+		for (size_t k = nd->lo; k < nd->hi; k++) {
+			size_t i = m->kdidx[k];
+
+			best_add(b, sqdist(xs, m->pts + i * m->nf, m->nf), i);
+		}
+		return;
+	}
+	double diff = xs[nd->dim] - nd->split;
+	int near = diff < 0 ? nd->left : nd->right;
+	int far = diff < 0 ? nd->right : nd->left;
+
+	kd_search(m, near, xs, b);
+	/* <= so that equidistant rows on the far side are still seen. */
+	if (b->n < b->k || diff * diff <= b->d[b->n - 1])
+		kd_search(m, far, xs, b);
+}
+
+/* Mean target of the k nearest training rows (Euclidean). */
 double
 gf_predict_knn(const struct gf_model *m, const double *xs)
 {
-	size_t k = (size_t)m->k < m->npts ? (size_t)m->k : m->npts;
-	double bd[64], sum = 0;
-	size_t bi[64], n = 0;
+	struct knn_best b;
+	double sum = 0;
 
-	if (k > 64)
-		k = 64;
-	for (size_t i = 0; i < m->npts; i++) {
-		double d = sqdist(xs, m->pts + i * m->nf, m->nf);
-		size_t p;
-
-		if (n == k && d >= bd[n - 1])
-			continue;
-		if (n < k)
-			n++;
-		/* Insert into the sorted list of the n best. */
-		for (p = n - 1; p > 0 && bd[p - 1] > d; p--) {
-			bd[p] = bd[p - 1];
-			bi[p] = bi[p - 1];
-		}
-		bd[p] = d;
-		bi[p] = i;
-	}
-	for (size_t i = 0; i < n; i++)
-		sum += m->vals[bi[i]];
-	return n ? sum / (double)n : NAN;
+	b.k = (size_t)m->k < m->npts ? (size_t)m->k : m->npts;
+	if (b.k > 64)
+		b.k = 64;
+	b.n = 0;
+	if (m->kd == NULL || b.k == 0)
+		return NAN;
+	kd_search(m, 0, xs, &b);
+	for (size_t i = 0; i < b.n; i++)
+		sum += m->vals[b.i[i]];
+	return sum / (double)b.n;
 }
 
 double

@@ -191,6 +191,56 @@ test_knn_svr(void)
 	    1e-12, "KNN: mean of the 6 nearest (4..9)");
 	gf_model_free(m);
 
+	/*
+	 * The search tree finds what brute force finds, duplicates and
+	 * ties included (ties go to the earlier training row).
+	 */
+	enum { N = 2000, Q = 300 };
+	double *P = malloc(sizeof(double) * N * 2), *v = malloc(sizeof(double) * N);
+	struct gf_rand r;
+	int agree = 1;
+
+	gf_rand_seed(&r, 11);
+	for (int i = 0; i < N; i++) {
+		P[2 * i] = (double)gf_rand_below(&r, 30);
+		P[2 * i + 1] = gf_rand_double(&r) < 0.5 ? 1 :
+		    gf_rand_double(&r);
+		v[i] = gf_rand_double(&r);
+	}
+	m = fit("KNeighborsRegressorTrainer", P, v, N, 2, NULL, &err);
+	for (int q = 0; q < Q; q++) {
+		double x2[2] = { (double)gf_rand_below(&r, 32) - 1,
+		    gf_rand_double(&r) * 1.2 };
+		double bd[6], s = 0;
+		int bi[6], nb = 0;
+
+		for (int i = 0; i < N; i++) {
+			double a = (x2[0] - P[2 * i]) / 29;
+			double b = x2[1] - P[2 * i + 1];
+			double d = a * a + b * b;
+			int p;
+
+			if (nb == 6 && d >= bd[5])
+				continue;
+			if (nb < 6)
+				nb++;
+			for (p = nb - 1; p > 0 && bd[p - 1] > d; p--) {
+				bd[p] = bd[p - 1];
+				bi[p] = bi[p - 1];
+			}
+			bd[p] = d;
+			bi[p] = i;
+		}
+		for (int i = 0; i < 6; i++)
+			s += v[bi[i]];
+		if (fabs(gf_model_predict1(m, x2) - s / 6) > 1e-12)
+			agree = 0;
+	}
+	ok(agree, "KNN search tree agrees with brute force on %d queries", Q);
+	gf_model_free(m);
+	free(P);
+	free(v);
+
 	/* SVR on a line: every training residual within epsilon (0.2). */
 	double Xs[50], ys[50], worst = 0;
 
