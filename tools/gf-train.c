@@ -83,7 +83,7 @@ struct pool {
 static void GF_NORETURN
 usage(void)
 {
-	fprintf(stderr, "usage: gf-train [-hV] [-c file] [-i file] [-o dir] "
+	fprintf(stderr, "usage: gf-train [-hVX] [-c file] [-i file] [-o dir] "
 	    "[-f csv | -q file | -p url]\n"
 	    "                [-E sources] [-g groups] [-O types] [-t trainers] "
 	    "[-S split]\n");
@@ -93,7 +93,7 @@ usage(void)
 static void
 help(void)
 {
-	printf("usage: gf-train [-hV] [-c file] [-i file] [-o dir] "
+	printf("usage: gf-train [-hVX] [-c file] [-i file] [-o dir] "
 	    "[-f csv | -q file | -p url]\n"
 	    "                [-E sources] [-g groups] [-O types] [-t trainers] "
 	    "[-S split]\n\n"

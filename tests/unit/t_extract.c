@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+
+#include "gf_extract.h"
+#include "gf_yaml.h"
+
+/*
+ * Hand-computed case. Power: two series (modes) summed, then differenced
+ * over the MEAN interval (15 s / 4 = 3.75 s): 60/3.75 = 16, and 120/3.75 =
+ * 32 at the end. Features per container over each row's own interval:
+ * A: 100/s; B appears at t=6 (first sample 0) then 10/s; C resets at t=6
+ * (repeats 10/s); D is job=vm and left out.
+ */
+static const char query[] =
+"{\"kepler_node_platform_joules_total\": ["
+" {\"metric\": {\"source\": \"acpi\", \"mode\": \"dynamic\"},"
+"  \"values\": [[0, \"0\"], [3, \"30\"], [6, \"60\"], [9, \"90\"], [15, \"150\"]]},"
+" {\"metric\": {\"source\": \"acpi\", \"mode\": \"idle\"},"
+"  \"values\": [[0, \"100\"], [3, \"130\"], [6, \"160\"], [9, \"190\"], [15, \"250\"]]},"
+" {\"metric\": {\"source\": \"other\", \"mode\": \"idle\"},"
+"  \"values\": [[0, \"1e9\"], [3, \"2e9\"], [6, \"3e9\"], [9, \"4e9\"], [15, \"5e9\"]]}],"
+" \"kepler_container_cpu_instructions_total\": ["
+" {\"metric\": {\"container_id\": \"a\"},"
+"  \"values\": [[0, \"0\"], [3, \"300\"], [6, \"600\"], [9, \"900\"], [15, \"1500\"]]},"
+" {\"metric\": {\"container_id\": \"b\"},"
+"  \"values\": [[6, \"1000\"], [9, \"1030\"], [15, \"1090\"]]},"
+" {\"metric\": {\"container_id\": \"c\"},"
+"  \"values\": [[0, \"50\"], [3, \"80\"], [6, \"10\"], [9, \"40\"], [15, \"100\"]]},"
+" {\"metric\": {\"container_id\": \"d\", \"job\": \"vm\"},"
+"  \"values\": [[0, \"0\"], [3, \"1e9\"], [6, \"2e9\"], [9, \"3e9\"], [15, \"4e9\"]]}]}";
+
+static const char profile[] =
+"name: t\nid_labels: [container_id]\nexclude: {job: vm}\n"
+"features:\n  cpu_instructions: kepler_container_cpu_instructions_total\n"
+"power:\n  acpi:\n    platform: {metric: kepler_node_platform_joules_total,"
+" match: {source: acpi}}\n";
+
+static const char bad_value[] =
+"{\"m\": [{\"metric\": {}, \"values\": [[1, \"x\"]]}]}";
+static const char one_sample[] =
+"{\"kepler_node_platform_joules_total\": [{\"metric\": {\"source\": "
+"\"acpi\"}, \"values\": [[1, \"5\"]]}], "
+"\"kepler_container_cpu_instructions_total\": [{\"metric\": {}, "
+"\"values\": [[1, \"5\"]]}]}";
+
+static double
+cell(const struct gf_csv *t, size_t r, const char *col)
+{
+	return t->data[r * t->cols + gf_csv_column(t, col)];
+}
+
+int
+main(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_qset q = GF_QSET_INIT;
+	struct gf_profile p = GF_PROFILE_INIT;
+	struct gf_csv t = GF_CSV_INIT;
+	struct gf_extract_opts o;
+	const char *feat[] = { "cpu_instructions" };
+	const char *data = getenv("GF_DATA");
+	json_t *j;
+
+	j = gf_yaml_parse(profile, strlen(profile), "p.yaml", &err);
+	ok(j != NULL && gf_profile_from_json(j, "p.yaml", &p, &err) == 0,
+	    "profile: %s", err.msg);
+	json_decref(j);
+	ok(gf_qset_parse(query, strlen(query), "q.json", &q, &err) == 0,
+	    "query parses: %s", err.msg);
+	is_int(q.n, 2, "two metrics");
+	memset(&o, 0, sizeof(o));
+	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) == 0,
+	    "extract: %s", err.msg);
+	is_int(t.rows, 4, "first timestamp dropped");
+	is_int(t.cols, 4, "timestamp, feature, power, node_type");
+	is_str(t.names[2], "platform_power", "power column name");
+	is_near(cell(&t, 0, "timestamp"), 3, 1e-12, "first row at t=3");
+	is_near(cell(&t, 0, "platform_power"), 16, 1e-9, "mean interval");
+	is_near(cell(&t, 3, "platform_power"), 32, 1e-9, "longer gap, same mean");
+	is_near(cell(&t, 0, "cpu_instructions"), 110, 1e-9, "A + C at t=3");
+	is_near(cell(&t, 1, "cpu_instructions"), 110,
+	    1e-9, "B's first sample 0, C's reset repeats its rate");
+	is_near(cell(&t, 2, "cpu_instructions"), 120, 1e-9, "t=9");
+	is_near(cell(&t, 3, "cpu_instructions"), 120, 1e-9, "own interval");
+	gf_csv_release(&t);
+
+	o.isolator = "min";
+	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) == 0, "min");
+	is_near(cell(&t, 0, "platform_power"), 0, 1e-9, "min subtracted");
+	is_near(cell(&t, 3, "platform_power"), 16, 1e-9, "rest shifted");
+	gf_csv_release(&t);
+
+	o.isolator = NULL;
+	o.extractor = "smooth";
+	o.window = 2;
+	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) == 0, "smooth");
+	is_int(t.rows, 3, "window-1 rows dropped");
+	is_near(cell(&t, 1, "cpu_instructions"), 115, 1e-9, "rolling mean");
+	is_near(cell(&t, 2, "platform_power"), 24, 1e-9, "power smoothed");
+	is_near(cell(&t, 2, "timestamp"), 15, 1e-9, "timestamp kept");
+	gf_csv_release(&t);
+
+	o.extractor = NULL;
+	ok(gf_extract(&q, &p, feat, 1, "rapl-sysfs", &o, &t, &err) < 0 &&
+	    err.exit == 65, "source the profile lacks: %s", err.msg);
+	o.isolator = "profile";
+	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) < 0 &&
+	    err.exit == 64, "profile isolator needs idle data");
+	o.isolator = NULL;
+	gf_qset_release(&q);
+
+	ok(gf_qset_parse("{\"a\": [", 7, "bad.json", &q, &err) < 0 &&
+	    err.exit == 65 && strstr(err.msg, "bad.json:1:") != NULL,
+	    "corrupt JSON names file:line:col: %s", err.msg);
+	ok(gf_qset_parse(bad_value, strlen(bad_value), "v.json", &q, &err) < 0 &&
+	    strstr(err.msg, "'m'") != NULL,
+	    "bad value names the metric: %s", err.msg);
+	ok(gf_qset_parse(one_sample, strlen(one_sample), "one.json", &q,
+	    &err) == 0, "single sample parses");
+	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) < 0 &&
+	    strstr(err.msg, "at least 2") != NULL, "single sample: %s", err.msg);
+	gf_qset_release(&q);
+
+	if (data != NULL) {
+		char *path = NULL;
+		struct gf_profile k = GF_PROFILE_INIT;
+		const char *cf[] = { "cache_miss", "cpu_cycles",
+			"cpu_instructions" };
+
+		if (asprintf(&path, "%s/kepler-model-server/"
+		    "prom_response-2023-09.json", data) < 0)
+			return 1;
+		if (gf_qset_load(path, &q, &err) < 0) {
+			skip("no 2023 query output under GF_DATA");
+		} else {
+			char *pp = NULL;
+
+			if (asprintf(&pp, "%s/share/profiles/kepler-0.7.yaml",
+			    getenv("GF_SRC") ? getenv("GF_SRC") : ".") < 0)
+				return 1;
+			ok(gf_profile_load(pp, &k, &err) == 0, "kepler-0.7: %s",
+			    err.msg);
+			ok(gf_extract(&q, &k, cf, 3, "rapl-sysfs", &o, &t,
+			    &err) == 0, "real data: %s", err.msg);
+			is_int(t.rows, 187, "188 samples, first dropped");
+			ok(cell(&t, 0, "package_power") > 0 &&
+			    cell(&t, 0, "core_power") == 0, "rapl columns");
+			gf_csv_release(&t);
+			gf_profile_release(&k);
+			free(pp);
+		}
+		gf_qset_release(&q);
+		free(path);
+	}
+	gf_profile_release(&p);
+	return done_testing();
+}
