@@ -44,11 +44,17 @@ test_track_pid $!
 
 start_node_exporter "$SYSFS" "$TEXT"
 start_prometheus 1s "${NE_URL#http://}"
+# Start the clock at the first stored sample, then leave enough samples
+# for rate() over 4 s windows across about 10 s.
+i=0
+until prom_query "$PROM_URL" 'node_rapl_package_joules_total' | grep -q '"value"'; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "Bail out! no RAPL samples"; exit 1; }
+	sleep 0.2
+done
 T0=$(date +%s)
-# Enough samples for rate() over 4 s windows across 12 s.
-sleep 18
+sleep 16
 T1=$(date +%s)
-S=$((T0 + 8))
+S=$((T0 + 6))
 E=$((T1 - 1))
 
 cat >"$TEST_DIR/checks.yaml" <<'EOF'
