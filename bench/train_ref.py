@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Reference side of the training benchmark: kepler-model-server's ten
+trainers with scikit-learn / xgboost / scipy (Debian), doing the work
+gf-train does on one preprocessed CSV: MaxAbs scaling, per component a fit
+on the training part of the split, the hold-out scores, and blocked K-fold
+cross-validation on the training part; the best trainer per component is
+picked by CV MAE. Prints one JSON object (per trainer and component: test
+and CV MAE) on stdout.
+
+usage: train_ref.py CSV SOURCE GROUP [tail:0.2|random:0.1] [SEED] [FOLDS] [TRAINER,...]
+"""
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import curve_fit
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, SGDRegressor
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, PolynomialFeatures
+from sklearn.svm import SVR
+from xgboost import XGBRegressor
+
+warnings.filterwarnings("ignore")
+
+GROUPS = {
+    "CounterOnly": (["cache_miss", "cpu_cycles", "cpu_instructions"], "cpu_instructions", "cache_miss"),
+    "BPFOnly": (["bpf_cpu_time_ms", "bpf_page_cache_hit"], "bpf_cpu_time_ms", "bpf_page_cache_hit"),
+    "BPFIRQ": (["bpf_block_irq", "bpf_cpu_time_ms", "bpf_net_rx_irq", "bpf_net_tx_irq",
+                "bpf_page_cache_hit"], "bpf_cpu_time_ms", "bpf_page_cache_hit"),
+    "CounterIRQCombined": (["bpf_block_irq", "bpf_net_rx_irq", "bpf_net_tx_irq", "cache_miss",
+                            "cpu_cycles", "cpu_instructions"], "cpu_instructions", "cache_miss"),
+    "Basic": (["bpf_cpu_time_ms", "bpf_page_cache_hit", "cache_miss", "cpu_cycles",
+               "cpu_instructions"], "cpu_instructions", "cache_miss"),
+    "CgroupOnly": (["cgroupfs_cpu_usage_us", "cgroupfs_memory_usage_bytes", "cgroupfs_system_cpu_usage_us",
+                    "cgroupfs_user_cpu_usage_us"], "cgroupfs_cpu_usage_us", "cgroupfs_memory_usage_bytes"),
+    "KubeletOnly": (["kubelet_cpu_usage", "kubelet_memory_bytes"], "kubelet_cpu_usage", "kubelet_memory_bytes"),
+}
+COMPONENTS = {"rapl": ["package", "core", "uncore", "dram"], "rapl-sysfs": ["package", "core", "uncore", "dram"],
+              "acpi": ["platform"]}
+
+
+def log_f(x, a, b, c):
+    return a * np.log(b * x + 1) + c
+
+
+def exp_f(x, a, b, c):
+    return a * np.exp(b * x) + c
+
+
+def logi_f(x, A, x0, k, off):
+    return A / (1 + np.exp(-k * (x - x0))) + off
+
+
+class Curve:
+    def __init__(self, kind):
+        self.kind = kind
+
+    def fit(self, X, y):
+        x = X[:, 0]
+        ymin, ymax = float(np.min(y)), float(np.max(y))
+        if self.kind == "log":
+            self.f, p0 = log_f, [ymax - ymin, 1, ymin]
+        elif self.kind == "exp":
+            a = (ymax - ymin) // np.e
+            self.f, p0 = exp_f, [a, 1, ymin - a]
+        else:
+            std = np.std(y)
+            self.f, p0 = logi_f, [ymax - ymin, 0.5, (ymax - ymin) // std if std else 1, ymin]
+        self.p, _ = curve_fit(self.f, x, y, p0=p0, maxfev=30000)
+        return self
+
+    def predict(self, X):
+        return self.f(X[:, 0], *self.p)
+
+
+def trainers(seed):
+    return {
+        "LinearRegressionTrainer": lambda: LinearRegression(positive=True),
+        "SGDRegressorTrainer": lambda: SGDRegressor(max_iter=1000, random_state=seed),
+        "PolynomialRegressionTrainer": lambda: make_pipeline(PolynomialFeatures(degree=2), LinearRegression()),
+        "GradientBoostingRegressorTrainer": lambda: GradientBoostingRegressor(
+            n_estimators=100, max_depth=3, learning_rate=0.1, random_state=seed),
+        "KNeighborsRegressorTrainer": lambda: KNeighborsRegressor(n_neighbors=6),
+        "SVRRegressorTrainer": lambda: SVR(C=1.0, epsilon=0.2),
+        "XgboostFitTrainer": lambda: XGBRegressor(n_estimators=100, learning_rate=0.1, random_state=seed,
+                                                  tree_method="hist", n_jobs=2),
+        "LogarithmicRegressionTrainer": lambda: Curve("log"),
+        "ExponentialRegressionTrainer": lambda: Curve("exp"),
+        "LogisticRegressionTrainer": lambda: Curve("logi"),
+    }
+
+
+def blocks(n, k):
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    start = 0
+    for s in sizes:
+        yield start, start + s
+        start += s
+
+
+def mae(y, p):
+    return float(np.mean(np.abs(y - p)))
+
+
+def main():
+    path, source, group = sys.argv[1:4]
+    split = sys.argv[4] if len(sys.argv) > 4 else "tail:0.2"
+    seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    folds = int(sys.argv[6]) if len(sys.argv) > 6 else 5
+    only = sys.argv[7].split(",") if len(sys.argv) > 7 else None
+    t0 = time.time()
+    df = pd.read_csv(path)
+    feats, main_f, dram_f = GROUPS[group]
+    if "bpf_cpu_time_us" in df.columns and "bpf_cpu_time_ms" not in df.columns:
+        df["bpf_cpu_time_ms"] = df["bpf_cpu_time_us"] / 1000
+    feats = [f for f in feats if f in df.columns]
+    comps = [c for c in COMPONENTS[source] if "%s_power" % c in df.columns]
+    Xall = df[feats].values.astype(float)
+    n = len(df)
+    kind, frac = split.split(":")
+    frac = float(frac)
+    if kind == "tail":
+        ntest = int(np.ceil(n * frac))
+        tr, te = np.arange(n - ntest), np.arange(n - ntest, n)
+    else:
+        tr, te = train_test_split(np.arange(n), test_size=frac, random_state=seed)
+        tr, te = np.sort(tr), np.sort(te)
+    out = {"rows": n, "features": feats, "split": split, "trainers": {}, "best": {}}
+    for name, make in trainers(seed).items():
+        if only and name not in only:
+            continue
+        res = {}
+        for comp in comps:
+            y = df["%s_power" % comp].values.astype(float)
+            X = Xall
+            if name.startswith(("Logarithmic", "Exponential", "Logistic")):
+                mf = dram_f if comp == "dram" and dram_f in feats else main_f
+                mf = mf if mf in feats else feats[0]
+                order = [feats.index(mf)] + [i for i in range(len(feats)) if feats[i] != mf]
+                X = Xall[:, order]
+            try:
+                scaler = MaxAbsScaler().fit(X[tr])
+                m = make().fit(scaler.transform(X[tr]), y[tr])
+                test = mae(y[te], m.predict(scaler.transform(X[te])))
+                errs = []
+                for a, b in blocks(len(tr), folds):
+                    ftr = np.concatenate([tr[:a], tr[b:]])
+                    fte = tr[a:b]
+                    s = MaxAbsScaler().fit(X[ftr])
+                    fm = make().fit(s.transform(X[ftr]), y[ftr])
+                    errs.append(np.abs(y[fte] - fm.predict(s.transform(X[fte]))))
+                cv = float(np.mean(np.concatenate(errs)))
+                res[comp] = {"test_mae": test, "cv_mae": cv}
+            except Exception as e:  # a fit that fails is reported, as in gf
+                res[comp] = {"error": str(e)[:200]}
+        out["trainers"][name] = res
+    for comp in comps:
+        ok = [(v[comp]["cv_mae"], k) for k, v in out["trainers"].items() if "cv_mae" in v[comp]]
+        best = min(ok)[1]
+        out["best"][comp] = {"trainer": best, "test_mae": out["trainers"][best][comp]["test_mae"],
+                             "best_single_test_mae": min(v[comp]["test_mae"] for v in out["trainers"].values()
+                                                         if "test_mae" in v[comp])}
+    out["seconds"] = time.time() - t0
+    json.dump(out, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
