@@ -402,7 +402,10 @@ gf_model_fit(const char *trainer, const double *X, const double *y,
 		break;
 	}
 	case GF_T_KNN:
-		r = gf_fit_knn(m, Xs, y, rows, err);
+		/* The model keeps the scaled rows: hand them over. */
+		m->pts = Xs;
+		Xs = NULL;
+		r = gf_fit_knn(m, NULL, y, rows, err);
 		break;
 	case GF_T_SVR:
 		r = gf_fit_svr(m, Xs, y, rows, err);

@@ -136,11 +136,14 @@ struct gf_model *gf_model_load(const char *path, struct gf_err *err);
 json_t *gf_model_kepler_weights(const struct gf_model *m,
     const char *component, struct gf_err *err);
 /*
- * Load one component of a Kepler weight JSON as a model (trainer
- * LinearRegressionTrainer for the linear form, the curve trainer named by
- * name's basename when it names one, else guessed from the number of
- * curve weights). component NULL = the first, as gf_model_load. 65 when
- * the component is missing or the shape is wrong, naming the key.
+ * Load one component of a Kepler weight JSON as a model. The trainer is
+ * the one name's basename starts with (e.g. "LogarithmicRegressionTrainer_1
+ * .json") or the top-level "model_name" names; without one, the linear
+ * form is SGDRegressorTrainer (Kepler's default) and a curve with 4
+ * weights is LogisticRegressionTrainer (3 weights cannot tell Logarithmic
+ * from Exponential: 65). Curve forms fit the first feature listed, as
+ * Kepler's predictor does. component NULL = the first, as gf_model_load.
+ * 65 when the component is missing or the shape is wrong, naming the key.
  */
 struct gf_model *gf_model_from_kepler_weights(const json_t *j,
     const char *component, const char *name, struct gf_err *err);

@@ -82,7 +82,8 @@ double gf_model_curve_eval(enum gf_trainer_id t, const double *p, double x);
  * Trainers. Xs is scaled (rows * nf), except for the tree trainers, which
  * get the raw X and m->scale (scaling is monotone, so they bin raw values
  * and store scaled thresholds: no scaled copy at 10^6 rows). Each fills
- * its part of m and returns 0, or -1 with err.
+ * its part of m and returns 0, or -1 with err. gf_fit_knn takes Xs NULL
+ * when m->pts already holds the scaled rows.
  */
 int gf_fit_linear(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, int nonneg, struct gf_err *err);

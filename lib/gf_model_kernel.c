@@ -146,9 +146,12 @@ gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
 	(void)err;
 	m->k = 6;
 	m->npts = rows;
-	m->pts = gf_xreallocarray(NULL, rows * m->nf, sizeof(*m->pts));
+	if (Xs != NULL) {
+		m->pts = gf_xreallocarray(NULL, rows * m->nf,
+		    sizeof(*m->pts));
+		memcpy(m->pts, Xs, rows * m->nf * sizeof(*m->pts));
+	}
 	m->vals = gf_xreallocarray(NULL, rows, sizeof(*m->vals));
-	memcpy(m->pts, Xs, rows * m->nf * sizeof(*m->pts));
 	memcpy(m->vals, y, rows * sizeof(*m->vals));
 	gf_knn_index(m);
 	return 0;

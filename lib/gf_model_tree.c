@@ -111,6 +111,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	const double lr = 0.1;
 	size_t nf = m->nf;
 	uint32_t *sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
+	double *sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
 	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
 	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
 	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
@@ -134,6 +135,9 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 		for (size_t i = 0; i < rows; i++)
 			s[i] = (uint32_t)i;
 		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
+		for (size_t i = 0; i < rows; i++)
+			sval[f * rows + i] = X[(size_t)s[i] * nf + f] /
+			    m->scale[f];
 	}
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
@@ -200,7 +204,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 					if (sl < 0 || open[sl].nosplit)
 						continue;
 					o = &open[sl];
-					v = X[i * nf + f] / m->scale[f];
+					v = sval[f * rows + ii];
 					if (o->cntl > 0 && v > o->last) {
 						size_t nl = o->cntl;
 						size_t nr = o->cnt - nl;
@@ -249,15 +253,22 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				nd->thr = o->thr;
 				nd->left = l;
 				nd->right = r;
-				for (size_t i = 0; i < rows; i++)
-					if (nodeof[i] == o->node)
-						nodeof[i] = X[i * nf +
-						    (size_t)o->bf] /
-						    m->scale[o->bf] <= o->thr ?
-						    l : r;
 				next[nnext++].node = l;
 				next[nnext++].node = r;
 			}
+			/* Move every row of a split node to its child. */
+			if (nnext > 0)
+				for (size_t i = 0; i < rows; i++) {
+					const struct gf_tnode *nd = &fo.nodes[
+					    start + (size_t)nodeof[i]];
+
+					if (nd->feature >= 0)
+						nodeof[i] = X[i * nf +
+						    (size_t)nd->feature] /
+						    m->scale[nd->feature] <=
+						    nd->thr ? nd->left :
+						    nd->right;
+				}
 			memcpy(open, next, sizeof(next));
 			nopen = nnext;
 		}
@@ -268,6 +279,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	}
 	forest_done(m, &fo);
 	free(sorted);
+	free(sval);
 	free(F);
 	free(res);
 	free(nodeof);
