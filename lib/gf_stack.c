@@ -130,17 +130,21 @@ free_port(struct gf_err *err)
 
 /*
  * One plain HTTP/1.0 GET on loopback, enough to tell "ready": the stack
- * must come up before anything else can use gf_http.
+ * must come up before anything else can use gf_http. Returns the status
+ * code (0 when there is no answer); *body (may be NULL) gets the body.
  */
 static int
-http_ok(int port, const char *path)
+http_get(int port, const char *path, char **body)
 {
 	struct sockaddr_in sa;
 	struct timeval tv = { 2, 0 };
-	char req[256], resp[64];
-	size_t got = 0;
-	int fd, ok = 0, n;
+	struct gf_buf b = GF_BUF_INIT;
+	char req[512], chunk[4096];
+	const char *p;
+	int fd, status = 0, n;
 
+	if (body != NULL)
+		*body = NULL;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
@@ -157,18 +161,62 @@ http_ok(int port, const char *path)
 	if (n < 0 || (size_t)n >= sizeof(req) ||
 	    write(fd, req, (size_t)n) != n)
 		goto out;
-	while (got < sizeof(resp) - 1) {
-		ssize_t r = read(fd, resp + got, sizeof(resp) - 1 - got);
+	/* Metrics pages are large: read only what the caller needs. */
+	while (b.len < (body != NULL ? (size_t)1 << 20 : 64)) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
 
 		if (r <= 0)
 			break;
-		got += (size_t)r;
+		gf_buf_add(&b, chunk, (size_t)r);
 	}
-	resp[got] = '\0';
-	ok = strncmp(resp, "HTTP/1.", 7) == 0 && strncmp(resp + 8, " 200", 4) == 0;
+	p = gf_buf_str(&b);
+	if (strncmp(p, "HTTP/1.", 7) == 0 && strlen(p) > 12)
+		status = (int)strtol(p + 9, NULL, 10);
+	if (body != NULL && (p = strstr(p, "\r\n\r\n")) != NULL)
+		*body = gf_xstrdup(p + 4);
 out:
+	gf_buf_release(&b);
 	close(fd);
-	return ok;
+	return status;
+}
+
+static int
+http_ok(int port, const char *path)
+{
+	return http_get(port, path, NULL) == 200;
+}
+
+/*
+ * Wait until every scrape target has been scraped once (count(up == 1)
+ * equals want), so that the next tool in the pipeline finds data.
+ */
+static int
+wait_first_scrape(int port, int want, double timeout)
+{
+	double deadline = gf_time_now() + timeout;
+
+	while (gf_time_now() < deadline) {
+		char *body = NULL;
+		json_t *j;
+		const char *v;
+
+		if (http_get(port, "/api/v1/query?query=count(up%3D%3D1)",
+		    &body) == 200 && body != NULL) {
+			j = json_loads(body, 0, NULL);
+			v = json_string_value(json_array_get(json_object_get(
+			    json_array_get(json_object_get(json_object_get(j,
+			    "data"), "result"), 0), "value"), 1));
+			if (v != NULL && strtol(v, NULL, 10) >= want) {
+				json_decref(j);
+				free(body);
+				return 0;
+			}
+			json_decref(j);
+		}
+		free(body);
+		nap(0.25);
+	}
+	return -1;
 }
 
 /* The last lines of a log file, joined on one line for a message. */
@@ -664,6 +712,14 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		    "version", json_string(v));
 		free(v);
 		json_array_insert_new(comps, 0, json_string("prometheus"));
+		if (wait_first_scrape((int)json_integer_value(json_object_get(
+		    json_object_get(sec, "prometheus"), "port")),
+		    node_port > 0 ? 2 : 1, o->ready_timeout) < 0) {
+			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			    "Prometheus did not scrape its targets within %.0f s",
+			    o->ready_timeout);
+			goto fail;
+		}
 	}
 	if (o->power == GF_STACK_POWER_SIMULATED)
 		json_array_append_new(comps, json_string("powersim"));
