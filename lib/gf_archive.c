@@ -29,6 +29,7 @@ struct out {
 	const char *path;
 	char *tmp;
 	int fd;
+	int sync;		/* fsync before the rename */
 	int write_errno;	/* first write(2) failure, 0 if none */
 	uint64_t size;
 	uint64_t flushed;	/* bytes handed to writeback so far */
@@ -50,6 +51,7 @@ gf_archive_opts_init(struct gf_archive_opts *opts)
 	opts->compress = GF_ARCHIVE_ZSTD;
 	opts->level = 0;
 	opts->threads = 0;
+	opts->sync = 0;
 }
 
 int
@@ -79,10 +81,11 @@ gf_archive_suffix(enum gf_archive_compress c)
 }
 
 static int
-out_open(struct out *o, const char *path, struct gf_err *err)
+out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->path = path;
+	o->sync = sync;
 	o->tmp = gf_xasprintf("%s.tmp.XXXXXX", path);
 	o->fd = mkstemp(o->tmp);
 	if (o->fd < 0) {
@@ -115,7 +118,7 @@ out_commit(struct out *o, char hex[GF_SHA256_HEX_LEN], struct gf_err *err)
 {
 	unsigned char d[GF_SHA256_LEN];
 
-	if (fsync(o->fd) < 0 || close(o->fd) < 0) {
+	if ((o->sync && fsync(o->fd) < 0) || close(o->fd) < 0) {
 		o->fd = -1;
 		gf_err_set(err, GF_EXIT_IOERR, "archive", "cannot write '%s': %s",
 		    o->path, strerror(errno));
@@ -163,7 +166,7 @@ out_write(struct archive *a, void *cookie, const void *data, size_t len)
 	 * Start writeback as we go, so the fsync before the rename does not
 	 * have to flush the whole archive at once.
 	 */
-	if (o->size - o->flushed >= WRITEBACK) {
+	if (o->sync && o->size - o->flushed >= WRITEBACK) {
 		(void)sync_file_range(o->fd, (off_t)o->flushed,
 		    (off_t)(o->size - o->flushed), SYNC_FILE_RANGE_WRITE);
 		o->flushed = o->size;
@@ -345,7 +348,7 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 	if (!gf_fs_is_dir(dir))
 		return gf_err_set(err, GF_EXIT_NOINPUT, "archive",
 		    "'%s' is not a directory", dir);
-	if (out_open(&o, out_path, err) < 0)
+	if (out_open(&o, out_path, opts->sync, err) < 0)
 		return -1;
 	memset(&w, 0, sizeof(w));
 	w.a = archive_write_new();
@@ -390,7 +393,7 @@ gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
 	struct out o;
 	int rc = -1;
 
-	if (out_open(&o, out_path, err) < 0)
+	if (out_open(&o, out_path, 1, err) < 0)
 		return -1;
 	a = archive_write_new();
 	e = archive_entry_new();

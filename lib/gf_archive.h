@@ -28,6 +28,12 @@ struct gf_archive_opts {
 	enum gf_archive_compress compress;
 	int level;	/* 0: the codec's default (zstd 3, gzip 6) */
 	int threads;	/* zstd worker threads; 0: one per CPU */
+	/*
+	 * fsync before the rename, so the archive survives a power loss,
+	 * at the cost of waiting for the disk. The rename alone already
+	 * keeps readers from seeing a partial archive if the process dies.
+	 */
+	int sync;
 };
 
 struct gf_archive_info {
@@ -37,7 +43,7 @@ struct gf_archive_info {
 	char sha256[GF_SHA256_HEX_LEN];	/* of the archive file */
 };
 
-/* Fills opts with zstd at the default level, one thread per CPU. */
+/* Fills opts with zstd at the default level, one thread per CPU, no sync. */
 void gf_archive_opts_init(struct gf_archive_opts *opts);
 
 /*
@@ -68,7 +74,8 @@ struct gf_archive_entry {
 
 /*
  * Write a zip of n in-memory entries (deflate, fixed 1980-01-01 mtimes,
- * mode 0644) so the same entries always give the same bytes.
+ * mode 0644) so the same entries always give the same bytes. Synced
+ * before the rename.
  */
 int gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
     size_t n, struct gf_err *err);

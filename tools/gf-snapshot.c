@@ -35,14 +35,14 @@
 /* Raw samples are fetched in pieces of this many seconds. */
 #define PIECE 1800.0
 
-enum { OPT_CA_FILE = 256, OPT_SKIP_HEAD, OPT_TIMEOUT };
+enum { OPT_CA_FILE = 256, OPT_SKIP_HEAD, OPT_SYNC, OPT_TIMEOUT };
 
 static struct {
 	const char *input, *config, *url, *data_dir, *out, *compress;
 	const char *level, *threads, *start, *end, *ca_file, *timeout;
 	const char **match;
 	size_t nmatch;
-	int export_om, remove, skip_head;
+	int export_om, remove, skip_head, sync;
 } o;
 
 static json_t *cfg;
@@ -59,7 +59,7 @@ usage(int code)
 	    "[-j threads] [-l level]\n"
 	    "                   [-m selector] [-o dir] [-p url] [-s time] "
 	    "[-z zstd | gzip]\n"
-	    "                   [--ca-file file] [--skip-head] "
+	    "                   [--ca-file file] [--skip-head] [--sync] "
 	    "[--timeout duration]\n");
 	exit(code);
 }
@@ -136,6 +136,7 @@ parse_args(int argc, char **argv)
 		{ "remove-snapshot", no_argument, NULL, 'r' },
 		{ "skip-head", no_argument, NULL, OPT_SKIP_HEAD },
 		{ "start", required_argument, NULL, 's' },
+		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "version", no_argument, NULL, 'V' },
@@ -167,6 +168,7 @@ parse_args(int argc, char **argv)
 		case 'z': o.compress = optarg; break;
 		case OPT_CA_FILE: o.ca_file = optarg; break;
 		case OPT_SKIP_HEAD: o.skip_head = 1; break;
+		case OPT_SYNC: o.sync = 1; break;
 		case OPT_TIMEOUT: o.timeout = optarg; break;
 		default: usage(GF_EXIT_USAGE);
 		}
@@ -349,6 +351,7 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
 		    "--compress: '%s' is not zstd or gzip", comp);
 	ao->compress = (enum gf_archive_compress)c;
+	ao->sync = flag(o.sync, "sync");
 	if (parse_num(pick(o.level, NULL, NULL, "level", NULL), "--level", 1,
 	    c == GF_ARCHIVE_ZSTD ? 19 : 9, &ao->level, err) < 0 ||
 	    parse_num(pick(o.threads, NULL, NULL, "threads", NULL),

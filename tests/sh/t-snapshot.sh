@@ -134,8 +134,9 @@ test_expect_success 'without a data dir, Prometheus is asked for its TSDB path' 
 	[ "$(jq -r .snapshot.data_dir doc3.json)" = "$SRC_DATA" ] &&
 	rm -rf "$(jq -r .snapshot.snapshot_dir doc3.json)"
 '
-test_expect_success '--remove-snapshot removes the snapshot directory' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out4 -r >doc4.json &&
+test_expect_success '--remove-snapshot removes the snapshot directory (--sync)' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out4 -r --sync \
+		>doc4.json &&
 	[ ! -e "$(jq -r .snapshot.snapshot_dir doc4.json)" ] &&
 	[ -f "$(jq -r .snapshot.archive doc4.json)" ]
 '
