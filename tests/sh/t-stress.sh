@@ -181,15 +181,14 @@ phases:
 EOF
 
 interrupt() {	# SIGNAL
+	rm -f err int.json
 	gf-stress -f long.yaml </dev/null >int.json 2>err &
 	pid=$!
 	i=0
-	until jq -e ".windows | length == 1" "$GF_STATE" >/dev/null 2>&1 ||
-	    [ $i -ge 100 ]; do
+	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
 		sleep 0.05; i=$((i + 1))
 	done
-	# The state file is saved before the run, not after each phase.
-	sleep 1.5
+	sleep 0.5
 	kill -"$1" $pid
 	wait $pid
 	echo $? >rc
