@@ -137,8 +137,8 @@ json_t *gf_model_kepler_weights(const struct gf_model *m,
     const char *component, struct gf_err *err);
 /*
  * Load one component of a Kepler weight JSON as a model. The trainer is
- * the one name's basename starts with (e.g. "LogarithmicRegressionTrainer_1
- * .json") or the top-level "model_name" names; without one, the linear
+ * the one name's basename starts with (e.g. "SGDRegressorTrainer_0.json")
+ * or the top-level "model_name" names; without one, the linear
  * form is SGDRegressorTrainer (Kepler's default) and a curve with 4
  * weights is LogisticRegressionTrainer (3 weights cannot tell Logarithmic
  * from Exponential: 65). Curve forms fit the first feature listed, as

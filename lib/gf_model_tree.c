@@ -302,6 +302,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 #define XGB_BINS 256
 #define XGB_MAX_DEPTH 6
 #define XGB_MIN_PAR 16384	/* rows below which one thread builds */
+#define XGB_PARTS 8		/* fixed split of larger histogram builds */
 
 struct hbin {
 	double g, h;
@@ -420,7 +421,7 @@ struct xgb {
 	/* current histogram job */
 	const uint32_t *seg;
 	size_t nseg;
-	struct hbin *part;	/* nthreads * nf * XGB_BINS */
+	struct hbin *part;	/* XGB_PARTS * nf * XGB_BINS */
 	struct hbin *out;
 	/* current row-range job */
 	const double *X, *y, *scale;
@@ -450,15 +451,23 @@ hist_rows(const struct xgb *x, const uint32_t *seg, size_t n,
 	}
 }
 
+/*
+ * A large segment is cut into XGB_PARTS fixed parts whatever the number
+ * of threads, and the parts are summed in order: the floating-point sums,
+ * hence the trees, are the same with 1 or 16 threads.
+ */
 static void
 hist_job(void *arg, int id, int n)
 {
 	struct xgb *x = arg;
-	size_t lo = x->nseg * (size_t)id / (size_t)n;
-	size_t hi = x->nseg * (size_t)(id + 1) / (size_t)n;
 
-	hist_rows(x, x->seg + lo, hi - lo,
-	    x->part + (size_t)id * x->nf * XGB_BINS);
+	for (int p = id; p < XGB_PARTS; p += n) {
+		size_t lo = x->nseg * (size_t)p / XGB_PARTS;
+		size_t hi = x->nseg * (size_t)(p + 1) / XGB_PARTS;
+
+		hist_rows(x, x->seg + lo, hi - lo,
+		    x->part + (size_t)p * x->nf * XGB_BINS);
+	}
 }
 
 static void
@@ -466,7 +475,7 @@ build_hist(struct xgb *x, const uint32_t *seg, size_t n, struct hbin *out)
 {
 	size_t len = x->nf * XGB_BINS;
 
-	if (x->pool.n == 1 || n < XGB_MIN_PAR) {
+	if (n < XGB_MIN_PAR) {
 		hist_rows(x, seg, n, out);
 		return;
 	}
@@ -474,7 +483,7 @@ build_hist(struct xgb *x, const uint32_t *seg, size_t n, struct hbin *out)
 	x->nseg = n;
 	pool_run(&x->pool, hist_job, x);
 	memcpy(out, x->part, len * sizeof(*out));
-	for (int t = 1; t < x->pool.n; t++) {
+	for (int t = 1; t < XGB_PARTS; t++) {
 		const struct hbin *p = x->part + (size_t)t * len;
 
 		for (size_t i = 0; i < len; i++) {
@@ -613,7 +622,7 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	x.y = y;
 	x.scale = m->scale;
 	pool_init(&x.pool, threads);
-	x.part = gf_xreallocarray(NULL, (size_t)x.pool.n * hlen,
+	x.part = gf_xreallocarray(NULL, (size_t)XGB_PARTS * hlen,
 	    sizeof(*x.part));
 	make_cuts(&x, X, m->scale);
 	x.job = 0;

@@ -401,6 +401,76 @@ test_bad_input(void)
 }
 
 static void
+test_constant_features(void)
+{
+	double X[40], y[20];
+	struct gf_err err = GF_ERR_INIT;
+	size_t n;
+	const char *const *t = gf_model_trainers(&n);
+
+	/* An all-zero and a constant feature: nothing to learn but the mean. */
+	for (int i = 0; i < 20; i++) {
+		X[2 * i] = 0;
+		X[2 * i + 1] = 5;
+		y[i] = 10 + (i % 4);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct gf_model *m = fit(t[k], X, y, 20, 2, NULL, &err);
+		/* KNN: all rows tie, the 6 earliest win (10,11,12,13,10,11). */
+		double want = strcmp(t[k], "KNeighborsRegressorTrainer") == 0 ?
+		    67.0 / 6 : 11.5;
+		double tol = strcmp(t[k], "SGDRegressorTrainer") == 0 ? 0.2 :
+		    1e-6;
+
+		if (!ok(m != NULL, "%s fits constant features", t[k])) {
+			diag("%s", err.msg);
+			continue;
+		}
+		is_near(gf_model_predict1(m, X), want, tol,
+		    "%s predicts the mean", t[k]);
+		gf_model_free(m);
+	}
+}
+
+static void
+test_threads(void)
+{
+	enum { R = 40000 };
+	double *X = malloc(sizeof(double) * R * 2), *y = malloc(sizeof(double) * R);
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *a, *b;
+	struct gf_rand r;
+	int same = 1;
+
+	gf_rand_seed(&r, 5);
+	for (int i = 0; i < R; i++) {
+		X[2 * i] = gf_rand_double(&r);
+		X[2 * i + 1] = gf_rand_double(&r) * 100;
+		y[i] = sin(6 * X[2 * i]) * 10 + X[2 * i + 1] +
+		    gf_rand_double(&r);
+	}
+	opts.threads = 1;
+	a = fit("XgboostFitTrainer", X, y, R, 2, NULL, &err);
+	opts.threads = 3;
+	b = fit("XgboostFitTrainer", X, y, R, 2, NULL, &err);
+	opts.threads = 0;
+	for (int i = 0; i < R; i += 7)
+		if (gf_model_predict1(a, X + 2 * i) !=
+		    gf_model_predict1(b, X + 2 * i))
+			same = 0;
+	ok(a && b && same, "XgboostFitTrainer: same trees with 1 or 3 threads");
+	double sum = 0;
+
+	for (int i = 0; i < R; i++)
+		sum += fabs(gf_model_predict1(b, X + 2 * i) - y[i]);
+	ok(sum / R < 1.0, "and it learns the curve (train MAE %.3f)", sum / R);
+	gf_model_free(a);
+	gf_model_free(b);
+	free(X);
+	free(y);
+}
+
+static void
 test_round_trip(void)
 {
 	enum { R = 300, C = 3 };
@@ -722,6 +792,8 @@ main(void)
 	test_knn_svr();
 	test_curves();
 	test_bad_input();
+	test_constant_features();
+	test_threads();
 	test_round_trip();
 	test_kepler(getenv("GF_DATA"));
 	test_load_errors();
