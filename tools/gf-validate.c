@@ -44,6 +44,7 @@ enum {
 	OPT_MAX_MAE = 256,
 	OPT_MAX_MAPE,
 	OPT_MAX_MSE,
+	OPT_TIMEOUT,
 };
 
 struct opts {
@@ -53,6 +54,7 @@ struct opts {
 	const char *model, *measured;
 	const char *power, *energy, *work, *work_unit;
 	const char *from_json;
+	const char *timeout;
 	struct gf_vars vars;	/* --var */
 	struct gf_vars fq;	/* --feature-query */
 	const char **ns;	/* --namespace */
@@ -94,6 +96,7 @@ static const struct option longopts[] = {
 	{ "step", required_argument, NULL, 'S' },
 	{ "tag", required_argument, NULL, 't' },
 	{ "threshold", required_argument, NULL, 'T' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "var", required_argument, NULL, 'D' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "work", required_argument, NULL, 'W' },
@@ -109,7 +112,8 @@ usage(void)
 	    "[-j file] [-k checks] [-M promql] [-m model] [-n namespace] "
 	    "[-O op] [-o dir] [-P promql] [-p url] [-r duration] [-S duration] "
 	    "[-s time] [-T number] [-t tag] [-u unit] [-W promql] "
-	    "[--max-mae n] [--max-mape n] [--max-mse n]\n");
+	    "[--max-mae n] [--max-mape n] [--max-mse n] "
+	    "[--timeout duration]\n");
 	exit(GF_EXIT_USAGE);
 }
 
@@ -149,6 +153,7 @@ help(void)
 	    "  -W, --work PROMQL        work counter; -u/--work-unit UNIT\n"
 	    "  -n, --namespace NS       CPU overhead of a namespace (repeatable)\n"
 	    "  -j, --from-json FILE     recorded query results instead of Prometheus\n"
+	    "      --timeout DURATION   per request to Prometheus (30s)\n"
 	    "  -c, --config FILE        validator.yaml-style settings\n"
 	    "  -i, --input FILE         run document (default stdin)\n"
 	    "  -h, --help               this help\n"
@@ -489,10 +494,16 @@ run_checks(struct run *r, struct source *src, const struct gf_checkset *cs,
 		json_array_append_new(results, res);
 		if (rc == -1)
 			return -1;
-		gf_info("%s: %s (mae %s, mape %s)", c->name,
-		    json_string_value(json_object_get(res, "verdict")),
-		    json_is_number(json_object_get(res, "mae")) ? "ok" : "-",
-		    json_is_number(json_object_get(res, "mape")) ? "ok" : "-");
+		{
+			char b1[32], b2[32];
+
+			gf_info("%s: %s (MAE %s, MAPE %s %%, %lld pairs)",
+			    c->name, json_string_value(json_object_get(res,
+			    "verdict")), gf_report_num(json_object_get(res,
+			    "mae"), b1), gf_report_num(json_object_get(res,
+			    "mape"), b2), json_integer_value(json_object_get(
+			    res, "samples")));
+		}
 	}
 	return 0;
 }
@@ -956,6 +967,7 @@ main(int argc, char *argv[])
 		case OPT_MAX_MSE:
 			o.th.max_mse = parse_num(optarg, "--max-mse");
 			break;
+		case OPT_TIMEOUT: o.timeout = optarg; break;
 		default: usage();
 		}
 	}
@@ -1039,6 +1051,9 @@ main(int argc, char *argv[])
 	} else {
 		gf_prom_init(&src.prom, url);
 		src.have_prom = 1;
+		if (o.timeout != NULL && gf_parse_duration(o.timeout,
+		    "--timeout", &src.prom.http.timeout, &err) == -1)
+			goto done;
 		json_object_set_new(r.section, "prometheus", json_string(url));
 	}
 
