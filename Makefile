@@ -112,7 +112,7 @@ lint:
 	@out=$$(mandoc -Tlint -Wstyle $(MANS) 2>&1 | grep -v -e 'referenced manual not found' -e 'mandoc.db'); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 	@for h in $(LIB_HDRS); do \
-		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; \
+		printf '#include "%s"\nint gf_hdr_check;\n' "$$h" | $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; \
 	done
 
 hdr-check: lint
