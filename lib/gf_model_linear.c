@@ -446,9 +446,9 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err)
 {
 	const int maxfev = 30000;
-	const double ftol = 1.49012e-8, xtol = 1.49012e-8;
+	const double ftol = 1.49012e-8;
 	double *x = gf_xreallocarray(NULL, rows, sizeof(*x));
-	double ymin = INFINITY, ymax = -INFINITY, ym = 0, var = 0;
+	double ymin = INFINITY, ymax = -INFINITY, ym = 0, var = 0, ysq = 0;
 	double p[4] = { 0 }, A[16], g[4], Ad[16], d[4], q[4];
 	double cost, lam = -1;
 	int nfev = 0, converged = 0;
@@ -462,8 +462,10 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 		ym += y[i];
 	}
 	ym /= (double)rows;
-	for (size_t i = 0; i < rows; i++)
+	for (size_t i = 0; i < rows; i++) {
 		var += (y[i] - ym) * (y[i] - ym);
+		ysq += y[i] * y[i];
+	}
 	var /= (double)rows;
 	/* Upstream's initial guesses, floor divisions included. */
 	switch (m->tid) {
@@ -503,6 +505,28 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 		if (curve_normal(&c, p, A, g) < 0)
 			break;
 		nfev += c.np;
+		/*
+		 * Converged when even the undamped Gauss-Newton step
+		 * promises less than ftol of the cost: judging by the damped
+		 * step instead stops wherever the damping got large (scipy
+		 * then runs on and fails at maxfev; so do we). The floor
+		 * is rounding noise: an exact fit leaves a cost of about
+		 * eps^2 * sum(y^2) that no step can lower.
+		 */
+		for (int a = 0; a < c.np; a++)
+			q[a] = -g[a];
+		sym_solve(A, q, (size_t)c.np, d);
+		double gn = 0;
+
+		for (int a = 0; a < c.np; a++) {
+			gn -= 2 * g[a] * d[a];
+			for (int b = 0; b < c.np; b++)
+				gn -= d[a] * A[a * c.np + b] * d[b];
+		}
+		if (gn <= ftol * cost || gn <= 1e-26 * ysq) {
+			converged = 1;
+			break;
+		}
 		if (lam < 0) {
 			double mx = 0;
 
@@ -518,35 +542,23 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 			for (int a = 0; a < c.np; a++)
 				q[a] = -g[a];
 			sym_solve(Ad, q, (size_t)c.np, d);
-			double pn[4], dn = 0, pnorm = 0;
+			double pn[4];
 
-			for (int a = 0; a < c.np; a++) {
+			for (int a = 0; a < c.np; a++)
 				pn[a] = p[a] + d[a];
-				dn += d[a] * d[a];
-				pnorm += p[a] * p[a];
-			}
 			double nc = curve_cost(&c, pn);
 
 			nfev++;
 			if (nc < cost) {
-				double red = (cost - nc) / cost;
-
 				memcpy(p, pn, sizeof(pn));
 				cost = nc;
 				lam = fmax(lam / 3, 1e-300);
-				if (red <= ftol || sqrt(dn) <= xtol *
-				    (sqrt(pnorm) + xtol) || cost == 0)
+				if (cost == 0)
 					converged = 1;
 				break;
 			}
 			lam *= 2;
-			if (sqrt(dn) <= xtol * (sqrt(pnorm) + xtol) ||
-			    !isfinite(lam)) {
-				/* No step improves: a (local) minimum. */
-				converged = 1;
-				break;
-			}
-			if (nfev >= maxfev)
+			if (nfev >= maxfev || !isfinite(lam))
 				break;
 		}
 	}

@@ -339,23 +339,18 @@ test_curves(void)
 	ok(m == NULL && err.exit == 64, "unknown main feature is 64");
 	opts.main_feature = NULL;
 
-	/* Non-convergence: a jump the curve chases to infinity. */
+	/*
+	 * Non-convergence: a step the logistic curve chases with an ever
+	 * steeper slope (scipy gives up at maxfev too).
+	 */
 	for (int i = 0; i < 41; i++) {
 		X[i] = i / 40.0;
-		y[i] = i == 40 ? 1e6 : 0;
+		y[i] = i < 20 ? 0 : 100;
 	}
 	m = fit("LogisticRegressionTrainer", X, y, 41, 1, NULL, &err);
-	if (m != NULL) {
-		/* Converged after all: the answer must then be finite. */
-		double x = 1;
-
-		ok(isfinite(gf_model_predict1(m, &x)),
-		    "a fit that converges gives finite predictions");
-		gf_model_free(m);
-	} else {
-		ok(err.exit == 65 && strstr(err.msg, "LogisticRegression"),
-		    "non-convergence reported: %s", err.msg);
-	}
+	ok(m == NULL && err.exit == 65 && strstr(err.msg,
+	    "LogisticRegressionTrainer: curve fit on 'f0' did not converge"),
+	    "non-convergence reported: %s", err.msg);
 	for (int i = 0; i < 41; i++)
 		y[i] = 7;
 	m = fit("LogisticRegressionTrainer", X, y, 41, 1, NULL, &err);
@@ -419,7 +414,13 @@ test_constant_features(void)
 		/* KNN: all rows tie, the 6 earliest win (10,11,12,13,10,11). */
 		double want = strcmp(t[k], "KNeighborsRegressorTrainer") == 0 ?
 		    67.0 / 6 : 11.5;
+		/*
+		 * SGD is stochastic; the curve fits stop at ftol (1.5e-8 of
+		 * the cost, here about 1e-4 W off the mean).
+		 */
 		double tol = strcmp(t[k], "SGDRegressorTrainer") == 0 ? 0.2 :
+		    strstr(t[k], "ialRegression") || strstr(t[k],
+		    "ticRegression") || strstr(t[k], "micRegression") ? 1e-3 :
 		    1e-6;
 
 		if (!ok(m != NULL, "%s fits constant features", t[k])) {
