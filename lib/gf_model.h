@@ -95,10 +95,28 @@ json_t *gf_model_meta(const struct gf_model *m);
  *	{"format":"gf-model","version":1,"trainer":"...","features":[...],
  *	 "scaler":{"type":"MaxAbsScaler","max_abs":[...]},"params":{...},
  *	 "component":"...","feature_queries":{...},"meta":{...}}
- * Doubles are written with 17 significant digits, so every trainer
- * round-trips exactly: predictions after gf_model_from_json are identical
- * to the original's. gf_model_man(7)/gf-train(1) document "params" per
- * trainer. Returns a new reference.
+ * "params" per trainer (all numbers in MaxAbs-scaled units, i.e. for x
+ * divided by scaler.max_abs):
+ * - Linear/SGD: {"coef":[nf],"intercept":b}: y = b + coef . xs;
+ * - Polynomial: {"degree":2,"coef":[1+nf+nf(nf+1)/2],"intercept":b} over
+ *   sklearn's PolynomialFeatures order [1, x0..xn-1, x0x0, x0x1, ...,
+ *   x1x1, ...];
+ * - GradientBoosting/Xgboost: {"base":b,"trees":[{"feature":[],
+ *   "threshold":[],"left":[],"right":[],"value":[]}]}, one array entry per
+ *   node, node 0 the root; feature -1 marks a leaf; xs[feature] <=
+ *   threshold goes left; y = base + sum of the reached leaves' values
+ *   (learning rate already applied);
+ * - KNeighbors: {"k":6,"X":[rows*nf] (row-major),"y":[rows]}: mean y of
+ *   the k nearest rows (Euclidean), ties to the earlier row;
+ * - SVR: {"kernel":"rbf","gamma":g,"intercept":b,"support_vectors":
+ *   [nsv*nf],"dual_coef":[nsv]}: y = b + sum dual_i exp(-g |xs - sv_i|^2);
+ * - Logarithmic {"feature":name,"p":[a,b,c]}: a ln(b xs + 1) + c;
+ *   Exponential (same shape): a e^(b xs) + c; Logistic {"feature":name,
+ *   "p":[A,x0,k,off]}: A / (1 + e^(-k (xs - x0))) + off, xs the scaled
+ *   value of the named feature.
+ * Doubles are written by jansson with 17 significant digits, so every
+ * trainer round-trips exactly: predictions after gf_model_from_json are
+ * identical to the original's. Returns a new reference.
  */
 json_t *gf_model_to_json(const struct gf_model *m);
 /*
