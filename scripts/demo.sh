@@ -1,0 +1,159 @@
+#!/bin/sh
+# The local end-to-end run of gf on this machine: no cloud account and no
+# power meter needed. About four minutes:
+#
+#   gf-provision up --provider local   this machine is the run's only host
+#   | gf-kepler-install                Prometheus, node-exporter and a power
+#                                      source (RAPL if readable, else the
+#                                      simulated meter gf-powersim)
+#   | gf-stress                        a short load curve (about 2 minutes),
+#                                      every phase recorded as a window
+#   | gf-train                         power models from those windows
+#   | gf-stress                        a later, different curve ...
+#   | gf-validate                      ... on which the model gf-train
+#                                      selected is scored against measured power
+#   | gf-snapshot                      a Prometheus TSDB snapshot, archived
+#   | gf-commit                        all of it into a results repository
+#
+# The stack is stopped at the end, and also on Ctrl-C or any failure
+# (gf-provision down, from the state file).
+#
+# Run it with the gf tools on PATH (`make demo` does that). Everything goes
+# under ./demo-out (or $GF_DEMO_OUT): one directory per run, and the results
+# repository demo-out/results. GF_POWER=simulated forces the simulated meter.
+set -eu
+
+for tool in gf-provision gf-kepler-install gf-stress gf-train gf-validate \
+    gf-snapshot gf-commit jq; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		echo "demo: $tool not found in PATH (run: make demo)" >&2
+		exit 69
+	}
+done
+
+OUT=${GF_DEMO_OUT:-$PWD/demo-out}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+RUN=$OUT/run-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$RUN"
+# Every tool saves the document here after its step: gf-provision down
+# reads it to give everything back even when the pipe broke half-way.
+export GF_STATE="$RUN/gf-state.json"
+
+say() { printf '\ndemo: == %s\n' "$*" >&2; }
+
+stop_stack() {
+	if [ -f "$GF_STATE" ]; then
+		gf-provision down </dev/null >"$RUN/down.json" 2>>"$RUN/down.log" ||
+		    true
+	fi
+}
+on_exit() {
+	rc=$?
+	trap - EXIT INT TERM
+	if [ $rc -ne 0 ]; then
+		echo "demo: failed or interrupted (exit $rc): stopping the stack" >&2
+		echo "demo: logs and documents are in $RUN" >&2
+	fi
+	stop_stack
+	exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# Which node-exporter metrics the models learn from (features) and which
+# they predict (power): the machine's CPU seconds against its RAPL zones.
+cat >"$RUN/profile.yaml" <<'EOF'
+name: gf-demo
+step: 3s
+features:
+  cpu_busy_seconds: {metric: node_cpu_seconds_total, match: {mode: "!idle|iowait|steal"}}
+  cpu_user_seconds: {metric: node_cpu_seconds_total, match: {mode: "user|nice"}}
+  cpu_system_seconds: {metric: node_cpu_seconds_total, match: {mode: "system|irq|softirq"}}
+power:
+  rapl-sysfs:
+    package: node_rapl_package_joules_total
+    core: node_rapl_core_joules_total
+    dram: node_rapl_dram_joules_total
+groups:
+  NodeCPU: [cpu_busy_seconds]
+  NodeCPUModes: [cpu_system_seconds, cpu_user_seconds]
+EOF
+
+# The time span of windows FROM..TO of a document (jq indexes; -1 = last).
+span() { jq -r --argjson a "$2" --argjson b "$3" \
+    '"\(.windows[$a].start) \(.windows[$b].end)"' "$1"; }
+
+say "1/3 provision this machine, start the stack, run a 2-minute load curve"
+gf-provision up --provider local </dev/null |
+    gf-kepler-install --state-dir "$RUN/stack" --power "${GF_POWER:-auto}" |
+    gf-stress --plan curve:default --repeats 1 --time-scale 0.6 \
+    >"$RUN/1-loaded.json"
+
+# Train on the curve's span (after its warm-up), then run a later,
+# different curve that the models have not seen, for the validation.
+set -- $(span "$RUN/1-loaded.json" 1 -1)
+ntrain=$(jq '.windows | length' "$RUN/1-loaded.json")
+say "2/3 train power models on that curve, then run a later curve (about 1 minute)"
+gf-train --start "$1" --end "$2" --profile "$RUN/profile.yaml" \
+    --energy-source rapl-sysfs --feature-group NodeCPU,NodeCPUModes \
+    --seed 1 --out "$RUN/models" <"$RUN/1-loaded.json" |
+    gf-stress --plan curve:stepwise --repeats 1 --time-scale 0.2 \
+    >"$RUN/2-trained.json"
+
+# The model gf-train selected for package power: the lowest
+# cross-validation error, measured on the training part only.
+best=$(jq -c '[.train.best[] | select(.component == "package")]
+    | sort_by(.cv.mae) | first' "$RUN/2-trained.json")
+trainer=$(printf '%s' "$best" | jq -r .trainer)
+group=$(printf '%s' "$best" | jq -r .feature_group)
+model_dir=$(jq -r --arg t "$trainer" --arg g "$group" '.train.models[]
+    | select(.trainer == $t and .feature_group == $g) | .files.dir' \
+    "$RUN/2-trained.json")
+model=$model_dir/package.gf.json
+[ -f "$model" ] || { echo "demo: no model file at $model" >&2; exit 70; }
+set -- $(span "$RUN/2-trained.json" "$ntrain" -1)
+
+say "3/3 $trainer ($group) against measured package power on the later curve; snapshot; commit"
+rc=0
+gf-validate --model "$model" \
+    --measured 'sum(rate(node_rapl_package_joules_total[20s]))' \
+    --max-mape 15 --start "$1" --end "$2" --out "$RUN/validation" \
+    --tag demo <"$RUN/2-trained.json" |
+    gf-snapshot --out "$RUN/snapshot" |
+    gf-commit --repo "$OUT/results" --init --layout validation --tag demo \
+    >"$RUN/run.json" || rc=$?
+# A validation that ran and failed its threshold (1) is a result, not an
+# error of the demo: it is reported below like a pass.
+[ $rc -eq 0 ] || [ $rc -eq 1 ] || exit $rc
+
+say "stopping the stack"
+stop_stack
+
+doc=$RUN/run.json
+source=$(jq -r '.stack.power.source' "$doc")
+report=$(jq -r '.validate.report // empty' "$doc")
+case $report in
+/*) ;;
+?*) report=$RUN/validation/$report ;;
+esac
+[ -n "$report" ] && [ -f "$report" ] ||
+    report=$(ls "$RUN"/validation/report-*.md 2>/dev/null | head -n 1)
+echo
+echo "gf demo: run $(jq -r .run.id "$doc") on $(jq -r '.hosts[0].name' "$doc") ($(jq -r '.hosts[0].cpu_model // "?"' "$doc"), $(jq -r '.hosts[0].cores' "$doc") cores)"
+if [ "$source" = simulated ]; then
+	echo "power source: simulated (gf-powersim: no readable RAPL here;"
+	echo "  package W = idle + dynamic x CPU utilisation, a stand-in, not a measurement)"
+else
+	echo "power source: $source"
+fi
+echo "models (package power, hold-out = last 20% of the training curve):"
+jq -r '.train.models[] | select(.components.package.test != null)
+    | "  \(.trainer) (\(.feature_group)): MAE \(.components.package.test.mae * 100 | round / 100) W, MAPE \(.components.package.test.mape // 0 | . * 100 | round / 100) %"' "$doc"
+echo "selected: $trainer ($group), by cross-validation on the training part"
+echo "validation on the later curve:"
+jq -r '.validate.results[] | "  \(.name): MAE \(.mae // "n/a"), MAPE \(.mape // "n/a") %, \(.verdict)"' "$doc"
+echo "report:   $report"
+echo "snapshot: $(jq -r '.snapshot.archive // "none"' "$doc")"
+echo "results:  $OUT/results (commit $(jq -r '.commit.sha // "none"' "$doc"))"
+echo "document: $doc"
