@@ -40,9 +40,9 @@ gf_stress_version(struct gf_err *err)
 	}
 	free(path);
 	if (gf_proc_run(argv, 10, &out, err) != 0) {
-		if (err != NULL && err->exit == 0)
-			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress",
-			    "'stress-ng --version' failed");
+		/* Not there after all, or not runnable: unavailable. */
+		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress", "'stress-ng "
+		    "--version' failed: stress-ng is not usable here");
 		free(out);
 		return NULL;
 	}
@@ -104,6 +104,8 @@ gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
 		argv[n] = "--dry-run";
 		argv[n + 1] = "--quiet";
 		st = gf_proc_run(argv, 30, NULL, err);
+		if (st < 0 && err != NULL && err->exit == GF_EXIT_NOINPUT)
+			err->exit = GF_EXIT_UNAVAILABLE;
 		if (st < 0)
 			rc = -1;
 		else if (st != 0)
@@ -272,8 +274,11 @@ run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 			gf_proc_stop(pid, 1, 2, NULL);
 			return -1;
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* Workers whose parent died must not outlive it. */
+			kill(-pid, SIGKILL);
 			return 0;
+		}
 		if (*stop) {
 			gf_proc_stop(pid, 1, 5, NULL);
 			*stopped = 1;

@@ -139,6 +139,31 @@ is_local_host(const char *h)
 	return 0;
 }
 
+/* The document's hosts are not used yet: say so when one is remote. */
+static void
+warn_remote_hosts(const json_t *doc)
+{
+	json_t *hosts = gf_doc_get(doc, "hosts"), *h;
+	size_t i;
+
+	json_array_foreach(hosts, i, h) {
+		const char *c = json_string_value(json_object_get(h,
+		    "connection"));
+		const char *a = json_string_value(json_object_get(h,
+		    "address"));
+		const char *n = json_string_value(json_object_get(h, "name"));
+
+		if ((c != NULL && strcmp(c, "local") != 0) || (c == NULL &&
+		    a != NULL && !is_local_host(a))) {
+			gf_warn("host '%s' of the document is not this host: "
+			    "gf-stress runs here (remote execution is not "
+			    "supported yet)", n != NULL ? n : a != NULL ? a :
+			    "?");
+			return;
+		}
+	}
+}
+
 static void
 print_plan(const struct gf_plan *p, int full)
 {
@@ -150,6 +175,7 @@ print_plan(const struct gf_plan *p, int full)
 		gf_info("CPU frequency steps skipped: %s", p->freq_skipped);
 	if (!full)
 		return;
+	gf_log_group("plan %s", p->name);
 	for (size_t i = 0; i < p->nphases; i++) {
 		char *cmd = gf_plan_phase_command(&p->phases[i]);
 
@@ -160,6 +186,7 @@ print_plan(const struct gf_plan *p, int full)
 		    p->phases[i].rest, b2) : "", cmd);
 		free(cmd);
 	}
+	gf_log_endgroup();
 }
 
 static void
@@ -338,6 +365,8 @@ main(int argc, char *argv[])
 
 	gf_tool_begin(&t, "gf-stress", o.input, o.dry_run ? GF_TOOL_NO_STATE :
 	    0);
+	if (o.host == NULL)
+		warn_remote_hosts(t.doc);
 	gf_plan_machine_probe(&m, NULL);
 	if (o.plan_file != NULL)
 		plan = gf_plan_load_file(o.plan_file, &po, &err);

@@ -216,6 +216,24 @@ test_expect_success 'SIGINT does the same' '
 	sleep 0.2 && ! pgrep -f -- "--temp-path $TEST_DIR"
 '
 
+test_expect_success 'stress-ng killed under a phase: exit 70, no worker left' '
+	rm -f err
+	gf-stress -f long.yaml </dev/null >killed.json 2>err &
+	pid=$! i=0
+	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	sleep 0.5
+	# The oldest process with this test dir in its command line is the
+	# phase'"'"'s stress-ng parent.
+	sp=$(pgrep -o -f -- "--temp-path $TEST_DIR") && kill -KILL "$sp"
+	wait $pid; rc=$?
+	test $rc = 70 &&
+	jq -e "[.windows[].name] == [\"short\"] and .steps[-1].exit == 70" killed.json &&
+	grep -q "phase .long.: .* failed (signal 9)" err &&
+	sleep 0.2 && ! pgrep -f -- "--temp-path $TEST_DIR"
+'
+
 test_expect_code 69 'no stress-ng in PATH: exit 69' "
 	PATH=/nonexistent '$GF_BUILD/bin/gf-stress' -a 'cpu;none;none' -T 1 \
 	    </dev/null >nostress.json 2>err
@@ -255,6 +273,13 @@ test_expect_code 65 'stress-ng rejecting a phase fails before anything runs' '
 	gf-stress -f rej.yaml </dev/null >rej.json 2>err ||
 	{ rc=$?; grep -q "phase .b.: stress-ng rejects" err &&
 	  jq -e "(.windows // []) == []" rej.json; exit $rc; }
+'
+test_expect_code 66 'a missing input document: exit 66' 'gf-stress -i nosuch.json -p idle:1 >/dev/null'
+test_expect_success 'remote hosts in the document: a warning, the run is local' '
+	echo "{\"hosts\": [{\"name\": \"b1\", \"address\": \"192.0.2.5\", \"connection\": \"ssh\"}]}" |
+	    gf-stress -p idle:0.1 >h.json 2>err &&
+	grep -q "host .b1. of the document is not this host" err &&
+	jq -e "(.windows | length) == 1" h.json
 '
 test_expect_code 66 'a missing plan file: exit 66' 'gf-stress -f nosuch.yaml </dev/null >/dev/null'
 
