@@ -121,6 +121,216 @@ parse_series(const json_t *js, const char *name, const char *metric,
 	return 0;
 }
 
+/*
+ * A fast path for the query output: the files are large (megabytes of
+ * [ts, "value"] pairs) and jansson spends most of its time allocating a
+ * node per number. This scanner handles exactly the documented shape
+ * and gives up (returns -1, nothing kept) on anything else, including
+ * escapes it does not need to know; jansson then parses the file and
+ * reports errors with line and column.
+ */
+struct scan {
+	const char *p, *end;
+};
+
+static void
+sk(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' ||
+	    *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static int
+eat(struct scan *s, char c)
+{
+	sk(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string without escapes; returns a pointer into the text. */
+static int
+str(struct scan *s, const char **b, size_t *len)
+{
+	const char *q;
+
+	sk(s);
+	if (s->p >= s->end || *s->p != '"')
+		return -1;
+	q = ++s->p;
+	while (s->p < s->end && *s->p != '"') {
+		if (*s->p == '\\' || (unsigned char)*s->p < 0x20)
+			return -1;
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return -1;
+	*b = q;
+	*len = (size_t)(s->p - q);
+	s->p++;
+	return 0;
+}
+
+static int
+num(struct scan *s, double *out)
+{
+	char buf[64];
+	const char *b;
+	char *e;
+	size_t len;
+	int quoted;
+
+	sk(s);
+	quoted = s->p < s->end && *s->p == '"';
+	if (quoted) {
+		if (str(s, &b, &len) < 0)
+			return -1;
+	} else {
+		b = s->p;
+		while (s->p < s->end && (strchr("+-.eE", *s->p) ||
+		    (*s->p >= '0' && *s->p <= '9')))
+			s->p++;
+		len = (size_t)(s->p - b);
+	}
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, b, len);
+	buf[len] = '\0';
+	*out = strtod(buf, &e);
+	return *e == '\0' ? 0 : -1;
+}
+
+static int
+fast_series(struct scan *s, struct gf_prom_series *se)
+{
+	int have_m = 0, have_v = 0;
+	size_t cap = 0;
+
+	if (!eat(s, '{'))
+		return -1;
+	do {
+		const char *k;
+		size_t kl;
+
+		if (str(s, &k, &kl) < 0 || !eat(s, ':'))
+			return -1;
+		if (kl == 6 && !memcmp(k, "metric", 6) && !have_m) {
+			have_m = 1;
+			se->labels = json_object();
+			if (!eat(s, '{'))
+				return -1;
+			if (eat(s, '}'))
+				continue;
+			do {
+				const char *lk, *lv;
+				size_t lkl, lvl;
+				char *key;
+
+				if (str(s, &lk, &lkl) < 0 || !eat(s, ':') ||
+				    str(s, &lv, &lvl) < 0)
+					return -1;
+				key = gf_xstrndup(lk, lkl);
+				json_object_set_new(se->labels, key,
+				    json_stringn(lv, lvl));
+				free(key);
+			} while (eat(s, ','));
+			if (!eat(s, '}'))
+				return -1;
+		} else if (kl == 6 && !memcmp(k, "values", 6) && !have_v) {
+			have_v = 1;
+			if (!eat(s, '['))
+				return -1;
+			if (eat(s, ']'))
+				continue;
+			do {
+				if (se->n == cap) {
+					cap = cap ? 2 * cap : 64;
+					se->t = gf_xreallocarray(se->t, cap,
+					    sizeof(double));
+					se->v = gf_xreallocarray(se->v, cap,
+					    sizeof(double));
+				}
+				if (!eat(s, '[') || num(s, &se->t[se->n]) < 0 ||
+				    !eat(s, ',') || num(s, &se->v[se->n]) < 0 ||
+				    !eat(s, ']') || !isfinite(se->t[se->n]))
+					return -1;
+				se->n++;
+			} while (eat(s, ','));
+			if (!eat(s, ']'))
+				return -1;
+		} else {
+			return -1;
+		}
+	} while (eat(s, ','));
+	if (!eat(s, '}') || !have_m || !have_v)
+		return -1;
+	if (se->t == NULL) {
+		se->t = gf_xcalloc(1, sizeof(double));
+		se->v = gf_xcalloc(1, sizeof(double));
+	}
+	return 0;
+}
+
+static int
+fast_parse(const char *text, size_t len, struct gf_qset *q)
+{
+	struct scan s = { text, text + len };
+
+	if (!eat(&s, '{'))
+		return -1;
+	if (eat(&s, '}'))
+		goto done;
+	do {
+		const char *k;
+		size_t kl, cap = 0;
+		struct gf_prom_result r;
+		char *metric;
+
+		memset(&r, 0, sizeof(r));
+		if (str(&s, &k, &kl) < 0 || !eat(&s, ':') || !eat(&s, '['))
+			return -1;
+		metric = gf_xstrndup(k, kl);
+		if (gf_qset_get(q, metric) != NULL) {
+			free(metric);
+			return -1;
+		}
+		if (!eat(&s, ']')) {
+			do {
+				if (r.nseries == cap) {
+					cap = cap ? 2 * cap : 16;
+					r.series = gf_xreallocarray(r.series,
+					    cap, sizeof(*r.series));
+				}
+				memset(&r.series[r.nseries], 0,
+				    sizeof(*r.series));
+				r.nseries++;
+				if (fast_series(&s, &r.series[r.nseries - 1]) <
+				    0) {
+					result_free(&r);
+					free(metric);
+					return -1;
+				}
+			} while (eat(&s, ','));
+			if (!eat(&s, ']')) {
+				result_free(&r);
+				free(metric);
+				return -1;
+			}
+		}
+		gf_qset_add(q, metric, &r);
+		free(metric);
+	} while (eat(&s, ','));
+	if (!eat(&s, '}'))
+		return -1;
+done:
+	sk(&s);
+	return s.p == s.end ? 0 : -1;
+}
+
 int
 gf_qset_parse(const char *text, size_t len, const char *name,
     struct gf_qset *q, struct gf_err *err)
@@ -131,6 +341,9 @@ gf_qset_parse(const char *text, size_t len, const char *name,
 	json_t *arr;
 
 	memset(q, 0, sizeof(*q));
+	if (fast_parse(text, len, q) == 0)
+		return 0;
+	gf_qset_release(q);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
 		return gf_err_set(err, GF_EXIT_DATAERR, "extract",

@@ -78,6 +78,7 @@ struct pool {
 	const struct gf_split *split;
 	const struct opts *o;
 	pthread_mutex_t mu;
+	int fit_threads;	/* threads inside one fit */
 };
 
 static void GF_NORETURN
@@ -278,7 +279,7 @@ worker(void *arg)
 		}
 		t = &p->tasks[p->next++];
 		pthread_mutex_unlock(&p->mu);
-		run_task(t, p->split, p->o, 1);
+		run_task(t, p->split, p->o, p->fit_threads);
 		pthread_mutex_lock(&p->mu);
 		done = ++p->done;
 		pthread_mutex_unlock(&p->mu);
@@ -297,7 +298,7 @@ static void
 run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
     const struct opts *o)
 {
-	struct pool p = { tasks, n, 0, 0, sp, o, PTHREAD_MUTEX_INITIALIZER };
+	struct pool p = { tasks, n, 0, 0, sp, o, PTHREAD_MUTEX_INITIALIZER, 1 };
 	long nth = o->threads_set ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t *th;
 
@@ -306,6 +307,8 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 	if ((size_t)nth > n)
 		nth = (long)n;
 	if (nth <= 1) {
+		/* One fit at a time: it may use every thread itself. */
+		p.fit_threads = o->threads_set ? (int)o->threads : 0;
 		worker(&p);
 		return;
 	}
