@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,35 @@
 /* 1980-01-01 12:00 UTC: the earliest zip date in every time zone. */
 #define ZIP_MTIME 315576000
 
-/* Output file: a temporary beside the target, hashed as it is written. */
+/*
+ * Output file: a temporary beside the target. A writer thread writes and
+ * hashes it, so the thread feeding the compressor never waits for the
+ * disk or for SHA-256 (tar | zstd gets the same overlap from its pipe).
+ */
+#define SLOT (512 * 1024)
+#define NSLOTS 8
+
 struct out {
 	const char *path;
 	char *tmp;
 	int fd;
 	int sync;		/* fsync before the rename */
 	int write_errno;	/* first write(2) failure, 0 if none */
-	uint64_t size;
+	uint64_t size;		/* written by the writer thread */
 	uint64_t flushed;	/* bytes handed to writeback so far */
 	struct gf_sha256 sha;
+
+	char *pool[NSLOTS];	/* slot buffers, allocated once */
+	char *cur;		/* slot being filled by the producer */
+	size_t curlen;
+	pthread_t thread;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t qlen[NSLOTS];	/* filled slots: pool[qhead..] */
+	size_t qhead, qcount;
+	int done;		/* no more slots will come */
+	int werr;		/* errno of a failed write, under mu */
 };
 
 struct walk {
@@ -80,6 +100,144 @@ gf_archive_suffix(enum gf_archive_compress c)
 	    ".tar.gz" : ".tar";
 }
 
+static void *
+writer(void *cookie)
+{
+	struct out *o = cookie;
+
+	for (;;) {
+		char *buf;
+		size_t len, off = 0;
+		int failed;
+
+		pthread_mutex_lock(&o->mu);
+		while (o->qcount == 0 && !o->done)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (o->qcount == 0) {
+			pthread_mutex_unlock(&o->mu);
+			return NULL;
+		}
+		/* The slot stays queued until written, so it is not refilled. */
+		buf = o->pool[o->qhead];
+		len = o->qlen[o->qhead];
+		failed = o->werr != 0;
+		pthread_mutex_unlock(&o->mu);
+		while (!failed && off < len) {
+			ssize_t n = write(o->fd, buf + off, len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				pthread_mutex_lock(&o->mu);
+				o->werr = errno;
+				pthread_cond_broadcast(&o->cv);
+				pthread_mutex_unlock(&o->mu);
+				failed = 1;
+				break;
+			}
+			off += (size_t)n;
+		}
+		if (!failed) {
+			gf_sha256_update(&o->sha, buf, len);
+			o->size += len;
+			/*
+			 * Start writeback as we go, so the fsync before the
+			 * rename does not flush the whole archive at once.
+			 */
+			if (o->sync && o->size - o->flushed >= WRITEBACK) {
+				(void)sync_file_range(o->fd, (off_t)o->flushed,
+				    (off_t)(o->size - o->flushed),
+				    SYNC_FILE_RANGE_WRITE);
+				o->flushed = o->size;
+			}
+		}
+		pthread_mutex_lock(&o->mu);
+		o->qhead = (o->qhead + 1) % NSLOTS;
+		o->qcount--;
+		pthread_cond_broadcast(&o->cv);
+		pthread_mutex_unlock(&o->mu);
+	}
+}
+
+/*
+ * Reserves the next free slot for the producer to fill; -1 (errno set)
+ * after a failed write.
+ */
+static int
+out_reserve(struct out *o)
+{
+	int werr;
+
+	pthread_mutex_lock(&o->mu);
+	while (o->qcount == NSLOTS && o->werr == 0)
+		pthread_cond_wait(&o->cv, &o->mu);
+	werr = o->werr;
+	if (werr == 0)
+		o->cur = o->pool[(o->qhead + o->qcount) % NSLOTS];
+	pthread_mutex_unlock(&o->mu);
+	if (werr != 0) {
+		errno = werr;
+		return -1;
+	}
+	return 0;
+}
+
+/* Hands the current slot to the writer; -1 (errno set) after a failure. */
+static int
+out_push(struct out *o)
+{
+	int werr;
+
+	if (o->curlen == 0)
+		return 0;
+	pthread_mutex_lock(&o->mu);
+	werr = o->werr;
+	if (werr == 0) {
+		o->qlen[(o->qhead + o->qcount) % NSLOTS] = o->curlen;
+		o->qcount++;
+		o->cur = NULL;
+		o->curlen = 0;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (werr != 0) {
+		errno = werr;
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for the writer to drain; -1 with errno when a write failed. */
+static int
+out_finish(struct out *o)
+{
+	int push = out_push(o), werr;
+
+	if (!o->running)
+		return push;
+	pthread_mutex_lock(&o->mu);
+	o->done = 1;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	pthread_join(o->thread, NULL);
+	o->running = 0;
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	for (int i = 0; i < NSLOTS; i++) {
+		free(o->pool[i]);
+		o->pool[i] = NULL;
+	}
+	o->cur = NULL;
+	werr = o->werr;
+	if (werr != 0) {
+		if (o->write_errno == 0)
+			o->write_errno = werr;
+		errno = werr;
+		return -1;
+	}
+	return push;
+}
+
 static int
 out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 {
@@ -97,6 +255,25 @@ out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 	}
 	(void)fchmod(o->fd, 0644);
 	gf_sha256_init(&o->sha);
+	for (int i = 0; i < NSLOTS; i++)
+		o->pool[i] = gf_xmalloc(SLOT);
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	if (pthread_create(&o->thread, NULL, writer, o) != 0) {
+		gf_err_set(err, GF_EXIT_OSERR, "archive",
+		    "cannot start a writer thread");
+		pthread_mutex_destroy(&o->mu);
+		pthread_cond_destroy(&o->cv);
+		for (int i = 0; i < NSLOTS; i++)
+			free(o->pool[i]);
+		close(o->fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		o->fd = -1;
+		return -1;
+	}
+	o->running = 1;
 	return 0;
 }
 
@@ -104,6 +281,7 @@ out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 static void
 out_abort(struct out *o)
 {
+	(void)out_finish(o);
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
@@ -118,7 +296,8 @@ out_commit(struct out *o, char hex[GF_SHA256_HEX_LEN], struct gf_err *err)
 {
 	unsigned char d[GF_SHA256_LEN];
 
-	if ((o->sync && fsync(o->fd) < 0) || close(o->fd) < 0) {
+	if (out_finish(o) < 0 || (o->sync && fsync(o->fd) < 0) ||
+	    close(o->fd) < 0) {
 		o->fd = -1;
 		gf_err_set(err, GF_EXIT_IOERR, "archive", "cannot write '%s': %s",
 		    o->path, strerror(errno));
@@ -148,28 +327,23 @@ out_write(struct archive *a, void *cookie, const void *data, size_t len)
 	size_t left = len;
 
 	while (left > 0) {
-		ssize_t n = write(o->fd, p, left);
+		size_t n;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (o->cur == NULL && out_reserve(o) < 0) {
 			o->write_errno = errno;
 			archive_set_error(a, errno, "%s", strerror(errno));
 			return -1;
 		}
+		n = SLOT - o->curlen < left ? SLOT - o->curlen : left;
+		memcpy(o->cur + o->curlen, p, n);
+		o->curlen += n;
 		p += n;
-		left -= (size_t)n;
-	}
-	gf_sha256_update(&o->sha, data, len);
-	o->size += len;
-	/*
-	 * Start writeback as we go, so the fsync before the rename does not
-	 * have to flush the whole archive at once.
-	 */
-	if (o->sync && o->size - o->flushed >= WRITEBACK) {
-		(void)sync_file_range(o->fd, (off_t)o->flushed,
-		    (off_t)(o->size - o->flushed), SYNC_FILE_RANGE_WRITE);
-		o->flushed = o->size;
+		left -= n;
+		if (o->curlen == SLOT && out_push(o) < 0) {
+			o->write_errno = errno;
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
 	}
 	return (la_ssize_t)len;
 }
@@ -373,8 +547,8 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 		write_failed(w.a, &o, out_path, err);
 		goto out;
 	}
-	info->size = o.size;
 	rc = out_commit(&o, info->sha256, err);
+	info->size = o.size;
 out:
 	if (rc < 0)
 		out_abort(&o);
