@@ -429,13 +429,20 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		}
 		double dai = alpha[i] - ai, daj = alpha[j] - aj;
 
+		/* G[t] += y_i y_t K(i, t) dai, halves without a modulo. */
+		double si = yy[i] * dai, sj = yy[j] * daj;
+
 		Ki = kernel_row(&kc, i % l);
-		for (size_t t = 0; t < n2; t++)
-			G[t] += yy[i] * yy[t] * Ki[t % l] * dai;
+		for (size_t t = 0; t < l; t++) {
+			G[t] += si * Ki[t];
+			G[t + l] -= si * Ki[t];
+		}
 		const double *Kj = kernel_row(&kc, j % l);
 
-		for (size_t t = 0; t < n2; t++)
-			G[t] += yy[j] * yy[t] * Kj[t % l] * daj;
+		for (size_t t = 0; t < l; t++) {
+			G[t] += sj * Kj[t];
+			G[t + l] -= sj * Kj[t];
+		}
 		if (!isfinite(G[i]) || !isfinite(G[j]))
 			break;
 	}
