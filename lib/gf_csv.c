@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "gf_csv.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gf_csv.h"
 #include "gf_fs.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -47,25 +46,27 @@ header_cell(const char *p, const char *eol, const char **end)
 	while (p < eol && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p < eol && *p == '"') {
-		struct { char *d; size_t n; } s = { gf_xmalloc(eol - p + 1), 0 };
+		char *d = gf_xmalloc((size_t)(eol - p) + 1);
+		size_t n = 0;
 
 		for (p++; p < eol; p++) {
 			if (*p == '"') {
+				/* "" inside quotes is one quote. */
 				if (p + 1 < eol && p[1] == '"') {
-					s.d[s.n++] = '"';
+					d[n++] = '"';
 					p++;
 					continue;
 				}
 				p++;
 				break;
 			}
-			s.d[s.n++] = *p;
+			d[n++] = *p;
 		}
-		s.d[s.n] = '\0';
+		d[n] = '\0';
 		while (p < eol && *p != ',')
 			p++;
 		*end = p;
-		return s.d;
+		return d;
 	}
 	const char *q = p;
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "gf_model.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "gf_model.h"
 #include "gf_model_impl.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"

@@ -3,7 +3,6 @@
  * The linear trainers (non-negative least squares, degree-2 polynomial
  * least squares, SGD) and the Levenberg-Marquardt curve fits.
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
