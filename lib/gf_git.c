@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
 
 #include "gf_git.h"
 #include "gf_buf.h"
@@ -318,6 +319,8 @@ gf_git_open_remote(const char *url, const char *workdir,
     const struct gf_git_auth *auth, struct gf_err *err)
 {
 	struct gf_git *g = git_new();
+	git_odb_backend *mp = NULL;
+	git_odb *odb = NULL;
 	const char *p;
 	char *pub;
 
@@ -381,6 +384,17 @@ gf_git_open_remote(const char *url, const char *workdir,
 		gf_err_prefix(err, "%s", workdir);
 		goto fail;
 	}
+	/*
+	 * New objects only travel to the remote: keep them in memory
+	 * rather than writing every file again as a loose object.
+	 */
+	if (git_mempack_new(&mp) < 0 || git_repository_odb(&odb, g->repo) < 0 ||
+	    git_odb_add_backend(odb, mp, 1000) < 0) {
+		git_odb_free(odb);
+		lg_fail(err, GF_EXIT_OSERR, "cannot set up the object store");
+		goto fail;
+	}
+	git_odb_free(odb);
 	return g;
 fail:
 	gf_git_free(g);
@@ -839,7 +853,11 @@ gf_git_publish(struct gf_git *g, const char *branch, const char **why,
 	}
 	rc = 0;
 out:
-	git_reference_free(r);
+	if (r != NULL) {
+		/* The commit lives in memory only: leave no reference to it. */
+		git_reference_free(r);
+		git_reference_remove(g->repo, LOCAL_REF);
+	}
 	git_remote_free(remote);
 	free(spec);
 	free(ref);

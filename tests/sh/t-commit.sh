@@ -136,6 +136,16 @@ test_expect_success 'GITHUB_TOKEN is used when GF_GIT_TOKEN is unset' '
 	printf "c\n" >c.txt &&
 	GITHUB_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a c.txt </dev/null >/dev/null'
 
+test_expect_success 'a kept --work-dir is reused by the next run' '
+	printf "w1\n" >w1.txt && printf "w2\n" >w2.txt &&
+	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" --work-dir wd -a w1.txt \
+	    </dev/null >/dev/null &&
+	test -d wd &&
+	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" --work-dir wd -a w2.txt \
+	    </dev/null >doc.json &&
+	test "$(jq -r .commit.sha doc.json)" = "$(tip)" &&
+	tree | grep -q "/w1.txt$" && tree | grep -q "/w2.txt$"'
+
 test_expect_success 'eight concurrent runs on one branch all land' '
 	before=$(git -C "$REPO" rev-list --count main) &&
 	rows_before=$(show docs/kepler-model-validation.md | grep -c "^| 20") &&
