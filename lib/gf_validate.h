@@ -21,6 +21,7 @@
 
 #include "gf_buf.h"
 #include "gf_err.h"
+#include "gf_prom.h"
 
 /* Template variables: name -> value, both owned. */
 struct gf_vars {
@@ -220,5 +221,38 @@ json_t *gf_validate_check(const struct gf_check *c,
     const struct gf_vseries *actual, const struct gf_vseries *predicted,
     double tol, const struct gf_vwindow *w, size_t nw, int per_window,
     struct gf_aligned *pairs);
+
+/*
+ * Recorded query results (gf-validate --from-json): a JSON object mapping
+ * each query to its query_range result, either the "data" object
+ * ({"resultType":"matrix","result":[{"metric":{...},"values":[[t,"v"],
+ * ...]}]}) or the whole API response around it. Values are strings as
+ * Prometheus sends them ("NaN", "+Inf" included) or numbers. The reader
+ * is written for this shape, so a day of samples for many checks loads in
+ * a fraction of what a general JSON tree costs; errors are 65 with
+ * name:line:col. text must have a NUL at text[len] (gf_fs_read gives
+ * one). On failure rec holds what was read so far: release it.
+ */
+struct gf_recorded_query {
+	char *query;		/* owned */
+	struct gf_prom_result res;
+};
+
+struct gf_recorded {
+	struct gf_recorded_query *q;
+	size_t n;
+};
+
+#define GF_RECORDED_INIT { NULL, 0 }
+
+int gf_recorded_parse(struct gf_recorded *rec, const char *text, size_t len,
+    const char *name, struct gf_err *err);
+/* Borrowed; NULL when the query was not recorded. */
+const struct gf_prom_result *gf_recorded_find(const struct gf_recorded *rec,
+    const char *query);
+/* Deep copy of a result into out (release with gf_prom_result_release). */
+void gf_prom_result_copy(struct gf_prom_result *out,
+    const struct gf_prom_result *in);
+void gf_recorded_release(struct gf_recorded *rec);
 
 #endif

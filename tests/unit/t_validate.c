@@ -318,6 +318,64 @@ test_misc(void)
 	free(s);
 }
 
+static void
+test_recorded(void)
+{
+	static const char good[] =
+	    "{\"sum(x{a=\\\"b\\\"})\": {\"status\": \"success\", \"data\": {\n"
+	    " \"resultType\": \"matrix\", \"result\": [{\"metric\": {\"a\": \"b\"},\n"
+	    " \"values\": [[1, \"1.5\"], [4, \"NaN\"], [7.5, 3], [9, \"+Inf\"]]}]}},\n"
+	    " \"empty\": {\"resultType\": \"matrix\", \"result\": []}}";
+	struct gf_recorded rec = GF_RECORDED_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	const struct gf_prom_result *r;
+	struct gf_prom_result copy;
+
+	is_int(gf_recorded_parse(&rec, good, strlen(good), "rec.json", &err),
+	    0, "recorded file parses (%s)", err.msg);
+	is_int(rec.n, 2, "two queries");
+	r = gf_recorded_find(&rec, "sum(x{a=\"b\"})");
+	ok(r != NULL && r->nseries == 1, "query key with escapes found");
+	if (r != NULL && r->nseries == 1) {
+		is_int(r->series[0].n, 4, "four samples");
+		is_near(r->series[0].v[0], 1.5, 0, "string value");
+		ok(isnan(r->series[0].v[1]), "\"NaN\" is NaN");
+		is_near(r->series[0].t[2], 7.5, 0, "fractional time");
+		is_near(r->series[0].v[2], 3, 0, "numeric value");
+		ok(isinf(r->series[0].v[3]), "\"+Inf\" is infinite");
+		is_str(json_string_value(json_object_get(r->series[0].labels,
+		    "a")), "b", "labels");
+		gf_prom_result_copy(&copy, r);
+		is_near(copy.series[0].v[2], 3, 0, "copy");
+		gf_prom_result_release(&copy);
+	}
+	r = gf_recorded_find(&rec, "empty");
+	ok(r != NULL && r->nseries == 0, "empty result");
+	ok(gf_recorded_find(&rec, "other") == NULL, "unknown query");
+	gf_recorded_release(&rec);
+
+	{
+		static const char bad[] = "{\"q\": {\"result\": [{\"values\":\n"
+		    "  [[1, \"2\"], [1, \"3\"]]}]}}";
+		static const char bad2[] = "{\"q\": {\"result\": [{\"values\":\n"
+		    "  [[1, \"2\" [2, \"3\"]]}]}}";
+
+		is_int(gf_recorded_parse(&rec, bad, strlen(bad), "r.json", &err),
+		    -1, "timestamps must increase");
+		ok(err.exit == 65 && strstr(err.msg, "r.json:2:") != NULL,
+		    "error names file:line:col (%s)", err.msg);
+		gf_recorded_release(&rec);
+		is_int(gf_recorded_parse(&rec, bad2, strlen(bad2), "r.json",
+		    &err), -1, "syntax error");
+		ok(strstr(err.msg, "r.json:2:12: expected ']'") != NULL,
+		    "syntax error position (%s)", err.msg);
+		gf_recorded_release(&rec);
+		is_int(gf_recorded_parse(&rec, "{\"q\": {}}", 10, "r.json",
+		    &err), -1, "no result");
+		gf_recorded_release(&rec);
+	}
+}
+
 int
 main(void)
 {
@@ -327,5 +385,6 @@ main(void)
 	test_metrics();
 	test_summaries();
 	test_misc();
+	test_recorded();
 	return done_testing();
 }
