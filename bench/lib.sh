@@ -49,6 +49,11 @@ bench_times() {	# JSON INDEX
 	jq -r "[.results[$2].times[] | . * 100 | round / 100 | tostring] | join(\", \")" "$1"
 }
 
+# Mean user + system CPU seconds of result INDEX, 2 decimals.
+bench_cpu() {	# JSON INDEX
+	jq -r ".results[$2] | (.user + .system) * 100 | round / 100" "$1"
+}
+
 # a / b with 2 decimals.
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 

@@ -91,28 +91,39 @@ tar -cf - -C "$data/blocks" . | zstd -q -"$level" -T0 -f -o "$BENCH_TMP/ref.tar.
 ref_size=$(wc -c <"$BENCH_TMP/ref.tar.zst" | tr -d ' ')
 
 bench_log "timing ($runs runs each)"
+load0=$(cut -d" " -f1-3 /proc/loadavg)
 hyperfine --style none --warmup 1 --runs "$runs" \
 	--export-json "$BENCH_TMP/h.json" \
-	--prepare "rm -rf $BENCH_TMP/gf $BENCH_TMP/ref.tar.zst" \
-	-n gf-snapshot "echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level -r >/dev/null" \
+	--prepare "rm -rf $BENCH_TMP/gf $BENCH_TMP/ref.tar.zst $data/snapshots" \
+	-n gf-snapshot "echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level >/dev/null" \
 	-n "tar | zstd -T0" "tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst" \
+	-n "gf-snapshot --sync" "echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level --sync >/dev/null" \
+	-n "tar | zstd -T0 && sync" "tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst && sync $BENCH_TMP/ref.tar.zst" \
 	>&2
 gf=$(bench_median "$BENCH_TMP/h.json" 0)
 ref=$(bench_median "$BENCH_TMP/h.json" 1)
+gfs=$(bench_median "$BENCH_TMP/h.json" 2)
+refs=$(bench_median "$BENCH_TMP/h.json" 3)
 
 cat <<MD
 ### gf-snapshot vs tar + zstd ($size MB snapshot, zstd level $level)
 
 Same directory (8 TSDB-like blocks, page cache warm), $runs runs each after
-one warm-up, hyperfine. gf-snapshot is timed whole: snapshot call (a
-stand-in that hard-links the blocks, as Prometheus does), archive with
-libarchive's zstd on $(nproc) threads, sha256, record, document.
+one warm-up, hyperfine; outputs removed before each run. gf-snapshot is
+timed whole: snapshot call (a stand-in that hard-links the blocks, as
+Prometheus does), archive with libarchive's zstd on $(nproc) worker
+threads, sha256 (computed while writing), record, document.
 
-| command | median (s) | runs (s) | archive (MB) |
-|---|---|---|---|
-| gf-snapshot -l $level | $(printf '%.2f' "$gf") | $(bench_times "$BENCH_TMP/h.json" 0) | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
-| tar -cf - \| zstd -$level -T0 | $(printf '%.2f' "$ref") | $(bench_times "$BENCH_TMP/h.json" 1) | $(awk -v b="$ref_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+Load average before and after: $load0 / $(cut -d" " -f1-3 /proc/loadavg).
 
-Ratio (tar + zstd median / gf-snapshot median): **$(bench_ratio "$ref" "$gf")**
+| command | median (s) | runs (s) | CPU user+sys (s) | archive (MB) |
+|---|---|---|---|---|
+| gf-snapshot -l $level | $(printf '%.2f' "$gf") | $(bench_times "$BENCH_TMP/h.json" 0) | $(bench_cpu "$BENCH_TMP/h.json" 0) | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+| tar -cf - \| zstd -$level -T0 | $(printf '%.2f' "$ref") | $(bench_times "$BENCH_TMP/h.json" 1) | $(bench_cpu "$BENCH_TMP/h.json" 1) | $(awk -v b="$ref_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+| gf-snapshot -l $level --sync | $(printf '%.2f' "$gfs") | $(bench_times "$BENCH_TMP/h.json" 2) | $(bench_cpu "$BENCH_TMP/h.json" 2) | |
+| tar -cf - \| zstd -$level -T0 && sync | $(printf '%.2f' "$refs") | $(bench_times "$BENCH_TMP/h.json" 3) | $(bench_cpu "$BENCH_TMP/h.json" 3) | |
+
+Ratio (tar + zstd median / gf-snapshot median): **$(bench_ratio "$ref" "$gf")**;
+both flushed to disk (\`--sync\`, \`&& sync\`): **$(bench_ratio "$refs" "$gfs")**
 (above 1 means gf-snapshot is faster).
 MD
