@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,87 +412,44 @@ pool_destroy(struct pool *p)
 	pthread_cond_destroy(&p->done);
 }
 
+struct xnode {
+	int node;		/* index in the current tree */
+	size_t begin, end;	/* segment of the row index */
+	struct hbin *hist;	/* owned */
+	double G, H;
+	int bf, bb;		/* split feature and bin, bf < 0: a leaf */
+	double w;		/* leaf value */
+};
+
+/* A histogram to build: rows seg[0..n) cut into nparts fixed parts. */
+struct htask {
+	const uint32_t *seg;
+	size_t n;
+	int nparts;
+	struct hbin *out;
+	struct hbin *parts;	/* nparts * hlen, when nparts > 1 */
+};
+
 struct xgb {
-	size_t rows, nf;
-	const uint8_t *bins;	/* rows * nf, row-major */
+	size_t rows, nf, hlen;
+	uint8_t *bins;		/* rows * nf, row-major */
 	double *cuts;		/* nf * XGB_BINS upper bounds (scaled) */
 	int *nbins;		/* per feature */
 	double *g;		/* gradients */
-	struct pool pool;
-	/* current histogram job */
-	const uint32_t *seg;
-	size_t nseg;
-	struct hbin *part;	/* XGB_PARTS * nf * XGB_BINS */
-	struct hbin *out;
-	/* current row-range job */
-	const double *X, *y, *scale;
-	uint8_t *wbins;
 	double *pred;
-	int job;
+	uint32_t *idx, *tmp;
+	const double *X, *y, *scale;
+	struct pool pool;
+	int job;		/* what a row-range job does */
+	/* level jobs, shared out by an atomic counter */
+	struct xnode *lv;
+	int nlv;
+	struct htask *tasks;
+	int ntasks;
+	int *unit_task, *unit_part;
+	int nunits;
+	atomic_int next;
 };
-
-static void
-hist_rows(const struct xgb *x, const uint32_t *seg, size_t n,
-    struct hbin *h)
-{
-	size_t nf = x->nf;
-
-	memset(h, 0, nf * XGB_BINS * sizeof(*h));
-	for (size_t i = 0; i < n; i++) {
-		uint32_t r = seg[i];
-		const uint8_t *b = x->bins + (size_t)r * nf;
-		double g = x->g[r];
-
-		for (size_t f = 0; f < nf; f++) {
-			struct hbin *e = &h[f * XGB_BINS + b[f]];
-
-			e->g += g;
-			e->h += 1;
-		}
-	}
-}
-
-/*
- * A large segment is cut into XGB_PARTS fixed parts whatever the number
- * of threads, and the parts are summed in order: the floating-point sums,
- * hence the trees, are the same with 1 or 16 threads.
- */
-static void
-hist_job(void *arg, int id, int n)
-{
-	struct xgb *x = arg;
-
-	for (int p = id; p < XGB_PARTS; p += n) {
-		size_t lo = x->nseg * (size_t)p / XGB_PARTS;
-		size_t hi = x->nseg * (size_t)(p + 1) / XGB_PARTS;
-
-		hist_rows(x, x->seg + lo, hi - lo,
-		    x->part + (size_t)p * x->nf * XGB_BINS);
-	}
-}
-
-static void
-build_hist(struct xgb *x, const uint32_t *seg, size_t n, struct hbin *out)
-{
-	size_t len = x->nf * XGB_BINS;
-
-	if (n < XGB_MIN_PAR) {
-		hist_rows(x, seg, n, out);
-		return;
-	}
-	x->seg = seg;
-	x->nseg = n;
-	pool_run(&x->pool, hist_job, x);
-	memcpy(out, x->part, len * sizeof(*out));
-	for (int t = 1; t < XGB_PARTS; t++) {
-		const struct hbin *p = x->part + (size_t)t * len;
-
-		for (size_t i = 0; i < len; i++) {
-			out[i].g += p[i].g;
-			out[i].h += p[i].h;
-		}
-	}
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -552,55 +510,242 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 }
 
 static void
-bin_job(void *arg, int id, int n)
+hist_rows(const struct xgb *x, const uint32_t *seg, size_t n,
+    struct hbin *h)
+{
+	size_t nf = x->nf;
+
+	memset(h, 0, x->hlen * sizeof(*h));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t r = seg[i];
+		const uint8_t *b = x->bins + (size_t)r * nf;
+		double g = x->g[r];
+
+		for (size_t f = 0; f < nf; f++) {
+			struct hbin *e = &h[f * XGB_BINS + b[f]];
+
+			e->g += g;
+			e->h += 1;
+		}
+	}
+}
+
+/*
+ * Every row range job: binning (job 0) and gradients (job 1), split by
+ * rows; each row is written by one thread only.
+ */
+static void
+rows_job(void *arg, int id, int n)
 {
 	struct xgb *x = arg;
 	size_t lo = x->rows * (size_t)id / (size_t)n;
 	size_t hi = x->rows * (size_t)(id + 1) / (size_t)n;
 	size_t nf = x->nf;
 
-	if (x->job == 0) {
-		for (size_t i = lo; i < hi; i++)
-			for (size_t f = 0; f < nf; f++) {
-				double v = x->X[i * nf + f] / x->scale[f];
-				const double *c = x->cuts + f * XGB_BINS;
-				int a = 0, b = x->nbins[f] - 1;
-
-				while (a < b) {
-					int mid = (a + b) / 2;
-
-					if (v <= c[mid])
-						b = mid;
-					else
-						a = mid + 1;
-				}
-				x->wbins[i * nf + f] = (uint8_t)a;
-			}
-	} else {
+	if (x->job == 1) {
 		for (size_t i = lo; i < hi; i++)
 			x->g[i] = x->pred[i] - x->y[i];
+		return;
+	}
+	for (size_t i = lo; i < hi; i++)
+		for (size_t f = 0; f < nf; f++) {
+			double v = x->X[i * nf + f] / x->scale[f];
+			const double *c = x->cuts + f * XGB_BINS;
+			int a = 0, b = x->nbins[f] - 1;
+
+			while (a < b) {
+				int mid = (a + b) / 2;
+
+				if (v <= c[mid])
+					b = mid;
+				else
+					a = mid + 1;
+			}
+			x->bins[i * nf + f] = (uint8_t)a;
+		}
+}
+
+/*
+ * Level job A, one node at a time: a leaf adds its value to its rows'
+ * predictions; a split partitions its segment, stably, so each node's
+ * rows stay in ascending order and later passes read bins and gradients
+ * front to back. Nodes own disjoint segments of idx and tmp.
+ */
+static void
+nodes_job(void *arg, int id, int n)
+{
+	struct xgb *x = arg;
+	size_t nf = x->nf;
+	int k;
+
+	(void)id;
+	(void)n;
+	while ((k = atomic_fetch_add(&x->next, 1)) < x->nlv) {
+		struct xnode *nd = &x->lv[k];
+
+		if (nd->bf < 0) {
+			for (size_t i = nd->begin; i < nd->end; i++)
+				x->pred[x->idx[i]] += nd->w;
+			continue;
+		}
+		size_t a = nd->begin, nr = 0, bf = (size_t)nd->bf;
+		uint32_t *idx = x->idx, *tmp = x->tmp + nd->begin;
+
+		for (size_t i = nd->begin; i < nd->end; i++) {
+			uint32_t row = idx[i];
+			size_t left = x->bins[(size_t)row * nf + bf] <= nd->bb;
+
+			/* Branch-free: the split is unpredictable. */
+			idx[a] = row;
+			tmp[nr] = row;
+			a += left;
+			nr += 1 - left;
+		}
+		memcpy(idx + a, tmp, nr * sizeof(*tmp));
 	}
 }
 
-struct xnode {
-	int node;		/* index in the current tree */
-	size_t begin, end;	/* segment of the row index */
-	struct hbin *hist;	/* owned */
-	double G, H;
-};
+/* Level job B: histogram parts of every task of the level. */
+static void
+hist_job(void *arg, int id, int n)
+{
+	struct xgb *x = arg;
+	int u;
+
+	(void)id;
+	(void)n;
+	while ((u = atomic_fetch_add(&x->next, 1)) < x->nunits) {
+		struct htask *t = &x->tasks[x->unit_task[u]];
+		int p = x->unit_part[u];
+
+		if (t->nparts == 1) {
+			hist_rows(x, t->seg, t->n, t->out);
+			continue;
+		}
+		size_t lo = t->n * (size_t)p / (size_t)t->nparts;
+		size_t hi = t->n * (size_t)(p + 1) / (size_t)t->nparts;
+
+		hist_rows(x, t->seg + lo, hi - lo,
+		    t->parts + (size_t)p * x->hlen);
+	}
+}
+
+/*
+ * Build the histograms of ntasks tasks in one parallel pass. A large
+ * segment is cut into a number of parts that depends on its size only,
+ * and the parts are summed in order: the sums, hence the trees, are the
+ * same whatever the number of threads.
+ */
+static void
+build_hists(struct xgb *x, struct htask *tasks, int ntasks)
+{
+	int nu = 0;
+
+	for (int t = 0; t < ntasks; t++) {
+		size_t np = tasks[t].n / XGB_MIN_PAR;
+
+		tasks[t].nparts = np < 2 ? 1 : np > XGB_PARTS ? XGB_PARTS :
+		    (int)np;
+		tasks[t].parts = tasks[t].nparts > 1 ? gf_xreallocarray(NULL,
+		    (size_t)tasks[t].nparts * x->hlen, sizeof(struct hbin)) :
+		    NULL;
+		nu += tasks[t].nparts;
+	}
+	x->unit_task = gf_xreallocarray(x->unit_task, (size_t)nu + 1,
+	    sizeof(int));
+	x->unit_part = gf_xreallocarray(x->unit_part, (size_t)nu + 1,
+	    sizeof(int));
+	nu = 0;
+	/* Big tasks first, so that no thread starts one last. */
+	for (int t = 0; t < ntasks; t++)
+		for (int p = 0; p < tasks[t].nparts; p++) {
+			x->unit_task[nu] = t;
+			x->unit_part[nu++] = p;
+		}
+	x->tasks = tasks;
+	x->ntasks = ntasks;
+	x->nunits = nu;
+	atomic_store(&x->next, 0);
+	if (nu == 1 || x->rows < XGB_MIN_PAR)
+		hist_job(x, 0, 1);
+	else
+		pool_run(&x->pool, hist_job, x);
+	for (int t = 0; t < ntasks; t++) {
+		struct htask *k = &tasks[t];
+
+		if (k->nparts == 1)
+			continue;
+		memcpy(k->out, k->parts, x->hlen * sizeof(*k->out));
+		for (int p = 1; p < k->nparts; p++) {
+			const struct hbin *h = k->parts + (size_t)p * x->hlen;
+
+			for (size_t i = 0; i < x->hlen; i++) {
+				k->out[i].g += h[i].g;
+				k->out[i].h += h[i].h;
+			}
+		}
+		free(k->parts);
+		k->parts = NULL;
+	}
+}
+
+/* Best split of a node by xgboost's gain; bf = -1 when none gains. */
+static void
+best_split(const struct xgb *x, struct xnode *nd, int depth)
+{
+	const double lambda = 1.0, min_child = 1.0, rt_eps = 1e-6;
+	double G = nd->G, H = nd->H, parent = G * G / (H + lambda);
+	double best = rt_eps;
+
+	nd->bf = -1;
+	nd->bb = -1;
+	if (depth >= XGB_MAX_DEPTH)
+		return;
+	for (size_t f = 0; f < x->nf; f++) {
+		const struct hbin *h = nd->hist + f * XGB_BINS;
+		double gl = 0, hl = 0;
+
+		for (int b = 0; b + 1 < x->nbins[f]; b++) {
+			gl += h[b].g;
+			hl += h[b].h;
+			double gr = G - gl, hr = H - hl;
+
+			if (hl < min_child || hr < min_child)
+				continue;
+			double gain = gl * gl / (hl + lambda) + gr * gr /
+			    (hr + lambda) - parent;
+
+			if (gain > best) {
+				best = gain;
+				nd->bf = (int)f;
+				nd->bb = b;
+			}
+		}
+	}
+}
+
+static void
+hist_totals(const struct xgb *x, const struct hbin *h, double *G, double *H)
+{
+	(void)x;
+	*G = *H = 0;
+	for (int b = 0; b < XGB_BINS; b++) {
+		*G += h[b].g;
+		*H += h[b].h;
+	}
+}
 
 int
 gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
     size_t rows, int threads, struct gf_err *err)
 {
 	const int ntrees = 100;
-	const double eta = 0.1, lambda = 1.0, min_child = 1.0, rt_eps = 1e-6;
-	size_t nf = m->nf, hlen = nf * XGB_BINS;
+	const double eta = 0.1, lambda = 1.0;
+	size_t nf = m->nf, maxnodes = (size_t)1 << XGB_MAX_DEPTH;
 	struct xgb x;
-	uint8_t *bins;
-	uint32_t *idx, *tmp;
 	struct forest fo = { NULL, 0, 0, NULL, 0 };
 	struct xnode *level, *next;
+	struct htask *tasks;
 	double mean = 0;
 
 	if (rows > UINT32_MAX)
@@ -609,173 +754,147 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	memset(&x, 0, sizeof(x));
 	x.rows = rows;
 	x.nf = nf;
-	x.cuts = gf_xreallocarray(NULL, hlen, sizeof(*x.cuts));
+	x.hlen = nf * XGB_BINS;
+	x.cuts = gf_xreallocarray(NULL, x.hlen, sizeof(*x.cuts));
 	x.nbins = gf_xcalloc(nf, sizeof(*x.nbins));
 	x.g = gf_xreallocarray(NULL, rows, sizeof(*x.g));
 	x.pred = gf_xreallocarray(NULL, rows, sizeof(*x.pred));
-	bins = gf_xreallocarray(NULL, rows * nf, sizeof(*bins));
-	idx = gf_xreallocarray(NULL, rows, sizeof(*idx));
-	tmp = gf_xreallocarray(NULL, rows, sizeof(*tmp));
-	x.bins = bins;
-	x.wbins = bins;
+	x.bins = gf_xreallocarray(NULL, rows * nf, sizeof(*x.bins));
+	x.idx = gf_xreallocarray(NULL, rows, sizeof(*x.idx));
+	x.tmp = gf_xreallocarray(NULL, rows, sizeof(*x.tmp));
 	x.X = X;
 	x.y = y;
 	x.scale = m->scale;
-	pool_init(&x.pool, threads);
-	x.part = gf_xreallocarray(NULL, (size_t)XGB_PARTS * hlen,
-	    sizeof(*x.part));
+	pool_init(&x.pool, rows < XGB_MIN_PAR ? 1 : threads);
 	make_cuts(&x, X, m->scale);
 	x.job = 0;
-	pool_run(&x.pool, bin_job, &x);
+	pool_run(&x.pool, rows_job, &x);
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
 	mean /= (double)rows;
 	m->base = mean;
 	for (size_t i = 0; i < rows; i++)
 		x.pred[i] = mean;
-	level = gf_xcalloc(1u << XGB_MAX_DEPTH, sizeof(*level));
-	next = gf_xcalloc(1u << XGB_MAX_DEPTH, sizeof(*next));
+	level = gf_xcalloc(maxnodes, sizeof(*level));
+	next = gf_xcalloc(maxnodes, sizeof(*next));
+	tasks = gf_xcalloc(maxnodes, sizeof(*tasks));
 	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
 	for (int t = 0; t < ntrees; t++) {
 		size_t start = fo.n;
 		int nlevel = 1;
 
 		x.job = 1;
-		pool_run(&x.pool, bin_job, &x);
+		pool_run(&x.pool, rows_job, &x);
 		for (size_t i = 0; i < rows; i++)
-			idx[i] = (uint32_t)i;
+			x.idx[i] = (uint32_t)i;
 		forest_add(&fo, start);
 		level[0].node = 0;
 		level[0].begin = 0;
 		level[0].end = rows;
-		level[0].hist = gf_xreallocarray(NULL, hlen,
+		level[0].hist = gf_xreallocarray(NULL, x.hlen,
 		    sizeof(*level[0].hist));
-		build_hist(&x, idx, rows, level[0].hist);
-		level[0].G = 0;
-		level[0].H = 0;
-		for (int b = 0; b < XGB_BINS; b++) {
-			level[0].G += level[0].hist[b].g;
-			level[0].H += level[0].hist[b].h;
-		}
+		tasks[0].seg = x.idx;
+		tasks[0].n = rows;
+		tasks[0].out = level[0].hist;
+		build_hists(&x, tasks, 1);
+		hist_totals(&x, level[0].hist, &level[0].G, &level[0].H);
 		for (int d = 0; nlevel > 0; d++) {
-			int nnext = 0;
+			int nnext = 0, ntasks = 0;
 
 			for (int k = 0; k < nlevel; k++) {
 				struct xnode *nd = &level[k];
-				double G = nd->G, H = nd->H;
-				double parent = G * G / (H + lambda);
-				double best = rt_eps;
-				int bf = -1, bb = -1;
-
-				for (size_t f = 0; f < nf && d < XGB_MAX_DEPTH;
-				    f++) {
-					const struct hbin *h = nd->hist +
-					    f * XGB_BINS;
-					double gl = 0, hl = 0;
-
-					for (int b = 0; b + 1 < x.nbins[f];
-					    b++) {
-						gl += h[b].g;
-						hl += h[b].h;
-						double gr = G - gl, hr = H - hl;
-
-						if (hl < min_child ||
-						    hr < min_child)
-							continue;
-						double gain = gl * gl /
-						    (hl + lambda) + gr * gr /
-						    (hr + lambda) - parent;
-
-						if (gain > best) {
-							best = gain;
-							bf = (int)f;
-							bb = b;
-						}
-					}
-				}
 				struct gf_tnode *tn;
 
-				if (bf < 0) {
-					double w = -G / (H + lambda) * eta;
-
-					fo.nodes[start + (size_t)nd->node].value
-					    = w;
-					for (size_t i = nd->begin; i < nd->end;
-					    i++)
-						x.pred[idx[i]] += w;
-					free(nd->hist);
-					nd->hist = NULL;
+				best_split(&x, nd, d);
+				tn = &fo.nodes[start + (size_t)nd->node];
+				if (nd->bf < 0) {
+					nd->w = -nd->G / (nd->H + lambda) * eta;
+					tn->value = nd->w;
 					continue;
 				}
 				int l = forest_add(&fo, start);
 				int r = forest_add(&fo, start);
 
 				tn = &fo.nodes[start + (size_t)nd->node];
-				tn->feature = bf;
-				tn->thr = x.cuts[(size_t)bf * XGB_BINS +
-				    (size_t)bb];
+				tn->feature = nd->bf;
+				tn->thr = x.cuts[(size_t)nd->bf * XGB_BINS +
+				    (size_t)nd->bb];
 				tn->left = l;
 				tn->right = r;
-				/*
-				 * Stable partition: each node's rows stay in
-				 * ascending order, so histogram building and
-				 * the next partition read bins and gradients
-				 * front to back instead of at random.
-				 */
-				size_t a = nd->begin, nr = 0;
+			}
+			x.lv = level;
+			x.nlv = nlevel;
+			atomic_store(&x.next, 0);
+			if (x.pool.n > 1 && rows >= XGB_MIN_PAR)
+				pool_run(&x.pool, nodes_job, &x);
+			else
+				nodes_job(&x, 0, 1);
+			for (int k = 0; k < nlevel; k++) {
+				struct xnode *nd = &level[k];
 
-				for (size_t i = nd->begin; i < nd->end; i++) {
-					uint32_t row = idx[i];
-					size_t left = bins[(size_t)row * nf +
-					    (size_t)bf] <= bb;
-
-					/* Branch-free: the split is random. */
-					idx[a] = row;
-					tmp[nr] = row;
-					a += left;
-					nr += 1 - left;
+				if (nd->bf < 0) {
+					free(nd->hist);
+					nd->hist = NULL;
+					continue;
 				}
-				memcpy(idx + a, tmp, nr * sizeof(*tmp));
+				const struct gf_tnode *tn = &fo.nodes[start +
+				    (size_t)nd->node];
+				size_t a = nd->begin;
+
+				/* Rows of the left child come first. */
+				for (size_t i = nd->begin; i < nd->end; i++) {
+					if (x.bins[(size_t)x.idx[i] * nf +
+					    (size_t)nd->bf] > nd->bb)
+						break;
+					a++;
+				}
 				struct xnode *L = &next[nnext++];
 				struct xnode *R = &next[nnext++];
 
-				L->node = l;
+				L->node = tn->left;
 				L->begin = nd->begin;
 				L->end = a;
-				R->node = r;
+				R->node = tn->right;
 				R->begin = a;
 				R->end = nd->end;
 				struct xnode *small = L->end - L->begin <=
 				    R->end - R->begin ? L : R;
+
+				small->hist = gf_xreallocarray(NULL, x.hlen,
+				    sizeof(*small->hist));
+				tasks[ntasks].seg = x.idx + small->begin;
+				tasks[ntasks].n = small->end - small->begin;
+				tasks[ntasks].out = small->hist;
+				ntasks++;
+			}
+			build_hists(&x, tasks, ntasks);
+			/* The larger child is the parent minus the smaller. */
+			for (int k = 0, c = 0; k < nlevel; k++) {
+				struct xnode *nd = &level[k];
+
+				if (nd->bf < 0)
+					continue;
+				struct xnode *L = &next[c++];
+				struct xnode *R = &next[c++];
+				struct xnode *small = L->hist ? L : R;
 				struct xnode *big = small == L ? R : L;
 
-				small->hist = gf_xreallocarray(NULL, hlen,
-				    sizeof(*small->hist));
-				build_hist(&x, idx + small->begin,
-				    small->end - small->begin, small->hist);
 				big->hist = nd->hist;
 				nd->hist = NULL;
-				for (size_t i = 0; i < hlen; i++) {
+				for (size_t i = 0; i < x.hlen; i++) {
 					big->hist[i].g -= small->hist[i].g;
 					big->hist[i].h -= small->hist[i].h;
 				}
-				const struct hbin *sh = small->hist +
-				    (size_t)bf * XGB_BINS;
-				double sg = 0, shh = 0;
-
-				for (int b = 0; b < XGB_BINS; b++) {
-					sg += sh[b].g;
-					shh += sh[b].h;
-				}
-				small->G = sg;
-				small->H = shh;
-				big->G = G - sg;
-				big->H = H - shh;
+				hist_totals(&x, small->hist, &small->G,
+				    &small->H);
+				big->G = nd->G - small->G;
+				big->H = nd->H - small->H;
 			}
 			struct xnode *swap = level;
 
 			level = next;
 			next = swap;
+			memset(next, 0, maxnodes * sizeof(*next));
 			nlevel = nnext;
 		}
 		fo.ntrees++;
@@ -785,13 +904,15 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	pool_destroy(&x.pool);
 	free(level);
 	free(next);
+	free(tasks);
+	free(x.unit_task);
+	free(x.unit_part);
 	free(x.cuts);
 	free(x.nbins);
 	free(x.g);
 	free(x.pred);
-	free(x.part);
-	free(bins);
-	free(idx);
-	free(tmp);
+	free(x.bins);
+	free(x.idx);
+	free(x.tmp);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -784,9 +786,69 @@ test_scores_splits(void)
 	    "CV names the failing fold: %s", err.msg);
 }
 
-int
-main(void)
+/*
+ * "t_model scale" (tests/long/t-model-scale.sh): XgboostFitTrainer on 10^6
+ * rows of 4 features, the size the benchmark compares with xgboost. Peak
+ * memory of the whole process must stay within 3x the numeric data
+ * (X and y); the model must learn the function and predict identically
+ * with 1 and 2 threads.
+ */
+static int
+scale_test(void)
 {
+	enum { R = 1000000, C = 4 };
+	double *X = malloc(sizeof(double) * R * C), *y = malloc(sizeof(double) * R);
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_rand r;
+	struct rusage ru;
+	struct timespec t0, t1;
+	double data_mb = (double)R * (C + 1) * sizeof(double) / 1048576.0;
+	double sum = 0;
+	struct gf_model *a, *b;
+	int same = 1;
+
+	gf_rand_seed(&r, 9);
+	for (size_t i = 0; i < R; i++) {
+		for (size_t c = 0; c < C; c++)
+			X[i * C + c] = gf_rand_double(&r) * 1e9 * (double)(c + 1);
+		y[i] = 100 + 50 * sin(X[i * C] / 3e8) + X[i * C + 1] / 4e7 +
+		    gf_rand_double(&r);
+	}
+	opts.threads = 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a = fit("XgboostFitTrainer", X, y, R, C, NULL, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &ru);
+	diag("10^6 rows: %.2f s with 2 threads, peak RSS %.1f MB, data %.1f MB",
+	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    ru.ru_maxrss / 1024.0, data_mb);
+	ok(a != NULL, "XgboostFitTrainer fits 10^6 rows");
+	ok(ru.ru_maxrss / 1024.0 <= 3 * data_mb,
+	    "peak memory %.1f MB <= 3x the numeric data (%.1f MB)",
+	    ru.ru_maxrss / 1024.0, data_mb);
+	for (size_t i = 0; i < R; i += 10)
+		sum += fabs(gf_model_predict1(a, X + i * C) - y[i]);
+	ok(sum / (R / 10) < 5, "it learns the function (train MAE %.3f)",
+	    sum / (R / 10));
+	opts.threads = 1;
+	b = fit("XgboostFitTrainer", X, y, R, C, NULL, &err);
+	for (size_t i = 0; i < R && b; i += 101)
+		if (gf_model_predict1(a, X + i * C) !=
+		    gf_model_predict1(b, X + i * C))
+			same = 0;
+	ok(b != NULL && same, "same trees with 1 and 2 threads");
+	gf_model_free(a);
+	gf_model_free(b);
+	free(X);
+	free(y);
+	return done_testing();
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "scale") == 0)
+		return scale_test();
 	test_registry();
 	test_linear();
 	test_trees();
