@@ -883,6 +883,44 @@ rd_string(struct rd *r)
 	return out;
 }
 
+/*
+ * Decimal numbers of at most 15 significant digits and 22 fractional
+ * ones, such as Prometheus writes: the digits make an exact double and
+ * one division by an exact power of ten rounds correctly (Clinger's fast
+ * path), so this equals strtod() at a fraction of its cost. Anything
+ * else returns NULL and goes to strtod().
+ */
+static const char *
+fast_decimal(const char *p, double *out)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18, 1e19, 1e20, 1e21, 1e22 };
+	unsigned long long m = 0;
+	int neg = 0, digits = 0, frac = 0;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		m = m * 10 + (unsigned long long)(*p - '0');
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++, frac++)
+			m = m * 10 + (unsigned long long)(*p - '0');
+		if (frac == 0)
+			return NULL;
+	}
+	if (digits > 15 || frac > 22 || *p == 'e' || *p == 'E')
+		return NULL;
+	*out = (double)m / pow10[frac];
+	if (neg)
+		*out = -*out;
+	return p;
+}
+
 /* A sample value: a number, or a string Prometheus writes. */
 static int
 rd_number(struct rd *r, int quoted_ok, double *out)
@@ -897,10 +935,12 @@ rd_number(struct rd *r, int quoted_ok, double *out)
 	}
 	if (r->p >= r->end)
 		return rd_fail(r, "expected a number");
-	/* The text is NUL-terminated (gf_fs_read), so strtod stops. */
-	*out = strtod(r->p, &endp);
-	if (endp == r->p)
-		return rd_fail(r, "expected a number");
+	if ((endp = (char *)fast_decimal(r->p, out)) == NULL) {
+		/* The text is NUL-terminated (gf_fs_read), so strtod stops. */
+		*out = strtod(r->p, &endp);
+		if (endp == r->p)
+			return rd_fail(r, "expected a number");
+	}
 	r->p = endp;
 	if (quoted && rd_char(r, '"') == -1)
 		return -1;

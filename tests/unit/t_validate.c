@@ -7,6 +7,7 @@
 #include "tap.h"
 
 #include "gf_validate.h"
+#include "gf_xalloc.h"
 #include "gf_yaml.h"
 
 static char *
@@ -376,6 +377,50 @@ test_recorded(void)
 	}
 }
 
+/* The reader's decimal fast path rounds exactly as strtod does. */
+static void
+test_recorded_numbers(void)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	struct gf_recorded rec = GF_RECORDED_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	char **texts = calloc(20000, sizeof(char *));
+	unsigned long long x = 88172645463325252ULL;
+	size_t bad = 0;
+
+	gf_buf_adds(&b, "{\"q\": {\"result\": [{\"values\": [");
+	for (size_t i = 0; i < 20000; i++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (double)(x % 100000000000ULL) / (double)(1 + x % 9973);
+		if (x & 1)
+			v = -v;
+		texts[i] = gf_xasprintf("%.*f", (int)(x >> 40) % 16, v);
+		gf_buf_addf(&b, "%s[%zu, \"%s\"]", i ? "," : "", i + 1,
+		    texts[i]);
+	}
+	gf_buf_adds(&b, "]}]}}");
+	is_int(gf_recorded_parse(&rec, b.data, b.len, "n.json", &err), 0,
+	    "20000 random decimals parse (%s)", err.msg);
+	for (size_t i = 0; i < 20000 && rec.n == 1; i++) {
+		double want = strtod(texts[i], NULL);
+
+		if (memcmp(&want, &rec.q[0].res.series[0].v[i], sizeof(want))
+		    != 0 && bad++ == 0)
+			diag("%s: got %.17g", texts[i],
+			    rec.q[0].res.series[0].v[i]);
+	}
+	is_int(bad, 0, "every value bit-identical to strtod");
+	for (size_t i = 0; i < 20000; i++)
+		free(texts[i]);
+	free(texts);
+	gf_recorded_release(&rec);
+	gf_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -386,5 +431,6 @@ main(void)
 	test_summaries();
 	test_misc();
 	test_recorded();
+	test_recorded_numbers();
 	return done_testing();
 }
