@@ -698,7 +698,31 @@ test_load_errors(void)
 	struct gf_err err = GF_ERR_INIT;
 	char path[] = "/tmp/t_model.XXXXXX";
 	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
+	FILE *f;
+	double X[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, y[8] = { 3, 5, 7, 9, 11,
+	    13, 15, 17 }, x = 10;
+	struct gf_model *m = fit("PolynomialRegressionTrainer", X, y, 8, 1,
+	    NULL, &err), *back;
+	json_t *j;
+
+	close(fd);
+	/* A gf model file on disk loads by content, queries included. */
+	gf_model_set_feature_queries(m, json_pack("{s:s}", "f0",
+	    "sum(rate(x[1m]))"));
+	j = gf_model_to_json(m);
+	json_dump_file(j, path, JSON_COMPACT);
+	back = gf_model_load(path, &err);
+	ok(back != NULL && gf_model_predict1(back, &x) ==
+	    gf_model_predict1(m, &x), "gf model file loads from disk");
+	json_decref(j);
+	j = back ? gf_model_to_json(back) : NULL;
+	is_str(json_string_value(json_object_get(json_object_get(j,
+	    "feature_queries"), "f0")), "sum(rate(x[1m]))",
+	    "feature queries kept");
+	json_decref(j);
+	gf_model_free(m);
+	gf_model_free(back);
+	f = fopen(path, "w");
 
 	fputs("{\"format\": \"gf-model\",\n  oops}\n", f);
 	fclose(f);
