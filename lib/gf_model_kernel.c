@@ -313,58 +313,61 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		double gmax = -INFINITY, gmax2 = -INFINITY, objmin = INFINITY;
 		size_t i = SIZE_MAX, j = SIZE_MAX;
 
-		for (size_t t = 0; t < n2; t++) {
-			if (yy[t] == 1) {
-				if (alpha[t] < C && -G[t] >= gmax) {
-					gmax = -G[t];
-					i = t;
-				}
-			} else if (alpha[t] > 0 && G[t] >= gmax) {
+		/*
+		 * libsvm's second-order working set selection. Rows t < l
+		 * have y = +1, rows t >= l y = -1: two loops without a test
+		 * of y or a modulo. With K(t, t) = 1, the curvature is
+		 * 2 - 2 K(i, t) for either sign.
+		 */
+		for (size_t t = 0; t < l; t++)
+			if (alpha[t] < C && -G[t] >= gmax) {
+				gmax = -G[t];
+				i = t;
+			}
+		for (size_t t = l; t < n2; t++)
+			if (alpha[t] > 0 && G[t] >= gmax) {
 				gmax = G[t];
 				i = t;
 			}
-		}
 		if (i == SIZE_MAX) {
 			converged = 1;
 			break;
 		}
 		const double *Ki = kernel_row(&kc, i % l);
 
-		for (size_t t = 0; t < n2; t++) {
-			double qit = yy[i] * yy[t] * Ki[t % l];
+		for (size_t t = 0; t < l; t++) {
+			if (!(alpha[t] > 0))
+				continue;
+			double gd = gmax + G[t];
 
-			if (yy[t] == 1) {
-				if (alpha[t] > 0) {
-					double gd = gmax + G[t];
+			if (G[t] >= gmax2)
+				gmax2 = G[t];
+			if (gd > 0) {
+				double qc = 2 - 2 * Ki[t];
+				double od = -(gd * gd) / (qc > 0 ? qc : tau);
 
-					if (G[t] >= gmax2)
-						gmax2 = G[t];
-					if (gd > 0) {
-						double qc = 2 - 2 * yy[i] *
-						    qit;
-						double od = -(gd * gd) /
-						    (qc > 0 ? qc : tau);
-
-						if (od <= objmin) {
-							j = t;
-							objmin = od;
-						}
-					}
+				if (od <= objmin) {
+					j = t;
+					objmin = od;
 				}
-			} else if (alpha[t] < C) {
-				double gd = gmax - G[t];
+			}
+		}
+		for (size_t t = 0; t < l; t++) {
+			size_t u = t + l;
 
-				if (-G[t] >= gmax2)
-					gmax2 = -G[t];
-				if (gd > 0) {
-					double qc = 2 + 2 * yy[i] * qit;
-					double od = -(gd * gd) /
-					    (qc > 0 ? qc : tau);
+			if (!(alpha[u] < C))
+				continue;
+			double gd = gmax - G[u];
 
-					if (od <= objmin) {
-						j = t;
-						objmin = od;
-					}
+			if (-G[u] >= gmax2)
+				gmax2 = -G[u];
+			if (gd > 0) {
+				double qc = 2 - 2 * Ki[t];
+				double od = -(gd * gd) / (qc > 0 ? qc : tau);
+
+				if (od <= objmin) {
+					j = u;
+					objmin = od;
 				}
 			}
 		}
