@@ -248,9 +248,10 @@ main(int argc, char *argv[])
 			}
 		}
 		if (strcmp(cmd, "status") == 0) {
-			free(from);
 			json_decref(cfg);
-			return cmd_status(doc, "state");
+			rc = cmd_status(doc, from);
+			free(from);
+			return rc;
 		}
 		tool_from(&t, doc, GF_TOOL_RUN_ANYWAY);
 		gf_info("giving back what run %s holds (document from %s)",

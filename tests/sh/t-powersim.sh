@@ -113,6 +113,14 @@ test_expect_code 64 'negative watts are a usage error' 'gf-powersim --once -d x 
 test_expect_code 64 'a bad interval is a usage error' 'gf-powersim --once -d x -s 1ms'
 test_expect_code 64 'a bad package count is a usage error' 'gf-powersim --once -d x -n 0'
 test_expect_code 66 'a missing /proc/stat gives 66' 'gf-powersim --once -d x -P nowhere'
+test_expect_code 65 'a stat file without a cpu line gives 65' '
+	mkdir -p badproc && echo "intr 0" >badproc/stat &&
+	gf-powersim --once -d x -P badproc
+'
+test_expect_code 74 'a counter that cannot be replaced gives 74' '
+	mkdir -p w/$Z/intel-rapl:0/energy_uj/busy &&
+	gf-powersim --once -d w
+'
 test_expect_code 73 'an unwritable tree gives 73' '
 	echo file >ro && gf-powersim --once -d ro/sub
 '

@@ -158,6 +158,16 @@ test_expect_code 69 'a failed document is passed on with its status' '
 	echo "{\"steps\": [{\"tool\": \"x\", \"ok\": false, \"exit\": 69}]}" |
 	    gf-kepler-install -d "$TEST_DIR/nf" >/dev/null
 '
+test_expect_code 66 'a missing -i file gives 66' '
+	gf-kepler-install -i "$TEST_DIR/nope.json" -d "$TEST_DIR/nm" >/dev/null
+'
+test_expect_code 73 'a state directory that cannot be created gives 73' '
+	echo file >afile &&
+	gf-kepler-install -p simulated -d "$TEST_DIR/afile/sub" </dev/null >/dev/null
+'
+test_expect_code 74 'a full stdout gives 74 (--stop)' '
+	gf-kepler-install --stop -d "$TEST_DIR/nothing" </dev/null >/dev/full
+'
 test_expect_success '--help, --version' '
 	gf-kepler-install --help | grep -q "^usage: gf-kepler-install" &&
 	gf-kepler-install -V | grep -q "(gf)"
