@@ -25,6 +25,16 @@
 
 /* How long past its timeout a stress-ng may run before it is stopped. */
 #define OVERRUN_GRACE 10.0
+/* Seconds between progress reports within a phase. */
+#define TICK 30.0
+
+/* Progress within the current phase. */
+struct ticker {
+	const struct gf_stress_hooks *h;
+	const struct gf_plan *p;
+	size_t i;
+	double start, next;
+};
 
 char *
 gf_stress_version(struct gf_err *err)
@@ -131,14 +141,28 @@ nap(double s)
 	nanosleep(&ts, NULL);
 }
 
+static void
+tick(struct ticker *t)
+{
+	double now = gf_time_now();
+
+	if (t == NULL || t->h->progress == NULL || now < t->next)
+		return;
+	t->h->progress(t->h->arg, t->p, t->i, now - t->start);
+	t->next = now + TICK;
+}
+
 /* Sleep until deadline or a stop; 1 when stopped. */
 static int
-wait_until(double deadline, const volatile sig_atomic_t *stop)
+wait_until(double deadline, const volatile sig_atomic_t *stop,
+    struct ticker *t)
 {
 	double now;
 
-	while (!*stop && (now = gf_time_now()) < deadline)
+	while (!*stop && (now = gf_time_now()) < deadline) {
 		nap(fmin(0.1, deadline - now));
+		tick(t);
+	}
 	return *stop != 0;
 }
 
@@ -252,7 +276,7 @@ signame(int sig)
 static int
 run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
     const volatile sig_atomic_t *stop, json_t *section, int *status,
-    int *stopped, struct gf_err *err)
+    int *stopped, struct ticker *t, struct gf_err *err)
 {
 	struct gf_spawn sp = { 0 };
 	double deadline = gf_time_now() + ph->duration + OVERRUN_GRACE;
@@ -274,6 +298,7 @@ run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 			gf_proc_stop(pid, 1, 2, NULL);
 			return -1;
 		}
+		tick(t);
 		if (r == 0) {
 			/* Workers whose parent died must not outlive it. */
 			kill(-pid, SIGKILL);
@@ -301,6 +326,7 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
     struct gf_err *err)
 {
 	double total = gf_plan_estimate(p), elapsed = 0;
+	struct ticker tk = { h, p, 0, 0, 0 };
 	size_t done = 0;
 	int rc = 0;
 
@@ -325,10 +351,13 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		if (ph->freq_khz > 0)
 			nsaved = freq_apply(ph, h, section, &saved);
 		start = gf_time_now();
+		tk.i = i;
+		tk.start = start;
+		tk.next = start + TICK;
 		if (ph->argv == NULL) {
-			stopped = wait_until(start + ph->duration, stop);
+			stopped = wait_until(start + ph->duration, stop, &tk);
 		} else if (run_command(ph, h, stop, section, &status, &stopped,
-		    err) < 0) {
+		    &tk, err) < 0) {
 			if (saved != NULL)
 				freq_restore(saved, nsaved, h, section);
 			if (stopped)
@@ -372,7 +401,8 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		json_object_set_new(section, "phases_run",
 		    json_integer((json_int_t)done));
 		elapsed += ph->duration;
-		if (ph->rest > 0 && wait_until(gf_time_now() + ph->rest, stop))
+		if (ph->rest > 0 && wait_until(gf_time_now() + ph->rest, stop,
+		    NULL))
 			goto interrupted_after;
 		elapsed += ph->rest;
 		continue;

@@ -23,6 +23,9 @@ struct gf_stress_hooks {
 	/* Called before phase i starts; elapsed/left are plan seconds. */
 	void (*phase)(void *arg, const struct gf_plan *p, size_t i,
 	    double elapsed, double left);
+	/* Every 30 s within a phase: seconds since it started. */
+	void (*progress)(void *arg, const struct gf_plan *p, size_t i,
+	    double in_phase);
 	/* A warning worth showing (a frequency step that failed...). */
 	void (*note)(void *arg, const char *msg);
 	void *arg;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,17 @@ on_phase(void *arg, const struct gf_plan *p, size_t i, double elapsed,
 	    p->phases[i].name, gf_plan_format_seconds(p->phases[i].duration,
 	    b1), gf_plan_format_seconds(elapsed, b2),
 	    gf_plan_format_seconds(left, b3));
+}
+
+static void
+on_progress(void *arg, const struct gf_plan *p, size_t i, double in_phase)
+{
+	char b1[32], b2[32];
+
+	(void)arg;
+	gf_info("[%zu/%zu] %s: %s of %s", i + 1, p->nphases,
+	    p->phases[i].name, gf_plan_format_seconds(floor(in_phase), b1),
+	    gf_plan_format_seconds(p->phases[i].duration, b2));
 }
 
 static void
@@ -406,6 +418,7 @@ main(int argc, char *argv[])
 		}
 
 	hooks.phase = on_phase;
+	hooks.progress = on_progress;
 	hooks.note = on_note;
 	hooks.log_path = stress_log();
 	hooks.sysfs_cpu = m.sysfs_cpu;
