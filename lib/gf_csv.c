@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -6,7 +8,6 @@
 #include <string.h>
 
 #include "gf_csv.h"
-#include "gf_fs.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -78,214 +79,224 @@ header_cell(const char *p, const char *eol, const char **end)
 	return gf_xstrndup(p, q - p);
 }
 
-static const char *
-line_end(const char *p, const char *end)
-{
-	const char *q = memchr(p, '\n', end - p);
+/*
+ * The parser takes one line at a time, so that a file is read with
+ * getline() into a buffer of one line, not into memory whole: at 10^7
+ * rows the text is larger than the numbers.
+ */
+struct parser {
+	const char *name;
+	size_t line;		/* number of the line being parsed */
+	size_t cols, n, cap;
+	size_t hint;		/* bytes in the input, 0 when unknown */
+	size_t blank;		/* first blank line seen, 0 for none */
+	char **names;
+	double *data;
+};
 
-	return q ? q : end;
+static int
+parse_header(struct parser *ps, const char *p, const char *he,
+    struct gf_err *err)
+{
+	if (he - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	if (he == p)
+		return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+		    "%s:1:1: no header row", ps->name);
+	for (const char *c = p;;) {
+		const char *ce;
+		char *cell = header_cell(c, he, &ce);
+
+		ps->names = gf_xreallocarray(ps->names, ps->cols + 1,
+		    sizeof(*ps->names));
+		ps->names[ps->cols++] = cell;
+		if (ce >= he)
+			break;
+		c = ce + 1;
+	}
+	for (size_t i = 0; i < ps->cols; i++) {
+		if (ps->names[i][0] == '\0' && i > 0)
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:1: header cell %zu is empty", ps->name, i + 1);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ps->names[i], ps->names[j]) == 0)
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:1: duplicate column '%s'", ps->name,
+				    ps->names[i]);
+	}
+	return 0;
+}
+
+static int
+parse_row(struct parser *ps, const char *p, const char *le,
+    struct gf_err *err)
+{
+	const char *c = p, *name = ps->name;
+	size_t cols = ps->cols, line = ps->line;
+	double *row;
+
+	if (ps->n == ps->cap) {
+		size_t want = ps->cap + ps->cap / 2 + 1024;
+
+		/* First row: guess the row count from the input size. */
+		if (ps->cap == 0 && ps->hint > 0)
+			want = ps->hint / ((size_t)(le - p) + 1) / 8 * 9 + 1024;
+		ps->data = gf_xreallocarray(ps->data, want * cols,
+		    sizeof(*ps->data));
+		ps->cap = want;
+	}
+	row = ps->data + ps->n * cols;
+	for (size_t j = 0; j < cols; j++) {
+		const char *ce = memchr(c, ',', (size_t)(le - c));
+		char num[64], *e, *s;
+		size_t w, col = (size_t)(c - p) + 1;
+
+		if (ce == NULL)
+			ce = le;
+		w = (size_t)(ce - c);
+		if (w >= sizeof(num))
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:%zu:%zu: column '%s': value too long", name,
+			    line, col, ps->names[j]);
+		memcpy(num, c, w);
+		num[w] = '\0';
+		s = num;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		errno = 0;
+		double v = strtod(s, &e);
+
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (*s == '\0')
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:%zu:%zu: column '%s': empty cell", name, line,
+			    col, ps->names[j]);
+		if (e == s || *e != '\0')
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:%zu:%zu: column '%s': not a number: '%s'",
+			    name, line, col, ps->names[j], s);
+		if (!isfinite(v))
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:%zu:%zu: column '%s': not a finite number: "
+			    "'%s'", name, line, col, ps->names[j], s);
+		row[j] = v;
+		if (j + 1 < cols) {
+			if (ce >= le)
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: %zu cells, the header has %zu",
+				    name, line, (size_t)(le - p) + 1, j + 1,
+				    cols);
+			c = ce + 1;
+		} else if (ce < le) {
+			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+			    "%s:%zu:%zu: more cells than the %zu of the header",
+			    name, line, (size_t)(ce - p) + 1, cols);
+		}
+	}
+	ps->n++;
+	return 0;
+}
+
+/* One line without its newline. */
+static int
+feed(struct parser *ps, const char *p, size_t len, struct gf_err *err)
+{
+	const char *le = p + len;
+
+	ps->line++;
+	if (le > p && le[-1] == '\r')
+		le--;
+	if (ps->line == 1)
+		return parse_header(ps, p, le, err);
+	if (le == p) {
+		/* Only trailing blank lines are allowed. */
+		if (ps->blank == 0)
+			ps->blank = ps->line;
+		return 0;
+	}
+	if (ps->blank != 0)
+		return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+		    "%s:%zu:1: empty line", ps->name, ps->blank);
+	return parse_row(ps, p, le, err);
+}
+
+static int
+finish(struct parser *ps, int r, struct gf_csv *out, struct gf_err *err)
+{
+	if (r == 0 && ps->line == 0)
+		r = gf_err_set(err, GF_EXIT_DATAERR, "csv",
+		    "%s:1:1: no header row", ps->name);
+	if (r == 0 && ps->n == 0)
+		r = gf_err_set(err, GF_EXIT_DATAERR, "csv",
+		    "%s:%zu: no data rows", ps->name, ps->line);
+	if (r < 0) {
+		free_names(ps->names, ps->cols);
+		free(ps->data);
+		return -1;
+	}
+	out->rows = ps->n;
+	out->cols = ps->cols;
+	out->names = ps->names;
+	out->data = gf_xreallocarray(ps->data, ps->n * ps->cols,
+	    sizeof(*ps->data));
+	return 0;
 }
 
 int
 gf_csv_parse(const char *text, size_t len, const char *name,
     struct gf_csv *out, struct gf_err *err)
 {
+	struct parser ps;
 	const char *p = text, *end = text + len;
-	size_t line = 1, cap = 0, n = 0, cols = 0;
-	char **names = NULL;
-	double *data = NULL;
 	struct gf_csv empty = GF_CSV_INIT;
+	int r = 0;
 
 	*out = empty;
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	const char *eol = line_end(p, end);
-	const char *he = eol;
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name;
+	ps.hint = len;
+	while (p < end && r == 0) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
-	if (he > p && he[-1] == '\r')
-		he--;
-	if (he == p)
-		return gf_err_set(err, GF_EXIT_DATAERR, "csv",
-		    "%s:1:1: no header row", name);
-	/* Header. */
-	for (const char *c = p;;) {
-		const char *ce;
-		char *cell = header_cell(c, he, &ce);
-
-		names = gf_xreallocarray(names, cols + 1, sizeof(*names));
-		names[cols++] = cell;
-		if (ce >= he)
-			break;
-		c = ce + 1;
+		if (eol == NULL)
+			eol = end;
+		r = feed(&ps, p, (size_t)(eol - p), err);
+		p = eol + 1;
 	}
-	for (size_t i = 0; i < cols; i++) {
-		if (names[i][0] == '\0' && i > 0) {
-			gf_err_set(err, GF_EXIT_DATAERR, "csv",
-			    "%s:1: header cell %zu is empty", name, i + 1);
-			goto fail;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(names[i], names[j]) == 0) {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:1: duplicate column '%s'", name,
-				    names[i]);
-				goto fail;
-			}
-	}
-	p = eol < end ? eol + 1 : end;
-	/* Rows. */
-	while (p < end) {
-		line++;
-		eol = line_end(p, end);
-		const char *le = eol;
-
-		if (le > p && le[-1] == '\r')
-			le--;
-		if (le == p) {
-			/* Only trailing blank lines are allowed. */
-			const char *q = eol;
-
-			while (q < end && (*q == '\n' || *q == '\r'))
-				q++;
-			if (q < end) {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:1: empty line", name, line);
-				goto fail;
-			}
-			break;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			data = gf_xreallocarray(data, cap * cols, sizeof(*data));
-		}
-		const char *c = p;
-
-		for (size_t j = 0; j < cols; j++) {
-			const char *ce = memchr(c, ',', le - c);
-			char num[64];
-			char *e;
-
-			if (ce == NULL)
-				ce = le;
-			size_t w = ce - c;
-			size_t col = c - p + 1;
-
-			if (w >= sizeof(num)) {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:%zu: column '%s': value too long",
-				    name, line, col, names[j]);
-				goto fail;
-			}
-			memcpy(num, c, w);
-			num[w] = '\0';
-			char *s = num;
-
-			while (*s == ' ' || *s == '\t')
-				s++;
-			errno = 0;
-			double v = strtod(s, &e);
-
-			while (*e == ' ' || *e == '\t')
-				e++;
-			if (*s == '\0') {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:%zu: column '%s': empty cell",
-				    name, line, col, names[j]);
-				goto fail;
-			}
-			if (e == s || *e != '\0') {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:%zu: column '%s': not a number: "
-				    "'%s'", name, line, col, names[j], s);
-				goto fail;
-			}
-			if (!isfinite(v)) {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:%zu: column '%s': not a finite "
-				    "number: '%s'", name, line, col,
-				    names[j], s);
-				goto fail;
-			}
-			data[n * cols + j] = v;
-			if (j + 1 < cols) {
-				if (ce >= le) {
-					gf_err_set(err, GF_EXIT_DATAERR, "csv",
-					    "%s:%zu:%zu: %zu cells, the header "
-					    "has %zu", name, line,
-					    (size_t)(le - p) + 1, j + 1, cols);
-					goto fail;
-				}
-				c = ce + 1;
-			} else if (ce < le) {
-				gf_err_set(err, GF_EXIT_DATAERR, "csv",
-				    "%s:%zu:%zu: more cells than the %zu of "
-				    "the header", name, line,
-				    (size_t)(ce - p) + 1, cols);
-				goto fail;
-			}
-		}
-		n++;
-		p = eol < end ? eol + 1 : end;
-	}
-	if (n == 0) {
-		gf_err_set(err, GF_EXIT_DATAERR, "csv", "%s:%zu: no data rows",
-		    name, line);
-		goto fail;
-	}
-	out->rows = n;
-	out->cols = cols;
-	out->names = names;
-	out->data = gf_xreallocarray(data, n * cols, sizeof(*data));
-	return 0;
-fail:
-	free_names(names, cols);
-	free(data);
-	return -1;
-}
-
-static char *
-read_stdin(size_t *len, struct gf_err *err)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = gf_xmalloc(cap + 1);
-
-	for (;;) {
-		size_t got = fread(buf + n, 1, cap - n, stdin);
-
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = gf_xreallocarray(buf, cap + 1, 1);
-			continue;
-		}
-		if (ferror(stdin)) {
-			free(buf);
-			gf_err_set(err, GF_EXIT_IOERR, "csv",
-			    "<stdin>: read error");
-			return NULL;
-		}
-		if (feof(stdin) || got == 0)
-			break;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return finish(&ps, r, out, err);
 }
 
 int
 gf_csv_load(const char *path, struct gf_csv *out, struct gf_err *err)
 {
-	size_t len = 0;
-	int stdin_ = strcmp(path, "-") == 0;
-	char *text = stdin_ ? read_stdin(&len, err) :
-	    gf_fs_read(path, 0, &len, err);
+	struct parser ps;
 	struct gf_csv empty = GF_CSV_INIT;
-	int r;
+	struct stat st;
+	int is_stdin = strcmp(path, "-") == 0, r = 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 
 	*out = empty;
-	if (text == NULL)
-		return -1;
-	r = gf_csv_parse(text, len, stdin_ ? "<stdin>" : path, out, err);
-	free(text);
-	return r;
+	if (f == NULL)
+		return gf_err_set(err, GF_EXIT_NOINPUT, "csv",
+		    "cannot open '%s': %s", path, strerror(errno));
+	memset(&ps, 0, sizeof(ps));
+	ps.name = is_stdin ? "<stdin>" : path;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		ps.hint = (size_t)st.st_size;
+	while (r == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		r = feed(&ps, line, (size_t)n, err);
+	}
+	if (r == 0 && ferror(f))
+		r = gf_err_set(err, GF_EXIT_IOERR, "csv", "read '%s': %s",
+		    ps.name, strerror(errno));
+	free(line);
+	if (!is_stdin)
+		fclose(f);
+	return finish(&ps, r, out, err);
 }
