@@ -479,15 +479,14 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 		p[2] = ymin - p[0];
 		break;
 	default:
-		if (var == 0) {
-			free(x);
-			return gf_err_set(err, GF_EXIT_DATAERR, "model",
-			    "the target is constant: the logistic curve's "
-			    "initial guess divides by its standard deviation");
-		}
 		p[0] = ymax - ymin;
 		p[1] = 0.5;
-		p[2] = floor((ymax - ymin) / sqrt(var));
+		/*
+		 * Upstream divides by std(y): NaN for a constant target
+		 * (core and uncore are all 0 on most machines), where scipy
+		 * then fails. A = 0, off = y fits it exactly instead.
+		 */
+		p[2] = var > 0 ? floor((ymax - ymin) / sqrt(var)) : 1;
 		p[3] = ymin;
 		break;
 	}
