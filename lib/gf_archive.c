@@ -31,7 +31,7 @@
  * disk or for SHA-256 (tar | zstd gets the same overlap from its pipe).
  */
 #define SLOT (512 * 1024)
-#define NSLOTS 8
+#define NSLOTS 16
 
 struct out {
 	const char *path;

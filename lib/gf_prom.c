@@ -8,11 +8,32 @@
 
 #include "gf_prom.h"
 #include "gf_buf.h"
+#include "gf_log.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
 /* Prometheus refuses a range query with more points per series. */
 #define MAX_POINTS 11000
+
+/* A password in "scheme://user:password@host" must never be printed. */
+static void
+mask_password(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *colon, *at;
+	char *pw;
+
+	if (auth == NULL)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = memrchr(auth, '@', (size_t)(end - auth));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon == NULL)
+		return;
+	pw = gf_xstrndup(colon + 1, (size_t)(at - colon - 1));
+	gf_log_mask(pw);
+	gf_free_secret(pw);
+}
 
 void
 gf_prom_init(struct gf_prom *p, const char *base_url)
@@ -23,6 +44,7 @@ gf_prom_init(struct gf_prom *p, const char *base_url)
 		len--;
 	p->url = gf_xstrndup(base_url, len);
 	gf_http_opts_init(&p->http);
+	mask_password(p->url);
 }
 
 void
@@ -279,12 +301,14 @@ gf_prom_query(struct gf_prom *p, const char *promql, double t,
 	char *form = isnan(t) ? gf_xasprintf("query=%s", q) :
 	    gf_xasprintf("query=%s&time=%.3f", q, t);
 	json_t *index = json_object(), *env;
+	char *safe = gf_http_redact_url(p->url);
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	env = call(p, "POST", "/api/v1/query", form, 0, what, err);
 	if (env != NULL)
-		rc = merge(res, index, env, what, p->url, err);
+		rc = merge(res, index, env, what, safe, err);
+	free(safe);
 	if (rc < 0)
 		gf_prom_result_release(res);
 	json_decref(env);
@@ -300,6 +324,7 @@ gf_prom_query_range(struct gf_prom *p, const char *promql, double start,
     double end, double step, struct gf_prom_result *res, struct gf_err *err)
 {
 	char *q = NULL, *what = describe("range query", promql);
+	char *safe = gf_http_redact_url(p->url);
 	json_t *index = json_object();
 	double npts;
 	int rc = 0;
@@ -321,7 +346,7 @@ gf_prom_query_range(struct gf_prom *p, const char *promql, double start,
 		json_t *env = call(p, "POST", "/api/v1/query_range", form, 0,
 		    what, err);
 
-		rc = env != NULL ? merge(res, index, env, what, p->url, err) :
+		rc = env != NULL ? merge(res, index, env, what, safe, err) :
 		    -1;
 		json_decref(env);
 		free(form);
@@ -330,6 +355,7 @@ out:
 	if (rc < 0)
 		gf_prom_result_release(res);
 	json_decref(index);
+	free(safe);
 	free(what);
 	free(q);
 	return rc;
@@ -353,8 +379,8 @@ gf_prom_snapshot(struct gf_prom *p, int skip_head, struct gf_err *err)
 	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
 	    strcmp(name, "..") == 0)
 		gf_err_set(err, GF_EXIT_UNAVAILABLE, "prometheus",
-		    "prometheus %s: snapshot: no usable snapshot name in the "
-		    "reply", p->url);
+		    "prometheus: snapshot: no usable snapshot name in the "
+		    "reply");
 	else
 		out = gf_xstrdup(name);
 	json_decref(env);
@@ -372,8 +398,7 @@ gf_prom_get_data(struct gf_prom *p, const char *path, struct gf_err *err)
 		data = json_incref(json_object_get(env, "data"));
 		if (data == NULL)
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "prometheus",
-			    "prometheus %s: %s: no data in the reply", p->url,
-			    what);
+			    "prometheus: %s: no data in the reply", what);
 	}
 	json_decref(env);
 	free(what);
