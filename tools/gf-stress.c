@@ -196,7 +196,8 @@ on_phase(void *arg, const struct gf_plan *p, size_t i, double elapsed,
 {
 	char b1[32], b2[32], b3[32];
 
-	(void)arg;
+	/* The windows so far survive even a SIGKILL. */
+	gf_tool_checkpoint(arg);
 	gf_info("[%zu/%zu] %s for %s (%s done, %s left)", i + 1, p->nphases,
 	    p->phases[i].name, gf_plan_format_seconds(p->phases[i].duration,
 	    b1), gf_plan_format_seconds(elapsed, b2),
@@ -418,6 +419,7 @@ main(int argc, char *argv[])
 		}
 
 	hooks.phase = on_phase;
+	hooks.arg = &t;
 	hooks.progress = on_progress;
 	hooks.note = on_note;
 	hooks.log_path = stress_log();
@@ -431,8 +433,6 @@ main(int argc, char *argv[])
 		    gf_time_format(now + gf_plan_estimate(plan), 0, when));
 		json_object_set_new(section, "started", json_real(now));
 	}
-	/* Save the plan first: a killed run still leaves a state file. */
-	gf_tool_checkpoint(&t);
 	failed = gf_stress_run(plan, t.doc, section, &stop_sig, &hooks,
 	    &err) < 0;
 	json_object_set_new(section, "ended", json_real(gf_time_now()));

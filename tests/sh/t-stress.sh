@@ -234,6 +234,19 @@ test_expect_success 'stress-ng killed under a phase: exit 70, no worker left' '
 	sleep 0.2 && ! pgrep -f -- "--temp-path $TEST_DIR"
 '
 
+test_expect_success 'gf-stress killed (SIGKILL): the state file keeps the windows' '
+	rm -f err
+	gf-stress -f long.yaml </dev/null >/dev/null 2>err &
+	pid=$! i=0
+	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	kill -KILL $pid; wait $pid
+	# stress-ng outlives a SIGKILLed parent until its timeout: stop it.
+	for sp in $(pgrep -f -- "--temp-path $TEST_DIR"); do kill "$sp"; done
+	jq -e "[.windows[].name] == [\"short\"]" "$GF_STATE"
+'
+
 test_expect_code 69 'no stress-ng in PATH: exit 69' "
 	PATH=/nonexistent '$GF_BUILD/bin/gf-stress' -a 'cpu;none;none' -T 1 \
 	    </dev/null >nostress.json 2>err
