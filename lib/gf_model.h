@@ -18,8 +18,10 @@
  * zero is left as is) before the trainer sees them; prediction applies the
  * same scaling, so X is always given in raw units. The curve-fit trainers
  * (Logarithmic/Exponential/Logistic) fit on one feature only, as
- * upstream does (opts->main_feature). Models are immutable after
- * fit/load and may be used for prediction from several threads at once.
+ * upstream does (opts->main_feature). The same data, trainer and seed
+ * give the same model whatever opts->threads is. Models are immutable
+ * after fit/load and may be used for prediction from several threads at
+ * once; fits of different models may run in parallel threads.
  */
 #ifndef GF_MODEL_H
 #define GF_MODEL_H
@@ -191,11 +193,14 @@ struct gf_split {
 #define GF_SPLIT_INIT { NULL, NULL, 0, 0 }
 
 /*
- * Random split as upstream (sklearn train_test_split, test_size=0.1,
- * random_state=seed): ntest = ceil(rows * test_frac), the rows are
- * shuffled by a seeded Fisher-Yates (gf_rand, below) and the first ntest
- * of the permutation are the test set. 65 when either part would be
- * empty.
+ * Random split as upstream (sklearn train_test_split, test_size=0.1):
+ * ntest = ceil(rows * test_frac); perm starts as 0..rows-1 and is
+ * shuffled by Fisher-Yates with the generator below seeded by
+ * gf_rand_seed(seed): for i from rows-1 down to 1, swap perm[i] with
+ * perm[gf_rand_below(i + 1)]. The first ntest entries of perm are the
+ * test set, the rest the training set (sklearn's own permutation comes
+ * from numpy's Mersenne Twister, which we do not reproduce: same sizes,
+ * different rows). 65 when either part would be empty.
  */
 int gf_split_random(size_t rows, double test_frac, unsigned long seed,
     struct gf_split *out, struct gf_err *err);
