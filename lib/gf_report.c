@@ -31,20 +31,23 @@ gf_report_stage_open(struct gf_report_stage *st, const char *dir,
 	while (strlen(st->dir) > 1 && st->dir[strlen(st->dir) - 1] == '/')
 		st->dir[strlen(st->dir) - 1] = '\0';
 	st->fresh = !gf_fs_exists(st->dir);
-	if (!st->fresh && !gf_fs_is_dir(st->dir))
-		return gf_err_set(err, GF_EXIT_CANTCREAT, "report",
+	if (!st->fresh && !gf_fs_is_dir(st->dir)) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "report",
 		    "'%s' exists and is not a directory", st->dir);
+		goto fail;
+	}
 	if (st->fresh) {
+		int rc = 0;
+
 		parent = gf_xstrdup(st->dir);
 		slash = strrchr(parent, '/');
 		if (slash != NULL && slash != parent) {
 			*slash = '\0';
-			if (gf_fs_mkdir_p(parent, 0755, err) == -1) {
-				free(parent);
-				return -1;
-			}
+			rc = gf_fs_mkdir_p(parent, 0755, err);
 		}
 		free(parent);
+		if (rc == -1)
+			goto fail;
 		tmpl = gf_xasprintf("%s.gf-tmp.XXXXXX", st->dir);
 	} else {
 		tmpl = gf_xasprintf("%s/.gf-tmp.XXXXXX", st->dir);
@@ -54,12 +57,15 @@ gf_report_stage_open(struct gf_report_stage *st, const char *dir,
 		    "cannot create a directory next to '%s': %s", st->dir,
 		    strerror(errno));
 		free(tmpl);
-		return -1;
+		goto fail;
 	}
 	/* mkdtemp makes 0700; a report is meant to be read. */
 	chmod(tmpl, 0755);
 	st->tmp = tmpl;
 	return 0;
+fail:
+	gf_report_stage_release(st);
+	return -1;
 }
 
 int

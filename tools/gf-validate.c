@@ -1183,8 +1183,7 @@ main(int argc, char *argv[])
 done:
 	gf_doc_set(t.doc, "validate", r.section);
 	json_decref(sums);
-	if (r.staging)
-		gf_report_stage_release(&r.stage);
+	gf_report_stage_release(&r.stage);
 	if (src.have_prom)
 		gf_prom_release(&src.prom);
 	gf_recorded_release(&src.rec);
