@@ -294,10 +294,12 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
  * min_child_weight 1, max_bin 256, base_score = mean(y) (xgboost >= 2.0).
  * Features are binned once into uint8 codes (row-major, so the rows of a
  * node share cache lines); each node owns a contiguous segment of one row
- * index array that splits partition in place; the smaller child's
+ * index array, which its split partitions stably; the smaller child's
  * histogram is built and the larger one's is the parent's minus it; leaf
  * values are added to the predictions through the segments, without
- * walking the tree. Histogram building is split over a thread pool.
+ * walking the tree. Trees grow level by level: per level, one pass over a
+ * thread pool partitions every split node and one builds every smaller
+ * child's histogram, so threads meet twice per level, not per node.
  */
 
 #define XGB_BINS 256
@@ -309,7 +311,6 @@ struct hbin {
 	double g, h;
 };
 
-struct pool;
 typedef void (*pool_fn)(void *arg, int id, int n);
 
 struct pool {
@@ -725,9 +726,8 @@ best_split(const struct xgb *x, struct xnode *nd, int depth)
 }
 
 static void
-hist_totals(const struct xgb *x, const struct hbin *h, double *G, double *H)
+hist_totals(const struct hbin *h, double *G, double *H)
 {
-	(void)x;
 	*G = *H = 0;
 	for (int b = 0; b < XGB_BINS; b++) {
 		*G += h[b].g;
@@ -797,7 +797,7 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 		tasks[0].n = rows;
 		tasks[0].out = level[0].hist;
 		build_hists(&x, tasks, 1);
-		hist_totals(&x, level[0].hist, &level[0].G, &level[0].H);
+		hist_totals(level[0].hist, &level[0].G, &level[0].H);
 		for (int d = 0; nlevel > 0; d++) {
 			int nnext = 0, ntasks = 0;
 
@@ -885,7 +885,7 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 					big->hist[i].g -= small->hist[i].g;
 					big->hist[i].h -= small->hist[i].h;
 				}
-				hist_totals(&x, small->hist, &small->G,
+				hist_totals(small->hist, &small->G,
 				    &small->H);
 				big->G = nd->G - small->G;
 				big->H = nd->H - small->H;
