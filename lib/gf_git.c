@@ -311,6 +311,11 @@ git_new(void)
 	struct gf_git *g = gf_xcalloc(1, sizeof(*g));
 
 	git_libgit2_init();
+	/*
+	 * A server that refuses a large push (401, a size limit) answers
+	 * before the body is sent instead of resetting the connection.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_HTTP_EXPECT_CONTINUE, 1);
 	return g;
 }
 
@@ -321,6 +326,7 @@ gf_git_open_remote(const char *url, const char *workdir,
 	struct gf_git *g = git_new();
 	git_odb_backend *mp = NULL;
 	git_odb *odb = NULL;
+	git_config *cfg;
 	const char *p;
 	char *pub;
 
@@ -395,6 +401,17 @@ gf_git_open_remote(const char *url, const char *workdir,
 		goto fail;
 	}
 	git_odb_free(odb);
+	/*
+	 * Bound the delta window by memory, as git's pack.windowMemory:
+	 * small text results still get a full window, large (mostly
+	 * compressed) artefacts are compared with one neighbour, so the
+	 * pack is ready before an HTTP server drops the idle connection
+	 * (libgit2 1.5 does not reconnect).
+	 */
+	if (git_repository_config(&cfg, g->repo) == 0) {
+		git_config_set_int64(cfg, "pack.windowMemory", 256 * 1024);
+		git_config_free(cfg);
+	}
 	return g;
 fail:
 	gf_git_free(g);
