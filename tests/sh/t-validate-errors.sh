@@ -135,6 +135,15 @@ test_expect_code 75 'Prometheus that times out: 75' "
 	gf-validate -p http://127.0.0.1:$SILENT --timeout 0.5s -k checks.yaml -s 100 -e 120 -D a=A </dev/null >/dev/null
 "
 
+test_expect_success 'a failed run leaves an existing report directory as it was' "
+	$R -k checks.yaml -o keep </dev/null >/dev/null; test \$? -eq 1 &&
+	find keep -type f | sort >before && cksum keep/report-*.md >sum1 &&
+	printf 'validations:\n  - name: exact\n    actual: A\n    predicted: TWO\n' >two2.yaml &&
+	$R -k two2.yaml -o keep </dev/null >/dev/null 2>&1; test \$? -eq 65 &&
+	find keep -type f | sort >after && cmp before after && cksum keep/report-*.md | cmp - sum1 &&
+	! ls -a keep | grep -q gf-tmp
+"
+
 test_expect_success 'a failed document is passed on unchanged' "
 	$R -k checks.yaml </dev/null >f.json; test \$? -eq 1 &&
 	$R -k checks.yaml <f.json >g.json; test \$? -eq 1 &&

@@ -227,4 +227,24 @@ test_expect_success 'built-in check set by name (Kepler 0.7 names)' "
 	jq -e '.validate.checks_file | test(\"share/checks/rapl-kepler-0.7.yaml\")' doc10.json
 "
 
+if command -v stress-ng >/dev/null 2>&1; then
+	test_expect_success 'gf-stress windows flow into gf-validate' "
+		gf-stress --plan idle:3 </dev/null 2>/dev/null |
+		jq --arg u $PROM_URL '.stack.prometheus.url = \$u' |
+		gf-validate --checks checks.yaml --rate-interval 4s --step 1s \
+			--var metal_job_name=gf-test >doc11.json &&
+		jq -e '.validate.results[0].windows[0].window == \"idle\"' doc11.json &&
+		jq -e '.validate.results[0] | .verdict == \"PASS\" and .samples >= 2' doc11.json &&
+		jq -e '[.steps[].tool] == [\"gf-stress\", \"gf-validate\"]' doc11.json
+	"
+else
+	test_skip 'gf-stress windows flow into gf-validate' 'stress-ng not installed'
+fi
+
+test_expect_success 'a full GITHUB_STEP_SUMMARY is left alone' "
+	head -c 1048500 /dev/zero | tr '\\0' x >full.md &&
+	GITHUB_STEP_SUMMARY=\$PWD/full.md $V --checks checks.yaml --start $S --end $E </dev/null >/dev/null 2>err12 &&
+	test \$(wc -c <full.md) -eq 1048500 && grep -q 'summary not appended' err12
+"
+
 test_done
