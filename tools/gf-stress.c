@@ -376,8 +376,7 @@ main(int argc, char *argv[])
 		gf_die(GF_EXIT_CONFIG, "--host '%s': remote execution over SSH "
 		    "is not supported yet; run gf-stress on that host", o.host);
 
-	gf_tool_begin(&t, "gf-stress", o.input, o.dry_run ? GF_TOOL_NO_STATE :
-	    0);
+	gf_tool_begin(&t, "gf-stress", o.input, 0);
 	if (o.host == NULL)
 		warn_remote_hosts(t.doc);
 	gf_plan_machine_probe(&m, NULL);
