@@ -6,6 +6,7 @@
 
 #include "tap.h"
 
+#include "gf_report.h"
 #include "gf_validate.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
@@ -421,6 +422,81 @@ test_recorded_numbers(void)
 	gf_buf_release(&b);
 }
 
+static void
+test_report(void)
+{
+	json_t *rep, *js;
+	char *md, *sum;
+	const char *status;
+
+	rep = json_pack("{s:s, s:f, s:f, s:s, s:[{s:s, s:f, s:f, s:f, s:f,"
+	    " s:i, s:i, s:i, s:s, s:{s:f}, s:s, s:s, s:[s, s], s:s, s:s,"
+	    " s:s}, {s:s, s:n, s:n, s:n, s:n, s:i, s:i, s:i, s:s, s:{}}],"
+	    " s:[{s:s, s:s}]}",
+	    "tag", "v0.7.12", "start", 1000.0, "end", 1600.0, "verdict", "FAIL",
+	    "results",
+	    "name", "pkg | x", "mae", 2.0, "mape", 15.0, "mse", 7.5, "rmse",
+	    2.7386, "samples", 4, "dropped_actual", 2, "dropped_predicted", 1,
+	    "verdict", "FAIL", "thresholds", "max_mae", 1.99, "reason",
+	    "mae 2 > 1.99", "actual_query", "sum(rate(a[20s]))", "charts",
+	    "images/pkg-x.svg", "images/pkg-x-error.svg", "actual_label",
+	    "rapl", "predicted_label", "kepler", "artifact",
+	    "artifacts/pkg-x.json",
+	    "name", "empty", "mae", "mape", "mse", "rmse", "samples", 0,
+	    "dropped_actual", 0, "dropped_predicted", 0, "verdict",
+	    "NO-THRESHOLD", "thresholds",
+	    "build_info", "version", "0.7.12", "revision", "abc");
+	md = gf_report_markdown(rep);
+	ok(strncmp(md, "# v0.7.12\n", 10) == 0, "heading is the tag");
+	ok(strstr(md, "## Build Info") && strstr(md, "## Node Info") &&
+	    strstr(md, "## Machine Specs") && strstr(md, "## Validation "
+	    "Results") && strstr(md, "### Summary") && strstr(md,
+	    "### Details"), "the validator's sections");
+	ok(strstr(md, "| version | revision |") != NULL &&
+	    strstr(md, "| 0.7.12 | abc |") != NULL, "build info table");
+	ok(strstr(md, "- Duration: 600 s") != NULL, "duration");
+	ok(strstr(md, "| pkg \\| x | 7.5000 | 15.0000 | 2.0000 | 2.7386 | 4 "
+	    "| 3 | FAIL |") != NULL, "summary row, pipe escaped");
+	ok(strstr(md, "| empty | - | - | - | - | 0 | 0 | NO-THRESHOLD |") !=
+	    NULL, "uncomputable metrics are '-'");
+	ok(strstr(md, "![actual vs predicted](images/pkg-x.svg)") != NULL &&
+	    strstr(md, "![error distribution](images/pkg-x-error.svg)") !=
+	    NULL, "charts linked");
+	ok(strstr(md, "(mae 2 > 1.99)") != NULL, "reason shown");
+	free(md);
+
+	js = gf_report_json(rep);
+	status = json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(js, "results"), 0), "value"),
+	    "status"));
+	is_str(status, "mae passed: false", "status only for set thresholds");
+	is_str(json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(js, "results"), 0), "value"),
+	    "mse")), "7.5", "values as strings");
+	is_str(json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(js, "results"), 1), "value"),
+	    "status")), "no threshold", "never 'passed' without threshold");
+	is_str(json_string_value(json_object_get(json_array_get(
+	    json_object_get(js, "results"), 1), "metric-name")), "empty",
+	    "metric-name");
+	json_decref(js);
+
+	sum = gf_report_step_summary(rep, 1 << 20);
+	ok(strstr(sum, "**FAIL**: 0 passed, 1 failed, 1 without a threshold")
+	    != NULL, "summary counts");
+	free(sum);
+	sum = gf_report_step_summary(rep, 300);
+	ok(strlen(sum) <= 300 && strstr(sum, "cut to fit") != NULL,
+	    "summary cut at a row to fit (%zu bytes)", strlen(sum));
+	free(sum);
+	json_decref(rep);
+
+	js = gf_report_machine_specs();
+	ok(json_array_size(js) == 1 && json_integer_value(json_object_get(
+	    json_array_get(js, 0), "threads")) > 0, "machine specs read");
+	json_decref(js);
+}
+
 int
 main(void)
 {
@@ -432,5 +508,6 @@ main(void)
 	test_misc();
 	test_recorded();
 	test_recorded_numbers();
+	test_report();
 	return done_testing();
 }
