@@ -175,7 +175,7 @@ jq -r --arg g "$group" '.train.models[] | select(.feature_group == $g)
     | "  \(.trainer): MAE \(.components.package.test.mae * 100 | round / 100) W, MAPE \(.components.package.test.mape // 0 | . * 100 | round / 100) %"' "$doc"
 echo "selected: $trainer ($group), by cross-validation on the training part"
 echo "validation on the later curve:"
-jq -r '.validate.results[] | "  \(.name): MAE \(.mae // "n/a"), MAPE \(.mape // "n/a") %, \(.verdict)"' "$doc"
+jq -r '.validate.results[] | "  \(.name): MAE \(.mae // null | if . then (. * 100 | round / 100 | tostring) + " W" else "n/a" end), MAPE \(.mape // null | if . then (. * 100 | round / 100 | tostring) + " %" else "n/a" end): \(.verdict)"' "$doc"
 echo "report:   $report"
 echo "snapshot: $(jq -r '.snapshot.archive // "none"' "$doc")"
 echo "results:  $OUT/results (commit $(jq -r '.commit.sha // "none"' "$doc"))"

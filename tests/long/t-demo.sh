@@ -54,7 +54,7 @@ test_expect_success 'Ctrl-C during the load stops everything' '
 	done
 	cd "$TEST_DIR"
 	pgrep -f -- "$TEST_DIR/int/demo-out" >/dev/null || exit 1
-	kill -INT -- -$pid
+	kill -INT -$pid
 	wait $pid; rc=$?
 	sleep 1
 	echo "demo exit $rc after SIGINT"
