@@ -797,6 +797,31 @@ out:
 	return rc;
 }
 
+/*
+ * The URL as it may be shown: credentials in it ("http://u:p@host") are
+ * registered as secrets and left out. Returns a new string.
+ */
+static char *
+public_url(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *end;
+	char *cred;
+
+	if (host == NULL)
+		return gf_xstrdup(url);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at == NULL)
+		return gf_xstrdup(url);
+	cred = gf_xstrndup(host, (size_t)(at - host));
+	if (strchr(cred, ':') != NULL)
+		gf_log_mask(strchr(cred, ':') + 1);
+	gf_log_mask(cred);
+	free(cred);
+	return gf_xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
 static void
 set_path(json_t *section, const char *key, const char *dir, const char *pre,
     const char *slug, const char *suf)
@@ -862,8 +887,9 @@ verdict_counts(json_t *section, json_t *results, struct gf_err *err)
 	json_object_set_new(section, "failed", json_integer((json_int_t)fail));
 	json_object_set_new(section, "no_threshold",
 	    json_integer((json_int_t)none));
-	json_object_set_new(section, "verdict", json_string(fail ? "FAIL" :
-	    pass ? "PASS" : "NO-THRESHOLD"));
+	if (json_array_size(results) > 0)
+		json_object_set_new(section, "verdict", json_string(fail ?
+		    "FAIL" : pass ? "PASS" : "NO-THRESHOLD"));
 	if (fail > 0)
 		gf_err_set(err, GF_EXIT_CHECK, "validate", "%zu of %zu checks "
 		    "failed; first: '%s' (%s)", fail, pass + fail + none,
@@ -1018,12 +1044,16 @@ main(int argc, char *argv[])
 		    "with stack.prometheus.url");
 		goto done;
 	} else {
+		char *shown = public_url(url);
+
 		gf_prom_init(&src.prom, url);
 		src.have_prom = 1;
+		json_object_set_new(r.section, "prometheus",
+		    json_string(shown));
+		free(shown);
 		if (o.timeout != NULL && gf_parse_duration(o.timeout,
 		    "--timeout", &src.prom.http.timeout, &err) == -1)
 			goto done;
-		json_object_set_new(r.section, "prometheus", json_string(url));
 	}
 
 	/* Template variables as the validator sets them, then --var. */
@@ -1117,7 +1147,7 @@ main(int argc, char *argv[])
 		tag = gf_xasprintf("%s", id != NULL ? id : "validate");
 	}
 	json_object_set_new(r.section, "tag", json_string(tag));
-	if (o.out != NULL && (cs.n > 0 || o.model != NULL)) {
+	if (o.out != NULL) {
 		if (gf_report_stage_open(&r.stage, o.out, &err) == -1)
 			goto done;
 		r.staging = 1;

@@ -247,4 +247,14 @@ test_expect_success 'a full GITHUB_STEP_SUMMARY is left alone' "
 	test \$(wc -c <full.md) -eq 1048500 && grep -q 'summary not appended' err12
 "
 
+test_expect_success 'credentials in the URL reach neither document, report nor logs' "
+	AUTH_URL=\$(echo $PROM_URL | sed 's|://|://gfuser:s3cretpw@|') &&
+	gf-validate -p \$AUTH_URL --checks checks.yaml --rate-interval 4s --step 1s \
+		--var metal_job_name=gf-test --start $S --end $E --out rep13 </dev/null >doc13.json 2>err13 &&
+	jq -e '.validate.prometheus == \"$PROM_URL\"' doc13.json &&
+	! grep -r s3cretpw doc13.json err13 rep13 &&
+	gf-validate -p \$AUTH_URL --checks missing.yaml --start $S --end $E </dev/null >doc14.json 2>err14;
+	test \$? -eq 65 && ! grep s3cretpw doc14.json err14
+"
+
 test_done
