@@ -419,6 +419,7 @@ struct xnode {
 	struct hbin *hist;	/* owned */
 	double G, H;
 	int bf, bb;		/* split feature and bin, bf < 0: a leaf */
+	size_t mid;		/* after partitioning: first right row */
 	double w;		/* leaf value */
 };
 
@@ -603,6 +604,7 @@ nodes_job(void *arg, int id, int n)
 			nr += 1 - left;
 		}
 		memcpy(idx + a, tmp, nr * sizeof(*tmp));
+		nd->mid = a;
 	}
 }
 
@@ -839,15 +841,8 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 				}
 				const struct gf_tnode *tn = &fo.nodes[start +
 				    (size_t)nd->node];
-				size_t a = nd->begin;
+				size_t a = nd->mid;
 
-				/* Rows of the left child come first. */
-				for (size_t i = nd->begin; i < nd->end; i++) {
-					if (x.bins[(size_t)x.idx[i] * nf +
-					    (size_t)nd->bf] > nd->bb)
-						break;
-					a++;
-				}
 				struct xnode *L = &next[nnext++];
 				struct xnode *R = &next[nnext++];
 
