@@ -82,6 +82,19 @@ main(void)
 	is_int(gf_csv_load(path, &c, &err), 0, "load from a file");
 	is_int(c.rows, 2, "file rows");
 	gf_csv_release(&c);
+	ok(freopen(path, "r", stdin) != NULL, "stdin from the file");
+	is_int(gf_csv_load("-", &c, &err), 0, "\"-\" loads stdin");
+	ok(c.rows == 2 && c.data[3] == 4, "stdin rows");
+	gf_csv_release(&c);
+	f = fopen(path, "w");
+	fputs("x,y\n1,2\n3,oops\n", f);
+	fclose(f);
+	freopen(path, "r", stdin);
+	ok(gf_csv_load("-", &c, &err) == -1 && strstr(err.msg,
+	    "<stdin>:3:3: column 'y'"), "stdin errors name <stdin>: %s",
+	    err.msg);
+	ok(gf_csv_load(path, &c, &err) == -1 && strstr(err.msg, path),
+	    "file errors name the file: %s", err.msg);
 	unlink(path);
 	is_int(gf_csv_load(path, &c, &err), -1, "missing file fails");
 	is_int(err.exit, 66, "missing file is exit 66");
