@@ -30,8 +30,8 @@
  * hashes it, so the thread feeding the compressor never waits for the
  * disk or for SHA-256 (tar | zstd gets the same overlap from its pipe).
  */
-#define SLOT (512 * 1024)
-#define NSLOTS 16
+#define SLOT (128 * 1024)
+#define NSLOTS 64
 
 struct out {
 	const char *path;
