@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -967,9 +968,9 @@ gf_model_load(const char *path, struct gf_err *err)
 	json_t *j;
 	struct gf_model *m;
 
-	if (access(path, F_OK) != 0) {
-		gf_err_set(err, GF_EXIT_NOINPUT, "model", "%s: no such file",
-		    path);
+	if (access(path, R_OK) != 0) {
+		gf_err_set(err, GF_EXIT_NOINPUT, "model", "cannot read '%s': %s",
+		    path, strerror(errno));
 		return NULL;
 	}
 	j = json_load_file(path, JSON_DECODE_ANY, &je);
