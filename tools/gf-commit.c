@@ -282,11 +282,23 @@ doc_paths(const json_t *v, const char *dst, const char *field,
 		gf_warn("%s: %s", field, err.msg);
 }
 
+/* The same file, however its paths are spelled. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static int
 in_plan(const struct plan *p, const char *src)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->items[i].src, src) == 0)
+		if (same_file(p->items[i].src, src))
 			return 1;
 	return 0;
 }
@@ -306,8 +318,8 @@ doc_sources(const json_t *doc, const char *layout, struct plan *p)
 		/* A report inside out_dir is already there. */
 		for (size_t i = before; i < p->n; i++)
 			for (size_t j = 0; j < before; j++)
-				if (strcmp(p->items[i].src,
-				    p->items[j].src) == 0)
+				if (same_file(p->items[i].src,
+				    p->items[j].src))
 					p->items[i].dst[0] = '\0';
 	}
 	if ((sec = json_object_get(doc, "train")) != NULL)
