@@ -281,15 +281,19 @@ live_pid(const char *state, int c, int *stale)
 	struct gf_err err = GF_ERR_INIT;
 	char *pf = comp_path(state, c, ".pid");
 	pid_t pid = gf_proc_read_pidfile(pf, &err);
+	char *needle;
 
 	*stale = 0;
 	free(pf);
 	if (pid == 0)
 		return 0;
-	if (pid < 0 || !gf_proc_alive(pid) || !cmdline_has(pid, state)) {
+	/* "STATE/dir/": a stack in "STATE2" is not ours. */
+	needle = gf_xasprintf("%s/%s/", state, components[c].dir);
+	if (pid < 0 || !gf_proc_alive(pid) || !cmdline_has(pid, needle)) {
 		*stale = 1;
-		return 0;
+		pid = 0;
 	}
+	free(needle);
 	return pid;
 }
 
