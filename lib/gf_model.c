@@ -187,6 +187,12 @@ gf_model_set_feature_queries(struct gf_model *m, json_t *q)
 	m->fq = q;
 }
 
+json_t *
+gf_model_feature_queries(const struct gf_model *m)
+{
+	return m->fq;
+}
+
 void
 gf_model_set_meta(struct gf_model *m, json_t *meta)
 {

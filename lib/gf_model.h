@@ -88,6 +88,8 @@ const char *gf_model_component(const struct gf_model *m);
 void gf_model_set_component(struct gf_model *m, const char *component);
 /* Steals q (an object {feature: promql}); NULL clears. */
 void gf_model_set_feature_queries(struct gf_model *m, json_t *q);
+/* The model file's {feature: promql} object or NULL. Borrowed. */
+json_t *gf_model_feature_queries(const struct gf_model *m);
 /* Steals meta (any object); NULL clears. Borrowed getter. */
 void gf_model_set_meta(struct gf_model *m, json_t *meta);
 json_t *gf_model_meta(const struct gf_model *m);

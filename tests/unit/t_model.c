@@ -721,6 +721,9 @@ test_load_errors(void)
 	ok(back != NULL && gf_model_predict1(back, &x) ==
 	    gf_model_predict1(m, &x), "gf model file loads from disk");
 	json_decref(j);
+	is_str(back ? json_string_value(json_object_get(
+	    gf_model_feature_queries(back), "f0")) : NULL, "sum(rate(x[1m]))",
+	    "feature queries getter");
 	j = back ? gf_model_to_json(back) : NULL;
 	is_str(json_string_value(json_object_get(json_object_get(j,
 	    "feature_queries"), "f0")), "sum(rate(x[1m]))",
