@@ -422,6 +422,15 @@ gf_model_fit(const char *trainer, const double *X, const double *y,
 		r = gf_fit_curve(m, Xs, y, rows, err);
 		break;
 	}
+	/* Overflow anywhere (values near DBL_MAX) shows in a prediction. */
+	for (size_t k = 0; r == 0 && k < 3; k++) {
+		size_t i = k * (rows - 1) / 2;
+
+		if (!isfinite(gf_model_predict1(m, X + i * cols)))
+			r = gf_err_set(err, GF_EXIT_DATAERR, "model",
+			    "the fitted model is not finite at row %zu (values "
+			    "too large?)", i + 1);
+	}
 	if (r < 0)
 		gf_err_prefix(err, "%s", trainer);
 out:

@@ -398,6 +398,21 @@ test_bad_input(void)
 	m = fit("KNeighborsRegressorTrainer", X, y, 1, 2, names, &err);
 	ok(m == NULL && err.exit == 65 && strstr(err.msg, "1 row"),
 	    "a single row is refused: %s", err.msg);
+	/* Finite input whose fit overflows is refused, not returned. */
+	double big[4] = { 1, 2, 3, 4 }, ybig[4] = { 1e308, -1e308, 1e308,
+	    -1e308 };
+
+	for (size_t i = 0; i < n; i++) {
+		m = fit(t[i], big, ybig, 4, 1, NULL, &err);
+		if (m != NULL) {
+			ok(isfinite(gf_model_predict1(m, &big[1])),
+			    "%s: overflowing input, finite model", t[i]);
+			gf_model_free(m);
+		} else {
+			ok(err.exit == 65, "%s: overflowing input refused: %s",
+			    t[i], err.msg);
+		}
+	}
 	m = fit("NoSuchTrainer", X, y, 3, 2, names, &err);
 	ok(m == NULL && err.exit == 64 && strstr(err.msg, "NoSuchTrainer"),
 	    "unknown trainer is 64: %s", err.msg);
