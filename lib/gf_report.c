@@ -17,6 +17,8 @@
 #include "gf_err.h"
 #include "gf_fs.h"
 #include "gf_parse.h"
+#include "gf_svg.h"
+#include "gf_validate.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -682,4 +684,88 @@ gf_report_machine_specs(void)
 		free(text);
 	}
 	return json_pack("[o]", spec);
+}
+
+static json_t *
+series_json(const char *q, const struct gf_prom_series *s)
+{
+	json_t *ts = json_array(), *vals = json_array();
+
+	for (size_t i = 0; i < s->n; i++) {
+		json_array_append_new(ts, json_real(s->t[i]));
+		json_array_append_new(vals, isfinite(s->v[i]) ?
+		    json_real(s->v[i]) : json_null());
+	}
+	return json_pack("{s:s, s:o, s:o, s:o}", "query", q, "metric",
+	    s->labels != NULL ? json_incref(s->labels) : json_object(),
+	    "timestamps", ts, "values", vals);
+}
+
+static int
+put_buf(struct gf_report_stage *st, const char *rel, struct gf_buf *b,
+    struct gf_err *err)
+{
+	int rc = gf_report_stage_put(st, rel, gf_buf_str(b), b->len, err);
+
+	gf_buf_release(b);
+	return rc;
+}
+
+int
+gf_report_check_files(struct gf_report_stage *st, json_t *res,
+    const struct gf_check *c, const struct gf_prom_series *a,
+    const struct gf_prom_series *p, const struct gf_aligned *al,
+    const struct gf_svg_band *bands, size_t nbands, struct gf_err *err)
+{
+	struct gf_buf b = GF_BUF_INIT;
+	char *slug = gf_slug(c->name), *rel, *title, *txt;
+	struct gf_svg_line lines[2] = {
+		{ c->actual_label, a->t, a->v, a->n },
+		{ c->predicted_label, p->t, p->v, p->n },
+	};
+	json_t *charts = json_array(), *art;
+	double *e;
+	int rc = -1;
+
+	title = gf_xasprintf("%s: %s vs %s", c->name, c->actual_label,
+	    c->predicted_label);
+	gf_svg_timeseries(&b, title, c->units, lines, 2, bands, nbands);
+	free(title);
+	rel = gf_xasprintf("images/%s.svg", slug);
+	json_array_append_new(charts, json_string(rel));
+	if (put_buf(st, rel, &b, err) == -1)
+		goto out;
+	free(rel);
+	e = gf_xcalloc(al->n + 1, sizeof(double));
+	for (size_t i = 0; i < al->n; i++)
+		e[i] = al->p[i] - al->a[i];
+	title = gf_xasprintf("%s: error (predicted - actual)", c->name);
+	gf_svg_histogram(&b, title, c->units != NULL ? c->units : "error", e,
+	    al->n, 0);
+	free(title);
+	free(e);
+	rel = gf_xasprintf("images/%s-error.svg", slug);
+	json_array_append_new(charts, json_string(rel));
+	if (put_buf(st, rel, &b, err) == -1)
+		goto out;
+	free(rel);
+	rel = gf_xasprintf("artifacts/%s.json", slug);
+	art = json_pack("{s:s, s:o, s:o}", "name", c->name, "actual",
+	    series_json(c->actual, a), "predicted",
+	    series_json(c->predicted, p));
+	txt = json_dumps(art, JSON_COMPACT);
+	json_decref(art);
+	gf_buf_adds(&b, txt);
+	gf_buf_addc(&b, '\n');
+	free(txt);
+	if (put_buf(st, rel, &b, err) == -1)
+		goto out;
+	json_object_set_new(res, "artifact", json_string(rel));
+	json_object_set(res, "charts", charts);
+	rc = 0;
+out:
+	json_decref(charts);
+	free(rel);
+	free(slug);
+	return rc;
 }

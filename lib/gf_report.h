@@ -20,6 +20,9 @@
 #include <jansson.h>
 
 #include "gf_err.h"
+#include "gf_prom.h"
+#include "gf_svg.h"
+#include "gf_validate.h"
 
 /*
  * A staging area for the files of one report directory. Files are
@@ -88,5 +91,18 @@ json_t *gf_report_machine_specs(void);
 
 /* A number for a report cell: "%.4f", or "-" for null/NaN. buf[32]. */
 const char *gf_report_num(const json_t *v, char buf[32]);
+
+/*
+ * The files of one scored check, put in st: images/<slug>.svg (actual
+ * and predicted over time, bands shaded), images/<slug>-error.svg (the
+ * distribution of predicted - actual over the pairs) and
+ * artifacts/<slug>.json ({name, actual:{query, metric, timestamps,
+ * values}, predicted:{...}}, NaN as null). Sets "charts" and "artifact"
+ * (relative paths) in result.
+ */
+int gf_report_check_files(struct gf_report_stage *st, json_t *result,
+    const struct gf_check *c, const struct gf_prom_series *actual,
+    const struct gf_prom_series *predicted, const struct gf_aligned *pairs,
+    const struct gf_svg_band *bands, size_t nbands, struct gf_err *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include "gf_validate.h"
 #include "gf_buf.h"
 #include "gf_err.h"
+#include "gf_model.h"
+#include "gf_prom.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
 #include "gf_banned.h"
@@ -1152,4 +1154,143 @@ gf_recorded_release(struct gf_recorded *rec)
 	free(rec->q);
 	rec->q = NULL;
 	rec->n = 0;
+}
+
+static void
+labels_text(struct gf_buf *b, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	gf_buf_addc(b, '{');
+	json_object_foreach((json_t *)labels, k, v) {
+		gf_buf_addf(b, "%s%s=\"%s\"", first ? "" : ", ", k,
+		    json_string_value(v) ? json_string_value(v) : "");
+		first = 0;
+	}
+	gf_buf_addc(b, '}');
+}
+
+static int
+one_series(const struct gf_prom_result *res, const char *q, const char *what,
+    struct gf_err *err)
+{
+	struct gf_buf b = GF_BUF_INIT;
+
+	if (res->nseries == 1)
+		return 0;
+	if (res->nseries == 0)
+		return gf_err_set(err, GF_EXIT_DATAERR, "validate",
+		    "%s: query returned no series (no data in the range?): "
+		    "%s", what, q);
+	for (size_t i = 0; i < res->nseries && i < 3; i++) {
+		if (i > 0)
+			gf_buf_adds(&b, ", ");
+		labels_text(&b, res->series[i].labels);
+	}
+	if (res->nseries > 3)
+		gf_buf_adds(&b, ", ...");
+	gf_err_set(err, GF_EXIT_DATAERR, "validate",
+	    "%s: query returned %zu series, want exactly one (aggregate it, "
+	    "e.g. sum(...)): %s; query: %s", what, res->nseries,
+	    gf_buf_str(&b), q);
+	gf_buf_release(&b);
+	return -1;
+}
+
+static int
+source_fetch(const struct gf_vsource *src, const char *q, double start,
+    double end, struct gf_prom_result *res, struct gf_err *err)
+{
+	const struct gf_prom_result *r;
+
+	if (src->rec == NULL)
+		return gf_prom_query_range(src->prom, q, start, end,
+		    src->step, res, err);
+	if ((r = gf_recorded_find(src->rec, q)) == NULL)
+		return gf_err_set(err, GF_EXIT_DATAERR, "validate",
+		    "%s: query not recorded: %s", src->rec_name != NULL ?
+		    src->rec_name : "recorded series", q);
+	gf_prom_result_copy(res, r);
+	return 0;
+}
+
+int
+gf_vsource_range(const struct gf_vsource *src, const char *q,
+    const char *what, double start, double end, struct gf_prom_result *res,
+    struct gf_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (source_fetch(src, q, start, end, res, err) == -1)
+		return gf_err_prefix(err, "%s", what);
+	return one_series(res, q, what, err);
+}
+
+int
+gf_vsource_value(const struct gf_vsource *src, const char *q,
+    const char *what, double t, double *value, double *at,
+    struct gf_err *err)
+{
+	struct gf_prom_result res;
+	const struct gf_prom_series *s;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	if (src->rec != NULL)
+		rc = source_fetch(src, q, t, t, &res, err);
+	else
+		rc = gf_prom_query(src->prom, q, t, &res, err);
+	if (rc == -1) {
+		gf_prom_result_release(&res);
+		return gf_err_prefix(err, "%s", what);
+	}
+	if (one_series(&res, q, what, err) == -1) {
+		gf_prom_result_release(&res);
+		return -1;
+	}
+	s = &res.series[0];
+	if (s->n == 0) {
+		gf_prom_result_release(&res);
+		return gf_err_set(err, GF_EXIT_DATAERR, "validate",
+		    "%s: query returned no sample: %s", what, q);
+	}
+	*value = s->v[s->n - 1];
+	*at = s->t[s->n - 1];
+	gf_prom_result_release(&res);
+	return 0;
+}
+
+void
+gf_validate_predict(const struct gf_model *m, const struct gf_vseries *meas,
+    const struct gf_vseries *feat, size_t nf, double tol, double *out)
+{
+	size_t *pos = gf_xcalloc(nf + 1, sizeof(size_t));
+	double *x = gf_xcalloc(nf + 1, sizeof(double));
+
+	for (size_t k = 0; k < meas->n; k++) {
+		double t = meas->t[k];
+		int all = 1;
+
+		for (size_t i = 0; i < nf && all; i++) {
+			const struct gf_vseries *f = &feat[i];
+
+			if (f->n == 0) {
+				all = 0;
+				break;
+			}
+			/* Both are sorted: walk each feature forward. */
+			while (pos[i] + 1 < f->n && fabs(f->t[pos[i] + 1] - t) <=
+			    fabs(f->t[pos[i]] - t))
+				pos[i]++;
+			if (fabs(f->t[pos[i]] - t) >= tol ||
+			    !isfinite(f->v[pos[i]]))
+				all = 0;
+			else
+				x[i] = f->v[pos[i]];
+		}
+		out[k] = all ? gf_model_predict1(m, x) : NAN;
+	}
+	free(pos);
+	free(x);
 }

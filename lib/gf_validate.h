@@ -255,4 +255,46 @@ void gf_prom_result_copy(struct gf_prom_result *out,
     const struct gf_prom_result *in);
 void gf_recorded_release(struct gf_recorded *rec);
 
+/*
+ * Where series come from: a Prometheus, or recorded results (both
+ * borrowed). step is the range queries' step, in seconds.
+ */
+struct gf_vsource {
+	struct gf_prom *prom;
+	const struct gf_recorded *rec;
+	const char *rec_name;	/* the recorded file, for messages */
+	double step;
+};
+
+/*
+ * Range query [start, end] that must return exactly one series: no series
+ * or several are 65 naming what (e.g. "check 'x', metal"), the query and
+ * the label sets that came back. res is filled (release it in every
+ * case); the API's warnings are left in it for the caller to show. An
+ * instant value (start == end with a recorded source) is the last sample.
+ */
+int gf_vsource_range(const struct gf_vsource *src, const char *query,
+    const char *what, double start, double end, struct gf_prom_result *res,
+    struct gf_err *err);
+
+/*
+ * An instant query at t (NaN = now) that must give one value: *value
+ * and its time *at. 65 when there is no series, several, or no sample.
+ */
+int gf_vsource_value(const struct gf_vsource *src, const char *query,
+    const char *what, double t, double *value, double *at,
+    struct gf_err *err);
+
+struct gf_model;
+
+/*
+ * Model predictions at the measured timestamps: out[k] is the model's
+ * prediction from the feature samples nearest to meas->t[k] when every
+ * feature has a finite one within tol seconds, else NaN. feat[i] is the
+ * series of the model's feature i. out has meas->n entries.
+ */
+void gf_validate_predict(const struct gf_model *m,
+    const struct gf_vseries *meas, const struct gf_vseries *feat,
+    size_t nfeat, double tol, double *out);
+
 #endif

@@ -64,12 +64,10 @@ struct opts {
 
 /* The series source: Prometheus, or recorded query results. */
 struct source {
+	struct gf_vsource vs;	/* points into the two below */
 	struct gf_prom prom;
 	int have_prom;
 	struct gf_recorded rec;	/* --from-json */
-	int recorded;
-	const char *recorded_name;
-	double step;
 };
 
 static const struct option longopts[] = {
@@ -233,80 +231,16 @@ find_checks(const char *name)
 	return hit != NULL ? hit : gf_xstrdup(name);
 }
 
-static int
-fetch_range(struct source *src, const char *q, double start, double end,
-    struct gf_prom_result *res, struct gf_err *err)
-{
-	if (src->recorded) {
-		const struct gf_prom_result *r = gf_recorded_find(&src->rec, q);
-
-		if (r == NULL)
-			return gf_err_set(err, GF_EXIT_DATAERR, "validate",
-			    "%s: query not recorded: %s", src->recorded_name,
-			    q);
-		gf_prom_result_copy(res, r);
-		return 0;
-	}
-	return gf_prom_query_range(&src->prom, q, start, end, src->step, res,
-	    err);
-}
-
-static void
-labels_text(struct gf_buf *b, const json_t *labels)
-{
-	const char *k;
-	json_t *v;
-	int first = 1;
-
-	gf_buf_addc(b, '{');
-	json_object_foreach((json_t *)labels, k, v) {
-		gf_buf_addf(b, "%s%s=\"%s\"", first ? "" : ", ", k,
-		    json_string_value(v) ? json_string_value(v) : "");
-		first = 0;
-	}
-	gf_buf_addc(b, '}');
-}
-
-/* Exactly one series, or 65 naming the query and what came back. */
-static int
-one_series(const struct gf_prom_result *res, const char *q, const char *what,
-    struct gf_err *err)
-{
-	struct gf_buf b = GF_BUF_INIT;
-
-	if (res->nseries == 1)
-		return 0;
-	if (res->nseries == 0) {
-		gf_err_set(err, GF_EXIT_DATAERR, "validate",
-		    "%s: query returned no series (no data in the range?): %s",
-		    what, q);
-		return -1;
-	}
-	for (size_t i = 0; i < res->nseries && i < 3; i++) {
-		if (i > 0)
-			gf_buf_adds(&b, ", ");
-		labels_text(&b, res->series[i].labels);
-	}
-	if (res->nseries > 3)
-		gf_buf_adds(&b, ", ...");
-	gf_err_set(err, GF_EXIT_DATAERR, "validate",
-	    "%s: query returned %zu series, want exactly one (aggregate it, "
-	    "e.g. sum(...)): %s; query: %s", what, res->nseries,
-	    gf_buf_str(&b), q);
-	gf_buf_release(&b);
-	return -1;
-}
-
+/* A range query that must give one series; warnings are shown. */
 static int
 fetch_one(struct source *src, const char *q, const char *what, double start,
     double end, struct gf_prom_result *res, struct gf_err *err)
 {
-	memset(res, 0, sizeof(*res));
-	if (fetch_range(src, q, start, end, res, err) == -1)
-		return gf_err_prefix(err, "%s", what);
+	int rc = gf_vsource_range(&src->vs, q, what, start, end, res, err);
+
 	for (size_t i = 0; i < res->nwarnings; i++)
 		gf_warn("%s: prometheus warns: %s", what, res->warnings[i]);
-	return one_series(res, q, what, err);
+	return rc;
 }
 
 static struct gf_vseries
@@ -318,20 +252,6 @@ vs(const struct gf_prom_result *r)
 	return s;
 }
 
-static json_t *
-series_json(const char *q, const struct gf_prom_series *s)
-{
-	json_t *ts = json_array(), *vals = json_array();
-
-	for (size_t i = 0; i < s->n; i++) {
-		json_array_append_new(ts, json_real(s->t[i]));
-		json_array_append_new(vals, isfinite(s->v[i]) ?
-		    json_real(s->v[i]) : json_null());
-	}
-	return json_pack("{s:s, s:O, s:o, s:o}", "query", q, "metric",
-	    s->labels, "timestamps", ts, "values", vals);
-}
-
 /* Everything one run produces, for the report. */
 struct run {
 	struct gf_report_stage stage;
@@ -341,83 +261,16 @@ struct run {
 	size_t nbands;
 };
 
-static int
-put_buf(struct run *r, const char *rel, struct gf_buf *b, struct gf_err *err)
-{
-	int rc = 0;
-
-	if (r->staging)
-		rc = gf_report_stage_put(&r->stage, rel, gf_buf_str(b), b->len,
-		    err);
-	gf_buf_release(b);
-	return rc;
-}
-
-/* Charts and series file of one scored check. */
+/* Charts and series file of one scored check, when writing a report. */
 static int
 check_outputs(struct run *r, json_t *res, const struct gf_check *c,
     const struct gf_prom_series *a, const struct gf_prom_series *p,
     const struct gf_aligned *al, struct gf_err *err)
 {
-	struct gf_buf b = GF_BUF_INIT;
-	char *slug = gf_slug(c->name), *rel, *title;
-	struct gf_svg_line lines[2] = {
-		{ c->actual_label, a->t, a->v, a->n },
-		{ c->predicted_label, p->t, p->v, p->n },
-	};
-	double *e;
-	json_t *charts, *art;
-	char *txt;
-	int rc = -1;
-
-	if (!r->staging) {
-		free(slug);
+	if (!r->staging)
 		return 0;
-	}
-	charts = json_array();
-	title = gf_xasprintf("%s: %s vs %s", c->name, c->actual_label,
-	    c->predicted_label);
-	gf_svg_timeseries(&b, title, c->units, lines, 2, r->bands, r->nbands);
-	free(title);
-	rel = gf_xasprintf("images/%s.svg", slug);
-	json_array_append_new(charts, json_string(rel));
-	if (put_buf(r, rel, &b, err) == -1)
-		goto out;
-	free(rel);
-	e = gf_xcalloc(al->n + 1, sizeof(double));
-	for (size_t i = 0; i < al->n; i++)
-		e[i] = al->p[i] - al->a[i];
-	title = gf_xasprintf("%s: error (predicted - actual)", c->name);
-	gf_svg_histogram(&b, title, c->units != NULL ? c->units : "error", e,
-	    al->n, 0);
-	free(title);
-	free(e);
-	rel = gf_xasprintf("images/%s-error.svg", slug);
-	json_array_append_new(charts, json_string(rel));
-	if (put_buf(r, rel, &b, err) == -1)
-		goto out;
-	free(rel);
-	rel = gf_xasprintf("artifacts/%s.json", slug);
-	art = json_pack("{s:s, s:o, s:o}", "name", c->name, "actual",
-	    series_json(c->actual, a), "predicted",
-	    series_json(c->predicted, p));
-	txt = json_dumps(art, JSON_COMPACT);
-	json_decref(art);
-	gf_buf_adds(&b, txt);
-	gf_buf_addc(&b, '\n');
-	free(txt);
-	if (put_buf(r, rel, &b, err) == -1)
-		goto out;
-	if (r->staging) {
-		json_object_set_new(res, "artifact", json_string(rel));
-		json_object_set(res, "charts", charts);
-	}
-	rc = 0;
-out:
-	json_decref(charts);
-	free(rel);
-	free(slug);
-	return rc;
+	return gf_report_check_files(&r->stage, res, c, a, p, al, r->bands,
+	    r->nbands, err);
 }
 
 static int
@@ -451,7 +304,7 @@ run_checks(struct run *r, struct source *src, const struct gf_checkset *cs,
 		}
 		a = vs(&ra);
 		p = vs(&rp);
-		res = gf_validate_check(c, &a, &p, src->step, w, nw,
+		res = gf_validate_check(c, &a, &p, src->vs.step, w, nw,
 		    per_window, &al);
 		rc = check_outputs(r, res, c, &ra.series[0], &rp.series[0],
 		    &al, err);
@@ -493,7 +346,7 @@ run_model(struct run *r, struct source *src, const struct opts *o,
 	json_t *file = NULL, *q, *res;
 	struct gf_buf desc = GF_BUF_INIT;
 	size_t nf = 0, i;
-	double *x = NULL;
+	struct gf_vseries *fs = NULL;
 	int rc = -1;
 	const char *fkey;
 
@@ -535,34 +388,18 @@ run_model(struct run *r, struct source *src, const struct opts *o,
 		gf_buf_addf(&desc, "%s%s = %s", i ? "\n" : "", fname, fqq);
 	}
 	pred.labels = json_object();
-	pred.t = gf_xcalloc(meas.series[0].n + 1, sizeof(double));
-	pred.v = gf_xcalloc(meas.series[0].n + 1, sizeof(double));
-	x = gf_xcalloc(nf + 1, sizeof(double));
+	pred.n = meas.series[0].n;
+	pred.t = gf_xcalloc(pred.n + 1, sizeof(double));
+	pred.v = gf_xcalloc(pred.n + 1, sizeof(double));
+	if (pred.n > 0)
+		memcpy(pred.t, meas.series[0].t, pred.n * sizeof(double));
+	fs = gf_xcalloc(nf + 1, sizeof(*fs));
+	for (i = 0; i < nf; i++)
+		fs[i] = vs(&feat[i]);
 	{
-		size_t *pos = gf_xcalloc(nf + 1, sizeof(size_t));
+		struct gf_vseries ms = vs(&meas);
 
-		for (size_t k = 0; k < meas.series[0].n; k++) {
-			double t = meas.series[0].t[k];
-			int all = 1;
-
-			for (i = 0; i < nf && all; i++) {
-				const struct gf_prom_series *f =
-				    &feat[i].series[0];
-
-				while (pos[i] + 1 < f->n &&
-				    fabs(f->t[pos[i] + 1] - t) <=
-				    fabs(f->t[pos[i]] - t))
-					pos[i]++;
-				if (f->n == 0 || fabs(f->t[pos[i]] - t) >=
-				    src->step || !isfinite(f->v[pos[i]]))
-					all = 0;
-				else
-					x[i] = f->v[pos[i]];
-			}
-			pred.t[pred.n] = t;
-			pred.v[pred.n++] = all ? gf_model_predict1(m, x) : NAN;
-		}
-		free(pos);
+		gf_validate_predict(m, &ms, fs, nf, src->vs.step, pred.v);
 	}
 	{
 		char *cname = gf_xasprintf("model %s", gf_model_trainer(m) ?
@@ -576,7 +413,7 @@ run_model(struct run *r, struct source *src, const struct opts *o,
 		struct gf_vseries a = vs(&meas);
 		struct gf_vseries p = { pred.t, pred.v, pred.n };
 
-		res = gf_validate_check(&one.checks[0], &a, &p, src->step, w,
+		res = gf_validate_check(&one.checks[0], &a, &p, src->vs.step, w,
 		    nw, per_window, &al);
 	}
 	json_object_set_new(res, "model", json_string(o->model));
@@ -588,7 +425,7 @@ out:
 	for (i = 0; i < nf; i++)
 		gf_prom_result_release(&feat[i]);
 	free(feat);
-	free(x);
+	free(fs);
 	free(pred.t);
 	free(pred.v);
 	json_decref(pred.labels);
@@ -697,11 +534,9 @@ static int
 run_gate(struct source *src, const struct opts *o, double at, json_t *section,
     int *tripped, struct gf_err *err)
 {
-	struct gf_prom_result res;
 	enum gf_op op = GF_OP_LT;
-	double th, v;
+	double th, v, when;
 
-	memset(&res, 0, sizeof(res));
 	if (o->op != NULL && gf_op_parse(o->op, &op, err) == -1)
 		return -1;
 	if (o->threshold == NULL)
@@ -709,28 +544,14 @@ run_gate(struct source *src, const struct opts *o, double at, json_t *section,
 		    "--gate needs --threshold NUMBER");
 	if (gf_parse_double(o->threshold, "--threshold", &th, err) == -1)
 		return -1;
-	if (src->recorded) {
-		if (fetch_range(src, o->gate, at, at, &res, err) == -1)
-			return gf_err_prefix(err, "gate");
-	} else if (gf_prom_query(&src->prom, o->gate, at, &res, err) == -1) {
-		gf_prom_result_release(&res);
-		return gf_err_prefix(err, "gate");
-	}
-	if (one_series(&res, o->gate, "gate", err) == -1 ||
-	    res.series[0].n == 0) {
-		if (err->exit == 0)
-			gf_err_set(err, GF_EXIT_DATAERR, "validate",
-			    "gate: query returned no sample: %s", o->gate);
-		gf_prom_result_release(&res);
+	if (gf_vsource_value(&src->vs, o->gate, "gate", at, &v, &when, err)
+	    == -1)
 		return -1;
-	}
-	v = res.series[0].v[res.series[0].n - 1];
 	*tripped = gf_op_eval(op, v, th);
 	json_object_set_new(section, "gate", json_pack("{s:s, s:s, s:f, s:o, "
 	    "s:b, s:f}", "query", o->gate, "op", gf_op_name(op), "threshold",
 	    th, "value", isfinite(v) ? json_real(v) : json_null(), "tripped",
-	    *tripped, "time", res.series[0].t[res.series[0].n - 1]));
-	gf_prom_result_release(&res);
+	    *tripped, "time", when));
 	return 0;
 }
 
@@ -764,9 +585,8 @@ write_report(struct run *r, struct source *src, const char *tag, double at,
     struct gf_err *err)
 {
 	json_t *rep = json_deep_copy(r->section), *js;
-	struct gf_buf b = GF_BUF_INIT;
 	char *txt, *slug = gf_slug(tag), *rel;
-	int rc = -1;
+	int rc;
 
 	json_object_set_new(rep, "build_info", info_labels(src,
 	    "kepler_exporter_build_info", at));
@@ -776,22 +596,19 @@ write_report(struct run *r, struct source *src, const char *tag, double at,
 	js = gf_report_json(rep);
 	txt = json_dumps(js, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(js);
-	gf_buf_adds(&b, txt);
-	gf_buf_addc(&b, '\n');
-	free(txt);
 	rel = gf_xasprintf("%s.json", slug);
-	if (put_buf(r, rel, &b, err) == -1)
-		goto out;
-	free(rel);
-	txt = gf_report_markdown(rep);
-	gf_buf_adds(&b, txt);
+	rc = gf_report_stage_put(&r->stage, rel, txt, strlen(txt), err);
 	free(txt);
-	rel = gf_xasprintf("report-%s.md", slug);
-	if (put_buf(r, rel, &b, err) == -1)
-		goto out;
-	rc = 0;
-out:
 	free(rel);
+	if (rc == 0) {
+		/* Last, so a report that exists is a complete one. */
+		txt = gf_report_markdown(rep);
+		rel = gf_xasprintf("report-%s.md", slug);
+		rc = gf_report_stage_put(&r->stage, rel, txt, strlen(txt),
+		    err);
+		free(txt);
+		free(rel);
+	}
 	free(slug);
 	json_decref(rep);
 	return rc;
@@ -1017,9 +834,9 @@ main(int argc, char *argv[])
 	step_s = o.step != NULL ? o.step : cfg_str(cfg, "prometheus", "step",
 	    NULL);
 	if (gf_parse_duration(step_s != NULL ? step_s : "3s", "--step",
-	    &src.step, &err) == -1)
+	    &src.vs.step, &err) == -1)
 		goto done;
-	if (src.step <= 0) {
+	if (src.vs.step <= 0) {
 		gf_err_set(&err, GF_EXIT_USAGE, "validate",
 		    "--step must be positive");
 		goto done;
@@ -1032,8 +849,8 @@ main(int argc, char *argv[])
 		/* One read: json_load_file() reads a byte at a time. */
 		if ((text = gf_fs_read(o.from_json, 0, &len, &err)) == NULL)
 			goto done;
-		src.recorded = 1;
-		src.recorded_name = o.from_json;
+		src.vs.rec = &src.rec;
+		src.vs.rec_name = o.from_json;
 		rc = gf_recorded_parse(&src.rec, text, len, o.from_json, &err);
 		free(text);
 		if (rc == -1)
@@ -1048,6 +865,7 @@ main(int argc, char *argv[])
 
 		gf_prom_init(&src.prom, url);
 		src.have_prom = 1;
+		src.vs.prom = &src.prom;
 		json_object_set_new(r.section, "prometheus",
 		    json_string(shown));
 		free(shown);
@@ -1135,7 +953,7 @@ main(int argc, char *argv[])
 		json_object_set_new(r.section, "start", json_real(span0));
 		json_object_set_new(r.section, "end", json_real(span1));
 	}
-	json_object_set_new(r.section, "step", json_real(src.step));
+	json_object_set_new(r.section, "step", json_real(src.vs.step));
 	json_object_set_new(r.section, "rate_interval", json_string(ri));
 
 	if (o.tag != NULL) {
