@@ -118,9 +118,10 @@ json_t *gf_model_meta(const struct gf_model *m);
  *   Exponential (same shape): a e^(b xs) + c; Logistic {"feature":name,
  *   "p":[A,x0,k,off]}: A / (1 + e^(-k (xs - x0))) + off, xs the scaled
  *   value of the named feature.
- * Doubles are written by jansson with 17 significant digits, so every
- * trainer round-trips exactly: predictions after gf_model_from_json are
- * identical to the original's. Returns a new reference.
+ * Dumped with jansson's default precision (17 significant digits; do not
+ * pass a smaller JSON_REAL_PRECISION), every trainer round-trips exactly:
+ * predictions after gf_model_from_json are identical to the original's.
+ * Returns a new reference.
  */
 json_t *gf_model_to_json(const struct gf_model *m);
 /*

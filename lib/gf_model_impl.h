@@ -75,7 +75,7 @@ struct gf_model {
 	int np;
 };
 
-/* Squared-distance-free helpers shared by the trainers. */
+/* The curve of a curve-fit trainer at scaled x, parameters p. */
 double gf_model_curve_eval(enum gf_trainer_id t, const double *p, double x);
 
 /*
