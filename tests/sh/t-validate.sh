@@ -35,6 +35,8 @@ perl -MTime::HiRes=time,sleep -e '
 		printf $fh "kepler_node_dram_joules_total{mode=\"dynamic\"} %.6f\n", 3 * $dt;
 		printf $fh "kepler_node_dram_joules_total{mode=\"idle\"} %.6f\n", 2 * $dt;
 		printf $fh "gf_zero_joules_total 0\n";
+		printf $fh "container_cpu_usage_seconds_total{namespace=\"kepler\",pod=\"k\"} %.6f\n", 0.5 * $dt;
+		printf $fh "machine_cpu_cores 4\n";
 		printf $fh "kepler_exporter_build_info{version=\"0.7.12\",revision=\"abc\"} 1\n";
 		close $fh;
 		rename "$text/kepler.prom.tmp", "$text/kepler.prom";
@@ -202,6 +204,11 @@ test_expect_success 'summaries: mean power, energy, J per unit of work' "
 	jq -e '.validate.summaries[1] | (.mean_power_w - 50 | fabs) < 1.5' doc7.json &&
 	jq -e '.validate.summaries[1] | (.energy_j / (.end - .start) - 50 | fabs) < 3' doc7.json &&
 	jq -e '.validate.summaries[1] | (.energy_per_unit - 50 / 30 | fabs) < 0.05 and .work_unit == \"MJ\"' doc7.json
+"
+
+test_expect_success 'CPU overhead of a namespace: mean and sd per window' "
+	gf-validate --namespace kepler --rate-interval 4s --step 1s <win.json >doc15.json &&
+	jq -e '.validate.summaries[1].overhead.kepler | (.mean - 12.5 | fabs) < 0.5 and .sd < 0.5 and .samples >= 4' doc15.json
 "
 
 test_expect_success 'gate not tripped: exit 0, value recorded' "
