@@ -26,8 +26,10 @@ gf_csv_release(struct gf_csv *c)
 {
 	free_names(c->names, c->cols);
 	free(c->data);
+	free(c->text);
 	c->names = NULL;
 	c->data = NULL;
+	c->text = NULL;
 	c->rows = c->cols = 0;
 }
 
@@ -92,6 +94,7 @@ struct parser {
 	size_t blank;		/* first blank line seen, 0 for none */
 	char **names;
 	double *data;
+	unsigned char *text;
 };
 
 static int
@@ -146,41 +149,81 @@ parse_row(struct parser *ps, const char *p, const char *le,
 		ps->cap = want;
 	}
 	row = ps->data + ps->n * cols;
+	if (ps->text == NULL)
+		ps->text = gf_xcalloc(cols, 1);
 	for (size_t j = 0; j < cols; j++) {
-		const char *ce = memchr(c, ',', (size_t)(le - c));
+		const char *ce, *q = c;
 		char num[64], *e, *s;
 		size_t w, col = (size_t)(c - p) + 1;
+		int quoted = 0;
 
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < le && *q == '"') {
+			/* A quoted cell may hold commas; "" is a quote. */
+			quoted = 1;
+			for (q++; q < le; q++)
+				if (*q == '"') {
+					if (q + 1 < le && q[1] == '"')
+						q++;
+					else
+						break;
+				}
+			if (q >= le)
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: column '%s': unterminated "
+				    "quote", name, line, col, ps->names[j]);
+		}
+		ce = memchr(q, ',', (size_t)(le - q));
 		if (ce == NULL)
 			ce = le;
 		w = (size_t)(ce - c);
-		if (w >= sizeof(num))
-			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
-			    "%s:%zu:%zu: column '%s': value too long", name,
-			    line, col, ps->names[j]);
-		memcpy(num, c, w);
-		num[w] = '\0';
-		s = num;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		errno = 0;
-		double v = strtod(s, &e);
+		if (ps->n == 0 && w < sizeof(num) && !quoted) {
+			memcpy(num, c, w);
+			num[w] = '\0';
+			s = num;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			strtod(s, &e);
+			while (*e == ' ' || *e == '\t')
+				e++;
+			/* Text, not a broken number: a column like "id". */
+			if (e == s && *s != '\0')
+				ps->text[j] = 1;
+		} else if (ps->n == 0) {
+			ps->text[j] = 1;
+		}
+		if (ps->text[j]) {
+			row[j] = NAN;
+		} else {
+			if (w >= sizeof(num))
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: column '%s': value too long",
+				    name, line, col, ps->names[j]);
+			memcpy(num, c, w);
+			num[w] = '\0';
+			s = num;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			double v = strtod(s, &e);
 
-		while (*e == ' ' || *e == '\t')
-			e++;
-		if (*s == '\0')
-			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
-			    "%s:%zu:%zu: column '%s': empty cell", name, line,
-			    col, ps->names[j]);
-		if (e == s || *e != '\0')
-			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
-			    "%s:%zu:%zu: column '%s': not a number: '%s'",
-			    name, line, col, ps->names[j], s);
-		if (!isfinite(v))
-			return gf_err_set(err, GF_EXIT_DATAERR, "csv",
-			    "%s:%zu:%zu: column '%s': not a finite number: "
-			    "'%s'", name, line, col, ps->names[j], s);
-		row[j] = v;
+			while (*e == ' ' || *e == '\t')
+				e++;
+			if (*s == '\0')
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: column '%s': empty cell", name,
+				    line, col, ps->names[j]);
+			if (e == s || *e != '\0')
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: column '%s': not a number: "
+				    "'%s'", name, line, col, ps->names[j], s);
+			if (!isfinite(v))
+				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
+				    "%s:%zu:%zu: column '%s': not a finite "
+				    "number: '%s'", name, line, col,
+				    ps->names[j], s);
+			row[j] = v;
+		}
 		if (j + 1 < cols) {
 			if (ce >= le)
 				return gf_err_set(err, GF_EXIT_DATAERR, "csv",
@@ -233,11 +276,13 @@ finish(struct parser *ps, int r, struct gf_csv *out, struct gf_err *err)
 	if (r < 0) {
 		free_names(ps->names, ps->cols);
 		free(ps->data);
+		free(ps->text);
 		return -1;
 	}
 	out->rows = ps->n;
 	out->cols = ps->cols;
 	out->names = ps->names;
+	out->text = ps->text;
 	out->data = gf_xreallocarray(ps->data, ps->n * ps->cols,
 	    sizeof(*ps->data));
 	return 0;

@@ -22,6 +22,11 @@
  *   allowed). Empty cells, "nan" and "inf" are errors: a model trained
  *   on them is silently wrong, and the caller is better placed to drop or
  *   fill such rows before writing the file than gf is to guess;
+ * - except in text columns: a column whose first data cell is quoted or
+ *   is text that does not start like a number (kepler-model-db's DynPower
+ *   files end with id = "all containers") is a text column. Its cells are
+ *   not checked (quoted cells may hold commas), text[col] is 1 and its
+ *   data are NaN, so a caller that uses it as a number fails loudly;
  * - CRLF line ends are accepted; a file without data rows is an error.
  */
 #ifndef GF_CSV_H
@@ -35,9 +40,10 @@ struct gf_csv {
 	size_t rows, cols;
 	char **names;		/* cols names, owned */
 	double *data;		/* row-major rows * cols, owned */
+	unsigned char *text;	/* cols flags, 1 = text column; owned */
 };
 
-#define GF_CSV_INIT { 0, 0, NULL, NULL }
+#define GF_CSV_INIT { 0, 0, NULL, NULL, NULL }
 
 /*
  * Load path ("-" is stdin) into out, which is overwritten (not released).

@@ -50,6 +50,15 @@ main(void)
 	ok(c.data == NULL && c.rows == 0, "release empties");
 	gf_csv_release(&c);
 
+	/* kepler-model-db's DynPower files: a text id column. */
+	is_int(parse(",t,id,p\n0,5,all containers,1.5\n1,6,\"a, b\",2\n",
+	    &c, &err), 0, "a text column is accepted");
+	ok(c.text[2] == 1 && c.text[1] == 0 && c.text[3] == 0,
+	    "and flagged, the others not");
+	ok(isnan(c.data[2]) && c.data[1 * 4 + 3] == 2,
+	    "text is NaN; a quoted comma does not shift the row");
+	gf_csv_release(&c);
+	ok(c.text == NULL, "release frees the flags");
 	is_int(parse(",x\n0,1\n1,2\n", &c, &err), 0,
 	    "pandas' unnamed index column is kept");
 	is_str(c.names[0], "", "as a column named \"\"");
@@ -64,8 +73,12 @@ main(void)
 	    "nan");
 	expect_error("a,b\ninf,1\n", "t.csv:2:1: column 'a': not a finite",
 	    "inf");
-	expect_error("a,b\n1,x2\n", "t.csv:2:3: column 'b': not a number: 'x2'",
-	    "text");
+	expect_error("a,b\n1,2\n1,x2\n",
+	    "t.csv:3:3: column 'b': not a number: 'x2'", "text in numbers");
+	expect_error("a,b\n1,2x\n", "t.csv:2:3: column 'b': not a number: "
+	    "'2x'", "number with trailing text");
+	expect_error("a,b\n1,\"x\n", "t.csv:2:3: column 'b': unterminated "
+	    "quote", "unterminated quote");
 	expect_error("a,b\n1,2\n\n3,4\n", "t.csv:3:1: empty line",
 	    "blank line inside");
 	expect_error("a,b\n", "t.csv:1: no data rows", "header only");
