@@ -132,6 +132,20 @@ test_expect_success 'identity, Signed-off-by, message and a template layout' '
 	tree | grep -q "^results/20[0-9-]*/t1/sub/b.txt$" &&
 	jq -e ".commit.rows == null" doc.json'
 
+test_expect_success 'GF_COMMIT_* and GIT_AUTHOR_* from the environment' '
+	printf "env\n" >env.txt &&
+	GF_GIT_TOKEN=$TOKEN GF_COMMIT_REPO=$GIT_URL GF_COMMIT_LAYOUT="env/{tag}" \
+	    GF_COMMIT_TAG=e1 GIT_AUTHOR_NAME="Env Bot" \
+	    GIT_AUTHOR_EMAIL=env@example.org gf-commit -a env.txt \
+	    </dev/null >/dev/null &&
+	tree | grep -q "^env/e1/env.txt$" &&
+	test "$(git -C "$REPO" log -1 --format="%an <%ae>" main)" = \
+	    "Env Bot <env@example.org>" &&
+	GF_GIT_TOKEN=$TOKEN GF_COMMIT_REPO=$GIT_URL GF_COMMIT_TAG=e1 \
+	    gf-commit -l "env/{tag}" -t e2 -a env.txt </dev/null >/dev/null &&
+	tree | grep -q "^env/e2/env.txt$" &&
+	test "$(git -C "$REPO" log -1 --format="%an" main)" = "github-actions[bot]"'
+
 test_expect_success 'GITHUB_TOKEN is used when GF_GIT_TOKEN is unset' '
 	printf "c\n" >c.txt &&
 	GITHUB_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a c.txt </dev/null >/dev/null'
