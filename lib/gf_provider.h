@@ -6,6 +6,7 @@
  *
  *	const struct gf_provider *p = gf_provider_find("local", &err);
  *	p->up(doc, &opts, &err);            // fills "hosts", "cleanup"
+ *	p->status(doc, &report, &err);      // what the provider sees now
  *	gf_provider_down(doc, &report, &err); // gives every "cleanup" entry back
  *
  * Cleanup entries ("cleanup" in the document) are objects with at least
@@ -38,6 +39,12 @@ struct gf_provider {
 	 */
 	int (*up)(json_t *doc, const struct gf_provider_opts *o,
 	    struct gf_err *err);
+	/*
+	 * What the provider says about the document's hosts now: *report
+	 * gets a new object (for local: the host's name and whether it is
+	 * this machine). 0 or -1 with err.
+	 */
+	int (*status)(const json_t *doc, json_t **report, struct gf_err *err);
 	/* Give back one cleanup entry of this provider. 0 or -1 with err. */
 	int (*down)(json_t *doc, json_t *entry, struct gf_err *err);
 	/*

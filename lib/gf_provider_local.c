@@ -5,6 +5,8 @@
  * a cleanup entry of its own, see gf_provider.h).
  */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -32,6 +34,28 @@ local_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 }
 
 static int
+local_status(const json_t *doc, json_t **report, struct gf_err *err)
+{
+	char host[256];
+	json_t *h, *hosts = json_array();
+	size_t i;
+
+	(void)err;
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+		const char *name = json_string_value(json_object_get(h, "name"));
+
+		json_array_append_new(hosts, json_pack("{s:s,s:b}", "name",
+		    name != NULL ? name : "?", "this_machine",
+		    name != NULL && strcmp(name, host) == 0));
+	}
+	*report = json_pack("{s:s,s:o}", "provider", "local", "hosts", hosts);
+	return 0;
+}
+
+static int
 local_down(json_t *doc, json_t *entry, struct gf_err *err)
 {
 	(void)doc;
@@ -53,5 +77,5 @@ local_sweep(json_t *doc, const struct gf_provider_opts *o, json_t **found,
 }
 
 const struct gf_provider gf_provider_local = {
-	"local", local_up, local_down, local_sweep,
+	"local", local_up, local_status, local_down, local_sweep,
 };

@@ -125,9 +125,21 @@ static int
 cmd_status(json_t *doc, const char *from)
 {
 	struct gf_err err = GF_ERR_INIT;
-	json_t *hosts = json_object_get(doc, "hosts"), *h, *c;
+	const struct gf_provider *p;
+	json_t *hosts = json_object_get(doc, "hosts"), *h, *c, *report = NULL;
 	size_t i;
 
+	p = gf_provider_find(pick_provider(NULL, doc, NULL), &err);
+	if (p != NULL && p->status(doc, &report, &err) == 0) {
+		json_array_foreach(json_object_get(report, "hosts"), i, h)
+			fprintf(stderr, "provider %s: host %s%s\n", p->name,
+			    json_string_value(json_object_get(h, "name")),
+			    json_is_true(json_object_get(h, "this_machine")) ?
+			    " (this machine)" : "");
+	} else if (err.exit != 0) {
+		gf_warn("%s", err.msg);
+	}
+	json_decref(report);
 	fprintf(stderr, "run %s (from %s)\n", json_string_value(
 	    json_object_get(json_object_get(doc, "run"), "id")), from);
 	json_array_foreach(hosts, i, h)

@@ -65,7 +65,8 @@ test_expect_success 'down with nothing to give back exits 0' '
 test_expect_success 'status prints what the state file holds' '
 	gf-provision up --provider local </dev/null >s.json &&
 	gf-provision status </dev/null >st.json 2>err &&
-	cmp s.json st.json && grep -q "^host " err
+	cmp s.json st.json && grep -q "^host " err &&
+	grep -q "^provider local: host .* (this machine)$" err
 '
 test_expect_code 66 'status without a state file gives 66' '
 	GF_STATE=$TEST_DIR/missing.json gf-provision status </dev/null
