@@ -54,6 +54,21 @@ bench_cpu() {	# JSON INDEX
 	jq -r ".results[$2] | (.user + .system) * 100 | round / 100" "$1"
 }
 
+# Median of column COL of a file of "wall user sys" lines.
+bench_median_col() {	# FILE COL
+	awk -v c="$2" '{ print $c }' "$1" | sort -n |
+	awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Median of user + system CPU of such a file.
+bench_cpu_med() {	# FILE
+	awk '{ print $2 + $3 }' "$1" | sort -n |
+	awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The wall times of such a file, comma-separated.
+bench_list() { awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }' "$1"; }
+
 # a / b with 2 decimals.
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 

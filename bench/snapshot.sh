@@ -10,7 +10,7 @@
 # snapshots/<name>, as Prometheus does, so the whole tool is timed.
 # Knobs: BENCH_MB (default 240), BENCH_RUNS (5), BENCH_LEVEL (3).
 . "$(dirname "$0")/lib.sh"
-bench_need gf-snapshot hyperfine jq tar zstd /usr/bin/python3
+bench_need gf-snapshot jq tar zstd /usr/bin/python3 /usr/bin/time
 
 mb=${BENCH_MB:-240}
 runs=${BENCH_RUNS:-5}
@@ -90,38 +90,50 @@ gf_size=$(jq -r .snapshot.size "$BENCH_TMP/doc.json")
 tar -cf - -C "$data/blocks" . | zstd -q -"$level" -T0 -f -o "$BENCH_TMP/ref.tar.zst"
 ref_size=$(wc -c <"$BENCH_TMP/ref.tar.zst" | tr -d ' ')
 
-bench_log "timing ($runs runs each)"
+bench_log "timing ($runs interleaved rounds, one warm-up)"
 load0=$(cut -d" " -f1-3 /proc/loadavg)
-hyperfine --style none --warmup 1 --runs "$runs" \
-	--export-json "$BENCH_TMP/h.json" \
-	--prepare "rm -rf $BENCH_TMP/gf $BENCH_TMP/ref.tar.zst $data/snapshots" \
-	-n gf-snapshot "echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level >/dev/null" \
-	-n "tar | zstd -T0" "tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst" \
-	-n "gf-snapshot --sync" "echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level --sync >/dev/null" \
-	-n "tar | zstd -T0 && sync" "tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst && sync $BENCH_TMP/ref.tar.zst" \
-	>&2
-gf=$(bench_median "$BENCH_TMP/h.json" 0)
-ref=$(bench_median "$BENCH_TMP/h.json" 1)
-gfs=$(bench_median "$BENCH_TMP/h.json" 2)
-refs=$(bench_median "$BENCH_TMP/h.json" 3)
+# The commands take turns, round after round, so a change in the load of
+# a shared machine hits all of them alike (hyperfine runs one after the
+# other).
+set -- \
+	"echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level >/dev/null 2>&1" \
+	"tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst" \
+	"echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level --sync >/dev/null 2>&1" \
+	"tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst && sync $BENCH_TMP/ref.tar.zst"
+round=0
+while [ $round -le "$runs" ]; do
+	k=0
+	for cmd in "$@"; do
+		rm -rf "$BENCH_TMP/gf" "$BENCH_TMP/ref.tar.zst" "$data/snapshots"
+		/usr/bin/time -f "%e %U %S" -o "$BENCH_TMP/t" sh -c "$cmd"
+		[ $round -eq 0 ] || cat "$BENCH_TMP/t" >>"$BENCH_TMP/times.$k"
+		k=$((k + 1))
+	done
+	round=$((round + 1))
+done
+gf=$(bench_median_col "$BENCH_TMP/times.0" 1)
+ref=$(bench_median_col "$BENCH_TMP/times.1" 1)
+gfs=$(bench_median_col "$BENCH_TMP/times.2" 1)
+refs=$(bench_median_col "$BENCH_TMP/times.3" 1)
 
 cat <<MD
 ### gf-snapshot vs tar + zstd ($size MB snapshot, zstd level $level)
 
-Same directory (8 TSDB-like blocks, page cache warm), $runs runs each after
-one warm-up, hyperfine; outputs removed before each run. gf-snapshot is
+Same directory (8 TSDB-like blocks, page cache warm); $runs rounds after one
+warm-up round, the four commands taking turns in each round; outputs
+removed before each run; wall and CPU times from GNU time. gf-snapshot is
 timed whole: snapshot call (a stand-in that hard-links the blocks, as
 Prometheus does), archive with libarchive's zstd on $(nproc) worker
 threads, sha256 (computed while writing), record, document.
 
 Load average before and after: $load0 / $(cut -d" " -f1-3 /proc/loadavg).
 
-| command | median (s) | runs (s) | CPU user+sys (s) | archive (MB) |
+| command | median wall (s) | runs (s) | median CPU user+sys (s) | archive (MB) |
 |---|---|---|---|---|
-| gf-snapshot -l $level | $(printf '%.2f' "$gf") | $(bench_times "$BENCH_TMP/h.json" 0) | $(bench_cpu "$BENCH_TMP/h.json" 0) | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
-| tar -cf - \| zstd -$level -T0 | $(printf '%.2f' "$ref") | $(bench_times "$BENCH_TMP/h.json" 1) | $(bench_cpu "$BENCH_TMP/h.json" 1) | $(awk -v b="$ref_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
-| gf-snapshot -l $level --sync | $(printf '%.2f' "$gfs") | $(bench_times "$BENCH_TMP/h.json" 2) | $(bench_cpu "$BENCH_TMP/h.json" 2) | |
-| tar -cf - \| zstd -$level -T0 && sync | $(printf '%.2f' "$refs") | $(bench_times "$BENCH_TMP/h.json" 3) | $(bench_cpu "$BENCH_TMP/h.json" 3) | |
+| gf-snapshot -l $level | $(printf '%.2f' "$gf") | $(bench_list "$BENCH_TMP/times.0") | $(bench_cpu_med "$BENCH_TMP/times.0") | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+| tar -cf - \| zstd -$level -T0 | $(printf '%.2f' "$ref") | $(bench_list "$BENCH_TMP/times.1") | $(bench_cpu_med "$BENCH_TMP/times.1") | $(awk -v b="$ref_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+| gf-snapshot -l $level --sync | $(printf '%.2f' "$gfs") | $(bench_list "$BENCH_TMP/times.2") | $(bench_cpu_med "$BENCH_TMP/times.2") | |
+| tar -cf - \| zstd -$level -T0 && sync | $(printf '%.2f' "$refs") | $(bench_list "$BENCH_TMP/times.3") | $(bench_cpu_med "$BENCH_TMP/times.3") | |
 
 Ratio (tar + zstd median / gf-snapshot median): **$(bench_ratio "$ref" "$gf")**;
 both flushed to disk (\`--sync\`, \`&& sync\`): **$(bench_ratio "$refs" "$gfs")**
