@@ -557,9 +557,10 @@ power_column(const struct gf_qset *q, const struct gf_profile *p,
 	}
 	if (metric == NULL) {
 		free(sum.p);
-		return gf_err_set(err, GF_EXIT_DATAERR, "extract", "%s: no "
-		    "series of metric '%s' for component '%s' of source '%s'",
-		    name, m->alts[0].metric, m->name, source);
+		gf_err_set(err, GF_EXIT_DATAERR, "extract", "%s: no series of "
+		    "metric '%s' for component '%s' of source '%s'", name,
+		    m->alts[0].metric, m->name, source);
+		return -2;
 	}
 	col_merge(&sum);
 	if (sum.n < 2) {
@@ -685,7 +686,9 @@ feature_column(const struct gf_qset *q, const struct gf_profile *p,
 		for (size_t i = 0; i < one.n; i++) {
 			double rate = 0;
 
-			if (i > 0) {
+			if (alt->gauge)
+				rate = one.p[i].v;
+			else if (i > 0) {
 				rate = (one.p[i].v - one.p[i - 1].v) /
 				    ((double)(one.p[i].k - one.p[i - 1].k) /
 				    1000.0);
@@ -805,6 +808,7 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 	const char *name = opts->name ? opts->name : "<query>";
 	const char *iso = opts->isolator ? opts->isolator : "none";
 	struct col *fcols = NULL, *pcols = NULL;
+	size_t *comps = NULL, nc = 0;
 	double *idle_off = NULL;
 	json_t *drop = NULL;
 	size_t ncomp, rows = 0, cols;
@@ -826,8 +830,12 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 			struct col ic;
 			double mn = INFINITY, mx = -INFINITY;
 
-			if (power_column(opts->idle, p, &ps->comps[c], source,
-			    "idle data", &ic, err) < 0)
+			int irc = power_column(opts->idle, p, &ps->comps[c],
+			    source, "idle data", &ic, err);
+
+			if (irc == -2)
+				continue;
+			if (irc < 0)
 				goto out;
 			for (size_t i = 0; i < ic.n; i++) {
 				mn = fmin(mn, ic.p[i].v);
@@ -842,10 +850,20 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 	}
 	fcols = gf_xcalloc(nfeatures + 1, sizeof(*fcols));
 	pcols = gf_xcalloc(ncomp + 1, sizeof(*pcols));
-	for (size_t c = 0; c < ncomp; c++)
-		if (power_column(q, p, &ps->comps[c], source, name, &pcols[c],
-		    err) < 0)
+	comps = gf_xcalloc(ncomp + 1, sizeof(*comps));
+	/* A component without any series is left out (uncore often is). */
+	for (size_t c = 0; c < ncomp; c++) {
+		int prc = power_column(q, p, &ps->comps[c], source, name,
+		    &pcols[nc], err);
+
+		if (prc == -2)
+			continue;
+		if (prc < 0)
 			goto out;
+		comps[nc++] = c;
+	}
+	if (nc == 0)
+		goto out;
 	for (size_t f = 0; f < nfeatures; f++) {
 		const struct gf_pmetric *m = gf_profile_feature(p, features[f]);
 
@@ -858,14 +876,14 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 		if (feature_column(q, p, m, drop, name, &fcols[f], err) < 0)
 			goto out;
 	}
-	cols = 1 + nfeatures + ncomp + 1;
+	cols = 1 + nfeatures + nc + 1;
 	table_alloc(out, pcols[0].n, cols);
 	out->names[0] = gf_xstrdup("timestamp");
 	for (size_t f = 0; f < nfeatures; f++)
 		out->names[1 + f] = gf_xstrdup(features[f]);
-	for (size_t c = 0; c < ncomp; c++)
+	for (size_t c = 0; c < nc; c++)
 		out->names[1 + nfeatures + c] = gf_xasprintf("%s_power",
-		    ps->comps[c].name);
+		    ps->comps[comps[c]].name);
 	out->names[cols - 1] = gf_xstrdup("node_type");
 	for (size_t i = 0; i < pcols[0].n; i++) {
 		int64_t k = pcols[0].p[i].k;
@@ -881,7 +899,7 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 			else
 				row[1 + f] = *v;
 		}
-		for (size_t c = 0; c < ncomp && !miss; c++) {
+		for (size_t c = 0; c < nc && !miss; c++) {
 			const double *v = col_find(&pcols[c], k);
 
 			if (v == NULL)
@@ -898,7 +916,7 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 	}
 	out->rows = rows;
 	if (opts->extractor != NULL && strcmp(opts->extractor, "smooth") == 0)
-		smooth(out, 1, 1 + nfeatures + ncomp, opts->window > 0 ?
+		smooth(out, 1, 1 + nfeatures + nc, opts->window > 0 ?
 		    opts->window : 30);
 	else if (opts->extractor != NULL &&
 	    strcmp(opts->extractor, "default") != 0) {
@@ -916,20 +934,21 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 		gf_isolate_min(out, err);
 	else if (idle_off != NULL)
 		for (size_t r = 0; r < out->rows; r++)
-			for (size_t c = 0; c < ncomp; c++) {
+			for (size_t c = 0; c < nc; c++) {
 				double *v = &out->data[r * cols + 1 +
 				    nfeatures + c];
 
-				*v = fmax(0, *v - idle_off[c]);
+				*v = fmax(0, *v - idle_off[comps[c]]);
 			}
 	rc = 0;
 out:
 	for (size_t f = 0; fcols != NULL && f < nfeatures; f++)
 		free(fcols[f].p);
-	for (size_t c = 0; pcols != NULL && c < ncomp; c++)
+	for (size_t c = 0; pcols != NULL && c < nc; c++)
 		free(pcols[c].p);
 	free(fcols);
 	free(pcols);
+	free(comps);
 	free(idle_off);
 	json_decref(drop);
 	if (rc < 0)

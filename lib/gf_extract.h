@@ -21,7 +21,8 @@
  *   own interval; a series' first sample has rate 0, a negative rate
  *   repeats the previous one; then the rates of all series are summed
  *   per timestamp (AbsPower: one row per timestamp, features summed over
- *   containers);
+ *   containers); a feature the profile marks as a gauge is summed as it
+ *   is, without a rate;
  * - rows are the timestamps present in every power and feature column,
  *   minus the first power sample (which has no rate); rows whose power
  *   columns sum to 0 are dropped.

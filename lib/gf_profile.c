@@ -229,6 +229,7 @@ parse_alt(const json_t *j, const char *name, const char *key,
 	a = &m->alts[m->nalts];
 	a->metric = NULL;
 	a->scale = 1;
+	a->gauge = 0;
 	if (json_is_string(j)) {
 		a->metric = gf_xstrdup(json_string_value(j));
 		m->nalts++;
@@ -242,6 +243,15 @@ parse_alt(const json_t *j, const char *name, const char *key,
 	scale = json_object_get(j, "scale");
 	if (scale != NULL && !json_is_number(scale))
 		return bad(err, name, key, "'scale' is not a number");
+	if (json_object_get(j, "type") != NULL) {
+		const json_t *ty = json_object_get(j, "type");
+
+		if (!json_is_string(ty) || (strcmp(json_string_value(ty),
+		    "gauge") != 0 && strcmp(json_string_value(ty),
+		    "counter") != 0))
+			return bad(err, name, key, "'type' is counter or gauge");
+		a->gauge = strcmp(json_string_value(ty), "gauge") == 0;
+	}
 	a->metric = gf_xstrdup(json_string_value(metric));
 	if (scale != NULL)
 		a->scale = json_number_value(scale);

@@ -91,6 +91,7 @@ struct gf_match {
 struct gf_metric_alt {
 	char *metric;
 	double scale;		/* applied to rates; default 1 */
+	int gauge;		/* "type: gauge": used as is, not as a rate */
 };
 
 /* A feature or a power component and where its counter comes from. */

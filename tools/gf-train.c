@@ -604,7 +604,7 @@ out:
 
 /* Windows to query: --start/--end, or the document's (filtered). */
 static int
-windows(struct run *r, double **st, double **en, size_t *n,
+windows(struct run *r, double step, double **st, double **en, size_t *n,
     struct gf_err *err)
 {
 	char **want = NULL;
@@ -653,6 +653,35 @@ windows(struct run *r, double **st, double **en, size_t *n,
 		return gf_err_set(err, GF_EXIT_DATAERR, "train", "no time "
 		    "window to query: the document has no matching 'windows' "
 		    "and no --start/--end was given");
+	/*
+	 * Back-to-back phases (gf-stress writes one window per phase) are
+	 * queried as one range: fewer queries, and no phase loses its
+	 * first sample to the rate.
+	 */
+	for (size_t i = 1; i < *n; i++)
+		for (size_t k = i; k > 0 && (*st)[k] < (*st)[k - 1]; k--) {
+			double a = (*st)[k], b = (*en)[k];
+
+			(*st)[k] = (*st)[k - 1];
+			(*en)[k] = (*en)[k - 1];
+			(*st)[k - 1] = a;
+			(*en)[k - 1] = b;
+		}
+	{
+		size_t w = 0;
+
+		for (size_t i = 1; i < *n; i++) {
+			if ((*st)[i] <= (*en)[w] + step) {
+				if ((*en)[i] > (*en)[w])
+					(*en)[w] = (*en)[i];
+			} else {
+				w++;
+				(*st)[w] = (*st)[i];
+				(*en)[w] = (*en)[i];
+			}
+		}
+		*n = w + 1;
+	}
 	return 0;
 }
 
@@ -728,7 +757,7 @@ load_queries(struct run *r, struct gf_err *err)
 		if (gf_qset_load(r->o->query, &qs[0], err) < 0)
 			goto out;
 	} else {
-		if (windows(r, &st, &en, &nq, err) < 0)
+		if (windows(r, step, &st, &en, &nq, err) < 0)
 			goto out;
 		gf_prom_init(&prom, r->o->prom);
 		have_prom = 1;
@@ -770,13 +799,23 @@ load_queries(struct run *r, struct gf_err *err)
 
 					if (gf_extract(&qs[w], &r->prof, feat,
 					    nfeat, r->sources[s], &xo, &one,
-					    &e) < 0)
+					    &e) < 0) {
+						/* A short window among others. */
+						if (nq > 1 && e.exit ==
+						    GF_EXIT_DATAERR) {
+							gf_warn("window %zu of "
+							    "%zu left out: %s",
+							    w + 1, nq, e.msg);
+							continue;
+						}
 						bad = 1;
-					else if (gf_table_append(&all, &one,
+					} else if (gf_table_append(&all, &one,
 					    &e) < 0)
 						bad = 1;
 					gf_csv_release(&one);
 				}
+				if (!bad && feat != NULL && all.rows == 0)
+					bad = 1;
 				if (feat == NULL)
 					bad = 1;
 				free(feat);

@@ -1,0 +1,55 @@
+#!/bin/sh
+# The demo pipeline's training step: the local stack (Prometheus,
+# node-exporter, gf-powersim as the meter), a short stress-ng curve, and
+# gf-train with the node-exporter profile for the windows gf-stress
+# recorded. Also node-exporter's cpu collector (started here, as the stack
+# does not enable it) for the NodeCPU group.
+. "$GF_SRC/tests/lib.sh"
+need jq jq
+need stress-ng stress-ng
+need prometheus-node-exporter prometheus-node-exporter
+
+S="$TEST_DIR/stack"
+trap 'gf-kepler-install --stop -d "$S" </dev/null >/dev/null 2>&1; test_cleanup' EXIT
+
+test_expect_success 'stack, stress curve, gf-train -P node-exporter (NodeSim)' '
+	gf-kepler-install --power simulated -s 1s -d "$S" </dev/null >stack.json 2>stack.err &&
+	gf-stress --plan curve:stepwise --time-scale 0.15 <stack.json >stress.json 2>stress.err &&
+	sleep 3 &&
+	gf-train -P node-exporter -E rapl-sysfs -g NodeSim --step 1s -t all -r 1 \
+	    -o m <stress.json >train.json 2>train.err &&
+	jq -e ".train.input.prometheus == .stack.prometheus.url" train.json &&
+	jq -e ".train.datasets[0].rows >= 25" train.json &&
+	jq -e "[.train.best[].component] | sort == [\"core\", \"dram\", \"package\"]" train.json &&
+	jq -e "[.train.models[] | select(.trainer == \"LinearRegressionTrainer\") | .components.package.test.mae][0] < 5" train.json &&
+	test -f m/gf/rapl-sysfs/AbsPower/NodeSim/SGDRegressorTrainer_0.json
+'
+
+# node-exporter with the cpu and stat collectors, on the meter's tree.
+port=$(free_port)
+sys=$(jq -r .stack.node_exporter.sysfs "$TEST_DIR/stack.json")
+prometheus-node-exporter --web.listen-address=127.0.0.1:$port --path.sysfs="$sys" \
+    --collector.disable-defaults --collector.cpu --collector.stat --collector.rapl \
+    >"$TEST_DIR/ne.log" 2>&1 &
+test_track_pid $!
+wait_http "http://127.0.0.1:$port/metrics" 20 || { echo "Bail out! node-exporter"; exit 1; }
+start_prometheus 1s "127.0.0.1:$port"
+start=$(date +%s)
+sleep 8
+stress-ng --cpu 1 --timeout 10s >/dev/null 2>&1
+sleep 8
+stress-ng --cpu 2 --timeout 10s >/dev/null 2>&1
+sleep 4
+end=$(date +%s)
+
+test_expect_success 'node_cpu_seconds_total rates as features (NodeCPU)' '
+	gf-train -p "$PROM_URL" -s $start -e $end --step 1s -P node-exporter -E rapl-sysfs \
+	    -g NodeCPU,NodeFull -t LinearRegressionTrainer,KNeighborsRegressorTrainer -k 3 \
+	    -o n </dev/null >cpu.json 2>cpu.err &&
+	jq -e "[.train.datasets[].feature_group] == [\"NodeCPU\", \"NodeFull\"]" cpu.json &&
+	jq -e ".train.datasets[0].rows >= 30" cpu.json &&
+	awk -F, "NR > 1 && \$2 > m { m = \$2 } END { exit !(m > 0.5) }" \
+	    n/gf/preprocessed_data/preprocess_abs_default_rapl-sysfs_NodeCPU.csv
+'
+
+test_done
