@@ -189,6 +189,9 @@ line_path(struct gf_buf *out, const struct gf_svg_line *l, double t0,
 		long c = i < l->n ? (long)((l->t[i] - t0) / (t1 - t0) * PW) :
 		    -2;
 
+		if (c >= (long)PW)
+			c = (long)PW - 1;
+
 		if (have && (brk || c != col)) {
 			/* Flush the column: first, extremes, last. */
 			double px = ML + ((double)col + 0.5);
