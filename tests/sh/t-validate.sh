@@ -218,6 +218,18 @@ test_expect_success 'validator.yaml-style config: URL, rate interval, jobs, chec
 	jq -e '.validate.results[0].predicted_query | test(\"job=.gf-test.\")' doc16.json
 "
 
+cat >"$TEST_DIR/weights.json" <<'EOF'
+{"package": {"All_Weights": {"Bias_Weight": 20, "Categorical_Variables": {},
+  "Numerical_Variables": {"core_watts": {"scale": 1, "weight": 1}}}}}
+EOF
+test_expect_success 'a model scored per window against measured power' "
+	gf-validate -m weights.json -M 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		-F 'core_watts=sum(rate(node_rapl_core_joules_total[4s]))' --max-mape 5 \
+		--step 1s --out rep17 <win.json >doc17.json &&
+	jq -e '.validate.results[0] | .verdict == \"PASS\" and .mape < 1 and (.windows | length == 2)' doc17.json &&
+	ls rep17/images/*.svg
+"
+
 test_expect_success 'gate not tripped: exit 0, value recorded' "
 	$V --gate 'sum(rate(node_rapl_package_joules_total[4s]))' --op '<' --threshold 9 </dev/null >doc8.json &&
 	jq -e '.validate.gate | .tripped == false and (.value - 50 | fabs) < 2 and .op == \"<\"' doc8.json
