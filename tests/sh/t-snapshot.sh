@@ -156,6 +156,18 @@ test_expect_success '--remove-snapshot removes the snapshot directory (--sync)' 
 	[ ! -e "$(jq -r .snapshot.snapshot_dir doc4.json)" ] &&
 	[ -f "$(jq -r .snapshot.archive doc4.json)" ]
 '
+test_expect_success 'settings from -c, overridden by GF_* and the command line' '
+	printf "prometheus: http://127.0.0.1:9\ndata_dir: %s\nout: cfg-out\ncompress: gzip\nremove_snapshot: true\n" \
+		"$SRC_DATA" >snap.yml &&
+	echo "{}" | GF_PROMETHEUS_URL="$SRC_URL" gf-snapshot -c snap.yml -z zstd \
+		>doc-cfg.json &&
+	jq -e ".snapshot.compress == \"zstd\" and .snapshot.removed == true and
+		(.snapshot.archive | contains(\"/cfg-out/\"))" doc-cfg.json
+'
+test_expect_code 65 'a -c file that is not YAML is 65' '
+	printf "a: [1,\n" >bad.yml && echo "{}" | gf-snapshot -c bad.yml >out 2>err;
+	rc=$?; grep -q "bad.yml:" err && [ ! -s out ] && exit $rc
+'
 test_expect_success 'credentials in the URL reach neither the document nor stderr' '
 	hp=${SRC_URL#http://}
 	echo "{}" | gf-snapshot -p "http://gf:hunter2pass@$hp" -d "$SRC_DATA" \
