@@ -343,7 +343,7 @@ run_model(struct run *r, struct source *src, const struct opts *o,
 	struct gf_vars fq = GF_VARS_INIT;
 	struct gf_aligned al;
 	struct gf_prom_series pred = { NULL, NULL, NULL, 0 };
-	json_t *file = NULL, *q, *res;
+	json_t *q, *res;
 	struct gf_buf desc = GF_BUF_INIT;
 	size_t nf = 0, i;
 	struct gf_vseries *fs = NULL;
@@ -354,8 +354,7 @@ run_model(struct run *r, struct source *src, const struct opts *o,
 	if ((m = gf_model_load(o->model, err)) == NULL)
 		return gf_err_prefix(err, "--model '%s'", o->model);
 	/* Queries the model file carries, then the command line's. */
-	file = json_load_file(o->model, 0, NULL);
-	json_object_foreach(json_object_get(file, "feature_queries"), fkey, q)
+	json_object_foreach(gf_model_feature_queries(m), fkey, q)
 		if (json_is_string(q))
 			gf_vars_set(&fq, fkey, json_string_value(q));
 	for (i = 0; i < o->fq.n; i++)
@@ -433,7 +432,6 @@ out:
 	gf_checkset_release(&one);
 	gf_vars_release(&fq);
 	gf_buf_release(&desc);
-	json_decref(file);
 	gf_model_free(m);
 	return rc;
 }

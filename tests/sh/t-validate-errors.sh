@@ -62,6 +62,16 @@ test_expect_success 'a model is scored against measured power' "
 	jq -e '.validate.results[0] | (.name | startswith(\"model\")) and .samples == 3
 		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\" and .model == \"model.json\"' m.json
 "
+cat >gfmodel.json <<'EOF'
+{"format": "gf-model", "version": 1, "trainer": "LinearRegressionTrainer",
+ "features": ["cpu"], "scaler": {"type": "MaxAbsScaler", "max_abs": [1]},
+ "params": {"coef": [2], "intercept": 10}, "feature_queries": {"cpu": "cpu"}}
+EOF
+test_expect_success 'a gf model file brings its feature queries' "
+	$R -m gfmodel.json -M watts --max-mape 10 </dev/null >m2.json &&
+	jq -e '.validate.results[0] | .name == \"model LinearRegressionTrainer\"
+		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\"' m2.json
+"
 test_expect_code 64 'a model feature without a query is a usage error' "
 	$R -m model.json -M watts </dev/null >/dev/null 2>err && grep -q 'feature-query cpu=' err
 "
