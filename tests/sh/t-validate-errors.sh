@@ -102,6 +102,12 @@ test_expect_code 65 'recorded file that does not parse: 65' "
 test_expect_code 66 'missing checks file: 66' "
 	$R -k no-such.yaml </dev/null >/dev/null
 "
+test_expect_code 66 'missing model file: 66' "
+	$R -m no-model.json -M watts </dev/null >/dev/null
+"
+test_expect_code 66 'missing config file: 66' "
+	$R -k checks.yaml -c no-config.yaml </dev/null >/dev/null
+"
 test_expect_code 66 'missing input document: 66' "
 	$R -k checks.yaml -i no-such.json >/dev/null
 "
