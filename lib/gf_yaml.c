@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "gf_yaml.h"
+#include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -24,6 +25,9 @@ struct parser {
 	struct anchor *anchors;
 	size_t nanchors;
 	int depth;
+	json_t *marks;		/* path -> [line, col], or NULL */
+	int in_key;		/* keys are not nodes of their own path */
+	struct gf_buf path;	/* of the node being parsed */
 };
 
 static json_t *parse_node(struct parser *p, yaml_event_t *ev);
@@ -123,7 +127,9 @@ parse_mapping(struct parser *p)
 		}
 		yaml_mark_t km = ev.start_mark;
 
+		p->in_key = 1;
 		key = parse_node(p, &ev);
+		p->in_key = 0;
 		if (key == NULL)
 			goto fail;
 		if (!json_is_string(key)) {
@@ -148,7 +154,15 @@ parse_mapping(struct parser *p)
 			json_decref(key);
 			goto fail;
 		}
+		size_t saved = p->path.len;
+
+		if (saved > 0)
+			gf_buf_addc(&p->path, '.');
+		gf_buf_adds(&p->path, json_string_value(key));
 		val = parse_node(p, &ev);
+		p->path.len = saved;
+		if (p->path.data != NULL)
+			p->path.data[saved] = '\0';
 		if (val == NULL) {
 			json_decref(key);
 			goto fail;
@@ -168,6 +182,7 @@ parse_sequence(struct parser *p)
 	yaml_event_t ev;
 
 	for (;;) {
+		size_t saved = p->path.len;
 		json_t *val;
 
 		if (next_event(p, &ev) < 0)
@@ -176,7 +191,10 @@ parse_sequence(struct parser *p)
 			yaml_event_delete(&ev);
 			return arr;
 		}
+		gf_buf_addf(&p->path, "[%zu]", json_array_size(arr));
 		val = parse_node(p, &ev);
+		p->path.len = saved;
+		p->path.data[saved] = '\0';
 		if (val == NULL)
 			goto fail;
 		json_array_append_new(arr, val);
@@ -193,6 +211,10 @@ parse_node(struct parser *p, yaml_event_t *ev)
 	json_t *v = NULL;
 	yaml_mark_t m = ev->start_mark;
 
+	if (p->marks != NULL && !p->in_key)
+		json_object_set_new(p->marks, gf_buf_str(&p->path),
+		    json_pack("[I,I]", (json_int_t)m.line + 1,
+		    (json_int_t)m.column + 1));
 	if (++p->depth > 256) {
 		gf_err_set(p->err, GF_EXIT_DATAERR, "yaml",
 		    "%s:%zu:%zu: nesting deeper than 256 levels", p->name,
@@ -253,7 +275,20 @@ json_t *
 gf_yaml_parse(const char *text, size_t len, const char *name,
     struct gf_err *err)
 {
+	return gf_yaml_parse_marked(text, len, name, NULL, err);
+}
+
+json_t *
+gf_yaml_parse_marked(const char *text, size_t len, const char *name,
+    json_t **marks, struct gf_err *err)
+{
 	struct parser p = { .name = name, .err = err };
+
+	gf_buf_init(&p.path);
+	if (marks != NULL) {
+		*marks = NULL;
+		p.marks = json_object();
+	}
 	json_t *result = NULL;
 	yaml_event_t ev;
 	int done = 0;
@@ -298,11 +333,22 @@ out:
 	}
 	free(p.anchors);
 	yaml_parser_delete(&p.yp);
+	gf_buf_release(&p.path);
+	if (marks != NULL && result != NULL)
+		*marks = p.marks;
+	else
+		json_decref(p.marks);
 	return result;
 }
 
 json_t *
 gf_yaml_load(const char *path, struct gf_err *err)
+{
+	return gf_yaml_load_marked(path, NULL, err);
+}
+
+json_t *
+gf_yaml_load_marked(const char *path, json_t **marks, struct gf_err *err)
 {
 	size_t len;
 	char *text = gf_fs_read(path, 0, &len, err);
@@ -310,7 +356,20 @@ gf_yaml_load(const char *path, struct gf_err *err)
 
 	if (text == NULL)
 		return NULL;
-	v = gf_yaml_parse(text, len, path, err);
+	v = gf_yaml_parse_marked(text, len, path, marks, err);
 	free(text);
 	return v;
+}
+
+int
+gf_yaml_mark(const json_t *marks, const char *path, size_t *line,
+    size_t *col)
+{
+	json_t *m = json_object_get(marks, path != NULL ? path : "");
+
+	if (!json_is_array(m))
+		return -1;
+	*line = (size_t)json_integer_value(json_array_get(m, 0));
+	*col = (size_t)json_integer_value(json_array_get(m, 1));
+	return 0;
 }

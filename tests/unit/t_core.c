@@ -254,6 +254,25 @@ test_yaml(void)
 	v = gf_yaml_parse("a: 1\na: 2\n", 10, "dup.yaml", &err);
 	ok(v == NULL && strstr(err.msg, "dup.yaml:2:1: duplicate key 'a'") !=
 	    NULL, "duplicate key");
+	{
+		const char *t = "name: x\nphases:\n  - load: 10\n    duration: "
+		    "5s\n  - {load: 20, duration: bad}\n";
+		json_t *marks = NULL;
+		size_t line = 0, col = 0;
+
+		v = gf_yaml_parse_marked(t, strlen(t), "p.yaml", &marks, &err);
+		ok(v != NULL && marks != NULL, "marked parse");
+		ok(gf_yaml_mark(marks, "phases[0].duration", &line, &col) == 0 &&
+		    line == 4 && col == 15, "block value position");
+		ok(gf_yaml_mark(marks, "phases[1].duration", &line, &col) == 0 &&
+		    line == 5 && col == 26, "flow value position");
+		ok(gf_yaml_mark(marks, "", &line, &col) == 0 && line == 1,
+		    "root position");
+		ok(gf_yaml_mark(marks, "nope", &line, &col) < 0,
+		    "unknown path");
+		json_decref(marks);
+		json_decref(v);
+	}
 	v = gf_yaml_parse("", 0, "empty.yaml", &err);
 	ok(v != NULL && json_is_null(v), "empty document is null");
 	json_decref(v);
