@@ -194,24 +194,25 @@ cmp_span(const void *a, const void *b)
 static int
 spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
 {
-	struct span *s = NULL;
+	struct span *s = NULL, one;
 	size_t k = 0, nw = gf_doc_window_count(doc);
 	const char *sv = pick(o.start, "GF_SNAPSHOT_START", NULL, "start", NULL);
 	const char *ev = pick(o.end, "GF_SNAPSHOT_END", NULL, "end", NULL);
 
 	if (sv != NULL || ev != NULL) {
-		s = gf_xcalloc(1, sizeof(*s));
 		if (sv == NULL)
-			return free(s), gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+			return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
 			    "--end needs --start");
-		if (gf_parse_time(sv, "--start", &s[0].start, err) < 0 ||
-		    (ev ? gf_parse_time(ev, "--end", &s[0].end, err) :
-		    (s[0].end = gf_time_now(), 0)) < 0)
-			return free(s), -1;
-		if (s[0].end < s[0].start)
-			return free(s), gf_err_set(err, GF_EXIT_USAGE,
-			    "snapshot", "--end is before --start");
-		*out = s;
+		if (gf_parse_time(sv, "--start", &one.start, err) < 0)
+			return -1;
+		one.end = gf_time_now();
+		if (ev != NULL && gf_parse_time(ev, "--end", &one.end, err) < 0)
+			return -1;
+		if (one.end < one.start)
+			return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+			    "--end is before --start");
+		*out = gf_xmalloc(sizeof(one));
+		**out = one;
 		*n = 1;
 		return 0;
 	}
@@ -224,8 +225,10 @@ spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
 		const char *name;
 
 		if (gf_doc_window(doc, i, &name, &s[i].start, &s[i].end,
-		    err) < 0)
-			return free(s), -1;
+		    err) < 0) {
+			free(s);
+			return -1;
+		}
 	}
 	qsort(s, nw, sizeof(*s), cmp_span);
 	for (size_t i = 1; i < nw; i++) {

@@ -193,6 +193,16 @@ test_expect_success '--export-openmetrics writes the windows as OpenMetrics' '
 	[ "$(jq -r .snapshot.openmetrics.sha256 doc7.json)" = "$(sha256sum "$om" | cut -d" " -f1)" ] &&
 	[ "$(jq .snapshot.openmetrics.samples doc7.json)" -eq "$(grep -vc "^#" "$om")" ]
 '
+test_expect_success '--start/--end export the same samples as the window' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out8 -r -E \
+		-s $T1 -e "$(date -u -d @$END +%Y-%m-%dT%H:%M:%SZ)" \
+		-m "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc8.json &&
+	[ "$(jq .snapshot.openmetrics.samples doc8.json)" = "$(jq .snapshot.openmetrics.samples doc7.json)" ] &&
+	[ "$(jq .snapshot.openmetrics.ranges[0].start doc8.json)" = "$T1" ]
+'
+test_expect_code 64 '--end without --start is 64' '
+	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o o64e -E -e $END >/dev/null
+'
 test_expect_success 'promtool backfills the export' '
 	promtool tsdb create-blocks-from openmetrics \
 		"$(jq -r .snapshot.openmetrics.path doc7.json)" backfill >/dev/null
