@@ -683,7 +683,7 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		    start_meter(state, o, sysfs, tdir, power, err) < 0)
 			goto fail;
 	} else {
-		sysfs = gf_xstrdup(o->sysfs != NULL ? o->sysfs : "/sys");
+		sysfs = absolute(o->sysfs != NULL ? o->sysfs : "/sys");
 	}
 	if (o->power != GF_STACK_POWER_NONE) {
 		json_object_set_new(power, "metric",

@@ -61,25 +61,6 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
-# Which node-exporter metrics the models learn from (features) and which
-# they predict (power): the machine's CPU seconds against its RAPL zones.
-cat >"$RUN/profile.yaml" <<'EOF'
-name: gf-demo
-step: 3s
-features:
-  cpu_busy_seconds: {metric: node_cpu_seconds_total, match: {mode: "!idle|iowait|steal"}}
-  cpu_user_seconds: {metric: node_cpu_seconds_total, match: {mode: "user|nice"}}
-  cpu_system_seconds: {metric: node_cpu_seconds_total, match: {mode: "system|irq|softirq"}}
-power:
-  rapl-sysfs:
-    package: node_rapl_package_joules_total
-    core: node_rapl_core_joules_total
-    dram: node_rapl_dram_joules_total
-groups:
-  NodeCPU: [cpu_busy_seconds]
-  NodeCPUModes: [cpu_system_seconds, cpu_user_seconds]
-EOF
-
 # The time span of windows FROM..TO of a document (jq indexes; -1 = last).
 span() { jq -r --argjson a "$2" --argjson b "$3" \
     '"\(.windows[$a].start) \(.windows[$b].end)"' "$1"; }
@@ -89,6 +70,35 @@ gf-provision up --provider local </dev/null |
     gf-kepler-install --state-dir "$RUN/stack" --power "${GF_POWER:-auto}" |
     gf-stress --plan curve:default --repeats 1 --time-scale 0.6 \
     >"$RUN/1-loaded.json"
+
+# Which node-exporter metrics the models learn from (features) and which
+# they predict (power): the machine's CPU seconds against the RAPL zones
+# the stack has (the simulated meter has package, core and dram).
+zones=$(jq -r 'if .stack.power.source == "rapl"
+    then [.stack.power.availability.domains[].name | sub("-[0-9]+$"; "")]
+    else ["package", "core", "dram"] end
+    | map(select(. == "package" or . == "core" or . == "uncore" or . == "dram"))
+    | unique | .[]' "$RUN/1-loaded.json")
+{
+	cat <<'EOF'
+name: gf-demo
+step: 3s
+features:
+  cpu_busy_seconds: {metric: node_cpu_seconds_total, match: {mode: "!idle|iowait|steal"}}
+  cpu_user_seconds: {metric: node_cpu_seconds_total, match: {mode: "user|nice"}}
+  cpu_system_seconds: {metric: node_cpu_seconds_total, match: {mode: "system|irq|softirq"}}
+groups:
+  NodeCPU: [cpu_busy_seconds]
+  NodeCPUModes: [cpu_system_seconds, cpu_user_seconds]
+power:
+  rapl-sysfs:
+EOF
+	for z in package core uncore dram; do
+		case " $(echo $zones) " in
+		*" $z "*) echo "    $z: node_rapl_${z}_joules_total" ;;
+		esac
+	done
+} >"$RUN/profile.yaml"
 
 # Train on the curve's span (after its warm-up), then run a later,
 # different curve that the models have not seen, for the validation.
