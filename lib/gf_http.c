@@ -294,6 +294,9 @@ make_headers(const struct gf_http_req *req)
 		line = gf_xasprintf("Content-Type: %s", req->content_type);
 		h = curl_slist_append(h, line);
 		free(line);
+	} else if (req->body != NULL) {
+		/* Not curl's default form type for a body of unknown type. */
+		h = curl_slist_append(h, "Content-Type:");
 	}
 	for (size_t i = 0; i < req->nheaders; i++) {
 		line = gf_xasprintf("%s: %s", req->headers[i].name,

@@ -410,6 +410,42 @@ t_auth_headers(void)
 }
 
 static void
+t_put(void)
+{
+	static const struct reply r[] = {
+		{ 200, NULL, NULL, 0, 0, 0 },
+		{ 204, NULL, NULL, 0, 0, 0 },
+	};
+	struct server s;
+	struct gf_http_opts o = fast_opts();
+	struct gf_http_req req = { .method = "PUT", .body = "\x01\x02raw",
+	    .body_len = 5 };
+	struct gf_http_resp resp;
+	struct gf_err err = GF_ERR_INIT;
+	char *u, *log;
+
+	start(&s, r, 2);
+	req.url = u = url_of(&s, "/obj");
+	ok(gf_http_request(&o, &req, &resp, &err) == 0 && resp.status == 200,
+	    "PUT with a body");
+	gf_http_resp_release(&resp);
+	req.method = "DELETE";
+	req.body = NULL;
+	req.body_len = 0;
+	ok(gf_http_request(&o, &req, &resp, &err) == 0 && resp.status == 204 &&
+	    resp.body_len == 0 && resp.body != NULL, "DELETE, empty reply body");
+	gf_http_resp_release(&resp);
+	log = stop(&s);
+	ok(strstr(log, "PUT /obj HTTP/1.1") != NULL &&
+	    strstr(log, "Content-Length: 5") != NULL, "PUT sent with its length");
+	ok(strcasestr(log, "Content-Type") == NULL,
+	    "no form content type invented for a raw body");
+	ok(strstr(log, "DELETE /obj HTTP/1.1") != NULL, "DELETE sent");
+	free(log);
+	free(u);
+}
+
+static void
 t_helpers(void)
 {
 	char *s;
@@ -439,5 +475,6 @@ main(void)
 	t_timeout();
 	t_cap();
 	t_auth_headers();
+	t_put();
 	return done_testing();
 }
