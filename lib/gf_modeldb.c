@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -32,32 +34,49 @@ is_int_col(const char *name)
 	return strcmp(name, "timestamp") == 0 || strcmp(name, "node_type") == 0;
 }
 
+/* Streamed to a temporary file: the text can be larger than the data. */
 int
 gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
     struct gf_err *err)
 {
-	struct gf_buf b = GF_BUF_INIT;
-	int rc;
+	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *fp = fopen(tmp, "w");
+	int bad = 0;
 
+	if (fp == NULL) {
+		gf_err_set(err, GF_EXIT_CANTCREAT, "modeldb", "cannot create "
+		    "'%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
 	for (size_t c = 0; c < t->cols; c++)
-		gf_buf_addf(&b, "%s%s", c ? "," : "", t->names[c]);
-	gf_buf_addc(&b, '\n');
+		fprintf(fp, "%s%s", c ? "," : "", t->names[c]);
+	fputc('\n', fp);
 	for (size_t r = 0; r < t->rows; r++) {
 		for (size_t c = 0; c < t->cols; c++) {
 			double v = t->data[r * t->cols + c];
 
 			if (c)
-				gf_buf_addc(&b, ',');
+				fputc(',', fp);
 			if (is_int_col(t->names[c]))
-				gf_buf_addf(&b, "%.0f", v);
+				fprintf(fp, "%.0f", v);
 			else
-				gf_buf_addf(&b, "%.17g", v);
+				fprintf(fp, "%.17g", v);
 		}
-		gf_buf_addc(&b, '\n');
+		fputc('\n', fp);
 	}
-	rc = gf_fs_write_atomic(path, gf_buf_str(&b), b.len, 0644, err);
-	gf_buf_release(&b);
-	return rc;
+	bad = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
+	if (fclose(fp) != 0)
+		bad = 1;
+	if (bad || rename(tmp, path) != 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "cannot write '%s': "
+		    "%s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
 }
 
 static double

@@ -57,7 +57,7 @@ struct dataset {
 	double *X, *Y;		/* rows x nfeat, rows x ncomp */
 	size_t rows;
 	int node_type;
-	struct gf_csv table;	/* for preprocessed_data */
+	double *ts;		/* rows timestamps, or NULL */
 	json_t *missing;	/* group features not present */
 };
 
@@ -216,7 +216,10 @@ run_task(struct task *t, const struct gf_split *sp, const struct opts *o,
 {
 	const struct dataset *ds = t->ds;
 	size_t *ord = feature_order(ds, t->trainer, t->comp);
-	double *X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
+	int same = !is_curve(t->trainer) || ord[0] == 0;
+	double *Xp = same ? NULL : gf_xcalloc(ds->rows * ds->nfeat + 1,
+	    sizeof(double));
+	const double *X = same ? ds->X : Xp;
 	double *y = gf_xcalloc(ds->rows + 1, sizeof(double));
 	const char **names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
 	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
@@ -228,8 +231,8 @@ run_task(struct task *t, const struct gf_split *sp, const struct opts *o,
 	for (size_t f = 0; f < ds->nfeat; f++)
 		names[f] = ds->features[ord[f]];
 	for (size_t r = 0; r < ds->rows; r++) {
-		for (size_t f = 0; f < ds->nfeat; f++)
-			X[r * ds->nfeat + f] = ds->X[r * ds->nfeat + ord[f]];
+		for (size_t f = 0; Xp != NULL && f < ds->nfeat; f++)
+			Xp[r * ds->nfeat + f] = ds->X[r * ds->nfeat + ord[f]];
 		y[r] = ds->Y[r * ds->ncomp + t->comp];
 	}
 	gf_gather_rows(X, y, ds->nfeat, sp->train, sp->ntrain, &Xtr, &ytr);
@@ -254,7 +257,7 @@ run_task(struct task *t, const struct gf_split *sp, const struct opts *o,
 out:
 	t->seconds = gf_time_now() - t0;
 	free(ord);
-	free(X);
+	free(Xp);
 	free(y);
 	free(names);
 	free(Xtr);
@@ -345,7 +348,7 @@ dataset_release(struct dataset *ds)
 	free_list(ds->features);
 	free(ds->X);
 	free(ds->Y);
-	gf_csv_release(&ds->table);
+	free(ds->ts);
 	json_decref(ds->missing);
 }
 
@@ -541,15 +544,13 @@ add_dataset(struct run *r, const char *source, const char *otype,
 	free(want);
 	if (r->o->node_type_set)
 		ds.node_type = (int)r->o->node_type;
-	ds.table.rows = table->rows;
-	ds.table.cols = table->cols;
-	ds.table.names = gf_xcalloc(table->cols + 1, sizeof(char *));
-	for (size_t c = 0; c < table->cols; c++)
-		ds.table.names[c] = gf_xstrdup(table->names[c]);
-	ds.table.data = gf_xcalloc(table->rows * table->cols + 1,
-	    sizeof(double));
-	memcpy(ds.table.data, table->data, table->rows * table->cols *
-	    sizeof(double));
+	if (gf_csv_column(table, "timestamp") >= 0) {
+		int tc = gf_csv_column(table, "timestamp");
+
+		ds.ts = gf_xcalloc(table->rows + 1, sizeof(double));
+		for (size_t i = 0; i < table->rows; i++)
+			ds.ts[i] = table->data[i * table->cols + tc];
+	}
 	r->ds = gf_xreallocarray(r->ds, r->nds + 1, sizeof(*r->ds));
 	r->ds[r->nds++] = ds;
 	return 0;
@@ -846,6 +847,52 @@ out:
 	return rc;
 }
 
+/*
+ * The preprocessed table of a dataset (timestamp, features, power,
+ * node_type), built only when it is written: it is a copy of the data.
+ */
+static void
+dataset_table(const struct dataset *ds, struct gf_csv *t)
+{
+	size_t c = 0, f0 = ds->ts ? 1 : 0;
+
+	t->rows = ds->rows;
+	t->cols = f0 + ds->nfeat + ds->ncomp + 1;
+	t->names = gf_xcalloc(t->cols + 1, sizeof(char *));
+	t->data = gf_xcalloc(t->rows * t->cols + 1, sizeof(double));
+	if (ds->ts)
+		t->names[c++] = gf_xstrdup("timestamp");
+	for (size_t f = 0; f < ds->nfeat; f++)
+		t->names[c++] = gf_xstrdup(ds->features[f]);
+	for (size_t k = 0; k < ds->ncomp; k++)
+		t->names[c++] = gf_xasprintf("%s_power", ds->comps[k]);
+	t->names[c] = gf_xstrdup("node_type");
+	for (size_t r = 0; r < ds->rows; r++) {
+		double *row = &t->data[r * t->cols];
+
+		if (ds->ts)
+			row[0] = ds->ts[r];
+		memcpy(&row[f0], &ds->X[r * ds->nfeat],
+		    ds->nfeat * sizeof(double));
+		memcpy(&row[f0 + ds->nfeat], &ds->Y[r * ds->ncomp],
+		    ds->ncomp * sizeof(double));
+		row[t->cols - 1] = ds->node_type;
+	}
+}
+
+static int
+write_preprocessed(const struct dataset *ds, const char *path,
+    struct gf_err *err)
+{
+	struct gf_csv t = GF_CSV_INIT;
+	int rc;
+
+	dataset_table(ds, &t);
+	rc = gf_modeldb_write_csv(path, &t, err);
+	gf_csv_release(&t);
+	return rc;
+}
+
 static char *
 preprocessed_name(const struct run *r, const struct dataset *ds)
 {
@@ -917,7 +964,7 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 		free(p);
 		p = gf_xasprintf("%s/%s", root, rel);
 		free(rel);
-		if (gf_modeldb_write_csv(p, &r->ds[d].table, err) < 0)
+		if (write_preprocessed(&r->ds[d], p, err) < 0)
 			goto out;
 	}
 	md = pipeline_metadata(r);
@@ -1400,7 +1447,7 @@ extract_only(struct run *r, json_t *sec, struct gf_err *err)
 		char *p = gf_xasprintf("%s/%s/%s", r->o->out, r->o->pipeline,
 		    rel);
 
-		rc = gf_modeldb_write_csv(p, &r->ds[d].table, err);
+		rc = write_preprocessed(&r->ds[d], p, err);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:s,s:s,s:I}",
 		    "source", r->ds[d].source, "output_type", r->ds[d].otype,
 		    "feature_group", r->ds[d].group, "file", rel, "rows",
