@@ -72,9 +72,12 @@ URL="http://127.0.0.1:$port/git/r.git"
 export GF_STATE=none GF_GIT_TOKEN="$TOKEN"
 GF="gf-commit -r $URL -b main -l bench --no-index -a $W/data/results -m bench </dev/null >/dev/null 2>&1"
 CLI="cp -r $W/data/results $W/cli && cd $W/cli && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm bench && git push -q http://x-access-token:$TOKEN@127.0.0.1:$port/git/r.git main"
+# The same delta-window memory bound gf-commit uses.
+CLI2="cp -r $W/data/results $W/cli && cd $W/cli && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm bench && git -c pack.windowMemory=256k push -q http://x-access-token:$TOKEN@127.0.0.1:$port/git/r.git main"
 
 hyperfine --runs "$RUNS" --prepare "$W/prep.sh" --export-json "$W/h.json" \
-    -n gf-commit "$GF" -n "git CLI" "$CLI" >"$W/hyperfine.out" 2>&1 || {
+    -n gf-commit "$GF" -n "git CLI" "$CLI" -n "git CLI 256k" "$CLI2" \
+    >"$W/hyperfine.out" 2>&1 || {
 	cat "$W/hyperfine.out" >&2; exit 1; }
 # The copy the CLI needs for a fresh work tree, timed apart.
 hyperfine --runs "$RUNS" --prepare "rm -rf $W/cli" --export-json "$W/cp.json" \
@@ -83,8 +86,10 @@ hyperfine --runs "$RUNS" --prepare "rm -rf $W/cli" --export-json "$W/cp.json" \
 median() { jq -r ".results[] | select(.command == \"$2\") | .median" "$1"; }
 g=$(median "$W/h.json" gf-commit)
 c=$(median "$W/h.json" "git CLI")
+c3=$(median "$W/h.json" "git CLI 256k")
 cp=$(median "$W/cp.json" copy)
 c2=$(echo "$c $cp" | awk '{ printf "%.3f", $1 - $2 }')
+c4=$(echo "$c3 $cp" | awk '{ printf "%.3f", $1 - $2 }')
 
 echo "## gf-commit: commit and push of $NFILES files ($total MB)"
 echo
@@ -96,5 +101,8 @@ echo "|---|---|"
 printf '| gf-commit (fetch, blobs, tree, commit, push) | %.3f |\n' "$g"
 printf '| git CLI (init, add, commit, push) | %.3f |\n' "$c2"
 printf '| git CLI including the copy into a work tree | %.3f |\n' "$c"
+printf '| git CLI, push with pack.windowMemory=256k (as gf-commit) | %.3f |\n' "$c4"
 echo
-echo "Ratio gf-commit / git CLI: $(echo "$g $c2" | awk '{ printf "%.2f", $1 / $2 }')"
+echo "Ratio gf-commit / git CLI: $(echo "$g $c2" | awk '{ printf "%.2f", $1 / $2 }');" \
+    "with the same delta-window bound: $(echo "$g $c4" | awk '{ printf "%.2f", $1 / $2 }')."
+echo "Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)."
