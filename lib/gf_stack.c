@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +385,29 @@ out:
 	return pid;
 }
 
+/*
+ * The stack outlives this process: it must not keep a pipe or file of
+ * ours open (a reader waiting for EOF, such as $(...) or a CI log, would
+ * hang until the stack stops). gf_proc_spawn closes nothing, so mark
+ * every descriptor above stderr close-on-exec first.
+ */
+static void
+cloexec_all(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int fd = (int)strtol(de->d_name, NULL, 10);
+
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 static int
 mkdirs(const char *state, struct gf_err *err)
 {
@@ -658,6 +683,7 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		goto fail_early;
 	if (gf_fs_mkdir_p(state, 0755, err) < 0 || mkdirs(state, err) < 0)
 		goto fail_early;
+	cloexec_all();
 	/* Clear stale pid files now that nothing of ours runs. */
 	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
 		char *pf = comp_path(state, (int)c, ".pid");
