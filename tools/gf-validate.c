@@ -45,6 +45,7 @@ enum {
 	OPT_MAX_MAPE,
 	OPT_MAX_MSE,
 	OPT_TIMEOUT,
+	OPT_IDLE_POWER,
 };
 
 struct opts {
@@ -60,6 +61,7 @@ struct opts {
 	const char **ns;	/* --namespace */
 	size_t nns;
 	struct gf_thresholds th;	/* for the model check */
+	double idle_power;	/* watts subtracted per unit of work; NaN */
 };
 
 /* The series source: Prometheus, or recorded query results. */
@@ -79,6 +81,7 @@ static const struct option longopts[] = {
 	{ "from-json", required_argument, NULL, 'j' },
 	{ "gate", required_argument, NULL, 'g' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "idle-power", required_argument, NULL, OPT_IDLE_POWER },
 	{ "input", required_argument, NULL, 'i' },
 	{ "max-mae", required_argument, NULL, OPT_MAX_MAE },
 	{ "max-mape", required_argument, NULL, OPT_MAX_MAPE },
@@ -112,7 +115,7 @@ usage(void)
 	    "[-O op] [-o dir] [-P promql] [-p url] [-r duration] [-S duration] "
 	    "[-s time] [-T number] [-t tag] [-u unit] [-W promql] "
 	    "[--max-mae n] [--max-mape n] [--max-mse n] "
-	    "[--timeout duration]\n");
+	    "[--idle-power watts] [--timeout duration]\n");
 	exit(GF_EXIT_USAGE);
 }
 
@@ -150,6 +153,7 @@ help(void)
 	    "  -P, --power PROMQL       mean power per window (watts)\n"
 	    "  -E, --energy PROMQL      energy counter (joules)\n"
 	    "  -W, --work PROMQL        work counter; -u/--work-unit UNIT\n"
+	    "      --idle-power W       idle watts taken out of energy per unit\n"
 	    "  -n, --namespace NS       CPU overhead of a namespace (repeatable)\n"
 	    "  -j, --from-json FILE     recorded query results instead of Prometheus\n"
 	    "      --timeout DURATION   per request to Prometheus (30s)\n"
@@ -491,6 +495,14 @@ run_summaries(struct source *src, const struct opts *o,
 			json_object_set_new(s, "energy_per_unit",
 			    isfinite(energy) && work > 0 ?
 			    json_real(energy / work) : json_null());
+			/* GreenFlow's energy cost: idle power taken out. */
+			if (!isnan(o->idle_power))
+				json_object_set_new(s,
+				    "dynamic_energy_per_unit",
+				    isfinite(energy) && work > 0 ?
+				    json_real((energy - o->idle_power *
+				    (w[k].end - w[k].start)) / work) :
+				    json_null());
 		}
 		for (size_t i = 0; i < o->nns; i++) {
 			char *q = gf_xasprintf("sum(rate(container_cpu_usage_"
@@ -733,6 +745,7 @@ main(int argc, char *argv[])
 	memset(&src, 0, sizeof(src));
 	memset(&r, 0, sizeof(r));
 	o.th.max_mae = o.th.max_mape = o.th.max_mse = NAN;
+	o.idle_power = NAN;
 	while ((ch = getopt_long(argc, argv,
 	    "c:D:E:e:F:g:hi:j:k:M:m:n:O:o:P:p:r:S:s:T:t:u:VW:", longopts,
 	    NULL)) != -1) {
@@ -776,6 +789,9 @@ main(int argc, char *argv[])
 			o.th.max_mse = parse_num(optarg, "--max-mse");
 			break;
 		case OPT_TIMEOUT: o.timeout = optarg; break;
+		case OPT_IDLE_POWER:
+			o.idle_power = parse_num(optarg, "--idle-power");
+			break;
 		default: usage();
 		}
 	}
