@@ -121,6 +121,17 @@ test_expect_success 'down after a killed pipeline stops the stack (state file)' 
 	gf-provision down </dev/null >/dev/null
 '
 
+test_expect_success 'the stack keeps no descriptor of its caller open' '
+	H=$TEST_DIR/held
+	gf-kepler-install -p simulated -C node-exporter -d "$H" </dev/null \
+	    >held.json 3>held.txt &&
+	n=0; for p in $(cat "$H"/*/*.pid); do
+		n=$((n + $(ls -l /proc/$p/fd | grep -c held.txt)))
+	done
+	gf-kepler-install --stop <held.json >/dev/null
+	[ $n -eq 0 ]
+'
+
 test_expect_code 69 'a missing prometheus gives 69 (and starts nothing)' '
 	mkdir -p bin && ln -sf "$GF_BUILD/bin/gf-kepler-install" bin/ &&
 	PATH=$TEST_DIR/bin gf-kepler-install --power none -d "$TEST_DIR/np" </dev/null >/dev/null 2>err
