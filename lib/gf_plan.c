@@ -745,126 +745,34 @@ gf_plan_to_json(const struct gf_plan *p)
 	    "freq_skipped", p->freq_skipped);
 }
 
-/*
- * YAML plans. gf_yaml gives values without positions, so a semantic
- * error is placed by finding the phase and key in the text: good for the
- * block style people write, and the message names the field anyway.
- */
+/* YAML plans: semantic errors are placed with gf_yaml's node positions. */
 struct yctx {
-	const char *text;
-	size_t len;
 	const char *name;
 	struct gf_err *err;
+	json_t *marks;
 };
-
-/* Start of line n (0-based) or NULL. */
-static const char *
-line_at(const struct yctx *y, size_t n, size_t *linelen)
-{
-	const char *s = y->text, *end = y->text + y->len, *nl;
-
-	while (n > 0 && s < end) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (nl == NULL)
-			return NULL;
-		s = nl + 1;
-		n--;
-	}
-	if (s >= end)
-		return NULL;
-	nl = memchr(s, '\n', (size_t)(end - s));
-	*linelen = nl != NULL ? (size_t)(nl - s) : (size_t)(end - s);
-	return s;
-}
-
-/* Column (0-based) of "key:" in the line, or -1. */
-static long
-key_in_line(const char *s, size_t len, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (size_t i = 0; i + klen < len; i++) {
-		if (s[i] == '#')
-			return -1;
-		if (memcmp(s + i, key, klen) == 0 && s[i + klen] == ':' &&
-		    (i == 0 || strchr(" {,-\t", s[i - 1]) != NULL))
-			return (long)i;
-	}
-	return -1;
-}
-
-static size_t
-indent_of(const char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
 
 /*
  * Position (1-based) of key in phase item (item < 0: a top-level key; key
- * NULL: the item itself). 0 when not found.
+ * NULL: the item itself); a missing key points at its phase. 0 when not
+ * found.
  */
 static int
 locate(const struct yctx *y, long item, const char *key, size_t *line,
     size_t *col)
 {
-	size_t n, len, ind, seq_ind = (size_t)-1, start = 0, i;
-	long cur = -1, c;
-	const char *s;
-	int in_phases = 0;
+	char path[160];
 
-	for (n = 0; (s = line_at(y, n, &len)) != NULL; n++) {
-		ind = indent_of(s, len);
-		if (ind == len || s[ind] == '#')
-			continue;
-		if (item < 0) {
-			if (ind == 0 && (c = key_in_line(s, len, key)) == 0) {
-				*line = n + 1;
-				*col = 1;
-				return 1;
-			}
-			continue;
-		}
-		if (!in_phases) {
-			if (ind == 0 && key_in_line(s, len, "phases") == 0)
-				in_phases = 1;
-			continue;
-		}
-		if (ind == 0 && s[0] != '-')
-			break;
-		if (s[ind] == '-' && (ind + 1 == len || s[ind + 1] == ' ') &&
-		    (seq_ind == (size_t)-1 || ind == seq_ind)) {
-			seq_ind = ind;
-			if (++cur > item)
-				break;
-			if (cur == item)
-				start = n;
-		}
-		if (cur != item)
-			continue;
-		if (key == NULL) {
-			*line = n + 1;
-			*col = ind + 1;
-			return 1;
-		}
-		if ((c = key_in_line(s, len, key)) >= 0) {
-			*line = n + 1;
-			*col = (size_t)c + 1;
-			return 1;
-		}
-	}
-	if (cur >= item && item >= 0 && key != NULL) {
-		/* The key is missing: point at the phase. */
-		s = line_at(y, start, &len);
-		if (s != NULL) {
-			i = indent_of(s, len);
-			*line = start + 1;
-			*col = i + 1;
-			return 1;
-		}
+	if (item < 0)
+		snprintf(path, sizeof(path), "%s", key);
+	else
+		snprintf(path, sizeof(path), "phases[%ld]%s%s", item,
+		    key != NULL ? "." : "", key != NULL ? key : "");
+	if (gf_yaml_mark_key(y->marks, path, line, col) == 0)
+		return 1;
+	if (item >= 0) {
+		snprintf(path, sizeof(path), "phases[%ld]", item);
+		return gf_yaml_mark(y->marks, path, line, col) == 0;
 	}
 	return 0;
 }
@@ -1002,14 +910,15 @@ gf_plan_parse_yaml(const char *text, size_t len, const char *name,
 		"phases", NULL };
 	static const char *const phase_keys[] = { "name", "duration", "stress",
 		"rest", "params", NULL };
-	struct yctx y = { text, len, name, err };
+	struct yctx y = { name, err, NULL };
 	struct gf_plan *p = NULL;
 	json_t *root, *phases, *v;
 	double rest = 0;
 	long long repeats = 1;
 	const char *pname = name;
 
-	if ((root = gf_yaml_parse(text, len, name, err)) == NULL)
+	if ((root = gf_yaml_parse_marked(text, len, name, &y.marks, err)) ==
+	    NULL)
 		return NULL;
 	if (!json_is_object(root)) {
 		gf_err_set(err, GF_EXIT_DATAERR, "plan", "%s: expected a "
@@ -1113,10 +1022,12 @@ gf_plan_parse_yaml(const char *text, size_t len, const char *name,
 		}
 	}
 	json_decref(root);
+	json_decref(y.marks);
 	return p;
 fail:
 	gf_plan_free(p);
 	json_decref(root);
+	json_decref(y.marks);
 	return NULL;
 }
 

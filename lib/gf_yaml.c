@@ -160,6 +160,15 @@ parse_mapping(struct parser *p)
 			gf_buf_addc(&p->path, '.');
 		gf_buf_adds(&p->path, json_string_value(key));
 		val = parse_node(p, &ev);
+		if (p->marks != NULL) {
+			json_t *m = json_object_get(p->marks,
+			    gf_buf_str(&p->path));
+
+			json_array_append_new(m, json_integer((json_int_t)
+			    km.line + 1));
+			json_array_append_new(m, json_integer((json_int_t)
+			    km.column + 1));
+		}
 		p->path.len = saved;
 		if (p->path.data != NULL)
 			p->path.data[saved] = '\0';
@@ -361,15 +370,31 @@ gf_yaml_load_marked(const char *path, json_t **marks, struct gf_err *err)
 	return v;
 }
 
-int
-gf_yaml_mark(const json_t *marks, const char *path, size_t *line,
+static int
+mark_at(const json_t *marks, const char *path, size_t idx, size_t *line,
     size_t *col)
 {
 	json_t *m = json_object_get(marks, path != NULL ? path : "");
 
 	if (!json_is_array(m))
 		return -1;
-	*line = (size_t)json_integer_value(json_array_get(m, 0));
-	*col = (size_t)json_integer_value(json_array_get(m, 1));
+	if (json_array_size(m) < idx + 2)
+		idx = 0;
+	*line = (size_t)json_integer_value(json_array_get(m, idx));
+	*col = (size_t)json_integer_value(json_array_get(m, idx + 1));
 	return 0;
+}
+
+int
+gf_yaml_mark(const json_t *marks, const char *path, size_t *line,
+    size_t *col)
+{
+	return mark_at(marks, path, 0, line, col);
+}
+
+int
+gf_yaml_mark_key(const json_t *marks, const char *path, size_t *line,
+    size_t *col)
+{
+	return mark_at(marks, path, 2, line, col);
 }

@@ -26,7 +26,8 @@ json_t *gf_yaml_load(const char *path, struct gf_err *err);
 
 /*
  * The same, also returning where every node starts: *marks (a new
- * reference, NULL on error) maps each node's path to [line, col], 1-based.
+ * reference, NULL on error) maps each node's path to [line, col], 1-based,
+ * followed by [key_line, key_col] for the values of mapping entries.
  * Paths join mapping keys with '.' and sequence indexes as "[i]":
  * "phases[1].duration"; the root is "". So an error found after parsing
  * (a value of the wrong type) can still name file:line:col.
@@ -36,8 +37,14 @@ json_t *gf_yaml_parse_marked(const char *text, size_t len, const char *name,
 json_t *gf_yaml_load_marked(const char *path, json_t **marks,
     struct gf_err *err);
 
-/* Look up a path in marks. Returns 0, or -1 when it is not there. */
+/*
+ * Where the node at path starts (gf_yaml_mark) or where its key starts
+ * (gf_yaml_mark_key; the node itself when it has no key). Returns 0, or
+ * -1 when the path is not there.
+ */
 int gf_yaml_mark(const json_t *marks, const char *path, size_t *line,
+    size_t *col);
+int gf_yaml_mark_key(const json_t *marks, const char *path, size_t *line,
     size_t *col);
 
 #endif

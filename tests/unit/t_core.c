@@ -266,6 +266,8 @@ test_yaml(void)
 		    line == 4 && col == 15, "block value position");
 		ok(gf_yaml_mark(marks, "phases[1].duration", &line, &col) == 0 &&
 		    line == 5 && col == 26, "flow value position");
+		ok(gf_yaml_mark_key(marks, "phases[1].duration", &line, &col)
+		    == 0 && line == 5 && col == 16, "key position");
 		ok(gf_yaml_mark(marks, "", &line, &col) == 0 && line == 1,
 		    "root position");
 		ok(gf_yaml_mark(marks, "nope", &line, &col) < 0,

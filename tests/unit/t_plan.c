@@ -291,9 +291,9 @@ test_yaml(void)
 	    "p.yaml:4:5: phases[0].strees: unknown key",
 	    "unknown key names line:col");
 	yaml_fails("phases:\n  - duration: 3\n",
-	    "p.yaml:2:3: phases[0].name: missing", "missing name");
+	    "p.yaml:2:5: phases[0].name: missing", "missing name");
 	yaml_fails("phases:\n  - name: x\n",
-	    "p.yaml:2:3: phases[0].duration: missing", "missing duration");
+	    "p.yaml:2:5: phases[0].duration: missing", "missing duration");
 	yaml_fails("name: x\nphases: []\n", "p.yaml:2:1: phases:",
 	    "empty phases");
 	yaml_fails("phases:\n  - name: x\n    duration: 2\n"
