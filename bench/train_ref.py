@@ -9,6 +9,8 @@ picked by CV MAE. Prints one JSON object (per trainer and component: test
 and CV MAE) on stdout.
 
 usage: train_ref.py CSV SOURCE GROUP [tail:0.2|random:0.1] [SEED] [FOLDS] [TRAINER,...]
+FOLDS 0: no cross-validation; "best" is then the lowest hold-out MAE, which
+is how upstream picks (on its random 90/10 split).
 """
 import json
 import sys
@@ -150,18 +152,22 @@ def main():
                 m = make().fit(scaler.transform(X[tr]), y[tr])
                 test = mae(y[te], m.predict(scaler.transform(X[te])))
                 errs = []
-                for a, b in blocks(len(tr), folds):
+                for a, b in (blocks(len(tr), folds) if folds > 0 else []):
                     ftr = np.concatenate([tr[:a], tr[b:]])
                     fte = tr[a:b]
                     s = MaxAbsScaler().fit(X[ftr])
                     fm = make().fit(s.transform(X[ftr]), y[ftr])
                     errs.append(np.abs(y[fte] - fm.predict(s.transform(X[fte]))))
-                cv = float(np.mean(np.concatenate(errs)))
+                cv = float(np.mean(np.concatenate(errs))) if errs else float("nan")
                 res[comp] = {"test_mae": test, "cv_mae": cv}
             except Exception as e:  # a fit that fails is reported, as in gf
                 res[comp] = {"error": str(e)[:200]}
         out["trainers"][name] = res
     for comp in comps:
+        if folds == 0:
+            ok = [(v[comp]["test_mae"], k) for k, v in out["trainers"].items() if "test_mae" in v[comp]]
+            out["best"][comp] = {"trainer": min(ok)[1], "test_mae": min(ok)[0]}
+            continue
         ok = [(v[comp]["cv_mae"], k) for k, v in out["trainers"].items() if "cv_mae" in v[comp]]
         best = min(ok)[1]
         out["best"][comp] = {"trainer": best, "test_mae": out["trainers"][best][comp]["test_mae"],
