@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -66,6 +67,8 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 	if (prog == NULL)
 		return gf_err_set(err, GF_EXIT_NOINPUT, "proc",
 		    "'%s' not found in PATH", spec->argv[0]);
+	pid_t parent = getpid();
+
 	pid = fork();
 	if (pid < 0) {
 		free(prog);
@@ -74,6 +77,12 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 	}
 	if (pid == 0) {
 		sigset_t none;
+
+		/* The parent may have died before prctl: check after it. */
+		if (spec->die_with_parent &&
+		    (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 ||
+		    getppid() != parent))
+			_exit(127);
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

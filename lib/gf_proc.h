@@ -16,6 +16,12 @@ struct gf_spawn {
 	const char *stdin_path;		/* NULL: /dev/null */
 	const char *cwd;		/* NULL: inherit */
 	int new_session;		/* setsid(): own process group, detached */
+	/*
+	 * SIGTERM the child when the spawning process dies, even by SIGKILL
+	 * (Linux PR_SET_PDEATHSIG): for workloads that must not outlive
+	 * the tool that runs them.
+	 */
+	int die_with_parent;
 };
 
 /*

@@ -286,6 +286,7 @@ run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 	sp.stdout_path = h->log_path != NULL ? h->log_path : "/dev/null";
 	sp.stderr_path = sp.stdout_path;
 	sp.new_session = 1;
+	sp.die_with_parent = 1;
 	if ((pid = gf_proc_spawn(&sp, err)) < 0) {
 		if (err != NULL && err->exit == GF_EXIT_NOINPUT)
 			err->exit = GF_EXIT_UNAVAILABLE;

@@ -242,9 +242,15 @@ test_expect_success 'gf-stress killed (SIGKILL): the state file keeps the window
 		sleep 0.05; i=$((i + 1))
 	done
 	kill -KILL $pid; wait $pid
-	# stress-ng outlives a SIGKILLed parent until its timeout: stop it.
-	for sp in $(pgrep -f -- "--temp-path $TEST_DIR"); do kill "$sp"; done
 	jq -e "[.windows[].name] == [\"short\"]" "$GF_STATE"
+'
+test_expect_success '... and its stress-ng does not outlive it' '
+	i=0
+	while pgrep -f -- "--temp-path $TEST_DIR" >/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	! pgrep -f -- "--temp-path $TEST_DIR" ||
+	    { pkill -f -- "--temp-path $TEST_DIR"; false; }
 '
 
 test_expect_code 69 'no stress-ng in PATH: exit 69' "
