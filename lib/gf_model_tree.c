@@ -471,6 +471,7 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 	size_t rows = x->rows, nf = x->nf;
 	size_t ns = rows < (1u << 18) ? rows : (1u << 18);
 	double *v = gf_xreallocarray(NULL, ns, sizeof(*v));
+	double *u = gf_xreallocarray(NULL, ns, sizeof(*u));
 
 	for (size_t f = 0; f < nf; f++) {
 		size_t nu = 0;
@@ -486,22 +487,39 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 		qsort(v, ns, sizeof(*v), cmp_double);
 		for (size_t k = 0; k < ns; k++)
 			if (k == 0 || v[k] != v[k - 1])
-				v[nu++] = v[k];
+				u[nu++] = v[k];
 		/*
-		 * Bin b holds the values <= c[b]; cuts sit midway between
-		 * neighbouring distinct values, as sklearn's thresholds do.
+		 * Bin b holds the values <= c[b]. With more than 256 distinct
+		 * values the bins are quantiles of the rows, as xgboost's
+		 * sketch makes them (a value shared by many rows gets a bin
+		 * of its own); cuts sit midway between neighbouring distinct
+		 * values, as sklearn's thresholds do.
 		 */
 		for (int b = 0; b < XGB_BINS; b++) {
-			size_t k = nu <= XGB_BINS ? (size_t)b :
-			    (size_t)(((double)(b + 1) * (double)nu) /
-			    XGB_BINS) - 1;
+			size_t k, lo = 0, hi = nu - 1;
 			double cut;
 
+			if (nu <= XGB_BINS) {
+				k = (size_t)b;
+			} else {
+				double q = v[(size_t)(((double)(b + 1) *
+				    (double)ns) / XGB_BINS) - 1];
+
+				while (lo < hi) {
+					size_t mid = (lo + hi) / 2;
+
+					if (u[mid] < q)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				k = lo;
+			}
 			if (k + 1 >= nu)
 				break;
-			cut = v[k] / 2 + v[k + 1] / 2;
-			if (cut >= v[k + 1] || cut < v[k])
-				cut = v[k];
+			cut = u[k] / 2 + u[k + 1] / 2;
+			if (cut >= u[k + 1] || cut < u[k])
+				cut = u[k];
 			if (nb == 0 || cut > c[nb - 1])
 				c[nb++] = cut;
 		}
@@ -509,6 +527,7 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 		x->nbins[f] = nb;
 	}
 	free(v);
+	free(u);
 }
 
 static void

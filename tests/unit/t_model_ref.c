@@ -21,9 +21,10 @@
  * scipy 1.10 curve_fit and xgboost 1.7.4 from Debian run on the same
  * MaxAbs-scaled rows (tail_ref below). Exact algorithms must agree to
  * 1 %; SGD is stochastic (3 %), the exponential fit is ill-conditioned
- * (a huge a and a tiny b, a near-line: 3 %); xgboost 1.7's "auto" tree
- * method is exact greedy on data this small while ours is the 256-bin
- * histogram method (15 %).
+ * (a huge a and a tiny b, a near-line: 3 %); XgboostFitTrainer against
+ * xgboost 1.7 tree_method="hist" (15 %: xgboost 1.7 starts from
+ * base_score 0.5, ours and xgboost >= 2.0 from the mean, and that alone
+ * moves xgboost's own acpi MAE from 10.79 to 12.23 W).
  */
 #include <math.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ static const struct tail_ref tail_refs[] = {
 	{ "GradientBoostingRegressorTrainer", 7.644, 9.868, 0.01 },
 	{ "KNeighborsRegressorTrainer", 9.495, 10.147, 0.01 },
 	{ "SVRRegressorTrainer", 7.334, 11.135, 0.01 },
-	{ "XgboostFitTrainer", 8.642, 12.672, 0.15 },
+	{ "XgboostFitTrainer", 8.596, 10.785, 0.15 },
 	{ "LogarithmicRegressionTrainer", 25.142, 37.679, 0.01 },
 	{ "LogisticRegressionTrainer", 22.701, 34.505, 0.01 },
 	{ "ExponentialRegressionTrainer", 28.084, 40.752, 0.03 },
