@@ -241,7 +241,14 @@ out_finish(struct out *o)
 static int
 out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 {
+	struct stat st;
+
 	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	/* The rename would replace a device, a link or a directory entry. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return gf_err_set(err, GF_EXIT_CANTCREAT, "archive",
+		    "refusing to replace '%s': not a regular file", path);
 	o->path = path;
 	o->sync = sync;
 	o->tmp = gf_xasprintf("%s.tmp.XXXXXX", path);

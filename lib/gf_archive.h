@@ -5,7 +5,9 @@
  *
  * Every archive is written to a temporary file beside the output and
  * renamed into place, so a reader never sees a partial archive; on any
- * failure the temporary file is removed. Exit codes: 73 when the output
+ * failure the temporary file is removed. An output path that exists and
+ * is not a regular file (a device, a symbolic link, a directory) is
+ * refused with 73 rather than replaced. Exit codes: 73 when the output
  * cannot be created, 74 on a write error (ENOSPC included), 66 when an
  * input is missing, 65 for a damaged or unsafe archive.
  */

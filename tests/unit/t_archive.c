@@ -131,6 +131,12 @@ main(void)
 	ok(gf_archive_dir(src, NULL, p, &opts, NULL,
 	    &err) == -1 && err.exit == 73, "output dir missing is 73");
 	free(p);
+	p = gf_xasprintf("%s/out/link.tar.zst", root);
+	ok(symlink("/dev/null", p) == 0, "a symbolic link where the archive goes");
+	ok(gf_archive_dir(src, NULL, p, &opts, NULL, &err) == -1 &&
+	    err.exit == 73, "is not replaced (73): %s", err.msg);
+	ok(unlink(p) == 0, "the link is still there");
+	free(p);
 	p = gf_xasprintf("%s/out/b.tar.zst", root);
 	ok(gf_archive_dir("/nonexistent-gf", NULL, p, &opts, NULL, &err) == -1
 	    && err.exit == 66, "missing input dir is 66");
