@@ -152,6 +152,16 @@ eat(struct scan *s, char c)
 	return 0;
 }
 
+static int
+eat_raw(struct scan *s, char c)
+{
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return 1;
+	}
+	return 0;
+}
+
 /* A string without escapes; returns a pointer into the text. */
 static int
 str(struct scan *s, const char **b, size_t *len)
@@ -178,30 +188,23 @@ str(struct scan *s, const char **b, size_t *len)
 static int
 num(struct scan *s, double *out)
 {
-	char buf[64];
 	const char *b;
 	char *e;
-	size_t len;
 	int quoted;
 
 	sk(s);
 	quoted = s->p < s->end && *s->p == '"';
-	if (quoted) {
-		if (str(s, &b, &len) < 0)
-			return -1;
-	} else {
-		b = s->p;
-		while (s->p < s->end && (strchr("+-.eE", *s->p) ||
-		    (*s->p >= '0' && *s->p <= '9')))
-			s->p++;
-		len = (size_t)(s->p - b);
-	}
-	if (len == 0 || len >= sizeof(buf))
+	b = s->p + quoted;
+	if (b >= s->end)
 		return -1;
-	memcpy(buf, b, len);
-	buf[len] = '\0';
-	*out = strtod(buf, &e);
-	return *e == '\0' ? 0 : -1;
+	/* The text ends with a NUL (checked by fast_parse): strtod stops. */
+	*out = strtod(b, &e);
+	if (e == b || e > s->end)
+		return -1;
+	s->p = e;
+	if (quoted && !eat_raw(s, '"'))
+		return -1;
+	return 0;
 }
 
 static int
@@ -275,12 +278,46 @@ fast_series(struct scan *s, struct gf_prom_series *se)
 	return 0;
 }
 
+/* Skip one JSON array (the scanner is on its '['). */
 static int
-fast_parse(const char *text, size_t len, struct gf_qset *q)
+skip_array(struct scan *s)
+{
+	int depth = 0;
+
+	while (s->p < s->end) {
+		char c = *s->p++;
+
+		if (c == '"') {
+			while (s->p < s->end && *s->p != '"')
+				s->p += *s->p == '\\' ? 2 : 1;
+			s->p++;
+		} else if (c == '[') {
+			depth++;
+		} else if (c == ']' && --depth == 0) {
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+wanted(const char *const *only, size_t nonly, const char *k, size_t kl)
+{
+	if (only == NULL)
+		return 1;
+	for (size_t i = 0; i < nonly; i++)
+		if (strlen(only[i]) == kl && memcmp(only[i], k, kl) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+fast_parse(const char *text, size_t len, const char *const *only,
+    size_t nonly, struct gf_qset *q)
 {
 	struct scan s = { text, text + len };
 
-	if (!eat(&s, '{'))
+	if (len == 0 || text[len] != '\0' || !eat(&s, '{'))
 		return -1;
 	if (eat(&s, '}'))
 		goto done;
@@ -291,7 +328,15 @@ fast_parse(const char *text, size_t len, struct gf_qset *q)
 		char *metric;
 
 		memset(&r, 0, sizeof(r));
-		if (str(&s, &k, &kl) < 0 || !eat(&s, ':') || !eat(&s, '['))
+		if (str(&s, &k, &kl) < 0 || !eat(&s, ':'))
+			return -1;
+		if (!wanted(only, nonly, k, kl)) {
+			sk(&s);
+			if (s.p >= s.end || *s.p != '[' || skip_array(&s) < 0)
+				return -1;
+			continue;
+		}
+		if (!eat(&s, '['))
 			return -1;
 		metric = gf_xstrndup(k, kl);
 		if (gf_qset_get(q, metric) != NULL) {
@@ -341,7 +386,7 @@ gf_qset_parse(const char *text, size_t len, const char *name,
 	json_t *arr;
 
 	memset(q, 0, sizeof(*q));
-	if (fast_parse(text, len, q) == 0)
+	if (fast_parse(text, len, NULL, 0, q) == 0)
 		return 0;
 	gf_qset_release(q);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -388,6 +433,13 @@ fail:
 int
 gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err)
 {
+	return gf_qset_load_only(path, NULL, 0, q, err);
+}
+
+int
+gf_qset_load_only(const char *path, const char *const *only, size_t nonly,
+    struct gf_qset *q, struct gf_err *err)
+{
 	size_t len;
 	char *text = gf_fs_read(path, 0, &len, err);
 	int rc;
@@ -395,6 +447,11 @@ gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err)
 	memset(q, 0, sizeof(*q));
 	if (text == NULL)
 		return -1;
+	if (fast_parse(text, len, only, nonly, q) == 0) {
+		free(text);
+		return 0;
+	}
+	gf_qset_release(q);
 	rc = gf_qset_parse(text, len, path, q, err);
 	free(text);
 	return rc;

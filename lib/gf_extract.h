@@ -67,6 +67,13 @@ struct gf_qset {
  * shape 65 naming the metric and the series; 66 for a missing file.
  */
 int gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err);
+/*
+ * The same, keeping only the metrics named in only[0..nonly) (the others
+ * are skipped unparsed when the file has the documented shape).
+ */
+int gf_qset_load_only(const char *path, const char *const *only,
+    size_t nonly, struct gf_qset *q, struct gf_err *err);
+/* text[len] must be readable and NUL (gf_fs_read's buffers are). */
 int gf_qset_parse(const char *text, size_t len, const char *name,
     struct gf_qset *q, struct gf_err *err);
 /* Add (or replace) a metric's series; steals res's contents. */

@@ -736,6 +736,45 @@ fetch_window(struct run *r, struct gf_prom *prom, double a, double b,
 	return 0;
 }
 
+/* Every counter the asked groups and sources need (borrowed names). */
+static const char **
+profile_metrics(const struct run *r, size_t *n)
+{
+	const char **m = NULL;
+
+	*n = 0;
+	for (size_t g = 0; r->groups[g] != NULL; g++) {
+		struct gf_err e = GF_ERR_INIT;
+		size_t nf;
+		const char **feat = gf_profile_group_features(&r->prof,
+		    r->groups[g], (const char *const *)r->thirdparty,
+		    r->nthird, &nf, &e);
+
+		for (size_t f = 0; feat != NULL && f < nf; f++) {
+			const struct gf_pmetric *pm = gf_profile_feature(
+			    &r->prof, feat[f]);
+
+			for (size_t k = 0; pm != NULL && k < pm->nalts; k++) {
+				m = gf_xreallocarray(m, *n + 1,
+				    sizeof(char *));
+				m[(*n)++] = pm->alts[k].metric;
+			}
+		}
+		free(feat);
+	}
+	for (size_t s = 0; r->sources[s] != NULL; s++) {
+		const struct gf_psource *ps = gf_profile_source(&r->prof,
+		    r->sources[s]);
+
+		for (size_t c = 0; ps != NULL && c < ps->ncomps; c++)
+			for (size_t k = 0; k < ps->comps[c].nalts; k++) {
+				m = gf_xreallocarray(m, *n + 1, sizeof(char *));
+				m[(*n)++] = ps->comps[c].alts[k].metric;
+			}
+	}
+	return m;
+}
+
 /* Query-file or Prometheus input: extract per (source, type, group). */
 static int
 load_queries(struct run *r, struct gf_err *err)
@@ -753,10 +792,17 @@ load_queries(struct run *r, struct gf_err *err)
 	if (r->o->idle != NULL && gf_qset_load(r->o->idle, &idle, err) < 0)
 		return -1;
 	if (r->o->query != NULL) {
+		const char **only;
+		size_t nonly;
+
 		qs = gf_xcalloc(1, sizeof(*qs));
 		nq = 1;
-		if (gf_qset_load(r->o->query, &qs[0], err) < 0)
+		only = profile_metrics(r, &nonly);
+		rc = gf_qset_load_only(r->o->query, only, nonly, &qs[0], err);
+		free(only);
+		if (rc < 0)
 			goto out;
+		rc = -1;
 	} else {
 		if (windows(r, step, &st, &en, &nq, err) < 0)
 			goto out;
