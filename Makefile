@@ -41,7 +41,7 @@ TESTBINS := $(TESTBIN_SRCS:tests/bin/%.c=$(BUILD)/tests/bin/%)
 MANS := $(wildcard man/*.1 man/*.7)
 
 PROVE = prove -e '' --timer -j2
-SHELL_TESTS = $(sort $(wildcard tests/sh/t-*.sh))
+SHELL_TESTS = tests/cli.sh $(sort $(wildcard tests/sh/t-*.sh))
 LONG_TESTS = $(sort $(wildcard tests/long/t-*.sh))
 
 .PHONY: lint-actions all deps check check-long unit bench lint install uninstall clean demo help hdr-check

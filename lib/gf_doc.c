@@ -149,7 +149,6 @@ gf_doc_parse(const char *text, size_t len, const char *name,
 		json_decref(doc);
 		return NULL;
 	}
-	gf_doc_ensure_run(doc);
 	return doc;
 }
 

@@ -29,7 +29,9 @@ json_t *gf_doc_new(void);
 
 /*
  * Parse a document from text. name is used in messages ("<stdin>", a
- * path). Empty or all-white-space text gives a new document. Errors are
+ * path). Empty or all-white-space text gives a new document; a given
+ * document is returned as it is (gf_doc_ensure_run() fills "gf" and
+ * "run" where a tool needs them). Errors are
  * exit 65 with "name:line:col: reason", or "name: field 'x': reason" for
  * a document of the wrong shape. New reference.
  */

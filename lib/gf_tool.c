@@ -37,6 +37,7 @@ gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
 	t->inherited_exit = gf_doc_failed_exit(t->doc);
 	if (!(flags & GF_TOOL_NO_STATE))
 		t->state_path = gf_doc_state_path();
+	/* Passed on unchanged: not even "run" is filled in. */
 	if (t->inherited_exit != 0 && !(flags & GF_TOOL_RUN_ANYWAY)) {
 		int rc = t->inherited_exit;
 
@@ -52,6 +53,22 @@ gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
 			rc = GF_EXIT_IOERR;
 		exit(rc);
 	}
+	gf_doc_ensure_run(t->doc);
+}
+
+void
+gf_tool_adopt(struct gf_tool *t, const char *name, json_t *doc,
+    unsigned flags)
+{
+	signal(SIGPIPE, SIG_IGN);
+	t->name = name;
+	t->flags = flags;
+	t->started = gf_time_now();
+	t->doc = doc;
+	t->inherited_exit = gf_doc_failed_exit(doc);
+	t->state_path = (flags & GF_TOOL_NO_STATE) ? NULL :
+	    gf_doc_state_path();
+	gf_doc_ensure_run(doc);
 }
 
 void

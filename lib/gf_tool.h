@@ -40,6 +40,13 @@ void gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
     unsigned flags);
 
 /*
+ * Like gf_tool_begin() for a document the tool read itself (for example
+ * from the state file): steals doc and never passes it on by itself.
+ */
+void gf_tool_adopt(struct gf_tool *t, const char *name, json_t *doc,
+    unsigned flags);
+
+/*
  * Save the document to the state file now (for example right after
  * recording resources in "cleanup", before waiting for them). A failure
  * is a warning: the document still goes to stdout.

@@ -95,17 +95,6 @@ load_doc(const char *input, char **from, struct gf_err *err)
 	return doc;
 }
 
-static void
-tool_from(struct gf_tool *t, json_t *doc, unsigned flags)
-{
-	t->name = "gf-provision";
-	t->doc = doc;
-	t->started = gf_time_now();
-	t->flags = flags;
-	t->inherited_exit = gf_doc_failed_exit(doc);
-	t->state_path = (flags & GF_TOOL_NO_STATE) ? NULL : gf_doc_state_path();
-}
-
 static const char *
 pick_provider(const char *opt, const json_t *doc, const json_t *cfg)
 {
@@ -265,7 +254,7 @@ main(int argc, char *argv[])
 			free(from);
 			return rc;
 		}
-		tool_from(&t, doc, GF_TOOL_RUN_ANYWAY);
+		gf_tool_adopt(&t, "gf-provision", doc, GF_TOOL_RUN_ANYWAY);
 		gf_info("giving back what run %s holds (document from %s)",
 		    json_string_value(json_object_get(json_object_get(doc,
 		    "run"), "id")), from);

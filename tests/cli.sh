@@ -1,0 +1,68 @@
+#!/bin/sh
+# Golden CLI cases: tests/cli/<tool>/<NNN-slug>/ holds
+#   args             one argument per line (@TMP@ = the case's scratch dir)
+#   stdin            optional; standard input (else empty)
+#   filter           optional jq program applied to stdout before comparing
+#                    (default: the document without its volatile fields)
+#   expected.exit    the exit status
+#   expected.stdout  optional; what stdout must be after the filter
+#   expected.stderr  optional; what stderr must be (@TMP@ substituted)
+# Run: tests/cli.sh [--update]   (--update rewrites the expected files).
+. "${GF_SRC:-.}/tests/lib.sh"
+need jq jq
+
+update=0
+[ "${1:-}" = --update ] && update=1
+default_filter='del(.run.id, .run.start) | if .steps then .steps |= map(del(.start, .end, .seconds, .version)) else . end'
+
+for case in "$GF_SRC"/tests/cli/*/[0-9]*; do
+	[ -d "$case" ] || continue
+	tool=$(basename "$(dirname "$case")")
+	name="$tool/$(basename "$case")"
+	tmp="$TEST_DIR/$(basename "$case")-$tool"
+	mkdir -p "$tmp"
+	set --
+	while IFS= read -r line || [ -n "$line" ]; do
+		set -- "$@" "$(printf '%s' "$line" | sed "s|@TMP@|$tmp|g")"
+	done <"$case/args"
+	stdin=/dev/null
+	[ -f "$case/stdin" ] && stdin=$case/stdin
+	(cd "$tmp" && "$tool" "$@" <"$stdin" >"$tmp/.stdout" 2>"$tmp/.stderr")
+	rc=$?
+	filter=$default_filter
+	[ -f "$case/filter" ] && filter=$(cat "$case/filter")
+	if [ -s "$tmp/.stdout" ] && jq -e . "$tmp/.stdout" >/dev/null 2>&1; then
+		jq -S "$filter" "$tmp/.stdout" 2>"$tmp/.jqerr" |
+		    sed "s|$tmp|@TMP@|g" >"$tmp/.out"
+	else
+		sed "s|$tmp|@TMP@|g" "$tmp/.stdout" >"$tmp/.out"
+	fi
+	sed "s|$tmp|@TMP@|g" "$tmp/.stderr" >"$tmp/.err"
+	if [ $update -eq 1 ]; then
+		echo $rc >"$case/expected.exit"
+		[ -f "$case/expected.stdout" ] || [ -s "$tmp/.out" ] &&
+		    cp "$tmp/.out" "$case/expected.stdout"
+		[ -f "$case/expected.stderr" ] && cp "$tmp/.err" "$case/expected.stderr"
+		ok 0 "$name (updated)"
+		continue
+	fi
+	fail=""
+	[ "$rc" = "$(cat "$case/expected.exit")" ] ||
+	    fail="exit $rc, want $(cat "$case/expected.exit")"
+	if [ -z "$fail" ] && [ -f "$case/expected.stdout" ] &&
+	    ! diff -u "$case/expected.stdout" "$tmp/.out" >"$tmp/.diff"; then
+		fail="stdout differs"
+	fi
+	if [ -z "$fail" ] && [ -f "$case/expected.stderr" ] &&
+	    ! diff -u "$case/expected.stderr" "$tmp/.err" >"$tmp/.diff"; then
+		fail="stderr differs"
+	fi
+	ok "$([ -z "$fail" ] && echo 0 || echo 1)" "$name"
+	if [ -n "$fail" ]; then
+		diag "$fail"
+		[ -f "$tmp/.diff" ] && diag "$(cat "$tmp/.diff")"
+		diag "stderr: $(head -c 2000 "$tmp/.stderr")"
+	fi
+	rm -f "$tmp/.diff"
+done
+test_done
