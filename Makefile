@@ -70,7 +70,7 @@ $(BUILD)/bin/%: tools/%.c $(LIBGF) $(LIB_HDRS)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(LIBGF) $(LIB_HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/*.h) $(LIBGF) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
