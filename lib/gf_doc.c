@@ -249,17 +249,22 @@ gf_doc_save(const json_t *doc, const char *path, struct gf_err *err)
 int
 gf_doc_failed_exit(const json_t *doc)
 {
-	json_t *steps = json_object_get(doc, "steps");
-	json_t *last;
-	json_int_t code;
+	json_t *steps = json_object_get(doc, "steps"), *step;
+	size_t i;
 
-	if (!json_is_array(steps) || json_array_size(steps) == 0)
-		return 0;
-	last = json_array_get(steps, json_array_size(steps) - 1);
-	if (json_is_true(json_object_get(last, "ok")))
-		return 0;
-	code = json_integer_value(json_object_get(last, "exit"));
-	return code > 0 && code < 256 ? (int)code : GF_EXIT_SOFTWARE;
+	/*
+	 * The first failure, not the last step: clean-up and reporting tools
+	 * append ok steps after a failure, and must not hide it.
+	 */
+	json_array_foreach(steps, i, step) {
+		json_int_t code;
+
+		if (json_is_true(json_object_get(step, "ok")))
+			continue;
+		code = json_integer_value(json_object_get(step, "exit"));
+		return code > 0 && code < 256 ? (int)code : GF_EXIT_SOFTWARE;
+	}
+	return 0;
 }
 
 json_t *

@@ -70,8 +70,9 @@ char *gf_doc_state_path(void);
 int gf_doc_save(const json_t *doc, const char *path, struct gf_err *err);
 
 /*
- * Exit status of the last step when it failed, else 0. A document whose
- * last step failed is passed on unchanged by most tools (gf(7)).
+ * Exit status of the first failed step, else 0. A document with a failed
+ * step is passed on unchanged by most tools, and the tools that run
+ * anyway (clean-up, reports) still exit with that status (gf(7)).
  */
 int gf_doc_failed_exit(const json_t *doc);
 

@@ -9,7 +9,7 @@
  *	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
  *
  * gf_tool_begin() exits by itself on bad input (65, nothing written) and,
- * unless GF_TOOL_RUN_ANYWAY, passes a document whose last step failed on
+ * unless GF_TOOL_RUN_ANYWAY, passes a document with a failed step on
  * unchanged and exits with that step's status.
  */
 #ifndef GF_TOOL_H

@@ -62,6 +62,8 @@ test_expect_success "a terminal-less empty stdin starts a new document" \
 	'gf-stress --plan idle:1 --dry-run </dev/null >out 2>/dev/null && jq -e ".run.id and .gf.version == 1" out'
 test_expect_success "gf-kepler-install --stop runs after a failed step (clean-up)" \
 	'gf-kepler-install --stop --state-dir nostack <failed.json >out 2>err; [ $? -eq 69 ] && jq -e "(.steps | length) == 2" out >/dev/null'
+test_expect_code 69 "a clean-up tool's ok step does not hide the failure from later tools" \
+	'gf-commit --repo r --init --dry-run <failed.json 2>/dev/null | gf-stress --plan idle:1 --dry-run >out 2>err; rc=$?; jq -e ".steps | length == 2" out >/dev/null || rc=99; exit $rc'
 test_expect_success "the state file holds the document after a step" \
 	'gf-stress --plan idle:1 --dry-run </dev/null >out 2>/dev/null && jq -e ".run.id" "$GF_STATE" >/dev/null && [ "$(stat -c %a "$GF_STATE")" = 600 ]'
 test_done
