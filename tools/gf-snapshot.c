@@ -25,11 +25,11 @@
 #include "gf_log.h"
 #include "gf_openmetrics.h"
 #include "gf_parse.h"
+#include "gf_setting.h"
 #include "gf_prom.h"
 #include "gf_sha256.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
-#include "gf_yaml.h"
 #include "gf_banned.h"
 
 /* Raw samples are fetched in pieces of this many seconds. */
@@ -62,50 +62,6 @@ usage(int code)
 	    "                   [--ca-file file] [--skip-head] [--sync] "
 	    "[--timeout duration]\n");
 	exit(code);
-}
-
-static const char *
-cfg_str(const char *key)
-{
-	static char num[32];
-	json_t *v = cfg ? json_object_get(cfg, key) : NULL;
-
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)json_integer_value(v));
-		return num;
-	}
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "1" : "0";
-	return NULL;
-}
-
-/* Precedence: command line, GF_* environment, document, config, default. */
-static const char *
-pick(const char *cli, const char *env, const char *doc, const char *key,
-    const char *def)
-{
-	const char *v;
-
-	if (cli != NULL)
-		return cli;
-	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
-		return v;
-	if (doc != NULL)
-		return doc;
-	if (key != NULL && (v = cfg_str(key)) != NULL)
-		return v;
-	return def;
-}
-
-static int
-flag(int cli, const char *key)
-{
-	const char *v = cfg_str(key);
-
-	return cli || (v != NULL && strcmp(v, "0") != 0);
 }
 
 static const char *
@@ -196,8 +152,10 @@ spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
 {
 	struct span *s = NULL, one;
 	size_t k = 0, nw = gf_doc_window_count(doc);
-	const char *sv = pick(o.start, "GF_SNAPSHOT_START", NULL, "start", NULL);
-	const char *ev = pick(o.end, "GF_SNAPSHOT_END", NULL, "end", NULL);
+	const char *sv = gf_setting(cfg, o.start, "GF_SNAPSHOT_START", NULL,
+	    "start", NULL);
+	const char *ev = gf_setting(cfg, o.end, "GF_SNAPSHOT_END", NULL, "end",
+	    NULL);
 
 	if (sv != NULL || ev != NULL) {
 		if (sv == NULL)
@@ -342,25 +300,25 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 	int c;
 
 	gf_archive_opts_init(ao);
-	url = pick(o.url, "GF_PROMETHEUS_URL", doc_prom(doc, "url"),
+	url = gf_setting(cfg, o.url, "GF_PROMETHEUS_URL", doc_prom(doc, "url"),
 	    "prometheus", NULL);
-	*data_dir = pick(o.data_dir, "GF_PROMETHEUS_DATA_DIR",
+	*data_dir = gf_setting(cfg, o.data_dir, "GF_PROMETHEUS_DATA_DIR",
 	    doc_prom(doc, "data_dir"), "data_dir", NULL);
-	*out = pick(o.out, "GF_SNAPSHOT_OUT", NULL, "out", ".");
-	comp = pick(o.compress, "GF_SNAPSHOT_COMPRESS", NULL, "compress",
-	    "zstd");
+	*out = gf_setting(cfg, o.out, "GF_SNAPSHOT_OUT", NULL, "out", ".");
+	comp = gf_setting(cfg, o.compress, "GF_SNAPSHOT_COMPRESS", NULL,
+	    "compress", "zstd");
 	c = gf_archive_compress_parse(comp);
 	if (c < 0 || c == GF_ARCHIVE_NONE)
 		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
 		    "--compress: '%s' is not zstd or gzip", comp);
 	ao->compress = (enum gf_archive_compress)c;
-	ao->sync = flag(o.sync, "sync");
-	if (parse_num(pick(o.level, NULL, NULL, "level", NULL), "--level", 1,
-	    c == GF_ARCHIVE_ZSTD ? 19 : 9, &ao->level, err) < 0 ||
-	    parse_num(pick(o.threads, NULL, NULL, "threads", NULL),
+	ao->sync = gf_setting_flag(cfg, o.sync, NULL, "sync");
+	if (parse_num(gf_setting(cfg, o.level, NULL, NULL, "level", NULL),
+	    "--level", 1, c == GF_ARCHIVE_ZSTD ? 19 : 9, &ao->level, err) < 0 ||
+	    parse_num(gf_setting(cfg, o.threads, NULL, NULL, "threads", NULL),
 	    "--threads", 0, 256, &ao->threads, err) < 0)
 		return -1;
-	tmo = pick(o.timeout, NULL, NULL, "timeout", NULL);
+	tmo = gf_setting(cfg, o.timeout, NULL, NULL, "timeout", NULL);
 	if (tmo != NULL && (gf_parse_duration(tmo, "--timeout", &secs, err) < 0))
 		return -1;
 	if (url == NULL)
@@ -369,10 +327,10 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 		    "stack.prometheus.url in the document");
 	gf_prom_init(p, url);
 	p->http.timeout = secs > 0 ? secs : 120;
-	ca = pick(o.ca_file, "GF_CA_FILE", NULL, "ca_file", NULL);
+	ca = gf_setting(cfg, o.ca_file, "GF_CA_FILE", NULL, "ca_file", NULL);
 	p->http.ca_file = ca;
 	if (!o.export_om)
-		o.export_om = flag(0, "export_openmetrics");
+		o.export_om = gf_setting_flag(cfg, 0, NULL, "export_openmetrics");
 	if (o.nmatch == 0 && cfg != NULL) {
 		json_t *m = json_object_get(cfg, "match");
 		size_t i;
@@ -500,7 +458,7 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	text = gf_doc_dump(t->doc);
 	if (gf_fs_write_atomic(record, text, strlen(text), 0644, err) < 0)
 		goto out;
-	if (o.remove || flag(0, "remove_snapshot")) {
+	if (o.remove || gf_setting_flag(cfg, 0, NULL, "remove_snapshot")) {
 		if (gf_fs_remove_tree(snapdir, err) < 0)
 			goto out;
 		json_object_set_new(sec, "removed", json_true());
@@ -530,10 +488,8 @@ main(int argc, char **argv)
 
 	gf_setprogname(argv[0]);
 	parse_args(argc, argv);
-	if (o.config != NULL && (cfg = gf_yaml_load(o.config, &err)) == NULL)
+	if (o.config != NULL && (cfg = gf_config_load(o.config, &err)) == NULL)
 		gf_die_err(&err);
-	if (cfg != NULL && !json_is_object(cfg))
-		gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", o.config);
 	gf_tool_begin(&t, "gf-snapshot", o.input, GF_TOOL_RUN_ANYWAY);
 	sec = json_object();
 	json_object_set_new(t.doc, "snapshot", sec);
