@@ -30,6 +30,7 @@ struct gf_git {
 	char *ssh_pub;
 	char *ssh_passphrase;
 	char *known_hosts;
+	char *ca_file;
 	/* per network operation */
 	int userpass_calls;
 	int key_calls;
@@ -340,6 +341,21 @@ gf_git_open_remote(const char *url, const char *workdir,
 	    gf_xstrdup(auth->ssh_passphrase) : NULL;
 	g->known_hosts = auth->known_hosts != NULL ?
 	    gf_xstrdup(auth->known_hosts) : NULL;
+	if (auth->ca_file != NULL) {
+		if (access(auth->ca_file, R_OK) != 0) {
+			gf_err_set(err, GF_EXIT_CONFIG, "git",
+			    "cannot read CA file '%s': %s", auth->ca_file,
+			    strerror(errno));
+			goto fail;
+		}
+		g->ca_file = gf_xstrdup(auth->ca_file);
+		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+		    g->ca_file, NULL) < 0) {
+			lg_fail(err, GF_EXIT_CONFIG, "CA file");
+			gf_err_prefix(err, "'%s'", auth->ca_file);
+			goto fail;
+		}
+	}
 	if (auth->ssh_key != NULL) {
 		if (access(auth->ssh_key, R_OK) != 0) {
 			gf_err_set(err, GF_EXIT_CONFIG, "git",
@@ -487,6 +503,7 @@ gf_git_free(struct gf_git *g)
 	free(g->ssh_pub);
 	gf_free_secret(g->ssh_passphrase);
 	free(g->known_hosts);
+	free(g->ca_file);
 	free(g->reject);
 	free(g->why);
 	free(g);
@@ -927,6 +944,7 @@ publish_http(struct gf_git *g, const char *ref, const char **why,
 
 	memset(&resp, 0, sizeof(resp));
 	gf_http_opts_init(&opts);
+	opts.ca_file = g->ca_file;
 	base = gf_xstrdup(g->url);
 	ulen = strlen(base);
 	while (ulen > 0 && base[ulen - 1] == '/')

@@ -46,6 +46,8 @@ struct gf_git_auth {
 	const char *ssh_passphrase; /* NULL: none */
 	/* OpenSSH known_hosts file; NULL: libgit2's own checks. */
 	const char *known_hosts;
+	/* CA certificates (PEM) for HTTPS; NULL: the system's. */
+	const char *ca_file;
 };
 
 struct gf_git_ident {

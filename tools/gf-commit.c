@@ -58,6 +58,7 @@ static struct {
 	const char *input, *config, *repo, *branch, *layout, *tag, *model;
 	const char *suffix, *message, *author, *exists, *ssh_key;
 	const char *known_hosts, *work_dir, *s3, *s3_endpoint, *index;
+	const char *ca_file;
 	const char *max_file, *max_total, *retries;
 	int dry_run, signoff, init, no_index, no_doc;
 	const char **adds;
@@ -73,14 +74,15 @@ usage(int code)
 	    "usage: gf-commit [-hnsV] [-a src[:dst]] [-b branch] [-c file] "
 	    "[-i file] [-l layout]\n"
 	    "                 [-m message] [-r repo] [-t tag] [--author "
-	    "'name <email>'] [--exists policy]\n"
-	    "                 [--index file] [--init] [--known-hosts file] "
-	    "[--max-file-size size]\n"
-	    "                 [--max-total size] [--model name] [--no-doc] "
-	    "[--no-index] [--retries n]\n"
-	    "                 [--s3 s3://bucket/prefix] [--s3-endpoint url] "
-	    "[--ssh-key file]\n"
-	    "                 [--suffix suffix] [--work-dir dir]\n");
+	    "'name <email>'] [--ca-file file]\n"
+	    "                 [--exists policy] [--index file] [--init] "
+	    "[--known-hosts file]\n"
+	    "                 [--max-file-size size] "
+	    "[--max-total size] [--model name] [--no-doc]\n"
+	    "                 [--no-index] [--retries n] "
+	    "[--s3 s3://bucket/prefix]\n"
+	    "                 [--s3-endpoint url] [--ssh-key file] "
+	    "[--suffix suffix] [--work-dir dir]\n");
 	exit(code);
 }
 
@@ -737,6 +739,7 @@ static const struct option longopts[] = {
 	{ "ssh-key", required_argument, NULL, 14 },
 	{ "suffix", required_argument, NULL, 15 },
 	{ "work-dir", required_argument, NULL, 16 },
+	{ "ca-file", required_argument, NULL, 17 },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -780,6 +783,7 @@ parse_args(int argc, char **argv)
 		case 14: o.ssh_key = optarg; break;
 		case 15: o.suffix = optarg; break;
 		case 16: o.work_dir = optarg; break;
+		case 17: o.ca_file = optarg; break;
 		default: usage(GF_EXIT_USAGE);
 		}
 	}
@@ -907,7 +911,7 @@ message_of(const struct gf_tool *t, const struct run *r)
 static struct gf_git *
 open_repo(struct run *r, struct gf_err *err)
 {
-	struct gf_git_auth auth = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct gf_git_auth auth = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	const char *tmp;
 
 	if (!is_remote_url(r->repo))
@@ -926,6 +930,7 @@ open_repo(struct run *r, struct gf_err *err)
 	auth.ssh_passphrase = getenv("GF_GIT_SSH_PASSPHRASE");
 	auth.known_hosts = pick(o.known_hosts, "GF_GIT_KNOWN_HOSTS", NULL,
 	    "known-hosts", NULL);
+	auth.ca_file = pick(o.ca_file, "GF_CA_FILE", NULL, "ca-file", NULL);
 	tmp = pick(o.work_dir, "GF_COMMIT_WORK_DIR", NULL, "work-dir", NULL);
 	if (tmp != NULL)
 		return gf_git_open_remote(r->repo, tmp, &auth, err);
