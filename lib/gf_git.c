@@ -511,6 +511,20 @@ gf_git_free(struct gf_git *g)
 }
 
 int
+gf_git_branch_ok(const char *branch)
+{
+	char *ref = gf_xasprintf("refs/heads/%s", branch);
+	int valid = 0;
+
+	git_libgit2_init();
+	if (git_reference_name_is_valid(&valid, ref) < 0)
+		valid = 0;
+	git_libgit2_shutdown();
+	free(ref);
+	return valid;
+}
+
+int
 gf_git_is_local(const struct gf_git *g)
 {
 	return g->local;
@@ -562,6 +576,12 @@ gf_git_fetch(struct gf_git *g, const char *branch, struct gf_err *err)
 
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	if (git_reference_name_is_valid(&found, ref) < 0 || !found) {
+		gf_err_set(err, GF_EXIT_USAGE, "git", "'%s' is not a valid "
+		    "branch name", branch);
+		goto out;
+	}
+	found = 0;
 	specs[0] = spec;
 	refspecs.strings = specs;
 	refspecs.count = 1;

@@ -78,13 +78,17 @@ struct gf_git *gf_git_open_local(const char *path, const char *init_branch,
 
 void gf_git_free(struct gf_git *g);
 
+/* Non-zero when branch is a valid branch name ("main", "results/x"). */
+int gf_git_branch_ok(const char *branch);
+
 /* Non-zero for a local repository (gf_git_open_local). */
 int gf_git_is_local(const struct gf_git *g);
 
 /*
  * Make the current tip of branch the base of the next commit: fetched
  * from the remote, or read from a local repository. A branch that does
- * not exist yet gives no base (the next commit is a root commit).
+ * not exist yet gives no base (the next commit is a root commit). An
+ * invalid branch name is a usage error (64).
  */
 int gf_git_fetch(struct gf_git *g, const char *branch, struct gf_err *err);
 

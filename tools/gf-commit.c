@@ -824,6 +824,9 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	if (r->repo == NULL && r->s3 == NULL)
 		return gf_err_set(err, GF_EXIT_USAGE, "commit",
 		    "no repository: give --repo (or GF_COMMIT_REPO)");
+	if (!gf_git_branch_ok(r->branch))
+		return gf_err_set(err, GF_EXIT_USAGE, "commit",
+		    "--branch '%s': not a valid branch name", r->branch);
 	if (strcmp(r->exists, "rename") != 0 &&
 	    strcmp(r->exists, "replace") != 0 &&
 	    strcmp(r->exists, "skip") != 0 && strcmp(r->exists, "fail") != 0)

@@ -90,6 +90,9 @@ test_expect_code 64 'no repository is a usage error' '
 test_expect_code 64 'an unknown layout variable is a usage error' '
 	gf-commit -r local -l "x/{nope}" -a report.json </dev/null 2>err;
 	rc=$?; grep -q "unknown variable" err; exit $rc'
+test_expect_code 64 'an invalid branch name' '
+	gf-commit -r "$GIT_URL" -b "a..b" -a report.json </dev/null 2>err
+	rc=$?; grep -q "^usage:" err; exit $rc'
 test_expect_code 66 'a missing source file' '
 	gf-commit -r "$GIT_URL" -a nope.json </dev/null'
 test_expect_code 65 'a bad document is refused' '
