@@ -987,7 +987,7 @@ publish_http(struct gf_git *g, const char *ref, const char **why,
 		goto out;
 	}
 	if (!found)
-		memset(remote, '0', 40), remote[40] = '\0';
+		snprintf(remote, sizeof(remote), "%040d", 0);
 	if (strcmp(remote, g->has_base ? g->base_hex :
 	    "0000000000000000000000000000000000000000") != 0) {
 		g->why = gf_xstrdup("the branch moved since it was fetched");
