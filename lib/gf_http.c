@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "gf_http.h"
+#include "gf_sha256.h"
 #include "gf_buf.h"
 #include "gf_log.h"
 #include "gf_parse.h"
@@ -288,13 +289,32 @@ make_headers(const struct gf_http_req *req)
 	struct curl_slist *h = NULL;
 	char *line;
 
-	/* Large bodies must not wait for a "100 Continue" round trip. */
-	h = curl_slist_append(h, "Expect:");
+	/*
+	 * Large bodies must not wait for a "100 Continue" round trip. Not
+	 * with SigV4: curl 7.88 signs a suppressed header it does not send
+	 * (curl/curl#11664), and the service then rejects the signature.
+	 */
+	if (req->aws_sigv4 == NULL)
+		h = curl_slist_append(h, "Expect:");
+	/*
+	 * S3 refuses requests without the payload hash; curl 7.88 signs the
+	 * header when it is given but does not add it.
+	 */
+	if (req->aws_sigv4 != NULL && strlen(req->aws_sigv4) > 3 &&
+	    strcmp(req->aws_sigv4 + strlen(req->aws_sigv4) - 3, ":s3") == 0) {
+		char hex[65];
+
+		gf_sha256_hex(req->body != NULL ? req->body : "",
+		    req->body != NULL ? req->body_len : 0, hex);
+		line = gf_xasprintf("x-amz-content-sha256: %s", hex);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
 	if (req->content_type != NULL) {
 		line = gf_xasprintf("Content-Type: %s", req->content_type);
 		h = curl_slist_append(h, line);
 		free(line);
-	} else if (req->body != NULL) {
+	} else if (req->body != NULL && req->aws_sigv4 == NULL) {
 		/* Not curl's default form type for a body of unknown type. */
 		h = curl_slist_append(h, "Content-Type:");
 	}

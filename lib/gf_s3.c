@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gf_s3.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_http.h"
 #include "gf_log.h"
-#include "gf_sha256.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -110,56 +108,6 @@ add_key(struct gf_buf *b, const char *key)
 	}
 }
 
-static void
-hmac(const unsigned char *key, size_t klen, const char *msg,
-    unsigned char out[GF_SHA256_LEN])
-{
-	gf_hmac_sha256(key, klen, msg, strlen(msg), out);
-}
-
-/*
- * The Authorization header of a PUT, signed here rather than by libcurl:
- * curl 7.88 also signs the "Expect:" line gf_http uses to switch off
- * 100-continue, a header it never sends (curl/curl#11664), and S3-style
- * stores refuse such a signature.
- */
-static char *
-sigv4(const struct gf_s3 *s3, const char *host, const char *path,
-    const char *sha, const char *amz_date)
-{
-	struct gf_buf creq = GF_BUF_INIT, sts = GF_BUF_INIT;
-	unsigned char k[GF_SHA256_LEN], k2[GF_SHA256_LEN];
-	char day[9], hex[GF_SHA256_HEX_LEN], *key, *auth;
-	const char *signed_headers = s3->session != NULL ?
-	    "host;x-amz-content-sha256;x-amz-date;x-amz-security-token" :
-	    "host;x-amz-content-sha256;x-amz-date";
-
-	memcpy(day, amz_date, 8);
-	day[8] = '\0';
-	gf_buf_addf(&creq, "PUT\n%s\n\nhost:%s\nx-amz-content-sha256:%s\n"
-	    "x-amz-date:%s\n", path, host, sha, amz_date);
-	if (s3->session != NULL)
-		gf_buf_addf(&creq, "x-amz-security-token:%s\n", s3->session);
-	gf_buf_addf(&creq, "\n%s\n%s", signed_headers, sha);
-	gf_buf_addf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s",
-	    amz_date, day, s3->region, gf_sha256_hex(creq.data, creq.len, hex));
-	key = gf_xasprintf("AWS4%s", s3->secret);
-	hmac((const unsigned char *)key, strlen(key), day, k);
-	gf_free_secret(key);
-	hmac(k, sizeof(k), s3->region, k2);
-	hmac(k2, sizeof(k2), "s3", k);
-	hmac(k, sizeof(k), "aws4_request", k2);
-	gf_hmac_sha256(k2, sizeof(k2), sts.data, sts.len, k);
-	auth = gf_xasprintf("AWS4-HMAC-SHA256 Credential=%s/%s/%s/s3/"
-	    "aws4_request, SignedHeaders=%s, Signature=%s", s3->key_id, day,
-	    s3->region, signed_headers, gf_sha256_to_hex(k, hex));
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(k2, sizeof(k2));
-	gf_buf_release(&creq);
-	gf_buf_release(&sts);
-	return auth;
-}
-
 /* The <Code> of an S3 error body, or "". */
 static char *
 s3_code(const char *body)
@@ -179,14 +127,10 @@ gf_s3_put_file(struct gf_s3 *s3, const char *name, const char *path,
 	struct gf_http_opts opts;
 	struct gf_http_req req;
 	struct gf_http_resp resp;
-	struct gf_http_header h[4];
+	struct gf_http_header h[1];
 	struct gf_buf url = GF_BUF_INIT;
-	char sha[GF_SHA256_HEX_LEN], amz_date[32], *data, *key, *code;
-	char *host, *auth;
-	const char *p, *slash;
+	char *data, *key, *code, *sigv4;
 	size_t len, nh = 0;
-	time_t now = time(NULL);
-	struct tm tm;
 	int rc = -1;
 
 	if (keyp != NULL)
@@ -200,29 +144,18 @@ gf_s3_put_file(struct gf_s3 *s3, const char *name, const char *path,
 		free(key);
 		return -1;
 	}
-	gf_sha256_hex(data, len, sha);
 	if (s3->endpoint != NULL)
 		gf_buf_addf(&url, "%s/%s/", s3->endpoint, s3->bucket);
 	else
 		gf_buf_addf(&url, "https://%s.s3.%s.amazonaws.com/", s3->bucket,
 		    s3->region);
 	add_key(&url, key);
-	p = strstr(url.data, "://") + 3;
-	slash = strchr(p, '/');
-	host = gf_xstrndup(p, (size_t)(slash - p));
-	gmtime_r(&now, &tm);
-	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
-	auth = sigv4(s3, host, slash, sha, amz_date);
-	h[nh].name = "Authorization";
-	h[nh++].value = auth;
-	h[nh].name = "x-amz-content-sha256";
-	h[nh++].value = sha;
-	h[nh].name = "x-amz-date";
-	h[nh++].value = amz_date;
 	if (s3->session != NULL) {
 		h[nh].name = "x-amz-security-token";
 		h[nh++].value = s3->session;
 	}
+	/* gf_http signs (libcurl SigV4) and adds the payload hash. */
+	sigv4 = gf_xasprintf("aws:amz:%s:s3", s3->region);
 	gf_http_opts_init(&opts);
 	opts.timeout = 300;
 	memset(&req, 0, sizeof(req));
@@ -233,6 +166,9 @@ gf_s3_put_file(struct gf_s3 *s3, const char *name, const char *path,
 	req.body = data;
 	req.body_len = len;
 	req.content_type = "application/octet-stream";
+	req.aws_sigv4 = sigv4;
+	req.username = s3->key_id;
+	req.password = s3->secret;
 	memset(&resp, 0, sizeof(resp));
 	if (gf_http_request(&opts, &req, &resp, err) < 0) {
 		gf_err_prefix(err, "upload of '%s' to s3://%s/%s", path,
@@ -256,8 +192,7 @@ gf_s3_put_file(struct gf_s3 *s3, const char *name, const char *path,
 out:
 	gf_http_resp_release(&resp);
 	gf_buf_release(&url);
-	free(host);
-	gf_free_secret(auth);
+	free(sigv4);
 	free(data);
 	free(key);
 	return rc;

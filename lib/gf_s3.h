@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * S3 uploads (PUT Object), SigV4-signed here and sent through gf_http,
+ * S3 uploads (PUT Object), sent through gf_http with libcurl's SigV4,
  * for AWS and S3-compatible stores (MinIO, Ceph RGW...) given an endpoint.
  *
  *	struct gf_s3 *s3 = gf_s3_new("s3://bucket/prefix", NULL, &err);

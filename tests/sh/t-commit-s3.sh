@@ -35,6 +35,16 @@ mkdir -p "$TEST_DIR/m/weights"
 printf '{"w": [1, 2]}\n' >"$TEST_DIR/m/weights/model.json"
 printf 'zip bytes\n' >"$TEST_DIR/m/model.zip"
 
+test_expect_success 'gf_http signs S3 requests with libcurl SigV4 that a strict peer accepts' '
+	"$GF_BUILD/tests/bin/http-put" "$EP/models/probe.txt" hello \
+	    "aws:amz:$AWS_REGION:s3" >status 2>err &&
+	grep -qx 200 status && [ "$(cat "$S3/store/probe.txt" 2>/dev/null ||
+	    find "$S3/store" -name probe.txt -exec cat {} +)" = hello ]
+'
+test_expect_success '... and the peer rejects a wrong secret' '
+	! AWS_SECRET_ACCESS_KEY=wrong "$GF_BUILD/tests/bin/http-put" \
+	    "$EP/models/probe2.txt" hello "aws:amz:$AWS_REGION:s3" 2>err
+'
 test_expect_success 'upload to S3 with SigV4 (no git repository)' '
 	gf-commit --s3 s3://models/runs/r1 --s3-endpoint "$EP" -l "{tag}" \
 	    -t v1 -a m:/ </dev/null >doc.json 2>err &&
