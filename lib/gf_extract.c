@@ -556,12 +556,28 @@ key_of(double t)
 }
 
 static int
+selected_out(const struct gf_extract_opts *o, const json_t *labels)
+{
+	const json_t *cn;
+	int hit = 0;
+
+	if (o == NULL || o->select == 0)
+		return 0;
+	cn = json_object_get(labels, "container_name");
+	for (size_t i = 0; json_is_string(cn) && i < o->nhints && !hit; i++)
+		hit = strstr(json_string_value(cn), o->hints[i]) != NULL;
+	return o->select == 1 ? hit : !hit;
+}
+
+static int
 excluded(const struct gf_profile *p, const json_t *labels,
-    const json_t *drop_names)
+    const json_t *drop_names, const struct gf_extract_opts *o)
 {
 	for (size_t i = 0; i < p->nexclude; i++)
 		if (gf_match_labels(&p->exclude[i], 1, labels))
 			return 1;
+	if (selected_out(o, labels))
+		return 1;
 	if (drop_names != NULL) {
 		const json_t *cn = json_object_get(labels, "container_name");
 
@@ -596,7 +612,7 @@ power_column(const struct gf_qset *q, const struct gf_profile *p,
 			const struct gf_prom_series *se = &r->series[s];
 
 			if (!gf_match_labels(m->match, m->nmatch, se->labels) ||
-			    excluded(p, se->labels, NULL))
+			    excluded(p, se->labels, NULL, NULL))
 				continue;
 			metric = m->alts[a].metric;
 			for (size_t i = 0; i < se->n; i++) {
@@ -686,8 +702,9 @@ series_id(const struct gf_profile *p, const json_t *labels)
  */
 static int
 feature_column(const struct gf_qset *q, const struct gf_profile *p,
-    const struct gf_pmetric *m, const json_t *drop_names, const char *name,
-    struct col *out, struct gf_err *err)
+    const struct gf_pmetric *m, const json_t *drop_names,
+    const struct gf_extract_opts *o, const char *name, struct col *out,
+    struct gf_err *err)
 {
 	const struct gf_prom_result *r = NULL;
 	const struct gf_metric_alt *alt = NULL;
@@ -711,7 +728,7 @@ feature_column(const struct gf_qset *q, const struct gf_profile *p,
 		const struct gf_prom_series *se = &r->series[s];
 
 		if (!gf_match_labels(m->match, m->nmatch, se->labels) ||
-		    excluded(p, se->labels, drop_names))
+		    excluded(p, se->labels, drop_names, o))
 			continue;
 		for (size_t i = 0; i < se->n; i++)
 			if (!isfinite(se->v[i])) {
@@ -762,6 +779,8 @@ feature_column(const struct gf_qset *q, const struct gf_profile *p,
 	free(refs);
 	free(one.p);
 	col_merge(out);
+	if (o != NULL && o->select != 0)
+		return 0;
 	if (out->n < 2 || total < 2) {
 		free(out->p);
 		memset(out, 0, sizeof(*out));
@@ -930,7 +949,8 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 			    features[f]);
 			goto out;
 		}
-		if (feature_column(q, p, m, drop, name, &fcols[f], err) < 0)
+		if (feature_column(q, p, m, drop, opts, name, &fcols[f],
+		    err) < 0)
 			goto out;
 	}
 	cols = 1 + nfeatures + nc + 1;
@@ -951,7 +971,9 @@ gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 		for (size_t f = 0; f < nfeatures && !miss; f++) {
 			const double *v = col_find(&fcols[f], k);
 
-			if (v == NULL)
+			if (v == NULL && opts->select != 0)
+				row[1 + f] = 0;
+			else if (v == NULL)
 				miss = 1;
 			else
 				row[1 + f] = *v;

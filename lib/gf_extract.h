@@ -93,6 +93,16 @@ struct gf_extract_opts {
 	const struct gf_qset *idle;	/* for isolator "profile" */
 	int node_type;
 	const char *name;		/* of the query set, for messages */
+	/*
+	 * Only some workload series, as upstream's TrainIsolator chooses
+	 * them: select 1 keeps the series whose container_name contains
+	 * none of hints[0..nhints) (background), select 2 those that
+	 * contain one (target); 0 keeps all. With a selection a feature
+	 * may have no series at some or all timestamps: it counts 0 there.
+	 */
+	const char *const *hints;
+	size_t nhints;
+	int select;
 };
 
 /*

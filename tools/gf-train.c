@@ -9,6 +9,7 @@
  * alone picks the best model. Writes the model-db tree (weight JSON, model
  * zips, metadata, preprocessed data) and the "train" section.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -42,7 +43,7 @@ struct opts {
 	const char *input, *config, *out, *pipeline, *csv, *query, *prom;
 	const char *start, *end, *step, *profile, *sources, *groups;
 	const char *output_types, *extractor, *isolator, *idle, *trainers;
-	const char *split, *thirdparty, *windows;
+	const char *split, *thirdparty, *windows, *abs_models, *hints;
 	long long seed, folds, node_type, threads;
 	int extract_only, seed_set, folds_set, node_type_set, threads_set;
 };
@@ -108,7 +109,9 @@ help(void)
 	    "  -g, --feature-group LIST   CounterOnly,... or all\n"
 	    "  -O, --output-type LIST     AbsPower,DynPower\n"
 	    "  -x, --extractor NAME       default | smooth\n"
-	    "  -I, --isolator NAME        none | min | profile\n"
+	    "  -I, --isolator NAME        none | min | profile | trainer\n"
+	    "  -a, --abs-models DIR       AbsPower pipeline (isolator trainer)\n"
+	    "  -H, --target-hints LIST    target containers (stress)\n"
 	    "  -d, --idle FILE            idle query output (isolator profile)\n"
 	    "  -t, --trainers LIST        trainer names or all\n"
 	    "  -S, --split SPEC           tail:0.2 | random:0.1\n"
@@ -736,6 +739,159 @@ fetch_window(struct run *r, struct gf_prom *prom, double a, double b,
 	return 0;
 }
 
+/* Predict with m from the columns of t named after m's features. */
+static int
+predict_table(const struct gf_model *m, const struct gf_csv *t, double *out)
+{
+	size_t nf = gf_model_nfeatures(m);
+	int *col = gf_xcalloc(nf + 1, sizeof(int));
+	double *x = gf_xcalloc(nf + 1, sizeof(double));
+
+	for (size_t f = 0; f < nf; f++)
+		if ((col[f] = gf_csv_column(t, gf_model_feature(m, f))) < 0) {
+			free(col);
+			free(x);
+			return -1;
+		}
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t f = 0; f < nf; f++)
+			x[f] = t->data[r * t->cols + col[f]];
+		out[r] = gf_model_predict1(m, x);
+	}
+	free(col);
+	free(x);
+	return 0;
+}
+
+/* Row of b with a's timestamp r, or -1 (both sorted by time). */
+static long
+align_row(const struct gf_csv *a, size_t r, const struct gf_csv *b,
+    size_t *cursor)
+{
+	int ta = gf_csv_column(a, "timestamp"), tb = gf_csv_column(b,
+	    "timestamp");
+	double t = a->data[r * a->cols + ta];
+
+	while (*cursor < b->rows && b->data[*cursor * b->cols + tb] < t)
+		(*cursor)++;
+	if (*cursor < b->rows && b->data[*cursor * b->cols + tb] == t)
+		return (long)*cursor;
+	return -1;
+}
+
+/*
+ * Upstream's TrainIsolator: for each component, the AbsPower model (of
+ * an earlier run, --abs-models) that best predicts node power from all
+ * containers' features predicts the background containers' power; the
+ * DynPower label is what is left, max(0, node - background), and the
+ * features are the target containers' (--target-hints).
+ */
+static int
+isolate_trainer(struct run *r, const char *source, const char *group,
+    const struct gf_csv *all, const struct gf_csv *bg,
+    const struct gf_csv *tg, struct gf_csv *out, struct gf_err *err)
+{
+	char *dir = gf_xasprintf("%s/%s/AbsPower/%s", r->o->abs_models, source,
+	    group);
+	double *pred = gf_xcalloc(all->rows + 1, sizeof(double));
+	double *bgp = gf_xcalloc(bg->rows + 1, sizeof(double));
+	size_t nc, cur = 0;
+	const char *const *comps = gf_source_components(source, &nc);
+	int rc = -1;
+
+	/* The table: rows of all, features of tg, power replaced below. */
+	out->rows = 0;
+	out->cols = tg->cols;
+	out->names = gf_xcalloc(tg->cols + 1, sizeof(char *));
+	for (size_t c = 0; c < tg->cols; c++)
+		out->names[c] = gf_xstrdup(tg->names[c]);
+	out->data = gf_xcalloc(all->rows * tg->cols + 1, sizeof(double));
+	for (size_t i = 0; i < all->rows; i++) {
+		long k = align_row(all, i, tg, &cur);
+
+		if (k < 0) {
+			gf_err_set(err, GF_EXIT_SOFTWARE, "train", "target "
+			    "table misses a timestamp of the node table");
+			goto out;
+		}
+		memcpy(&out->data[i * tg->cols], &tg->data[(size_t)k *
+		    tg->cols], tg->cols * sizeof(double));
+	}
+	out->rows = all->rows;
+	for (size_t c = 0; c < nc; c++) {
+		char *col = gf_xasprintf("%s_power", comps[c]);
+		int lc = gf_csv_column(all, col), oc = gf_csv_column(out, col);
+		double best = INFINITY;
+		struct gf_model *bm = NULL;
+		DIR *d;
+		struct dirent *e;
+
+		free(col);
+		if (lc < 0 || oc < 0)
+			continue;
+		if ((d = opendir(dir)) == NULL) {
+			gf_err_set(err, GF_EXIT_NOINPUT, "train", "isolator "
+			    "trainer: no AbsPower models in '%s': %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		while ((e = readdir(d)) != NULL) {
+			char *mp;
+			struct gf_model *m;
+			struct gf_err me = GF_ERR_INIT;
+			double mae = 0;
+
+			if (e->d_name[0] == '.')
+				continue;
+			mp = gf_xasprintf("%s/%s/%s.gf.json", dir, e->d_name,
+			    comps[c]);
+			m = gf_fs_exists(mp) ? gf_model_load(mp, &me) : NULL;
+			free(mp);
+			if (m == NULL)
+				continue;
+			if (predict_table(m, all, pred) < 0) {
+				gf_model_free(m);
+				continue;
+			}
+			for (size_t i = 0; i < all->rows; i++)
+				mae += fabs(pred[i] - all->data[i * all->cols +
+				    lc]);
+			mae /= (double)all->rows;
+			if (mae < best) {
+				best = mae;
+				gf_model_free(bm);
+				bm = m;
+			} else
+				gf_model_free(m);
+		}
+		closedir(d);
+		if (bm == NULL) {
+			gf_err_set(err, GF_EXIT_NOINPUT, "train", "isolator "
+			    "trainer: no usable AbsPower model for %s in '%s'",
+			    comps[c], dir);
+			goto out;
+		}
+		gf_info("isolator trainer: %s %s background by %s (node MAE "
+		    "%.3f)", source, comps[c], gf_model_trainer(bm), best);
+		predict_table(bm, bg, bgp);
+		cur = 0;
+		for (size_t i = 0; i < all->rows; i++) {
+			long k = align_row(all, i, bg, &cur);
+			double b = k < 0 ? 0 : bgp[k];
+
+			out->data[i * out->cols + oc] = fmax(0,
+			    all->data[i * all->cols + lc] - b);
+		}
+		gf_model_free(bm);
+	}
+	rc = 0;
+out:
+	free(dir);
+	free(pred);
+	free(bgp);
+	return rc;
+}
+
 /* Every counter the asked groups and sources need (borrowed names). */
 static const char **
 profile_metrics(const struct run *r, size_t *n)
@@ -784,6 +940,8 @@ load_queries(struct run *r, struct gf_err *err)
 	double *st = NULL, *en = NULL, step = r->prof.step;
 	size_t nq = 0;
 	const char *name = r->o->query ? r->o->query : r->o->prom;
+	char **hints = NULL;
+	size_t nhints = 0;
 	int rc = -1, have_prom = 0;
 
 	if (r->o->step != NULL && gf_parse_duration(r->o->step, "--step",
@@ -791,6 +949,8 @@ load_queries(struct run *r, struct gf_err *err)
 		return -1;
 	if (r->o->idle != NULL && gf_qset_load(r->o->idle, &idle, err) < 0)
 		return -1;
+	nhints = (size_t)split_list(r->o->hints ? r->o->hints : "stress",
+	    &hints);
 	if (r->o->query != NULL) {
 		const char **only;
 		size_t nonly;
@@ -823,30 +983,48 @@ load_queries(struct run *r, struct gf_err *err)
 			for (size_t g = 0; r->groups[g] != NULL; g++) {
 				struct gf_err e = GF_ERR_INIT;
 				struct gf_csv all = GF_CSV_INIT;
+				struct gf_csv part[2] = { GF_CSV_INIT,
+				    GF_CSV_INIT };
 				struct gf_extract_opts xo;
 				const char **feat;
 				size_t nfeat;
-				int bad = 0;
+				int bad = 0, trainer_iso = strcmp(r->otypes[ot],
+				    "DynPower") == 0 && strcmp(r->o->isolator,
+				    "trainer") == 0;
+				int nsel = trainer_iso ? 3 : 1;
 
 				memset(&xo, 0, sizeof(xo));
 				xo.extractor = r->o->extractor;
 				xo.isolator = strcmp(r->otypes[ot],
-				    "DynPower") == 0 ? r->o->isolator : "none";
+				    "DynPower") == 0 && !trainer_iso ?
+				    r->o->isolator : "none";
 				xo.idle = r->o->idle ? &idle : NULL;
 				xo.node_type = r->o->node_type_set ?
 				    (int)r->o->node_type : 0;
 				xo.name = name;
+				xo.hints = (const char *const *)hints;
+				xo.nhints = nhints;
 				feat = gf_profile_group_features(&r->prof,
 				    r->groups[g],
 				    (const char *const *)r->thirdparty,
 				    r->nthird, &nfeat, &e);
 				for (size_t w = 0; feat != NULL && w < nq &&
 				    !bad; w++) {
-					struct gf_csv one = GF_CSV_INIT;
+					struct gf_csv one[3] = { GF_CSV_INIT,
+					    GF_CSV_INIT, GF_CSV_INIT };
+					int wbad = 0;
 
-					if (gf_extract(&qs[w], &r->prof, feat,
-					    nfeat, r->sources[s], &xo, &one,
-					    &e) < 0) {
+					for (int k = 0; k < nsel && !wbad;
+					    k++) {
+						xo.select = k;
+						if (gf_extract(&qs[w], &r->prof,
+						    feat, nfeat, r->sources[s],
+						    &xo, &one[k], &e) < 0)
+							wbad = 1;
+					}
+					if (wbad) {
+						for (int k = 0; k < 3; k++)
+							gf_csv_release(&one[k]);
 						/* A short window among others. */
 						if (nq > 1 && e.exit ==
 						    GF_EXIT_DATAERR) {
@@ -856,21 +1034,40 @@ load_queries(struct run *r, struct gf_err *err)
 							continue;
 						}
 						bad = 1;
-					} else if (gf_table_append(&all, &one,
+						break;
+					}
+					if (gf_table_append(&all, &one[0],
 					    &e) < 0)
 						bad = 1;
-					gf_csv_release(&one);
+					for (int k = 1; k < nsel && !bad; k++)
+						if (gf_table_append(&part[k -
+						    1], &one[k], &e) < 0)
+							bad = 1;
+					for (int k = 0; k < 3; k++)
+						gf_csv_release(&one[k]);
 				}
 				if (!bad && feat != NULL && all.rows == 0)
 					bad = 1;
 				if (feat == NULL)
 					bad = 1;
 				free(feat);
+				if (!bad && trainer_iso) {
+					struct gf_csv iso = GF_CSV_INIT;
+
+					if (isolate_trainer(r, r->sources[s],
+					    r->groups[g], &all, &part[0],
+					    &part[1], &iso, &e) < 0)
+						bad = 1;
+					gf_csv_release(&all);
+					all = iso;
+				}
 				if (!bad && add_dataset(r, r->sources[s],
 				    r->otypes[ot], r->groups[g], &all,
 				    xo.node_type, name, &e) < 0)
 					bad = 1;
 				gf_csv_release(&all);
+				gf_csv_release(&part[0]);
+				gf_csv_release(&part[1]);
 				if (bad && (r->explicit_one ||
 				    e.exit != GF_EXIT_DATAERR)) {
 					*err = e;
@@ -886,6 +1083,7 @@ out:
 		gf_qset_release(&qs[w]);
 	free(qs);
 	gf_qset_release(&idle);
+	free_list(hints);
 	if (have_prom)
 		gf_prom_release(&prom);
 	free(st);
@@ -1291,9 +1489,15 @@ check_names(struct run *r, struct gf_err *err)
 	    strcmp(r->o->groups, "all") != 0 && r->o->sources != NULL;
 	if (strcmp(r->o->isolator, "none") != 0 &&
 	    strcmp(r->o->isolator, "min") != 0 &&
-	    strcmp(r->o->isolator, "profile") != 0)
+	    strcmp(r->o->isolator, "profile") != 0 &&
+	    strcmp(r->o->isolator, "trainer") != 0)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown isolator "
-		    "'%s' (none, min, profile)", r->o->isolator);
+		    "'%s' (none, min, profile, trainer)", r->o->isolator);
+	if (strcmp(r->o->isolator, "trainer") == 0 &&
+	    in_list(r->otypes, "DynPower") && (r->o->abs_models == NULL ||
+	    r->o->csv != NULL))
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator trainer "
+		    "needs raw queries and --abs-models DIR");
 	if (strcmp(r->o->isolator, "profile") == 0 && r->o->idle == NULL &&
 	    in_list(r->otypes, "DynPower"))
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator profile "
@@ -1515,6 +1719,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "abs-models", required_argument, NULL, 'a' },
 		{ "cv-folds", required_argument, NULL, 'k' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "end", required_argument, NULL, 'e' },
@@ -1539,6 +1744,7 @@ main(int argc, char *argv[])
 		{ "start", required_argument, NULL, 's' },
 		{ "step", required_argument, NULL, 'Z' },
 		{ "thirdparty-metrics", required_argument, NULL, '3' },
+		{ "target-hints", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "trainers", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1557,11 +1763,12 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	o.folds = 5;
 	while ((ch = getopt_long(argc, argv,
-	    "3:E:I:O:P:S:T:VXZ:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
+	    "3:E:H:I:O:P:S:T:VXZ:a:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '3': o.thirdparty = optarg; break;
 		case 'E': o.sources = optarg; break;
+		case 'H': o.hints = optarg; break;
 		case 'I': o.isolator = optarg; break;
 		case 'O': o.output_types = optarg; break;
 		case 'P': o.profile = optarg; break;
@@ -1574,6 +1781,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V': gf_tool_version();
 		case 'X': o.extract_only = 1; break;
+		case 'a': o.abs_models = optarg; break;
 		case 'Z': o.step = optarg; break;
 		case 'c': o.config = optarg; break;
 		case 'd': o.idle = optarg; break;

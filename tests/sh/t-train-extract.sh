@@ -84,6 +84,26 @@ test_expect_success 'profile isolator: idle containers leave the features, idle 
 	    END { exit bad || !less }" $a $b
 '
 
+test_expect_success 'trainer isolator: background predicted by AbsPower models, target features' '
+	gf-train -q "$Q" -E acpi -g CounterOnly -t LinearRegressionTrainer,XgboostFitTrainer -r 1 \
+	    -o abs </dev/null >/dev/null 2>&1 &&
+	gf-train -q "$Q" -E acpi -g CounterOnly -O DynPower -I trainer -a abs/gf -H coremark \
+	    -t LinearRegressionTrainer -o ti </dev/null >ti.json 2>err &&
+	grep -q "isolator trainer: acpi platform background by" err &&
+	jq -e ".train.datasets[0].output_type == \"DynPower\" and .train.datasets[0].rows == 187" ti.json &&
+	d=ti/gf/preprocessed_data/preprocess_dyn_default_trainer_acpi_CounterOnly.csv &&
+	a=abs/gf/preprocessed_data/preprocess_abs_default_acpi_CounterOnly.csv &&
+	awk -F, "NR == FNR { if (FNR > 1) { f[FNR] = \$4; p[FNR] = \$5 }; next }
+	    FNR > 1 { if (\$4 > f[FNR] || \$5 > p[FNR] || \$5 < 0) bad = 1; if (\$5 < p[FNR]) less = 1 }
+	    END { exit bad || !less }" $a $d
+'
+
+test_expect_code 64 'trainer isolator without --abs-models: 64' '
+	gf-train -q "$Q" -O DynPower -I trainer -E acpi -g CounterOnly -o t2 </dev/null >/dev/null 2>&1'
+
+test_expect_code 66 'trainer isolator with no models there: 66' '
+	gf-train -q "$Q" -O DynPower -I trainer -a nowhere -E acpi -g CounterOnly -o t3 </dev/null >/dev/null 2>&1'
+
 test_expect_code 64 'profile isolator without idle data: 64' '
 	gf-train -q "$Q" -O DynPower -I profile -E acpi -g CounterOnly -X -o i2 </dev/null >/dev/null 2>&1'
 
