@@ -28,10 +28,10 @@
 #include "gf_layout.h"
 #include "gf_log.h"
 #include "gf_parse.h"
+#include "gf_setting.h"
 #include "gf_s3.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
-#include "gf_yaml.h"
 #include "gf_banned.h"
 
 #define DEFAULT_NAME "github-actions[bot]"
@@ -84,72 +84,6 @@ usage(int code)
 	    "                 [--s3-endpoint url] [--ssh-key file] "
 	    "[--suffix suffix] [--work-dir dir]\n");
 	exit(code);
-}
-
-/* Config value of key as a string (borrowed), or NULL. */
-static const char *
-cfg_str(const char *key)
-{
-	json_t *v = cfg != NULL ? json_object_get(cfg, key) : NULL;
-	static char num[64];
-
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)json_integer_value(v));
-		return num;
-	}
-	if (json_is_true(v))
-		return "1";
-	if (json_is_false(v))
-		return "0";
-	return NULL;
-}
-
-/* A string at a dotted path in the document ("run.labels.tag"). */
-static const char *
-doc_str(const json_t *doc, const char *path)
-{
-	char *copy = gf_xstrdup(path), *save = NULL;
-	const json_t *v = doc;
-
-	for (char *k = strtok_r(copy, ".", &save); k != NULL && v != NULL;
-	    k = strtok_r(NULL, ".", &save))
-		v = json_is_object(v) ? json_object_get(v, k) : NULL;
-	free(copy);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Precedence: command line, GF_* environment, document, config, default. */
-static const char *
-pick(const char *cli, const char *env, const char *doc, const char *key,
-    const char *def)
-{
-	const char *v;
-
-	if (cli != NULL)
-		return cli;
-	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
-		return v;
-	if (doc != NULL)
-		return doc;
-	if (key != NULL && (v = cfg_str(key)) != NULL)
-		return v;
-	return def;
-}
-
-static int
-flag(int cli, const char *env, const char *key)
-{
-	const char *v;
-
-	if (cli)
-		return 1;
-	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
-		return strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
-	v = cfg_str(key);
-	return v != NULL && strcmp(v, "0") != 0;
 }
 
 static void
@@ -814,13 +748,14 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	time_t secs;
 	struct tm tm;
 
-	r->repo = pick(o.repo, "GF_COMMIT_REPO", NULL, "repo", NULL);
-	r->branch = pick(o.branch, "GF_COMMIT_BRANCH", NULL, "branch", "main");
-	r->layout = pick(o.layout, "GF_COMMIT_LAYOUT", NULL, "layout",
-	    "validation");
-	r->exists = pick(o.exists, "GF_COMMIT_EXISTS", NULL, "exists",
-	    "rename");
-	r->s3 = pick(o.s3, "GF_COMMIT_S3", NULL, "s3", NULL);
+	r->repo = gf_setting(cfg, o.repo, "GF_COMMIT_REPO", NULL, "repo", NULL);
+	r->branch = gf_setting(cfg, o.branch, "GF_COMMIT_BRANCH", NULL,
+	    "branch", "main");
+	r->layout = gf_setting(cfg, o.layout, "GF_COMMIT_LAYOUT", NULL,
+	    "layout", "validation");
+	r->exists = gf_setting(cfg, o.exists, "GF_COMMIT_EXISTS", NULL,
+	    "exists", "rename");
+	r->s3 = gf_setting(cfg, o.s3, "GF_COMMIT_S3", NULL, "s3", NULL);
 	if (r->repo == NULL && r->s3 == NULL)
 		return gf_err_set(err, GF_EXIT_USAGE, "commit",
 		    "no repository: give --repo (or GF_COMMIT_REPO)");
@@ -832,15 +767,15 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	    strcmp(r->exists, "skip") != 0 && strcmp(r->exists, "fail") != 0)
 		return gf_err_set(err, GF_EXIT_USAGE, "commit", "--exists "
 		    "'%s': expected rename, replace, skip or fail", r->exists);
-	if (gf_parse_size(pick(o.max_file, "GF_COMMIT_MAX_FILE_SIZE", NULL,
-	    "max-file-size", "50MB"), "--max-file-size", &r->max_file,
-	    err) < 0 ||
-	    gf_parse_size(pick(o.max_total, "GF_COMMIT_MAX_TOTAL", NULL,
-	    "max-total", "1GB"), "--max-total", &r->max_total, err) < 0 ||
-	    gf_parse_int(pick(o.retries, "GF_COMMIT_RETRIES", NULL, "retries",
-	    "10"), 1, 100, "--retries", &r->retries, err) < 0)
+	if (gf_parse_size(gf_setting(cfg, o.max_file,
+	    "GF_COMMIT_MAX_FILE_SIZE", NULL, "max-file-size", "50MB"),
+	    "--max-file-size", &r->max_file, err) < 0 ||
+	    gf_parse_size(gf_setting(cfg, o.max_total, "GF_COMMIT_MAX_TOTAL",
+	    NULL, "max-total", "1GB"), "--max-total", &r->max_total, err) < 0 ||
+	    gf_parse_int(gf_setting(cfg, o.retries, "GF_COMMIT_RETRIES", NULL,
+	    "retries", "10"), 1, 100, "--retries", &r->retries, err) < 0)
 		return -1;
-	s = doc_str(t->doc, "run.start");
+	s = gf_json_path_string(t->doc, "run.start");
 	if (s != NULL && gf_parse_time(s, "run.start", &start, err) < 0)
 		start = gf_time_now();
 	secs = (time_t)start;
@@ -849,37 +784,39 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	strftime(r->time, sizeof(r->time), "%H-%M-%S", &tm);
 	r->v.date = r->date;
 	r->v.time = r->time;
-	r->v.run = doc_str(t->doc, "run.id");
-	r->v.tag = pick(o.tag, "GF_COMMIT_TAG", doc_str(t->doc,
-	    "run.labels.tag") != NULL ? doc_str(t->doc, "run.labels.tag") :
-	    doc_str(t->doc, "stack.kepler.version"), "tag", "gf");
-	r->v.model = pick(o.model, "GF_COMMIT_MODEL", doc_str(t->doc,
-	    "train.model"), "model", "model");
-	r->v.suffix = pick(o.suffix, "GF_COMMIT_SUFFIX", NULL, "suffix", NULL);
+	r->v.run = gf_json_path_string(t->doc, "run.id");
+	s = gf_json_path_string(t->doc, "run.labels.tag");
+	r->v.tag = gf_setting(cfg, o.tag, "GF_COMMIT_TAG", s != NULL ? s :
+	    gf_json_path_string(t->doc, "stack.kepler.version"), "tag", "gf");
+	r->v.model = gf_setting(cfg, o.model, "GF_COMMIT_MODEL",
+	    gf_json_path_string(t->doc, "train.model"), "model", "model");
+	r->v.suffix = gf_setting(cfg, o.suffix, "GF_COMMIT_SUFFIX", NULL,
+	    "suffix", NULL);
 	if ((r->dir = gf_layout_dir(r->layout, &r->v, err)) == NULL)
 		return -1;
-	if (!flag(o.no_index, NULL, "no-index"))
+	if (!gf_setting_flag(cfg, o.no_index, NULL, "no-index"))
 		r->have_ix = gf_layout_index_of(r->layout, &r->ix);
-	if (r->have_ix && (s = pick(o.index, "GF_COMMIT_INDEX", NULL, "index",
-	    NULL)) != NULL) {
+	if (r->have_ix && (s = gf_setting(cfg, o.index, "GF_COMMIT_INDEX", NULL,
+	    "index", NULL)) != NULL) {
 		r->ix.path = s;
 		if (gf_layout_check_path(s, "--index", err) < 0)
 			return -1;
 	}
-	author = pick(o.author, "GF_COMMIT_AUTHOR", NULL, "author", NULL);
+	author = gf_setting(cfg, o.author, "GF_COMMIT_AUTHOR", NULL, "author",
+	    NULL);
 	if (author != NULL) {
 		if (parse_ident(author, &r->name, &r->email, err) < 0)
 			return -1;
 	} else {
-		r->name = gf_xstrdup(pick(NULL, "GIT_AUTHOR_NAME", NULL, NULL,
-		    DEFAULT_NAME));
-		r->email = gf_xstrdup(pick(NULL, "GIT_AUTHOR_EMAIL", NULL,
-		    NULL, DEFAULT_EMAIL));
+		r->name = gf_xstrdup(gf_setting(NULL, NULL, "GIT_AUTHOR_NAME",
+		    NULL, NULL, DEFAULT_NAME));
+		r->email = gf_xstrdup(gf_setting(NULL, NULL, "GIT_AUTHOR_EMAIL",
+		    NULL, NULL, DEFAULT_EMAIL));
 	}
-	r->cname = gf_xstrdup(pick(NULL, "GIT_COMMITTER_NAME", NULL, NULL,
-	    r->name));
-	r->cemail = gf_xstrdup(pick(NULL, "GIT_COMMITTER_EMAIL", NULL, NULL,
-	    r->email));
+	r->cname = gf_xstrdup(gf_setting(NULL, NULL, "GIT_COMMITTER_NAME", NULL,
+	    NULL, r->name));
+	r->cemail = gf_xstrdup(gf_setting(NULL, NULL, "GIT_COMMITTER_EMAIL",
+	    NULL, NULL, r->email));
 	return 0;
 }
 
@@ -887,8 +824,9 @@ static char *
 message_of(const struct gf_tool *t, const struct run *r)
 {
 	struct gf_buf b = GF_BUF_INIT;
-	const char *m = pick(o.message, "GF_COMMIT_MESSAGE", NULL, "message",
-	    NULL);
+	const char *m = gf_setting(cfg, o.message, "GF_COMMIT_MESSAGE", NULL,
+	    "message", NULL);
+	const char *run_id = gf_json_path_string(t->doc, "run.id");
 
 	if (m != NULL)
 		gf_buf_adds(&b, m);
@@ -902,12 +840,11 @@ message_of(const struct gf_tool *t, const struct run *r)
 	else
 		gf_buf_addf(&b, "Add results for %s %s", r->date, r->time);
 	gf_buf_adds(&b, "\n");
-	if (doc_str(t->doc, "run.id") != NULL)
-		gf_buf_addf(&b, "\nRun: %s\n", doc_str(t->doc, "run.id"));
-	if (flag(o.signoff, "GF_COMMIT_SIGNOFF", "signoff"))
+	if (run_id != NULL)
+		gf_buf_addf(&b, "\nRun: %s\n", run_id);
+	if (gf_setting_flag(cfg, o.signoff, "GF_COMMIT_SIGNOFF", "signoff"))
 		gf_buf_addf(&b, "%sSigned-off-by: %s <%s>\n",
-		    doc_str(t->doc, "run.id") != NULL ? "" : "\n", r->name,
-		    r->email);
+		    run_id != NULL ? "" : "\n", r->name, r->email);
 	return gf_buf_detach(&b);
 }
 
@@ -918,8 +855,8 @@ open_repo(struct run *r, struct gf_err *err)
 	const char *tmp;
 
 	if (!is_remote_url(r->repo))
-		return gf_git_open_local(r->repo, flag(o.init, NULL, "init") ?
-		    r->branch : NULL, err);
+		return gf_git_open_local(r->repo, gf_setting_flag(cfg, o.init,
+		    NULL, "init") ? r->branch : NULL, err);
 	auth.token = getenv("GF_GIT_TOKEN");
 	auth.token_source = "GF_GIT_TOKEN";
 	if (auth.token == NULL || *auth.token == '\0') {
@@ -929,12 +866,15 @@ open_repo(struct run *r, struct gf_err *err)
 	if (auth.token != NULL && *auth.token == '\0')
 		auth.token = NULL;
 	auth.user = getenv("GF_GIT_USER");
-	auth.ssh_key = pick(o.ssh_key, "GF_GIT_SSH_KEY", NULL, "ssh-key", NULL);
+	auth.ssh_key = gf_setting(cfg, o.ssh_key, "GF_GIT_SSH_KEY", NULL,
+	    "ssh-key", NULL);
 	auth.ssh_passphrase = getenv("GF_GIT_SSH_PASSPHRASE");
-	auth.known_hosts = pick(o.known_hosts, "GF_GIT_KNOWN_HOSTS", NULL,
-	    "known-hosts", NULL);
-	auth.ca_file = pick(o.ca_file, "GF_CA_FILE", NULL, "ca-file", NULL);
-	tmp = pick(o.work_dir, "GF_COMMIT_WORK_DIR", NULL, "work-dir", NULL);
+	auth.known_hosts = gf_setting(cfg, o.known_hosts, "GF_GIT_KNOWN_HOSTS",
+	    NULL, "known-hosts", NULL);
+	auth.ca_file = gf_setting(cfg, o.ca_file, "GF_CA_FILE", NULL, "ca-file",
+	    NULL);
+	tmp = gf_setting(cfg, o.work_dir, "GF_COMMIT_WORK_DIR", NULL,
+	    "work-dir", NULL);
 	if (tmp != NULL)
 		return gf_git_open_remote(r->repo, tmp, &auth, err);
 	tmp = getenv("TMPDIR");
@@ -1039,10 +979,8 @@ main(int argc, char **argv)
 	gf_setprogname(argv[0]);
 	parse_args(argc, argv);
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
-	if (o.config != NULL && (cfg = gf_yaml_load(o.config, &err)) == NULL)
+	if (o.config != NULL && (cfg = gf_config_load(o.config, &err)) == NULL)
 		gf_die_err(&err);
-	if (cfg != NULL && !json_is_object(cfg))
-		gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", o.config);
 	register_secrets();
 	gf_tool_begin(&t, "gf-commit", o.input, GF_TOOL_RUN_ANYWAY);
 	sec = json_object();
@@ -1068,7 +1006,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < o.nadds; i++)
 		if (add_arg(&p, o.adds[i], &err) < 0)
 			goto out;
-	if (!flag(o.no_doc, NULL, "no-doc"))
+	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc"))
 		doc_sources(t.doc, r.layout, &p);
 	if (p.n == 0) {
 		gf_err_set(&err, GF_EXIT_NOINPUT, "commit", "nothing to "
@@ -1119,7 +1057,7 @@ main(int argc, char **argv)
 	}
 	json_object_set_new(sec, "files", files_json(&p));
 	json_object_set_new(sec, "bytes", json_integer((json_int_t)p.total));
-	if (r.s3 != NULL && !o.dry_run && s3_upload(&p, r.s3, pick(
+	if (r.s3 != NULL && !o.dry_run && s3_upload(&p, r.s3, gf_setting(cfg,
 	    o.s3_endpoint, "GF_S3_ENDPOINT", NULL, "s3-endpoint", NULL), sec,
 	    &err) < 0)
 		goto out;
