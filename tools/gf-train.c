@@ -1352,11 +1352,13 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 	const char **slots[] = { &o->out, &o->pipeline, &o->prom,
 		&o->profile, &o->sources, &o->groups, &o->output_types,
 		&o->extractor, &o->isolator, &o->trainers, &o->split,
-		&o->thirdparty, &o->step, &o->idle, &o->windows };
+		&o->thirdparty, &o->step, &o->idle, &o->windows,
+		&o->abs_models, &o->hints };
 	static const char *const keys[] = { "out", "pipeline-name",
 		"prometheus", "profile", "energy-source", "feature-group",
 		"output-type", "extractor", "isolator", "trainers", "split",
-		"thirdparty-metrics", "step", "idle", "windows" };
+		"thirdparty-metrics", "step", "idle", "windows", "abs-models",
+		"target-hints" };
 	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
 		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
