@@ -104,6 +104,7 @@ help(void)
 	    "  -p, --prometheus URL       query Prometheus for the windows\n"
 	    "  -s, --start TIME / -e, --end TIME   one window instead\n"
 	    "  -w, --windows NAMES        only these document windows\n"
+	    "  -Z, --step DURATION        query step (the profile's, 3s)\n"
 	    "  -P, --profile NAME|FILE    metric profile (kepler-0.7)\n"
 	    "  -E, --energy-source LIST   rapl-sysfs,acpi,...\n"
 	    "  -g, --feature-group LIST   CounterOnly,... or all\n"
