@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,171 @@ gf_csv_column(const struct gf_csv *c, const char *name)
 		if (strcmp(c->names[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* Powers of ten that are exact doubles. */
+static const double pow10_exact[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+#define TWO53 9007199254740992.0
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+is_digit(char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+/*
+ * Clinger's fast path: a decimal m * 10^x with m < 2^53 and |x| <= 22
+ * is one correctly rounded IEEE multiplication or division of two exact
+ * doubles, so it equals what strtod returns. Anything else: 0.
+ */
+static int
+fast_number(const char *s, const char *e, double *v)
+{
+	uint64_t m = 0;
+	int nd = 0, frac = 0, any = 0, neg = 0;
+	long x = 0;
+	double d;
+
+	while (s < e && is_blank(*s))
+		s++;
+	while (e > s && is_blank(e[-1]))
+		e--;
+	if (s < e && (*s == '-' || *s == '+'))
+		neg = *s++ == '-';
+	for (; s < e && *s == '0'; s++)
+		any = 1;
+	for (; s < e && is_digit(*s); s++, nd++) {
+		if (nd >= 19)
+			return 0;
+		m = m * 10 + (uint64_t)(*s - '0');
+		any = 1;
+	}
+	if (s < e && *s == '.') {
+		s++;
+		if (m == 0)
+			for (; s < e && *s == '0'; s++, frac++)
+				any = 1;
+		for (; s < e && is_digit(*s); s++, nd++, frac++) {
+			if (nd >= 19)
+				return 0;
+			m = m * 10 + (uint64_t)(*s - '0');
+			any = 1;
+		}
+	}
+	if (!any)
+		return 0;
+	if (s < e && (*s == 'e' || *s == 'E')) {
+		int xneg = 0;
+
+		s++;
+		if (s < e && (*s == '-' || *s == '+'))
+			xneg = *s++ == '-';
+		if (s == e || !is_digit(*s))
+			return 0;
+		for (; s < e && is_digit(*s); s++) {
+			if (x > 100000)
+				return 0;
+			x = x * 10 + (*s - '0');
+		}
+		if (xneg)
+			x = -x;
+	}
+	if (s != e || m > (uint64_t)1 << 53)
+		return 0;
+	x -= frac;
+	d = (double)m;
+	if (m != 0 && x < 0) {
+		if (x < -22)
+			return 0;
+		d /= pow10_exact[-x];
+	} else if (m != 0 && x > 0) {
+		if (x > 22)
+			return 0;
+		d *= pow10_exact[x];
+	}
+	*v = neg ? -d : d;
+	return 1;
+}
+
+int
+gf_csv_number(const char *s, const char *e, double *v)
+{
+	char num[64], *end, *p;
+
+	if (fast_number(s, e, v))
+		return 1;
+	if ((size_t)(e - s) >= sizeof(num))
+		return 0;
+	memcpy(num, s, (size_t)(e - s));
+	num[e - s] = '\0';
+	for (p = num; is_blank(*p); p++)
+		;
+	if (*p == '\0')
+		return 0;
+	*v = strtod(p, &end);
+	if (end == p)
+		return 0;
+	while (is_blank(*end))
+		end++;
+	return *end == '\0';
+}
+
+/*
+ * The inverse of the fast path: the fewest decimals k such that
+ * round(|v| * 10^k) / 10^k is v again; the division is correctly
+ * rounded, so the decimal read back (by strtod or the fast path) is v.
+ * printf's exact big-number conversion is the slow fallback.
+ */
+size_t
+gf_csv_format(double v, char *buf)
+{
+	double a = fabs(v);
+	char *p = buf, dig[24];
+	size_t nd = 0;
+
+	if (isfinite(v)) {
+		for (int k = 0; k <= 17; k++) {
+			double sc = a * pow10_exact[k];
+			uint64_t n;
+
+			if (sc >= TWO53)
+				break;
+			n = (uint64_t)(sc + 0.5);
+			if ((double)n / pow10_exact[k] != a)
+				continue;
+			if (signbit(v))
+				*p++ = '-';
+			do {
+				dig[nd++] = (char)('0' + n % 10);
+				n /= 10;
+			} while (n != 0);
+			if (nd <= (size_t)k) {
+				*p++ = '0';
+				*p++ = '.';
+				for (size_t z = nd; z < (size_t)k; z++)
+					*p++ = '0';
+			}
+			while (nd > 0) {
+				if (nd == (size_t)k && p > buf &&
+				    p[-1] != '.')
+					*p++ = '.';
+				*p++ = dig[--nd];
+			}
+			*p = '\0';
+			return (size_t)(p - buf);
+		}
+	}
+	return (size_t)snprintf(buf, GF_CSV_NUMBER_MAX, "%.17g", v);
 }
 
 /* One header cell starting at p; *end is set past it (at ',' or EOL). */
@@ -195,6 +361,8 @@ parse_row(struct parser *ps, const char *p, const char *le,
 		}
 		if (ps->text[j]) {
 			row[j] = NAN;
+		} else if (fast_number(c, ce, &row[j])) {
+			/* Short decimals: exact without strtod. */
 		} else {
 			if (w >= sizeof(num))
 				return gf_err_set(err, GF_EXIT_DATAERR, "csv",

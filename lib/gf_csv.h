@@ -59,6 +59,25 @@ int gf_csv_parse(const char *text, size_t len, const char *name,
 /* Index of the column called name, or -1. */
 int gf_csv_column(const struct gf_csv *c, const char *name);
 
+/*
+ * Parse the number in [s, e) (surrounding blanks allowed, strtod syntax)
+ * into *v. Returns 1 when the whole range is one number, 0 otherwise
+ * (*v is then unspecified). Short decimals (at most 19 significant
+ * digits, a value that fits 53 bits scaled by at most 10^22) take an
+ * exact fast path; everything else goes through strtod, so the result
+ * is always the correctly rounded double strtod gives.
+ */
+int gf_csv_number(const char *s, const char *e, double *v);
+
+/*
+ * Write v to buf (at least GF_CSV_NUMBER_MAX bytes) so that
+ * gf_csv_number reads back exactly v; returns the length. Values that
+ * are a short decimal (an integer below 2^53 over a power of ten up to
+ * 10^17) are written in that shortest fixed form; others as "%.17g".
+ */
+#define GF_CSV_NUMBER_MAX 40
+size_t gf_csv_format(double v, char *buf);
+
 /* Frees everything; c is GF_CSV_INIT again. Safe on GF_CSV_INIT. */
 void gf_csv_release(struct gf_csv *c);
 

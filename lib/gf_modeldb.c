@@ -34,13 +34,20 @@ is_int_col(const char *name)
 	return strcmp(name, "timestamp") == 0 || strcmp(name, "node_type") == 0;
 }
 
-/* Streamed to a temporary file: the text can be larger than the data. */
+/*
+ * Streamed to a temporary file: the text can be larger than the data.
+ * Numbers go through gf_csv_format (shortest exact decimal for the short
+ * ones) into a local buffer: printf of doubles was most of the time.
+ */
 int
 gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
     struct gf_err *err)
 {
 	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	FILE *fp = fopen(tmp, "w");
+	unsigned char *isint;
+	char *out;
+	size_t used = 0, cap = 1 << 16;
 	int bad = 0;
 
 	if (fp == NULL) {
@@ -52,20 +59,38 @@ gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
 	for (size_t c = 0; c < t->cols; c++)
 		fprintf(fp, "%s%s", c ? "," : "", t->names[c]);
 	fputc('\n', fp);
+	isint = gf_xcalloc(t->cols ? t->cols : 1, 1);
+	for (size_t c = 0; c < t->cols; c++)
+		isint[c] = (unsigned char)is_int_col(t->names[c]);
+	out = gf_xmalloc(cap);
 	for (size_t r = 0; r < t->rows; r++) {
+		if (cap - used < (t->cols + 1) * (GF_CSV_NUMBER_MAX + 1)) {
+			if (fwrite(out, 1, used, fp) != used)
+				bad = 1;
+			used = 0;
+			if (cap < (t->cols + 1) * (GF_CSV_NUMBER_MAX + 1)) {
+				cap = (t->cols + 1) * (GF_CSV_NUMBER_MAX + 1);
+				free(out);
+				out = gf_xmalloc(cap);
+			}
+		}
 		for (size_t c = 0; c < t->cols; c++) {
 			double v = t->data[r * t->cols + c];
 
 			if (c)
-				fputc(',', fp);
-			if (is_int_col(t->names[c]))
-				fprintf(fp, "%.0f", v);
-			else
-				fprintf(fp, "%.17g", v);
+				out[used++] = ',';
+			/* Beyond 2^53 this is exact "%.17g", not %.0f's digits. */
+			if (isint[c])
+				v = rint(v);
+			used += gf_csv_format(v, out + used);
 		}
-		fputc('\n', fp);
+		out[used++] = '\n';
 	}
-	bad = fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
+	if (used > 0 && fwrite(out, 1, used, fp) != used)
+		bad = 1;
+	free(out);
+	free(isint);
+	bad = bad || fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
 	if (fclose(fp) != 0)
 		bad = 1;
 	if (bad || rename(tmp, path) != 0) {
