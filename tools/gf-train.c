@@ -75,6 +75,7 @@ struct task {
 
 struct pool {
 	struct task *tasks;
+	size_t *order;		/* task indices, the costliest first */
 	size_t n, next, done;
 	const struct gf_split *split;
 	const struct opts *o;
@@ -284,7 +285,8 @@ worker(void *arg)
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
-		t = &p->tasks[p->next++];
+		t = &p->tasks[p->order != NULL ? p->order[p->next++] :
+		    p->next++];
 		pthread_mutex_unlock(&p->mu);
 		run_task(t, p->split, p->o, p->fit_threads);
 		pthread_mutex_lock(&p->mu);
@@ -301,11 +303,74 @@ worker(void *arg)
 	}
 }
 
+/*
+ * Rough relative cost of one fit plus its cross-validation: kernel SVR
+ * and the boosted trees take most of a run. A component whose target is
+ * constant (rapl core/uncore in nx12 are all zero) is cheap whatever the
+ * trainer.
+ */
+static double
+task_cost(const struct task *t)
+{
+	static const struct {
+		const char *trainer;
+		double cost;
+	} costs[] = {
+		{ "SVRRegressorTrainer", 100 },
+		{ "SGDRegressorTrainer", 30 },
+		{ "GradientBoostingRegressorTrainer", 25 },
+		{ "XgboostFitTrainer", 20 },
+		{ "KNeighborsRegressorTrainer", 10 },
+		{ "LogisticRegressionTrainer", 6 },
+		{ "LogarithmicRegressionTrainer", 5 },
+		{ "ExponentialRegressionTrainer", 5 },
+		{ "PolynomialRegressionTrainer", 2 },
+		{ "LinearRegressionTrainer", 1 },
+	};
+	const struct dataset *ds = t->ds;
+	double c = 3, y0 = ds->rows > 0 ? ds->Y[t->comp] : 0;
+	int constant = 1;
+
+	for (size_t i = 0; i < sizeof(costs) / sizeof(*costs); i++)
+		if (strcmp(costs[i].trainer, t->trainer) == 0)
+			c = costs[i].cost;
+	for (size_t r = 1; r < ds->rows && constant; r++)
+		constant = ds->Y[r * ds->ncomp + t->comp] == y0;
+	return constant ? c / 100 : c;
+}
+
+/*
+ * Longest first, so that no core idles at the end waiting for an SVR
+ * fit started last. Results stay in tasks[] in their own order, so the
+ * output does not depend on the schedule.
+ */
+static size_t *
+task_order(const struct task *tasks, size_t n)
+{
+	size_t *ord = gf_xcalloc(n + 1, sizeof(*ord));
+	double *cost = gf_xcalloc(n + 1, sizeof(*cost));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		cost[i] = task_cost(&tasks[i]);
+		/* Insertion sort, stable: tens of tasks. */
+		while (j > 0 && cost[ord[j - 1]] < cost[i]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = i;
+	}
+	free(cost);
+	return ord;
+}
+
 static void
 run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
     const struct opts *o)
 {
-	struct pool p = { tasks, n, 0, 0, sp, o, PTHREAD_MUTEX_INITIALIZER, 1 };
+	struct pool p = { tasks, NULL, n, 0, 0, sp, o,
+	    PTHREAD_MUTEX_INITIALIZER, 1 };
 	long nth = o->threads_set ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t *th;
 
@@ -319,6 +384,7 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 		worker(&p);
 		return;
 	}
+	p.order = task_order(tasks, n);
 	th = gf_xcalloc((size_t)nth, sizeof(*th));
 	for (long i = 0; i < nth; i++)
 		if (pthread_create(&th[i], NULL, worker, &p) != 0)
@@ -326,6 +392,7 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 	for (long i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	free(p.order);
 }
 
 static json_t *
