@@ -181,7 +181,13 @@ gf_csv_format(double v, char *buf)
 			if (sc >= TWO53)
 				break;
 			n = (uint64_t)(sc + 0.5);
-			if ((double)n / pow10_exact[k] != a)
+			/*
+			 * Most k are far from an integer: skip the division
+			 * for them. The product may be an ulp off n, so the
+			 * test is loose and the division decides.
+			 */
+			if (fabs(sc - (double)n) > sc * 0x1p-50 ||
+			    (double)n / pow10_exact[k] != a)
 				continue;
 			if (signbit(v))
 				*p++ = '-';

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,82 @@ features_of(const struct gf_model *m)
 	for (size_t i = 0; i < gf_model_nfeatures(m); i++)
 		json_array_append_new(a, json_string(gf_model_feature(m, i)));
 	return a;
+}
+
+int
+gf_modeldb_copy_csv(const char *src, const struct stat *was,
+    const char *path, struct gf_err *err)
+{
+	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, bad = 0;
+	int created = 0;
+	struct stat st;
+	off_t left;
+
+	if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != was->st_dev || st.st_ino != was->st_ino ||
+	    st.st_size != was->st_size ||
+	    st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
+		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "'%s' changed since "
+		    "it was read", src);
+		goto fail;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "cannot create "
+		    "'%s': %s", tmp, strerror(errno));
+		goto fail;
+	}
+	created = 1;
+	/* In the kernel (or a reflink) when it can; by hand when not. */
+	for (left = st.st_size; left > 0;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left,
+		    0);
+
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	if (left > 0) {
+		char buf[1 << 16];
+
+		if (lseek(in, st.st_size - left, SEEK_SET) < 0 ||
+		    lseek(out, st.st_size - left, SEEK_SET) < 0)
+			bad = 1;
+		while (!bad && left > 0) {
+			ssize_t n = read(in, buf, sizeof(buf));
+
+			if (n <= 0 || write(out, buf, (size_t)n) != n)
+				bad = 1;
+			else
+				left -= n;
+		}
+	}
+	if (bad || fsync(out) != 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "cannot copy '%s' to "
+		    "'%s': %s", src, tmp, strerror(errno));
+		goto fail;
+	}
+	bad = close(out) != 0;
+	out = -1;
+	if (bad || rename(tmp, path) != 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "cannot write '%s': "
+		    "%s", path, strerror(errno));
+		goto fail;
+	}
+	close(in);
+	free(tmp);
+	return 0;
+fail:
+	if (out >= 0)
+		close(out);
+	if (created)
+		unlink(tmp);
+	if (in >= 0)
+		close(in);
+	free(tmp);
+	return -1;
 }
 
 json_t *

@@ -24,6 +24,8 @@
 #ifndef GF_MODELDB_H
 #define GF_MODELDB_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #include <jansson.h>
@@ -52,6 +54,16 @@ struct gf_modeldb_model {
  */
 int gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
     struct gf_err *err);
+
+/*
+ * Copy the CSV file src to path atomically, for a table loaded from src
+ * that is written unchanged: the bytes hold the same doubles. was is
+ * src's stat(2) from before it was loaded; when src is no longer that
+ * file (size, mtime, inode) or cannot be copied, this fails (74, nothing
+ * written) and the caller writes the table itself.
+ */
+int gf_modeldb_copy_csv(const char *src, const struct stat *was,
+    const char *path, struct gf_err *err);
 
 /*
  * upstream metadata.json for m (new reference): model_name, model_class,
