@@ -1,0 +1,62 @@
+#!/bin/sh
+# gf-train's table I/O: the preprocessed table is the input CSV copied
+# when nothing changed, and otherwise written with the shortest exact
+# decimals; either way it reads back to the same doubles and the same
+# models.
+. "$GF_SRC/tests/lib.sh"
+need jq jq
+
+NX12="$GF_DATA/kepler-model-db/nx12"
+[ -d "$NX12" ] || skip_all "no nx12 data under GF_DATA ($GF_DATA)"
+ACPI="$NX12/preprocess_abs_default_acpi_CounterOnly.csv"
+PRE=gf/preprocessed_data/preprocess_abs_default_acpi_CounterOnly.csv
+TR=LinearRegressionTrainer,KNeighborsRegressorTrainer,XgboostFitTrainer
+
+train() {
+	gf-train -f "$1" -E acpi -g CounterOnly -t $TR -k 2 -r 1 -o "$2" \
+	    </dev/null >"$2.json" 2>"$2.err"
+}
+
+maes() {
+	jq -c "[.train.models[] | .components.platform.test.mae]" "$1"
+}
+
+test_expect_success 'an unchanged table is the input file, byte for byte' '
+	train "$ACPI" a &&
+	cmp "$ACPI" a/$PRE
+'
+
+test_expect_success 'a reordered table is written, and reads back the same' '
+	awk -F, -v OFS=, "{ t = \$5; \$5 = \$6; \$6 = t; print }" "$ACPI" >swap.csv &&
+	head -1 swap.csv | grep -q "node_type,platform_power$" &&
+	train swap.csv b &&
+	! cmp -s "$ACPI" b/$PRE &&
+	test "$(maes a.json)" = "$(maes b.json)" &&
+	test $(wc -l <b/$PRE) -eq $(wc -l <"$ACPI") &&
+	head -1 b/$PRE | grep -q "^timestamp,cache_miss,cpu_cycles,cpu_instructions,platform_power,node_type$" &&
+	awk -F, "NR == FNR { for (i = 1; i <= NF; i++) v[FNR, i] = \$i; next }
+	    FNR > 1 { for (i = 1; i <= NF; i++) if (v[FNR, i] + 0 != \$i + 0) { print FNR, i, v[FNR, i], \$i; bad = 1 } }
+	    END { exit bad }" "$ACPI" b/$PRE
+'
+
+test_expect_success 'numbers are written short and exact' '
+	sed -n 2p b/$PRE >row &&
+	test "$(cat row)" = "1695115663,5969546,3804367031.6666665,1884790068,190,1"
+'
+
+test_expect_success 'training on the written table gives the same models' '
+	train b/$PRE c &&
+	test "$(maes a.json)" = "$(maes c.json)" &&
+	cmp b/$PRE c/$PRE
+'
+
+test_expect_success 'stdin input is written, not copied' '
+	: >empty.json &&
+	gf-train -i empty.json -f - -E acpi -g CounterOnly \
+	    -t LinearRegressionTrainer -k 2 -r 1 -o d <"$ACPI" >d.json 2>d.err &&
+	test "$(jq -c "[.train.models[0].components.platform.test.mae]" d.json)" = \
+	    "$(jq -c "[.train.models[0].components.platform.test.mae]" a.json)" &&
+	cmp b/$PRE d/$PRE
+'
+
+test_done
