@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -45,6 +47,48 @@ static const char one_sample[] =
 "\"acpi\"}, \"values\": [[1, \"5\"]]}], "
 "\"kepler_container_cpu_instructions_total\": [{\"metric\": {}, "
 "\"values\": [[1, \"5\"]]}]}";
+
+/*
+ * gf_qset_load_only maps the file and skips metrics not asked for
+ * without parsing them: strings with brackets, escaped quotes and
+ * backslashes in a skipped metric must not confuse it, and a file that
+ * ends without a newline or NUL must still parse.
+ */
+static void
+load_only(void)
+{
+	static const char text[] =
+	    "{\"skip\": [{\"metric\": {\"a\": \"x]]\\\"[[\", \"b\": \"\\\\\","
+	    " \"c\": \"a long label value with ] and [ and \\\\\\\" in it\"},"
+	    " \"values\": [[1, \"0\"], [2, \"1\"]]}, {\"metric\": {}, "
+	    "\"values\": []}],\n \"want\": [{\"metric\": {\"k\": \"v\"}, "
+	    "\"values\": [[10, \"1.5\"], [13, \"NaN\"], [16, 2.25e1]]}], "
+	    "\"skip2\": [[[[]]], \"]\"]}";
+	char path[] = "/tmp/t_extract.XXXXXX";
+	const char *only[] = { "want" };
+	struct gf_qset q = GF_QSET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	const struct gf_prom_result *r;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		ok(0, "temporary file");
+		return;
+	}
+	close(fd);
+	ok(gf_qset_load_only(path, only, 1, &q, &err) == 0, "load only "
+	    "'want': %s", err.msg);
+	r = gf_qset_get(&q, "want");
+	ok(r != NULL && r->nseries == 1 && r->series[0].n == 3,
+	    "wanted metric: 1 series, 3 samples");
+	ok(r != NULL && r->series[0].v[0] == 1.5 && isnan(r->series[0].v[1])
+	    && r->series[0].v[2] == 22.5 && r->series[0].t[2] == 16,
+	    "values, NaN and a bare number");
+	ok(gf_qset_get(&q, "skip") == NULL && gf_qset_get(&q, "skip2") ==
+	    NULL, "skipped metrics are not loaded");
+	gf_qset_release(&q);
+	unlink(path);
+}
 
 static double
 cell(const struct gf_csv *t, size_t r, const char *col)
@@ -156,5 +200,6 @@ main(void)
 		free(path);
 	}
 	gf_profile_release(&p);
+	load_only();
 	return done_testing();
 }
