@@ -66,6 +66,13 @@ struct dataset {
 	json_t *missing;	/* group features not present */
 };
 
+/*
+ * One trainer on one component: the fit scored on the hold-out, and
+ * blocked cross-validation on the training part. The fit and each fold
+ * are separate jobs for the pool (a fold is as costly as the fit, and a
+ * single SVR task was the whole critical path); what they share is
+ * built by the first job to run and freed by the last.
+ */
 struct task {
 	const struct dataset *ds;
 	const char *trainer;
@@ -75,12 +82,26 @@ struct task {
 	struct gf_err err;
 	int failed;
 	double seconds;
+	/* shared by the jobs, under the pool's lock */
+	int left;		/* jobs not finished */
+	int ready;		/* X, y, names built */
+	int building;		/* a job is building them */
+	size_t *ord;
+	double *Xp, *y;
+	const char **names;
+	/* per fold: hold-out targets and predictions, or the error */
+	double **fy, **fp;
+	size_t *fn;
+	struct gf_err *ferr;
+	int *ffail;
 };
 
 struct pool {
 	struct task *tasks;
 	size_t *order;		/* task indices, the costliest first */
 	size_t n, next, done;
+	size_t njobs, per;	/* per: jobs per task (fit + folds) */
+	pthread_cond_t built;
 	const struct gf_split *split;
 	const struct opts *o;
 	pthread_mutex_t mu;
@@ -219,83 +240,205 @@ feature_order(const struct dataset *ds, const char *trainer, size_t comp)
 	return ord;
 }
 
+/* The feature order, X and y of t: built once, by its first job. */
 static void
-run_task(struct task *t, const struct gf_split *sp, const struct opts *o,
-    int threads)
+task_build(struct task *t)
 {
 	const struct dataset *ds = t->ds;
-	size_t *ord = feature_order(ds, t->trainer, t->comp);
-	int same = !is_curve(t->trainer) || ord[0] == 0;
-	double *Xp = same ? NULL : gf_xcalloc(ds->rows * ds->nfeat + 1,
-	    sizeof(double));
-	const double *X = same ? ds->X : Xp;
-	double *y = gf_xcalloc(ds->rows + 1, sizeof(double));
-	const char **names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
-	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
-	struct gf_fit_opts fo = GF_FIT_OPTS_INIT;
-	double t0 = gf_time_now();
+	int same;
 
-	fo.seed = (unsigned long)o->seed;
-	fo.threads = threads;
+	t->ord = feature_order(ds, t->trainer, t->comp);
+	same = !is_curve(t->trainer) || t->ord[0] == 0;
+	t->Xp = same ? NULL : gf_xcalloc(ds->rows * ds->nfeat + 1,
+	    sizeof(double));
+	t->y = gf_xcalloc(ds->rows + 1, sizeof(double));
+	t->names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
 	for (size_t f = 0; f < ds->nfeat; f++)
-		names[f] = ds->features[ord[f]];
+		t->names[f] = ds->features[t->ord[f]];
 	for (size_t r = 0; r < ds->rows; r++) {
-		for (size_t f = 0; Xp != NULL && f < ds->nfeat; f++)
-			Xp[r * ds->nfeat + f] = ds->X[r * ds->nfeat + ord[f]];
-		y[r] = ds->Y[r * ds->ncomp + t->comp];
+		for (size_t f = 0; t->Xp != NULL && f < ds->nfeat; f++)
+			t->Xp[r * ds->nfeat + f] = ds->X[r * ds->nfeat +
+			    t->ord[f]];
+		t->y[r] = ds->Y[r * ds->ncomp + t->comp];
 	}
-	gf_gather_rows(X, y, ds->nfeat, sp->train, sp->ntrain, &Xtr, &ytr);
-	gf_gather_rows(X, y, ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
+}
+
+/* The fit on the training part, scored on the hold-out. */
+static void
+job_fit(struct task *t, const struct gf_split *sp,
+    const struct gf_fit_opts *fo)
+{
+	const struct dataset *ds = t->ds;
+	const double *X = t->Xp != NULL ? t->Xp : ds->X;
+	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
+
+	gf_gather_rows(X, t->y, ds->nfeat, sp->train, sp->ntrain, &Xtr,
+	    &ytr);
 	t->model = gf_model_fit(t->trainer, Xtr, ytr, sp->ntrain, ds->nfeat,
-	    names, &fo, &t->err);
+	    t->names, fo, &t->err);
+	free(Xtr);
+	free(ytr);
 	if (t->model == NULL) {
 		t->failed = 1;
-		goto out;
+		return;
 	}
 	gf_model_set_component(t->model, ds->comps[t->comp]);
+	gf_gather_rows(X, t->y, ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
 	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
 	gf_model_predict(t->model, Xte, sp->ntest, pred);
 	gf_scores_compute(yte, pred, sp->ntest, &t->test);
 	free(pred);
-	if (gf_model_cv(t->trainer, X, y, ds->nfeat, names, sp->train,
-	    sp->ntrain, (int)o->folds, &fo, &t->cv, &t->err) < 0) {
-		gf_model_free(t->model);
-		t->model = NULL;
-		t->failed = 1;
-	}
-out:
-	t->seconds = gf_time_now() - t0;
-	free(ord);
-	free(Xp);
-	free(y);
-	free(names);
-	free(Xtr);
-	free(ytr);
 	free(Xte);
 	free(yte);
+}
+
+/*
+ * Fold f of gf_model_cv, on its own: the same split, fit and
+ * predictions, kept apart until all folds are done (task_finish).
+ */
+static void
+job_fold(struct task *t, const struct gf_split *sp, int k, int f,
+    const struct gf_fit_opts *fo)
+{
+	const struct dataset *ds = t->ds;
+	const double *X = t->Xp != NULL ? t->Xp : ds->X;
+	struct gf_split s = GF_SPLIT_INIT;
+	struct gf_err *err = &t->ferr[f];
+	struct gf_model *m;
+	double *Xt, *yt;
+
+	if (gf_split_kfold(sp->train, sp->ntrain, k, f, &s, err) < 0) {
+		t->ffail[f] = 1;
+		return;
+	}
+	gf_gather_rows(X, t->y, ds->nfeat, s.train, s.ntrain, &Xt, &yt);
+	m = gf_model_fit(t->trainer, Xt, yt, s.ntrain, ds->nfeat, t->names,
+	    fo, err);
+	free(Xt);
+	free(yt);
+	if (m == NULL) {
+		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
+		t->ffail[f] = 1;
+	} else {
+		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
+		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
+		for (size_t i = 0; i < s.ntest; i++) {
+			t->fy[f][i] = t->y[s.test[i]];
+			t->fp[f][i] = gf_model_predict1(m, X + s.test[i] *
+			    ds->nfeat);
+		}
+		t->fn[f] = s.ntest;
+		gf_model_free(m);
+	}
+	gf_split_release(&s);
+}
+
+/*
+ * After the last job: the cross-validation scores over the folds in
+ * order, as gf_model_cv computes them; the first failure (the fit's,
+ * then the lowest fold's) decides. Frees what the jobs shared.
+ */
+static void
+task_finish(struct task *t, int k)
+{
+	size_t n = 0, done = 0;
+
+	for (int f = 0; f < k; f++)
+		n += t->fn[f];
+	if (!t->failed) {
+		for (int f = 0; f < k; f++)
+			if (t->ffail[f]) {
+				t->err = t->ferr[f];
+				t->failed = 1;
+				gf_model_free(t->model);
+				t->model = NULL;
+				break;
+			}
+	}
+	if (!t->failed) {
+		double *ya = gf_xcalloc(n + 1, sizeof(double));
+		double *pa = gf_xcalloc(n + 1, sizeof(double));
+
+		for (int f = 0; f < k; f++) {
+			memcpy(ya + done, t->fy[f], t->fn[f] * sizeof(double));
+			memcpy(pa + done, t->fp[f], t->fn[f] * sizeof(double));
+			done += t->fn[f];
+		}
+		gf_scores_compute(ya, pa, done, &t->cv);
+		free(ya);
+		free(pa);
+	}
+	for (int f = 0; f < k; f++) {
+		free(t->fy[f]);
+		free(t->fp[f]);
+	}
+	free(t->fy);
+	free(t->fp);
+	free(t->fn);
+	free(t->ferr);
+	free(t->ffail);
+	free(t->ord);
+	free(t->Xp);
+	free(t->y);
+	free(t->names);
+	t->fy = t->fp = NULL;
+	t->fn = NULL;
+	t->ferr = NULL;
+	t->ffail = NULL;
+	t->ord = NULL;
+	t->Xp = t->y = NULL;
+	t->names = NULL;
 }
 
 static void *
 worker(void *arg)
 {
 	struct pool *p = arg;
+	int k = (int)p->per - 1;
 
 	for (;;) {
 		struct task *t;
-		size_t done;
+		struct gf_fit_opts fo = GF_FIT_OPTS_INIT;
+		size_t j, done = 0;
+		int f, last;
+		double t0;
 
 		pthread_mutex_lock(&p->mu);
-		if (p->next == p->n) {
+		if (p->next == p->njobs) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
-		t = &p->tasks[p->order != NULL ? p->order[p->next++] :
-		    p->next++];
+		j = p->next++;
+		t = &p->tasks[p->order[j / p->per]];
+		f = (int)(j % p->per) - 1;
+		/* The first job of a task builds what its jobs share. */
+		while (!t->ready && t->building)
+			pthread_cond_wait(&p->built, &p->mu);
+		if (!t->ready) {
+			t->building = 1;
+			pthread_mutex_unlock(&p->mu);
+			task_build(t);
+			pthread_mutex_lock(&p->mu);
+			t->ready = 1;
+			pthread_cond_broadcast(&p->built);
+		}
 		pthread_mutex_unlock(&p->mu);
-		run_task(t, p->split, p->o, p->fit_threads);
+		fo.seed = (unsigned long)p->o->seed;
+		fo.threads = p->fit_threads;
+		t0 = gf_time_now();
+		if (f < 0)
+			job_fit(t, p->split, &fo);
+		else
+			job_fold(t, p->split, k, f, &fo);
 		pthread_mutex_lock(&p->mu);
-		done = ++p->done;
+		t->seconds += gf_time_now() - t0;
+		last = --t->left == 0;
+		if (last)
+			done = ++p->done;
 		pthread_mutex_unlock(&p->mu);
+		if (!last)
+			continue;
+		task_finish(t, k);
 		if (t->failed)
 			gf_warn("[%zu/%zu] %s %s: %s", done, p->n, t->trainer,
 			    t->ds->comps[t->comp], t->err.msg);
@@ -373,30 +516,57 @@ static void
 run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
     const struct opts *o)
 {
-	struct pool p = { tasks, NULL, n, 0, 0, sp, o,
-	    PTHREAD_MUTEX_INITIALIZER, 1 };
+	struct pool p;
 	long nth = o->threads_set ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	int k = o->folds > 0 ? (int)o->folds : 0;
 	pthread_t *th;
 
+	memset(&p, 0, sizeof(p));
+	p.tasks = tasks;
+	p.n = n;
+	p.split = sp;
+	p.o = o;
+	p.per = (size_t)k + 1;
+	p.njobs = n * p.per;
+	p.fit_threads = 1;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.built, NULL);
+	p.order = task_order(tasks, n);
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = &tasks[i];
+
+		t->left = (int)p.per;
+		t->fy = gf_xcalloc((size_t)k + 1, sizeof(*t->fy));
+		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
+		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
+		t->ferr = gf_xcalloc((size_t)k + 1, sizeof(*t->ferr));
+		t->ffail = gf_xcalloc((size_t)k + 1, sizeof(*t->ffail));
+		for (int f = 0; f < k; f++) {
+			struct gf_err e = GF_ERR_INIT;
+
+			t->ferr[f] = e;
+		}
+	}
 	if (nth < 1)
 		nth = 1;
-	if ((size_t)nth > n)
-		nth = (long)n;
+	if ((size_t)nth > p.njobs)
+		nth = (long)p.njobs;
 	if (nth <= 1) {
 		/* One fit at a time: it may use every thread itself. */
 		p.fit_threads = o->threads_set ? (int)o->threads : 0;
 		worker(&p);
-		return;
+	} else {
+		th = gf_xcalloc((size_t)nth, sizeof(*th));
+		for (long i = 0; i < nth; i++)
+			if (pthread_create(&th[i], NULL, worker, &p) != 0)
+				GF_BUG("pthread_create failed");
+		for (long i = 0; i < nth; i++)
+			pthread_join(th[i], NULL);
+		free(th);
 	}
-	p.order = task_order(tasks, n);
-	th = gf_xcalloc((size_t)nth, sizeof(*th));
-	for (long i = 0; i < nth; i++)
-		if (pthread_create(&th[i], NULL, worker, &p) != 0)
-			GF_BUG("pthread_create failed");
-	for (long i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	free(th);
 	free(p.order);
+	pthread_cond_destroy(&p.built);
+	pthread_mutex_destroy(&p.mu);
 }
 
 static json_t *
