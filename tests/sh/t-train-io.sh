@@ -59,4 +59,19 @@ test_expect_success 'stdin input is written, not copied' '
 	cmp b/$PRE d/$PRE
 '
 
+# The fit and every cross-validation fold are separate jobs: one thread
+# or several, the scores are those gf_model_cv gives (values from before
+# the split into jobs).
+test_expect_success 'cross-validation by jobs: same scores on 1 or 3 threads' '
+	for j in 1 3; do
+		gf-train -f "$ACPI" -E acpi -g CounterOnly -j $j -r 1 \
+		    -t LinearRegressionTrainer,KNeighborsRegressorTrainer,XgboostFitTrainer,SVRRegressorTrainer \
+		    -o j$j </dev/null >j$j.json 2>j$j.err || return 1
+		jq -S "[.train.models[] | {trainer, components}] | walk(if type == \"object\" then del(.seconds) else . end)" j$j.json >s$j.json || return 1
+	done &&
+	cmp s1.json s3.json &&
+	jq -e ".train.models[0].components.platform.cv.mae == 17.36054082699859 and .train.models[0].components.platform.cv.n == 1761" j3.json &&
+	jq -e ".train.models[1].components.platform.cv.mae == 13.061802006435665" j3.json
+'
+
 test_done
