@@ -462,14 +462,71 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
- * Cut points per feature from a strided sample of at most 2^18 rows:
+ * Sort v[0..n) ascending (finite values) by LSD radix on the order-
+ * preserving integer image of each double, 16 bits a pass: the cut
+ * sample is up to 2^20 values per feature and fit, where qsort's
+ * comparisons cost more than the whole histogram build.
+ */
+static void
+sort_doubles(double *v, size_t n)
+{
+	uint64_t *a, *b, *t;
+	size_t *cnt;
+
+	if (n < 4096) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		return;
+	}
+	a = gf_xreallocarray(NULL, n, sizeof(*a));
+	b = gf_xreallocarray(NULL, n, sizeof(*b));
+	cnt = gf_xreallocarray(NULL, 65536, sizeof(*cnt));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t u;
+
+		memcpy(&u, &v[i], sizeof(u));
+		a[i] = u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+	}
+	for (int sh = 0; sh < 64; sh += 16) {
+		size_t sum = 0;
+
+		memset(cnt, 0, 65536 * sizeof(*cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> sh) & 0xffff]++;
+		if (cnt[(a[0] >> sh) & 0xffff] == n)
+			continue;	/* every key has this digit */
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t u = a[i] >> 63 ? a[i] & ~(UINT64_C(1) << 63) : ~a[i];
+
+		memcpy(&v[i], &u, sizeof(u));
+	}
+	free(a);
+	free(b);
+	free(cnt);
+}
+
+/*
+ * Cut points per feature from a strided sample of at most 2^20 rows
+ * (all of them up to 10^6 rows: a 2^18 sample put the cuts far enough
+ * from the data's quantiles to cost 3 % of MAE against xgboost there):
  * every distinct value when there are at most 256, else 256 quantiles.
  */
 static void
 make_cuts(struct xgb *x, const double *X, const double *scale)
 {
 	size_t rows = x->rows, nf = x->nf;
-	size_t ns = rows < (1u << 18) ? rows : (1u << 18);
+	size_t ns = rows < (1u << 20) ? rows : (1u << 20);
 	double *v = gf_xreallocarray(NULL, ns, sizeof(*v));
 	double *u = gf_xreallocarray(NULL, ns, sizeof(*u));
 
@@ -484,7 +541,7 @@ make_cuts(struct xgb *x, const double *X, const double *scale)
 
 			v[k] = X[i * nf + f] / scale[f];
 		}
-		qsort(v, ns, sizeof(*v), cmp_double);
+		sort_doubles(v, ns);
 		for (size_t k = 0; k < ns; k++)
 			if (k == 0 || v[k] != v[k - 1])
 				u[nu++] = v[k];
