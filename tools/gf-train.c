@@ -1665,7 +1665,10 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
 		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
-		NULL };
+		NULL, NULL, NULL };
+	_Static_assert(GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(envs) &&
+	    GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(slots),
+	    "one environment name (or NULL) per setting");
 	const json_t *stack = json_object_get(json_object_get(doc, "stack"),
 	    "prometheus");
 
