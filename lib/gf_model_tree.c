@@ -789,7 +789,13 @@ best_split(const struct xgb *x, struct xnode *nd, int depth)
 			hl += h[b].h;
 			double gr = G - gl, hr = H - hl;
 
-			if (hl < min_child || hr < min_child)
+			/*
+			 * An empty bin (h counts rows, so exactly 0) moves no
+			 * row: its split is the previous bin's. Most bins of
+			 * a deep node are empty, and the gain's two divisions
+			 * are the booster's costliest work on small tables.
+			 */
+			if (h[b].h == 0 || hl < min_child || hr < min_child)
 				continue;
 			double gain = gl * gl / (hl + lambda) + gr * gr /
 			    (hr + lambda) - parent;
