@@ -123,6 +123,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 
 	if (rows > UINT32_MAX) {
 		free(sorted);
+		free(sval);
 		free(F);
 		free(res);
 		free(nodeof);
