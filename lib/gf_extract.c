@@ -317,6 +317,9 @@ skip_array(struct scan *s)
 				break;
 			p += 8;
 		}
+		/* The special byte is somewhere in the next eight. */
+		while (p < end && *p != '"' && *p != '[' && *p != ']')
+			p++;
 		if (p >= end)
 			break;
 		c = *p++;
