@@ -1138,6 +1138,31 @@ gf_split_kfold(const size_t *idx, size_t n, int k, int fold,
 	return 0;
 }
 
+int
+gf_split_forward(const size_t *idx, size_t n, int k, int fold,
+    struct gf_split *out, struct gf_err *err)
+{
+	size_t base, extra, lo, hi;
+
+	if (k < 1 || (size_t)k + 1 > n || fold < 0 || fold >= k)
+		return gf_err_set(err, GF_EXIT_DATAERR, "model",
+		    "cannot make forward fold %d of %d from %zu rows",
+		    fold + 1, k, n);
+	base = n / ((size_t)k + 1);
+	extra = n % ((size_t)k + 1);
+	/* Block b starts at b * base + min(b, extra). */
+	lo = ((size_t)fold + 1) * base + ((size_t)fold + 1 < extra ?
+	    (size_t)fold + 1 : extra);
+	hi = lo + base + ((size_t)fold + 1 < extra ? 1 : 0);
+	out->ntest = hi - lo;
+	out->ntrain = lo;
+	out->test = gf_xreallocarray(NULL, out->ntest, sizeof(size_t));
+	out->train = gf_xreallocarray(NULL, lo, sizeof(size_t));
+	memcpy(out->test, idx + lo, out->ntest * sizeof(size_t));
+	memcpy(out->train, idx, lo * sizeof(size_t));
+	return 0;
+}
+
 void
 gf_gather_rows(const double *X, const double *y, size_t cols,
     const size_t *idx, size_t n, double **Xout, double **yout)
@@ -1154,8 +1179,8 @@ gf_gather_rows(const double *X, const double *y, size_t cols,
 	*yout = yo;
 }
 
-int
-gf_model_cv(const char *trainer, const double *X, const double *y,
+static int
+model_cv(int forward, const char *trainer, const double *X, const double *y,
     size_t cols, const char *const *feature_names, const size_t *idx,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err)
@@ -1170,7 +1195,8 @@ gf_model_cv(const char *trainer, const double *X, const double *y,
 		double *Xt, *yt;
 		struct gf_model *m;
 
-		if (gf_split_kfold(idx, n, k, f, &s, err) < 0) {
+		if ((forward ? gf_split_forward(idx, n, k, f, &s, err) :
+		    gf_split_kfold(idx, n, k, f, &s, err)) < 0) {
 			r = -1;
 			break;
 		}
@@ -1198,4 +1224,24 @@ gf_model_cv(const char *trainer, const double *X, const double *y,
 	free(yall);
 	free(pall);
 	return r;
+}
+
+int
+gf_model_cv(const char *trainer, const double *X, const double *y,
+    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
+    struct gf_err *err)
+{
+	return model_cv(0, trainer, X, y, cols, feature_names, idx, n, k,
+	    opts, out, err);
+}
+
+int
+gf_model_cv_forward(const char *trainer, const double *X, const double *y,
+    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
+    struct gf_err *err)
+{
+	return model_cv(1, trainer, X, y, cols, feature_names, idx, n, k,
+	    opts, out, err);
 }

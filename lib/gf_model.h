@@ -222,6 +222,15 @@ int gf_split_tail(size_t rows, double test_frac, struct gf_split *out,
  */
 int gf_split_kfold(const size_t *idx, size_t n, int k, int fold,
     struct gf_split *out, struct gf_err *err);
+/*
+ * Forward-chaining (expanding-window) blocked folds on idx[0..n): the
+ * rows are cut into k + 1 contiguous blocks (sizes as gf_split_kfold's
+ * for k + 1 folds); fold f of k tests on block f + 1 and trains on
+ * blocks 0..f, so every validation block comes after all of its training
+ * data, as the time-block hold-out does. 65 when k < 1 or n < k + 1.
+ */
+int gf_split_forward(const size_t *idx, size_t n, int k, int fold,
+    struct gf_split *out, struct gf_err *err);
 void gf_split_release(struct gf_split *s);
 
 /* Copy the rows idx[0..n) of X (cols wide) and y into new arrays. */
@@ -238,6 +247,15 @@ int gf_model_cv(const char *trainer, const double *X, const double *y,
     size_t cols, const char *const *feature_names, const size_t *idx,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err);
+
+/*
+ * gf_model_cv with gf_split_forward's folds: scores pooled over blocks
+ * 1..k (block 0 is only ever trained on). Same errors.
+ */
+int gf_model_cv_forward(const char *trainer, const double *X,
+    const double *y, size_t cols, const char *const *feature_names,
+    const size_t *idx, size_t n, int k, const struct gf_fit_opts *opts,
+    struct gf_scores *out, struct gf_err *err);
 
 /*
  * The project's seeded generator (splitmix64-seeded xoshiro256**), so

@@ -812,6 +812,23 @@ test_scores_splits(void)
 	gf_split_release(&b);
 	ok(gf_split_kfold(a.train, a.ntrain, 9, 0, &b, &err) == -1 &&
 	    err.exit == 65, "more folds than rows refused");
+	/* Forward chaining, 3 folds over 8 rows: 4 blocks of 2. */
+	gf_split_forward(a.train, a.ntrain, 3, 0, &b, &err);
+	ok(b.ntrain == 2 && b.train[1] == 1 && b.ntest == 2 &&
+	    b.test[0] == 2 && b.test[1] == 3,
+	    "forward fold 1 trains on block 1, tests on block 2");
+	gf_split_release(&b);
+	gf_split_forward(a.train, a.ntrain, 3, 2, &b, &err);
+	ok(b.ntrain == 6 && b.train[5] == 5 && b.ntest == 2 &&
+	    b.test[0] == 6 && b.test[1] == 7,
+	    "forward fold 3 trains on everything before the last block");
+	gf_split_release(&b);
+	gf_split_forward(a.train, 7, 2, 1, &b, &err);
+	ok(b.ntrain == 5 && b.ntest == 2 && b.test[0] == 5,
+	    "forward blocks 3, 2, 2 over 7 rows, the larger first");
+	gf_split_release(&b);
+	ok(gf_split_forward(a.train, a.ntrain, 8, 0, &b, &err) == -1 &&
+	    err.exit == 65, "forward: k + 1 blocks need k + 1 rows");
 	gf_split_release(&a);
 	ok(gf_split_tail(1, 0.2, &a, &err) == -1 && err.exit == 65,
 	    "one row cannot be split");
@@ -832,6 +849,16 @@ test_scores_splits(void)
 	ok(gf_model_cv("Nope", X, yy, 1, NULL, idx, 30, 5, &opts, &s,
 	    &err) == -1 && err.exit == 64 && strstr(err.msg, "fold 1 of 5"),
 	    "CV names the failing fold: %s", err.msg);
+	ok(gf_model_cv_forward("LinearRegressionTrainer", X, yy, 1, NULL,
+	    idx, 30, 5, &opts, &s, &err) == 0 && s.n == 25 && s.mae < 1e-9,
+	    "forward CV of a line: no error over 25 rows (block 0 never held out)");
+	for (int i = 0; i < 30; i++)
+		yy[i] = i < 20 ? 1 : 2;
+	ok(gf_model_cv_forward("KNeighborsRegressorTrainer", X, yy, 1, NULL,
+	    idx, 30, 2, &opts, &s, &err) == 0 && s.n == 20 &&
+	    fabs(s.mae - 0.5) < 1e-9,
+	    "forward CV predicts only later rows: a step after row 20 costs "
+	    "MAE 0.5");
 }
 
 /*
