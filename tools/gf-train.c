@@ -251,7 +251,9 @@ task_build(struct task *t)
 	same = !is_curve(t->trainer) || t->ord[0] == 0;
 	t->Xp = same ? NULL : gf_xcalloc(ds->rows * ds->nfeat + 1,
 	    sizeof(double));
-	t->y = gf_xcalloc(ds->rows + 1, sizeof(double));
+	/* One component: Y is already the column, no copy (rows doubles). */
+	t->y = ds->ncomp == 1 ? NULL : gf_xcalloc(ds->rows + 1,
+	    sizeof(double));
 	t->names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
 	for (size_t f = 0; f < ds->nfeat; f++)
 		t->names[f] = ds->features[t->ord[f]];
@@ -259,8 +261,15 @@ task_build(struct task *t)
 		for (size_t f = 0; t->Xp != NULL && f < ds->nfeat; f++)
 			t->Xp[r * ds->nfeat + f] = ds->X[r * ds->nfeat +
 			    t->ord[f]];
-		t->y[r] = ds->Y[r * ds->ncomp + t->comp];
+		if (t->y != NULL)
+			t->y[r] = ds->Y[r * ds->ncomp + t->comp];
 	}
+}
+
+static const double *
+task_y(const struct task *t)
+{
+	return t->y != NULL ? t->y : t->ds->Y;
 }
 
 /* The fit on the training part, scored on the hold-out. */
@@ -272,7 +281,7 @@ job_fit(struct task *t, const struct gf_split *sp,
 	const double *X = t->Xp != NULL ? t->Xp : ds->X;
 	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
 
-	gf_gather_rows(X, t->y, ds->nfeat, sp->train, sp->ntrain, &Xtr,
+	gf_gather_rows(X, task_y(t), ds->nfeat, sp->train, sp->ntrain, &Xtr,
 	    &ytr);
 	t->model = gf_model_fit(t->trainer, Xtr, ytr, sp->ntrain, ds->nfeat,
 	    t->names, fo, &t->err);
@@ -283,7 +292,7 @@ job_fit(struct task *t, const struct gf_split *sp,
 		return;
 	}
 	gf_model_set_component(t->model, ds->comps[t->comp]);
-	gf_gather_rows(X, t->y, ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
+	gf_gather_rows(X, task_y(t), ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
 	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
 	gf_model_predict(t->model, Xte, sp->ntest, pred);
 	gf_scores_compute(yte, pred, sp->ntest, &t->test);
@@ -311,7 +320,7 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 		t->ffail[f] = 1;
 		return;
 	}
-	gf_gather_rows(X, t->y, ds->nfeat, s.train, s.ntrain, &Xt, &yt);
+	gf_gather_rows(X, task_y(t), ds->nfeat, s.train, s.ntrain, &Xt, &yt);
 	m = gf_model_fit(t->trainer, Xt, yt, s.ntrain, ds->nfeat, t->names,
 	    fo, err);
 	free(Xt);
@@ -323,7 +332,7 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
 		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
 		for (size_t i = 0; i < s.ntest; i++) {
-			t->fy[f][i] = t->y[s.test[i]];
+			t->fy[f][i] = task_y(t)[s.test[i]];
 			t->fp[f][i] = gf_model_predict1(m, X + s.test[i] *
 			    ds->nfeat);
 		}
