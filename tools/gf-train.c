@@ -46,6 +46,7 @@ struct opts {
 	const char *start, *end, *step, *profile, *sources, *groups;
 	const char *output_types, *extractor, *isolator, *idle, *trainers;
 	const char *split, *thirdparty, *windows, *abs_models, *hints;
+	const char *cv_method;
 	long long seed, folds, node_type, threads;
 	int extract_only, seed_set, folds_set, node_type_set, threads_set;
 };
@@ -101,7 +102,7 @@ struct pool {
 	size_t *order;		/* task indices, the costliest first */
 	size_t n, next, done;
 	size_t njobs, per;	/* per: jobs per task (1, or fit + folds) */
-	int folds;
+	int folds, forward;	/* forward: gf_split_forward's folds */
 	pthread_cond_t built;
 	const struct gf_split *split;
 	const struct opts *o;
@@ -143,7 +144,8 @@ help(void)
 	    "  -d, --idle FILE            idle query output (isolator profile)\n"
 	    "  -t, --trainers LIST        trainer names or all\n"
 	    "  -S, --split SPEC           tail:0.2 | random:0.1\n"
-	    "  -k, --cv-folds K           blocked CV folds (5)\n"
+	    "  -k, --cv-folds K           CV folds (5)\n"
+	    "  -C, --cv-method NAME       blocked | forward\n"
 	    "  -r, --seed N               seed (0)\n"
 	    "  -n, --pipeline-name NAME   model-db pipeline (gf)\n"
 	    "  -o, --out DIR              where the pipeline tree goes\n"
@@ -308,7 +310,7 @@ job_fit(struct task *t, const struct gf_split *sp,
  */
 static void
 job_fold(struct task *t, const struct gf_split *sp, int k, int f,
-    const struct gf_fit_opts *fo)
+    int forward, const struct gf_fit_opts *fo)
 {
 	const struct dataset *ds = t->ds;
 	const double *X = t->Xp != NULL ? t->Xp : ds->X;
@@ -317,7 +319,8 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 	struct gf_model *m;
 	double *Xt, *yt;
 
-	if (gf_split_kfold(sp->train, sp->ntrain, k, f, &s, err) < 0) {
+	if ((forward ? gf_split_forward : gf_split_kfold)(sp->train,
+	    sp->ntrain, k, f, &s, err) < 0) {
 		t->ffail[f] = 1;
 		return;
 	}
@@ -439,9 +442,9 @@ worker(void *arg)
 		if (f < 0)
 			job_fit(t, p->split, &fo);
 		else
-			job_fold(t, p->split, k, f, &fo);
+			job_fold(t, p->split, k, f, p->forward, &fo);
 		for (int g = 0; p->per == 1 && g < k; g++)
-			job_fold(t, p->split, k, g, &fo);
+			job_fold(t, p->split, k, g, p->forward, &fo);
 		pthread_mutex_lock(&p->mu);
 		t->seconds += gf_time_now() - t0;
 		last = --t->left == 0;
@@ -546,6 +549,7 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 	 * two cores); with many models they only add allocations.
 	 */
 	p.folds = k;
+	p.forward = strcmp(o->cv_method, "forward") == 0;
 	p.per = n < 2 * (size_t)nth ? (size_t)k + 1 : 1;
 	p.njobs = n * p.per;
 	p.fit_threads = 1;
@@ -1674,16 +1678,16 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		&o->profile, &o->sources, &o->groups, &o->output_types,
 		&o->extractor, &o->isolator, &o->trainers, &o->split,
 		&o->thirdparty, &o->step, &o->idle, &o->windows,
-		&o->abs_models, &o->hints };
+		&o->abs_models, &o->hints, &o->cv_method };
 	static const char *const keys[] = { "out", "pipeline-name",
 		"prometheus", "profile", "energy-source", "feature-group",
 		"output-type", "extractor", "isolator", "trainers", "split",
 		"thirdparty-metrics", "step", "idle", "windows", "abs-models",
-		"target-hints" };
+		"target-hints", "cv-method" };
 	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
 		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
-		NULL, NULL, NULL };
+		NULL, NULL, NULL, NULL };
 	_Static_assert(GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(envs) &&
 	    GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(slots),
 	    "one environment name (or NULL) per setting");
@@ -1728,6 +1732,8 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		o->trainers = "all";
 	if (o->split == NULL)
 		o->split = "tail:0.2";
+	if (o->cv_method == NULL)
+		o->cv_method = "blocked";
 	return 0;
 }
 
@@ -1836,6 +1842,11 @@ check_names(struct run *r, struct gf_err *err)
 	    strcmp(r->o->extractor, "smooth"))
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown extractor "
 		    "'%s' (default, smooth)", r->o->extractor);
+	if (strcmp(r->o->cv_method, "blocked") != 0 &&
+	    strcmp(r->o->cv_method, "forward") != 0)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
+		    "cross-validation method '%s' (blocked, forward)",
+		    r->o->cv_method);
 	if (strncmp(r->o->split, "tail", 4) != 0 &&
 	    strncmp(r->o->split, "random", 6) != 0)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "--split: '%s': "
@@ -1852,7 +1863,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 	size_t ntrain = 0, ntask = 0, k = 0;
 	json_t *models = json_array(), *best = json_array(),
 	    *dsets = json_array();
-	char *cvname = gf_xasprintf("blocked-cv:%lld", r->o->folds);
+	char *cvname = gf_xasprintf("%s-cv:%lld", r->o->cv_method,
+	    r->o->folds);
 	int rc = -1;
 
 	for (; r->trainers[ntrain] != NULL; ntrain++)
@@ -2047,6 +2059,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "abs-models", required_argument, NULL, 'a' },
 		{ "cv-folds", required_argument, NULL, 'k' },
+		{ "cv-method", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "end", required_argument, NULL, 'e' },
 		{ "energy-source", required_argument, NULL, 'E' },
@@ -2089,10 +2102,11 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	o.folds = 5;
 	while ((ch = getopt_long(argc, argv,
-	    "3:E:H:I:O:P:S:T:VXZ:a:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
+	    "3:C:E:H:I:O:P:S:T:VXZ:a:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '3': o.thirdparty = optarg; break;
+		case 'C': o.cv_method = optarg; break;
 		case 'E': o.sources = optarg; break;
 		case 'H': o.hints = optarg; break;
 		case 'I': o.isolator = optarg; break;
@@ -2194,8 +2208,11 @@ main(int argc, char *argv[])
 	    json_pack("{s:s,s:s}", "prometheus", o.prom, "profile",
 	    r.prof.name));
 	json_object_set_new(sec, "split", json_pack("{s:s,s:s}", "test",
-	    o.split, "cv", "blocked k-fold on the training part"));
+	    o.split, "cv", strcmp(o.cv_method, "forward") == 0 ?
+	    "forward-chaining blocked folds on the training part" :
+	    "blocked k-fold on the training part"));
 	json_object_set_new(sec, "cv_folds", json_integer(o.folds));
+	json_object_set_new(sec, "cv_method", json_string(o.cv_method));
 	json_object_set_new(sec, "seed", json_integer(o.seed));
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));

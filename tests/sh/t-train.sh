@@ -176,4 +176,21 @@ test_expect_code 74 'stdout that cannot be written: 74' '
 test_expect_success '--help on stdout, --version' '
 	gf-train --help >h && grep -q "^usage: gf-train" h && gf-train -V | grep -q "gf-train"'
 
+test_expect_success 'forward-chaining cross-validation: later blocks, named in the scores' '
+	gf-train -f "$ACPI" -E acpi -g CounterOnly -C forward -k 4 -r 1 \
+	    -t LinearRegressionTrainer,KNeighborsRegressorTrainer -o fw \
+	    </dev/null >fw.json 2>/dev/null &&
+	jq -e ".train.cv_method == \"forward\" and .train.best[0].selected_by == \"forward-cv:4\"" fw.json &&
+	jq -e "all(.train.models[]; .components.platform.cv.split == \"forward-cv:4\")" fw.json &&
+	n=$(jq ".train.models[0].components.platform.test.n" fw.json) &&
+	cvn=$(jq ".train.models[0].components.platform.cv.n" fw.json) &&
+	test $((cvn * 5)) -ge $(((1761) * 4 - 5)) && test $((cvn * 5)) -le $((1761 * 4 + 5)) &&
+	test "$n" -eq 441
+'
+
+test_expect_code 64 'unknown cross-validation method: 64' '
+	gf-train -f "$ACPI" -E acpi -g CounterOnly -C sideways -o badcv \
+	    </dev/null >/dev/null 2>err;
+	rc=$?; grep -q "sideways" err && test ! -e badcv/gf; exit $rc'
+
 test_done
