@@ -13,7 +13,7 @@ need jq jq
 
 update=0
 [ "${1:-}" = --update ] && update=1
-default_filter='del(.run.id, .run.start) | if .steps then .steps |= map(del(.start, .end, .seconds, .version)) else . end'
+default_filter='del(.run.id, .run.start, .validate.tag) | if .steps then .steps |= map(del(.start, .end, .seconds, .version)) else . end'
 
 for case in "$GF_SRC"/tests/cli/*/[0-9]*; do
 	[ -d "$case" ] || continue
