@@ -368,40 +368,91 @@ struct curve {
 	const double *x, *y;
 	size_t n;
 	int np;
+	/*
+	 * The transcendental part of every row (log(p1 x + 1), exp(p1 x) or
+	 * exp(-p2 (x - p1))) at the parameters pe when evalid: a step that
+	 * is accepted has already computed what the next normal equations
+	 * need, so each iteration calls exp or log once per row, not three
+	 * times. try holds the trial step's values until it is accepted.
+	 */
+	double *e, *try;
+	double pe[4];
+	int evalid;
 };
 
+/* The transcendental part of the curve at x (see struct curve). */
 static double
-curve_cost(const struct curve *c, const double *p)
+curve_tr(enum gf_trainer_id t, const double *p, double x)
+{
+	switch (t) {
+	case GF_T_LOG:
+		return log(p[1] * x + 1.0);
+	case GF_T_EXP:
+		return exp(p[1] * x);
+	default:
+		return exp(-p[2] * (x - p[1]));
+	}
+}
+
+/* The curve from its transcendental part, as gf_model_curve_eval. */
+static double
+curve_val(enum gf_trainer_id t, const double *p, double e)
+{
+	switch (t) {
+	case GF_T_LOG:
+		return p[0] * e + p[2];
+	case GF_T_EXP:
+		return p[0] * e + p[2];
+	default:
+		return p[0] / (1.0 + e) + p[3];
+	}
+}
+
+/* Sum of squared residuals at p; keeps the rows' values in c->try. */
+static double
+curve_cost(struct curve *c, const double *p)
 {
 	double s = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		double d = gf_model_curve_eval(c->t, p, c->x[i]) - c->y[i];
+		double e = curve_tr(c->t, p, c->x[i]);
+		double d = curve_val(c->t, p, e) - c->y[i];
 
+		c->try[i] = e;
 		s += d * d;
 	}
 	return isfinite(s) ? s : INFINITY;
 }
 
+/* Make the values curve_cost left in c->try those of c->e, at p. */
 static void
-curve_grad(enum gf_trainer_id t, const double *p, double x, double *g)
+curve_keep(struct curve *c, const double *p)
+{
+	double *t = c->e;
+
+	c->e = c->try;
+	c->try = t;
+	memcpy(c->pe, p, (size_t)c->np * sizeof(*p));
+	c->evalid = 1;
+}
+
+static void
+curve_grad(enum gf_trainer_id t, const double *p, double x, double e,
+    double *g)
 {
 	switch (t) {
 	case GF_T_LOG:
-		g[0] = log(p[1] * x + 1);
+		g[0] = e;
 		g[1] = p[0] * x / (p[1] * x + 1);
 		g[2] = 1;
 		break;
-	case GF_T_EXP: {
-		double e = exp(p[1] * x);
-
+	case GF_T_EXP:
 		g[0] = e;
 		g[1] = p[0] * x * e;
 		g[2] = 1;
 		break;
-	}
 	default: {
-		double s = 1 / (1 + exp(-p[2] * (x - p[1])));
+		double s = 1 / (1 + e);
 
 		g[0] = s;
 		g[1] = -p[0] * s * (1 - s) * p[2];
@@ -412,25 +463,35 @@ curve_grad(enum gf_trainer_id t, const double *p, double x, double *g)
 	}
 }
 
-/* Fills JtJ and Jt r at p; returns 0 when every entry is finite. */
+/*
+ * Fills JtJ and Jt r at p; returns 0 when every entry is finite. JtJ is
+ * summed on and above the diagonal and mirrored: j[a] j[b] == j[b] j[a]
+ * exactly, so the matrix is the one the full sum gives.
+ */
 static int
-curve_normal(const struct curve *c, const double *p, double *A, double *g)
+curve_normal(struct curve *c, const double *p, double *A, double *g)
 {
 	int np = c->np;
+	int have = c->evalid && memcmp(c->pe, p, (size_t)np *
+	    sizeof(*p)) == 0;
 
 	memset(A, 0, (size_t)(np * np) * sizeof(*A));
 	memset(g, 0, (size_t)np * sizeof(*g));
 	for (size_t i = 0; i < c->n; i++) {
-		double j[4], r = gf_model_curve_eval(c->t, p, c->x[i]) -
-		    c->y[i];
+		double j[4], x = c->x[i];
+		double e = have ? c->e[i] : curve_tr(c->t, p, x);
+		double r = curve_val(c->t, p, e) - c->y[i];
 
-		curve_grad(c->t, p, c->x[i], j);
+		curve_grad(c->t, p, x, e, j);
 		for (int a = 0; a < np; a++) {
 			g[a] += j[a] * r;
-			for (int b = 0; b < np; b++)
+			for (int b = a; b < np; b++)
 				A[a * np + b] += j[a] * j[b];
 		}
 	}
+	for (int a = 0; a < np; a++)
+		for (int b = 0; b < a; b++)
+			A[a * np + b] = A[b * np + a];
 	for (int a = 0; a < np * np; a++)
 		if (!isfinite(A[a]))
 			return -1;
@@ -452,7 +513,7 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 	double cost, lam = -1;
 	int nfev = 0, converged = 0;
 	struct curve c = { m->tid, x, y, rows, m->tid == GF_T_LOGISTIC ?
-	    4 : 3 };
+	    4 : 3, NULL, NULL, { 0 }, 0 };
 
 	for (size_t i = 0; i < rows; i++) {
 		x[i] = Xs[i * m->nf + (size_t)m->main];
@@ -491,10 +552,15 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 		break;
 	}
 	m->np = c.np;
+	c.e = gf_xreallocarray(NULL, rows, sizeof(*c.e));
+	c.try = gf_xreallocarray(NULL, rows, sizeof(*c.try));
 	cost = curve_cost(&c, p);
+	curve_keep(&c, p);
 	nfev++;
 	if (!isfinite(cost)) {
 		free(x);
+		free(c.e);
+		free(c.try);
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "the curve is not finite at its initial guess on feature "
 		    "'%s'", m->features[m->main]);
@@ -540,7 +606,7 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 			for (int a = 0; a < c.np; a++)
 				q[a] = -g[a];
 			sym_solve(Ad, q, (size_t)c.np, d);
-			double pn[4];
+			double pn[4] = { 0 };
 
 			for (int a = 0; a < c.np; a++)
 				pn[a] = p[a] + d[a];
@@ -549,6 +615,7 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 			nfev++;
 			if (nc < cost) {
 				memcpy(p, pn, sizeof(pn));
+				curve_keep(&c, p);
 				cost = nc;
 				lam = fmax(lam / 3, 1e-300);
 				if (cost == 0)
@@ -561,6 +628,8 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 		}
 	}
 	free(x);
+	free(c.e);
+	free(c.try);
 	for (int a = 0; a < c.np; a++)
 		if (!isfinite(p[a]))
 			converged = 0;
