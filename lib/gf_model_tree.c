@@ -93,17 +93,88 @@ struct gbr_open {
 	int node;		/* node index in the tree */
 	double sum, sumsq;
 	size_t cnt;
-	/* scan state */
-	double suml;
-	size_t cntl;
-	double last;
+	size_t begin, end;	/* segment of every feature's sorted rows */
 	int nosplit;
+	int child;		/* index of the left child in the next level */
 	/* best split */
 	double best;
 	int bf;
 	double thr;
 };
 
+/*
+ * The best split of node o on one feature: s[0..n) are its rows in
+ * ascending order of the feature (ties by row), v their scaled values.
+ * The running sums live in registers for the whole segment.
+ */
+static void
+gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
+    size_t n, const double *res)
+{
+	double suml = 0, last = 0;
+	size_t cntl = 0;
+
+	for (size_t ii = 0; ii < n; ii++) {
+		double x = v[ii];
+
+		if (cntl > 0 && x > last) {
+			size_t nl = cntl, nr = o->cnt - nl;
+			double diff = suml / (double)nl - (o->sum - suml) /
+			    (double)nr;
+			double g = (double)nl * (double)nr * diff * diff /
+			    (double)o->cnt;
+
+			if (g > o->best) {
+				o->best = g;
+				o->bf = f;
+				o->thr = last / 2 + x / 2;
+				if (o->thr >= x || o->thr < last)
+					o->thr = last;
+			}
+		}
+		suml += res[s[ii]];
+		cntl++;
+		last = x;
+	}
+}
+
+/*
+ * Stable partition of a node's segment (rows s and values v) into d and
+ * dv: the rows now in node left, then the others; returns the size of
+ * the first part. d may be s (and dv v): a row is written at or before
+ * the place it was read from.
+ */
+static size_t
+gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
+    double *dv, const int *nodeof, int left, uint32_t *ts, double *tv)
+{
+	size_t a = 0, nr = 0;
+
+	for (size_t ii = 0; ii < n; ii++) {
+		uint32_t r = s[ii];
+		double x = v[ii];
+		size_t l = nodeof[r] == left;
+
+		/* Branch-free: the side of a row is unpredictable. */
+		d[a] = r;
+		dv[a] = x;
+		ts[nr] = r;
+		tv[nr] = x;
+		a += l;
+		nr += 1 - l;
+	}
+	memcpy(d + a, ts, nr * sizeof(*d));
+	memcpy(dv + a, tv, nr * sizeof(*dv));
+	return a;
+}
+
+/*
+ * Every feature's rows are sorted once per fit; within a tree, each
+ * open node owns the same segment of every feature's order, which a
+ * split partitions stably, so a node is scanned over its own rows in the
+ * order (value, then row) that a scan of the whole sorted column
+ * filtered by node would visit them: the same sums, the same splits.
+ */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
     size_t rows, struct gf_err *err)
@@ -113,6 +184,10 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	size_t nf = m->nf;
 	uint32_t *sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
 	double *sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
+	uint32_t *ws = gf_xreallocarray(NULL, nf * rows, sizeof(*ws));
+	double *wv = gf_xreallocarray(NULL, nf * rows, sizeof(*wv));
+	uint32_t *ts = gf_xreallocarray(NULL, rows, sizeof(*ts));
+	double *tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
 	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
 	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
 	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
@@ -124,6 +199,10 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	if (rows > UINT32_MAX) {
 		free(sorted);
 		free(sval);
+		free(ws);
+		free(wv);
+		free(ts);
+		free(tv);
 		free(F);
 		free(res);
 		free(nodeof);
@@ -158,8 +237,14 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 		}
 		forest_add(&fo, start);
 		open[0].node = 0;
+		open[0].begin = 0;
+		open[0].end = rows;
 		nopen = 1;
 		for (int d = 0; d <= depth && nopen > 0; d++) {
+			/* The root reads the fit's order, the others ws. */
+			const uint32_t *cs = d == 0 ? sorted : ws;
+			const double *cv = d == 0 ? sval : wv;
+
 			for (int k = 0; k < 64; k++)
 				slot[k] = -1;
 			for (int k = 0; k < nopen; k++) {
@@ -189,48 +274,15 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				if (o->cnt < 2 || imp <= 1e-12 * (1 + mu * mu))
 					o->nosplit = 1;
 			}
-			for (size_t f = 0; f < nf && d < depth; f++) {
-				const uint32_t *s = sorted + f * rows;
+			for (int k = 0; k < nopen && d < depth; k++) {
+				struct gbr_open *o = &open[k];
 
-				for (int k = 0; k < nopen; k++) {
-					open[k].suml = 0;
-					open[k].cntl = 0;
-				}
-				for (size_t ii = 0; ii < rows; ii++) {
-					uint32_t i = s[ii];
-					int sl = nodeof[i] < 64 ?
-					    slot[nodeof[i]] : -1;
-					struct gbr_open *o;
-					double v;
-
-					if (sl < 0 || open[sl].nosplit)
-						continue;
-					o = &open[sl];
-					v = sval[f * rows + ii];
-					if (o->cntl > 0 && v > o->last) {
-						size_t nl = o->cntl;
-						size_t nr = o->cnt - nl;
-						double diff = o->suml /
-						    (double)nl - (o->sum -
-						    o->suml) / (double)nr;
-						double g = (double)nl *
-						    (double)nr * diff * diff /
-						    (double)o->cnt;
-
-						if (g > o->best) {
-							o->best = g;
-							o->bf = (int)f;
-							o->thr = o->last / 2 +
-							    v / 2;
-							if (o->thr >= v ||
-							    o->thr < o->last)
-								o->thr = o->last;
-						}
-					}
-					o->suml += res[i];
-					o->cntl++;
-					o->last = v;
-				}
+				if (o->nosplit)
+					continue;
+				for (size_t f = 0; f < nf; f++)
+					gbr_scan(o, (int)f, cs + f * rows +
+					    o->begin, cv + f * rows + o->begin,
+					    o->end - o->begin, res);
 			}
 			/* Split or make leaves; collect the next level. */
 			struct gbr_open next[8];
@@ -241,6 +293,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				struct gf_tnode *nd;
 				int l, r;
 
+				o->child = -1;
 				if (d == depth || o->nosplit || o->bf < 0 ||
 				    o->best <= 0) {
 					fo.nodes[start + (size_t)o->node].value =
@@ -255,6 +308,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				nd->thr = o->thr;
 				nd->left = l;
 				nd->right = r;
+				o->child = nnext;
 				next[nnext++].node = l;
 				next[nnext++].node = r;
 			}
@@ -271,6 +325,27 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 						    nd->thr ? nd->left :
 						    nd->right;
 				}
+			/* The children's segments, when they will be scanned. */
+			for (int k = 0; k < nopen && d + 1 < depth; k++) {
+				struct gbr_open *o = &open[k];
+				struct gbr_open *L, *R;
+				size_t n = o->end - o->begin, a = 0;
+
+				if (o->child < 0)
+					continue;
+				L = &next[o->child];
+				R = &next[o->child + 1];
+				for (size_t f = 0; f < nf; f++) {
+					size_t b = f * rows + o->begin;
+
+					a = gbr_part(cs + b, cv + b, n, ws + b,
+					    wv + b, nodeof, L->node, ts, tv);
+				}
+				L->begin = o->begin;
+				L->end = o->begin + a;
+				R->begin = o->begin + a;
+				R->end = o->end;
+			}
 			memcpy(open, next, sizeof(next));
 			nopen = nnext;
 		}
@@ -282,6 +357,10 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	forest_done(m, &fo);
 	free(sorted);
 	free(sval);
+	free(ws);
+	free(wv);
+	free(ts);
+	free(tv);
 	free(F);
 	free(res);
 	free(nodeof);
