@@ -386,6 +386,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 #define XGB_MAX_DEPTH 6
 #define XGB_MIN_PAR 16384	/* rows below which one thread builds */
 #define XGB_PARTS 8		/* fixed split of larger histogram builds */
+/*
+ * Rows up to which a node's histogram is a list of its non-empty bins:
+ * below this, zeroing, subtracting and scanning nf * 256 dense bins per
+ * node cost more than the rows themselves (most nodes of a depth-6 tree
+ * on a few thousand rows hold a few dozen rows).
+ */
+#define XGB_SPARSE 64
 
 struct hbin {
 	double g, h;
@@ -493,10 +500,18 @@ pool_destroy(struct pool *p)
 	pthread_cond_destroy(&p->done);
 }
 
+/* A bin of a sparse histogram: feature * XGB_BINS + bin, and sums. */
+struct sbin {
+	size_t fb;
+	double g, h;
+};
+
 struct xnode {
 	int node;		/* index in the current tree */
 	size_t begin, end;	/* segment of the row index */
-	struct hbin *hist;	/* owned */
+	struct hbin *hist;	/* owned, dense; or NULL and: */
+	struct sbin *sp;	/* owned, the bins that may be non-zero */
+	size_t nsp;
 	double G, H;
 	int bf, bb;		/* split feature and bin, bf < 0: a leaf */
 	size_t mid;		/* after partitioning: first right row */
@@ -861,6 +876,119 @@ build_hists(struct xgb *x, struct htask *tasks, int ntasks)
 	}
 }
 
+/*
+ * The sparse histogram of rows seg[0..n) over the first nfeat features,
+ * in (feature, bin) order. Each bin sums its rows in the order hist_rows
+ * does, so every bin holds the value the dense histogram would; the bins
+ * left out are the dense histogram's zeros, whose sums change nothing.
+ */
+static size_t
+sparse_rows(const struct xgb *x, const uint32_t *seg, size_t n,
+    size_t nfeat, struct sbin *out)
+{
+	struct hbin acc[XGB_BINS];
+	uint64_t seen[XGB_BINS / 64];
+	size_t k = 0, nf = x->nf;
+
+	for (size_t f = 0; f < nfeat; f++) {
+		memset(seen, 0, sizeof(seen));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t r = seg[i];
+			unsigned b = x->bins[(size_t)r * nf + f];
+
+			if (!(seen[b / 64] >> (b % 64) & 1)) {
+				seen[b / 64] |= UINT64_C(1) << (b % 64);
+				acc[b].g = 0;
+				acc[b].h = 0;
+			}
+			acc[b].g += x->g[r];
+			acc[b].h += 1;
+		}
+		for (unsigned w = 0; w < XGB_BINS / 64; w++)
+			for (unsigned t = 0; seen[w] != 0; t++, seen[w] >>= 1) {
+				unsigned b = w * 64 + t;
+
+				if (!(seen[w] & 1))
+					continue;
+				out[k].fb = f * XGB_BINS + b;
+				out[k].g = acc[b].g;
+				out[k++].h = acc[b].h;
+			}
+	}
+	return k;
+}
+
+/* The non-zero bins of a dense histogram, in order; frees it. */
+static void
+to_sparse(const struct xgb *x, struct xnode *nd)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < x->hlen; i++)
+		k += nd->hist[i].g != 0 || nd->hist[i].h != 0;
+	nd->sp = gf_xreallocarray(NULL, k ? k : 1, sizeof(*nd->sp));
+	k = 0;
+	for (size_t i = 0; i < x->hlen; i++)
+		if (nd->hist[i].g != 0 || nd->hist[i].h != 0) {
+			nd->sp[k].fb = i;
+			nd->sp[k].g = nd->hist[i].g;
+			nd->sp[k++].h = nd->hist[i].h;
+		}
+	nd->nsp = k;
+	free(nd->hist);
+	nd->hist = NULL;
+}
+
+/*
+ * Parent minus child, in place in the parent's list: the child's rows
+ * are the parent's, so its bins are among the parent's.
+ */
+static void
+sparse_sub(struct sbin *p, size_t np, const struct sbin *c, size_t nc)
+{
+	for (size_t i = 0, j = 0; i < np && j < nc; i++)
+		if (p[i].fb == c[j].fb) {
+			p[i].g -= c[j].g;
+			p[i].h -= c[j].h;
+			j++;
+		}
+}
+
+/* Best split on a sparse histogram, as best_split on the dense one. */
+static void
+best_split_sparse(const struct xgb *x, struct xnode *nd)
+{
+	const double lambda = 1.0, min_child = 1.0, rt_eps = 1e-6;
+	double G = nd->G, H = nd->H, parent = G * G / (H + lambda);
+	double best = rt_eps;
+
+	for (size_t k = 0; k < nd->nsp;) {
+		size_t f = nd->sp[k].fb / XGB_BINS;
+		double gl = 0, hl = 0;
+
+		for (; k < nd->nsp && nd->sp[k].fb / XGB_BINS == f; k++) {
+			const struct sbin *e = &nd->sp[k];
+			int b = (int)(e->fb % XGB_BINS);
+
+			gl += e->g;
+			hl += e->h;
+			double gr = G - gl, hr = H - hl;
+
+			if (b + 1 >= x->nbins[f] || e->h == 0 ||
+			    hl < min_child || hr < min_child)
+				continue;
+			double gain = gl * gl / (hl + lambda) + gr * gr /
+			    (hr + lambda) - parent;
+
+			if (gain > best) {
+				best = gain;
+				nd->bf = (int)f;
+				nd->bb = b;
+			}
+		}
+	}
+}
+
 /* Best split of a node by xgboost's gain; bf = -1 when none gains. */
 static void
 best_split(const struct xgb *x, struct xnode *nd, int depth)
@@ -873,6 +1001,10 @@ best_split(const struct xgb *x, struct xnode *nd, int depth)
 	nd->bb = -1;
 	if (depth >= XGB_MAX_DEPTH)
 		return;
+	if (nd->hist == NULL) {
+		best_split_sparse(x, nd);
+		return;
+	}
 	for (size_t f = 0; f < x->nf; f++) {
 		const struct hbin *h = nd->hist + f * XGB_BINS;
 		double gl = 0, hl = 0;
@@ -909,6 +1041,17 @@ hist_totals(const struct hbin *h, double *G, double *H)
 	for (int b = 0; b < XGB_BINS; b++) {
 		*G += h[b].g;
 		*H += h[b].h;
+	}
+}
+
+/* hist_totals of a sparse histogram: its first feature's bins. */
+static void
+sparse_totals(const struct sbin *sp, size_t n, double *G, double *H)
+{
+	*G = *H = 0;
+	for (size_t k = 0; k < n && sp[k].fb < XGB_BINS; k++) {
+		*G += sp[k].g;
+		*H += sp[k].h;
 	}
 }
 
@@ -1011,7 +1154,9 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 
 				if (nd->bf < 0) {
 					free(nd->hist);
+					free(nd->sp);
 					nd->hist = NULL;
+					nd->sp = NULL;
 					continue;
 				}
 				const struct gf_tnode *tn = &fo.nodes[start +
@@ -1029,11 +1174,27 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 				R->end = nd->end;
 				struct xnode *small = L->end - L->begin <=
 				    R->end - R->begin ? L : R;
+				size_t ns = small->end - small->begin;
 
+				/*
+				 * Children at the last depth are leaves: only
+				 * their totals are needed, from the first
+				 * feature's bins, summed as hist_totals does.
+				 */
+				if (d + 1 >= XGB_MAX_DEPTH || ns <= XGB_SPARSE) {
+					size_t nfeat = d + 1 >= XGB_MAX_DEPTH ?
+					    1 : nf;
+
+					small->sp = gf_xreallocarray(NULL,
+					    ns * nfeat + 1, sizeof(*small->sp));
+					small->nsp = sparse_rows(&x, x.idx +
+					    small->begin, ns, nfeat, small->sp);
+					continue;
+				}
 				small->hist = gf_xreallocarray(NULL, x.hlen,
 				    sizeof(*small->hist));
 				tasks[ntasks].seg = x.idx + small->begin;
-				tasks[ntasks].n = small->end - small->begin;
+				tasks[ntasks].n = ns;
 				tasks[ntasks].out = small->hist;
 				ntasks++;
 			}
@@ -1046,19 +1207,55 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 					continue;
 				struct xnode *L = &next[c++];
 				struct xnode *R = &next[c++];
-				struct xnode *small = L->hist ? L : R;
+				struct xnode *small = L->hist || L->sp ? L : R;
 				struct xnode *big = small == L ? R : L;
 
-				big->hist = nd->hist;
-				nd->hist = NULL;
-				for (size_t i = 0; i < x.hlen; i++) {
-					big->hist[i].g -= small->hist[i].g;
-					big->hist[i].h -= small->hist[i].h;
-				}
-				hist_totals(small->hist, &small->G,
-				    &small->H);
+				if (small->hist)
+					hist_totals(small->hist, &small->G,
+					    &small->H);
+				else
+					sparse_totals(small->sp, small->nsp,
+					    &small->G, &small->H);
 				big->G = nd->G - small->G;
 				big->H = nd->H - small->H;
+				if (d + 1 >= XGB_MAX_DEPTH) {
+					/* Leaves next: no histograms. */
+					free(nd->hist);
+					free(nd->sp);
+					free(small->sp);
+					nd->hist = NULL;
+					nd->sp = NULL;
+					small->sp = NULL;
+					continue;
+				}
+				if (nd->hist == NULL) {
+					big->sp = nd->sp;
+					big->nsp = nd->nsp;
+					nd->sp = NULL;
+					sparse_sub(big->sp, big->nsp, small->sp,
+					    small->nsp);
+					continue;
+				}
+				big->hist = nd->hist;
+				nd->hist = NULL;
+				if (small->hist)
+					for (size_t i = 0; i < x.hlen; i++) {
+						big->hist[i].g -=
+						    small->hist[i].g;
+						big->hist[i].h -=
+						    small->hist[i].h;
+					}
+				else
+					for (size_t e = 0; e < small->nsp;
+					    e++) {
+						struct hbin *h = &big->hist[
+						    small->sp[e].fb];
+
+						h->g -= small->sp[e].g;
+						h->h -= small->sp[e].h;
+					}
+				if (big->end - big->begin <= XGB_SPARSE)
+					to_sparse(&x, big);
 			}
 			struct xnode *swap = level;
 
