@@ -260,6 +260,28 @@ gf_time_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+double
+gf_time_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+gf_time_sleep(double seconds, int wake_on_signal)
+{
+	struct timespec ts;
+
+	if (!(seconds > 0))
+		return;
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !wake_on_signal)
+		;
+}
+
 char *
 gf_time_format(double unix_seconds, int with_ms, char buf[32])
 {

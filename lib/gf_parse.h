@@ -43,6 +43,16 @@ int gf_parse_size(const char *s, const char *what, uint64_t *bytes,
 /* Current time as unix seconds with sub-second precision. */
 double gf_time_now(void);
 
+/* Seconds on the monotonic clock: for intervals, never for timestamps. */
+double gf_time_monotonic(void);
+
+/*
+ * Sleeps for seconds (<= 0: not at all). With wake_on_signal a caught
+ * signal ends the sleep early, so that a loop can look at its stop flag;
+ * without it the sleep resumes until the whole time has passed.
+ */
+void gf_time_sleep(double seconds, int wake_on_signal);
+
 /*
  * Format unix seconds as RFC 3339 UTC ("2026-11-23T18:00:00Z", or with
  * milliseconds when with_ms). buf must hold 32 bytes. Returns buf.

@@ -113,17 +113,6 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 	return pid;
 }
 
-static void
-sleep_seconds(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int
 gf_proc_wait(pid_t pid, double timeout, int *status, struct gf_err *err)
 {
@@ -143,7 +132,7 @@ gf_proc_wait(pid_t pid, double timeout, int *status, struct gf_err *err)
 			    strerror(errno));
 		if (gf_time_now() >= deadline)
 			return 1;
-		sleep_seconds(nap);
+		gf_time_sleep(nap, 0);
 		if (nap < 0.1)
 			nap *= 2;
 	}
@@ -212,7 +201,7 @@ gf_proc_run(const char *const *argv, double timeout, char **out,
 			    "'%s' did not finish within %.0f s", argv[0],
 			    timeout);
 		}
-		sleep_seconds(0.01);
+		gf_time_sleep(0.01, 0);
 	}
 	close(pfd[0]);
 	if (gf_proc_wait(pid, -1, &status, err) < 0) {
@@ -281,7 +270,7 @@ gf_proc_stop(pid_t pid, int group, double grace, struct gf_err *err)
 		if (r == pid || (r < 0 && errno == ECHILD &&
 		    !gf_proc_alive(pid)))
 			goto reaped;
-		sleep_seconds(0.02);
+		gf_time_sleep(0.02, 0);
 	}
 	kill(target, SIGKILL);
 	waitpid(pid, &status, 0);

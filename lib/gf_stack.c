@@ -93,17 +93,6 @@ comp_path(const char *state, int c, const char *suffix)
 	    components[c].dir, suffix);
 }
 
-static void
-nap(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* A port the kernel considers free on 127.0.0.1 right now. */
 static int
 free_port(struct gf_err *err)
@@ -216,7 +205,7 @@ wait_first_scrape(int port, int want, double timeout)
 			json_decref(j);
 		}
 		free(body);
-		nap(0.25);
+		gf_time_sleep(0.25, 0);
 	}
 	return -1;
 }
@@ -377,7 +366,7 @@ start_one(const char *state, int c, const char *const *argv, int port,
 			pid = -1;
 			break;
 		}
-		nap(0.1);
+		gf_time_sleep(0.1, 0);
 	}
 out:
 	free(pf);

@@ -131,17 +131,6 @@ gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
 }
 
 static void
-nap(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	/* A signal ends the nap early: the caller checks *stop. */
-	nanosleep(&ts, NULL);
-}
-
-static void
 tick(struct ticker *t)
 {
 	double now = gf_time_now();
@@ -160,7 +149,7 @@ wait_until(double deadline, const volatile sig_atomic_t *stop,
 	double now;
 
 	while (!*stop && (now = gf_time_now()) < deadline) {
-		nap(fmin(0.1, deadline - now));
+		gf_time_sleep(fmin(0.1, deadline - now), 1);
 		tick(t);
 	}
 	return *stop != 0;

@@ -195,26 +195,6 @@ cpu_times(const char *stat_path, double *busy, double *total,
 	return 0;
 }
 
-static void
-nap(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	/* A signal ends the nap early: stop is checked right after. */
-	nanosleep(&ts, NULL);
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 write_textfile(const char *tdir, const struct zone *z, size_t nz, double u,
     struct gf_err *err)
@@ -374,7 +354,7 @@ main(int argc, char *argv[])
 	    "%g W + %g W x utilisation, %lld package(s), under %s", idle, dyn,
 	    didle, ddyn, packages, dir);
 
-	t0 = mono();
+	t0 = gf_time_monotonic();
 	for (;;) {
 		for (size_t i = 0; i < nz; i++) {
 			if (i % 3 == 0)
@@ -391,10 +371,10 @@ main(int argc, char *argv[])
 			goto fail;
 		if (once || stop)
 			break;
-		nap(interval);
+		gf_time_sleep(interval, 1);	/* stop is checked next */
 		if (stop)
 			break;
-		t = mono();
+		t = gf_time_monotonic();
 		if (cpu_times(stat_path, &busy, &total, &err) < 0)
 			goto fail;
 		u = total > total0 ? (busy - busy0) / (total - total0) : u;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the core modules: err, parse, buf, fs, log, doc, yaml, proc. */
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <math.h>
@@ -89,6 +90,46 @@ test_parse(void)
 	    "1GiB");
 	ok(gf_parse_size("12 parsecs", "s", &sz, &err) < 0, "bad size");
 	ok(gf_parse_double("nan", "x", &d, &err) < 0, "NaN refused");
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A timer signal 50 ms from now, caught without SA_RESTART. */
+static void
+alarm_soon(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void
+test_sleep(void)
+{
+	double t0 = gf_time_monotonic();
+
+	gf_time_sleep(0.05, 0);
+	ok(gf_time_monotonic() - t0 >= 0.05, "sleep: the whole time");
+	t0 = gf_time_monotonic();
+	alarm_soon();
+	gf_time_sleep(0.2, 0);
+	ok(gf_time_monotonic() - t0 >= 0.2, "sleep: resumed after a signal");
+	t0 = gf_time_monotonic();
+	alarm_soon();
+	gf_time_sleep(2, 1);
+	ok(gf_time_monotonic() - t0 < 1.5, "sleep: a signal ends it early");
+	t0 = gf_time_monotonic();
+	gf_time_sleep(-1, 0);
+	gf_time_sleep(0, 0);
+	ok(gf_time_monotonic() - t0 < 0.5, "sleep: <= 0 returns at once");
 }
 
 static void
@@ -369,6 +410,7 @@ main(void)
 	}
 	test_err();
 	test_parse();
+	test_sleep();
 	test_buf();
 	test_fs();
 	test_log();
