@@ -281,9 +281,17 @@ kernel_all(struct kcache *c)
 				size_t end = bi == bj ? i + 1 : ej;
 
 				for (size_t j = bj; j < end; j++) {
-					float v = (float)exp(-c->gamma *
-					    sqdist(xi, c->Xs + j * nf, nf));
+					float v;
 
+					/* Rows already computed are copied. */
+					if (c->tag[i] == i)
+						v = K[i * l + j];
+					else if (c->tag[j] == j)
+						v = K[j * l + i];
+					else
+						v = (float)exp(-c->gamma *
+						    sqdist(xi, c->Xs + j * nf,
+						    nf));
 					K[i * l + j] = v;
 					K[j * l + i] = v;
 				}
@@ -328,7 +336,9 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 	double mean = 0, var = 0;
 	struct kcache kc;
 	size_t iter, maxiter = rows > 100000 ? 100 * rows : 10000000;
-	int converged = 0;
+	size_t next_i = SIZE_MAX;
+	double next_gmax = -INFINITY;
+	int converged = 0, have_next = 0;
 
 	for (size_t i = 0; i < rows * nf; i++)
 		mean += Xs[i];
@@ -365,18 +375,25 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		 * libsvm's second-order working set selection. Rows t < l
 		 * have y = +1, rows t >= l y = -1: two loops without a test
 		 * of y or a modulo. With K(t, t) = 1, the curvature is
-		 * 2 - 2 K(i, t) for either sign.
+		 * 2 - 2 K(i, t) for either sign. The previous iteration's
+		 * gradient update has usually made this choice already.
 		 */
-		for (size_t t = 0; t < l; t++)
-			if (alpha[t] < C && -G[t] >= gmax) {
-				gmax = -G[t];
-				i = t;
-			}
-		for (size_t t = l; t < n2; t++)
-			if (alpha[t] > 0 && G[t] >= gmax) {
-				gmax = G[t];
-				i = t;
-			}
+		if (have_next) {
+			gmax = next_gmax;
+			i = next_i;
+		} else {
+			for (size_t t = 0; t < l; t++)
+				if (alpha[t] < C && -G[t] >= gmax) {
+					gmax = -G[t];
+					i = t;
+				}
+			for (size_t t = l; t < n2; t++)
+				if (alpha[t] > 0 && G[t] >= gmax) {
+					gmax = G[t];
+					i = t;
+				}
+		}
+		have_next = 0;
 		if (i == SIZE_MAX) {
 			converged = 1;
 			break;
@@ -484,15 +501,56 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		double si = yy[i] * dai, sj = yy[j] * daj;
 
 		Ki = kernel_row(&kc, i % l);
-		for (size_t t = 0; t < l; t++) {
-			G[t] += si * Ki[t];
-			G[t + l] -= si * Ki[t];
-		}
 		const float *Kj = kernel_row(&kc, j % l);
 
-		for (size_t t = 0; t < l; t++) {
-			G[t] += sj * Kj[t];
-			G[t + l] -= sj * Kj[t];
+		if (kc.tag[(i % l) % kc.slots] != i % l) {
+			/* Kj took Ki's slot: one row at a time. */
+			Ki = kernel_row(&kc, i % l);
+			for (size_t t = 0; t < l; t++) {
+				G[t] += si * Ki[t];
+				G[t + l] -= si * Ki[t];
+			}
+			Kj = kernel_row(&kc, j % l);
+			for (size_t t = 0; t < l; t++) {
+				G[t] += sj * Kj[t];
+				G[t + l] -= sj * Kj[t];
+			}
+		} else {
+			/*
+			 * Both rows in one pass, each entry updated in the
+			 * same order as above, and the next iteration's i
+			 * chosen on the way: per half, the last maximum
+			 * (>=); the second half's wins when it is >= the
+			 * first's, as in the two selection loops.
+			 */
+			double m1 = -INFINITY, m2 = -INFINITY;
+			size_t i1 = SIZE_MAX, i2 = SIZE_MAX;
+
+			for (size_t t = 0; t < l; t++) {
+				double g1 = G[t], g2 = G[t + l];
+
+				g1 += si * Ki[t];
+				g2 -= si * Ki[t];
+				g1 += sj * Kj[t];
+				g2 -= sj * Kj[t];
+				G[t] = g1;
+				G[t + l] = g2;
+				if (alpha[t] < C && -g1 >= m1) {
+					m1 = -g1;
+					i1 = t;
+				}
+				if (alpha[t + l] > 0 && g2 >= m2) {
+					m2 = g2;
+					i2 = t + l;
+				}
+			}
+			have_next = 1;
+			next_gmax = m1;
+			next_i = i1;
+			if (i2 != SIZE_MAX && m2 >= m1) {
+				next_gmax = m2;
+				next_i = i2;
+			}
 		}
 		if (!isfinite(G[i]) || !isfinite(G[j]))
 			break;
