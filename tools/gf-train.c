@@ -41,12 +41,14 @@
 
 #define MIN_TRAIN_PER_FOLD 2
 
+enum { OPT_TIMEOUT = 256 };	/* long-only options */
+
 struct opts {
 	const char *input, *config, *out, *pipeline, *csv, *query, *prom;
 	const char *start, *end, *step, *profile, *sources, *groups;
 	const char *output_types, *extractor, *isolator, *idle, *trainers;
 	const char *split, *thirdparty, *windows, *abs_models, *hints;
-	const char *cv_method;
+	const char *cv_method, *timeout;
 	long long seed, folds, node_type, threads;
 	int extract_only, seed_set, folds_set, node_type_set, threads_set;
 };
@@ -133,6 +135,7 @@ help(void)
 	    "  -s, --start TIME / -e, --end TIME   one window instead\n"
 	    "  -w, --windows NAMES        only these document windows\n"
 	    "  -Z, --step DURATION        query step (the profile's, 3s)\n"
+	    "      --timeout DURATION     per request to Prometheus (30s)\n"
 	    "  -P, --profile NAME|FILE    metric profile (kepler-0.7)\n"
 	    "  -E, --energy-source LIST   rapl-sysfs,acpi,...\n"
 	    "  -g, --feature-group LIST   CounterOnly,... or all\n"
@@ -1285,6 +1288,9 @@ load_queries(struct run *r, struct gf_err *err)
 			goto out;
 		gf_prom_init(&prom, r->o->prom);
 		have_prom = 1;
+		if (r->o->timeout != NULL && gf_parse_duration(r->o->timeout,
+		    "--timeout", &prom.http.timeout, err) < 0)
+			goto out;
 		qs = gf_xcalloc(nq, sizeof(*qs));
 		for (size_t w = 0; w < nq; w++) {
 			gf_info("querying %s for window %zu/%zu (%.0f s at "
@@ -1678,16 +1684,16 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		&o->profile, &o->sources, &o->groups, &o->output_types,
 		&o->extractor, &o->isolator, &o->trainers, &o->split,
 		&o->thirdparty, &o->step, &o->idle, &o->windows,
-		&o->abs_models, &o->hints, &o->cv_method };
+		&o->abs_models, &o->hints, &o->cv_method, &o->timeout };
 	static const char *const keys[] = { "out", "pipeline-name",
 		"prometheus", "profile", "energy-source", "feature-group",
 		"output-type", "extractor", "isolator", "trainers", "split",
 		"thirdparty-metrics", "step", "idle", "windows", "abs-models",
-		"target-hints", "cv-method" };
+		"target-hints", "cv-method", "timeout" };
 	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
 		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
-		NULL, NULL, NULL, NULL };
+		NULL, NULL, NULL, NULL, NULL };
 	_Static_assert(GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(envs) &&
 	    GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(slots),
 	    "one environment name (or NULL) per setting");
@@ -2085,6 +2091,7 @@ main(int argc, char *argv[])
 		{ "thirdparty-metrics", required_argument, NULL, '3' },
 		{ "target-hints", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "trainers", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "windows", required_argument, NULL, 'w' },
@@ -2106,6 +2113,7 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case '3': o.thirdparty = optarg; break;
+		case OPT_TIMEOUT: o.timeout = optarg; break;
 		case 'C': o.cv_method = optarg; break;
 		case 'E': o.sources = optarg; break;
 		case 'H': o.hints = optarg; break;
