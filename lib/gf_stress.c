@@ -50,6 +50,11 @@ gf_stress_version(struct gf_err *err)
 	}
 	free(path);
 	if (gf_proc_run(argv, 10, &out, err) != 0) {
+		/* The system refused a process: its reason stands (71). */
+		if (err != NULL && err->exit == GF_EXIT_OSERR) {
+			free(out);
+			return NULL;
+		}
 		/* Not there after all, or not runnable: unavailable. */
 		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress", "'stress-ng "
 		    "--version' failed: stress-ng is not usable here");

@@ -223,5 +223,33 @@ start_prometheus_on() {	# TSDB_DIR [FLAG...]
 		echo "Bail out! prometheus did not start on $dir"; tail "$TEST_DIR/prom-on-$port.log" | diag "$(cat)"; exit 1; }
 }
 
+# Root can run a command as user nobody: for limits root is exempt from
+# (RLIMIT_NPROC) and for processes nobody may not signal.
+can_be_nobody() {
+	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	    command -v prlimit >/dev/null
+}
+# as_nobody CMD...: CMD as nobody, no state file. LeakSanitizer is off: its
+# exit check needs a thread of its own, which a process limit refuses too.
+as_nobody() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 GF_STATE=none \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+# nobody_dir NAME: $TEST_DIR/NAME, where nobody may write (the test
+# directory itself becomes traversable, still not listable).
+nobody_dir() {
+	chmod 711 "$TEST_DIR" && mkdir -m 777 "$TEST_DIR/$1"
+}
+# start_foreign_stack STATE: a root process that looks like STATE's
+# Prometheus (its pid file, its state path in the command line), which
+# nobody cannot signal. Sets FOREIGN_PID.
+start_foreign_stack() {
+	mkdir -p "$1/prometheus"
+	setsid perl -e 'sleep 120' "$1/prometheus/x" &
+	FOREIGN_PID=$!
+	test_track_pid $FOREIGN_PID
+	echo $FOREIGN_PID >"$1/prometheus/prometheus.pid"
+}
+
 # Stop one tracked server now.
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }

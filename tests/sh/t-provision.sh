@@ -136,4 +136,23 @@ test_expect_success 'and down runs anyway on it' '
 	    gf-provision down >d.json; test $? -eq 69 &&
 	jq -e ".steps[-1].tool == \"gf-provision\" and .steps[-1].ok" d.json
 '
+
+# A stack process down may not signal (another user's): 71, and the
+# pid file stays for a second try.
+if can_be_nobody; then
+	nobody_dir foreign
+	start_foreign_stack "$TEST_DIR/foreign/st"
+	test_expect_code 71 'down on a stack it may not signal gives 71' '
+		echo "{\"cleanup\": [{\"kind\": \"stack\", \"state_dir\": \"$TEST_DIR/foreign/st\"}]}" |
+		    as_nobody "$GF_BUILD/bin/gf-provision" down >f.json 2>err; rc=$?
+		grep -q "cannot stop process $FOREIGN_PID: Operation not permitted" err &&
+		jq -e ".steps[-1].exit == 71" f.json >/dev/null &&
+		test -s "$TEST_DIR/foreign/st/prometheus/prometheus.pid" &&
+		kill -0 $FOREIGN_PID || rc=99
+		exit $rc
+	'
+	stop_pid $FOREIGN_PID
+else
+	test_skip 'down on a stack it may not signal gives 71' 'needs root, setpriv, prlimit'
+fi
 test_done

@@ -261,6 +261,20 @@ test_expect_success '... naming the package, with the failed step in the documen
 	grep -q "stress-ng not found in PATH: install it (Debian package .stress-ng.)" err &&
 	jq -e ".steps[-1].exit == 69 and (.windows // [] | length) == 0" nostress.json
 '
+# The system refusing a new process: nobody held to one process.
+if can_be_nobody; then
+	test_expect_code 71 'the system refusing a process for stress-ng: exit 71' "
+		as_nobody prlimit --nproc=1 '$GF_BUILD/bin/gf-stress' -p curve:default \
+		    </dev/null >nofork.json 2>err; rc=\$?
+		grep -q \"cannot start 'stress-ng': Resource temporarily unavailable\" err &&
+		jq -e '.steps[-1].exit == 71 and (.windows // [] | length) == 0' nofork.json >/dev/null ||
+		    rc=99
+		exit \$rc
+	"
+else
+	test_skip 'the system refusing a process for stress-ng: exit 71' \
+	    'needs root, setpriv and prlimit'
+fi
 test_expect_success 'an idle plan needs no stress-ng' '
 	PATH=/nonexistent "$GF_BUILD/bin/gf-stress" -p idle:0.2 </dev/null >/dev/null
 '
