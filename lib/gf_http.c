@@ -84,20 +84,53 @@ gf_http_escape(const char *s)
 	return gf_buf_detach(&b);
 }
 
-char *
-gf_http_redact_url(const char *url)
+/* The userinfo of url ("user:pass" in "http://user:pass@host/"), or NULL. */
+static char *
+userinfo_of(const char *url, const char **after)
 {
-	const char *auth = strstr(url, "://");
-	const char *end, *at;
+	const char *auth = strstr(url, "://"), *end, *at;
 
 	if (auth == NULL)
-		return gf_xstrdup(url);
+		return NULL;
 	auth += 3;
 	end = auth + strcspn(auth, "/?#");
 	at = memrchr(auth, '@', (size_t)(end - auth));
 	if (at == NULL)
+		return NULL;
+	if (after != NULL)
+		*after = at + 1;
+	return gf_xstrndup(auth, (size_t)(at - auth));
+}
+
+void
+gf_http_mask_credentials(const char *url)
+{
+	char *userinfo = userinfo_of(url, NULL), *colon;
+
+	if (userinfo == NULL)
+		return;
+	if ((colon = strchr(userinfo, ':')) != NULL) {
+		if (colon[1] != '\0')
+			gf_log_mask(colon + 1);
+	} else if (strncmp(url, "http://", 7) == 0 ||
+	    strncmp(url, "https://", 8) == 0) {
+		gf_log_mask(userinfo);
+	}
+	gf_free_secret(userinfo);
+}
+
+char *
+gf_http_redact_url(const char *url)
+{
+	const char *after = NULL;
+	char *userinfo = userinfo_of(url, &after);
+
+	if (userinfo == NULL)
 		return gf_xstrdup(url);
-	return gf_xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
+	gf_free_secret(userinfo);
+	gf_http_mask_credentials(url);
+	return gf_xasprintf("%.*s%s", (int)(strstr(url, "://") + 3 - url),
+	    url, after);
 }
 
 double

@@ -80,7 +80,19 @@ void gf_http_resp_release(struct gf_http_resp *resp);
  */
 char *gf_http_escape(const char *s);
 
-/* Copy of url without "user:password@". Returns a new string. */
+/*
+ * Register the credentials in url's userinfo with gf_log_mask(): the
+ * password of "user:password@", and for http(s) a userinfo without one
+ * ("https://TOKEN@host"). An SSH user name ("ssh://git@host") is not a
+ * secret and is left alone.
+ */
+void gf_http_mask_credentials(const char *url);
+
+/*
+ * Copy of url without "user:password@", for logs and documents; the
+ * credentials are masked first (gf_http_mask_credentials), so they are
+ * hidden wherever else they might appear. Returns a new string.
+ */
 char *gf_http_redact_url(const char *url);
 
 /*

@@ -15,26 +15,6 @@
 /* Prometheus refuses a range query with more points per series. */
 #define MAX_POINTS 11000
 
-/* A password in "scheme://user:password@host" must never be printed. */
-static void
-mask_password(const char *url)
-{
-	const char *auth = strstr(url, "://"), *end, *colon, *at;
-	char *pw;
-
-	if (auth == NULL)
-		return;
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	at = memrchr(auth, '@', (size_t)(end - auth));
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon == NULL)
-		return;
-	pw = gf_xstrndup(colon + 1, (size_t)(at - colon - 1));
-	gf_log_mask(pw);
-	gf_free_secret(pw);
-}
-
 void
 gf_prom_init(struct gf_prom *p, const char *base_url)
 {
@@ -44,7 +24,8 @@ gf_prom_init(struct gf_prom *p, const char *base_url)
 		len--;
 	p->url = gf_xstrndup(base_url, len);
 	gf_http_opts_init(&p->http);
-	mask_password(p->url);
+	/* Here, before any request thread could register them. */
+	gf_http_mask_credentials(p->url);
 }
 
 void

@@ -25,6 +25,7 @@
 #include "gf_err.h"
 #include "gf_fs.h"
 #include "gf_git.h"
+#include "gf_http.h"
 #include "gf_layout.h"
 #include "gf_log.h"
 #include "gf_parse.h"
@@ -305,28 +306,6 @@ register_secrets(void)
 	for (char **e = environ; *e != NULL; e++)
 		if (strncmp(*e, "GF_SECRET_", 10) == 0 && strchr(*e, '=') != NULL)
 			gf_log_mask(strchr(*e, '=') + 1);
-}
-
-/* A password in the repository URL is a secret like the others. */
-static void
-mask_url_password(const char *url)
-{
-	const char *p = strstr(url, "://"), *at, *colon, *slash;
-	char *pw;
-
-	if (p == NULL)
-		return;
-	p += 3;
-	at = strchr(p, '@');
-	slash = strchr(p, '/');
-	if (at == NULL || (slash != NULL && at > slash))
-		return;
-	colon = memchr(p, ':', (size_t)(at - p));
-	if (colon == NULL)
-		return;
-	pw = gf_xstrndup(colon + 1, (size_t)(at - colon - 1));
-	gf_log_mask(pw);
-	gf_free_secret(pw);
 }
 
 /*
@@ -994,7 +973,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (r.repo != NULL) {
-		mask_url_password(r.repo);
+		gf_http_mask_credentials(r.repo);
 		url = is_remote_url(r.repo) ? gf_git_url_redact(r.repo) :
 		    gf_xstrdup(r.repo);
 		json_object_set_new(sec, "remote", json_string(url));

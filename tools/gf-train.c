@@ -33,6 +33,7 @@
 #include "gf_modeldb.h"
 #include "gf_parse.h"
 #include "gf_profile.h"
+#include "gf_http.h"
 #include "gf_prom.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
@@ -767,6 +768,7 @@ struct run {
 	struct opts *o;
 	struct gf_tool *t;
 	struct gf_profile prof;
+	char *prom_shown;	/* --prometheus without credentials */
 	char **sources, **groups, **otypes, **trainers, **thirdparty;
 	size_t nthird;
 	struct dataset *ds;
@@ -1259,7 +1261,7 @@ load_queries(struct run *r, struct gf_err *err)
 	struct gf_prom prom;
 	double *st = NULL, *en = NULL, step = r->prof.step;
 	size_t nq = 0;
-	const char *name = r->o->query ? r->o->query : r->o->prom;
+	const char *name = r->o->query ? r->o->query : r->prom_shown;
 	char **hints = NULL;
 	size_t nhints = 0;
 	int rc = -1, have_prom = 0;
@@ -1294,7 +1296,7 @@ load_queries(struct run *r, struct gf_err *err)
 		qs = gf_xcalloc(nq, sizeof(*qs));
 		for (size_t w = 0; w < nq; w++) {
 			gf_info("querying %s for window %zu/%zu (%.0f s at "
-			    "%g s steps)", r->o->prom, w + 1, nq, en[w] - st[w],
+			    "%g s steps)", r->prom_shown, w + 1, nq, en[w] - st[w],
 			    step);
 			if (fetch_window(r, &prom, st[w], en[w], step, &qs[w],
 			    err) < 0)
@@ -2190,6 +2192,8 @@ main(int argc, char *argv[])
 		    "--from-csv, --from-query or --prometheus (or GF_PROMETHEUS_URL)");
 		goto done;
 	}
+	if (o.prom != NULL)
+		r.prom_shown = gf_http_redact_url(o.prom);
 	if (o.csv == NULL) {
 		if (gf_profile_load(o.profile, &r.prof, &err) < 0)
 			goto done;
@@ -2213,7 +2217,7 @@ main(int argc, char *argv[])
 	    o.pipeline));
 	json_object_set_new(sec, "input", o.csv ? json_pack("{s:s}", "csv",
 	    o.csv) : o.query ? json_pack("{s:s}", "query", o.query) :
-	    json_pack("{s:s,s:s}", "prometheus", o.prom, "profile",
+	    json_pack("{s:s,s:s}", "prometheus", r.prom_shown, "profile",
 	    r.prof.name));
 	json_object_set_new(sec, "split", json_pack("{s:s,s:s}", "test",
 	    o.split, "cv", strcmp(o.cv_method, "forward") == 0 ?
@@ -2251,6 +2255,7 @@ done:
 	free_list(r.trainers);
 	free_list(r.thirdparty);
 	gf_profile_release(&r.prof);
+	free(r.prom_shown);
 	json_decref(cfg);
 	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
 }

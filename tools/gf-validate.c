@@ -26,6 +26,7 @@
 #include "gf_doc.h"
 #include "gf_err.h"
 #include "gf_fs.h"
+#include "gf_http.h"
 #include "gf_log.h"
 #include "gf_model.h"
 #include "gf_parse.h"
@@ -624,31 +625,6 @@ write_report(struct run *r, struct source *src, const char *tag, double at,
 	return rc;
 }
 
-/*
- * The URL as it may be shown: credentials in it ("http://u:p@host") are
- * registered as secrets and left out. Returns a new string.
- */
-static char *
-public_url(const char *url)
-{
-	const char *host = strstr(url, "://"), *at, *end;
-	char *cred;
-
-	if (host == NULL)
-		return gf_xstrdup(url);
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(end - host));
-	if (at == NULL)
-		return gf_xstrdup(url);
-	cred = gf_xstrndup(host, (size_t)(at - host));
-	if (strchr(cred, ':') != NULL)
-		gf_log_mask(strchr(cred, ':') + 1);
-	gf_log_mask(cred);
-	free(cred);
-	return gf_xasprintf("%.*s%s", (int)(host - url), url, at + 1);
-}
-
 static void
 set_path(json_t *section, const char *key, const char *dir, const char *pre,
     const char *slug, const char *suf)
@@ -877,7 +853,7 @@ main(int argc, char *argv[])
 		    "with stack.prometheus.url");
 		goto done;
 	} else {
-		char *shown = public_url(url);
+		char *shown = gf_http_redact_url(url);
 
 		gf_prom_init(&src.prom, url);
 		src.have_prom = 1;

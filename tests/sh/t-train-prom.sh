@@ -73,6 +73,14 @@ test_expect_code 69 'Prometheus unreachable: 69' '
 	gf-train -p "http://127.0.0.1:$port" -s $START -e $END -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
 	rc=$?; test ! -e n/gf; exit $rc'
 
+test_expect_success 'a password in the Prometheus URL is in no output' '
+	url=$(echo "$PROM_URL" | sed "s|://|://gf:Pw-in-url-9@|") &&
+	gf-train -p "$url" -s $START -e $END -E rapl-sysfs -g CounterOnly -t LinearRegressionTrainer -o pw </dev/null >pw.json 2>err &&
+	jq -e ".train.input.prometheus == \"$PROM_URL\"" pw.json >/dev/null &&
+	grep -q "querying $PROM_URL" err &&
+	! grep -rq "Pw-in-url-9" pw.json err pw
+'
+
 # A Prometheus that accepts the connection and never answers.
 SILENT=$(free_port)
 perl -MIO::Socket::INET -e '

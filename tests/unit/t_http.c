@@ -318,6 +318,18 @@ t_helpers(void)
 	s = gf_http_redact_url("http://host/a@b");
 	is_str(s, "http://host/a@b", "'@' in the path is not userinfo");
 	free(s);
+	s = gf_http_redact_url("http://prom:pass-w0rd@host:9090");
+	is_str(s, "http://host:9090", "credentials removed");
+	free(s);
+	ok(gf_log_has_secret("x pass-w0rd x", 13) &&
+	    !gf_log_has_secret("prom", 4), "the password is masked, the user not");
+	gf_http_mask_credentials("https://ghp_tokenonly@github.com/o/r");
+	ok(gf_log_has_secret("ghp_tokenonly", 13),
+	    "an https userinfo without a password is a token: masked");
+	gf_http_mask_credentials("ssh://gituser@host/o/r.git");
+	ok(!gf_log_has_secret("gituser", 7), "an SSH user name is not masked");
+	gf_http_mask_credentials("ssh://gituser:ssh-pw-1@host/o/r.git");
+	ok(gf_log_has_secret("ssh-pw-1", 8), "an SSH password is masked");
 }
 
 int
