@@ -189,11 +189,50 @@ gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
 }
 
 /*
+ * Undo gbr_part: merge s[0..mid) and s[mid..n) (with their values v) back
+ * into the fit's order of feature f, which sorts by raw value, then row.
+ * Scaled values are compared first; only when they are equal are the raw
+ * ones (division can make neighbours equal), then the rows.
+ */
+static void
+gbr_merge(uint32_t *s, double *v, size_t mid, size_t n, const double *X,
+    size_t nf, size_t f, uint32_t *ts, double *tv)
+{
+	size_t a = 0, b = mid, k = 0;
+
+	while (a < mid && b < n) {
+		int first = v[a] < v[b];
+
+		if (v[a] == v[b]) {
+			double xa = X[(size_t)s[a] * nf + f];
+			double xb = X[(size_t)s[b] * nf + f];
+
+			first = xa < xb || (xa == xb && s[a] < s[b]);
+		}
+		if (first) {
+			ts[k] = s[a];
+			tv[k++] = v[a++];
+		} else {
+			ts[k] = s[b];
+			tv[k++] = v[b++];
+		}
+	}
+	while (a < mid) {
+		ts[k] = s[a];
+		tv[k++] = v[a++];
+	}
+	/* The rest of the right part is already in place. */
+	memcpy(s, ts, k * sizeof(*s));
+	memcpy(v, tv, k * sizeof(*v));
+}
+
+/*
  * Every feature's rows are sorted once per fit; within a tree, each
  * open node owns the same segment of every feature's order, which a
  * split partitions stably, so a node is scanned over its own rows in the
  * order (value, then row) that a scan of the whole sorted column
  * filtered by node would visit them: the same sums, the same splits.
+ * The partitions are merged back, last first, before the next tree.
  */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
@@ -204,8 +243,6 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	size_t nf = m->nf;
 	uint32_t *sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
 	double *sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
-	uint32_t *ws = gf_xreallocarray(NULL, nf * rows, sizeof(*ws));
-	double *wv = gf_xreallocarray(NULL, nf * rows, sizeof(*wv));
 	uint32_t *ts = gf_xreallocarray(NULL, rows, sizeof(*ts));
 	double *tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
 	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
@@ -214,14 +251,15 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
 	int slot[64];
 	struct gbr_open open[8];
+	struct {
+		size_t begin, mid, end;
+	} undo[8];
 	struct forest fo = { NULL, 0, 0, NULL, 0 };
 	double mean = 0;
 
 	if (rows > UINT32_MAX) {
 		free(sorted);
 		free(sval);
-		free(ws);
-		free(wv);
 		free(ts);
 		free(tv);
 		free(F);
@@ -254,7 +292,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
 	for (int t = 0; t < ntrees; t++) {
 		size_t start = fo.n;
-		int nopen = 0;
+		int nopen = 0, nundo = 0;
 
 		for (size_t i = 0; i < rows; i++) {
 			res[i] = y[i] - F[i];
@@ -266,10 +304,6 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 		open[0].end = rows;
 		nopen = 1;
 		for (int d = 0; d <= depth && nopen > 0; d++) {
-			/* The root reads the fit's order, the others ws. */
-			const uint32_t *cs = d == 0 ? sorted : ws;
-			const double *cv = d == 0 ? sval : wv;
-
 			for (int k = 0; k < 64; k++)
 				slot[k] = -1;
 			for (int k = 0; k < nopen; k++) {
@@ -305,8 +339,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				if (o->nosplit)
 					continue;
 				for (size_t f = 0; f < nf; f++)
-					gbr_scan(o, (int)f, cs + f * rows +
-					    o->begin, cv + f * rows + o->begin,
+					gbr_scan(o, (int)f, sorted + f * rows +
+					    o->begin, sval + f * rows + o->begin,
 					    o->end - o->begin, res, inv);
 			}
 			/* Split or make leaves; collect the next level. */
@@ -363,9 +397,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				for (size_t f = 0; f < nf; f++) {
 					size_t b = f * rows + o->begin;
 
-					a = gbr_part(cs + b, cv + b, n, ws + b,
-					    wv + b, nodeof, L->node, ts, tv);
+					a = gbr_part(sorted + b, sval + b, n,
+					    sorted + b, sval + b, nodeof,
+					    L->node, ts, tv);
 				}
+				undo[nundo].begin = o->begin;
+				undo[nundo].mid = o->begin + a;
+				undo[nundo++].end = o->end;
 				L->begin = o->begin;
 				L->end = o->begin + a;
 				R->begin = o->begin + a;
@@ -374,6 +412,14 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 			memcpy(open, next, sizeof(next));
 			nopen = nnext;
 		}
+		while (nundo-- > 0)
+			for (size_t f = 0; f < nf; f++) {
+				size_t b = f * rows + undo[nundo].begin;
+
+				gbr_merge(sorted + b, sval + b, undo[nundo].mid -
+				    undo[nundo].begin, undo[nundo].end -
+				    undo[nundo].begin, X, nf, f, ts, tv);
+			}
 		for (size_t i = 0; i < rows; i++)
 			F[i] += fo.nodes[start + (size_t)nodeof[i]].value;
 		fo.ntrees++;
@@ -382,8 +428,6 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	forest_done(m, &fo);
 	free(sorted);
 	free(sval);
-	free(ws);
-	free(wv);
 	free(ts);
 	free(tv);
 	free(F);
