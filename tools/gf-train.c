@@ -21,6 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <jansson.h>
 
 #include "gf_buf.h"
@@ -531,6 +535,26 @@ task_order(const struct task *tasks, size_t n)
 	return ord;
 }
 
+/*
+ * On a table of a few thousand rows, every fit allocates and frees
+ * blocks of a few MB (an SVR kernel matrix is 8-12 MB), which glibc
+ * serves with fresh mmaps: a fifth of gf-train's time went to the page
+ * faults. Keeping freed memory in the heap lets the next fit reuse it.
+ * Not on large tables, where it would raise the peak RSS instead.
+ */
+static void
+keep_freed_memory(size_t rows)
+{
+#ifdef __GLIBC__
+	if (rows <= 50000) {
+		mallopt(M_MMAP_THRESHOLD, 32 << 20);
+		mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	}
+#else
+	(void)rows;
+#endif
+}
+
 static void
 run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
     const struct opts *o)
@@ -560,6 +584,7 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.built, NULL);
 	p.order = task_order(tasks, n);
+	keep_freed_memory(sp->ntrain + sp->ntest);
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = &tasks[i];
 
