@@ -223,6 +223,22 @@ start_prometheus_on() {	# TSDB_DIR [FLAG...]
 		echo "Bail out! prometheus did not start on $dir"; tail "$TEST_DIR/prom-on-$port.log" | diag "$(cat)"; exit 1; }
 }
 
+# start_mute_server: a peer on a free loopback port that accepts
+# connections and never answers (time-outs). Sets MUTE_PORT; returns once
+# it accepts.
+start_mute_server() {
+	MUTE_PORT=$(free_port)
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
+		my @keep; while (my $c = $s->accept) { push @keep, $c }' "$MUTE_PORT" &
+	test_track_pid $!
+	n=0
+	until perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new("127.0.0.1:$ARGV[0]")' "$MUTE_PORT"; do
+		n=$((n + 1)); [ $n -lt 50 ] || return 1; sleep 0.1
+	done
+}
+
 # Root can run a command as user nobody: for limits root is exempt from
 # (RLIMIT_NPROC) and for processes nobody may not signal.
 can_be_nobody() {

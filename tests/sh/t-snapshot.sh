@@ -61,17 +61,8 @@ test_expect_code 69 'Prometheus unreachable after the retries is 69' '
 	grep -q "attempts" err && [ "$(jq -r ".steps[-1].ok" out)" = false ] &&
 	[ "$(ls o69 | wc -l)" -eq 0 ] && exit $rc
 '
-# A peer that accepts connections and never answers.
-mute=$(free_port)
-perl -MIO::Socket::INET -e '
-	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-	    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
-	my @keep; while (my $c = $s->accept) { push @keep, $c }' "$mute" &
-test_track_pid $!
-wait_port=0
-until perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new("127.0.0.1:$ARGV[0]")' "$mute"; do
-	wait_port=$((wait_port + 1)); [ $wait_port -lt 50 ] || break; sleep 0.1
-done
+start_mute_server
+mute=$MUTE_PORT
 test_expect_code 75 'a Prometheus that never answers times out: 75' '
 	echo "{}" | gf-snapshot -p "http://127.0.0.1:$mute" -d /tmp -o o75 \
 		--timeout 500ms >out 2>err; rc=$?

@@ -81,14 +81,8 @@ test_expect_success 'a password in the Prometheus URL is in no output' '
 	! grep -rq "Pw-in-url-9" pw.json err pw
 '
 
-# A Prometheus that accepts the connection and never answers.
-SILENT=$(free_port)
-perl -MIO::Socket::INET -e '
-	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-	    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
-	my @c; while (my $c = $s->accept) { push @c, $c }' "$SILENT" &
-test_track_pid $!
-sleep 0.3
+start_mute_server
+SILENT=$MUTE_PORT
 test_expect_code 75 'Prometheus that times out: 75, nothing written' '
 	gf-train -p "http://127.0.0.1:$SILENT" --timeout 0.5s -s $START -e $END -E acpi -g CounterOnly -o t </dev/null >/dev/null 2>err;
 	rc=$?; grep -qi "timed out\|timeout" err && test ! -e t/gf || rc=99; exit $rc'

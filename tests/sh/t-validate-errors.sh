@@ -140,13 +140,8 @@ PORT=$(free_port)
 test_expect_code 69 'Prometheus unreachable: 69' "
 	gf-validate -p http://127.0.0.1:$PORT -k checks.yaml -s 100 -e 120 -D a=A </dev/null >/dev/null
 "
-SILENT=$(free_port)
-perl -MIO::Socket::INET -e '
-	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-	    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
-	my @c; while (my $c = $s->accept) { push @c, $c }' "$SILENT" &
-test_track_pid $!
-sleep 0.3
+start_mute_server
+SILENT=$MUTE_PORT
 test_expect_code 75 'Prometheus that times out: 75' "
 	gf-validate -p http://127.0.0.1:$SILENT --timeout 0.5s -k checks.yaml -s 100 -e 120 -D a=A </dev/null >/dev/null
 "
