@@ -97,12 +97,15 @@ gf_rand_next(struct gf_rand *r)
 size_t
 gf_rand_below(struct gf_rand *r, size_t n)
 {
-	unsigned long long lim = -(unsigned long long)n % n;
-
 	for (;;) {
 		unsigned long long x = gf_rand_next(r);
 
-		if (x >= lim)
+		/*
+		 * The rejection limit 2^64 mod n is below n, so any x >= n
+		 * passes without computing it: one division, not two, in
+		 * SGD's per-epoch shuffle, and the same numbers.
+		 */
+		if (x >= n || x >= -(unsigned long long)n % n)
 			return (size_t)(x % n);
 	}
 }
