@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,60 @@ gf_fs_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+/* dir/name.yaml when it exists: a new string, else NULL. */
+static char *
+yaml_in(const char *dir, const char *kind, const char *name)
+{
+	char *p = kind != NULL ? gf_xasprintf("%s/%s/%s.yaml", dir, kind, name) :
+	    gf_xasprintf("%s/%s.yaml", dir, name);
+
+	if (gf_fs_exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+char *
+gf_fs_find_shared(const char *kind, const char *name, const char *path_env)
+{
+	const char *env = path_env != NULL ? getenv(path_env) : NULL;
+	const char *share = getenv("GF_SHARE");
+	char exe[PATH_MAX], *hit = NULL, *slash;
+	ssize_t n;
+
+	if (env != NULL && *env != '\0') {
+		char *copy = gf_xstrdup(env), *save = NULL;
+
+		for (char *d = strtok_r(copy, ":", &save); d != NULL &&
+		    hit == NULL; d = strtok_r(NULL, ":", &save))
+			hit = yaml_in(d, NULL, name);
+		free(copy);
+	}
+	if (hit == NULL && share != NULL && *share != '\0')
+		hit = yaml_in(share, kind, name);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (hit == NULL && n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			char *installed, *tree;
+
+			*slash = '\0';
+			installed = gf_xasprintf("%s/../share/gf", exe);
+			tree = gf_xasprintf("%s/../../share", exe);
+			hit = yaml_in(installed, kind, name);
+			if (hit == NULL)
+				hit = yaml_in(tree, kind, name);
+			free(installed);
+			free(tree);
+		}
+	}
+	if (hit == NULL)
+		hit = yaml_in("/usr/local/share/gf", kind, name);
+	if (hit == NULL)
+		hit = yaml_in("/usr/share/gf", kind, name);
+	return hit;
 }
 
 int

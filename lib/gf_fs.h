@@ -37,6 +37,17 @@ int gf_fs_exists(const char *path);
 /* 1 when path is a directory. */
 int gf_fs_is_dir(const char *path);
 
+/*
+ * A data file gf ships (a metric profile, a check set), by name: the first
+ * "<name>.yaml" found in the colon-separated directories of the variable
+ * path_env (when not NULL), in $GF_SHARE/<kind>, beside the running
+ * program (installed: <bindir>/../share/gf/<kind>; built in the source
+ * tree: build/bin/../../share/<kind>), in /usr/local/share/gf/<kind>, then
+ * /usr/share/gf/<kind>. Returns a new string, or NULL when there is none.
+ */
+char *gf_fs_find_shared(const char *kind, const char *name,
+    const char *path_env);
+
 /* Joins two path parts with exactly one '/'. Returns a new string. */
 char *gf_fs_join(const char *dir, const char *name);
 

@@ -419,56 +419,6 @@ fail:
 	return -1;
 }
 
-static char *
-find_profile(const char *name)
-{
-	char exe[PATH_MAX], *dir, *cand;
-	const char *env = getenv("GF_PROFILE_PATH");
-	ssize_t n;
-
-	if (env != NULL && *env != '\0') {
-		char *copy = gf_xstrdup(env), *save = NULL;
-
-		for (char *d = strtok_r(copy, ":", &save); d != NULL;
-		    d = strtok_r(NULL, ":", &save)) {
-			cand = gf_xasprintf("%s/%s.yaml", d, name);
-			if (gf_fs_exists(cand)) {
-				free(copy);
-				return cand;
-			}
-			free(cand);
-		}
-		free(copy);
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		dir = strrchr(exe, '/');
-		if (dir != NULL) {
-			*dir = '\0';
-			cand = gf_xasprintf("%s/../share/gf/profiles/%s.yaml",
-			    exe, name);
-			if (gf_fs_exists(cand))
-				return cand;
-			free(cand);
-			cand = gf_xasprintf("%s/../../share/profiles/%s.yaml",
-			    exe, name);
-			if (gf_fs_exists(cand))
-				return cand;
-			free(cand);
-		}
-	}
-	cand = gf_xasprintf("/usr/local/share/gf/profiles/%s.yaml", name);
-	if (gf_fs_exists(cand))
-		return cand;
-	free(cand);
-	cand = gf_xasprintf("/usr/share/gf/profiles/%s.yaml", name);
-	if (gf_fs_exists(cand))
-		return cand;
-	free(cand);
-	return NULL;
-}
-
 int
 gf_profile_load(const char *name_or_path, struct gf_profile *p,
     struct gf_err *err)
@@ -482,7 +432,8 @@ gf_profile_load(const char *name_or_path, struct gf_profile *p,
 	if (strchr(name_or_path, '/') != NULL ||
 	    (len > 5 && strcmp(name_or_path + len - 5, ".yaml") == 0))
 		path = gf_xstrdup(name_or_path);
-	else if ((path = find_profile(name_or_path)) == NULL)
+	else if ((path = gf_fs_find_shared("profiles", name_or_path,
+	    "GF_PROFILE_PATH")) == NULL)
 		return gf_err_set(err, GF_EXIT_NOINPUT, "profile",
 		    "no metric profile '%s' (looked in $GF_PROFILE_PATH and "
 		    "share/gf/profiles)", name_or_path);

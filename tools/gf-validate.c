@@ -203,36 +203,15 @@ cfg_str(const json_t *cfg, const char *a, const char *b, const char *c)
 	return json_string_value(x);
 }
 
-/* A built-in check set by name, from the share directory. */
+/* A check set: a file, else a built-in set by name. */
 static char *
 find_checks(const char *name)
 {
-	char exe[PATH_MAX], *dirs[4] = { NULL, NULL, NULL, NULL }, *hit = NULL;
-	ssize_t n;
-	size_t nd = 0;
+	char *hit;
 
 	if (strchr(name, '/') != NULL || gf_fs_exists(name))
 		return gf_xstrdup(name);
-	if (getenv("GF_SHARE") != NULL && *getenv("GF_SHARE") != '\0')
-		dirs[nd++] = gf_xasprintf("%s/checks", getenv("GF_SHARE"));
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL)
-			*slash = '\0';
-		dirs[nd++] = gf_xasprintf("%s/../share/gf/checks", exe);
-		dirs[nd++] = gf_xasprintf("%s/../../share/checks", exe);
-	}
-	for (size_t i = 0; i < nd; i++) {
-		char *p = gf_xasprintf("%s/%s.yaml", dirs[i], name);
-
-		if (hit == NULL && gf_fs_exists(p))
-			hit = p;
-		else
-			free(p);
-		free(dirs[i]);
-	}
+	hit = gf_fs_find_shared("checks", name, NULL);
 	return hit != NULL ? hit : gf_xstrdup(name);
 }
 

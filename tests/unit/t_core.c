@@ -149,6 +149,45 @@ test_buf(void)
 	gf_buf_release(&b);
 }
 
+/* gf_fs_find_shared: the variable's directories, then $GF_SHARE/<kind>. */
+static void
+test_find_shared(void)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char *share = gf_fs_join(tmpdir, "share");
+	char *own = gf_fs_join(tmpdir, "own");
+	char *kind = gf_fs_join(share, "things");
+	char *a = gf_fs_join(kind, "one.yaml");
+	char *b = gf_fs_join(own, "one.yaml");
+	char *hit;
+
+	gf_fs_mkdir_p(kind, 0755, &err);
+	gf_fs_mkdir_p(own, 0755, &err);
+	gf_fs_write_atomic(a, "a: 1\n", 5, 0644, &err);
+	setenv("GF_SHARE", share, 1);
+	hit = gf_fs_find_shared("things", "one", "GF_TEST_PATH");
+	is_str(hit, a, "find_shared: $GF_SHARE/<kind>/<name>.yaml");
+	free(hit);
+	gf_fs_write_atomic(b, "a: 2\n", 5, 0644, &err);
+	setenv("GF_TEST_PATH", "/nonexistent:", 1);
+	hit = gf_fs_find_shared("things", "one", "GF_TEST_PATH");
+	is_str(hit, a, "find_shared: directories without it are passed over");
+	free(hit);
+	setenv("GF_TEST_PATH", own, 1);
+	hit = gf_fs_find_shared("things", "one", "GF_TEST_PATH");
+	is_str(hit, b, "find_shared: the path variable comes first");
+	free(hit);
+	ok(gf_fs_find_shared("things", "two", "GF_TEST_PATH") == NULL,
+	    "find_shared: NULL when nothing has it");
+	unsetenv("GF_SHARE");
+	unsetenv("GF_TEST_PATH");
+	free(share);
+	free(own);
+	free(kind);
+	free(a);
+	free(b);
+}
+
 static void
 test_fs(void)
 {
@@ -413,6 +452,7 @@ main(void)
 	test_sleep();
 	test_buf();
 	test_fs();
+	test_find_shared();
 	test_log();
 	test_doc();
 	test_yaml();
