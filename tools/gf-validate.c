@@ -678,6 +678,118 @@ verdict_counts(json_t *section, json_t *results, struct gf_err *err)
 		    first, why != NULL ? why : "");
 }
 
+/*
+ * The series source: the recorded file of --from-json, else Prometheus
+ * at url (shown in section without credentials).
+ */
+static int
+open_source(struct source *src, const struct opts *o, const char *url,
+    json_t *section, struct gf_err *err)
+{
+	char *shown;
+
+	if (o->from_json != NULL) {
+		size_t len;
+		char *text;
+		int rc;
+
+		/* One read: json_load_file() reads a byte at a time. */
+		if ((text = gf_fs_read(o->from_json, 0, &len, err)) == NULL)
+			return -1;
+		src->vs.rec = &src->rec;
+		src->vs.rec_name = o->from_json;
+		rc = gf_recorded_parse(&src->rec, text, len, o->from_json,
+		    err);
+		free(text);
+		return rc;
+	}
+	if (url == NULL)
+		return gf_err_set(err, GF_EXIT_CONFIG, "validate", "no "
+		    "Prometheus URL: give --prometheus, GF_PROMETHEUS_URL, or "
+		    "a document with stack.prometheus.url");
+	shown = gf_http_redact_url(url);
+	gf_prom_init(&src->prom, url);
+	src->have_prom = 1;
+	src->vs.prom = &src->prom;
+	json_object_set_new(section, "prometheus", json_string(shown));
+	free(shown);
+	if (o->timeout != NULL && gf_parse_duration(o->timeout, "--timeout",
+	    &src->prom.http.timeout, err) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The check set of --checks, its queries filled with the template
+ * variables the Kepler validator sets, then --var's. *path: a new string.
+ */
+static int
+load_checks(struct gf_checkset *cs, char **path, const struct opts *o,
+    const json_t *cfg, const char *rate_interval, json_t *section,
+    struct gf_err *err)
+{
+	struct gf_vars v = GF_VARS_INIT;
+	const char *vm = cfg_str(cfg, "metal", "vm", "name");
+	json_t *pid = json_object_get(json_object_get(json_object_get(cfg,
+	    "metal"), "vm"), "pid");
+	const char *jm = cfg_str(cfg, "prometheus", "job", "metal");
+	const char *jv = cfg_str(cfg, "prometheus", "job", "vm");
+	char *sel;
+	int rc;
+
+	gf_vars_set(&v, "rate_interval", rate_interval);
+	gf_vars_set(&v, "metal_job_name", jm != NULL ? jm : "metal");
+	gf_vars_set(&v, "vm_job_name", jv != NULL ? jv : "vm");
+	gf_vars_set(&v, "dev_job_name", "dev");
+	if (json_integer_value(pid) != 0) {
+		sel = gf_xasprintf("pid=\"%lld\"", json_integer_value(pid));
+		gf_vars_set(&v, "level", "process");
+	} else {
+		sel = gf_xasprintf("vm_id=~\".*%s\"", vm ? vm : "");
+		gf_vars_set(&v, "level", "vm");
+	}
+	gf_vars_set(&v, "vm_selector", sel);
+	free(sel);
+	for (size_t i = 0; i < o->vars.n; i++)
+		gf_vars_set(&v, o->vars.name[i], o->vars.value[i]);
+	*path = find_checks(o->checks);
+	rc = gf_checkset_load(cs, *path, &v, err);
+	gf_vars_release(&v);
+	if (rc == 0)
+		json_object_set_new(section, "checks_file",
+		    json_string(*path));
+	return rc;
+}
+
+/* The document's windows as ranges, and as shaded bands for the charts. */
+static int
+doc_windows(struct run *r, const json_t *doc, struct gf_vwindow **wp,
+    size_t *nwp, struct gf_err *err)
+{
+	size_t nw = gf_doc_window_count(doc);
+	struct gf_vwindow *w;
+
+	if (nw == 0)
+		return gf_err_set(err, GF_EXIT_USAGE, "validate", "no time "
+		    "range: give --start and --end, or a document with "
+		    "windows (gf-stress)");
+	w = gf_xcalloc(nw, sizeof(*w));
+	r->bands = gf_xcalloc(nw, sizeof(*r->bands));
+	*wp = w;
+	*nwp = nw;
+	for (size_t i = 0; i < nw; i++) {
+		if (gf_doc_window(doc, i, &w[i].name, &w[i].start, &w[i].end,
+		    err) == -1)
+			return -1;
+		w[i].open_end = 1;
+		r->bands[i].label = w[i].name;
+		r->bands[i].t0 = w[i].start;
+		r->bands[i].t1 = w[i].end;
+	}
+	r->nbands = nw;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -812,78 +924,11 @@ main(int argc, char *argv[])
 		    "--step must be positive");
 		goto done;
 	}
-	if (o.from_json != NULL) {
-		size_t len;
-		char *text;
-		int rc;
-
-		/* One read: json_load_file() reads a byte at a time. */
-		if ((text = gf_fs_read(o.from_json, 0, &len, &err)) == NULL)
-			goto done;
-		src.vs.rec = &src.rec;
-		src.vs.rec_name = o.from_json;
-		rc = gf_recorded_parse(&src.rec, text, len, o.from_json, &err);
-		free(text);
-		if (rc == -1)
-			goto done;
-	} else if (url == NULL) {
-		gf_err_set(&err, GF_EXIT_CONFIG, "validate", "no Prometheus "
-		    "URL: give --prometheus, GF_PROMETHEUS_URL, or a document "
-		    "with stack.prometheus.url");
+	if (open_source(&src, &o, url, r.section, &err) == -1)
 		goto done;
-	} else {
-		char *shown = gf_http_redact_url(url);
-
-		gf_prom_init(&src.prom, url);
-		src.have_prom = 1;
-		src.vs.prom = &src.prom;
-		json_object_set_new(r.section, "prometheus",
-		    json_string(shown));
-		free(shown);
-		if (o.timeout != NULL && gf_parse_duration(o.timeout,
-		    "--timeout", &src.prom.http.timeout, &err) == -1)
-			goto done;
-	}
-
-	/* Template variables as the validator sets them, then --var. */
-	{
-		struct gf_vars v = GF_VARS_INIT;
-		const char *vm = cfg_str(cfg, "metal", "vm", "name");
-		json_t *pid = json_object_get(json_object_get(
-		    json_object_get(cfg, "metal"), "vm"), "pid");
-		const char *jm = cfg_str(cfg, "prometheus", "job", "metal");
-		const char *jv = cfg_str(cfg, "prometheus", "job", "vm");
-		char *sel;
-
-		gf_vars_set(&v, "rate_interval", ri);
-		gf_vars_set(&v, "metal_job_name", jm != NULL ? jm : "metal");
-		gf_vars_set(&v, "vm_job_name", jv != NULL ? jv : "vm");
-		gf_vars_set(&v, "dev_job_name", "dev");
-		if (json_integer_value(pid) != 0) {
-			sel = gf_xasprintf("pid=\"%lld\"",
-			    json_integer_value(pid));
-			gf_vars_set(&v, "level", "process");
-		} else {
-			sel = gf_xasprintf("vm_id=~\".*%s\"", vm ? vm : "");
-			gf_vars_set(&v, "level", "vm");
-		}
-		gf_vars_set(&v, "vm_selector", sel);
-		free(sel);
-		for (size_t i = 0; i < o.vars.n; i++)
-			gf_vars_set(&v, o.vars.name[i], o.vars.value[i]);
-		if (o.checks != NULL) {
-			checks_path = find_checks(o.checks);
-			if (gf_checkset_load(&cs, checks_path, &v, &err) == -1) {
-				gf_vars_release(&v);
-				goto done;
-			}
-			json_object_set_new(r.section, "checks_file",
-			    json_string(checks_path));
-		}
-		gf_vars_release(&v);
-	}
-
-	/* The ranges: the command line's, else the document's windows. */
+	if (o.checks != NULL && load_checks(&cs, &checks_path, &o, cfg, ri,
+	    r.section, &err) == -1)
+		goto done;
 	if (!isnan(t0)) {
 		w = gf_xcalloc(1, sizeof(*w));
 		w[0].name = "all";
@@ -892,25 +937,8 @@ main(int argc, char *argv[])
 		nw = 1;
 	} else if (o.model != NULL || o.checks != NULL || o.power != NULL ||
 	    o.energy != NULL || o.nns > 0) {
-		nw = gf_doc_window_count(t.doc);
-		if (nw == 0) {
-			gf_err_set(&err, GF_EXIT_USAGE, "validate", "no time "
-			    "range: give --start and --end, or a document "
-			    "with windows (gf-stress)");
+		if (doc_windows(&r, t.doc, &w, &nw, &err) == -1)
 			goto done;
-		}
-		w = gf_xcalloc(nw, sizeof(*w));
-		r.bands = gf_xcalloc(nw, sizeof(*r.bands));
-		for (size_t i = 0; i < nw; i++) {
-			if (gf_doc_window(t.doc, i, &w[i].name, &w[i].start,
-			    &w[i].end, &err) == -1)
-				goto done;
-			w[i].open_end = 1;
-			r.bands[i].label = w[i].name;
-			r.bands[i].t0 = w[i].start;
-			r.bands[i].t1 = w[i].end;
-		}
-		r.nbands = nw;
 		per_window = 1;
 	}
 	for (size_t i = 0; i < nw; i++) {
