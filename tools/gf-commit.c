@@ -247,8 +247,8 @@ doc_sources(const json_t *doc, const char *layout, struct plan *p)
 	size_t before;
 
 	if ((sec = json_object_get(doc, "validate")) != NULL) {
-		doc_paths(json_object_get(sec, "out_dir"), ".", "validate.out_dir",
-		    p);
+		doc_paths(json_object_get(sec, "out_dir"), ".",
+		    "validate.out_dir", p);
 		before = p->n;
 		doc_paths(json_object_get(sec, "report"), NULL,
 		    "validate.report", p);
@@ -304,7 +304,8 @@ register_secrets(void)
 			gf_log_mask(v);
 	}
 	for (char **e = environ; *e != NULL; e++)
-		if (strncmp(*e, "GF_SECRET_", 10) == 0 && strchr(*e, '=') != NULL)
+		if (strncmp(*e, "GF_SECRET_", 10) == 0 &&
+		    strchr(*e, '=') != NULL)
 			gf_log_mask(strchr(*e, '=') + 1);
 }
 
@@ -399,7 +400,8 @@ place(struct plan *p, struct gf_git *g, const char *policy,
 		it->final = NULL;
 		it->status = "added";
 		for (;;) {
-			rc = g != NULL ? gf_git_base_lookup(g, path, oid, err) : 0;
+			rc = g != NULL ?
+			    gf_git_base_lookup(g, path, oid, err) : 0;
 			if (rc < 0) {
 				free(path);
 				return -1;
