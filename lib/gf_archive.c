@@ -117,7 +117,10 @@ writer(void *cookie)
 			pthread_mutex_unlock(&o->mu);
 			return NULL;
 		}
-		/* The slot stays queued until written, so it is not refilled. */
+		/*
+		 * The slot stays queued until written, so it is not
+		 * refilled.
+		 */
 		buf = o->pool[o->qhead];
 		len = o->qlen[o->qhead];
 		failed = o->werr != 0;
@@ -306,8 +309,8 @@ out_commit(struct out *o, char hex[GF_SHA256_HEX_LEN], struct gf_err *err)
 	if (out_finish(o) < 0 || (o->sync && fsync(o->fd) < 0) ||
 	    close(o->fd) < 0) {
 		o->fd = -1;
-		gf_err_set(err, GF_EXIT_IOERR, "archive", "cannot write '%s': %s",
-		    o->path, strerror(errno));
+		gf_err_set(err, GF_EXIT_IOERR, "archive",
+		    "cannot write '%s': %s", o->path, strerror(errno));
 		out_abort(o);
 		return -1;
 	}
@@ -364,7 +367,8 @@ write_failed(struct archive *a, struct out *o, const char *what,
 		return gf_err_set(err, GF_EXIT_IOERR, "archive",
 		    "cannot write '%s': %s", o->path, strerror(o->write_errno));
 	return gf_err_set(err, GF_EXIT_IOERR, "archive", "%s: %s", what,
-	    archive_error_string(a) ? archive_error_string(a) : "unknown error");
+	    archive_error_string(a) ? archive_error_string(a) :
+	    "unknown error");
 }
 
 static int
@@ -409,7 +413,8 @@ add_tree(struct walk *w, const char *path, const char *name)
 		return gf_err_set(w->err, errno == ENOENT ? GF_EXIT_NOINPUT :
 		    GF_EXIT_IOERR, "archive", "cannot stat '%s': %s", path,
 		    strerror(errno));
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+	    !S_ISLNK(st.st_mode))
 		return 0;	/* sockets, fifos: nothing a TSDB restores */
 	if (name[0] != '\0') {
 		archive_entry_clear(w->entry);
@@ -417,7 +422,8 @@ add_tree(struct walk *w, const char *path, const char *name)
 		archive_entry_copy_stat(w->entry, &st);
 		archive_entry_set_nlink(w->entry, 1);
 		if (S_ISLNK(st.st_mode)) {
-			ssize_t len = readlink(path, target, sizeof(target) - 1);
+			ssize_t len = readlink(path, target,
+			    sizeof(target) - 1);
 
 			if (len < 0)
 				return gf_err_set(w->err, GF_EXIT_IOERR,

@@ -63,7 +63,8 @@ gf_doc_ensure_run(json_t *doc)
 	char ts[32];
 
 	if (json_object_get(gf, "version") == NULL)
-		json_object_set_new(gf, "version", json_integer(GF_DOC_VERSION));
+		json_object_set_new(gf, "version",
+		    json_integer(GF_DOC_VERSION));
 	if (!json_is_string(json_object_get(run, "id"))) {
 		char *id = new_run_id(now);
 
@@ -316,7 +317,8 @@ gf_doc_add_step(json_t *doc, const char *tool, double started,
 	json_object_set_new(step, "version", json_string(GF_VERSION));
 	json_object_set_new(step, "start",
 	    json_string(gf_time_format(started, 1, ts)));
-	json_object_set_new(step, "end", json_string(gf_time_format(now, 1, ts)));
+	json_object_set_new(step, "end",
+	    json_string(gf_time_format(now, 1, ts)));
 	json_object_set_new(step, "seconds",
 	    json_real((double)(long long)((now - started) * 1000) / 1000));
 	json_object_set_new(step, "ok", json_boolean(ok));
@@ -346,7 +348,8 @@ gf_doc_add_window(json_t *doc, const char *name, double start, double end,
 	json_object_set_new(w, "name", json_string(name));
 	json_object_set_new(w, "start", json_real(start));
 	json_object_set_new(w, "end", json_real(end));
-	json_object_set_new(w, "params", params != NULL ? params : json_object());
+	json_object_set_new(w, "params",
+	    params != NULL ? params : json_object());
 	json_array_append_new(gf_doc_array(doc, "windows"), w);
 }
 

@@ -54,8 +54,8 @@ gf_fs_write_atomic(const char *path, const void *data, size_t len,
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		gf_err_set(err, GF_EXIT_CANTCREAT, "fs", "cannot create '%s': %s",
-		    tmp, strerror(errno));
+		gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
+		    "cannot create '%s': %s", tmp, strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -65,28 +65,29 @@ gf_fs_write_atomic(const char *path, const void *data, size_t len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s",
-			    tmp, strerror(errno));
+			gf_err_set(err, GF_EXIT_IOERR, "fs",
+			    "cannot write '%s': %s", tmp, strerror(errno));
 			goto out;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 	if (fsync(fd) < 0) {
-		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s", tmp,
-		    strerror(errno));
+		gf_err_set(err, GF_EXIT_IOERR, "fs",
+		    "cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s", tmp,
-		    strerror(errno));
+		gf_err_set(err, GF_EXIT_IOERR, "fs",
+		    "cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
 		gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
-		    "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		    "cannot rename '%s' to '%s': %s", tmp, path,
+		    strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -108,8 +109,9 @@ gf_fs_read(const char *path, size_t max_bytes, size_t *lenp,
 	size_t len = 0, cap = 0;
 
 	if (fp == NULL) {
-		gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT : GF_EXIT_IOERR,
-		    "fs", "cannot open '%s': %s", path, strerror(errno));
+		gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "fs", "cannot open '%s': %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -130,8 +132,8 @@ gf_fs_read(const char *path, size_t max_bytes, size_t *lenp,
 			break;
 	}
 	if (ferror(fp)) {
-		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot read '%s': %s", path,
-		    strerror(errno));
+		gf_err_set(err, GF_EXIT_IOERR, "fs",
+		    "cannot read '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	fclose(fp);
@@ -160,8 +162,8 @@ gf_fs_remove_tree(const char *path, struct gf_err *err)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : gf_err_set(err, GF_EXIT_IOERR, "fs",
-		    "cannot remove '%s': %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : gf_err_set(err, GF_EXIT_IOERR,
+		    "fs", "cannot remove '%s': %s", path, strerror(errno));
 	if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) < 0)
 		return gf_err_set(err, GF_EXIT_IOERR, "fs",
 		    "cannot remove '%s': %s", path, strerror(errno));
@@ -180,7 +182,8 @@ gf_fs_exists(const char *path)
 static char *
 yaml_in(const char *dir, const char *kind, const char *name)
 {
-	char *p = kind != NULL ? gf_xasprintf("%s/%s/%s.yaml", dir, kind, name) :
+	char *p = kind != NULL ?
+	    gf_xasprintf("%s/%s/%s.yaml", dir, kind, name) :
 	    gf_xasprintf("%s/%s.yaml", dir, name);
 
 	if (gf_fs_exists(p))

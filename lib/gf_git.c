@@ -83,7 +83,8 @@ net_fail(struct gf_git *g, int rc, const char *what, struct gf_err *err)
 		    "%s '%s': authentication failed: %s", what, g->url, msg);
 	if (e != NULL && (e->klass == GIT_ERROR_NET ||
 	    e->klass == GIT_ERROR_OS || e->klass == GIT_ERROR_SSH ||
-	    e->klass == GIT_ERROR_HTTP || strstr(msg, "status code: 5") != NULL ||
+	    e->klass == GIT_ERROR_HTTP ||
+	    strstr(msg, "status code: 5") != NULL ||
 	    strstr(msg, "early EOF") != NULL))
 		if (strstr(msg, "status code: 404") == NULL &&
 		    strstr(msg, "not found") == NULL)
@@ -928,7 +929,8 @@ advertised(const char *body, size_t len, const char *ref, char oid[41])
 			continue;
 		}
 		if (n > 41 && line[40] == ' ' &&
-		    (size_t)n >= 41 + rlen && strncmp(line + 41, ref, rlen) == 0 &&
+		    (size_t)n >= 41 + rlen &&
+		    strncmp(line + 41, ref, rlen) == 0 &&
 		    (line[41 + rlen] == '\0' || line[41 + rlen] == '\n' ||
 		    (size_t)n == 41 + rlen)) {
 			memcpy(oid, line, 40);

@@ -45,7 +45,8 @@ json_t *
 gf_hostinfo_rapl(const char *sysfs_root)
 {
 	json_t *rec = json_object(), *domains = json_array();
-	char *base = gf_fs_join(sysfs_root ? sysfs_root : "/sys", "class/powercap");
+	char *base = gf_fs_join(sysfs_root ? sysfs_root : "/sys",
+	    "class/powercap");
 	char **names = NULL;
 	size_t n = 0, readable = 0;
 	struct dirent *de;
@@ -115,7 +116,8 @@ gf_hostinfo_rapl(const char *sysfs_root)
 	json_object_set_new(rec, "present",
 	    json_boolean(json_array_size(domains) > 0));
 	json_object_set_new(rec, "readable", json_boolean(
-	    json_array_size(domains) > 0 && readable == json_array_size(domains)));
+	    json_array_size(domains) > 0 &&
+	    readable == json_array_size(domains)));
 	json_object_set_new(rec, "domains", domains);
 	free(base);
 	return rec;
@@ -220,14 +222,16 @@ addresses(void)
 		fam = i->ifa_addr->sa_family;
 		if (fam == AF_INET) {
 			const struct sockaddr_in *s4 =
-			    (const struct sockaddr_in *)(const void *)i->ifa_addr;
+			    (const struct sockaddr_in *)(const void *)
+			    i->ifa_addr;
 
 			if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
 				continue;
 			a = &s4->sin_addr;
 		} else if (fam == AF_INET6) {
 			const struct sockaddr_in6 *s6 =
-			    (const struct sockaddr_in6 *)(const void *)i->ifa_addr;
+			    (const struct sockaddr_in6 *)(const void *)
+			    i->ifa_addr;
 
 			if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
 			    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))

@@ -12,7 +12,8 @@ static const struct {
 	const char *tmpl;
 	struct gf_layout_index index;
 } builtin[] = {
-	{ "validation", "docs/validation/{date}/validator-{tag}-{time}{-suffix}",
+	{ "validation",
+	    "docs/validation/{date}/validator-{tag}-{time}{-suffix}",
 	    { "docs/kepler-model-validation.md", "# Kepler model validation",
 	    "| Date | Tag | Report | Artifacts |\n|---|---|---|---|" } },
 	{ "train-validate-e2e", "docs/train-validate-e2e/{date}_{time}/{model}",
@@ -158,8 +159,8 @@ gf_layout_row(const char *layout, const struct gf_layout_vars *v,
 	const char *sfx = nz(v->suffix);
 
 	if (strcmp(layout, "train-validate-e2e") == 0)
-		return gf_xasprintf("| %s_%s | %s | [Report](%s) |", nz(v->date),
-		    nz(v->time), nz(v->model), r != NULL ? r : d);
+		return gf_xasprintf("| %s_%s | %s | [Report](%s) |",
+		    nz(v->date), nz(v->time), nz(v->model), r != NULL ? r : d);
 	return gf_xasprintf("| %s | %s-%s%s%s | %s%s%s | [Artifacts](%s/) |",
 	    nz(v->date), nz(v->tag), nz(v->time), *sfx ? "-" : "", sfx,
 	    r != NULL ? "[Report](" : "-", r != NULL ? r : "",

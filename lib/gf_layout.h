@@ -4,7 +4,8 @@
  *
  * A layout names the directory a run's files go to:
  *
- *	validation           docs/validation/{date}/validator-{tag}-{time}[-{suffix}]
+ *	validation           docs/validation/{date}/
+ *	                     validator-{tag}-{time}[-{suffix}]
  *	train-validate-e2e   docs/train-validate-e2e/{date}_{time}/{model}
  *	model-db             the repository root (the gf-train tree as is)
  *	anything else        a template: {date} {time} {run} {tag} {model}

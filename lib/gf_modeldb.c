@@ -80,7 +80,10 @@ gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
 
 			if (c)
 				out[used++] = ',';
-			/* Beyond 2^53 this is exact "%.17g", not %.0f's digits. */
+			/*
+			 * Beyond 2^53 this is exact "%.17g", not %.0f's
+			 * digits.
+			 */
 			if (isint[c])
 				v = rint(v);
 			used += gf_csv_format(v, out + used);

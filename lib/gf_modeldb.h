@@ -3,12 +3,14 @@
  * kepler-model-db's layout, written by gf-train:
  *
  *	<pipeline>/metadata.json                      pipeline metadata
- *	<pipeline>/preprocessed_data/preprocess_abs_<extractor>_<source>_<FG>.csv
- *	<pipeline>/preprocessed_data/preprocess_dyn_<extractor>_<isolator>_<source>_<FG>.csv
- *	<pipeline>/<source>/<OutputType>/<source>_<OutputType>_model_metadata.csv
- *	<pipeline>/<source>/<OutputType>/<FG>/<Trainer>_<node_type>/   model folder
- *	<pipeline>/<source>/<OutputType>/<FG>/<Trainer>_<node_type>.zip
- *	<pipeline>/<source>/<OutputType>/<FG>/<Trainer>_<node_type>.json  weights
+ *	<pipeline>/preprocessed_data/
+ *	    preprocess_abs_<extractor>_<source>_<FG>.csv
+ *	    preprocess_dyn_<extractor>_<isolator>_<source>_<FG>.csv
+ *	<pipeline>/<source>/<OutputType>/
+ *	    <source>_<OutputType>_model_metadata.csv
+ *	    <FG>/<Trainer>_<node_type>/               model folder
+ *	    <FG>/<Trainer>_<node_type>.zip
+ *	    <FG>/<Trainer>_<node_type>.json           weights
  *
  * A model folder and its zip hold metadata.json (upstream's fields plus
  * the split, RMSE and a correct max_mape), <Trainer>_<node_type>.json

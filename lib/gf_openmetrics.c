@@ -162,8 +162,10 @@ gf_openmetrics_merge(struct gf_prom_result *dst, json_t *index,
 		}
 		free(key);
 		to = &dst->series[json_integer_value(pos)];
-		to->t = gf_xreallocarray(to->t, to->n + from->n, sizeof(double));
-		to->v = gf_xreallocarray(to->v, to->n + from->n, sizeof(double));
+		to->t = gf_xreallocarray(to->t, to->n + from->n,
+		    sizeof(double));
+		to->v = gf_xreallocarray(to->v, to->n + from->n,
+		    sizeof(double));
 		for (size_t j = 0; j < from->n; j++) {
 			if (to->n > 0 && from->t[j] <= to->t[to->n - 1])
 				continue;

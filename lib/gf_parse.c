@@ -57,7 +57,8 @@ unit_seconds(const char *u, size_t n)
 	};
 
 	for (size_t i = 0; i < GF_ARRAY_LEN(units); i++)
-		if (strlen(units[i].name) == n && strncmp(u, units[i].name, n) == 0)
+		if (strlen(units[i].name) == n &&
+		    strncmp(u, units[i].name, n) == 0)
 			return units[i].secs;
 	return -1;
 }
@@ -86,7 +87,10 @@ gf_parse_duration(const char *s, const char *what, double *seconds,
 		while (isalpha((unsigned char)*end))
 			end++;
 		if (end == u) {
-			/* A bare number is seconds, only as the whole string. */
+			/*
+			 * A bare number is seconds, only as the whole
+			 * string.
+			 */
 			if (p != s || *end != '\0')
 				goto bad;
 			mult = 1;
@@ -170,7 +174,8 @@ parse_rfc3339(const char *s, double *out)
 	} else if (*p == '+' || *p == '-') {
 		int sign = *p == '-' ? -1 : 1;
 
-		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om))
+		if (digits(p + 1, 2, &oh) || p[3] != ':' ||
+		    digits(p + 4, 2, &om))
 			return -1;
 		oh *= sign;
 		om *= sign;

@@ -56,7 +56,8 @@ static const struct curve {
 	double warmup, cooldown, total;
 	int repeats;
 } curves[] = {
-	{ "default", curve_default, GF_ARRAY_LEN(curve_default), 5, 5, 1200, 5 },
+	{ "default", curve_default, GF_ARRAY_LEN(curve_default), 5, 5, 1200,
+	    5 },
 	{ "stepwise", curve_stepwise, GF_ARRAY_LEN(curve_stepwise), 5, 5, 1200,
 	    5 },
 	{ "regression", curve_regression, GF_ARRAY_LEN(curve_regression), 15,
@@ -422,8 +423,8 @@ is_word(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '-' && *s != '_')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '-' && *s != '_')
 			return 0;
 	return 1;
 }

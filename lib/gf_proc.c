@@ -93,8 +93,8 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 			setsid();
 		if (spec->cwd != NULL && chdir(spec->cwd) < 0)
 			_exit(127);
-		child_redirect(spec->stdin_path ? spec->stdin_path : "/dev/null",
-		    STDIN_FILENO, O_RDONLY);
+		child_redirect(spec->stdin_path ? spec->stdin_path :
+		    "/dev/null", STDIN_FILENO, O_RDONLY);
 		if (spec->stdout_path != NULL)
 			child_redirect(spec->stdout_path, STDOUT_FILENO,
 			    O_WRONLY | O_CREAT | O_APPEND);

@@ -12,10 +12,12 @@
 struct gf_spawn {
 	const char *const *argv;	/* argv[0] is looked up in PATH */
 	const char *stdout_path;	/* NULL: inherit; opened for append */
-	const char *stderr_path;	/* NULL: inherit; may equal stdout_path */
+	const char *stderr_path;	/* NULL: inherit; may equal
+					 * stdout_path */
 	const char *stdin_path;		/* NULL: /dev/null */
 	const char *cwd;		/* NULL: inherit */
-	int new_session;		/* setsid(): own process group, detached */
+	int new_session;		/* setsid(): own process group,
+					 * detached */
 	/*
 	 * SIGTERM the child when the spawning process dies, even by SIGKILL
 	 * (Linux PR_SET_PDEATHSIG): for workloads that must not outlive

@@ -190,7 +190,8 @@ parse_match(const json_t *j, const char *name, const char *key,
 	if (j == NULL)
 		return 0;
 	if (!json_is_object(j))
-		return bad(err, name, key, "expected a mapping of label: values");
+		return bad(err, name, key,
+		    "expected a mapping of label: values");
 	*out = gf_xcalloc(json_object_size(j) + 1, sizeof(**out));
 	json_object_foreach((json_t *)j, label, v) {
 		struct gf_match *m = &(*out)[(*nout)++];
@@ -236,10 +237,12 @@ parse_alt(const json_t *j, const char *name, const char *key,
 		return 0;
 	}
 	if (!json_is_object(j))
-		return bad(err, name, key, "expected a metric name or a mapping");
+		return bad(err, name, key,
+		    "expected a metric name or a mapping");
 	metric = json_object_get(j, "metric");
 	if (!json_is_string(metric))
-		return bad(err, name, key, "'metric' is missing or not a string");
+		return bad(err, name, key,
+		    "'metric' is missing or not a string");
 	scale = json_object_get(j, "scale");
 	if (scale != NULL && !json_is_number(scale))
 		return bad(err, name, key, "'scale' is not a number");
@@ -249,7 +252,8 @@ parse_alt(const json_t *j, const char *name, const char *key,
 		if (!json_is_string(ty) || (strcmp(json_string_value(ty),
 		    "gauge") != 0 && strcmp(json_string_value(ty),
 		    "counter") != 0))
-			return bad(err, name, key, "'type' is counter or gauge");
+			return bad(err, name, key,
+			    "'type' is counter or gauge");
 		a->gauge = strcmp(json_string_value(ty), "gauge") == 0;
 	}
 	a->metric = gf_xstrdup(json_string_value(metric));
@@ -367,7 +371,8 @@ gf_profile_from_json(const json_t *j, const char *name, struct gf_profile *p,
 		s->source = gf_xstrdup(canon ? canon : key);
 		if (!json_is_object(sv)) {
 			path = gf_xasprintf("power.%s", key);
-			bad(err, name, path, "expected a mapping of components");
+			bad(err, name, path,
+			    "expected a mapping of components");
 			goto fail;
 		}
 		s->comps = gf_xcalloc(json_object_size(sv) + 1,

@@ -52,7 +52,8 @@ struct gf_fgroup {
 	const char *name;
 	const char *const *features;	/* upstream (sorted) order */
 	size_t nfeatures;
-	const char *main;		/* curve-fit main feature, may be NULL */
+	const char *main;		/* curve-fit main feature, may be
+					 * NULL */
 	const char *dram_main;		/* main feature for dram, may be NULL */
 };
 

@@ -206,7 +206,8 @@ merge(struct gf_prom_result *res, json_t *index, json_t *env,
 {
 	json_t *data = json_object_get(env, "data");
 	json_t *warn = json_object_get(env, "warnings");
-	const char *type = json_string_value(json_object_get(data, "resultType"));
+	const char *type = json_string_value(json_object_get(data,
+	    "resultType"));
 	json_t *result = json_object_get(data, "result");
 	size_t i;
 	json_t *item, *v;
@@ -217,7 +218,8 @@ merge(struct gf_prom_result *res, json_t *index, json_t *env,
 			continue;
 		res->warnings = gf_xreallocarray(res->warnings,
 		    res->nwarnings + 1, sizeof(char *));
-		res->warnings[res->nwarnings++] = gf_xstrdup(json_string_value(v));
+		res->warnings[res->nwarnings++] =
+		    gf_xstrdup(json_string_value(v));
 	}
 	if (type == NULL)
 		goto bad;
@@ -345,7 +347,8 @@ out:
 char *
 gf_prom_snapshot(struct gf_prom *p, int skip_head, struct gf_err *err)
 {
-	const char *path = skip_head ? "/api/v1/admin/tsdb/snapshot?skip_head=true" :
+	const char *path = skip_head ?
+	    "/api/v1/admin/tsdb/snapshot?skip_head=true" :
 	    "/api/v1/admin/tsdb/snapshot";
 	const char *name;
 	char *out = NULL;

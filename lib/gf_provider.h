@@ -7,7 +7,8 @@
  *	const struct gf_provider *p = gf_provider_find("local", &err);
  *	p->up(doc, &opts, &err);            // fills "hosts", "cleanup"
  *	p->status(doc, &report, &err);      // what the provider sees now
- *	gf_provider_down(doc, &report, &err); // gives every "cleanup" entry back
+ *	gf_provider_down(doc, &report, &err); // gives every "cleanup"
+ *	                                      // entry back
  *
  * Cleanup entries ("cleanup" in the document) are objects with at least
  * "kind" and either "provider" (a resource of that provider, given back

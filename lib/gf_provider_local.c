@@ -45,7 +45,8 @@ local_status(const json_t *doc, json_t **report, struct gf_err *err)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
-		const char *name = json_string_value(json_object_get(h, "name"));
+		const char *name = json_string_value(json_object_get(h,
+		    "name"));
 
 		json_array_append_new(hosts, json_pack("{s:s,s:b}", "name",
 		    name != NULL ? name : "?", "this_machine",

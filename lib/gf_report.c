@@ -358,8 +358,8 @@ details(struct gf_buf *b, const json_t *r)
 		gf_buf_adds(b, "**Charts**\n\n");
 		json_array_foreach(charts, i, v)
 			gf_buf_addf(b, "![%s](%s)\n\n",
-			    i == 0 ? "actual vs predicted" : "error distribution",
-			    json_string_value(v));
+			    i == 0 ? "actual vs predicted" :
+			    "error distribution", json_string_value(v));
 	}
 	if (*str(r, "artifact") != '\0')
 		gf_buf_addf(b, "Series: [%s](%s)\n\n", str(r, "artifact"),
@@ -374,8 +374,9 @@ summaries(struct gf_buf *b, const json_t *sums)
 	char b1[32], b2[32], b3[32], b4[32];
 	size_t i;
 
-	gf_buf_adds(b, "### Summaries\n\n| Window | Mean power (W) | Energy (J) "
-	    "| Work | Energy per unit | CPU overhead (mean % / sd %) |\n"
+	gf_buf_adds(b, "### Summaries\n\n"
+	    "| Window | Mean power (W) | Energy (J) | Work | Energy per unit "
+	    "| CPU overhead (mean % / sd %) |\n"
 	    "| --- | ---: | ---: | ---: | ---: | --- |\n");
 	json_array_foreach(sums, i, s) {
 		gf_buf_adds(b, "| ");
@@ -441,7 +442,8 @@ gf_report_markdown(const json_t *rep)
 		gf_buf_adds(&b, "### Windows\n\n");
 		gf_buf_adds(&b, summary_head);
 		json_array_foreach(results, i, r) {
-			json_array_foreach(json_object_get(r, "windows"), j, w) {
+			json_array_foreach(json_object_get(r, "windows"),
+			    j, w) {
 				char *nm = gf_xasprintf("%s @ %s",
 				    str(r, "name"), str(w, "window"));
 
@@ -494,8 +496,8 @@ gf_report_json(const json_t *rep)
 	for (size_t k = 0; k < GF_ARRAY_LEN(keys); k++) {
 		json_t *x = json_object_get(rep, keys[k]);
 
-		json_object_set_new(out, keys[k], x != NULL ? json_deep_copy(x) :
-		    json_array());
+		json_object_set_new(out, keys[k],
+		    x != NULL ? json_deep_copy(x) : json_array());
 	}
 	json_array_foreach(json_object_get(rep, "results"), i, r) {
 		json_t *th = json_object_get(r, "thresholds");
@@ -524,7 +526,8 @@ gf_report_json(const json_t *rep)
 		}
 		if (st.len == 0)
 			gf_buf_adds(&st, "no threshold");
-		json_object_set_new(val, "status", json_string(gf_buf_str(&st)));
+		json_object_set_new(val, "status",
+		    json_string(gf_buf_str(&st)));
 		gf_buf_release(&st);
 		json_array_append_new(res, json_pack("{s:s, s:o, s:O}",
 		    "metric-name", str(r, "name"), "value", val, "gf", r));
@@ -665,8 +668,10 @@ gf_report_machine_specs(void)
 	}
 	cores = (long long)json_object_size(ids);
 	json_object_set_new(spec, "sockets", json_integer(
-	    json_object_size(socks) > 0 ? (long long)json_object_size(socks) : 1));
-	json_object_set_new(spec, "cores", json_integer(cores ? cores : threads));
+	    json_object_size(socks) > 0 ?
+	    (long long)json_object_size(socks) : 1));
+	json_object_set_new(spec, "cores",
+	    json_integer(cores ? cores : threads));
 	json_object_set_new(spec, "threads", json_integer(threads));
 	json_decref(ids);
 	json_decref(socks);

@@ -496,8 +496,8 @@ start_meter(const char *state, const struct gf_stack_opts *o,
     const char *sysfs, const char *tdir, json_t *power, struct gf_err *err)
 {
 	char a_idle[32], a_dyn[32], a_di[32], a_dd[32], a_pk[16];
-	char *wait_file = gf_xasprintf("%s/class/powercap/intel-rapl:0/energy_uj",
-	    sysfs);
+	char *wait_file = gf_xasprintf(
+	    "%s/class/powercap/intel-rapl:0/energy_uj", sysfs);
 	const char *argv[] = { o->powersim, "--dir", sysfs, "--textfile", tdir,
 		"--idle-watts", a_idle, "--dynamic-watts", a_dyn,
 		"--dram-idle-watts", a_di, "--dram-dynamic-watts", a_dd,
@@ -548,7 +548,8 @@ start_node(const char *state, const char *sysfs, const char *tdir,
 		if ((port = free_port(err)) < 0)
 			break;
 		free(listen);
-		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d", port);
+		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d",
+		    port);
 		const char *argv[] = { components[C_NODE].program, listen,
 			a_sysfs, "--collector.rapl", "--collector.textfile",
 			a_tdir, NULL };
@@ -565,7 +566,8 @@ start_node(const char *state, const char *sysfs, const char *tdir,
 			json_object_set_new(n, "pid_file", json_string(pf));
 			json_object_set_new(n, "log", json_string(log));
 			json_object_set_new(n, "sysfs", json_string(sysfs));
-			json_object_set_new(n, "textfile_dir", json_string(tdir));
+			json_object_set_new(n, "textfile_dir",
+			    json_string(tdir));
 			json_object_set_new(sec, "node_exporter", n);
 		}
 	}
@@ -604,7 +606,8 @@ start_prom(const char *state, const struct gf_stack_opts *o, int node_port,
 		    source, err) < 0)
 			break;
 		free(listen);
-		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d", port);
+		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d",
+		    port);
 		const char *argv[] = { components[C_PROM].program, a_cfg,
 			a_data, a_ret, listen, "--web.enable-admin-api",
 			"--web.enable-lifecycle", NULL };
@@ -646,7 +649,8 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 	char *state = absolute(o->state_dir);
 	char *tdir = NULL, *sysfs = NULL;
 	const char *source = power_name(o->power);
-	json_t *sec = json_object(), *power = json_object(), *comps = json_array();
+	json_t *sec = json_object(), *power = json_object(),
+	    *comps = json_array();
 	int node_port = 0, stale;
 	char ts[32];
 
@@ -735,8 +739,8 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		    json_object_get(sec, "prometheus"), "port")),
 		    node_port > 0 ? 2 : 1, o->ready_timeout) < 0) {
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-			    "Prometheus did not scrape its targets within %.0f s",
-			    o->ready_timeout);
+			    "Prometheus did not scrape its targets within "
+			    "%.0f s", o->ready_timeout);
 			goto fail;
 		}
 	}

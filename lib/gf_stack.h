@@ -26,7 +26,8 @@
 #include "gf_err.h"
 
 enum gf_stack_power {
-	GF_STACK_POWER_NONE = 0,	/* node-exporter only, no power source */
+	GF_STACK_POWER_NONE = 0,	/* node-exporter only, no power
+					 * source */
 	GF_STACK_POWER_RAPL,		/* the machine's powercap tree */
 	GF_STACK_POWER_SIMULATED,	/* gf-powersim's tree */
 };
@@ -54,7 +55,10 @@ struct gf_stack_opts {
 	double ready_timeout;		/* seconds to wait for each process */
 };
 
-/* Defaults: both components, no power, 3 s, "100y", 60 s, curve 10/40/2/3 x1. */
+/*
+ * Defaults: both components, no power, 3 s, "100y", 60 s,
+ * curve 10/40/2/3 x1.
+ */
 void gf_stack_opts_init(struct gf_stack_opts *o);
 
 /*

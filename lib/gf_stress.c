@@ -305,8 +305,8 @@ run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 			return -1;
 		}
 		if (gf_time_now() > deadline) {
-			note(h, section, "phase '%s': stress-ng ran %.0f s past "
-			    "its timeout: stopping it", ph->name,
+			note(h, section, "phase '%s': stress-ng ran %.0f s "
+			    "past its timeout: stopping it", ph->name,
 			    OVERRUN_GRACE);
 			gf_proc_stop(pid, 1, 5, NULL);
 			*status = 0;

@@ -41,8 +41,8 @@ gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
 	if (t->inherited_exit != 0 && !(flags & GF_TOOL_RUN_ANYWAY)) {
 		int rc = t->inherited_exit;
 
-		gf_info("an earlier step failed (exit %d): passing the document "
-		    "on", rc);
+		gf_info("an earlier step failed (exit %d): passing the "
+		    "document on", rc);
 		if (gf_doc_write(stdout, t->doc, &err) < 0) {
 			gf_error("%s", err.msg);
 			rc = GF_EXIT_IOERR;

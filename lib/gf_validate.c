@@ -274,7 +274,8 @@ gf_checkset_from_json(struct gf_checkset *cs, const json_t *root,
 		if (query_of(v, ka, path, &qa, err) == -1 ||
 		    query_of(v, kp, path, &qp, err) == -1 ||
 		    threshold_of(v, "max_mae", path, &th.max_mae, err) == -1 ||
-		    threshold_of(v, "max_mape", path, &th.max_mape, err) == -1 ||
+		    threshold_of(v, "max_mape", path, &th.max_mape,
+		    err) == -1 ||
 		    threshold_of(v, "max_mse", path, &th.max_mse, err) == -1)
 			return gf_err_prefix(err, "%s", name);
 		snprintf(what, sizeof(what), "%s: check '%s', query '%s'",
@@ -1280,7 +1281,8 @@ gf_validate_predict(const struct gf_model *m, const struct gf_vseries *meas,
 				break;
 			}
 			/* Both are sorted: walk each feature forward. */
-			while (pos[i] + 1 < f->n && fabs(f->t[pos[i] + 1] - t) <=
+			while (pos[i] + 1 < f->n &&
+			    fabs(f->t[pos[i] + 1] - t) <=
 			    fabs(f->t[pos[i]] - t))
 				pos[i]++;
 			if (fabs(f->t[pos[i]] - t) >= tol ||
