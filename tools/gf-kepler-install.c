@@ -43,8 +43,8 @@ usage(int rc)
 		    "  -d, --state-dir DIR      data, logs and pid files "
 		    "(default $RUNNER_TEMP/gf-stack or ./gf-stack)\n"
 		    "  -i, --input FILE         run document (default stdin)\n"
-		    "  -k, --stop               stop the stack the document (or "
-		    "--state-dir) names\n"
+		    "  -k, --stop               stop the stack the document "
+		    "(or --state-dir) names\n"
 		    "  -p, --power SOURCE       auto, rapl, simulated or none "
 		    "(default auto)\n"
 		    "  -r, --retention TIME     Prometheus retention (default "
@@ -52,8 +52,8 @@ usage(int rc)
 		    "  -S, --sysfs DIR          sysfs root with class/powercap "
 		    "(default /sys)\n"
 		    "  -s, --scrape-interval D  scrape interval (default 3s)\n"
-		    "  -t, --timeout D          wait this long for each process "
-		    "(default 60s)\n"
+		    "  -t, --timeout D          wait this long for each "
+		    "process (default 60s)\n"
 		    "  -h, --help               this text\n"
 		    "  -V, --version            print the version\n", stdout);
 		exit(gf_close_stdout());
@@ -239,7 +239,8 @@ do_stop(struct gf_tool *t, const char *opt_dir, const char *cfg_dir,
 			gf_info("%s: %s", k, json_string_value(v));
 		stack = gf_doc_object(t->doc, "stack");
 		if (json_object_get(stack, "state_dir") == NULL)
-			json_object_set_new(stack, "state_dir", json_string(dir));
+			json_object_set_new(stack, "state_dir",
+			    json_string(dir));
 		json_object_set_new(stack, "running", json_false());
 		json_object_set_new(stack, "stopped", json_string(
 		    gf_time_format(gf_time_now(), 0, ts)));
@@ -256,7 +257,8 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
     struct gf_err *err)
 {
 	struct gf_stack_opts o;
-	json_t *rapl = NULL, *sec = NULL, *curve = json_object_get(cfg, "curve");
+	json_t *rapl = NULL, *sec = NULL,
+	    *curve = json_object_get(cfg, "curve");
 	char *def = NULL, *powersim = NULL, *state = NULL;
 	const char *power = s->power != NULL ? s->power : "auto";
 	int rc = -1;
@@ -292,9 +294,9 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 		o.power = gf_hostinfo_rapl_usable(rapl) ?
 		    GF_STACK_POWER_RAPL : GF_STACK_POWER_SIMULATED;
 		if (o.power == GF_STACK_POWER_SIMULATED)
-			gf_info("no readable RAPL under %s: using the simulated "
-			    "meter (source=\"simulated\")", json_string_value(
-			    json_object_get(rapl, "path")));
+			gf_info("no readable RAPL under %s: using the "
+			    "simulated meter (source=\"simulated\")",
+			    json_string_value(json_object_get(rapl, "path")));
 	} else if (strcmp(power, "rapl") == 0) {
 		if (!gf_hostinfo_rapl_usable(rapl)) {
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
@@ -431,7 +433,8 @@ main(int argc, char *argv[])
 			gf_die_err(&err);
 		if (!json_is_object(cfg)) {
 			json_decref(cfg);
-			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", config);
+			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
+			    config);
 		}
 	}
 	/* The stop is a clean-up: it runs after a failed step too. */

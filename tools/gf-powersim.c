@@ -77,7 +77,8 @@ usage(int rc)
 		    "(default 3)\n"
 		    "  -n, --packages N           packages (default 1)\n"
 		    "  -s, --interval DURATION    update period (default 1s)\n"
-		    "  -P, --procfs DIR           read DIR/stat (default /proc)\n"
+		    "  -P, --procfs DIR           read DIR/stat "
+		    "(default /proc)\n"
 		    "  -o, --once                 update once and exit\n"
 		    "  -h, --help                 this text\n"
 		    "  -V, --version              print the version\n", stdout);

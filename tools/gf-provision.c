@@ -34,8 +34,8 @@ usage(int rc)
 	    "up | status | down | sweep\n", gf_progname);
 	if (rc == 0) {
 		fputs("  -c, --config FILE     YAML settings (provider: NAME)\n"
-		    "  -i, --input FILE      run document (default: stdin, then "
-		    "the state file)\n"
+		    "  -i, --input FILE      run document (default: stdin, "
+		    "then the state file)\n"
 		    "  -p, --provider NAME   local (equinix ended 2026-06-30)\n"
 		    "  -s, --sysfs DIR       sysfs root for the RAPL check "
 		    "(default /sys)\n"
@@ -137,7 +137,8 @@ cmd_status(json_t *doc, const char *from)
 		    json_string_value(json_object_get(h, "address")),
 		    json_string_value(json_object_get(h, "provider")));
 	json_array_foreach(json_object_get(doc, "cleanup"), i, c) {
-		const char *kind = json_string_value(json_object_get(c, "kind"));
+		const char *kind = json_string_value(json_object_get(c,
+		    "kind"));
 		const char *dir = json_string_value(json_object_get(c,
 		    "state_dir"));
 		const char *rel = json_string_value(json_object_get(c,
@@ -154,8 +155,8 @@ cmd_status(json_t *doc, const char *from)
 				fprintf(stderr, "  %s pid %lld %s\n", k,
 				    (long long)json_integer_value(
 				    json_object_get(v, "pid")),
-				    json_is_true(json_object_get(v, "running")) ?
-				    "running" : "not running");
+				    json_is_true(json_object_get(v,
+				    "running")) ? "running" : "not running");
 			json_decref(st);
 		}
 	}
@@ -231,7 +232,8 @@ main(int argc, char *argv[])
 		if ((cfg = gf_yaml_load(config, &err)) == NULL)
 			gf_die_err(&err);
 		if (!json_is_object(cfg))
-			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping", config);
+			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
+			    config);
 		po.config = json_object_get(cfg, "local");
 	}
 
@@ -240,7 +242,10 @@ main(int argc, char *argv[])
 			json_decref(cfg);
 			if (err.exit == GF_EXIT_NOINPUT && input == NULL &&
 			    strcmp(cmd, "down") == 0) {
-				/* Nothing was ever taken: nothing to give back. */
+				/*
+				 * Nothing was ever taken: nothing to give
+				 * back.
+				 */
 				gf_info("%s: nothing to give back", err.msg);
 				doc = gf_doc_new();
 				from = gf_xstrdup("(nothing)");

@@ -233,7 +233,8 @@ export_om(struct gf_prom *p, const json_t *doc, const char *path,
 
 				if (gf_prom_query(p, q, b, &piece, err) < 0) {
 					free(q);
-					gf_err_prefix(err, "--export-openmetrics");
+					gf_err_prefix(err,
+					    "--export-openmetrics");
 					goto out;
 				}
 				free(q);
@@ -252,9 +253,11 @@ export_om(struct gf_prom *p, const json_t *doc, const char *path,
 	json_object_set_new(om, "sha256", json_string(gf_sha256_hex(text.data,
 	    text.len, hex)));
 	json_object_set_new(om, "size", json_integer((json_int_t)text.len));
-	json_object_set_new(om, "families", json_integer((json_int_t)st.families));
+	json_object_set_new(om, "families",
+	    json_integer((json_int_t)st.families));
 	json_object_set_new(om, "series", json_integer((json_int_t)st.series));
-	json_object_set_new(om, "samples", json_integer((json_int_t)st.samples));
+	json_object_set_new(om, "samples",
+	    json_integer((json_int_t)st.samples));
 	arr = json_array();
 	for (size_t i = 0; i < nspan; i++)
 		json_array_append_new(arr, json_pack("{s:f,s:f}", "start",
@@ -319,7 +322,8 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 	    "--threads", 0, 256, &ao->threads, err) < 0)
 		return -1;
 	tmo = gf_setting(cfg, o.timeout, NULL, NULL, "timeout", NULL);
-	if (tmo != NULL && (gf_parse_duration(tmo, "--timeout", &secs, err) < 0))
+	if (tmo != NULL &&
+	    (gf_parse_duration(tmo, "--timeout", &secs, err) < 0))
 		return -1;
 	if (url == NULL)
 		return gf_err_set(err, GF_EXIT_CONFIG, "snapshot",
@@ -330,7 +334,8 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 	ca = gf_setting(cfg, o.ca_file, "GF_CA_FILE", NULL, "ca_file", NULL);
 	p->http.ca_file = ca;
 	if (!o.export_om)
-		o.export_om = gf_setting_flag(cfg, 0, NULL, "export_openmetrics");
+		o.export_om = gf_setting_flag(cfg, 0, NULL,
+		    "export_openmetrics");
 	if (o.nmatch == 0 && cfg != NULL) {
 		json_t *m = json_object_get(cfg, "match");
 		size_t i;
@@ -365,9 +370,9 @@ find_data_dir(struct gf_prom *p, struct gf_err *err)
 	if (path != NULL && path[0] == '/')
 		dir = gf_xstrdup(path);
 	else if (flags != NULL)
-		gf_err_set(err, GF_EXIT_CONFIG, "snapshot", "no data directory: "
-		    "give --data-dir (Prometheus reports storage.tsdb.path "
-		    "'%s')", path ? path : "");
+		gf_err_set(err, GF_EXIT_CONFIG, "snapshot",
+		    "no data directory: give --data-dir (Prometheus reports "
+		    "storage.tsdb.path '%s')", path ? path : "");
 	json_decref(flags);
 	return dir;
 }
@@ -422,9 +427,9 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	snapdir = gf_xasprintf("%s/snapshots/%s", data_dir, name);
 	json_object_set_new(sec, "snapshot_dir", json_string(snapdir));
 	if (!gf_fs_is_dir(snapdir)) {
-		gf_err_set(err, GF_EXIT_NOINPUT, "snapshot", "snapshot '%s' was "
-		    "taken but '%s' does not exist: is '%s' the "
-		    "--storage.tsdb.path of the Prometheus at %s?", name,
+		gf_err_set(err, GF_EXIT_NOINPUT, "snapshot",
+		    "snapshot '%s' was taken but '%s' does not exist: is '%s' "
+		    "the --storage.tsdb.path of the Prometheus at %s?", name,
 		    snapdir, data_dir, url);
 		goto out;
 	}
@@ -441,7 +446,8 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	json_object_set_new(sec, "sha256", json_string(info.sha256));
 	json_object_set_new(sec, "size", json_integer((json_int_t)info.size));
 	json_object_set_new(sec, "files", json_integer((json_int_t)info.files));
-	json_object_set_new(sec, "bytes", json_integer((json_int_t)info.bytes_in));
+	json_object_set_new(sec, "bytes",
+	    json_integer((json_int_t)info.bytes_in));
 	json_object_set_new(sec, "compress",
 	    json_string(gf_archive_compress_name(ao.compress)));
 	json_object_set_new(sec, "seconds", json_real(gf_time_now() - t0));
