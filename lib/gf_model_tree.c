@@ -338,10 +338,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 
 				if (o->nosplit)
 					continue;
-				for (size_t f = 0; f < nf; f++)
-					gbr_scan(o, (int)f, sorted + f * rows +
-					    o->begin, sval + f * rows + o->begin,
-					    o->end - o->begin, res, inv);
+				for (size_t f = 0; f < nf; f++) {
+					size_t b = f * rows + o->begin;
+
+					gbr_scan(o, (int)f, sorted + b,
+					    sval + b, o->end - o->begin, res,
+					    inv);
+				}
 			}
 			/* Split or make leaves; collect the next level. */
 			struct gbr_open next[8];
@@ -384,7 +387,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 						    nd->thr ? nd->left :
 						    nd->right;
 				}
-			/* The children's segments, when they will be scanned. */
+			/* The children's segments, if they will be scanned. */
 			for (int k = 0; k < nopen && d + 1 < depth; k++) {
 				struct gbr_open *o = &open[k];
 				struct gbr_open *L, *R;
@@ -416,9 +419,10 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 			for (size_t f = 0; f < nf; f++) {
 				size_t b = f * rows + undo[nundo].begin;
 
-				gbr_merge(sorted + b, sval + b, undo[nundo].mid -
-				    undo[nundo].begin, undo[nundo].end -
-				    undo[nundo].begin, X, nf, f, ts, tv);
+				gbr_merge(sorted + b, sval + b,
+				    undo[nundo].mid - undo[nundo].begin,
+				    undo[nundo].end - undo[nundo].begin, X, nf,
+				    f, ts, tv);
 			}
 		for (size_t i = 0; i < rows; i++)
 			F[i] += fo.nodes[start + (size_t)nodeof[i]].value;
@@ -1251,7 +1255,8 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 				 * their totals are needed, from the first
 				 * feature's bins, summed as hist_totals does.
 				 */
-				if (d + 1 >= XGB_MAX_DEPTH || ns <= XGB_SPARSE) {
+				if (d + 1 >= XGB_MAX_DEPTH ||
+				    ns <= XGB_SPARSE) {
 					size_t nfeat = d + 1 >= XGB_MAX_DEPTH ?
 					    1 : nf;
 
