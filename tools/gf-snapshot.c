@@ -61,6 +61,39 @@ usage(int code)
 	    "[-z zstd | gzip]\n"
 	    "                   [--ca-file file] [--skip-head] [--sync] "
 	    "[--timeout duration]\n");
+	if (code == 0)
+		fputs("\n"
+		    "  -p, --prometheus URL       Prometheus (default the "
+		    "document's stack)\n"
+		    "  -d, --data-dir DIR         its TSDB directory, as seen "
+		    "from here\n"
+		    "  -o, --out DIR              where the archive goes "
+		    "(.)\n"
+		    "  -z, --compress zstd|gzip   compression (zstd)\n"
+		    "  -l, --level N              compression level (zstd 3, "
+		    "gzip 6)\n"
+		    "  -j, --threads N            zstd workers (0: one per "
+		    "CPU)\n"
+		    "  -r, --remove-snapshot      remove the snapshot once "
+		    "archived\n"
+		    "      --skip-head            leave the head block out\n"
+		    "      --sync                 flush the archive to disk\n"
+		    "  -E, --export-openmetrics   also write the run's series "
+		    "as OpenMetrics\n"
+		    "  -m, --match SELECTOR       series to export "
+		    "(repeatable)\n"
+		    "  -s, --start TIME / -e, --end TIME   export range "
+		    "instead of the windows\n"
+		    "      --timeout DURATION     per request to Prometheus "
+		    "(30s)\n"
+		    "      --ca-file FILE         CA bundle for https\n"
+		    "  -c, --config FILE          YAML settings\n"
+		    "  -i, --input FILE           run document (default "
+		    "stdin)\n"
+		    "  -h, --help                 this text\n"
+		    "  -V, --version              print the version\n"
+		    "See gf-snapshot(1), also for restoring an archive.\n",
+		    stdout);
 	exit(code);
 }
 

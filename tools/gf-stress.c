@@ -46,6 +46,37 @@ usage(int code)
 	    "                 [-H host] [-i file] [-p plan] [-r repeats] "
 	    "[-s scale] [-T duration]\n"
 	    "                 [-t duration] [-w duration]\n");
+	if (code == 0)
+		fputs("\n"
+		    "  -p, --plan PLAN          curve:default, curve:stepwise, "
+		    "curve:regression,\n"
+		    "                           tekton, idle:SECONDS\n"
+		    "  -f, --plan-file FILE     a YAML plan\n"
+		    "  -a, --stress-args ENTRY  a Tekton entry LOAD;KEYS;VALS "
+		    "(repeatable)\n"
+		    "  -T, --stress-timeout D   each Tekton run (20s)\n"
+		    "  -B, --stress-break-interval D  pause after each "
+		    "Tekton run (5s)\n"
+		    "  -F, --no-freq-steps      do not step CPU "
+		    "frequencies\n"
+		    "  -r, --repeats N          runs of a curve or YAML "
+		    "plan\n"
+		    "  -t, --total D            run time of a curve (gives "
+		    "the repeats)\n"
+		    "  -w, --warmup D           warm-up before a curve\n"
+		    "  -d, --cooldown D         cool-down after each repeat\n"
+		    "  -s, --time-scale X       multiply every duration by "
+		    "X\n"
+		    "  -H, --host HOST          the host to run on (this "
+		    "one)\n"
+		    "  -n, --dry-run            print the plan, run "
+		    "nothing\n"
+		    "  -c, --config FILE        YAML settings\n"
+		    "  -i, --input FILE         run document (default "
+		    "stdin)\n"
+		    "  -h, --help               this text\n"
+		    "  -V, --version            print the version\n"
+		    "Durations: 90s, 15m, 2h. See gf-stress(1).\n", stdout);
 	exit(code);
 }
 

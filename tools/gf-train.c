@@ -162,7 +162,9 @@ help(void)
 	    "  -3, --thirdparty-metrics LIST   ThirdParty features\n"
 	    "  -X, --extract-only         write preprocessed data only\n"
 	    "  -c, --config FILE          YAML settings\n"
-	    "  -i, --input FILE           run document (stdin)\n");
+	    "  -i, --input FILE           run document (stdin)\n"
+	    "  -h, --help                 this text\n"
+	    "  -V, --version              print the version\n");
 	exit(0);
 }
 

@@ -45,6 +45,12 @@ for t in $tools; do
 		"$t --no-such-option </dev/null >out 2>err; rc=\$?; [ ! -s out ] || rc=99; exit \$rc"
 	test_expect_success "$t has a manual page that passes mandoc -Tlint" \
 		"[ -f '$GF_SRC/man/$t.1' ] && mandoc -Tlint -Wwarning '$GF_SRC/man/$t.1'"
+	test_expect_success "$t --help and its manual list the same long options" "
+		$t --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u >help.opts &&
+		grep -E '^\\.It Fl ' '$GF_SRC/man/$t.1' |
+		    grep -oE 'Fl \\\\?-[a-z][a-z0-9-]+' | sed -E 's/^Fl \\\\?-/--/' | sort -u >man.opts &&
+		diff -u man.opts help.opts
+	"
 	[ "$t" = gf-powersim ] && continue
 	a=$(args_for "$t")
 	test_expect_code 65 "$t refuses a malformed document with line:col, writing nothing" \
