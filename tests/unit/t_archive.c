@@ -69,11 +69,13 @@ tree_round_trip(enum gf_archive_compress c, const char *tar_flag)
 	    gf_archive_compress_name(c));
 	ok(info.size > 0, "%s: size recorded", gf_archive_compress_name(c));
 	ok(sh(gf_xasprintf("tar %s -tf %s | grep -qx snap/blk/chunks/000001",
-	    tar_flag, out)) == 0, "%s: tar(1) lists it", gf_archive_compress_name(c));
+	    tar_flag, out)) == 0, "%s: tar(1) lists it",
+	    gf_archive_compress_name(c));
 	ok(gf_archive_extract(out, dest, &err) == 0, "%s: extract %s",
 	    gf_archive_compress_name(c), err.msg);
 	ok(sh(gf_xasprintf("diff -r %s/src %s/snap", root, dest)) == 0,
-	    "%s: extracted tree equals the source", gf_archive_compress_name(c));
+	    "%s: extracted tree equals the source",
+	    gf_archive_compress_name(c));
 	s = gf_archive_read_entry(out, "./snap/blk/meta.json", &len, &err);
 	is_str(s, "{\"ulid\":\"01ABC\"}\n", "%s: read one entry",
 	    gf_archive_compress_name(c));
@@ -132,7 +134,8 @@ main(void)
 	    &err) == -1 && err.exit == 73, "output dir missing is 73");
 	free(p);
 	p = gf_xasprintf("%s/out/link.tar.zst", root);
-	ok(symlink("/dev/null", p) == 0, "a symbolic link where the archive goes");
+	ok(symlink("/dev/null", p) == 0,
+	    "a symbolic link where the archive goes");
 	ok(gf_archive_dir(src, NULL, p, &opts, NULL, &err) == -1 &&
 	    err.exit == 73, "is not replaced (73): %s", err.msg);
 	ok(unlink(p) == 0, "the link is still there");

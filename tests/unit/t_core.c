@@ -80,8 +80,8 @@ test_parse(void)
 	ok(gf_parse_time("yesterday", "t", &d, &err) < 0, "junk refused");
 	ok(gf_parse_time("now-1h", "t", &d, &err) == 0 &&
 	    fabs(gf_time_now() - 3600 - d) < 5, "now-1h");
-	is_str(gf_time_format(1700000000.25, 1, buf), "2023-11-14T22:13:20.250Z",
-	    "format with ms");
+	is_str(gf_time_format(1700000000.25, 1, buf),
+	    "2023-11-14T22:13:20.250Z", "format with ms");
 	is_str(gf_time_format(1700000000, 0, buf), "2023-11-14T22:13:20Z",
 	    "format");
 	ok(gf_parse_size("50MB", "s", &sz, &err) == 0 && sz == 50000000,
@@ -304,7 +304,8 @@ test_doc(void)
 	json_decref(doc);
 
 	setenv("GF_STATE", "none", 1);
-	ok(gf_doc_state_path() == NULL, "GF_STATE=none disables the state file");
+	ok(gf_doc_state_path() == NULL,
+	    "GF_STATE=none disables the state file");
 	unsetenv("GF_STATE");
 	setenv("RUNNER_TEMP", "/rt", 1);
 	text = gf_doc_state_path();
@@ -344,10 +345,10 @@ test_yaml(void)
 
 		v = gf_yaml_parse_marked(t, strlen(t), "p.yaml", &marks, &err);
 		ok(v != NULL && marks != NULL, "marked parse");
-		ok(gf_yaml_mark(marks, "phases[0].duration", &line, &col) == 0 &&
-		    line == 4 && col == 15, "block value position");
-		ok(gf_yaml_mark(marks, "phases[1].duration", &line, &col) == 0 &&
-		    line == 5 && col == 26, "flow value position");
+		ok(gf_yaml_mark(marks, "phases[0].duration", &line, &col)
+		    == 0 && line == 4 && col == 15, "block value position");
+		ok(gf_yaml_mark(marks, "phases[1].duration", &line, &col)
+		    == 0 && line == 5 && col == 26, "flow value position");
 		ok(gf_yaml_mark_key(marks, "phases[1].duration", &line, &col)
 		    == 0 && line == 5 && col == 16, "key position");
 		ok(gf_yaml_mark(marks, "", &line, &col) == 0 && line == 1,
@@ -381,7 +382,8 @@ test_proc(void)
 	pid = gf_proc_spawn(&spec, &err);
 	ok(pid > 0 && gf_proc_alive(pid), "spawned and alive");
 	pidfile = gf_fs_join(tmpdir, "x.pid");
-	is_int(gf_proc_write_pidfile(pidfile, pid, &err), 0, "pid file written");
+	is_int(gf_proc_write_pidfile(pidfile, pid, &err), 0,
+	    "pid file written");
 	is_int(gf_proc_read_pidfile(pidfile, &err), pid, "pid file read");
 	is_int(gf_proc_stop(pid, 1, 2, &err), 0, "stopped");
 	ok(!gf_proc_alive(pid), "gone after stop");

@@ -19,20 +19,26 @@
 static const char query[] =
 "{\"kepler_node_platform_joules_total\": ["
 " {\"metric\": {\"source\": \"acpi\", \"mode\": \"dynamic\"},"
-"  \"values\": [[0, \"0\"], [3, \"30\"], [6, \"60\"], [9, \"90\"], [15, \"150\"]]},"
+"  \"values\": [[0, \"0\"], [3, \"30\"], [6, \"60\"], [9, \"90\"],"
+    " [15, \"150\"]]},"
 " {\"metric\": {\"source\": \"acpi\", \"mode\": \"idle\"},"
-"  \"values\": [[0, \"100\"], [3, \"130\"], [6, \"160\"], [9, \"190\"], [15, \"250\"]]},"
+"  \"values\": [[0, \"100\"], [3, \"130\"], [6, \"160\"], [9, \"190\"],"
+    " [15, \"250\"]]},"
 " {\"metric\": {\"source\": \"other\", \"mode\": \"idle\"},"
-"  \"values\": [[0, \"1e9\"], [3, \"2e9\"], [6, \"3e9\"], [9, \"4e9\"], [15, \"5e9\"]]}],"
+"  \"values\": [[0, \"1e9\"], [3, \"2e9\"], [6, \"3e9\"], [9, \"4e9\"],"
+    " [15, \"5e9\"]]}],"
 " \"kepler_container_cpu_instructions_total\": ["
 " {\"metric\": {\"container_id\": \"a\"},"
-"  \"values\": [[0, \"0\"], [3, \"300\"], [6, \"600\"], [9, \"900\"], [15, \"1500\"]]},"
+"  \"values\": [[0, \"0\"], [3, \"300\"], [6, \"600\"], [9, \"900\"],"
+    " [15, \"1500\"]]},"
 " {\"metric\": {\"container_id\": \"b\"},"
 "  \"values\": [[6, \"1000\"], [9, \"1030\"], [15, \"1090\"]]},"
 " {\"metric\": {\"container_id\": \"c\"},"
-"  \"values\": [[0, \"50\"], [3, \"80\"], [6, \"10\"], [9, \"40\"], [15, \"100\"]]},"
+"  \"values\": [[0, \"50\"], [3, \"80\"], [6, \"10\"], [9, \"40\"],"
+    " [15, \"100\"]]},"
 " {\"metric\": {\"container_id\": \"d\", \"job\": \"vm\"},"
-"  \"values\": [[0, \"0\"], [3, \"1e9\"], [6, \"2e9\"], [9, \"3e9\"], [15, \"4e9\"]]}]}";
+"  \"values\": [[0, \"0\"], [3, \"1e9\"], [6, \"2e9\"], [9, \"3e9\"],"
+    " [15, \"4e9\"]]}]}";
 
 static const char profile[] =
 "name: t\nid_labels: [container_id]\nexclude: {job: vm}\n"
@@ -123,7 +129,8 @@ main(void)
 	is_str(t.names[2], "platform_power", "power column name");
 	is_near(cell(&t, 0, "timestamp"), 3, 1e-12, "first row at t=3");
 	is_near(cell(&t, 0, "platform_power"), 16, 1e-9, "mean interval");
-	is_near(cell(&t, 3, "platform_power"), 32, 1e-9, "longer gap, same mean");
+	is_near(cell(&t, 3, "platform_power"), 32, 1e-9,
+	    "longer gap, same mean");
 	is_near(cell(&t, 0, "cpu_instructions"), 110, 1e-9, "A + C at t=3");
 	is_near(cell(&t, 1, "cpu_instructions"), 110,
 	    1e-9, "B's first sample 0, C's reset repeats its rate");
@@ -159,13 +166,15 @@ main(void)
 	ok(gf_qset_parse("{\"a\": [", 7, "bad.json", &q, &err) < 0 &&
 	    err.exit == 65 && strstr(err.msg, "bad.json:1:") != NULL,
 	    "corrupt JSON names file:line:col: %s", err.msg);
-	ok(gf_qset_parse(bad_value, strlen(bad_value), "v.json", &q, &err) < 0 &&
+	ok(gf_qset_parse(bad_value, strlen(bad_value), "v.json", &q,
+	    &err) < 0 &&
 	    strstr(err.msg, "'m'") != NULL,
 	    "bad value names the metric: %s", err.msg);
 	ok(gf_qset_parse(one_sample, strlen(one_sample), "one.json", &q,
 	    &err) == 0, "single sample parses");
 	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) < 0 &&
-	    strstr(err.msg, "at least 2") != NULL, "single sample: %s", err.msg);
+	    strstr(err.msg, "at least 2") != NULL, "single sample: %s",
+	    err.msg);
 	gf_qset_release(&q);
 
 	if (data != NULL) {

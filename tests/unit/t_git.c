@@ -83,7 +83,8 @@ test_layout(void)
 	    "validation/2026-11-23/validator-v0.7.11-18-00-00/) |",
 	    "validation row, links relative to the index");
 	t = gf_layout_append_row(NULL, &ix, s, &added);
-	ok(added && strncmp(t, "# Kepler model validation\n\n| Date |", 35) == 0,
+	ok(added &&
+	    strncmp(t, "# Kepler model validation\n\n| Date |", 35) == 0,
 	    "a new index starts with its title and header");
 	{
 		char *u = gf_layout_append_row(t, &ix, s, &added);

@@ -42,7 +42,8 @@ t_retry_503(void)
 	static const struct reply r[] = {
 		{ 503, NULL, "busy", 0, 0, 0 },
 		{ 502, NULL, NULL, 0, 0, 0 },
-		{ 200, "Content-Type: application/json\r\n", "{\"ok\":1}", 0, 0, 0 },
+		{ 200, "Content-Type: application/json\r\n", "{\"ok\":1}",
+		  0, 0, 0 },
 	};
 	struct server s;
 	struct gf_http_opts o = fast_opts();
@@ -107,7 +108,8 @@ t_exhausted(void)
 	struct server s;
 	struct gf_http_opts o = fast_opts();
 	struct gf_http_req req = { .method = "POST", .body = "a=b",
-	    .body_len = 3, .content_type = "application/x-www-form-urlencoded" };
+	    .body_len = 3,
+	    .content_type = "application/x-www-form-urlencoded" };
 	struct gf_http_resp resp;
 	struct gf_err err = GF_ERR_INIT;
 	char *u, *log;
@@ -291,11 +293,13 @@ t_put(void)
 	req.body = NULL;
 	req.body_len = 0;
 	ok(gf_http_request(&o, &req, &resp, &err) == 0 && resp.status == 204 &&
-	    resp.body_len == 0 && resp.body != NULL, "DELETE, empty reply body");
+	    resp.body_len == 0 && resp.body != NULL,
+	    "DELETE, empty reply body");
 	gf_http_resp_release(&resp);
 	log = stop(&s);
 	ok(strstr(log, "PUT /obj HTTP/1.1") != NULL &&
-	    strstr(log, "Content-Length: 5") != NULL, "PUT sent with its length");
+	    strstr(log, "Content-Length: 5") != NULL,
+	    "PUT sent with its length");
 	ok(strcasestr(log, "Content-Type") == NULL,
 	    "no form content type invented for a raw body");
 	ok(strstr(log, "DELETE /obj HTTP/1.1") != NULL, "DELETE sent");
@@ -322,7 +326,8 @@ t_helpers(void)
 	is_str(s, "http://host:9090", "credentials removed");
 	free(s);
 	ok(gf_log_has_secret("x pass-w0rd x", 13) &&
-	    !gf_log_has_secret("prom", 4), "the password is masked, the user not");
+	    !gf_log_has_secret("prom", 4),
+	    "the password is masked, the user not");
 	gf_http_mask_credentials("https://ghp_tokenonly@github.com/o/r");
 	ok(gf_log_has_secret("ghp_tokenonly", 13),
 	    "an https userinfo without a password is a token: masked");

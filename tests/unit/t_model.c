@@ -198,7 +198,8 @@ test_knn_svr(void)
 	 * ties included (ties go to the earlier training row).
 	 */
 	enum { N = 2000, Q = 300 };
-	double *P = malloc(sizeof(double) * N * 2), *v = malloc(sizeof(double) * N);
+	double *P = malloc(sizeof(double) * N * 2),
+	    *v = malloc(sizeof(double) * N);
 	struct gf_rand r;
 	int agree = 1;
 
@@ -460,7 +461,8 @@ static void
 test_threads(void)
 {
 	enum { R = 40000 };
-	double *X = malloc(sizeof(double) * R * 2), *y = malloc(sizeof(double) * R);
+	double *X = malloc(sizeof(double) * R * 2),
+	    *y = malloc(sizeof(double) * R);
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_model *a, *b;
 	struct gf_rand r;
@@ -805,7 +807,8 @@ test_scores_splits(void)
 	/* Blocked 3-fold over the 8 training rows: blocks 3, 3, 2. */
 	gf_split_kfold(a.train, a.ntrain, 3, 1, &b, &err);
 	ok(b.ntest == 3 && b.test[0] == 3 && b.test[2] == 5 && b.ntrain == 5
-	    && b.train[2] == 2 && b.train[3] == 6, "fold 2 of 3 is the middle block");
+	    && b.train[2] == 2 && b.train[3] == 6,
+	    "fold 2 of 3 is the middle block");
 	gf_split_release(&b);
 	gf_split_kfold(a.train, a.ntrain, 3, 2, &b, &err);
 	ok(b.ntest == 2 && b.test[0] == 6, "fold 3 of 3 is the last block");
@@ -851,7 +854,8 @@ test_scores_splits(void)
 	    "CV names the failing fold: %s", err.msg);
 	ok(gf_model_cv_forward("LinearRegressionTrainer", X, yy, 1, NULL,
 	    idx, 30, 5, &opts, &s, &err) == 0 && s.n == 25 && s.mae < 1e-9,
-	    "forward CV of a line: no error over 25 rows (block 0 never held out)");
+	    "forward CV of a line: no error over 25 rows "
+	    "(block 0 never held out)");
 	for (int i = 0; i < 30; i++)
 		yy[i] = i < 20 ? 1 : 2;
 	ok(gf_model_cv_forward("KNeighborsRegressorTrainer", X, yy, 1, NULL,
@@ -872,7 +876,8 @@ static int
 scale_test(void)
 {
 	enum { R = 1000000, C = 4 };
-	double *X = malloc(sizeof(double) * R * C), *y = malloc(sizeof(double) * R);
+	double *X = malloc(sizeof(double) * R * C),
+	    *y = malloc(sizeof(double) * R);
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_rand r;
 	struct rusage ru;
@@ -885,7 +890,8 @@ scale_test(void)
 	gf_rand_seed(&r, 9);
 	for (size_t i = 0; i < R; i++) {
 		for (size_t c = 0; c < C; c++)
-			X[i * C + c] = gf_rand_double(&r) * 1e9 * (double)(c + 1);
+			X[i * C + c] = gf_rand_double(&r) * 1e9 *
+			    (double)(c + 1);
 		y[i] = 100 + 50 * sin(X[i * C] / 3e8) + X[i * C + 1] / 4e7 +
 		    gf_rand_double(&r);
 	}

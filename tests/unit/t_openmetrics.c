@@ -44,8 +44,8 @@ main(void)
 	const double tb[] = { 12, 13 }, vb[] = { 3, 4 };
 
 	memset(&r, 0, sizeof(r));
-	add(&r, "{\"__name__\":\"zeta\",\"b\":\"2\",\"a\":\"q\\\"u\\\\o\\nte\"}",
-	    t1, v1, 2);
+	add(&r, "{\"__name__\":\"zeta\",\"b\":\"2\","
+	    "\"a\":\"q\\\"u\\\\o\\nte\"}", t1, v1, 2);
 	add(&r, "{\"__name__\":\"alpha\"}", t2, v2, 1);
 	add(&r, "{\"__name__\":\"zeta\",\"a\":\"0\"}", t2, v3, 1);
 	add(&r, "{\"job\":\"no-name\"}", t2, v1, 1);

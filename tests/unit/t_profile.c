@@ -64,7 +64,8 @@ main(void)
 	ok(load_yaml("name: t\nstep: 5s\nid_labels: [a, b]\n"
 	    "exclude: {job: vm}\n"
 	    "features:\n"
-	    "  busy: {metric: node_cpu_seconds_total, match: {mode: '!idle|iowait'}}\n"
+	    "  busy: {metric: node_cpu_seconds_total, "
+	    "match: {mode: '!idle|iowait'}}\n"
 	    "  ms: [m_ms_total, {metric: m_us_total, scale: 0.001}]\n"
 	    "power:\n  rapl:\n    package: node_rapl_package_joules_total\n"
 	    "groups:\n  G: [busy]\n", &p, &err) == 0, "profile parses: %s",
@@ -118,12 +119,14 @@ main(void)
 		if (asprintf(&path, "%s/share/profiles", src) > 0)
 			setenv("GF_PROFILE_PATH", path, 1);
 		free(path);
-		ok(gf_profile_load("kepler-0.7", &p, &err) == 0, "kepler-0.7: %s",
-		    err.msg);
+		ok(gf_profile_load("kepler-0.7", &p, &err) == 0,
+		    "kepler-0.7: %s", err.msg);
 		ok(gf_profile_feature(&p, "bpf_cpu_time_ms") != NULL &&
-		    gf_profile_source(&p, "acpi") != NULL, "kepler-0.7 content");
+		    gf_profile_source(&p, "acpi") != NULL,
+		    "kepler-0.7 content");
 		gf_profile_release(&p);
-		ok(gf_profile_load("kepler-0.10", &p, &err) == 0, "kepler-0.10");
+		ok(gf_profile_load("kepler-0.10", &p, &err) == 0,
+		    "kepler-0.10");
 		gf_profile_release(&p);
 		ok(gf_profile_load("node-exporter", &p, &err) == 0 &&
 		    p.ngroups == 4, "node-exporter");

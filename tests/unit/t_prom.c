@@ -47,8 +47,10 @@ t_instant(void)
 		  "\"data\":{\"resultType\":\"vector\",\"result\":["
 		  "{\"metric\":{\"__name__\":\"up\",\"job\":\"a\"},"
 		  "\"value\":[1700000000.5,\"1\"]},"
-		  "{\"metric\":{\"job\":\"b\"},\"value\":[1700000000.5,\"NaN\"]},"
-		  "{\"metric\":{\"job\":\"c\"},\"value\":[1700000000.5,\"-Inf\"]}"
+		  "{\"metric\":{\"job\":\"b\"},"
+		  "\"value\":[1700000000.5,\"NaN\"]},"
+		  "{\"metric\":{\"job\":\"c\"},"
+		  "\"value\":[1700000000.5,\"-Inf\"]}"
 		  "]}}", 0, 0, 0 },
 		{ 200, JSON, "{\"status\":\"success\",\"data\":{\"resultType\":"
 		  "\"scalar\",\"result\":[1700000001,\"42.5\"]}}", 0, 0, 0 },
@@ -79,8 +81,9 @@ t_instant(void)
 	gf_prom_result_release(&res);
 	log = stop(&s);
 	ok(strstr(log, "POST /api/v1/query HTTP") != NULL, "queries by POST");
-	ok(strstr(log, "query=up%7Bjob%3D~%22a%7Cb%22%7D&time=1700000000.500") !=
-	    NULL, "form-encoded PromQL and time");
+	ok(strstr(log,
+	    "query=up%7Bjob%3D~%22a%7Cb%22%7D&time=1700000000.500") != NULL,
+	    "form-encoded PromQL and time");
 	ok(strstr(log, "\r\n\r\nquery=42.5\n") != NULL ||
 	    strstr(log, "\r\n\r\nquery=42.5") != NULL, "no time when NaN");
 	free(log);
@@ -94,7 +97,8 @@ t_errors(void)
 		{ 400, JSON, "{\"status\":\"error\",\"errorType\":\"bad_data\","
 		  "\"error\":\"1:5: parse error: unexpected end of input\"}",
 		  0, 0, 0 },
-		{ 500, JSON, "{\"status\":\"error\",\"errorType\":\"unavailable\","
+		{ 500, JSON, "{\"status\":\"error\","
+		  "\"errorType\":\"unavailable\","
 		  "\"error\":\"admin APIs disabled\"}", 0, 0, 0 },
 		{ 503, JSON, "{\"status\":\"error\",\"errorType\":\"timeout\","
 		  "\"error\":\"query timed out in expression evaluation\"}",
@@ -102,12 +106,13 @@ t_errors(void)
 		{ 503, JSON, "{\"status\":\"error\",\"errorType\":\"timeout\","
 		  "\"error\":\"query timed out in expression evaluation\"}",
 		  0, 0, 0 },
-		{ 404, "Content-Type: text/html\r\n", "<html>nope</html>", 0, 0, 0 },
+		{ 404, "Content-Type: text/html\r\n", "<html>nope</html>",
+		  0, 0, 0 },
 		{ 200, "Content-Type: text/plain\r\n", "hello", 0, 0, 0 },
 		{ 200, JSON, "{\"status\":\"success\",\"data\":{\"name\":"
 		  "\"20261123T181624Z-66426aaf3d85c0f7\"}}", 0, 0, 0 },
-		{ 200, JSON, "{\"status\":\"success\",\"data\":{\"name\":\"../x\"}}",
-		  0, 0, 0 },
+		{ 200, JSON, "{\"status\":\"success\",\"data\":{\"name\":"
+		  "\"../x\"}}", 0, 0, 0 },
 	};
 	struct server s;
 	struct gf_prom p;

@@ -39,7 +39,8 @@ main(int argc, char **argv)
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	    "FIPS 180-4 one block 'abc'");
 	is_str(gf_sha256_hex(
-	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex),
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	    hex),
 	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
 	    "FIPS 180-4 two blocks (56 bytes)");
 
@@ -91,8 +92,9 @@ main(int argc, char **argv)
 	hmac_is(key, 20, "Test With Truncation", 20,
 	    "a3b6167473100ee06e0c796c2955552b", 32, "RFC 4231 case 5");
 	memset(key, 0xaa, 131);
-	hmac_is(key, 131, "Test Using Larger Than Block-Size Key - Hash Key First",
-	    54, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+	hmac_is(key, 131,
+	    "Test Using Larger Than Block-Size Key - Hash Key First", 54,
+	    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
 	    64, "RFC 4231 case 6 (key longer than a block)");
 	hmac_is(key, 131, "This is a test using a larger than block-size key "
 	    "and a larger than block-size data. The key needs to be hashed "

@@ -65,7 +65,8 @@ static const char checks_yaml[] =
 	"    node-rapl: |\n"
 	"      sum(rate(node_rapl_package_joules_total[{rate_interval}]))\n"
 	"    kepler-package: |\n"
-	"      sum(rate(kepler_node_package_joules_total{{job=\"{metal_job_name}\"}}[{rate_interval}]))\n"
+	"      sum(rate(kepler_node_package_joules_total"
+	    "{{job=\"{metal_job_name}\"}}[{rate_interval}]))\n"
 	"    max_mape: 20.0\n"
 	"  - name: package - absolute\n"
 	"    metal: a\n"
@@ -225,7 +226,8 @@ test_metrics(void)
 		double z[] = { 0, 0 }, q[] = { 1, 2 };
 
 		gf_vmetrics_compute(z, q, 2, &m);
-		ok(isnan(m.mape) && m.n_mape == 0, "all-zero actuals: MAPE NaN");
+		ok(isnan(m.mape) && m.n_mape == 0,
+		    "all-zero actuals: MAPE NaN");
 		is_near(m.mae, 1.5, 0, "all-zero actuals: MAE still computed");
 		th.max_mape = 10;
 		is_int(gf_verdict_of(&th, &m, &why), GF_VERDICT_FAIL,
@@ -325,8 +327,10 @@ test_recorded(void)
 {
 	static const char good[] =
 	    "{\"sum(x{a=\\\"b\\\"})\": {\"status\": \"success\", \"data\": {\n"
-	    " \"resultType\": \"matrix\", \"result\": [{\"metric\": {\"a\": \"b\"},\n"
-	    " \"values\": [[1, \"1.5\"], [4, \"NaN\"], [7.5, 3], [9, \"+Inf\"]]}]}},\n"
+	    " \"resultType\": \"matrix\", \"result\": "
+	    "[{\"metric\": {\"a\": \"b\"},\n"
+	    " \"values\": [[1, \"1.5\"], [4, \"NaN\"], [7.5, 3], "
+	    "[9, \"+Inf\"]]}]}},\n"
 	    " \"empty\": {\"resultType\": \"matrix\", \"result\": []}}";
 	struct gf_recorded rec = GF_RECORDED_INIT;
 	struct gf_err err = GF_ERR_INIT;
@@ -359,11 +363,12 @@ test_recorded(void)
 	{
 		static const char bad[] = "{\"q\": {\"result\": [{\"values\":\n"
 		    "  [[1, \"2\"], [1, \"3\"]]}]}}";
-		static const char bad2[] = "{\"q\": {\"result\": [{\"values\":\n"
+		static const char bad2[] =
+		    "{\"q\": {\"result\": [{\"values\":\n"
 		    "  [[1, \"2\" [2, \"3\"]]}]}}";
 
-		is_int(gf_recorded_parse(&rec, bad, strlen(bad), "r.json", &err),
-		    -1, "timestamps must increase");
+		is_int(gf_recorded_parse(&rec, bad, strlen(bad), "r.json",
+		    &err), -1, "timestamps must increase");
 		ok(err.exit == 65 && strstr(err.msg, "r.json:2:") != NULL,
 		    "error names file:line:col (%s)", err.msg);
 		gf_recorded_release(&rec);
