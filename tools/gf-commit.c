@@ -89,8 +89,8 @@ usage(int code)
 		    "  -r, --repo REPO          results repository: URL or "
 		    "directory\n"
 		    "  -b, --branch BRANCH      branch to commit to (main)\n"
-		    "  -l, --layout LAYOUT      validation, train-validate-e2e, "
-		    "model-db, a template\n"
+		    "  -l, --layout LAYOUT      validation, "
+		    "train-validate-e2e, model-db, a template\n"
 		    "  -a, --add SRC[:DST]      a file or directory to add "
 		    "(repeatable)\n"
 		    "  -t, --tag TAG            the layout's {tag}\n"
@@ -128,7 +128,8 @@ usage(int code)
 		    "      --work-dir DIR       keep the scratch clone here\n"
 		    "  -h, --help               this text\n"
 		    "  -V, --version            print the version\n"
-		    "Token: GF_GIT_TOKEN, else GITHUB_TOKEN. See gf-commit(1).\n",
+		    "Token: GF_GIT_TOKEN, else GITHUB_TOKEN. "
+		    "See gf-commit(1).\n",
 		    stdout);
 	exit(code);
 }
