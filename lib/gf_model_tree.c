@@ -162,11 +162,13 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
  * Stable partition of a node's segment (rows s and values v) into d and
  * dv: the rows now in node left, then the others; returns the size of
  * the first part. d may be s (and dv v): a row is written at or before
- * the place it was read from.
+ * the place it was read from. The side of the row at each place is kept
+ * in bits pos, pos + 1, ... of side, for gbr_unpart.
  */
 static size_t
 gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
-    double *dv, const int *nodeof, int left, uint32_t *ts, double *tv)
+    double *dv, const int *nodeof, int left, uint32_t *ts, double *tv,
+    uint64_t *side, size_t pos)
 {
 	size_t a = 0, nr = 0;
 
@@ -174,6 +176,10 @@ gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
 		uint32_t r = s[ii];
 		double x = v[ii];
 		size_t l = nodeof[r] == left;
+		size_t p = pos + ii;
+
+		side[p / 64] = (side[p / 64] & ~(UINT64_C(1) << p % 64)) |
+		    (uint64_t)l << p % 64;
 
 		/* Branch-free: the side of a row is unpredictable. */
 		d[a] = r;
@@ -189,41 +195,24 @@ gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
 }
 
 /*
- * Undo gbr_part: merge s[0..mid) and s[mid..n) (with their values v) back
- * into the fit's order of feature f, which sorts by raw value, then row.
- * Scaled values are compared first; only when they are equal are the raw
- * ones (division can make neighbours equal), then the rows.
+ * Undo gbr_part: the rows of s[0..mid) and s[mid..n) (with their values
+ * v) back to the places they were read from, as its side bits tell.
  */
 static void
-gbr_merge(uint32_t *s, double *v, size_t mid, size_t n, const double *X,
-    size_t nf, size_t f, uint32_t *ts, double *tv)
+gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
+    const uint64_t *side, size_t pos, uint32_t *ts, double *tv)
 {
-	size_t a = 0, b = mid, k = 0;
+	size_t a = 0, b = mid;
 
-	while (a < mid && b < n) {
-		int first = v[a] < v[b];
+	for (size_t ii = 0; ii < n; ii++) {
+		size_t p = pos + ii;
+		size_t k = side[p / 64] >> p % 64 & 1 ? a++ : b++;
 
-		if (v[a] == v[b]) {
-			double xa = X[(size_t)s[a] * nf + f];
-			double xb = X[(size_t)s[b] * nf + f];
-
-			first = xa < xb || (xa == xb && s[a] < s[b]);
-		}
-		if (first) {
-			ts[k] = s[a];
-			tv[k++] = v[a++];
-		} else {
-			ts[k] = s[b];
-			tv[k++] = v[b++];
-		}
+		ts[ii] = s[k];
+		tv[ii] = v[k];
 	}
-	while (a < mid) {
-		ts[k] = s[a];
-		tv[k++] = v[a++];
-	}
-	/* The rest of the right part is already in place. */
-	memcpy(s, ts, k * sizeof(*s));
-	memcpy(v, tv, k * sizeof(*v));
+	memcpy(s, ts, n * sizeof(*s));
+	memcpy(v, tv, n * sizeof(*v));
 }
 
 /*
@@ -232,7 +221,7 @@ gbr_merge(uint32_t *s, double *v, size_t mid, size_t n, const double *X,
  * split partitions stably, so a node is scanned over its own rows in the
  * order (value, then row) that a scan of the whole sorted column
  * filtered by node would visit them: the same sums, the same splits.
- * The partitions are merged back, last first, before the next tree.
+ * The partitions are undone, last first, before the next tree.
  */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
@@ -249,10 +238,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
 	double *inv = gf_xreallocarray(NULL, rows + 1, sizeof(*inv));
 	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
+	size_t nside = (nf * rows + 63) / 64 + 1;
+	uint64_t *side = gf_xcalloc(2 * nside, sizeof(*side));
 	int slot[64];
 	struct gbr_open open[8];
 	struct {
 		size_t begin, mid, end;
+		int d;
 	} undo[8];
 	struct forest fo = { NULL, 0, 0, NULL, 0 };
 	double mean = 0;
@@ -266,6 +258,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 		free(res);
 		free(inv);
 		free(nodeof);
+		free(side);
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "too many rows (%zu)", rows);
 	}
@@ -314,15 +307,29 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				open[k].bf = -1;
 				open[k].nosplit = 0;
 			}
-			for (size_t i = 0; i < rows; i++) {
-				int s = nodeof[i] < 64 ? slot[nodeof[i]] : -1;
+			if (d == 0) {
+				/* One node: the sums in registers. */
+				double sum = 0, sumsq = 0;
 
-				if (s >= 0) {
-					open[s].sum += res[i];
-					open[s].sumsq += res[i] * res[i];
-					open[s].cnt++;
+				for (size_t i = 0; i < rows; i++) {
+					sum += res[i];
+					sumsq += res[i] * res[i];
 				}
-			}
+				open[0].sum = sum;
+				open[0].sumsq = sumsq;
+				open[0].cnt = rows;
+			} else
+				for (size_t i = 0; i < rows; i++) {
+					int s = nodeof[i] < 64 ?
+					    slot[nodeof[i]] : -1;
+
+					if (s >= 0) {
+						open[s].sum += res[i];
+						open[s].sumsq += res[i] *
+						    res[i];
+						open[s].cnt++;
+					}
+				}
 			for (int k = 0; k < nopen && d < depth; k++) {
 				struct gbr_open *o = &open[k];
 				double mu = o->sum / (double)o->cnt;
@@ -374,19 +381,26 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				next[nnext++].node = l;
 				next[nnext++].node = r;
 			}
-			/* Move every row of a split node to its child. */
-			if (nnext > 0)
-				for (size_t i = 0; i < rows; i++) {
-					const struct gf_tnode *nd = &fo.nodes[
-					    start + (size_t)nodeof[i]];
+			/*
+			 * Move every row of a split node to its child: its
+			 * segment of the split feature's order holds the
+			 * scaled values x / scale that prediction compares,
+			 * ascending, without a division per row.
+			 */
+			for (int k = 0; k < nopen; k++) {
+				const struct gbr_open *o = &open[k];
+				const struct gf_tnode *nd;
+				size_t b;
 
-					if (nd->feature >= 0)
-						nodeof[i] = X[i * nf +
-						    (size_t)nd->feature] /
-						    m->scale[nd->feature] <=
-						    nd->thr ? nd->left :
-						    nd->right;
-				}
+				if (o->child < 0)
+					continue;
+				nd = &fo.nodes[start + (size_t)o->node];
+				b = (size_t)nd->feature * rows + o->begin;
+				for (size_t ii = 0; ii < o->end - o->begin;
+				    ii++)
+					nodeof[sorted[b + ii]] = sval[b + ii] <=
+					    nd->thr ? nd->left : nd->right;
+			}
 			/* The children's segments, if they will be scanned. */
 			for (int k = 0; k < nopen && d + 1 < depth; k++) {
 				struct gbr_open *o = &open[k];
@@ -402,10 +416,12 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 
 					a = gbr_part(sorted + b, sval + b, n,
 					    sorted + b, sval + b, nodeof,
-					    L->node, ts, tv);
+					    L->node, ts, tv, side + (size_t)d *
+					    nside, b);
 				}
 				undo[nundo].begin = o->begin;
 				undo[nundo].mid = o->begin + a;
+				undo[nundo].d = d;
 				undo[nundo++].end = o->end;
 				L->begin = o->begin;
 				L->end = o->begin + a;
@@ -419,10 +435,11 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 			for (size_t f = 0; f < nf; f++) {
 				size_t b = f * rows + undo[nundo].begin;
 
-				gbr_merge(sorted + b, sval + b,
+				gbr_unpart(sorted + b, sval + b,
 				    undo[nundo].mid - undo[nundo].begin,
-				    undo[nundo].end - undo[nundo].begin, X, nf,
-				    f, ts, tv);
+				    undo[nundo].end - undo[nundo].begin,
+				    side + (size_t)undo[nundo].d * nside, b, ts,
+				    tv);
 			}
 		for (size_t i = 0; i < rows; i++)
 			F[i] += fo.nodes[start + (size_t)nodeof[i]].value;
@@ -438,6 +455,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 	free(res);
 	free(inv);
 	free(nodeof);
+	free(side);
 	return 0;
 }
 
