@@ -207,6 +207,34 @@ test_expect_success 'summaries: mean power, energy, J per unit of work' "
 	jq -e '.validate.summaries[1] | (.energy_per_unit - 50 / 30 | fabs) < 0.05 and .work_unit == \"MJ\"' doc7.json
 "
 
+# A window before the first scrape (as the first, short window of a run can
+# be) is noted in its summary; the others are summarised.
+jq --argjson early $((S - 600)) \
+	'.windows = [{name: "before", start: $early, end: ($early + 1)}] + .windows' \
+	"$TEST_DIR/win.json" >"$TEST_DIR/win3.json"
+jq '.windows |= .[0:1]' "$TEST_DIR/win3.json" >"$TEST_DIR/win1.json"
+jq '.windows |= [.[0], .[0]]' "$TEST_DIR/win3.json" >"$TEST_DIR/win0.json"
+test_expect_success 'summaries: a window without data is noted, the others summarised' "
+	gf-validate --power 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		--rate-interval 4s --step 1s <win3.json >doc7b.json 2>err7b &&
+	jq -e '.validate.summaries | length == 3' doc7b.json &&
+	jq -e '.validate.summaries[0] | .mean_power_w == null and (.no_data[0] | test(\"no series\"))' doc7b.json &&
+	jq -e '.validate.summaries[2] | (.mean_power_w - 50 | fabs) < 1.5 and .no_data == null' doc7b.json &&
+	grep -q \"window 'before': --power: query returned no series\" err7b
+"
+test_expect_code 65 'summaries: no data in any window is 65' "
+	gf-validate --power 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		--rate-interval 4s --step 1s <win0.json >doc7c.json 2>err7c; rc=\$?
+	grep -q 'no data in any of the 2 windows' err7c || rc=99
+	exit \$rc
+"
+test_expect_code 65 'summaries: one window, no data: 65 naming the query' "
+	gf-validate --power 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		--rate-interval 4s --step 1s <win1.json >/dev/null 2>err7d; rc=\$?
+	grep -q 'query returned no series' err7d || rc=99
+	exit \$rc
+"
+
 test_expect_success 'CPU overhead of a namespace: mean and sd per window' "
 	gf-validate --namespace kepler --rate-interval 4s --step 1s <win.json >doc15.json &&
 	jq -e '.validate.summaries[1].overhead.kepler | (.mean - 12.5 | fabs) < 0.5 and .sd < 0.5 and .samples >= 4' doc15.json
