@@ -542,7 +542,8 @@ task_order(const struct task *tasks, size_t n)
  * blocks of a few MB (an SVR kernel matrix is 8-12 MB), which glibc
  * serves with fresh mmaps: a fifth of gf-train's time went to the page
  * faults. Keeping freed memory in the heap lets the next fit reuse it.
- * Not on large tables, where it would raise the peak RSS instead.
+ * Not when any table is large, where it would raise the peak RSS instead
+ * (the setting is for the whole process).
  */
 static void
 keep_freed_memory(size_t rows)
@@ -586,7 +587,6 @@ run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.built, NULL);
 	p.order = task_order(tasks, n);
-	keep_freed_memory(sp->ntrain + sp->ntest);
 	for (size_t i = 0; i < n; i++) {
 		struct task *t = &tasks[i];
 
@@ -1941,6 +1941,14 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		ntask += ntrain * ds->ncomp;
 	}
 	tasks = gf_xcalloc(ntask + 1, sizeof(*tasks));
+	{
+		size_t maxrows = 0;
+
+		for (size_t d = 0; d < r->nds; d++)
+			if (r->ds[d].rows > maxrows)
+				maxrows = r->ds[d].rows;
+		keep_freed_memory(maxrows);
+	}
 	for (size_t d = 0; d < r->nds; d++) {
 		size_t first = k;
 
