@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "gf_buf.h"
+#include "gf_err.h"
 #include "gf_model.h"
 #include "gf_model_impl.h"
 #include "gf_xalloc.h"
@@ -326,34 +329,38 @@ check_finite(const double *X, const double *y, size_t rows, size_t cols,
 	return 0;
 }
 
-struct gf_model *
-gf_model_fit(const char *trainer, const double *X, const double *y,
+/*
+ * gf_model_fit, and gf_model_fit_steal when owned is X (writable, the
+ * caller's to give up): then the scaled rows are X itself, not a copy.
+ */
+static struct gf_model *
+fit(const char *trainer, const double *X, double *owned, const double *y,
     size_t rows, size_t cols, const char *const *feature_names,
     const struct gf_fit_opts *opts, struct gf_err *err)
 {
 	struct gf_fit_opts defaults = GF_FIT_OPTS_INIT;
 	int tid = trainer ? trainer_id(trainer) : -1;
-	struct gf_model *m;
+	struct gf_model *m = NULL;
 	double *Xs = NULL;
-	int r = -1;
+	int r = -1, in_place = 0;
 
 	if (opts == NULL)
 		opts = &defaults;
 	if (tid < 0) {
 		gf_err_set(err, GF_EXIT_USAGE, "model", "unknown trainer '%s'",
 		    trainer ? trainer : "(null)");
-		return NULL;
+		goto out;
 	}
 	if (cols == 0) {
 		gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "%s: no features", trainer);
-		return NULL;
+		goto out;
 	}
 	if (rows < 2) {
 		gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "%s: %zu row%s: at least 2 are needed to fit a model",
 		    trainer, rows, rows == 1 ? "" : "s");
-		return NULL;
+		goto out;
 	}
 	m = model_new(tid, cols);
 	for (size_t j = 0; j < cols; j++)
@@ -382,7 +389,13 @@ gf_model_fit(const char *trainer, const double *X, const double *y,
 		}
 	}
 	if (m->tid != GF_T_GBR && m->tid != GF_T_XGB) {
-		Xs = gf_xreallocarray(NULL, rows * cols, sizeof(*Xs));
+		if (owned != NULL) {
+			Xs = owned;	/* freed as Xs, or kept by KNN */
+			owned = NULL;
+			in_place = 1;
+		} else {
+			Xs = gf_xreallocarray(NULL, rows * cols, sizeof(*Xs));
+		}
 		for (size_t i = 0; i < rows; i++)
 			for (size_t j = 0; j < cols; j++)
 				Xs[i * cols + j] = X[i * cols + j] /
@@ -425,24 +438,50 @@ gf_model_fit(const char *trainer, const double *X, const double *y,
 		r = gf_fit_curve(m, Xs, y, rows, err);
 		break;
 	}
-	/* Overflow anywhere (values near DBL_MAX) shows in a prediction. */
+	/*
+	 * Overflow anywhere (values near DBL_MAX) shows in a prediction. X
+	 * may have been scaled in place (owned): the raw row is taken back
+	 * from the scaled one.
+	 */
 	for (size_t k = 0; r == 0 && k < 3; k++) {
 		size_t i = k * (rows - 1) / 2;
+		double *raw = gf_xreallocarray(NULL, cols, sizeof(*raw));
 
-		if (!isfinite(gf_model_predict1(m, X + i * cols)))
+		for (size_t j = 0; j < cols; j++)
+			raw[j] = in_place ? X[i * cols + j] * m->scale[j] :
+			    X[i * cols + j];
+		if (!isfinite(gf_model_predict1(m, raw)))
 			r = gf_err_set(err, GF_EXIT_DATAERR, "model",
 			    "the fitted model is not finite at row %zu (values "
 			    "too large?)", i + 1);
+		free(raw);
 	}
 	if (r < 0)
 		gf_err_prefix(err, "%s", trainer);
 out:
 	free(Xs);
+	free(owned);
 	if (r < 0) {
 		gf_model_free(m);
 		return NULL;
 	}
 	return m;
+}
+
+struct gf_model *
+gf_model_fit(const char *trainer, const double *X, const double *y,
+    size_t rows, size_t cols, const char *const *feature_names,
+    const struct gf_fit_opts *opts, struct gf_err *err)
+{
+	return fit(trainer, X, NULL, y, rows, cols, feature_names, opts, err);
+}
+
+struct gf_model *
+gf_model_fit_steal(const char *trainer, double *X, const double *y,
+    size_t rows, size_t cols, const char *const *feature_names,
+    const struct gf_fit_opts *opts, struct gf_err *err)
+{
+	return fit(trainer, X, X, y, rows, cols, feature_names, opts, err);
 }
 
 /* ---- gf model file ---- */
@@ -482,8 +521,35 @@ trees_json(const struct gf_model *m)
 	return trees;
 }
 
-json_t *
-gf_model_to_json(const struct gf_model *m)
+/*
+ * The arrays that grow with the training rows (KNN's points, SVR's
+ * support vectors): gf_model_dumps writes them as text, so that no JSON
+ * value is made per number. NULL in gf_model_to_json.
+ */
+struct big_arrays {
+	const double *v[2];
+	size_t n[2], count;
+};
+
+/* A marker no feature name or trainer name contains. */
+#define BIG_MARK "\x01gf-array-"
+#define MARK_DUMPED "\"\\u0001gf-array-"	/* as json_dumps writes it */
+
+static json_t *
+big_darray(struct big_arrays *b, const double *v, size_t n)
+{
+	char mark[32];
+
+	if (b == NULL)
+		return darray(v, n);
+	snprintf(mark, sizeof(mark), BIG_MARK "%zu", b->count);
+	b->v[b->count] = v;
+	b->n[b->count++] = n;
+	return json_string(mark);
+}
+
+static json_t *
+model_json(const struct gf_model *m, struct big_arrays *big)
 {
 	json_t *feat = json_array(), *params;
 
@@ -505,14 +571,15 @@ gf_model_to_json(const struct gf_model *m)
 		break;
 	case GF_T_KNN:
 		params = json_pack("{s:i,s:o,s:o}", "k", m->k, "X",
-		    darray(m->pts, m->npts * m->nf), "y",
-		    darray(m->vals, m->npts));
+		    big_darray(big, m->pts, m->npts * m->nf), "y",
+		    big_darray(big, m->vals, m->npts));
 		break;
 	case GF_T_SVR:
 		params = json_pack("{s:s,s:f,s:f,s:o,s:o}", "kernel", "rbf",
 		    "gamma", m->gamma, "intercept", m->intercept,
-		    "support_vectors", darray(m->pts, m->npts * m->nf),
-		    "dual_coef", darray(m->vals, m->npts));
+		    "support_vectors", big_darray(big, m->pts,
+		    m->npts * m->nf), "dual_coef", big_darray(big, m->vals,
+		    m->npts));
 		break;
 	default:
 		params = json_pack("{s:s,s:o}", "feature",
@@ -533,6 +600,59 @@ gf_model_to_json(const struct gf_model *m)
 	if (m->meta)
 		json_object_set(j, "meta", m->meta);
 	return j;
+}
+
+json_t *
+gf_model_to_json(const struct gf_model *m)
+{
+	return model_json(m, NULL);
+}
+
+/* A number as jansson writes it at this precision ("1.0", not "1"). */
+static void
+add_real(struct gf_buf *b, double v, int precision)
+{
+	char num[40];
+	int len = snprintf(num, sizeof(num), "%.*g", precision, v);
+
+	gf_buf_adds(b, num);
+	if (len > 0 && strpbrk(num, ".eE") == NULL)
+		gf_buf_adds(b, ".0");
+}
+
+char *
+gf_model_dumps(const struct gf_model *m, int precision)
+{
+	struct big_arrays big = { .count = 0 };
+	struct gf_buf out = GF_BUF_INIT;
+	json_t *j = model_json(m, &big);
+	char *text = json_dumps(j, JSON_COMPACT |
+	    JSON_REAL_PRECISION(precision));
+	const char *p = text, *q;
+
+	json_decref(j);
+	if (text == NULL)
+		GF_BUG("json_dumps failed");
+	/* Each marker string, quotes included, becomes its array. */
+	while ((q = strstr(p, MARK_DUMPED)) != NULL) {
+		char *end;
+		size_t k = strtoul(q + strlen(MARK_DUMPED), &end, 10);
+
+		if (k >= big.count || *end != '"')
+			GF_BUG("bad array marker in a model");
+		gf_buf_add(&out, p, (size_t)(q - p));
+		gf_buf_addc(&out, '[');
+		for (size_t i = 0; i < big.n[k]; i++) {
+			if (i > 0)
+				gf_buf_addc(&out, ',');
+			add_real(&out, big.v[k][i], precision);
+		}
+		gf_buf_addc(&out, ']');
+		p = end + 1;
+	}
+	gf_buf_adds(&out, p);
+	free(text);
+	return gf_buf_detach(&out);
 }
 
 /* Reads a numeric array of exactly n (n == 0: any length, stored in *got). */
@@ -1204,9 +1324,8 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
 			break;
 		}
 		gf_gather_rows(X, y, cols, s.train, s.ntrain, &Xt, &yt);
-		m = gf_model_fit(trainer, Xt, yt, s.ntrain, cols,
+		m = gf_model_fit_steal(trainer, Xt, yt, s.ntrain, cols,
 		    feature_names, opts, err);
-		free(Xt);
 		free(yt);
 		if (m == NULL) {
 			gf_err_prefix(err, "cross-validation fold %d of %d",

@@ -71,6 +71,16 @@ struct gf_model *gf_model_fit(const char *trainer, const double *X,
     const char *const *feature_names, const struct gf_fit_opts *opts,
     struct gf_err *err);
 
+/*
+ * gf_model_fit on X that the caller gives up (steals X): it is scaled in
+ * place instead of copied, then kept by a KNN model or freed, also on
+ * failure. For callers that gathered X for this one fit.
+ */
+struct gf_model *gf_model_fit_steal(const char *trainer, double *X,
+    const double *y, size_t rows, size_t cols,
+    const char *const *feature_names, const struct gf_fit_opts *opts,
+    struct gf_err *err);
+
 /* Predict one row of nfeatures raw values. */
 double gf_model_predict1(const struct gf_model *m, const double *x);
 /* Predict rows rows of X (row-major, nfeatures columns) into out[rows]. */
@@ -124,6 +134,13 @@ json_t *gf_model_meta(const struct gf_model *m);
  * Returns a new reference.
  */
 json_t *gf_model_to_json(const struct gf_model *m);
+/*
+ * gf_model_to_json dumped compact at precision digits (17 for exact round
+ * trips), the same text json_dumps gives, written without a JSON value per
+ * number of the training points a KNN or SVR model carries (at 10^6 rows
+ * those values alone took several times the data). Returns a new string.
+ */
+char *gf_model_dumps(const struct gf_model *m, int precision);
 /*
  * Inverse of gf_model_to_json; name (a file name, NULL for "<model>") is
  * used in messages. Returns a new model or NULL with err (65 naming the

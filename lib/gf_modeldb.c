@@ -323,11 +323,8 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
 		goto out;
 	for (size_t c = 0; c < m->ncomp; c++) {
-		json_t *mj = gf_model_to_json(m->models[c]);
-
 		names[n] = gf_xasprintf("%s.gf.json", m->components[c]);
-		bodies[n] = dumps(mj, 17);
-		json_decref(mj);
+		bodies[n] = gf_model_dumps(m->models[c], 17);
 		json_object_set_new(index, m->components[c], json_pack(
 		    "{s:s,s:o,s:[]}", "model_file", names[n], "features",
 		    features_of(m->models[c]), "fe_files"));

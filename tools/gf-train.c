@@ -296,9 +296,8 @@ job_fit(struct task *t, const struct gf_split *sp,
 
 	gf_gather_rows(X, task_y(t), ds->nfeat, sp->train, sp->ntrain, &Xtr,
 	    &ytr);
-	t->model = gf_model_fit(t->trainer, Xtr, ytr, sp->ntrain, ds->nfeat,
-	    t->names, fo, &t->err);
-	free(Xtr);
+	t->model = gf_model_fit_steal(t->trainer, Xtr, ytr, sp->ntrain,
+	    ds->nfeat, t->names, fo, &t->err);
 	free(ytr);
 	if (t->model == NULL) {
 		t->failed = 1;
@@ -335,9 +334,8 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 		return;
 	}
 	gf_gather_rows(X, task_y(t), ds->nfeat, s.train, s.ntrain, &Xt, &yt);
-	m = gf_model_fit(t->trainer, Xt, yt, s.ntrain, ds->nfeat, t->names,
-	    fo, err);
-	free(Xt);
+	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
+	    t->names, fo, err);
 	free(yt);
 	if (m == NULL) {
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);

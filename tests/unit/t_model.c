@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "gf_model.h"
+#include "gf_xalloc.h"
 
 static struct gf_fit_opts opts = GF_FIT_OPTS_INIT;
 
@@ -529,6 +530,11 @@ test_round_trip(void)
 		json_t *j = gf_model_to_json(m);
 		char *s = json_dumps(j, JSON_COMPACT);
 		json_t *j2 = json_loads(s, 0, NULL);
+		char *d = gf_model_dumps(m, 17);
+
+		is_str(d, s, "%s: gf_model_dumps writes json_dumps' text",
+		    t[k]);
+		free(d);
 
 		m2 = gf_model_from_json(j2, "rt.json", &err);
 		if (!ok(m2 != NULL, "%s loads back", t[k])) {
@@ -929,6 +935,48 @@ scale_test(void)
 	return done_testing();
 }
 
+/* gf_model_fit_steal: the same model as gf_model_fit, X given up. */
+static void
+test_steal(void)
+{
+	static const char *const t[] = { "LinearRegressionTrainer",
+	    "KNeighborsRegressorTrainer", "SVRRegressorTrainer",
+	    "XgboostFitTrainer", "LogarithmicRegressionTrainer" };
+	struct gf_err err = GF_ERR_INIT;
+	enum { R = 60, C = 2 };
+	double X[R * C], y[R];
+
+	for (int i = 0; i < R; i++) {
+		X[i * C] = 10 + i;
+		X[i * C + 1] = 1e6 * (i % 7);
+		y[i] = 20 + 0.5 * i + (i % 7);
+	}
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		double *own = gf_xreallocarray(NULL, R * C, sizeof(double));
+		struct gf_model *a, *b;
+		int same = 1;
+
+		memcpy(own, X, sizeof(X));
+		a = gf_model_fit(t[k], X, y, R, C, NULL, &opts, &err);
+		b = gf_model_fit_steal(t[k], own, y, R, C, NULL, &opts, &err);
+		for (int i = 0; a != NULL && b != NULL && i < R; i++)
+			if (gf_model_predict1(a, X + i * C) !=
+			    gf_model_predict1(b, X + i * C))
+				same = 0;
+		ok(a != NULL && b != NULL && same,
+		    "%s: fit_steal predicts as fit", t[k]);
+		gf_model_free(a);
+		gf_model_free(b);
+	}
+	/* Refused input: X is still freed (ASan would tell). */
+	ok(gf_model_fit_steal("LinearRegressionTrainer",
+	    gf_xreallocarray(NULL, 2, sizeof(double)), y, 1, 2, NULL, &opts,
+	    &err) == NULL && err.exit == 65, "fit_steal of one row: 65");
+	ok(gf_model_fit_steal("NoSuchTrainer",
+	    gf_xreallocarray(NULL, 2, sizeof(double)), y, 1, 2, NULL, &opts,
+	    &err) == NULL && err.exit == 64, "fit_steal, unknown trainer: 64");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -943,6 +991,7 @@ main(int argc, char **argv)
 	test_constant_features();
 	test_threads();
 	test_round_trip();
+	test_steal();
 	test_kepler(getenv("GF_DATA"));
 	test_load_errors();
 	test_scores_splits();
