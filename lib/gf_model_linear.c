@@ -369,8 +369,8 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 
 struct curve {
 	enum gf_trainer_id t;
-	const double *x, *y;
-	size_t n;
+	const double *x, *y;	/* x: the main feature, every stride-th */
+	size_t n, stride;
 	int np;
 	/*
 	 * The transcendental part of every row (log(p1 x + 1), exp(p1 x) or
@@ -419,7 +419,7 @@ curve_cost(struct curve *c, const double *p)
 	double s = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		double e = curve_tr(c->t, p, c->x[i]);
+		double e = curve_tr(c->t, p, c->x[i * c->stride]);
 		double d = curve_val(c->t, p, e) - c->y[i];
 
 		c->try[i] = e;
@@ -482,7 +482,7 @@ curve_normal(struct curve *c, const double *p, double *A, double *g)
 	memset(A, 0, (size_t)(np * np) * sizeof(*A));
 	memset(g, 0, (size_t)np * sizeof(*g));
 	for (size_t i = 0; i < c->n; i++) {
-		double j[4], x = c->x[i];
+		double j[4], x = c->x[i * c->stride];
 		double e = have ? c->e[i] : curve_tr(c->t, p, x);
 		double r = curve_val(c->t, p, e) - c->y[i];
 
@@ -511,16 +511,15 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 {
 	const int maxfev = 30000;
 	const double ftol = 1.49012e-8;
-	double *x = gf_xreallocarray(NULL, rows, sizeof(*x));
+	const double *x = Xs + m->main;	/* read in place, no copy */
 	double ymin = INFINITY, ymax = -INFINITY, ym = 0, var = 0, ysq = 0;
 	double p[4] = { 0 }, A[16], g[4], Ad[16], d[4], q[4];
 	double cost, lam = -1;
 	int nfev = 0, converged = 0;
-	struct curve c = { m->tid, x, y, rows, m->tid == GF_T_LOGISTIC ?
-	    4 : 3, NULL, NULL, { 0 }, 0 };
+	struct curve c = { m->tid, x, y, rows, m->nf,
+	    m->tid == GF_T_LOGISTIC ? 4 : 3, NULL, NULL, { 0 }, 0 };
 
 	for (size_t i = 0; i < rows; i++) {
-		x[i] = Xs[i * m->nf + (size_t)m->main];
 		ymin = fmin(ymin, y[i]);
 		ymax = fmax(ymax, y[i]);
 		ym += y[i];
@@ -562,7 +561,6 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 	curve_keep(&c, p);
 	nfev++;
 	if (!isfinite(cost)) {
-		free(x);
 		free(c.e);
 		free(c.try);
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
@@ -631,7 +629,6 @@ gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
 				break;
 		}
 	}
-	free(x);
 	free(c.e);
 	free(c.try);
 	for (int a = 0; a < c.np; a++)
