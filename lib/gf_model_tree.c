@@ -1046,6 +1046,23 @@ sparse_sub(struct sbin *p, size_t np, const struct sbin *c, size_t nc)
 		}
 }
 
+/* xgboost's gain of splitting nd after bin b of feature f; keeps the best. */
+static inline void
+consider_split(struct xnode *nd, size_t f, int b, double gl, double hl,
+    double parent, double *best)
+{
+	const double lambda = 1.0;
+	double gr = nd->G - gl, hr = nd->H - hl;
+	double gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) -
+	    parent;
+
+	if (gain > *best) {
+		*best = gain;
+		nd->bf = (int)f;
+		nd->bb = b;
+	}
+}
+
 /* Best split on a sparse histogram, as best_split on the dense one. */
 static void
 best_split_sparse(const struct xgb *x, struct xnode *nd)
@@ -1064,19 +1081,10 @@ best_split_sparse(const struct xgb *x, struct xnode *nd)
 
 			gl += e->g;
 			hl += e->h;
-			double gr = G - gl, hr = H - hl;
-
 			if (b + 1 >= x->nbins[f] || e->h == 0 ||
-			    hl < min_child || hr < min_child)
+			    hl < min_child || H - hl < min_child)
 				continue;
-			double gain = gl * gl / (hl + lambda) + gr * gr /
-			    (hr + lambda) - parent;
-
-			if (gain > best) {
-				best = gain;
-				nd->bf = (int)f;
-				nd->bb = b;
-			}
+			consider_split(nd, f, b, gl, hl, parent, &best);
 		}
 	}
 }
@@ -1104,7 +1112,6 @@ best_split(const struct xgb *x, struct xnode *nd, int depth)
 		for (int b = 0; b + 1 < x->nbins[f]; b++) {
 			gl += h[b].g;
 			hl += h[b].h;
-			double gr = G - gl, hr = H - hl;
 
 			/*
 			 * An empty bin (h counts rows, so exactly 0) moves no
@@ -1112,16 +1119,9 @@ best_split(const struct xgb *x, struct xnode *nd, int depth)
 			 * a deep node are empty, and the gain's two divisions
 			 * are the booster's costliest work on small tables.
 			 */
-			if (h[b].h == 0 || hl < min_child || hr < min_child)
+			if (h[b].h == 0 || hl < min_child || H - hl < min_child)
 				continue;
-			double gain = gl * gl / (hl + lambda) + gr * gr /
-			    (hr + lambda) - parent;
-
-			if (gain > best) {
-				best = gain;
-				nd->bf = (int)f;
-				nd->bb = b;
-			}
+			consider_split(nd, f, b, gl, hl, parent, &best);
 		}
 	}
 }
