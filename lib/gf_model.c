@@ -1107,7 +1107,8 @@ gf_model_load(const char *path, struct gf_err *err)
 	struct gf_model *m;
 
 	if (access(path, R_OK) != 0) {
-		gf_err_set(err, GF_EXIT_NOINPUT, "model", "cannot read '%s': %s",
+		gf_err_set(err, GF_EXIT_NOINPUT, "model",
+		    "cannot read '%s': %s",
 		    path, strerror(errno));
 		return NULL;
 	}

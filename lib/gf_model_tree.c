@@ -365,7 +365,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 				o->child = -1;
 				if (d == depth || o->nosplit || o->bf < 0 ||
 				    o->best <= 0) {
-					fo.nodes[start + (size_t)o->node].value =
+					fo.nodes[start +
+					    (size_t)o->node].value =
 					    o->cnt ? lr * o->sum /
 					    (double)o->cnt : 0;
 					continue;

@@ -134,7 +134,8 @@ help(void)
 	    "[-f csv | -q file | -p url]\n"
 	    "                [-E sources] [-g groups] [-O types] [-t trainers] "
 	    "[-S split]\n\n"
-	    "  -f, --from-csv FILE        preprocessed table (kepler-model-db)\n"
+	    "  -f, --from-csv FILE        preprocessed table "
+	    "(kepler-model-db)\n"
 	    "  -q, --from-query FILE      kepler-model-server query output\n"
 	    "  -p, --prometheus URL       query Prometheus for the windows\n"
 	    "  -s, --start TIME / -e, --end TIME   one window instead\n"
@@ -147,9 +148,11 @@ help(void)
 	    "  -O, --output-type LIST     AbsPower,DynPower\n"
 	    "  -x, --extractor NAME       default | smooth\n"
 	    "  -I, --isolator NAME        none | min | profile | trainer\n"
-	    "  -a, --abs-models DIR       AbsPower pipeline (isolator trainer)\n"
+	    "  -a, --abs-models DIR       AbsPower pipeline "
+	    "(isolator trainer)\n"
 	    "  -H, --target-hints LIST    target containers (stress)\n"
-	    "  -d, --idle FILE            idle query output (isolator profile)\n"
+	    "  -d, --idle FILE            idle query output "
+	    "(isolator profile)\n"
 	    "  -t, --trainers LIST        trainer names or all\n"
 	    "  -S, --split SPEC           tail:0.2 | random:0.1\n"
 	    "  -k, --cv-folds K           CV folds (5)\n"
@@ -304,7 +307,8 @@ job_fit(struct task *t, const struct gf_split *sp,
 		return;
 	}
 	gf_model_set_component(t->model, ds->comps[t->comp]);
-	gf_gather_rows(X, task_y(t), ds->nfeat, sp->test, sp->ntest, &Xte, &yte);
+	gf_gather_rows(X, task_y(t), ds->nfeat, sp->test, sp->ntest, &Xte,
+	    &yte);
 	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
 	gf_model_predict(t->model, Xte, sp->ntest, pred);
 	gf_scores_compute(yte, pred, sp->ntest, &t->test);
@@ -675,7 +679,8 @@ dataset_from_table(struct dataset *ds, const struct gf_csv *t,
 			c = gf_csv_column(t, old);
 		gf_buf_addf(&wl, "%s%s", f ? ", " : "", want[f]);
 		if (c < 0) {
-			json_array_append_new(ds->missing, json_string(want[f]));
+			json_array_append_new(ds->missing,
+			    json_string(want[f]));
 			continue;
 		}
 		fcol[ds->nfeat] = c;
@@ -730,7 +735,8 @@ dataset_from_table(struct dataset *ds, const struct gf_csv *t,
 			    pcol[c]];
 		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
 		    t->data[(r - 1) * t->cols + ts]) {
-			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: row %zu: "
+			gf_err_set(err, GF_EXIT_DATAERR, "train",
+			    "%s: row %zu: "
 			    "timestamp does not increase (the time-block "
 			    "split needs the timeline in order)", name, r + 2);
 			goto fail;
@@ -972,7 +978,8 @@ windows(struct run *r, double step, double **st, double **en, size_t *n,
 		    gf_parse_time(r->o->end, "--end", &b, err) < 0)
 			return -1;
 		if (b <= a)
-			return gf_err_set(err, GF_EXIT_USAGE, NULL, "--end must "
+			return gf_err_set(err, GF_EXIT_USAGE, NULL,
+			    "--end must "
 			    "be after --start");
 		*st = gf_xcalloc(1, sizeof(double));
 		*en = gf_xcalloc(1, sizeof(double));
@@ -1321,8 +1328,8 @@ load_queries(struct run *r, struct gf_err *err)
 		qs = gf_xcalloc(nq, sizeof(*qs));
 		for (size_t w = 0; w < nq; w++) {
 			gf_info("querying %s for window %zu/%zu (%.0f s at "
-			    "%g s steps)", r->prom_shown, w + 1, nq, en[w] - st[w],
-			    step);
+			    "%g s steps)", r->prom_shown, w + 1, nq,
+			    en[w] - st[w], step);
 			if (fetch_window(r, &prom, st[w], en[w], step, &qs[w],
 			    err) < 0)
 				goto out;
@@ -1375,7 +1382,9 @@ load_queries(struct run *r, struct gf_err *err)
 					if (wbad) {
 						for (int k = 0; k < 3; k++)
 							gf_csv_release(&one[k]);
-						/* A short window among others. */
+						/*
+						 * A short window among others.
+						 */
 						if (nq > 1 && e.exit ==
 						    GF_EXIT_DATAERR) {
 							gf_warn("window %zu of "
@@ -1573,7 +1582,8 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 	free(p);
 	p = gf_xasprintf("%s/metadata.json", root);
 	{
-		char *s = json_dumps(md, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		char *s = json_dumps(md, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(17));
 
 		rc = gf_fs_write_atomic(p, s, strlen(s), 0644, err);
 		free(s);
@@ -1615,7 +1625,8 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 		mm.models = mods;
 		mm.test = sc;
 		mm.ncomp = ds->ncomp;
-		rel = gf_xasprintf("%s/%s/%s", ds->source, ds->otype, ds->group);
+		rel = gf_xasprintf("%s/%s/%s", ds->source, ds->otype,
+		    ds->group);
 		fg = gf_xasprintf("%s/%s", root, rel);
 		rc = gf_modeldb_write_model(fg, rel, &mm, &files, err);
 		if (rc == 0) {
@@ -1645,7 +1656,8 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 			const char *slash = strchr(key, '/');
 			char *src = gf_xstrndup(key, (size_t)(slash - key));
 			size_t nc;
-			const char *const *comps = gf_source_components(src, &nc);
+			const char *const *comps = gf_source_components(src,
+			    &nc);
 
 			free(p);
 			p = gf_xasprintf("%s/%s/%s_%s_model_metadata.csv", root,
@@ -1734,7 +1746,8 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 			continue;
 		if (envs[i] != NULL && (v = getenv(envs[i])) != NULL && *v)
 			*slots[i] = v;
-		else if (i == 2 && json_is_string(json_object_get(stack, "url")))
+		else if (i == 2 &&
+		    json_is_string(json_object_get(stack, "url")))
 			*slots[i] = json_string_value(json_object_get(stack,
 			    "url"));
 		else if (cfg != NULL)
@@ -1934,7 +1947,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		    "preprocessed", pre));
 		for (size_t f = 0; f < ds->nfeat; f++)
 			json_array_append_new(json_object_get(json_array_get(
-			    dsets, d), "features"), json_string(ds->features[f]));
+			    dsets, d), "features"),
+			    json_string(ds->features[f]));
 		free(pre);
 		ntask += ntrain * ds->ncomp;
 	}
@@ -1986,12 +2000,14 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			}
 			json_object_set_new(comps, ds->comps[c], cj);
 		}
-		json_object_set_new(m, "trainer", json_string(tasks[i].trainer));
+		json_object_set_new(m, "trainer",
+		    json_string(tasks[i].trainer));
 		json_object_set_new(m, "model_name", json_string(mname));
 		json_object_set_new(m, "source", json_string(ds->source));
 		json_object_set_new(m, "output_type", json_string(ds->otype));
 		json_object_set_new(m, "feature_group", json_string(ds->group));
-		json_object_set_new(m, "node_type", json_integer(ds->node_type));
+		json_object_set_new(m, "node_type",
+		    json_integer(ds->node_type));
 		json_object_set_new(m, "components", comps);
 		json_object_set_new(m, "seconds", json_real(secs));
 		json_object_set_new(m, "_task", json_integer((json_int_t)i));
@@ -2020,17 +2036,22 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			char *mname = gf_xasprintf("%s_%d", b->trainer,
 			    b->ds->node_type);
 
-			json_object_set_new(e, "source", json_string(b->ds->source));
+			json_object_set_new(e, "source",
+			    json_string(b->ds->source));
 			json_object_set_new(e, "output_type",
 			    json_string(b->ds->otype));
 			json_object_set_new(e, "feature_group",
 			    json_string(b->ds->group));
 			json_object_set_new(e, "component",
 			    json_string(b->ds->comps[b->comp]));
-			json_object_set_new(e, "trainer", json_string(b->trainer));
-			json_object_set_new(e, "model_name", json_string(mname));
-			json_object_set_new(e, "selected_by", json_string(cvname));
-			json_object_set_new(e, "cv", score_json(&b->cv, cvname));
+			json_object_set_new(e, "trainer",
+			    json_string(b->trainer));
+			json_object_set_new(e, "model_name",
+			    json_string(mname));
+			json_object_set_new(e, "selected_by",
+			    json_string(cvname));
+			json_object_set_new(e, "cv",
+			    score_json(&b->cv, cvname));
 			json_object_set_new(e, "test", score_json(&b->test,
 			    r->o->split));
 			json_array_append_new(best, e);
@@ -2144,7 +2165,8 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	o.folds = 5;
 	while ((ch = getopt_long(argc, argv,
-	    "3:C:E:H:I:O:P:S:T:VXZ:a:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:", longopts,
+	    "3:C:E:H:I:O:P:S:T:VXZ:a:c:d:e:f:g:hi:j:k:n:o:p:q:r:s:t:w:x:",
+	    longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '3': o.thirdparty = optarg; break;
@@ -2222,7 +2244,8 @@ main(int argc, char *argv[])
 	apply_defaults(&o, t.doc, cfg, &err);
 	if (o.csv == NULL && o.query == NULL && o.prom == NULL) {
 		gf_err_set(&err, GF_EXIT_USAGE, NULL, "no input: give "
-		    "--from-csv, --from-query or --prometheus (or GF_PROMETHEUS_URL)");
+		    "--from-csv, --from-query or --prometheus "
+		    "(or GF_PROMETHEUS_URL)");
 		goto done;
 	}
 	if (o.prom != NULL)
