@@ -84,31 +84,31 @@ gf_http_escape(const char *s)
 	return gf_buf_detach(&b);
 }
 
-/* The userinfo of url ("user:pass" in "http://user:pass@host/"), or NULL. */
-static char *
-userinfo_of(const char *url, const char **after)
+/*
+ * Where the userinfo of url ("user:pass" in "http://user:pass@host/")
+ * starts (*start) and its '@' is; NULL when it has none.
+ */
+static const char *
+userinfo_at(const char *url, const char **start)
 {
-	const char *auth = strstr(url, "://"), *end, *at;
+	const char *auth = strstr(url, "://"), *end;
 
 	if (auth == NULL)
 		return NULL;
-	auth += 3;
+	*start = auth += 3;
 	end = auth + strcspn(auth, "/?#");
-	at = memrchr(auth, '@', (size_t)(end - auth));
-	if (at == NULL)
-		return NULL;
-	if (after != NULL)
-		*after = at + 1;
-	return gf_xstrndup(auth, (size_t)(at - auth));
+	return memrchr(auth, '@', (size_t)(end - auth));
 }
 
 void
 gf_http_mask_credentials(const char *url)
 {
-	char *userinfo = userinfo_of(url, NULL), *colon;
+	const char *start, *at = userinfo_at(url, &start);
+	char *userinfo, *colon;
 
-	if (userinfo == NULL)
+	if (at == NULL)
 		return;
+	userinfo = gf_xstrndup(start, (size_t)(at - start));
 	if ((colon = strchr(userinfo, ':')) != NULL) {
 		if (colon[1] != '\0')
 			gf_log_mask(colon + 1);
@@ -122,15 +122,12 @@ gf_http_mask_credentials(const char *url)
 char *
 gf_http_redact_url(const char *url)
 {
-	const char *after = NULL;
-	char *userinfo = userinfo_of(url, &after);
+	const char *start, *at = userinfo_at(url, &start);
 
-	if (userinfo == NULL)
+	if (at == NULL)
 		return gf_xstrdup(url);
-	gf_free_secret(userinfo);
 	gf_http_mask_credentials(url);
-	return gf_xasprintf("%.*s%s", (int)(strstr(url, "://") + 3 - url),
-	    url, after);
+	return gf_xasprintf("%.*s%s", (int)(start - url), url, at + 1);
 }
 
 double
