@@ -736,9 +736,9 @@ dataset_from_table(struct dataset *ds, const struct gf_csv *t,
 		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
 		    t->data[(r - 1) * t->cols + ts]) {
 			gf_err_set(err, GF_EXIT_DATAERR, "train",
-			    "%s: row %zu: "
-			    "timestamp does not increase (the time-block "
-			    "split needs the timeline in order)", name, r + 2);
+			    "%s: row %zu: timestamp does not increase (the "
+			    "time-block split needs the timeline in order)",
+			    name, r + 2);
 			goto fail;
 		}
 	}
@@ -979,8 +979,7 @@ windows(struct run *r, double step, double **st, double **en, size_t *n,
 			return -1;
 		if (b <= a)
 			return gf_err_set(err, GF_EXIT_USAGE, NULL,
-			    "--end must "
-			    "be after --start");
+			    "--end must be after --start");
 		*st = gf_xcalloc(1, sizeof(double));
 		*en = gf_xcalloc(1, sizeof(double));
 		(*st)[0] = a;
