@@ -371,34 +371,44 @@ write_failed(struct archive *a, struct out *o, const char *what,
 	    "unknown error");
 }
 
+/* Appends the file's bytes to the entry whose header was just written. */
 static int
-copy_file(struct walk *w, const char *path)
+stream_file(struct archive *a, struct out *o, const char *path, char *buf,
+    size_t cap, uint64_t *bytes, struct gf_err *err)
 {
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return gf_err_set(w->err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
 		    GF_EXIT_IOERR, "archive", "cannot open '%s': %s", path,
 		    strerror(errno));
-	while ((n = read(fd, w->buf, COPY_BUF)) != 0) {
+	while ((n = read(fd, buf, cap)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			gf_err_set(w->err, GF_EXIT_IOERR, "archive",
+			gf_err_set(err, GF_EXIT_IOERR, "archive",
 			    "cannot read '%s': %s", path, strerror(errno));
 			close(fd);
 			return -1;
 		}
-		if (archive_write_data(w->a, w->buf, (size_t)n) != n) {
+		if (archive_write_data(a, buf, (size_t)n) != n) {
 			close(fd);
-			return write_failed(w->a, w->out, path, w->err);
+			return write_failed(a, o, path, err);
 		}
-		w->info->bytes_in += (uint64_t)n;
+		if (bytes != NULL)
+			*bytes += (uint64_t)n;
 	}
 	close(fd);
 	return 0;
+}
+
+static int
+copy_file(struct walk *w, const char *path)
+{
+	return stream_file(w->a, w->out, path, w->buf, COPY_BUF,
+	    &w->info->bytes_in, w->err);
 }
 
 static int
@@ -563,12 +573,33 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 	rc = out_commit(&o, info->sha256, err);
 	info->size = o.size;
 out:
-	if (rc < 0)
+	/* A failed archive is not finished: nothing more reaches o. */
+	if (rc < 0) {
+		archive_write_fail(w.a);
 		out_abort(&o);
+	}
 	archive_entry_free(w.entry);
 	archive_write_free(w.a);
 	free(w.buf);
 	return rc;
+}
+
+/* One zip entry with the content of the file ent->path. */
+static int
+zip_file_entry(struct archive *a, struct archive_entry *e, struct out *o,
+    const struct gf_archive_entry *ent, struct gf_err *err)
+{
+	char buf[1 << 16];
+	struct stat st;
+
+	if (stat(ent->path, &st) < 0)
+		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "archive", "cannot stat '%s': %s",
+		    ent->path, strerror(errno));
+	archive_entry_set_size(e, (la_int64_t)st.st_size);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		return write_failed(a, o, ent->name, err);
+	return stream_file(a, o, ent->path, buf, sizeof(buf), NULL, err);
 }
 
 int
@@ -602,10 +633,15 @@ gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
 		archive_entry_copy_pathname(e, entries[i].name);
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)entries[i].len);
 		archive_entry_set_mtime(e, ZIP_MTIME, 0);
 		archive_entry_set_uid(e, 0);
 		archive_entry_set_gid(e, 0);
+		if (entries[i].path != NULL) {
+			if (zip_file_entry(a, e, &o, &entries[i], err) < 0)
+				goto out;
+			continue;
+		}
+		archive_entry_set_size(e, (la_int64_t)entries[i].len);
 		if (archive_write_header(a, e) != ARCHIVE_OK ||
 		    (entries[i].len > 0 && archive_write_data(a,
 		    entries[i].data, entries[i].len) !=
@@ -620,8 +656,10 @@ gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
 	}
 	rc = out_commit(&o, NULL, err);
 out:
-	if (rc < 0)
+	if (rc < 0) {
+		archive_write_fail(a);
 		out_abort(&o);
+	}
 	archive_entry_free(e);
 	archive_write_free(a);
 	return rc;

@@ -70,14 +70,16 @@ int gf_archive_dir(const char *dir, const char *prefix_in_archive,
 
 struct gf_archive_entry {
 	const char *name;	/* relative path inside the zip */
-	const void *data;
+	const void *data;	/* len bytes, when path is NULL */
 	size_t len;
+	const char *path;	/* else: the content of this file */
 };
 
 /*
- * Write a zip of n in-memory entries (deflate, fixed 1980-01-01 mtimes,
- * mode 0644) so the same entries always give the same bytes. Synced
- * before the rename.
+ * Write a zip of n entries, in memory or read from files (deflate, fixed
+ * 1980-01-01 mtimes, mode 0644) so the same entries always give the same
+ * bytes. Synced before the rename. 66 when an entry's file is missing,
+ * 74 when it cannot be read.
  */
 int gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
     size_t n, struct gf_err *err);

@@ -45,45 +45,39 @@ gf_fs_mkdir_p(const char *path, mode_t mode, struct gf_err *err)
 }
 
 int
-gf_fs_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode, struct gf_err *err)
+gf_fs_write_atomic_with(const char *path, int (*fill)(FILE *, void *),
+    void *arg, mode_t mode, struct gf_err *err)
 {
 	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	const char *p = data;
+	FILE *f = NULL;
 	int fd, rc = -1;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
 		    "cannot create '%s': %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		free(tmp);
 		return -1;
 	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			gf_err_set(err, GF_EXIT_IOERR, "fs",
-			    "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		gf_err_set(err, GF_EXIT_IOERR, "fs",
-		    "cannot write '%s': %s", tmp, strerror(errno));
+	errno = 0;
+	if (fill(f, arg) < 0 || fflush(f) != 0 || ferror(f) ||
+	    fsync(fd) < 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s",
+		    tmp, errno ? strerror(errno) : "write error");
 		goto out;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		gf_err_set(err, GF_EXIT_IOERR, "fs",
-		    "cannot write '%s': %s", tmp, strerror(errno));
+	rc = fclose(f);
+	f = NULL;
+	if (rc != 0) {
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s",
+		    tmp, strerror(errno));
 		goto out;
 	}
-	fd = -1;
+	rc = -1;
 	if (rename(tmp, path) < 0) {
 		gf_err_set(err, GF_EXIT_CANTCREAT, "fs",
 		    "cannot rename '%s' to '%s': %s", tmp, path,
@@ -92,12 +86,34 @@ gf_fs_write_atomic(const char *path, const void *data, size_t len,
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
+	if (f != NULL)
+		fclose(f);
 	if (rc < 0)
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+struct bytes {
+	const void *data;
+	size_t len;
+};
+
+static int
+fill_bytes(FILE *f, void *arg)
+{
+	const struct bytes *b = arg;
+
+	return fwrite(b->data, 1, b->len, f) == b->len ? 0 : -1;
+}
+
+int
+gf_fs_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct gf_err *err)
+{
+	struct bytes b = { data, len };
+
+	return gf_fs_write_atomic_with(path, fill_bytes, &b, mode, err);
 }
 
 char *

@@ -4,6 +4,7 @@
 #define GF_FS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "gf_err.h"
@@ -19,6 +20,13 @@ int gf_fs_mkdir_p(const char *path, mode_t mode, struct gf_err *err);
  */
 int gf_fs_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct gf_err *err);
+/*
+ * gf_fs_write_atomic of what fill writes to the stream it is given (for
+ * text too large to build in memory first). fill returns 0, or -1 after a
+ * failed write; the same exit codes.
+ */
+int gf_fs_write_atomic_with(const char *path, int (*fill)(FILE *, void *),
+    void *arg, mode_t mode, struct gf_err *err);
 
 /*
  * Read a whole file. Returns a new NUL-terminated buffer (caller frees),

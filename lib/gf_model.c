@@ -8,7 +8,6 @@
 
 #include <jansson.h>
 
-#include "gf_buf.h"
 #include "gf_err.h"
 #include "gf_model.h"
 #include "gf_model_impl.h"
@@ -331,7 +330,8 @@ check_finite(const double *X, const double *y, size_t rows, size_t cols,
 
 /*
  * gf_model_fit, and gf_model_fit_steal when owned is X (writable, the
- * caller's to give up): then the scaled rows are X itself, not a copy.
+ * caller's to give up): then the scaled rows are X itself, not a copy,
+ * and the tree trainers free X as soon as they have sorted or binned it.
  */
 static struct gf_model *
 fit(const char *trainer, const double *X, double *owned, const double *y,
@@ -341,8 +341,8 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 	struct gf_fit_opts defaults = GF_FIT_OPTS_INIT;
 	int tid = trainer ? trainer_id(trainer) : -1;
 	struct gf_model *m = NULL;
-	double *Xs = NULL;
-	int r = -1, in_place = 0;
+	double *Xs = NULL, *check = NULL;
+	int r = -1;
 
 	if (opts == NULL)
 		opts = &defaults;
@@ -368,6 +368,15 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		    gf_xstrdup(feature_names[j]) : gf_xasprintf("f%zu", j);
 	if (check_finite(X, y, rows, cols, m->features, err) < 0)
 		goto out;
+	/*
+	 * Overflow anywhere (values near DBL_MAX) shows in a prediction:
+	 * three raw rows are kept for that check, as X may be scaled in
+	 * place or freed by the fit (owned).
+	 */
+	check = gf_xreallocarray(NULL, 3 * cols, sizeof(*check));
+	for (size_t k = 0; k < 3; k++)
+		memcpy(check + k * cols, X + k * (rows - 1) / 2 * cols,
+		    cols * sizeof(*check));
 	for (size_t j = 0; j < cols; j++) {
 		double mx = 0;
 
@@ -392,7 +401,6 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		if (owned != NULL) {
 			Xs = owned;	/* freed as Xs, or kept by KNN */
 			owned = NULL;
-			in_place = 1;
 		} else {
 			Xs = gf_xreallocarray(NULL, rows * cols, sizeof(*Xs));
 		}
@@ -412,7 +420,7 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		r = gf_fit_poly(m, Xs, y, rows, err);
 		break;
 	case GF_T_GBR:
-		r = gf_fit_gbr(m, X, y, rows, err);
+		r = gf_fit_gbr(m, X, &owned, y, rows, err);
 		break;
 	case GF_T_XGB: {
 		int th = opts->threads;
@@ -422,7 +430,7 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 
 			th = n > 0 ? (int)n : 1;
 		}
-		r = gf_fit_xgb(m, X, y, rows, th, err);
+		r = gf_fit_xgb(m, X, &owned, y, rows, th, err);
 		break;
 	}
 	case GF_T_KNN:
@@ -438,29 +446,17 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		r = gf_fit_curve(m, Xs, y, rows, err);
 		break;
 	}
-	/*
-	 * Overflow anywhere (values near DBL_MAX) shows in a prediction. X
-	 * may have been scaled in place (owned): the raw row is taken back
-	 * from the scaled one.
-	 */
-	for (size_t k = 0; r == 0 && k < 3; k++) {
-		size_t i = k * (rows - 1) / 2;
-		double *raw = gf_xreallocarray(NULL, cols, sizeof(*raw));
-
-		for (size_t j = 0; j < cols; j++)
-			raw[j] = in_place ? X[i * cols + j] * m->scale[j] :
-			    X[i * cols + j];
-		if (!isfinite(gf_model_predict1(m, raw)))
+	for (size_t k = 0; r == 0 && k < 3; k++)
+		if (!isfinite(gf_model_predict1(m, check + k * cols)))
 			r = gf_err_set(err, GF_EXIT_DATAERR, "model",
 			    "the fitted model is not finite at row %zu (values "
-			    "too large?)", i + 1);
-		free(raw);
-	}
+			    "too large?)", k * (rows - 1) / 2 + 1);
 	if (r < 0)
 		gf_err_prefix(err, "%s", trainer);
 out:
 	free(Xs);
 	free(owned);
+	free(check);
 	if (r < 0) {
 		gf_model_free(m);
 		return NULL;
@@ -610,21 +606,20 @@ gf_model_to_json(const struct gf_model *m)
 
 /* A number as jansson writes it at this precision ("1.0", not "1"). */
 static void
-add_real(struct gf_buf *b, double v, int precision)
+put_real(FILE *out, double v, int precision)
 {
 	char num[40];
 	int len = snprintf(num, sizeof(num), "%.*g", precision, v);
 
-	gf_buf_adds(b, num);
+	fputs(num, out);
 	if (len > 0 && strpbrk(num, ".eE") == NULL)
-		gf_buf_adds(b, ".0");
+		fputs(".0", out);
 }
 
-char *
-gf_model_dumps(const struct gf_model *m, int precision)
+int
+gf_model_write(const struct gf_model *m, int precision, FILE *out)
 {
 	struct big_arrays big = { .count = 0 };
-	struct gf_buf out = GF_BUF_INIT;
 	json_t *j = model_json(m, &big);
 	char *text = json_dumps(j, JSON_COMPACT |
 	    JSON_REAL_PRECISION(precision));
@@ -640,19 +635,32 @@ gf_model_dumps(const struct gf_model *m, int precision)
 
 		if (k >= big.count || *end != '"')
 			GF_BUG("bad array marker in a model");
-		gf_buf_add(&out, p, (size_t)(q - p));
-		gf_buf_addc(&out, '[');
+		fwrite(p, 1, (size_t)(q - p), out);
+		putc('[', out);
 		for (size_t i = 0; i < big.n[k]; i++) {
 			if (i > 0)
-				gf_buf_addc(&out, ',');
-			add_real(&out, big.v[k][i], precision);
+				putc(',', out);
+			put_real(out, big.v[k][i], precision);
 		}
-		gf_buf_addc(&out, ']');
+		putc(']', out);
 		p = end + 1;
 	}
-	gf_buf_adds(&out, p);
+	fputs(p, out);
 	free(text);
-	return gf_buf_detach(&out);
+	return ferror(out) ? -1 : 0;
+}
+
+char *
+gf_model_dumps(const struct gf_model *m, int precision)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (out == NULL || gf_model_write(m, precision, out) < 0 ||
+	    fclose(out) != 0)
+		GF_BUG("cannot write a model to memory");
+	return text;
 }
 
 /* Reads a numeric array of exactly n (n == 0: any length, stored in *got). */
@@ -1291,12 +1299,26 @@ void
 gf_gather_rows(const double *X, const double *y, size_t cols,
     const size_t *idx, size_t n, double **Xout, double **yout)
 {
+	gf_gather_rows_ordered(X, y, cols, NULL, idx, n, Xout, yout);
+}
+
+void
+gf_gather_rows_ordered(const double *X, const double *y, size_t cols,
+    const size_t *order, const size_t *idx, size_t n, double **Xout,
+    double **yout)
+{
 	double *xo = gf_xreallocarray(NULL, (n && cols) ? n * cols : 1,
 	    sizeof(*xo));
 	double *yo = gf_xreallocarray(NULL, n ? n : 1, sizeof(*yo));
 
 	for (size_t i = 0; i < n; i++) {
-		memcpy(xo + i * cols, X + idx[i] * cols, cols * sizeof(*xo));
+		const double *row = X + idx[i] * cols;
+
+		if (order == NULL)
+			memcpy(xo + i * cols, row, cols * sizeof(*xo));
+		else
+			for (size_t c = 0; c < cols; c++)
+				xo[i * cols + c] = row[order[c]];
 		yo[i] = y[idx[i]];
 	}
 	*Xout = xo;

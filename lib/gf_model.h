@@ -27,6 +27,7 @@
 #define GF_MODEL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -136,10 +137,14 @@ json_t *gf_model_meta(const struct gf_model *m);
 json_t *gf_model_to_json(const struct gf_model *m);
 /*
  * gf_model_to_json dumped compact at precision digits (17 for exact round
- * trips), the same text json_dumps gives, written without a JSON value per
- * number of the training points a KNN or SVR model carries (at 10^6 rows
- * those values alone took several times the data). Returns a new string.
+ * trips), the same text json_dumps gives, written to out without a JSON
+ * value per number of the training points a KNN or SVR model carries (at
+ * 10^6 rows those values alone took several times the data) and without
+ * the whole text in memory. Returns 0, or -1 when out reports a write
+ * error (errno as the stream left it).
  */
+int gf_model_write(const struct gf_model *m, int precision, FILE *out);
+/* gf_model_write's text as a new string. */
 char *gf_model_dumps(const struct gf_model *m, int precision);
 /*
  * Inverse of gf_model_to_json; name (a file name, NULL for "<model>") is
@@ -253,6 +258,14 @@ void gf_split_release(struct gf_split *s);
 /* Copy the rows idx[0..n) of X (cols wide) and y into new arrays. */
 void gf_gather_rows(const double *X, const double *y, size_t cols,
     const size_t *idx, size_t n, double **Xout, double **yout);
+/*
+ * The same with the columns in the given order: row i of *Xout is
+ * X[idx[i]][order[0]], ..., X[idx[i]][order[cols - 1]] (order NULL: as
+ * they are).
+ */
+void gf_gather_rows_ordered(const double *X, const double *y, size_t cols,
+    const size_t *order, const size_t *idx, size_t n, double **Xout,
+    double **yout);
 
 /*
  * Blocked cross-validation of one trainer on the rows idx[0..n): for each

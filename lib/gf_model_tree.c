@@ -215,6 +215,16 @@ gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
 	memcpy(v, tv, n * sizeof(*v));
 }
 
+/* See gf_fit_gbr's declaration: the caller's rows, once sorted or binned. */
+static void
+release_rows(double **own)
+{
+	if (own != NULL) {
+		free(*own);
+		*own = NULL;
+	}
+}
+
 /*
  * Every feature's rows are sorted once per fit; within a tree, each
  * open node owns the same segment of every feature's order, which a
@@ -224,8 +234,8 @@ gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
  * The partitions are undone, last first, before the next tree.
  */
 int
-gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
-    size_t rows, struct gf_err *err)
+gf_fit_gbr(struct gf_model *m, const double *X, double **own,
+    const double *y, size_t rows, struct gf_err *err)
 {
 	const int ntrees = 100, depth = 3;
 	const double lr = 0.1;
@@ -276,6 +286,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, const double *y,
 			sval[f * rows + i] = X[(size_t)s[i] * nf + f] /
 			    m->scale[f];
 	}
+	release_rows(own);
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
 	mean /= (double)rows;
@@ -1149,8 +1160,8 @@ sparse_totals(const struct sbin *sp, size_t n, double *G, double *H)
 }
 
 int
-gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
-    size_t rows, int threads, struct gf_err *err)
+gf_fit_xgb(struct gf_model *m, const double *X, double **own,
+    const double *y, size_t rows, int threads, struct gf_err *err)
 {
 	const int ntrees = 100;
 	const double eta = 0.1, lambda = 1.0;
@@ -1182,6 +1193,8 @@ gf_fit_xgb(struct gf_model *m, const double *X, const double *y,
 	make_cuts(&x, X, m->scale);
 	x.job = 0;
 	pool_run(&x.pool, rows_job, &x);
+	x.X = NULL;
+	release_rows(own);
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
 	mean /= (double)rows;

@@ -302,46 +302,61 @@ dumps(const json_t *j, int precision)
 	return s;
 }
 
+static int
+fill_model(FILE *f, void *model)
+{
+	return gf_model_write(model, 17, f);
+}
+
 int
 gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
     const struct gf_modeldb_model *m, json_t **files, struct gf_err *err)
 {
 	char *name = gf_xasprintf("%s_%d", m->trainer, m->node_type);
-	char *dir = NULL, *zip = NULL, *wpath = NULL, *p = NULL;
+	char *dir = NULL, *zip = NULL, *wpath = NULL;
 	struct gf_archive_entry *ent = NULL;
-	char **bodies = NULL;
-	char **names = NULL;
+	/* per entry: its name, its path on disk, its text when in memory */
+	char **names = NULL, **paths = NULL, **bodies = NULL;
 	json_t *index = json_object(), *md = NULL, *w = NULL;
 	struct gf_err werr = GF_ERR_INIT;
 	size_t n = 0, cap = m->ncomp + 2;
 	int rc = -1;
 
 	ent = gf_xcalloc(cap, sizeof(*ent));
-	bodies = gf_xcalloc(cap, sizeof(char *));
 	names = gf_xcalloc(cap, sizeof(char *));
+	paths = gf_xcalloc(cap, sizeof(char *));
+	bodies = gf_xcalloc(cap, sizeof(char *));
 	dir = gf_xasprintf("%s/%s", fg_dir, name);
 	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
 		goto out;
+	/*
+	 * Model files go to disk as they are written and into the zip from
+	 * there: a KNN or SVR model's text is several times its training
+	 * rows, too large to hold in memory beside them.
+	 */
 	for (size_t c = 0; c < m->ncomp; c++) {
 		names[n] = gf_xasprintf("%s.gf.json", m->components[c]);
-		bodies[n] = gf_model_dumps(m->models[c], 17);
+		paths[n] = gf_xasprintf("%s/%s", dir, names[n]);
 		json_object_set_new(index, m->components[c], json_pack(
 		    "{s:s,s:o,s:[]}", "model_file", names[n], "features",
 		    features_of(m->models[c]), "fe_files"));
-		n++;
+		ent[n].name = names[n];
+		ent[n].path = paths[n];
+		if (gf_fs_write_atomic_with(paths[n++], fill_model,
+		    m->models[c], 0644, err) < 0)
+			goto out;
 	}
 	md = gf_modeldb_metadata(m);
 	names[n] = gf_xstrdup("metadata.json");
 	bodies[n++] = dumps(md, 15);
 	names[n] = gf_xasprintf("%s.json", name);
 	bodies[n++] = dumps(index, 17);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = m->ncomp; i < n; i++) {
 		ent[i].name = names[i];
 		ent[i].data = bodies[i];
 		ent[i].len = strlen(bodies[i]);
-		free(p);
-		p = gf_xasprintf("%s/%s", dir, names[i]);
-		if (gf_fs_write_atomic(p, bodies[i], ent[i].len, 0644,
+		paths[i] = gf_xasprintf("%s/%s", dir, names[i]);
+		if (gf_fs_write_atomic(paths[i], bodies[i], ent[i].len, 0644,
 		    err) < 0)
 			goto out;
 	}
@@ -371,18 +386,19 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < cap; i++) {
 		free(names[i]);
+		free(paths[i]);
 		free(bodies[i]);
 	}
 	free(names);
+	free(paths);
 	free(bodies);
 	free(ent);
 	free(name);
 	free(dir);
 	free(zip);
 	free(wpath);
-	free(p);
 	json_decref(index);
 	json_decref(md);
 	json_decref(w);

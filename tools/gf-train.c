@@ -94,8 +94,8 @@ struct task {
 	int left;		/* jobs not finished */
 	int ready;		/* X, y, names built */
 	int building;		/* a job is building them */
-	size_t *ord;
-	double *Xp, *y;
+	size_t *ord;		/* the fits' column order */
+	double *y;
 	const char **names;
 	/* per fold: hold-out targets and predictions, or the error */
 	double **fy, **fp;
@@ -256,30 +256,24 @@ feature_order(const struct dataset *ds, const char *trainer, size_t comp)
 	return ord;
 }
 
-/* The feature order, X and y of t: built once, by its first job. */
+/*
+ * The feature order and y of t: built once, by its first job. Rows are
+ * put in that order as each fit gathers them, not copied beforehand.
+ */
 static void
 task_build(struct task *t)
 {
 	const struct dataset *ds = t->ds;
-	int same;
 
 	t->ord = feature_order(ds, t->trainer, t->comp);
-	same = !is_curve(t->trainer) || t->ord[0] == 0;
-	t->Xp = same ? NULL : gf_xcalloc(ds->rows * ds->nfeat + 1,
-	    sizeof(double));
-	/* One component: Y is already the column, no copy (rows doubles). */
-	t->y = ds->ncomp == 1 ? NULL : gf_xcalloc(ds->rows + 1,
-	    sizeof(double));
 	t->names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
 	for (size_t f = 0; f < ds->nfeat; f++)
 		t->names[f] = ds->features[t->ord[f]];
-	for (size_t r = 0; r < ds->rows; r++) {
-		for (size_t f = 0; t->Xp != NULL && f < ds->nfeat; f++)
-			t->Xp[r * ds->nfeat + f] = ds->X[r * ds->nfeat +
-			    t->ord[f]];
-		if (t->y != NULL)
-			t->y[r] = ds->Y[r * ds->ncomp + t->comp];
-	}
+	/* One component: Y is already the column, no copy (rows doubles). */
+	t->y = ds->ncomp == 1 ? NULL : gf_xcalloc(ds->rows + 1,
+	    sizeof(double));
+	for (size_t r = 0; t->y != NULL && r < ds->rows; r++)
+		t->y[r] = ds->Y[r * ds->ncomp + t->comp];
 }
 
 static const double *
@@ -294,11 +288,10 @@ job_fit(struct task *t, const struct gf_split *sp,
     const struct gf_fit_opts *fo)
 {
 	const struct dataset *ds = t->ds;
-	const double *X = t->Xp != NULL ? t->Xp : ds->X;
 	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
 
-	gf_gather_rows(X, task_y(t), ds->nfeat, sp->train, sp->ntrain, &Xtr,
-	    &ytr);
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->train,
+	    sp->ntrain, &Xtr, &ytr);
 	t->model = gf_model_fit_steal(t->trainer, Xtr, ytr, sp->ntrain,
 	    ds->nfeat, t->names, fo, &t->err);
 	free(ytr);
@@ -307,8 +300,8 @@ job_fit(struct task *t, const struct gf_split *sp,
 		return;
 	}
 	gf_model_set_component(t->model, ds->comps[t->comp]);
-	gf_gather_rows(X, task_y(t), ds->nfeat, sp->test, sp->ntest, &Xte,
-	    &yte);
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->test,
+	    sp->ntest, &Xte, &yte);
 	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
 	gf_model_predict(t->model, Xte, sp->ntest, pred);
 	gf_scores_compute(yte, pred, sp->ntest, &t->test);
@@ -326,7 +319,6 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
     int forward, const struct gf_fit_opts *fo)
 {
 	const struct dataset *ds = t->ds;
-	const double *X = t->Xp != NULL ? t->Xp : ds->X;
 	struct gf_split s = GF_SPLIT_INIT;
 	struct gf_err *err = &t->ferr[f];
 	struct gf_model *m;
@@ -337,7 +329,8 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 		t->ffail[f] = 1;
 		return;
 	}
-	gf_gather_rows(X, task_y(t), ds->nfeat, s.train, s.ntrain, &Xt, &yt);
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
+	    s.ntrain, &Xt, &yt);
 	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
 	    t->names, fo, err);
 	free(yt);
@@ -345,13 +338,19 @@ job_fold(struct task *t, const struct gf_split *sp, int k, int f,
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
 		t->ffail[f] = 1;
 	} else {
+		double *row = gf_xcalloc(ds->nfeat + 1, sizeof(double));
+
 		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
 		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
 		for (size_t i = 0; i < s.ntest; i++) {
+			const double *x = ds->X + s.test[i] * ds->nfeat;
+
+			for (size_t c = 0; c < ds->nfeat; c++)
+				row[c] = x[t->ord[c]];
 			t->fy[f][i] = task_y(t)[s.test[i]];
-			t->fp[f][i] = gf_model_predict1(m, X + s.test[i] *
-			    ds->nfeat);
+			t->fp[f][i] = gf_model_predict1(m, row);
 		}
+		free(row);
 		t->fn[f] = s.ntest;
 		gf_model_free(m);
 	}
@@ -403,7 +402,6 @@ task_finish(struct task *t, int k)
 	free(t->ferr);
 	free(t->ffail);
 	free(t->ord);
-	free(t->Xp);
 	free(t->y);
 	free(t->names);
 	t->fy = t->fp = NULL;
@@ -411,7 +409,7 @@ task_finish(struct task *t, int k)
 	t->ferr = NULL;
 	t->ffail = NULL;
 	t->ord = NULL;
-	t->Xp = t->y = NULL;
+	t->y = NULL;
 	t->names = NULL;
 }
 

@@ -93,8 +93,8 @@ main(void)
 {
 	char tmpl[] = "/tmp/t_archive.XXXXXX";
 	struct gf_archive_entry ents[2] = {
-		{ "model/weights.json", "{\"w\":[1,2,3]}", 13 },
-		{ "README", "hello\n", 6 },
+		{ "model/weights.json", "{\"w\":[1,2,3]}", 13, NULL },
+		{ "README", "hello\n", 6, NULL },
 	};
 	struct gf_archive_opts opts;
 	struct gf_err err = GF_ERR_INIT;
@@ -168,6 +168,31 @@ main(void)
 	    system("command -v unzip >/dev/null") != 0,
 	    "unzip(1) reads it (when installed)");
 	free(q);
+	free(p);
+
+	/* An entry streamed from a file gives the same bytes as in memory. */
+	put("readme.txt", "hello\n");
+	s = gf_xasprintf("%s/readme.txt", root);
+	ents[1].path = s;
+	ents[1].data = NULL;
+	p = gf_xasprintf("%s/out/m1.zip", root);
+	q = gf_xasprintf("%s/out/m3.zip", root);
+	ok(gf_archive_zip(q, ents, 2, &err) == 0, "zip with a file entry");
+	gf_sha256_file(q, h2, &err);
+	gf_sha256_file(p, h1, &err);
+	is_str(h1, h2, "a file entry gives the bytes of the same text");
+	free(s);
+	s = gf_xasprintf("%s/no-such-file", root);
+	ents[1].path = s;
+	unlink(q);
+	ok(gf_archive_zip(q, ents, 2, &err) == -1 && err.exit == 66 &&
+	    !gf_fs_exists(q), "a missing entry file is 66, no zip: %s",
+	    err.msg);
+	free(s);
+	free(q);
+	free(p);
+	p = gf_xasprintf("%s/out", root);
+	ok(leftover_tmp(p) != 0, "no temporary zip left behind");
 	free(p);
 
 	/* GNU tar writes "../evil" with -P; extraction must refuse it. */

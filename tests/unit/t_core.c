@@ -4,6 +4,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -188,6 +190,37 @@ test_find_shared(void)
 	free(b);
 }
 
+static int
+fill_text(FILE *f, void *text)
+{
+	return fputs(text, f) < 0 ? -1 : 0;
+}
+
+static int
+fill_fails(FILE *f, void *unused)
+{
+	(void)unused;
+	fputs("half", f);
+	errno = ENOSPC;
+	return -1;
+}
+
+/* 1 when no entry of dir has ".tmp." in its name. */
+static int
+no_tmp_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int clean = d != NULL;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".tmp.") != NULL)
+			clean = 0;
+	if (d != NULL)
+		closedir(d);
+	return clean;
+}
+
 static void
 test_fs(void)
 {
@@ -212,6 +245,19 @@ test_fs(void)
 	    err.exit == GF_EXIT_CANTCREAT, "uncreatable is 73");
 	ok(gf_fs_write_atomic("/dev/full/x", "a", 1, 0600, &err) < 0,
 	    "write under a non-directory fails");
+	char streamed[] = "streamed";
+
+	is_int(gf_fs_write_atomic_with(file, fill_text, streamed, 0600,
+	    &err), 0, "atomic write from a stream");
+	data = gf_fs_read(file, 0, &len, &err);
+	is_str(data, "streamed", "streamed text read back");
+	free(data);
+	ok(gf_fs_write_atomic_with(file, fill_fails, NULL, 0600, &err) < 0 &&
+	    err.exit == GF_EXIT_IOERR, "a failing fill is 74: %s", err.msg);
+	data = gf_fs_read(file, 0, &len, &err);
+	is_str(data, "streamed", "the old file is untouched");
+	free(data);
+	ok(no_tmp_in(dir), "no temporary file left");
 	is_int(gf_fs_mkdir_p(file, 0755, &err), -1, "mkdir over a file fails");
 	free(file);
 	file = gf_fs_join(tmpdir, "a");

@@ -535,6 +535,16 @@ test_round_trip(void)
 		is_str(d, s, "%s: gf_model_dumps writes json_dumps' text",
 		    t[k]);
 		free(d);
+		FILE *full = fopen("/dev/full", "w");
+
+		if (full != NULL) {
+			setvbuf(full, NULL, _IONBF, 0);
+			is_int(gf_model_write(m, 17, full), -1,
+			    "%s: a failed write is reported", t[k]);
+			fclose(full);
+		} else {
+			skip("no /dev/full");
+		}
 
 		m2 = gf_model_from_json(j2, "rt.json", &err);
 		if (!ok(m2 != NULL, "%s loads back", t[k])) {
