@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,7 @@
 #include "gf_http.h"
 #include "gf_prom.h"
 #include "gf_tool.h"
+#include "gf_train.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
 #include "gf_banned.h"
@@ -56,65 +56,6 @@ struct opts {
 	const char *cv_method, *timeout;
 	long long seed, folds, node_type, threads;
 	int extract_only, seed_set, folds_set, node_type_set, threads_set;
-};
-
-/* A training set: one (source, output type, feature group). */
-struct dataset {
-	char *source, *otype, *group;
-	const char **comps;	/* borrowed names, owned array */
-	size_t ncomp;
-	char **features;	/* X column names, group order */
-	size_t nfeat;
-	double *X, *Y;		/* rows x nfeat, rows x ncomp */
-	size_t rows;
-	int node_type;
-	double *ts;		/* rows timestamps, or NULL */
-	const char *same_as;	/* input CSV holding exactly this table */
-	const struct stat *same_st;	/* same_as when it was read */
-	json_t *missing;	/* group features not present */
-};
-
-/*
- * One trainer on one component: the fit scored on the hold-out, and
- * blocked cross-validation on the training part. The fit and each fold
- * are separate jobs for the pool (a fold is as costly as the fit, and a
- * single SVR task was the whole critical path); what they share is
- * built by the first job to run and freed by the last.
- */
-struct task {
-	const struct dataset *ds;
-	const char *trainer;
-	size_t comp;
-	struct gf_model *model;
-	struct gf_scores test, cv;
-	struct gf_err err;
-	int failed;
-	double seconds;
-	/* shared by the jobs, under the pool's lock */
-	int left;		/* jobs not finished */
-	int ready;		/* X, y, names built */
-	int building;		/* a job is building them */
-	size_t *ord;		/* the fits' column order */
-	double *y;
-	const char **names;
-	/* per fold: hold-out targets and predictions, or the error */
-	double **fy, **fp;
-	size_t *fn;
-	struct gf_err *ferr;
-	int *ffail;
-};
-
-struct pool {
-	struct task *tasks;
-	size_t *order;		/* task indices, the costliest first */
-	size_t n, next, done;
-	size_t njobs, per;	/* per: jobs per task (1, or fit + folds) */
-	int folds, forward;	/* forward: gf_split_forward's folds */
-	pthread_cond_t built;
-	const struct gf_split *split;
-	const struct opts *o;
-	pthread_mutex_t mu;
-	int fit_threads;	/* threads inside one fit */
 };
 
 static void GF_NORETURN
@@ -209,334 +150,6 @@ in_list(char **l, const char *s)
 	return 0;
 }
 
-static const char *
-main_feature(const struct dataset *ds, const char *comp)
-{
-	const struct gf_fgroup *g = gf_fgroup_find(ds->group);
-	const char *want[2];
-
-	want[0] = g && strcmp(comp, "dram") == 0 ? g->dram_main : NULL;
-	want[1] = g ? g->main : NULL;
-	for (size_t w = 0; w < 2; w++)
-		for (size_t f = 0; want[w] != NULL && f < ds->nfeat; f++)
-			if (strcmp(ds->features[f], want[w]) == 0)
-				return want[w];
-	return ds->features[0];
-}
-
-static int
-is_curve(const char *trainer)
-{
-	return strcmp(gf_modeldb_model_class(trainer), "curvefit") == 0;
-}
-
-/*
- * Column order for a fit: group order, except that curve fits (which use
- * the first feature only, as Kepler's curve predictors use x[0]) get the
- * group's main feature first.
- */
-static size_t *
-feature_order(const struct dataset *ds, const char *trainer, size_t comp)
-{
-	size_t *ord = gf_xcalloc(ds->nfeat, sizeof(size_t)), k = 0, m = 0;
-	const char *mf;
-
-	for (size_t f = 0; f < ds->nfeat; f++)
-		ord[f] = f;
-	if (!is_curve(trainer))
-		return ord;
-	mf = main_feature(ds, ds->comps[comp]);
-	for (size_t f = 0; f < ds->nfeat; f++)
-		if (strcmp(ds->features[f], mf) == 0)
-			m = f;
-	ord[k++] = m;
-	for (size_t f = 0; f < ds->nfeat; f++)
-		if (f != m)
-			ord[k++] = f;
-	return ord;
-}
-
-/*
- * The feature order and y of t: built once, by its first job. Rows are
- * put in that order as each fit gathers them, not copied beforehand.
- */
-static void
-task_build(struct task *t)
-{
-	const struct dataset *ds = t->ds;
-
-	t->ord = feature_order(ds, t->trainer, t->comp);
-	t->names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
-	for (size_t f = 0; f < ds->nfeat; f++)
-		t->names[f] = ds->features[t->ord[f]];
-	/* One component: Y is already the column, no copy (rows doubles). */
-	t->y = ds->ncomp == 1 ? NULL : gf_xcalloc(ds->rows + 1,
-	    sizeof(double));
-	for (size_t r = 0; t->y != NULL && r < ds->rows; r++)
-		t->y[r] = ds->Y[r * ds->ncomp + t->comp];
-}
-
-static const double *
-task_y(const struct task *t)
-{
-	return t->y != NULL ? t->y : t->ds->Y;
-}
-
-/* The fit on the training part, scored on the hold-out. */
-static void
-job_fit(struct task *t, const struct gf_split *sp,
-    const struct gf_fit_opts *fo)
-{
-	const struct dataset *ds = t->ds;
-	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
-
-	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->train,
-	    sp->ntrain, &Xtr, &ytr);
-	t->model = gf_model_fit_steal(t->trainer, Xtr, ytr, sp->ntrain,
-	    ds->nfeat, t->names, fo, &t->err);
-	free(ytr);
-	if (t->model == NULL) {
-		t->failed = 1;
-		return;
-	}
-	gf_model_set_component(t->model, ds->comps[t->comp]);
-	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->test,
-	    sp->ntest, &Xte, &yte);
-	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
-	gf_model_predict(t->model, Xte, sp->ntest, pred);
-	gf_scores_compute(yte, pred, sp->ntest, &t->test);
-	free(pred);
-	free(Xte);
-	free(yte);
-}
-
-/*
- * Fold f of gf_model_cv, on its own: the same split, fit and
- * predictions, kept apart until all folds are done (task_finish).
- */
-static void
-job_fold(struct task *t, const struct gf_split *sp, int k, int f,
-    int forward, const struct gf_fit_opts *fo)
-{
-	const struct dataset *ds = t->ds;
-	struct gf_split s = GF_SPLIT_INIT;
-	struct gf_err *err = &t->ferr[f];
-	struct gf_model *m;
-	double *Xt, *yt;
-
-	if ((forward ? gf_split_forward : gf_split_kfold)(sp->train,
-	    sp->ntrain, k, f, &s, err) < 0) {
-		t->ffail[f] = 1;
-		return;
-	}
-	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
-	    s.ntrain, &Xt, &yt);
-	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
-	    t->names, fo, err);
-	free(yt);
-	if (m == NULL) {
-		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
-		t->ffail[f] = 1;
-	} else {
-		double *row = gf_xcalloc(ds->nfeat + 1, sizeof(double));
-
-		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
-		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
-		for (size_t i = 0; i < s.ntest; i++) {
-			const double *x = ds->X + s.test[i] * ds->nfeat;
-
-			for (size_t c = 0; c < ds->nfeat; c++)
-				row[c] = x[t->ord[c]];
-			t->fy[f][i] = task_y(t)[s.test[i]];
-			t->fp[f][i] = gf_model_predict1(m, row);
-		}
-		free(row);
-		t->fn[f] = s.ntest;
-		gf_model_free(m);
-	}
-	gf_split_release(&s);
-}
-
-/*
- * After the last job: the cross-validation scores over the folds in
- * order, as gf_model_cv computes them; the first failure (the fit's,
- * then the lowest fold's) decides. Frees what the jobs shared.
- */
-static void
-task_finish(struct task *t, int k)
-{
-	size_t n = 0, done = 0;
-
-	for (int f = 0; f < k; f++)
-		n += t->fn[f];
-	if (!t->failed) {
-		for (int f = 0; f < k; f++)
-			if (t->ffail[f]) {
-				t->err = t->ferr[f];
-				t->failed = 1;
-				gf_model_free(t->model);
-				t->model = NULL;
-				break;
-			}
-	}
-	if (!t->failed) {
-		double *ya = gf_xcalloc(n + 1, sizeof(double));
-		double *pa = gf_xcalloc(n + 1, sizeof(double));
-
-		for (int f = 0; f < k; f++) {
-			memcpy(ya + done, t->fy[f], t->fn[f] * sizeof(double));
-			memcpy(pa + done, t->fp[f], t->fn[f] * sizeof(double));
-			done += t->fn[f];
-		}
-		gf_scores_compute(ya, pa, done, &t->cv);
-		free(ya);
-		free(pa);
-	}
-	for (int f = 0; f < k; f++) {
-		free(t->fy[f]);
-		free(t->fp[f]);
-	}
-	free(t->fy);
-	free(t->fp);
-	free(t->fn);
-	free(t->ferr);
-	free(t->ffail);
-	free(t->ord);
-	free(t->y);
-	free(t->names);
-	t->fy = t->fp = NULL;
-	t->fn = NULL;
-	t->ferr = NULL;
-	t->ffail = NULL;
-	t->ord = NULL;
-	t->y = NULL;
-	t->names = NULL;
-}
-
-static void *
-worker(void *arg)
-{
-	struct pool *p = arg;
-	int k = p->folds;
-
-	for (;;) {
-		struct task *t;
-		struct gf_fit_opts fo = GF_FIT_OPTS_INIT;
-		size_t j, done = 0;
-		int f, last;
-		double t0;
-
-		pthread_mutex_lock(&p->mu);
-		if (p->next == p->njobs) {
-			pthread_mutex_unlock(&p->mu);
-			return NULL;
-		}
-		j = p->next++;
-		t = &p->tasks[p->order[j / p->per]];
-		f = (int)(j % p->per) - 1;
-		/* The first job of a task builds what its jobs share. */
-		while (!t->ready && t->building)
-			pthread_cond_wait(&p->built, &p->mu);
-		if (!t->ready) {
-			t->building = 1;
-			pthread_mutex_unlock(&p->mu);
-			task_build(t);
-			pthread_mutex_lock(&p->mu);
-			t->ready = 1;
-			pthread_cond_broadcast(&p->built);
-		}
-		pthread_mutex_unlock(&p->mu);
-		fo.seed = (unsigned long)p->o->seed;
-		fo.threads = p->fit_threads;
-		t0 = gf_time_now();
-		if (f < 0)
-			job_fit(t, p->split, &fo);
-		else
-			job_fold(t, p->split, k, f, p->forward, &fo);
-		for (int g = 0; p->per == 1 && g < k; g++)
-			job_fold(t, p->split, k, g, p->forward, &fo);
-		pthread_mutex_lock(&p->mu);
-		t->seconds += gf_time_now() - t0;
-		last = --t->left == 0;
-		if (last)
-			done = ++p->done;
-		pthread_mutex_unlock(&p->mu);
-		if (!last)
-			continue;
-		task_finish(t, k);
-		if (t->failed)
-			gf_warn("[%zu/%zu] %s %s: %s", done, p->n, t->trainer,
-			    t->ds->comps[t->comp], t->err.msg);
-		else
-			gf_info("[%zu/%zu] %s %s (%s %s %s): test MAE %.3f, "
-			    "cv MAE %.3f, %.2fs", done, p->n, t->trainer,
-			    t->ds->comps[t->comp], t->ds->source, t->ds->otype,
-			    t->ds->group, t->test.mae, t->cv.mae, t->seconds);
-	}
-}
-
-/*
- * Rough relative cost of one fit plus its cross-validation: kernel SVR
- * and the boosted trees take most of a run. A component whose target is
- * constant (rapl core/uncore in nx12 are all zero) is cheap whatever the
- * trainer.
- */
-static double
-task_cost(const struct task *t)
-{
-	static const struct {
-		const char *trainer;
-		double cost;
-	} costs[] = {
-		{ "SVRRegressorTrainer", 100 },
-		{ "SGDRegressorTrainer", 30 },
-		{ "GradientBoostingRegressorTrainer", 25 },
-		{ "XgboostFitTrainer", 20 },
-		{ "KNeighborsRegressorTrainer", 10 },
-		{ "LogisticRegressionTrainer", 6 },
-		{ "LogarithmicRegressionTrainer", 5 },
-		{ "ExponentialRegressionTrainer", 5 },
-		{ "PolynomialRegressionTrainer", 2 },
-		{ "LinearRegressionTrainer", 1 },
-	};
-	const struct dataset *ds = t->ds;
-	double c = 3, y0 = ds->rows > 0 ? ds->Y[t->comp] : 0;
-	int constant = 1;
-
-	for (size_t i = 0; i < sizeof(costs) / sizeof(*costs); i++)
-		if (strcmp(costs[i].trainer, t->trainer) == 0)
-			c = costs[i].cost;
-	for (size_t r = 1; r < ds->rows && constant; r++)
-		constant = ds->Y[r * ds->ncomp + t->comp] == y0;
-	return constant ? c / 100 : c;
-}
-
-/*
- * Longest first, so that no core idles at the end waiting for an SVR
- * fit started last. Results stay in tasks[] in their own order, so the
- * output does not depend on the schedule.
- */
-static size_t *
-task_order(const struct task *tasks, size_t n)
-{
-	size_t *ord = gf_xcalloc(n + 1, sizeof(*ord));
-	double *cost = gf_xcalloc(n + 1, sizeof(*cost));
-
-	for (size_t i = 0; i < n; i++) {
-		size_t j = i;
-
-		cost[i] = task_cost(&tasks[i]);
-		/* Insertion sort, stable: tens of tasks. */
-		while (j > 0 && cost[ord[j - 1]] < cost[i]) {
-			ord[j] = ord[j - 1];
-			j--;
-		}
-		ord[j] = i;
-	}
-	free(cost);
-	return ord;
-}
-
 /*
  * On a table of a few thousand rows, every fit allocates and frees
  * blocks of a few MB (an SVR kernel matrix is 8-12 MB), which glibc
@@ -558,70 +171,6 @@ keep_freed_memory(size_t rows)
 #endif
 }
 
-static void
-run_pool(struct task *tasks, size_t n, const struct gf_split *sp,
-    const struct opts *o)
-{
-	struct pool p;
-	long nth = o->threads_set ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-	int k = o->folds > 0 ? (int)o->folds : 0;
-	pthread_t *th;
-
-	memset(&p, 0, sizeof(p));
-	p.tasks = tasks;
-	p.n = n;
-	p.split = sp;
-	p.o = o;
-	if (nth < 1)
-		nth = 1;
-	/*
-	 * Folds as jobs of their own only when the models alone cannot
-	 * keep every thread busy (a single trainer at 10^6 rows: 1.9x on
-	 * two cores); with many models they only add allocations.
-	 */
-	p.folds = k;
-	p.forward = strcmp(o->cv_method, "forward") == 0;
-	p.per = n < 2 * (size_t)nth ? (size_t)k + 1 : 1;
-	p.njobs = n * p.per;
-	p.fit_threads = 1;
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.built, NULL);
-	p.order = task_order(tasks, n);
-	for (size_t i = 0; i < n; i++) {
-		struct task *t = &tasks[i];
-
-		t->left = (int)p.per;
-		t->fy = gf_xcalloc((size_t)k + 1, sizeof(*t->fy));
-		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
-		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
-		t->ferr = gf_xcalloc((size_t)k + 1, sizeof(*t->ferr));
-		t->ffail = gf_xcalloc((size_t)k + 1, sizeof(*t->ffail));
-		for (int f = 0; f < k; f++) {
-			struct gf_err e = GF_ERR_INIT;
-
-			t->ferr[f] = e;
-		}
-	}
-	if ((size_t)nth > p.njobs)
-		nth = (long)p.njobs;
-	if (nth <= 1) {
-		/* One fit at a time: it may use every thread itself. */
-		p.fit_threads = o->threads_set ? (int)o->threads : 0;
-		worker(&p);
-	} else {
-		th = gf_xcalloc((size_t)nth, sizeof(*th));
-		for (long i = 0; i < nth; i++)
-			if (pthread_create(&th[i], NULL, worker, &p) != 0)
-				GF_BUG("pthread_create failed");
-		for (long i = 0; i < nth; i++)
-			pthread_join(th[i], NULL);
-		free(th);
-	}
-	free(p.order);
-	pthread_cond_destroy(&p.built);
-	pthread_mutex_destroy(&p.mu);
-}
-
 static json_t *
 score_json(const struct gf_scores *s, const char *split)
 {
@@ -634,141 +183,6 @@ score_json(const struct gf_scores *s, const char *split)
 	json_object_set_new(j, "rmse", json_real(s->rmse));
 	json_object_set_new(j, "n", json_integer((json_int_t)s->n));
 	return j;
-}
-
-static void
-dataset_release(struct dataset *ds)
-{
-	free(ds->source);
-	free(ds->otype);
-	free(ds->group);
-	free(ds->comps);
-	free_list(ds->features);
-	free(ds->X);
-	free(ds->Y);
-	free(ds->ts);
-	json_decref(ds->missing);
-}
-
-/*
- * Fill X, Y from a table whose columns are named after the features
- * (or their v0.6 names) and <component>_power.
- */
-static int
-dataset_from_table(struct dataset *ds, const struct gf_csv *t,
-    const char *const *want, size_t nwant, const char *const *all,
-    size_t nall, const char *name, struct gf_err *err)
-{
-	int *fcol = gf_xcalloc(nwant + 1, sizeof(int)), *pcol;
-	double *fscale = gf_xcalloc(nwant + 1, sizeof(double));
-	int nt = gf_csv_column(t, "node_type"), ts = gf_csv_column(t,
-	    "timestamp");
-	size_t nconst = 0;
-	struct gf_buf wl = GF_BUF_INIT;
-
-	ds->missing = json_array();
-	ds->features = gf_xcalloc(nwant + 1, sizeof(char *));
-	for (size_t f = 0; f < nwant; f++) {
-		const char *old;
-		double sc = 1;
-		int c = gf_csv_column(t, want[f]);
-
-		if (c < 0 && (old = gf_feature_legacy(want[f], &sc)) != NULL)
-			c = gf_csv_column(t, old);
-		gf_buf_addf(&wl, "%s%s", f ? ", " : "", want[f]);
-		if (c < 0) {
-			json_array_append_new(ds->missing,
-			    json_string(want[f]));
-			continue;
-		}
-		fcol[ds->nfeat] = c;
-		fscale[ds->nfeat] = c == gf_csv_column(t, want[f]) ? 1 : sc;
-		ds->features[ds->nfeat++] = gf_xstrdup(want[f]);
-	}
-	if (ds->nfeat == 0) {
-		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no column of "
-		    "feature group %s (wants %s)", name, ds->group,
-		    gf_buf_str(&wl));
-		gf_buf_release(&wl);
-		free(fcol);
-		free(fscale);
-		return -1;
-	}
-	gf_buf_release(&wl);
-	pcol = gf_xcalloc(nall + 1, sizeof(int));
-	{
-		/* The source's components that have a column, in order. */
-		char *first = gf_xasprintf("%s_power", all[0]);
-
-		ds->comps = gf_xcalloc(nall + 1, sizeof(char *));
-		ds->ncomp = 0;
-		for (size_t c = 0; c < nall; c++) {
-			char *col = gf_xasprintf("%s_power", all[c]);
-			int k = gf_csv_column(t, col);
-
-			free(col);
-			if (k < 0)
-				continue;
-			pcol[ds->ncomp] = k;
-			ds->comps[ds->ncomp++] = all[c];
-		}
-		if (ds->ncomp == 0) {
-			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no "
-			    "column '%s' (energy source %s)", name, first,
-			    ds->source);
-			free(first);
-			goto fail;
-		}
-		free(first);
-	}
-	ds->rows = t->rows;
-	ds->X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
-	ds->Y = gf_xcalloc(ds->rows * ds->ncomp + 1, sizeof(double));
-	for (size_t r = 0; r < t->rows; r++) {
-		for (size_t f = 0; f < ds->nfeat; f++)
-			ds->X[r * ds->nfeat + f] = t->data[r * t->cols +
-			    fcol[f]] * fscale[f];
-		for (size_t c = 0; c < ds->ncomp; c++)
-			ds->Y[r * ds->ncomp + c] = t->data[r * t->cols +
-			    pcol[c]];
-		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
-		    t->data[(r - 1) * t->cols + ts]) {
-			gf_err_set(err, GF_EXIT_DATAERR, "train",
-			    "%s: row %zu: timestamp does not increase (the "
-			    "time-block split needs the timeline in order)",
-			    name, r + 2);
-			goto fail;
-		}
-	}
-	if (nt >= 0 && t->rows > 0)
-		ds->node_type = (int)t->data[nt];
-	for (size_t f = 0; f < ds->nfeat; f++) {
-		size_t r = 1;
-
-		while (r < ds->rows && ds->X[r * ds->nfeat + f] ==
-		    ds->X[f])
-			r++;
-		if (r >= ds->rows) {
-			gf_warn("%s: feature '%s' is constant", name,
-			    ds->features[f]);
-			nconst++;
-		}
-	}
-	if (nconst == ds->nfeat) {
-		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: every feature "
-		    "of group %s is constant: nothing to learn from", name,
-		    ds->group);
-		goto fail;
-	}
-	free(fcol);
-	free(fscale);
-	free(pcol);
-	return 0;
-fail:
-	free(fcol);
-	free(fscale);
-	free(pcol);
-	return -1;
 }
 
 static int
@@ -800,7 +214,7 @@ struct run {
 	char *prom_shown;	/* --prometheus without credentials */
 	char **sources, **groups, **otypes, **trainers, **thirdparty;
 	size_t nthird;
-	struct dataset *ds;
+	struct gf_dataset *ds;
 	size_t nds;
 	json_t *skipped;
 	int explicit_one;
@@ -825,7 +239,7 @@ skip(struct run *r, const char *source, const char *otype,
  * formatting was a quarter of a linear fit's whole run).
  */
 static int
-same_table(const struct dataset *ds, const struct gf_csv *t)
+same_table(const struct gf_dataset *ds, const struct gf_csv *t)
 {
 	size_t f0 = ds->ts ? 1 : 0, c = 0;
 
@@ -867,12 +281,12 @@ add_dataset(struct run *r, const char *source, const char *otype,
     const char *group, const struct gf_csv *table, int node_type,
     const char *name, struct gf_err *err)
 {
-	struct dataset ds;
+	struct gf_dataset ds = GF_DATASET_INIT;
 	const char **want;
 	const char *const *all;
 	size_t nwant, nall;
+	int rc;
 
-	memset(&ds, 0, sizeof(ds));
 	want = gf_profile_group_features(&r->prof, group,
 	    (const char *const *)r->thirdparty, r->nthird, &nwant, err);
 	if (want == NULL)
@@ -882,22 +296,18 @@ add_dataset(struct run *r, const char *source, const char *otype,
 	ds.group = gf_xstrdup(group);
 	all = gf_source_components(source, &nall);
 	ds.node_type = node_type;
-	if (dataset_from_table(&ds, table, want, nwant, all, nall, name,
-	    err) < 0) {
-		free(want);
-		dataset_release(&ds);
+	rc = gf_dataset_from_table(&ds, table, want, nwant, all, nall,
+	    name, err);
+	free(want);
+	for (size_t f = 0; f < json_array_size(ds.constant); f++)
+		gf_warn("%s: feature '%s' is constant", name,
+		    json_string_value(json_array_get(ds.constant, f)));
+	if (rc < 0) {
+		gf_dataset_release(&ds);
 		return -1;
 	}
-	free(want);
 	if (r->o->node_type_set)
 		ds.node_type = (int)r->o->node_type;
-	if (gf_csv_column(table, "timestamp") >= 0) {
-		int tc = gf_csv_column(table, "timestamp");
-
-		ds.ts = gf_xcalloc(table->rows + 1, sizeof(double));
-		for (size_t i = 0; i < table->rows; i++)
-			ds.ts[i] = table->data[i * table->cols + tc];
-	}
 	r->ds = gf_xreallocarray(r->ds, r->nds + 1, sizeof(*r->ds));
 	r->ds[r->nds++] = ds;
 	return 0;
@@ -1452,7 +862,7 @@ out:
  * node_type), built only when it is written: it is a copy of the data.
  */
 static void
-dataset_table(const struct dataset *ds, struct gf_csv *t)
+dataset_table(const struct gf_dataset *ds, struct gf_csv *t)
 {
 	size_t c = 0, f0 = ds->ts ? 1 : 0;
 
@@ -1481,7 +891,7 @@ dataset_table(const struct dataset *ds, struct gf_csv *t)
 }
 
 static int
-write_preprocessed(const struct dataset *ds, const char *path,
+write_preprocessed(const struct gf_dataset *ds, const char *path,
     struct gf_err *err)
 {
 	struct gf_csv t = GF_CSV_INIT;
@@ -1502,7 +912,7 @@ write_preprocessed(const struct dataset *ds, const char *path,
 }
 
 static char *
-preprocessed_name(const struct run *r, const struct dataset *ds)
+preprocessed_name(const struct run *r, const struct gf_dataset *ds)
 {
 	const char *x = r->o->extractor ? r->o->extractor : "default";
 
@@ -1544,7 +954,7 @@ pipeline_metadata(const struct run *r)
  * and rename it into place at the end: a failure leaves no half tree.
  */
 static int
-write_tree(struct run *r, struct task *tasks, json_t *models,
+write_tree(struct run *r, struct gf_train_task *tasks, json_t *models,
     struct gf_err *err)
 {
 	char *stage = NULL, *root = NULL, *dest = NULL, *old = NULL, *p = NULL;
@@ -1590,7 +1000,7 @@ write_tree(struct run *r, struct task *tasks, json_t *models,
 	}
 	for (size_t i = 0; i < json_array_size(models); i++) {
 		json_t *m = json_array_get(models, i), *files = NULL;
-		const struct dataset *ds = tasks[json_integer_value(
+		const struct gf_dataset *ds = tasks[json_integer_value(
 		    json_object_get(m, "_task"))].ds;
 		size_t first = (size_t)json_integer_value(json_object_get(m,
 		    "_task"));
@@ -1897,24 +1307,43 @@ check_names(struct run *r, struct gf_err *err)
 	return 0;
 }
 
+/* Progress on stderr as each model is done. */
+static void
+task_done(const struct gf_train_task *t, size_t ndone, size_t ntasks,
+    void *arg)
+{
+	(void)arg;
+	if (t->failed)
+		gf_warn("[%zu/%zu] %s %s: %s", ndone, ntasks, t->trainer,
+		    t->ds->comps[t->comp], t->err.msg);
+	else
+		gf_info("[%zu/%zu] %s %s (%s %s %s): test MAE %.3f, cv MAE "
+		    "%.3f, %.2fs", ndone, ntasks, t->trainer,
+		    t->ds->comps[t->comp], t->ds->source, t->ds->otype,
+		    t->ds->group, t->test.mae, t->cv.mae, t->seconds);
+}
+
 /* Train every dataset; fill section.models, .best, .datasets. */
 static int
 train_all(struct run *r, json_t *sec, struct gf_err *err)
 {
-	struct task *tasks = NULL;
+	struct gf_train_task *tasks = NULL;
 	struct gf_split *splits;
 	size_t ntrain = 0, ntask = 0, k = 0;
 	json_t *models = json_array(), *best = json_array(),
 	    *dsets = json_array();
 	char *cvname = gf_xasprintf("%s-cv:%lld", r->o->cv_method,
 	    r->o->folds);
+	struct gf_train_opts to = { (unsigned long)r->o->seed,
+	    (int)r->o->folds, strcmp(r->o->cv_method, "forward") == 0,
+	    r->o->threads_set ? (int)r->o->threads : 0, task_done, NULL };
 	int rc = -1;
 
 	for (; r->trainers[ntrain] != NULL; ntrain++)
 		;
 	splits = gf_xcalloc(r->nds + 1, sizeof(*splits));
 	for (size_t d = 0; d < r->nds; d++) {
-		struct dataset *ds = &r->ds[d];
+		struct gf_dataset *ds = &r->ds[d];
 		char *pre = preprocessed_name(r, ds);
 
 		if (parse_split(r->o->split, ds->rows,
@@ -1971,18 +1400,18 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		gf_log_group("training %s %s %s: %zu trainers x %zu "
 		    "components, %zu rows", r->ds[d].source, r->ds[d].otype,
 		    r->ds[d].group, ntrain, r->ds[d].ncomp, r->ds[d].rows);
-		run_pool(&tasks[first], k - first, &splits[d], r->o);
+		gf_train_run(&tasks[first], k - first, &splits[d], &to);
 		gf_log_endgroup();
 	}
 	for (size_t i = 0; i < ntask;) {
-		const struct dataset *ds = tasks[i].ds;
+		const struct gf_dataset *ds = tasks[i].ds;
 		json_t *m = json_object(), *comps = json_object();
 		double secs = 0;
 		char *mname = gf_xasprintf("%s_%d", tasks[i].trainer,
 		    ds->node_type);
 
 		for (size_t c = 0; c < ds->ncomp; c++) {
-			struct task *t = &tasks[i + c];
+			struct gf_train_task *t = &tasks[i + c];
 			json_t *cj = json_object();
 
 			secs += t->seconds;
@@ -2014,12 +1443,12 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 	}
 	/* Best per (dataset, component): lowest blocked-CV MAE. */
 	for (size_t i = 0; i < ntask; i++) {
-		const struct task *t = &tasks[i], *b = NULL;
+		const struct gf_train_task *t = &tasks[i], *b = NULL;
 
 		if (t->trainer != r->trainers[0])
 			continue;
 		for (size_t j = 0; j < ntask; j++) {
-			const struct task *u = &tasks[j];
+			const struct gf_train_task *u = &tasks[j];
 
 			if (u->ds != t->ds || u->comp != t->comp || u->failed)
 				continue;
@@ -2068,8 +1497,7 @@ out:
 	json_object_set_new(sec, "datasets", dsets);
 	json_object_set_new(sec, "models", models);
 	json_object_set_new(sec, "best", best);
-	for (size_t i = 0; i < ntask; i++)
-		gf_model_free(tasks[i].model);
+	gf_train_tasks_release(tasks, ntask);
 	free(tasks);
 	for (size_t d = 0; d < r->nds; d++)
 		gf_split_release(&splits[d]);
@@ -2300,7 +1728,7 @@ done:
 	json_object_set_new(sec, "skipped", r.skipped);
 	gf_doc_set(t.doc, "train", sec);
 	for (size_t d = 0; d < r.nds; d++)
-		dataset_release(&r.ds[d]);
+		gf_dataset_release(&r.ds[d]);
 	free(r.ds);
 	free_list(r.sources);
 	free_list(r.groups);

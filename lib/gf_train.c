@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gf_buf.h"
+#include "gf_modeldb.h"
+#include "gf_parse.h"
+#include "gf_profile.h"
+#include "gf_train.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+struct pool {
+	struct gf_train_task *tasks;
+	size_t *order;		/* task indices, the costliest first */
+	size_t n, next, done;
+	size_t njobs, per;	/* per: jobs per task (1, or fit + folds) */
+	int folds, forward;	/* forward: gf_split_forward's folds */
+	pthread_cond_t built;
+	const struct gf_split *split;
+	const struct gf_train_opts *o;
+	pthread_mutex_t mu;
+	int fit_threads;	/* threads inside one fit */
+};
+
+static const char *
+main_feature(const struct gf_dataset *ds, const char *comp)
+{
+	const struct gf_fgroup *g = gf_fgroup_find(ds->group);
+	const char *want[2];
+
+	want[0] = g && strcmp(comp, "dram") == 0 ? g->dram_main : NULL;
+	want[1] = g ? g->main : NULL;
+	for (size_t w = 0; w < 2; w++)
+		for (size_t f = 0; want[w] != NULL && f < ds->nfeat; f++)
+			if (strcmp(ds->features[f], want[w]) == 0)
+				return want[w];
+	return ds->features[0];
+}
+
+static int
+is_curve(const char *trainer)
+{
+	return strcmp(gf_modeldb_model_class(trainer), "curvefit") == 0;
+}
+
+/*
+ * Column order for a fit: group order, except that curve fits (which use
+ * the first feature only, as Kepler's curve predictors use x[0]) get the
+ * group's main feature first.
+ */
+static size_t *
+feature_order(const struct gf_dataset *ds, const char *trainer, size_t comp)
+{
+	size_t *ord = gf_xcalloc(ds->nfeat, sizeof(size_t)), k = 0, m = 0;
+	const char *mf;
+
+	for (size_t f = 0; f < ds->nfeat; f++)
+		ord[f] = f;
+	if (!is_curve(trainer))
+		return ord;
+	mf = main_feature(ds, ds->comps[comp]);
+	for (size_t f = 0; f < ds->nfeat; f++)
+		if (strcmp(ds->features[f], mf) == 0)
+			m = f;
+	ord[k++] = m;
+	for (size_t f = 0; f < ds->nfeat; f++)
+		if (f != m)
+			ord[k++] = f;
+	return ord;
+}
+
+/*
+ * The feature order and y of t: built once, by its first job. Rows are
+ * put in that order as each fit gathers them, not copied beforehand.
+ */
+static void
+task_build(struct gf_train_task *t)
+{
+	const struct gf_dataset *ds = t->ds;
+
+	t->ord = feature_order(ds, t->trainer, t->comp);
+	t->names = gf_xcalloc(ds->nfeat + 1, sizeof(char *));
+	for (size_t f = 0; f < ds->nfeat; f++)
+		t->names[f] = ds->features[t->ord[f]];
+	/* One component: Y is already the column, no copy (rows doubles). */
+	t->y = ds->ncomp == 1 ? NULL : gf_xcalloc(ds->rows + 1,
+	    sizeof(double));
+	for (size_t r = 0; t->y != NULL && r < ds->rows; r++)
+		t->y[r] = ds->Y[r * ds->ncomp + t->comp];
+}
+
+static const double *
+task_y(const struct gf_train_task *t)
+{
+	return t->y != NULL ? t->y : t->ds->Y;
+}
+
+/* The fit on the training part, scored on the hold-out. */
+static void
+job_fit(struct gf_train_task *t, const struct gf_split *sp,
+    const struct gf_fit_opts *fo)
+{
+	const struct gf_dataset *ds = t->ds;
+	double *Xtr = NULL, *ytr = NULL, *Xte = NULL, *yte = NULL, *pred;
+
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->train,
+	    sp->ntrain, &Xtr, &ytr);
+	t->model = gf_model_fit_steal(t->trainer, Xtr, ytr, sp->ntrain,
+	    ds->nfeat, t->names, fo, &t->err);
+	free(ytr);
+	if (t->model == NULL) {
+		t->failed = 1;
+		return;
+	}
+	gf_model_set_component(t->model, ds->comps[t->comp]);
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, sp->test,
+	    sp->ntest, &Xte, &yte);
+	pred = gf_xcalloc(sp->ntest + 1, sizeof(double));
+	gf_model_predict(t->model, Xte, sp->ntest, pred);
+	gf_scores_compute(yte, pred, sp->ntest, &t->test);
+	free(pred);
+	free(Xte);
+	free(yte);
+}
+
+/*
+ * Fold f of gf_model_cv, on its own: the same split, fit and
+ * predictions, kept apart until all folds are done (task_finish).
+ */
+static void
+job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
+    int forward, const struct gf_fit_opts *fo)
+{
+	const struct gf_dataset *ds = t->ds;
+	struct gf_split s = GF_SPLIT_INIT;
+	struct gf_err *err = &t->ferr[f];
+	struct gf_model *m;
+	double *Xt, *yt;
+
+	if ((forward ? gf_split_forward : gf_split_kfold)(sp->train,
+	    sp->ntrain, k, f, &s, err) < 0) {
+		t->ffail[f] = 1;
+		return;
+	}
+	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
+	    s.ntrain, &Xt, &yt);
+	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
+	    t->names, fo, err);
+	free(yt);
+	if (m == NULL) {
+		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
+		t->ffail[f] = 1;
+	} else {
+		double *row = gf_xcalloc(ds->nfeat + 1, sizeof(double));
+
+		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
+		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
+		for (size_t i = 0; i < s.ntest; i++) {
+			const double *x = ds->X + s.test[i] * ds->nfeat;
+
+			for (size_t c = 0; c < ds->nfeat; c++)
+				row[c] = x[t->ord[c]];
+			t->fy[f][i] = task_y(t)[s.test[i]];
+			t->fp[f][i] = gf_model_predict1(m, row);
+		}
+		free(row);
+		t->fn[f] = s.ntest;
+		gf_model_free(m);
+	}
+	gf_split_release(&s);
+}
+
+/*
+ * After the last job: the cross-validation scores over the folds in
+ * order, as gf_model_cv computes them; the first failure (the fit's,
+ * then the lowest fold's) decides. Frees what the jobs shared.
+ */
+static void
+task_finish(struct gf_train_task *t, int k)
+{
+	size_t n = 0, done = 0;
+
+	for (int f = 0; f < k; f++)
+		n += t->fn[f];
+	if (!t->failed) {
+		for (int f = 0; f < k; f++)
+			if (t->ffail[f]) {
+				t->err = t->ferr[f];
+				t->failed = 1;
+				gf_model_free(t->model);
+				t->model = NULL;
+				break;
+			}
+	}
+	if (!t->failed) {
+		double *ya = gf_xcalloc(n + 1, sizeof(double));
+		double *pa = gf_xcalloc(n + 1, sizeof(double));
+
+		for (int f = 0; f < k; f++) {
+			memcpy(ya + done, t->fy[f], t->fn[f] * sizeof(double));
+			memcpy(pa + done, t->fp[f], t->fn[f] * sizeof(double));
+			done += t->fn[f];
+		}
+		gf_scores_compute(ya, pa, done, &t->cv);
+		free(ya);
+		free(pa);
+	}
+	for (int f = 0; f < k; f++) {
+		free(t->fy[f]);
+		free(t->fp[f]);
+	}
+	free(t->fy);
+	free(t->fp);
+	free(t->fn);
+	free(t->ferr);
+	free(t->ffail);
+	free(t->ord);
+	free(t->y);
+	free(t->names);
+	t->fy = t->fp = NULL;
+	t->fn = NULL;
+	t->ferr = NULL;
+	t->ffail = NULL;
+	t->ord = NULL;
+	t->y = NULL;
+	t->names = NULL;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	int k = p->folds;
+
+	for (;;) {
+		struct gf_train_task *t;
+		struct gf_fit_opts fo = GF_FIT_OPTS_INIT;
+		size_t j, done = 0;
+		int f, last;
+		double t0;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->next == p->njobs) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		j = p->next++;
+		t = &p->tasks[p->order[j / p->per]];
+		f = (int)(j % p->per) - 1;
+		/* The first job of a task builds what its jobs share. */
+		while (!t->ready && t->building)
+			pthread_cond_wait(&p->built, &p->mu);
+		if (!t->ready) {
+			t->building = 1;
+			pthread_mutex_unlock(&p->mu);
+			task_build(t);
+			pthread_mutex_lock(&p->mu);
+			t->ready = 1;
+			pthread_cond_broadcast(&p->built);
+		}
+		pthread_mutex_unlock(&p->mu);
+		fo.seed = p->o->seed;
+		fo.threads = p->fit_threads;
+		t0 = gf_time_now();
+		if (f < 0)
+			job_fit(t, p->split, &fo);
+		else
+			job_fold(t, p->split, k, f, p->forward, &fo);
+		for (int g = 0; p->per == 1 && g < k; g++)
+			job_fold(t, p->split, k, g, p->forward, &fo);
+		pthread_mutex_lock(&p->mu);
+		t->seconds += gf_time_now() - t0;
+		last = --t->left == 0;
+		if (last)
+			done = ++p->done;
+		pthread_mutex_unlock(&p->mu);
+		if (!last)
+			continue;
+		task_finish(t, k);
+		if (p->o->done != NULL)
+			p->o->done(t, done, p->n, p->o->arg);
+	}
+}
+
+/*
+ * Rough relative cost of one fit plus its cross-validation: kernel SVR
+ * and the boosted trees take most of a run. A component whose target is
+ * constant (rapl core/uncore in nx12 are all zero) is cheap whatever the
+ * trainer.
+ */
+static double
+task_cost(const struct gf_train_task *t)
+{
+	static const struct {
+		const char *trainer;
+		double cost;
+	} costs[] = {
+		{ "SVRRegressorTrainer", 100 },
+		{ "SGDRegressorTrainer", 30 },
+		{ "GradientBoostingRegressorTrainer", 25 },
+		{ "XgboostFitTrainer", 20 },
+		{ "KNeighborsRegressorTrainer", 10 },
+		{ "LogisticRegressionTrainer", 6 },
+		{ "LogarithmicRegressionTrainer", 5 },
+		{ "ExponentialRegressionTrainer", 5 },
+		{ "PolynomialRegressionTrainer", 2 },
+		{ "LinearRegressionTrainer", 1 },
+	};
+	const struct gf_dataset *ds = t->ds;
+	double c = 3, y0 = ds->rows > 0 ? ds->Y[t->comp] : 0;
+	int constant = 1;
+
+	for (size_t i = 0; i < sizeof(costs) / sizeof(*costs); i++)
+		if (strcmp(costs[i].trainer, t->trainer) == 0)
+			c = costs[i].cost;
+	for (size_t r = 1; r < ds->rows && constant; r++)
+		constant = ds->Y[r * ds->ncomp + t->comp] == y0;
+	return constant ? c / 100 : c;
+}
+
+/*
+ * Longest first, so that no core idles at the end waiting for an SVR
+ * fit started last. Results stay in tasks[] in their own order, so the
+ * output does not depend on the schedule.
+ */
+static size_t *
+task_order(const struct gf_train_task *tasks, size_t n)
+{
+	size_t *ord = gf_xcalloc(n + 1, sizeof(*ord));
+	double *cost = gf_xcalloc(n + 1, sizeof(*cost));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		cost[i] = task_cost(&tasks[i]);
+		/* Insertion sort, stable: tens of tasks. */
+		while (j > 0 && cost[ord[j - 1]] < cost[i]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = i;
+	}
+	free(cost);
+	return ord;
+}
+
+void
+gf_train_run(struct gf_train_task *tasks, size_t n,
+    const struct gf_split *sp, const struct gf_train_opts *o)
+{
+	struct pool p;
+	long nth = o->threads > 0 ? o->threads :
+	    sysconf(_SC_NPROCESSORS_ONLN);
+	int k = o->folds > 0 ? o->folds : 0;
+	pthread_t *th;
+
+	memset(&p, 0, sizeof(p));
+	p.tasks = tasks;
+	p.n = n;
+	p.split = sp;
+	p.o = o;
+	if (nth < 1)
+		nth = 1;
+	/*
+	 * Folds as jobs of their own only when the models alone cannot
+	 * keep every thread busy (a single trainer at 10^6 rows: 1.9x on
+	 * two cores); with many models they only add allocations.
+	 */
+	p.folds = k;
+	p.forward = o->forward;
+	p.per = n < 2 * (size_t)nth ? (size_t)k + 1 : 1;
+	p.njobs = n * p.per;
+	p.fit_threads = 1;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.built, NULL);
+	p.order = task_order(tasks, n);
+	for (size_t i = 0; i < n; i++) {
+		struct gf_train_task *t = &tasks[i];
+
+		t->left = (int)p.per;
+		t->fy = gf_xcalloc((size_t)k + 1, sizeof(*t->fy));
+		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
+		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
+		t->ferr = gf_xcalloc((size_t)k + 1, sizeof(*t->ferr));
+		t->ffail = gf_xcalloc((size_t)k + 1, sizeof(*t->ffail));
+		for (int f = 0; f < k; f++) {
+			struct gf_err e = GF_ERR_INIT;
+
+			t->ferr[f] = e;
+		}
+	}
+	if ((size_t)nth > p.njobs)
+		nth = (long)p.njobs;
+	if (nth <= 1) {
+		/* One fit at a time: it may use every thread itself. */
+		p.fit_threads = o->threads;
+		worker(&p);
+	} else {
+		th = gf_xcalloc((size_t)nth, sizeof(*th));
+		for (long i = 0; i < nth; i++)
+			if (pthread_create(&th[i], NULL, worker, &p) != 0)
+				GF_BUG("pthread_create failed");
+		for (long i = 0; i < nth; i++)
+			pthread_join(th[i], NULL);
+		free(th);
+	}
+	free(p.order);
+	pthread_cond_destroy(&p.built);
+	pthread_mutex_destroy(&p.mu);
+}
+
+void
+gf_dataset_release(struct gf_dataset *ds)
+{
+	free(ds->source);
+	free(ds->otype);
+	free(ds->group);
+	free(ds->comps);
+	for (size_t f = 0; ds->features != NULL && ds->features[f]; f++)
+		free(ds->features[f]);
+	free(ds->features);
+	free(ds->X);
+	free(ds->Y);
+	free(ds->ts);
+	json_decref(ds->missing);
+	json_decref(ds->constant);
+	memset(ds, 0, sizeof(*ds));
+}
+
+void
+gf_train_tasks_release(struct gf_train_task *tasks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		gf_model_free(tasks[i].model);
+		tasks[i].model = NULL;
+	}
+}
+
+int
+gf_dataset_from_table(struct gf_dataset *ds, const struct gf_csv *t,
+    const char *const *want, size_t nwant, const char *const *all,
+    size_t nall, const char *name, struct gf_err *err)
+{
+	int *fcol = gf_xcalloc(nwant + 1, sizeof(int)), *pcol;
+	double *fscale = gf_xcalloc(nwant + 1, sizeof(double));
+	int nt = gf_csv_column(t, "node_type"), ts = gf_csv_column(t,
+	    "timestamp");
+	size_t nconst = 0;
+	struct gf_buf wl = GF_BUF_INIT;
+
+	ds->missing = json_array();
+	ds->constant = json_array();
+	ds->features = gf_xcalloc(nwant + 1, sizeof(char *));
+	for (size_t f = 0; f < nwant; f++) {
+		const char *old;
+		double sc = 1;
+		int c = gf_csv_column(t, want[f]);
+
+		if (c < 0 && (old = gf_feature_legacy(want[f], &sc)) != NULL)
+			c = gf_csv_column(t, old);
+		gf_buf_addf(&wl, "%s%s", f ? ", " : "", want[f]);
+		if (c < 0) {
+			json_array_append_new(ds->missing,
+			    json_string(want[f]));
+			continue;
+		}
+		fcol[ds->nfeat] = c;
+		fscale[ds->nfeat] = c == gf_csv_column(t, want[f]) ? 1 : sc;
+		ds->features[ds->nfeat++] = gf_xstrdup(want[f]);
+	}
+	if (ds->nfeat == 0) {
+		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no column of "
+		    "feature group %s (wants %s)", name, ds->group,
+		    gf_buf_str(&wl));
+		gf_buf_release(&wl);
+		free(fcol);
+		free(fscale);
+		return -1;
+	}
+	gf_buf_release(&wl);
+	pcol = gf_xcalloc(nall + 1, sizeof(int));
+	{
+		/* The source's components that have a column, in order. */
+		char *first = gf_xasprintf("%s_power", all[0]);
+
+		ds->comps = gf_xcalloc(nall + 1, sizeof(char *));
+		ds->ncomp = 0;
+		for (size_t c = 0; c < nall; c++) {
+			char *col = gf_xasprintf("%s_power", all[c]);
+			int k = gf_csv_column(t, col);
+
+			free(col);
+			if (k < 0)
+				continue;
+			pcol[ds->ncomp] = k;
+			ds->comps[ds->ncomp++] = all[c];
+		}
+		if (ds->ncomp == 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: no "
+			    "column '%s' (energy source %s)", name, first,
+			    ds->source);
+			free(first);
+			goto fail;
+		}
+		free(first);
+	}
+	ds->rows = t->rows;
+	ds->X = gf_xcalloc(ds->rows * ds->nfeat + 1, sizeof(double));
+	ds->Y = gf_xcalloc(ds->rows * ds->ncomp + 1, sizeof(double));
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t f = 0; f < ds->nfeat; f++)
+			ds->X[r * ds->nfeat + f] = t->data[r * t->cols +
+			    fcol[f]] * fscale[f];
+		for (size_t c = 0; c < ds->ncomp; c++)
+			ds->Y[r * ds->ncomp + c] = t->data[r * t->cols +
+			    pcol[c]];
+		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
+		    t->data[(r - 1) * t->cols + ts]) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train",
+			    "%s: row %zu: timestamp does not increase (the "
+			    "time-block split needs the timeline in order)",
+			    name, r + 2);
+			goto fail;
+		}
+	}
+	if (nt >= 0 && t->rows > 0)
+		ds->node_type = (int)t->data[nt];
+	if (ts >= 0) {
+		ds->ts = gf_xcalloc(t->rows + 1, sizeof(double));
+		for (size_t r = 0; r < t->rows; r++)
+			ds->ts[r] = t->data[r * t->cols + ts];
+	}
+	for (size_t f = 0; f < ds->nfeat; f++) {
+		size_t r = 1;
+
+		while (r < ds->rows && ds->X[r * ds->nfeat + f] ==
+		    ds->X[f])
+			r++;
+		if (r >= ds->rows) {
+			json_array_append_new(ds->constant,
+			    json_string(ds->features[f]));
+			nconst++;
+		}
+	}
+	if (nconst == ds->nfeat) {
+		gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: every feature "
+		    "of group %s is constant: nothing to learn from", name,
+		    ds->group);
+		goto fail;
+	}
+	free(fcol);
+	free(fscale);
+	free(pcol);
+	return 0;
+fail:
+	free(fcol);
+	free(fscale);
+	free(pcol);
+	return -1;
+}
+

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Training sets and the parallel training of many models on them: what
+ * gf-train does between reading its input and writing the model tree.
+ *
+ *	struct gf_dataset ds = GF_DATASET_INIT;	(source, otype, group set)
+ *	gf_dataset_from_table(&ds, table, want, nwant, all, nall, path, &err);
+ *	struct gf_train_task tasks[n] = { { &ds, "SVRRegressorTrainer", 0 } ...};
+ *	gf_train_run(tasks, n, &split, &opts);
+ *	... tasks[i].model, .test, .cv or .failed and .err ...
+ *	gf_train_tasks_release(tasks, n);
+ *	gf_dataset_release(&ds);
+ */
+#ifndef GF_TRAIN_H
+#define GF_TRAIN_H
+
+#include <sys/stat.h>
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "gf_csv.h"
+#include "gf_err.h"
+#include "gf_model.h"
+
+/* A training set: one (energy source, output type, feature group). */
+struct gf_dataset {
+	char *source, *otype, *group;	/* owned; set by the caller */
+	const char **comps;	/* borrowed names, owned array */
+	size_t ncomp;
+	char **features;	/* X column names, group order; owned */
+	size_t nfeat;
+	double *X, *Y;		/* rows x nfeat, rows x ncomp; owned */
+	size_t rows;
+	int node_type;
+	double *ts;		/* rows timestamps, or NULL; owned */
+	json_t *missing;	/* group features not in the table */
+	json_t *constant;	/* features with one value in every row */
+	const char *same_as;	/* input CSV holding exactly this table */
+	const struct stat *same_st;	/* same_as when it was read */
+};
+
+#define GF_DATASET_INIT { 0 }
+
+/*
+ * Fill ds (source, otype and group already set) from a table whose
+ * columns are named after the features want[0..nwant) (or their v0.6
+ * names, rescaled) and <component>_power for the components
+ * all[0..nall) of the energy source; "timestamp" and "node_type" are
+ * taken when present. Features without a column are listed in
+ * ds->missing, constant ones in ds->constant. 65 naming the table (name)
+ * when no feature or no component has a column, when timestamps do not
+ * increase, or when every feature is constant. Release ds either way.
+ */
+int gf_dataset_from_table(struct gf_dataset *ds, const struct gf_csv *t,
+    const char *const *want, size_t nwant, const char *const *all,
+    size_t nall, const char *name, struct gf_err *err);
+void gf_dataset_release(struct gf_dataset *ds);
+
+/*
+ * One trainer on one component of a dataset: the fit on the training
+ * part scored on the hold-out (test), and blocked cross-validation on
+ * the training part (cv). The caller sets ds, trainer and comp and zeroes
+ * the rest; gf_train_run fills model (a new model, the caller's), test
+ * and cv, or failed and err.
+ */
+struct gf_train_task {
+	const struct gf_dataset *ds;	/* borrowed */
+	const char *trainer;	/* borrowed */
+	size_t comp;
+	struct gf_model *model;
+	struct gf_scores test, cv;
+	struct gf_err err;
+	int failed;
+	double seconds;		/* time spent in its fits, summed */
+	/* gf_train_run's own, shared by the task's jobs under its lock */
+	int left;		/* jobs not finished */
+	int ready;		/* ord, y, names built */
+	int building;		/* a job is building them */
+	size_t *ord;		/* the fits' column order */
+	double *y;		/* the component's column, or NULL */
+	const char **names;
+	double **fy, **fp;	/* per fold: hold-out targets, predictions */
+	size_t *fn;
+	struct gf_err *ferr;	/* per fold: the error, if ffail */
+	int *ffail;
+};
+
+struct gf_train_opts {
+	unsigned long seed;
+	int folds;		/* cross-validation folds, 0 for none */
+	int forward;		/* forward-chaining folds (gf_split_forward) */
+	int threads;		/* parallel fits; 0: one per online CPU */
+	/* Called as each task ends (from a worker thread; may be NULL). */
+	void (*done)(const struct gf_train_task *t, size_t ndone,
+	    size_t ntasks, void *arg);
+	void *arg;
+};
+
+/*
+ * Run every task on its dataset's rows split by sp, in parallel: the
+ * costliest first, each fit and each fold a job of its own when there
+ * are fewer tasks than threads. Results do not depend on the schedule.
+ * The tasks must all use rows of the same length (sp's).
+ */
+void gf_train_run(struct gf_train_task *tasks, size_t n,
+    const struct gf_split *sp, const struct gf_train_opts *o);
+/* Frees the tasks' models. */
+void gf_train_tasks_release(struct gf_train_task *tasks, size_t n);
+
+#endif

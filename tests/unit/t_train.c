@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf_train: training sets from tables (columns, legacy names, the
+ * errors gf-train reports) and the parallel runner (results that do not
+ * depend on the number of threads).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "gf_buf.h"
+#include "gf_train.h"
+#include "gf_xalloc.h"
+
+static const char *const rapl[] = { "package", "core", "uncore", "dram" };
+static const char *const want[] = { "bpf_cpu_time_ms", "cpu_cycles",
+	"cpu_instructions" };
+
+static int
+table(const char *text, struct gf_csv *t)
+{
+	struct gf_err err = GF_ERR_INIT;
+
+	return gf_csv_parse(text, strlen(text), "t.csv", t, &err);
+}
+
+static int
+from_text(const char *text, struct gf_dataset *ds, struct gf_err *err)
+{
+	struct gf_csv t = GF_CSV_INIT;
+	int rc;
+
+	if (table(text, &t) < 0) {
+		diag("bad test table");
+		exit(1);
+	}
+	ds->source = gf_xstrdup("rapl-sysfs");
+	ds->otype = gf_xstrdup("AbsPower");
+	ds->group = gf_xstrdup("BPFOnly");
+	rc = gf_dataset_from_table(ds, &t, want, 3, rapl, 4, "t.csv", err);
+	gf_csv_release(&t);
+	return rc;
+}
+
+static void
+test_dataset(void)
+{
+	struct gf_dataset ds = GF_DATASET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+
+	/* bpf_cpu_time_us is the old name, in us: rescaled to ms. */
+	is_int(from_text("timestamp,bpf_cpu_time_us,cpu_cycles,"
+	    "package_power,dram_power,node_type\n"
+	    "10,1000,5,40,4,3\n11,2000,5,41,4.5,3\n12,3000,5,43,5,3\n", &ds,
+	    &err), 0,
+	    "a table with a legacy column and two components");
+	is_int((int)ds.nfeat, 2, "the two features present");
+	ok(ds.nfeat == 2 && strcmp(ds.features[0], "bpf_cpu_time_ms") == 0,
+	    "under their current names");
+	ok(fabs(ds.X[2] - 2) < 1e-12, "legacy us values in ms");
+	ok(ds.ncomp == 2 && strcmp(ds.comps[0], "package") == 0 &&
+	    strcmp(ds.comps[1], "dram") == 0, "components in source order");
+	ok(ds.Y[5] == 5.0, "Y row-major by component");
+	ok(ds.ts != NULL && ds.ts[2] == 12, "timestamps kept");
+	is_int(ds.node_type, 3, "node type from the table");
+	ok(json_array_size(ds.missing) == 1 && strcmp(json_string_value(
+	    json_array_get(ds.missing, 0)), "cpu_instructions") == 0,
+	    "the missing feature listed");
+	ok(json_array_size(ds.constant) == 1 && strcmp(json_string_value(
+	    json_array_get(ds.constant, 0)), "cpu_cycles") == 0,
+	    "the constant feature listed");
+	gf_dataset_release(&ds);
+
+	ok(from_text("timestamp,cpu_instructions,package_power\n"
+	    "2,1,40\n1,2,41\n", &ds, &err) == -1 && err.exit == 65 &&
+	    strstr(err.msg, "row 3: timestamp does not increase") != NULL,
+	    "timestamps out of order: 65 naming the row (%s)", err.msg);
+	gf_dataset_release(&ds);
+	ok(from_text("timestamp,other,package_power\n1,1,40\n2,2,41\n", &ds,
+	    &err) == -1 && err.exit == 65 && strstr(err.msg,
+	    "no column of feature group BPFOnly") != NULL,
+	    "no feature column: 65 naming the group (%s)", err.msg);
+	gf_dataset_release(&ds);
+	ok(from_text("timestamp,cpu_cycles,platform_power\n1,1,40\n2,2,41\n",
+	    &ds, &err) == -1 && err.exit == 65 && strstr(err.msg,
+	    "no column 'package_power'") != NULL,
+	    "no power column: 65 naming it (%s)", err.msg);
+	gf_dataset_release(&ds);
+	ok(from_text("cpu_cycles,package_power\n7,40\n7,41\n7,42\n", &ds,
+	    &err) == -1 && err.exit == 65 && strstr(err.msg,
+	    "every feature of group BPFOnly is constant") != NULL,
+	    "every feature constant: 65 (%s)", err.msg);
+	gf_dataset_release(&ds);
+}
+
+static void
+count_done(const struct gf_train_task *t, size_t ndone, size_t ntasks,
+    void *arg)
+{
+	size_t *calls = arg;
+
+	(void)t;
+	(void)ntasks;
+	if (ndone > *calls)
+		*calls = ndone;
+}
+
+/* Every trainer on both components, with the given thread count. */
+static struct gf_train_task *
+run(const struct gf_dataset *ds, const struct gf_split *sp, int threads,
+    size_t *n, size_t *calls)
+{
+	size_t nt;
+	const char *const *tr = gf_model_trainers(&nt);
+	struct gf_train_task *tasks = gf_xcalloc(nt * ds->ncomp,
+	    sizeof(*tasks));
+	struct gf_train_opts o = { 1, 3, 0, threads, count_done, calls };
+
+	*n = 0;
+	for (size_t i = 0; i < nt; i++)
+		for (size_t c = 0; c < ds->ncomp; c++) {
+			tasks[*n].ds = ds;
+			tasks[*n].trainer = tr[i];
+			tasks[(*n)++].comp = c;
+		}
+	*calls = 0;
+	gf_train_run(tasks, *n, sp, &o);
+	return tasks;
+}
+
+static void
+test_run(void)
+{
+	struct gf_dataset ds = GF_DATASET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_split sp = GF_SPLIT_INIT;
+	struct gf_buf b = GF_BUF_INIT;
+	struct gf_train_task *one, *two;
+	size_t n1, n2, calls1, calls2;
+	int same = 1, all_ok = 1;
+
+	gf_buf_adds(&b, "timestamp,bpf_cpu_time_ms,cpu_cycles,"
+	    "cpu_instructions,package_power,dram_power\n");
+	for (int r = 0; r < 300; r++) {
+		double u = (r * 37 % 101) / 100.0, v = (r * 53 % 89) / 88.0;
+
+		gf_buf_addf(&b, "%d,%g,%g,%g,%g,%g\n", 1000 + r, 1000 * u,
+		    2e9 * v, 3e9 * (u + v), 30 + 50 * u + 10 * v * v,
+		    5 + 3 * v);
+	}
+	if (from_text(gf_buf_str(&b), &ds, &err) < 0) {
+		diag("%s", err.msg);
+		exit(1);
+	}
+	gf_buf_release(&b);
+	gf_split_tail(ds.rows, 0.2, &sp, &err);
+	one = run(&ds, &sp, 1, &n1, &calls1);
+	two = run(&ds, &sp, 2, &n2, &calls2);
+	is_int((int)calls1, (int)n1, "one thread: every task reported done");
+	is_int((int)calls2, (int)n2, "two threads: every task reported done");
+	for (size_t i = 0; i < n1; i++) {
+		if (one[i].failed || two[i].failed) {
+			diag("%s %s: %s", one[i].trainer,
+			    ds.comps[one[i].comp], one[i].err.msg);
+			all_ok = 0;
+			continue;
+		}
+		if (one[i].test.mae != two[i].test.mae ||
+		    one[i].cv.mae != two[i].cv.mae) {
+			diag("%s %s: %.17g/%.17g vs %.17g/%.17g",
+			    one[i].trainer, ds.comps[one[i].comp],
+			    one[i].test.mae, one[i].cv.mae, two[i].test.mae,
+			    two[i].cv.mae);
+			same = 0;
+		}
+	}
+	ok(all_ok, "every trainer fits both components");
+	ok(same, "the same scores with one thread and with two");
+	ok(one[0].model != NULL && one[0].cv.n == sp.ntrain,
+	    "the fit's model kept, cv scored over the whole training part");
+	gf_train_tasks_release(one, n1);
+	gf_train_tasks_release(two, n2);
+	ok(one[0].model == NULL, "models released");
+	free(one);
+	free(two);
+	gf_split_release(&sp);
+	gf_dataset_release(&ds);
+}
+
+int
+main(void)
+{
+	test_dataset();
+	test_run();
+	return done_testing();
+}
