@@ -518,12 +518,13 @@ trees_json(const struct gf_model *m)
 }
 
 /*
- * The arrays that grow with the training rows (KNN's points, SVR's
- * support vectors): gf_model_dumps writes them as text, so that no JSON
- * value is made per number. NULL in gf_model_to_json.
+ * The parts that grow with the training rows or the trees (KNN's
+ * points, SVR's support vectors, the boosted trees): gf_model_write
+ * writes them as text, so that no JSON value is made per number. NULL in
+ * gf_model_to_json.
  */
 struct big_arrays {
-	const double *v[2];
+	const double *v[2];	/* NULL: the model's trees */
 	size_t n[2], count;
 };
 
@@ -541,6 +542,19 @@ big_darray(struct big_arrays *b, const double *v, size_t n)
 	snprintf(mark, sizeof(mark), BIG_MARK "%zu", b->count);
 	b->v[b->count] = v;
 	b->n[b->count++] = n;
+	return json_string(mark);
+}
+
+static json_t *
+big_trees(struct big_arrays *b, const struct gf_model *m)
+{
+	char mark[32];
+
+	if (b == NULL)
+		return trees_json(m);
+	snprintf(mark, sizeof(mark), BIG_MARK "%zu", b->count);
+	b->v[b->count] = NULL;
+	b->n[b->count++] = 0;
 	return json_string(mark);
 }
 
@@ -563,7 +577,7 @@ model_json(const struct gf_model *m, struct big_arrays *big)
 	case GF_T_GBR:
 	case GF_T_XGB:
 		params = json_pack("{s:f,s:o}", "base", m->base, "trees",
-		    trees_json(m));
+		    big_trees(big, m));
 		break;
 	case GF_T_KNN:
 		params = json_pack("{s:i,s:o,s:o}", "k", m->k, "X",
@@ -604,16 +618,64 @@ gf_model_to_json(const struct gf_model *m)
 	return model_json(m, NULL);
 }
 
-/* A number as jansson writes it at this precision ("1.0", not "1"). */
+/*
+ * A number as jansson writes it at this precision: "1.0", not "1", and
+ * the exponent without a plus sign or leading zeros ("1e-5", "2e20").
+ */
 static void
 put_real(FILE *out, double v, int precision)
 {
-	char num[40];
+	char num[40], *e;
 	int len = snprintf(num, sizeof(num), "%.*g", precision, v);
 
+	if (len > 0 && (e = strchr(num, 'e')) != NULL) {
+		char *digits = e + 1, *from;
+
+		if (*digits == '-')
+			digits++;
+		from = e + 1;
+		while (*from == '+' || *from == '-' || *from == '0')
+			from++;
+		memmove(digits, from, strlen(from) + 1);
+	}
 	fputs(num, out);
 	if (len > 0 && strpbrk(num, ".eE") == NULL)
 		fputs(".0", out);
+}
+
+/* trees_json's text. */
+static void
+put_trees(FILE *out, const struct gf_model *m, int precision)
+{
+	putc('[', out);
+	for (size_t t = 0; t < m->ntrees; t++) {
+		const struct gf_tnode *nd = m->nodes + m->off[t];
+		size_t n = m->off[t + 1] - m->off[t];
+
+		fputs(t > 0 ? ",{\"feature\":[" : "{\"feature\":[", out);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, i ? ",%d" : "%d", nd[i].feature);
+		fputs("],\"threshold\":[", out);
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				putc(',', out);
+			put_real(out, nd[i].thr, precision);
+		}
+		fputs("],\"left\":[", out);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, i ? ",%d" : "%d", nd[i].left);
+		fputs("],\"right\":[", out);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, i ? ",%d" : "%d", nd[i].right);
+		fputs("],\"value\":[", out);
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				putc(',', out);
+			put_real(out, nd[i].value, precision);
+		}
+		fputs("]}", out);
+	}
+	putc(']', out);
 }
 
 int
@@ -636,13 +698,17 @@ gf_model_write(const struct gf_model *m, int precision, FILE *out)
 		if (k >= big.count || *end != '"')
 			GF_BUG("bad array marker in a model");
 		fwrite(p, 1, (size_t)(q - p), out);
-		putc('[', out);
-		for (size_t i = 0; i < big.n[k]; i++) {
-			if (i > 0)
-				putc(',', out);
-			put_real(out, big.v[k][i], precision);
+		if (big.v[k] == NULL) {
+			put_trees(out, m, precision);
+		} else {
+			putc('[', out);
+			for (size_t i = 0; i < big.n[k]; i++) {
+				if (i > 0)
+					putc(',', out);
+				put_real(out, big.v[k][i], precision);
+			}
+			putc(']', out);
 		}
-		putc(']', out);
 		p = end + 1;
 	}
 	fputs(p, out);
