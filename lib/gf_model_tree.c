@@ -108,17 +108,18 @@ struct gbr_open {
  * The running sums live in registers for the whole segment.
  *
  * The gain's three divisions, once per distinct value, were most of the
- * trainer's time. A bound on the gain from the reciprocals inv[k] = 1/k
- * comes first: it is above the gain as computed below by far more than
- * its rounding (|diff| widened by 1e-15 of the means, the square by
- * 1e-12), so a split whose bound is not above the best cannot beat it,
- * and every split that can is still decided by the exact expression.
+ * trainer's time. A bound without a division comes first: the gain is
+ * (suml nr - sumr nl)^2 / (nl nr cnt), and the bound widens that
+ * difference by 1e-15 of its terms and the square by 1e-12, far more
+ * than the rounding of either form, so a split whose bound is not above
+ * the best cannot beat it, and every split that can is still decided by
+ * the exact expression below.
  */
 static void
 gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
-    size_t n, const double *res, const double *inv)
+    size_t n, const double *res)
 {
-	double suml = 0, last = 0, icnt = inv[o->cnt];
+	double suml = 0, last = 0, cnt = (double)o->cnt;
 	size_t cntl = 0;
 
 	for (size_t ii = 0; ii < n; ii++) {
@@ -126,14 +127,12 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
 
 		if (cntl > 0 && x > last) {
 			size_t nl = cntl, nr = o->cnt - nl;
-			double ml = suml * inv[nl];
-			double mr = (o->sum - suml) * inv[nr];
-			double dd = fabs(ml - mr) + 1e-15 * (fabs(ml) +
-			    fabs(mr));
-			double bound = (double)nl * (double)nr * icnt *
-			    dd * dd * (1 + 1e-12);
+			double a = suml * (double)nr;
+			double b = (o->sum - suml) * (double)nl;
+			double dd = fabs(a - b) + 1e-15 * (fabs(a) + fabs(b));
 
-			if (bound <= o->best) {
+			if (dd * dd * (1 + 1e-12) <= o->best * (double)nl *
+			    (double)nr * cnt) {
 				suml += res[s[ii]];
 				cntl++;
 				last = x;
@@ -167,7 +166,7 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
  */
 static size_t
 gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
-    double *dv, const int *nodeof, int left, uint32_t *ts, double *tv,
+    double *dv, const uint8_t *nodeof, int left, uint32_t *ts, double *tv,
     uint64_t *side, size_t pos)
 {
 	size_t a = 0, nr = 0;
@@ -246,8 +245,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	double *tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
 	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
 	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
-	double *inv = gf_xreallocarray(NULL, rows + 1, sizeof(*inv));
-	int *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
+	/* a row's node in the tree being grown: at most 15 at depth 3 */
+	uint8_t *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
 	size_t nside = (nf * rows + 63) / 64 + 1;
 	uint64_t *side = gf_xcalloc(2 * nside, sizeof(*side));
 	int slot[64];
@@ -266,15 +265,11 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 		free(tv);
 		free(F);
 		free(res);
-		free(inv);
 		free(nodeof);
 		free(side);
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "too many rows (%zu)", rows);
 	}
-	inv[0] = 0;
-	for (size_t k = 1; k <= rows; k++)
-		inv[k] = 1 / (double)k;
 	for (size_t f = 0; f < nf; f++) {
 		uint32_t *s = sorted + f * rows;
 		struct colref c = { X + f, nf };
@@ -360,8 +355,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 					size_t b = f * rows + o->begin;
 
 					gbr_scan(o, (int)f, sorted + b,
-					    sval + b, o->end - o->begin, res,
-					    inv);
+					    sval + b, o->end - o->begin, res);
 				}
 			}
 			/* Split or make leaves; collect the next level. */
@@ -410,8 +404,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 				b = (size_t)nd->feature * rows + o->begin;
 				for (size_t ii = 0; ii < o->end - o->begin;
 				    ii++)
-					nodeof[sorted[b + ii]] = sval[b + ii] <=
-					    nd->thr ? nd->left : nd->right;
+					nodeof[sorted[b + ii]] = (uint8_t)(sval[b +
+					    ii] <= nd->thr ? nd->left : nd->right);
 			}
 			/* The children's segments, if they will be scanned. */
 			for (int k = 0; k < nopen && d + 1 < depth; k++) {
@@ -465,7 +459,6 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	free(tv);
 	free(F);
 	free(res);
-	free(inv);
 	free(nodeof);
 	free(side);
 	return 0;
