@@ -50,6 +50,27 @@ gf_model_trainer_known(const char *name)
 	return name != NULL && trainer_id(name) >= 0;
 }
 
+int
+gf_model_trainer_complexity(const char *name)
+{
+	/*
+	 * Linear models first (a weight per feature), then the curve fits
+	 * (a few parameters on one feature, nonlinear), the quadratic
+	 * polynomial, the neighbours and the kernel model (as many
+	 * parameters as training rows), then the tree ensembles, the
+	 * deeper last.
+	 */
+	static const enum gf_trainer_id order[] = { GF_T_LINEAR, GF_T_SGD,
+		GF_T_LOG, GF_T_EXP, GF_T_LOGISTIC, GF_T_POLY, GF_T_KNN,
+		GF_T_SVR, GF_T_GBR, GF_T_XGB };
+	int id = name != NULL ? trainer_id(name) : -1;
+
+	for (int r = 0; r < (int)(sizeof(order) / sizeof(*order)); r++)
+		if ((int)order[r] == id)
+			return r;
+	return -1;
+}
+
 static int
 is_curve(enum gf_trainer_id t)
 {

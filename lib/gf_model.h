@@ -54,6 +54,12 @@ struct gf_fit_opts {
 const char *const *gf_model_trainers(size_t *n);
 /* 1 when name is one of them (exact, case-sensitive), else 0. */
 int gf_model_trainer_known(const char *name);
+/*
+ * The trainer's rank from the simplest model (0, linear regression) to
+ * the most flexible (9, XGBoost), for selection rules that prefer the
+ * simpler of two models that score alike; -1 for an unknown name.
+ */
+int gf_model_trainer_complexity(const char *name);
 
 /*
  * Fit trainer on X (row-major rows * cols, raw units) and y. Feature names

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,27 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	gf_split_release(&s);
 }
 
+/* Standard error of the folds' MAEs (their spread), NaN below 2 folds. */
+static double
+fold_mae_se(const struct gf_train_task *t, int k)
+{
+	double mean = 0, ss = 0, *mae;
+
+	if (k < 2)
+		return NAN;
+	mae = gf_xcalloc((size_t)k, sizeof(*mae));
+	for (int f = 0; f < k; f++) {
+		for (size_t i = 0; i < t->fn[f]; i++)
+			mae[f] += fabs(t->fy[f][i] - t->fp[f][i]);
+		mae[f] /= t->fn[f] > 0 ? (double)t->fn[f] : 1;
+		mean += mae[f] / k;
+	}
+	for (int f = 0; f < k; f++)
+		ss += (mae[f] - mean) * (mae[f] - mean);
+	free(mae);
+	return sqrt(ss / (k - 1)) / sqrt(k);
+}
+
 /*
  * After the last job: the cross-validation scores over the folds in
  * order, as gf_model_cv computes them; the first failure (the fit's,
@@ -207,6 +229,7 @@ task_finish(struct gf_train_task *t, int k)
 		gf_scores_compute(ya, pa, done, &t->cv);
 		free(ya);
 		free(pa);
+		t->cv_se = fold_mae_se(t, k);
 	}
 	for (int f = 0; f < k; f++) {
 		free(t->fy[f]);

@@ -71,6 +71,7 @@ struct gf_train_task {
 	size_t comp;
 	struct gf_model *model;
 	struct gf_scores test, cv;
+	double cv_se;		/* standard error of the folds' MAEs */
 	struct gf_err err;
 	int failed;
 	double seconds;		/* time spent in its fits, summed */

@@ -46,14 +46,14 @@
 
 #define MIN_TRAIN_PER_FOLD 2
 
-enum { OPT_TIMEOUT = 256 };	/* long-only options */
+enum { OPT_TIMEOUT = 256, OPT_SELECT };	/* long-only options */
 
 struct opts {
 	const char *input, *config, *out, *pipeline, *csv, *query, *prom;
 	const char *start, *end, *step, *profile, *sources, *groups;
 	const char *output_types, *extractor, *isolator, *idle, *trainers;
 	const char *split, *thirdparty, *windows, *abs_models, *hints;
-	const char *cv_method, *timeout;
+	const char *cv_method, *timeout, *select;
 	long long seed, folds, node_type, threads;
 	int extract_only, seed_set, folds_set, node_type_set, threads_set;
 };
@@ -98,6 +98,7 @@ help(void)
 	    "  -S, --split SPEC           tail:0.2 | random:0.1\n"
 	    "  -k, --cv-folds K           CV folds (5)\n"
 	    "  -C, --cv-method NAME       blocked | forward\n"
+	    "      --select RULE          best model: 1se | min (1se)\n"
 	    "  -r, --seed N               seed (0)\n"
 	    "  -n, --pipeline-name NAME   model-db pipeline (gf)\n"
 	    "  -o, --out DIR              where the pipeline tree goes\n"
@@ -182,6 +183,17 @@ score_json(const struct gf_scores *s, const char *split)
 	    json_real(s->mape) : json_null());
 	json_object_set_new(j, "rmse", json_real(s->rmse));
 	json_object_set_new(j, "n", json_integer((json_int_t)s->n));
+	return j;
+}
+
+/* The cross-validation scores with the spread of the folds' MAEs. */
+static json_t *
+cv_json(const struct gf_train_task *t, const char *split)
+{
+	json_t *j = score_json(&t->cv, split);
+
+	if (isfinite(t->cv_se))
+		json_object_set_new(j, "mae_se", json_real(t->cv_se));
 	return j;
 }
 
@@ -1130,16 +1142,17 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		&o->profile, &o->sources, &o->groups, &o->output_types,
 		&o->extractor, &o->isolator, &o->trainers, &o->split,
 		&o->thirdparty, &o->step, &o->idle, &o->windows,
-		&o->abs_models, &o->hints, &o->cv_method, &o->timeout };
+		&o->abs_models, &o->hints, &o->cv_method, &o->timeout,
+		&o->select };
 	static const char *const keys[] = { "out", "pipeline-name",
 		"prometheus", "profile", "energy-source", "feature-group",
 		"output-type", "extractor", "isolator", "trainers", "split",
 		"thirdparty-metrics", "step", "idle", "windows", "abs-models",
-		"target-hints", "cv-method", "timeout" };
+		"target-hints", "cv-method", "timeout", "select" };
 	static const char *const envs[] = { "GF_TRAIN_OUT", NULL,
 		"GF_PROMETHEUS_URL", "GF_TRAIN_PROFILE", NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, "THIRDPARTY_METRICS", NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL };
+		NULL, NULL, NULL, NULL, NULL, NULL };
 	_Static_assert(GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(envs) &&
 	    GF_ARRAY_LEN(keys) == GF_ARRAY_LEN(slots),
 	    "one environment name (or NULL) per setting");
@@ -1187,6 +1200,8 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		o->split = "tail:0.2";
 	if (o->cv_method == NULL)
 		o->cv_method = "blocked";
+	if (o->select == NULL)
+		o->select = "1se";
 	return 0;
 }
 
@@ -1300,11 +1315,60 @@ check_names(struct run *r, struct gf_err *err)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
 		    "cross-validation method '%s' (blocked, forward)",
 		    r->o->cv_method);
+	if (strcmp(r->o->select, "1se") != 0 &&
+	    strcmp(r->o->select, "min") != 0)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
+		    "selection rule '%s' (1se, min)", r->o->select);
 	if (strncmp(r->o->split, "tail", 4) != 0 &&
 	    strncmp(r->o->split, "random", 6) != 0)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "--split: '%s': "
 		    "expected tail:FRACTION or random:FRACTION", r->o->split);
 	return 0;
+}
+
+/*
+ * The best of the tasks on like's dataset and component. *lowest gets the
+ * one with the lowest cross-validation MAE; with one_se, the simplest
+ * trainer (gf_model_trainer_complexity) whose CV MAE is within one
+ * standard error of the folds' MAEs of that lowest is chosen instead:
+ * models that differ by less than the folds' own spread are not told
+ * apart by it, and the simpler one has extrapolated better on a later
+ * time block (docs/benchmarks-train.md). NULL when every task failed.
+ */
+static const struct gf_train_task *
+select_best(const struct gf_train_task *tasks, size_t n,
+    const struct gf_train_task *like, int one_se,
+    const struct gf_train_task **lowest)
+{
+	const struct gf_train_task *low = NULL, *b;
+	double limit;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct gf_train_task *u = &tasks[j];
+
+		if (u->ds != like->ds || u->comp != like->comp || u->failed)
+			continue;
+		if (low == NULL || u->cv.mae < low->cv.mae)
+			low = u;
+	}
+	*lowest = low;
+	if (low == NULL || !one_se || !isfinite(low->cv_se))
+		return low;
+	limit = low->cv.mae + low->cv_se;
+	b = low;
+	for (size_t j = 0; j < n; j++) {
+		const struct gf_train_task *u = &tasks[j];
+		int cu, cb;
+
+		if (u->ds != like->ds || u->comp != like->comp || u->failed ||
+		    !(u->cv.mae <= limit))
+			continue;
+		cu = gf_model_trainer_complexity(u->trainer);
+		cb = gf_model_trainer_complexity(b->trainer);
+		if (cu < cb || (cu == cb && u->cv.mae < b->cv.mae))
+			b = u;
+	}
+	return b;
 }
 
 /* Progress on stderr as each model is done. */
@@ -1421,7 +1485,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			} else {
 				json_object_set_new(cj, "test", score_json(
 				    &t->test, r->o->split));
-				json_object_set_new(cj, "cv", score_json(&t->cv,
+				json_object_set_new(cj, "cv", cv_json(t,
 				    cvname));
 			}
 			json_object_set_new(comps, ds->comps[c], cj);
@@ -1441,20 +1505,14 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		free(mname);
 		i += ds->ncomp;
 	}
-	/* Best per (dataset, component): lowest blocked-CV MAE. */
+	/* Best per (dataset, component), by the rule; see select_best. */
 	for (size_t i = 0; i < ntask; i++) {
-		const struct gf_train_task *t = &tasks[i], *b = NULL;
+		const struct gf_train_task *t = &tasks[i], *b, *low;
 
 		if (t->trainer != r->trainers[0])
 			continue;
-		for (size_t j = 0; j < ntask; j++) {
-			const struct gf_train_task *u = &tasks[j];
-
-			if (u->ds != t->ds || u->comp != t->comp || u->failed)
-				continue;
-			if (b == NULL || u->cv.mae < b->cv.mae)
-				b = u;
-		}
+		b = select_best(tasks, ntask, t, strcmp(r->o->select, "1se") ==
+		    0, &low);
 		if (b == NULL)
 			continue;
 		{
@@ -1476,8 +1534,12 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			    json_string(mname));
 			json_object_set_new(e, "selected_by",
 			    json_string(cvname));
+			json_object_set_new(e, "rule", json_string(
+			    r->o->select));
+			json_object_set_new(e, "lowest_cv_trainer",
+			    json_string(low->trainer));
 			json_object_set_new(e, "cv",
-			    score_json(&b->cv, cvname));
+			    cv_json(b, cvname));
 			json_object_set_new(e, "test", score_json(&b->test,
 			    r->o->split));
 			json_array_append_new(best, e);
@@ -1573,6 +1635,7 @@ main(int argc, char *argv[])
 		{ "target-hints", required_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "select", required_argument, NULL, OPT_SELECT },
 		{ "trainers", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "windows", required_argument, NULL, 'w' },
@@ -1596,6 +1659,7 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case '3': o.thirdparty = optarg; break;
 		case OPT_TIMEOUT: o.timeout = optarg; break;
+		case OPT_SELECT: o.select = optarg; break;
 		case 'C': o.cv_method = optarg; break;
 		case 'E': o.sources = optarg; break;
 		case 'H': o.hints = optarg; break;
@@ -1706,6 +1770,7 @@ main(int argc, char *argv[])
 	    "blocked k-fold on the training part"));
 	json_object_set_new(sec, "cv_folds", json_integer(o.folds));
 	json_object_set_new(sec, "cv_method", json_string(o.cv_method));
+	json_object_set_new(sec, "select", json_string(o.select));
 	json_object_set_new(sec, "seed", json_integer(o.seed));
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));

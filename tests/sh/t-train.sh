@@ -22,10 +22,26 @@ test_expect_success 'contract: all trainers, tail split, acpi CounterOnly' '
 	grep -q "\[10/10\]" err
 '
 
-test_expect_success 'best model is the lowest blocked-CV MAE, not test MAE' '
-	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .trainer) == .train.best[0].trainer" doc.json &&
-	jq -e ".train.best[0].selected_by == \"blocked-cv:5\"" doc.json
+test_expect_success 'best model (1se): the simplest within one standard error of the lowest CV MAE' '
+	jq -e ".train.select == \"1se\" and .train.best[0].rule == \"1se\" and .train.best[0].selected_by == \"blocked-cv:5\"" doc.json &&
+	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .trainer) == .train.best[0].lowest_cv_trainer" doc.json &&
+	jq -e "all(.train.models[]; .components.platform.cv.mae_se > 0)" doc.json &&
+	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .components.platform.cv) as \$low | .train.best[0].cv.mae <= \$low.mae + \$low.mae_se" doc.json &&
+	jq -e ".train.best[0].lowest_cv_trainer == \"GradientBoostingRegressorTrainer\" and .train.best[0].trainer == \"KNeighborsRegressorTrainer\"" doc.json
 '
+
+test_expect_success 'best model (--select min): the lowest blocked-CV MAE' '
+	gf-train -f "$ACPI" -E acpi -g CounterOnly -r 1 --select min \
+	    -t GradientBoostingRegressorTrainer,KNeighborsRegressorTrainer,LinearRegressionTrainer \
+	    -o minsel </dev/null >min.json 2>/dev/null &&
+	jq -e ".train.best[0].rule == \"min\" and .train.best[0].trainer == .train.best[0].lowest_cv_trainer" min.json &&
+	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .trainer) == .train.best[0].trainer" min.json
+'
+
+test_expect_code 64 'unknown selection rule: 64, nothing written' '
+	gf-train -f "$ACPI" -E acpi -g CounterOnly --select best -o badsel \
+	    </dev/null >/dev/null 2>err;
+	rc=$?; grep -q "selection rule .best." err && test ! -e badsel/gf; exit $rc'
 
 test_expect_success 'model-db tree: weights, zips, metadata, preprocessed data' '
 	d=out/gf/acpi/AbsPower/CounterOnly &&

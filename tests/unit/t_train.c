@@ -180,6 +180,9 @@ test_run(void)
 	ok(same, "the same scores with one thread and with two");
 	ok(one[0].model != NULL && one[0].cv.n == sp.ntrain,
 	    "the fit's model kept, cv scored over the whole training part");
+	ok(isfinite(one[0].cv_se) && one[0].cv_se > 0 &&
+	    one[0].cv_se == two[0].cv_se,
+	    "the folds' MAE spread is reported: %g", one[0].cv_se);
 	gf_train_tasks_release(one, n1);
 	gf_train_tasks_release(two, n2);
 	ok(one[0].model == NULL, "models released");
@@ -189,9 +192,32 @@ test_run(void)
 	gf_dataset_release(&ds);
 }
 
+static void
+test_complexity(void)
+{
+	size_t n;
+	const char *const *tr = gf_model_trainers(&n);
+	unsigned seen = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = gf_model_trainer_complexity(tr[i]);
+
+		if (r >= 0 && r < (int)n)
+			seen |= 1u << r;
+	}
+	ok(seen == (1u << n) - 1, "every trainer has its own complexity rank");
+	is_int(gf_model_trainer_complexity("LinearRegressionTrainer"), 0,
+	    "linear regression is the simplest");
+	is_int(gf_model_trainer_complexity("XgboostFitTrainer"), (int)n - 1,
+	    "XGBoost the most flexible");
+	is_int(gf_model_trainer_complexity("NoSuchTrainer"), -1,
+	    "an unknown trainer has none");
+}
+
 int
 main(void)
 {
+	test_complexity();
 	test_dataset();
 	test_run();
 	return done_testing();
