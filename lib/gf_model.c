@@ -664,37 +664,35 @@ put_real(FILE *out, double v, int precision)
 		fputs(".0", out);
 }
 
-/* trees_json's text. */
+/* trees_json's text: per tree, each node field as an array. */
 static void
 put_trees(FILE *out, const struct gf_model *m, int precision)
 {
+	static const char *const field[] = { "feature", "threshold", "left",
+		"right", "value" };
+
 	putc('[', out);
 	for (size_t t = 0; t < m->ntrees; t++) {
 		const struct gf_tnode *nd = m->nodes + m->off[t];
 		size_t n = m->off[t + 1] - m->off[t];
 
-		fputs(t > 0 ? ",{\"feature\":[" : "{\"feature\":[", out);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, i ? ",%d" : "%d", nd[i].feature);
-		fputs("],\"threshold\":[", out);
-		for (size_t i = 0; i < n; i++) {
-			if (i > 0)
-				putc(',', out);
-			put_real(out, nd[i].thr, precision);
+		fputs(t > 0 ? ",{" : "{", out);
+		for (int f = 0; f < 5; f++) {
+			fprintf(out, f > 0 ? ",\"%s\":[" : "\"%s\":[", field[f]);
+			for (size_t i = 0; i < n; i++) {
+				if (i > 0)
+					putc(',', out);
+				if (f == 1 || f == 4)
+					put_real(out, f == 1 ? nd[i].thr :
+					    nd[i].value, precision);
+				else
+					fprintf(out, "%d", f == 0 ?
+					    nd[i].feature : f == 2 ?
+					    nd[i].left : nd[i].right);
+			}
+			putc(']', out);
 		}
-		fputs("],\"left\":[", out);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, i ? ",%d" : "%d", nd[i].left);
-		fputs("],\"right\":[", out);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, i ? ",%d" : "%d", nd[i].right);
-		fputs("],\"value\":[", out);
-		for (size_t i = 0; i < n; i++) {
-			if (i > 0)
-				putc(',', out);
-			put_real(out, nd[i].value, precision);
-		}
-		fputs("]}", out);
+		putc('}', out);
 	}
 	putc(']', out);
 }
