@@ -573,13 +573,14 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 	rc = out_commit(&o, info->sha256, err);
 	info->size = o.size;
 out:
-	/* A failed archive is not finished: nothing more reaches o. */
-	if (rc < 0) {
-		archive_write_fail(w.a);
-		out_abort(&o);
-	}
+	/*
+	 * libarchive finishes (and frees) a failed archive into o before o
+	 * is discarded: the other way round it wrote into a stopped output.
+	 */
 	archive_entry_free(w.entry);
 	archive_write_free(w.a);
+	if (rc < 0)
+		out_abort(&o);
 	free(w.buf);
 	return rc;
 }
@@ -664,12 +665,10 @@ gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
 	}
 	rc = out_commit(&o, NULL, err);
 out:
-	if (rc < 0) {
-		archive_write_fail(a);
-		out_abort(&o);
-	}
 	archive_entry_free(e);
-	archive_write_free(a);
+	archive_write_free(a);	/* before out_abort: see gf_archive_dir */
+	if (rc < 0)
+		out_abort(&o);
 	return rc;
 }
 
