@@ -1515,6 +1515,15 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		    0, &low);
 		if (b == NULL)
 			continue;
+		if (b != low)
+			gf_info("best for %s %s %s %s: %s (cv MAE %.3f; lowest: "
+			    "%s, %.3f +- %.3f)", b->ds->source, b->ds->otype,
+			    b->ds->group, b->ds->comps[b->comp], b->trainer,
+			    b->cv.mae, low->trainer, low->cv.mae, low->cv_se);
+		else
+			gf_info("best for %s %s %s %s: %s (cv MAE %.3f)",
+			    b->ds->source, b->ds->otype, b->ds->group,
+			    b->ds->comps[b->comp], b->trainer, b->cv.mae);
 		{
 			json_t *e = json_object();
 			char *mname = gf_xasprintf("%s_%d", b->trainer,

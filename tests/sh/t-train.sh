@@ -27,7 +27,8 @@ test_expect_success 'best model (1se): the simplest within one standard error of
 	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .trainer) == .train.best[0].lowest_cv_trainer" doc.json &&
 	jq -e "all(.train.models[]; .components.platform.cv.mae_se > 0)" doc.json &&
 	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .components.platform.cv) as \$low | .train.best[0].cv.mae <= \$low.mae + \$low.mae_se" doc.json &&
-	jq -e ".train.best[0].lowest_cv_trainer == \"GradientBoostingRegressorTrainer\" and .train.best[0].trainer == \"KNeighborsRegressorTrainer\"" doc.json
+	jq -e ".train.best[0].lowest_cv_trainer == \"GradientBoostingRegressorTrainer\" and .train.best[0].trainer == \"KNeighborsRegressorTrainer\"" doc.json &&
+	grep -q "best for acpi AbsPower CounterOnly platform: KNeighborsRegressorTrainer (cv MAE [0-9.]*; lowest: GradientBoostingRegressorTrainer, [0-9.]* +- [0-9.]*)" err
 '
 
 test_expect_success 'best model (--select min): the lowest blocked-CV MAE' '
