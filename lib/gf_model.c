@@ -678,7 +678,8 @@ put_trees(FILE *out, const struct gf_model *m, int precision)
 
 		fputs(t > 0 ? ",{" : "{", out);
 		for (int f = 0; f < 5; f++) {
-			fprintf(out, f > 0 ? ",\"%s\":[" : "\"%s\":[", field[f]);
+			fprintf(out, "%s\"%s\":[", f > 0 ? "," : "",
+			    field[f]);
 			for (size_t i = 0; i < n; i++) {
 				if (i > 0)
 					putc(',', out);

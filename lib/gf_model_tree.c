@@ -402,10 +402,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 					continue;
 				nd = &fo.nodes[start + (size_t)o->node];
 				b = (size_t)nd->feature * rows + o->begin;
-				for (size_t ii = 0; ii < o->end - o->begin;
-				    ii++)
-					nodeof[sorted[b + ii]] = (uint8_t)(sval[b +
-					    ii] <= nd->thr ? nd->left : nd->right);
+				for (size_t ii = b; ii < b + o->end - o->begin;
+				    ii++) {
+					int child = sval[ii] <= nd->thr ?
+					    nd->left : nd->right;
+
+					nodeof[sorted[ii]] = (uint8_t)child;
+				}
 			}
 			/* The children's segments, if they will be scanned. */
 			for (int k = 0; k < nopen && d + 1 < depth; k++) {

@@ -5,7 +5,7 @@
  *
  *	struct gf_dataset ds = GF_DATASET_INIT;	(source, otype, group set)
  *	gf_dataset_from_table(&ds, table, want, nwant, all, nall, path, &err);
- *	struct gf_train_task tasks[n] = { { &ds, "SVRRegressorTrainer", 0 } ...};
+ *	struct gf_train_task tasks[n] = { { &ds, "SVRRegressorTrainer" } };
  *	gf_train_run(tasks, n, &split, &opts);
  *	... tasks[i].model, .test, .cv or .failed and .err ...
  *	gf_train_tasks_release(tasks, n);

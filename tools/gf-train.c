@@ -1335,6 +1335,12 @@ check_names(struct run *r, struct gf_err *err)
  * apart by it, and the simpler one has extrapolated better on a later
  * time block (docs/benchmarks-train.md). NULL when every task failed.
  */
+static int
+rival(const struct gf_train_task *u, const struct gf_train_task *like)
+{
+	return u->ds == like->ds && u->comp == like->comp && !u->failed;
+}
+
 static const struct gf_train_task *
 select_best(const struct gf_train_task *tasks, size_t n,
     const struct gf_train_task *like, int one_se,
@@ -1343,14 +1349,10 @@ select_best(const struct gf_train_task *tasks, size_t n,
 	const struct gf_train_task *low = NULL, *b;
 	double limit;
 
-	for (size_t j = 0; j < n; j++) {
-		const struct gf_train_task *u = &tasks[j];
-
-		if (u->ds != like->ds || u->comp != like->comp || u->failed)
-			continue;
-		if (low == NULL || u->cv.mae < low->cv.mae)
-			low = u;
-	}
+	for (size_t j = 0; j < n; j++)
+		if (rival(&tasks[j], like) && (low == NULL ||
+		    tasks[j].cv.mae < low->cv.mae))
+			low = &tasks[j];
 	*lowest = low;
 	if (low == NULL || !one_se || !isfinite(low->cv_se))
 		return low;
@@ -1360,8 +1362,7 @@ select_best(const struct gf_train_task *tasks, size_t n,
 		const struct gf_train_task *u = &tasks[j];
 		int cu, cb;
 
-		if (u->ds != like->ds || u->comp != like->comp || u->failed ||
-		    !(u->cv.mae <= limit))
+		if (!rival(u, like) || !(u->cv.mae <= limit))
 			continue;
 		cu = gf_model_trainer_complexity(u->trainer);
 		cb = gf_model_trainer_complexity(b->trainer);
@@ -1515,15 +1516,17 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		    0, &low);
 		if (b == NULL)
 			continue;
-		if (b != low)
-			gf_info("best for %s %s %s %s: %s (cv MAE %.3f; lowest: "
-			    "%s, %.3f +- %.3f)", b->ds->source, b->ds->otype,
-			    b->ds->group, b->ds->comps[b->comp], b->trainer,
-			    b->cv.mae, low->trainer, low->cv.mae, low->cv_se);
-		else
-			gf_info("best for %s %s %s %s: %s (cv MAE %.3f)",
+		{
+			char *passed = b == low ? gf_xstrdup("") :
+			    gf_xasprintf("; lowest: %s, %.3f +- %.3f",
+			    low->trainer, low->cv.mae, low->cv_se);
+
+			gf_info("best for %s %s %s %s: %s (cv MAE %.3f%s)",
 			    b->ds->source, b->ds->otype, b->ds->group,
-			    b->ds->comps[b->comp], b->trainer, b->cv.mae);
+			    b->ds->comps[b->comp], b->trainer, b->cv.mae,
+			    passed);
+			free(passed);
+		}
 		{
 			json_t *e = json_object();
 			char *mname = gf_xasprintf("%s_%d", b->trainer,
