@@ -350,13 +350,14 @@ check_finite(const double *X, const double *y, size_t rows, size_t cols,
 }
 
 /*
- * gf_model_fit, and gf_model_fit_steal when owned is X (writable, the
- * caller's to give up): then the scaled rows are X itself, not a copy,
- * and the tree trainers free X as soon as they have sorted or binned it.
+ * gf_model_fit, and gf_model_fit_steal when owned is X and ownedy y
+ * (writable, the caller's to give up): then the scaled rows are X itself,
+ * not a copy, and the tree trainers free X as soon as they have sorted or
+ * binned it (GradientBoosting y too, once copied beside its predictions).
  */
 static struct gf_model *
 fit(const char *trainer, const double *X, double *owned, const double *y,
-    size_t rows, size_t cols, const char *const *feature_names,
+    double *ownedy, size_t rows, size_t cols, const char *const *feature_names,
     const struct gf_fit_opts *opts, struct gf_err *err)
 {
 	struct gf_fit_opts defaults = GF_FIT_OPTS_INIT;
@@ -441,7 +442,7 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		r = gf_fit_poly(m, Xs, y, rows, err);
 		break;
 	case GF_T_GBR:
-		r = gf_fit_gbr(m, X, &owned, y, rows, err);
+		r = gf_fit_gbr(m, X, &owned, y, &ownedy, rows, err);
 		break;
 	case GF_T_XGB: {
 		int th = opts->threads;
@@ -477,6 +478,7 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 out:
 	free(Xs);
 	free(owned);
+	free(ownedy);
 	free(check);
 	if (r < 0) {
 		gf_model_free(m);
@@ -490,15 +492,16 @@ gf_model_fit(const char *trainer, const double *X, const double *y,
     size_t rows, size_t cols, const char *const *feature_names,
     const struct gf_fit_opts *opts, struct gf_err *err)
 {
-	return fit(trainer, X, NULL, y, rows, cols, feature_names, opts, err);
+	return fit(trainer, X, NULL, y, NULL, rows, cols, feature_names, opts,
+	    err);
 }
 
 struct gf_model *
-gf_model_fit_steal(const char *trainer, double *X, const double *y,
+gf_model_fit_steal(const char *trainer, double *X, double *y,
     size_t rows, size_t cols, const char *const *feature_names,
     const struct gf_fit_opts *opts, struct gf_err *err)
 {
-	return fit(trainer, X, X, y, rows, cols, feature_names, opts, err);
+	return fit(trainer, X, X, y, y, rows, cols, feature_names, opts, err);
 }
 
 /* ---- gf model file ---- */
@@ -1435,7 +1438,6 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
 		gf_gather_rows(X, y, cols, s.train, s.ntrain, &Xt, &yt);
 		m = gf_model_fit_steal(trainer, Xt, yt, s.ntrain, cols,
 		    feature_names, opts, err);
-		free(yt);
 		if (m == NULL) {
 			gf_err_prefix(err, "cross-validation fold %d of %d",
 			    f + 1, k);

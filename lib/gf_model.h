@@ -79,12 +79,13 @@ struct gf_model *gf_model_fit(const char *trainer, const double *X,
     struct gf_err *err);
 
 /*
- * gf_model_fit on X that the caller gives up (steals X): it is scaled in
- * place instead of copied, then kept by a KNN model or freed, also on
- * failure. For callers that gathered X for this one fit.
+ * gf_model_fit on X and y that the caller gives up (steals both): X is
+ * scaled in place instead of copied, then kept by a KNN model or freed;
+ * both are freed as soon as the trainer is done with them, also on
+ * failure. For callers that gathered X and y for this one fit.
  */
 struct gf_model *gf_model_fit_steal(const char *trainer, double *X,
-    const double *y, size_t rows, size_t cols,
+    double *y, size_t rows, size_t cols,
     const char *const *feature_names, const struct gf_fit_opts *opts,
     struct gf_err *err);
 

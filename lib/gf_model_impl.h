@@ -98,9 +98,11 @@ int gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
  * when *own is X (the fit owns the caller's copy), they free it and set
  * *own to NULL once that is done, so that it does not stay beside their
  * own tables for the whole fit. own may be NULL, or point to NULL.
+ * GradientBoosting keeps its own copy of y beside its predictions, and
+ * frees y in the same way when *owny is y.
  */
 int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
-    const double *y, size_t rows, struct gf_err *err);
+    const double *y, double **owny, size_t rows, struct gf_err *err);
 int gf_fit_xgb(struct gf_model *m, const double *X, double **own,
     const double *y, size_t rows, int threads, struct gf_err *err);
 int gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,

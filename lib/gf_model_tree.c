@@ -158,22 +158,23 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
 }
 
 /*
- * Stable partition of a node's segment (rows s and values v) into d and
- * dv: the rows now in node left, then the others; returns the size of
- * the first part. d may be s (and dv v): a row is written at or before
- * the place it was read from. The side of the row at each place is kept
- * in bits pos, pos + 1, ... of side, for gbr_unpart.
+ * Stable partition, in place, of a node's segment (rows s, values v):
+ * the rows now in node left, then the others; returns the size of the
+ * first part. A row is written at or before the place it was read from.
+ * The side of the row at each place is kept in bits pos, pos + 1, ... of
+ * side, for gbr_unpart. tmp (8 bytes a row) holds the right part of the
+ * rows, then of the values: one scratch array where two took 12 bytes.
  */
 static size_t
-gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
-    double *dv, const uint8_t *nodeof, int left, uint32_t *ts, double *tv,
-    uint64_t *side, size_t pos)
+gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
+    int left, void *tmp, uint64_t *side, size_t pos)
 {
+	uint32_t *ts = tmp;
+	double *tv = tmp;
 	size_t a = 0, nr = 0;
 
 	for (size_t ii = 0; ii < n; ii++) {
 		uint32_t r = s[ii];
-		double x = v[ii];
 		size_t l = nodeof[r] == left;
 		size_t p = pos + ii;
 
@@ -181,15 +182,24 @@ gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
 		    (uint64_t)l << p % 64;
 
 		/* Branch-free: the side of a row is unpredictable. */
-		d[a] = r;
-		dv[a] = x;
+		s[a] = r;
 		ts[nr] = r;
+		a += l;
+		nr += 1 - l;
+	}
+	memcpy(s + a, ts, nr * sizeof(*s));
+	a = nr = 0;
+	for (size_t ii = 0; ii < n; ii++) {
+		size_t p = pos + ii;
+		size_t l = side[p / 64] >> p % 64 & 1;
+		double x = v[ii];
+
+		v[a] = x;
 		tv[nr] = x;
 		a += l;
 		nr += 1 - l;
 	}
-	memcpy(d + a, ts, nr * sizeof(*d));
-	memcpy(dv + a, tv, nr * sizeof(*dv));
+	memcpy(v + a, tv, nr * sizeof(*v));
 	return a;
 }
 
@@ -199,19 +209,65 @@ gbr_part(const uint32_t *s, const double *v, size_t n, uint32_t *d,
  */
 static void
 gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
-    const uint64_t *side, size_t pos, uint32_t *ts, double *tv)
+    const uint64_t *side, size_t pos, void *tmp)
 {
+	uint32_t *ts = tmp;
+	double *tv = tmp;
 	size_t a = 0, b = mid;
 
 	for (size_t ii = 0; ii < n; ii++) {
 		size_t p = pos + ii;
-		size_t k = side[p / 64] >> p % 64 & 1 ? a++ : b++;
 
-		ts[ii] = s[k];
-		tv[ii] = v[k];
+		ts[ii] = s[side[p / 64] >> p % 64 & 1 ? a++ : b++];
 	}
 	memcpy(s, ts, n * sizeof(*s));
+	a = 0;
+	b = mid;
+	for (size_t ii = 0; ii < n; ii++) {
+		size_t p = pos + ii;
+
+		tv[ii] = v[side[p / 64] >> p % 64 & 1 ? a++ : b++];
+	}
 	memcpy(v, tv, n * sizeof(*v));
+}
+
+/*
+ * X (rows x nf, row-major) rearranged in place into each feature's
+ * values in its order sorted[f * rows ...], at X + f * rows, divided by
+ * scale[f]: the permutation is followed cycle by cycle, a bit a value
+ * marking those already placed, so the sorted values need no array of
+ * their own beside the rows.
+ */
+static void
+sort_in_place(double *X, const uint32_t *sorted, size_t rows, size_t nf,
+    const double *scale)
+{
+	size_t n = rows * nf;
+	uint64_t *placed = gf_xcalloc(n / 64 + 1, sizeof(*placed));
+
+	for (size_t start = 0; start < n; start++) {
+		double first = X[start];
+		size_t d = start;
+
+		if (placed[start / 64] >> start % 64 & 1)
+			continue;
+		for (;;) {
+			size_t f = d / rows;
+			size_t src = (size_t)sorted[d] * nf + f;
+
+			placed[d / 64] |= UINT64_C(1) << d % 64;
+			if (src == start) {
+				X[d] = first;
+				break;
+			}
+			X[d] = X[src];
+			d = src;
+		}
+	}
+	free(placed);
+	for (size_t f = 0; f < nf; f++)
+		for (size_t i = 0; i < rows; i++)
+			X[f * rows + i] /= scale[f];
 }
 
 /* See gf_fit_gbr's declaration: the caller's rows, once sorted or binned. */
@@ -234,21 +290,16 @@ release_rows(double **own)
  */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, double **own,
-    const double *y, size_t rows, struct gf_err *err)
+    const double *y, double **owny, size_t rows, struct gf_err *err)
 {
 	const int ntrees = 100, depth = 3;
 	const double lr = 0.1;
-	size_t nf = m->nf;
-	uint32_t *sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
-	double *sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
-	uint32_t *ts = gf_xreallocarray(NULL, rows, sizeof(*ts));
-	double *tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
-	double *F = gf_xreallocarray(NULL, rows, sizeof(*F));
-	double *res = gf_xreallocarray(NULL, rows, sizeof(*res));
+	size_t nf = m->nf, nside = (nf * rows + 63) / 64 + 1;
+	uint32_t *sorted;
+	double *sval, *tmp, *res;
 	/* a row's node in the tree being grown: at most 15 at depth 3 */
-	uint8_t *nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
-	size_t nside = (nf * rows + 63) / 64 + 1;
-	uint64_t *side = gf_xcalloc(2 * nside, sizeof(*side));
+	uint8_t *nodeof;
+	uint64_t *side;
 	int slot[64];
 	struct gbr_open open[8];
 	struct {
@@ -258,18 +309,10 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	struct forest fo = { NULL, 0, 0, NULL, 0 };
 	double mean = 0;
 
-	if (rows > UINT32_MAX) {
-		free(sorted);
-		free(sval);
-		free(ts);
-		free(tv);
-		free(F);
-		free(res);
-		free(nodeof);
-		free(side);
+	if (rows > UINT32_MAX)
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "too many rows (%zu)", rows);
-	}
+	sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
 	for (size_t f = 0; f < nf; f++) {
 		uint32_t *s = sorted + f * rows;
 		struct colref c = { X + f, nf };
@@ -277,26 +320,41 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 		for (size_t i = 0; i < rows; i++)
 			s[i] = (uint32_t)i;
 		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
-		for (size_t i = 0; i < rows; i++)
-			sval[f * rows + i] = X[(size_t)s[i] * nf + f] /
-			    m->scale[f];
 	}
-	release_rows(own);
+	/* The caller's rows become the sorted values (or a copy of them). */
+	if (own != NULL && *own == X) {
+		sval = *own;
+		*own = NULL;
+	} else {
+		sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
+		memcpy(sval, X, nf * rows * sizeof(*sval));
+	}
+	sort_in_place(sval, sorted, rows, nf, m->scale);
+	/*
+	 * The working arrays only once the rows are sorted: with a fold
+	 * starting beside the fit, both at once were the peak. The
+	 * residuals are all the fit needs of y and of its predictions: a
+	 * tree's leaf value is taken off the residual of every row in the
+	 * leaf, so neither y nor the predictions are kept.
+	 */
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
 	mean /= (double)rows;
-	for (size_t i = 0; i < rows; i++)
-		F[i] = mean;
 	m->base = mean;
+	res = gf_xreallocarray(NULL, rows, sizeof(*res));
+	for (size_t i = 0; i < rows; i++)
+		res[i] = y[i] - mean;
+	release_rows(owny);
+	tmp = gf_xreallocarray(NULL, rows, sizeof(*tmp));
+	nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
+	side = gf_xcalloc(2 * nside, sizeof(*side));
 	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
 	for (int t = 0; t < ntrees; t++) {
 		size_t start = fo.n;
 		int nopen = 0, nundo = 0;
 
-		for (size_t i = 0; i < rows; i++) {
-			res[i] = y[i] - F[i];
+		for (size_t i = 0; i < rows; i++)
 			nodeof[i] = 0;
-		}
 		forest_add(&fo, start);
 		open[0].node = 0;
 		open[0].begin = 0;
@@ -424,9 +482,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 					size_t b = f * rows + o->begin;
 
 					a = gbr_part(sorted + b, sval + b, n,
-					    sorted + b, sval + b, nodeof,
-					    L->node, ts, tv, side + (size_t)d *
-					    nside, b);
+					    nodeof, L->node, tmp, side +
+					    (size_t)d * nside, b);
 				}
 				undo[nundo].begin = o->begin;
 				undo[nundo].mid = o->begin + a;
@@ -447,20 +504,18 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 				gbr_unpart(sorted + b, sval + b,
 				    undo[nundo].mid - undo[nundo].begin,
 				    undo[nundo].end - undo[nundo].begin,
-				    side + (size_t)undo[nundo].d * nside, b, ts,
-				    tv);
+				    side + (size_t)undo[nundo].d * nside, b,
+				    tmp);
 			}
 		for (size_t i = 0; i < rows; i++)
-			F[i] += fo.nodes[start + (size_t)nodeof[i]].value;
+			res[i] -= fo.nodes[start + (size_t)nodeof[i]].value;
 		fo.ntrees++;
 		fo.off[fo.ntrees] = fo.n;
 	}
 	forest_done(m, &fo);
 	free(sorted);
 	free(sval);
-	free(ts);
-	free(tv);
-	free(F);
+	free(tmp);
 	free(res);
 	free(nodeof);
 	free(side);

@@ -111,7 +111,6 @@ job_fit(struct gf_train_task *t, const struct gf_split *sp,
 	    sp->ntrain, &Xtr, &ytr);
 	t->model = gf_model_fit_steal(t->trainer, Xtr, ytr, sp->ntrain,
 	    ds->nfeat, t->names, fo, &t->err);
-	free(ytr);
 	if (t->model == NULL) {
 		t->failed = 1;
 		return;
@@ -150,7 +149,6 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	    s.ntrain, &Xt, &yt);
 	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
 	    t->names, fo, err);
-	free(yt);
 	if (m == NULL) {
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
 		t->ffail[f] = 1;

@@ -945,13 +945,14 @@ scale_test(void)
 	return done_testing();
 }
 
-/* gf_model_fit_steal: the same model as gf_model_fit, X given up. */
+/* gf_model_fit_steal: the same model as gf_model_fit, X and y given up. */
 static void
 test_steal(void)
 {
 	static const char *const t[] = { "LinearRegressionTrainer",
 	    "KNeighborsRegressorTrainer", "SVRRegressorTrainer",
-	    "XgboostFitTrainer", "LogarithmicRegressionTrainer" };
+	    "XgboostFitTrainer", "GradientBoostingRegressorTrainer",
+	    "LogarithmicRegressionTrainer" };
 	struct gf_err err = GF_ERR_INIT;
 	enum { R = 60, C = 2 };
 	double X[R * C], y[R];
@@ -963,12 +964,15 @@ test_steal(void)
 	}
 	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
 		double *own = gf_xreallocarray(NULL, R * C, sizeof(double));
+		double *owny = gf_xreallocarray(NULL, R, sizeof(double));
 		struct gf_model *a, *b;
 		int same = 1;
 
 		memcpy(own, X, sizeof(X));
+		memcpy(owny, y, sizeof(y));
 		a = gf_model_fit(t[k], X, y, R, C, NULL, &opts, &err);
-		b = gf_model_fit_steal(t[k], own, y, R, C, NULL, &opts, &err);
+		b = gf_model_fit_steal(t[k], own, owny, R, C, NULL, &opts,
+		    &err);
 		for (int i = 0; a != NULL && b != NULL && i < R; i++)
 			if (gf_model_predict1(a, X + i * C) !=
 			    gf_model_predict1(b, X + i * C))
@@ -978,12 +982,14 @@ test_steal(void)
 		gf_model_free(a);
 		gf_model_free(b);
 	}
-	/* Refused input: X is still freed (ASan would tell). */
+	/* Refused input: X and y are still freed (ASan would tell). */
 	ok(gf_model_fit_steal("LinearRegressionTrainer",
-	    gf_xreallocarray(NULL, 2, sizeof(double)), y, 1, 2, NULL, &opts,
+	    gf_xreallocarray(NULL, 2, sizeof(double)),
+	    gf_xreallocarray(NULL, 1, sizeof(double)), 1, 2, NULL, &opts,
 	    &err) == NULL && err.exit == 65, "fit_steal of one row: 65");
 	ok(gf_model_fit_steal("NoSuchTrainer",
-	    gf_xreallocarray(NULL, 2, sizeof(double)), y, 1, 2, NULL, &opts,
+	    gf_xreallocarray(NULL, 2, sizeof(double)),
+	    gf_xreallocarray(NULL, 1, sizeof(double)), 1, 2, NULL, &opts,
 	    &err) == NULL && err.exit == 64, "fit_steal, unknown trainer: 64");
 }
 
