@@ -448,7 +448,7 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		kc.slots = 2;
 	if (kc.slots > l)
 		kc.slots = l;
-	kc.rows = gf_xreallocarray(NULL, kc.slots * l, sizeof(float));
+	kc.rows = gf_xalloc_huge(kc.slots * l, sizeof(float));
 	kc.tag = gf_xreallocarray(NULL, kc.slots, sizeof(size_t));
 	for (size_t s = 0; s < kc.slots; s++)
 		kc.tag[s] = SIZE_MAX;

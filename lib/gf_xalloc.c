@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/mman.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,30 @@ gf_xreallocarray(void *ptr, size_t nmemb, size_t size)
 	p = realloc(ptr, nmemb != 0 && size != 0 ? nmemb * size : 1);
 	if (p == NULL)
 		out_of_memory(nmemb * size);
+	return p;
+}
+
+void *
+gf_xalloc_huge(size_t nmemb, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t n;
+	void *p;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		out_of_memory(SIZE_MAX);
+	n = nmemb * size;
+	if (n < huge)
+		return gf_xmalloc(n);
+	if (n > SIZE_MAX - huge)
+		out_of_memory(n);
+	n = (n + huge - 1) / huge * huge;
+	if (posix_memalign(&p, huge, n) != 0)
+		out_of_memory(n);
+#ifdef MADV_HUGEPAGE
+	/* Advice only: without huge pages it is an ordinary array. */
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
 	return p;
 }
 

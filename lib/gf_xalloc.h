@@ -15,6 +15,14 @@ void *gf_xmalloc(size_t size);
 void *gf_xcalloc(size_t nmemb, size_t size);
 /* Fails (exits 71) on nmemb * size overflow as well. */
 void *gf_xreallocarray(void *ptr, size_t nmemb, size_t size);
+/*
+ * gf_xreallocarray(NULL, nmemb, size) for a large working array: from 2
+ * MB up it is aligned to 2 MB and backed by transparent huge pages where
+ * the kernel gives them on request, so it faults in 2 MB at a time, not
+ * 4 KB (an SVR kernel matrix: a tenth of the trainer's time went to its
+ * page faults). Freed with free().
+ */
+void *gf_xalloc_huge(size_t nmemb, size_t size);
 char *gf_xstrdup(const char *s);
 char *gf_xstrndup(const char *s, size_t n);
 /* Returns a new string; caller frees. */
