@@ -190,6 +190,20 @@ test_expect_code 74 'stdout that cannot be written: 74' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t KNeighborsRegressorTrainer -o full \
 	    </dev/null >/dev/full 2>/dev/null'
 
+# 300 rows: the input is 20 KB, an XGBoost model file 170 KB; with files
+# capped at 100 KB the model tree fails while its writer threads run.
+test_expect_code 74 'a model file that cannot be written: 74 naming it, the old tree kept' '
+	head -n 301 "$ACPI" >small.csv &&
+	gf-train -f small.csv -E acpi -g CounterOnly -t LinearRegressionTrainer \
+	    -o keep </dev/null >/dev/null 2>&1 || exit 99
+	(trap "" XFSZ; ulimit -f 200; exec gf-train -f small.csv -E acpi \
+	    -g CounterOnly -t XgboostFitTrainer,LinearRegressionTrainer,SGDRegressorTrainer \
+	    -j 2 -o keep </dev/null >/dev/null 2>err); rc=$?
+	grep -q "XgboostFitTrainer_1.*File too large" err &&
+	test -f keep/gf/acpi/AbsPower/CounterOnly/LinearRegressionTrainer_1.zip &&
+	test ! -e keep/gf/acpi/AbsPower/CounterOnly/XgboostFitTrainer_1.zip &&
+	test -z "$(ls -A keep | grep -v "^gf$")" || rc=99; exit $rc'
+
 test_expect_success '--help on stdout, --version' '
 	gf-train --help >h && grep -q "^usage: gf-train" h && gf-train -V | grep -q "gf-train"'
 
