@@ -57,7 +57,7 @@ test_expect_success 'upload to S3 with SigV4 (no git repository)' '
 test_expect_code 78 'a wrong secret is refused by the signature check' '
 	AWS_SECRET_ACCESS_KEY=wrong-secret-value gf-commit --s3 s3://models/x \
 	    --s3-endpoint "$EP" -a m/model.zip </dev/null >/dev/null 2>err
-	rc=$?; grep -q SignatureDoesNotMatch err; exit $rc'
+	rc=$?; grep -q SignatureDoesNotMatch err || rc=99; exit $rc'
 
 test_expect_code 78 'missing credentials are a configuration error' '
 	env -u AWS_ACCESS_KEY_ID gf-commit --s3 s3://models/x \
@@ -65,7 +65,7 @@ test_expect_code 78 'missing credentials are a configuration error' '
 
 test_expect_code 69 'an unknown bucket' '
 	GF_S3_ENDPOINT=$EP gf-commit --s3 s3://nobucket/x -a m/model.zip \
-	    </dev/null >/dev/null 2>err; rc=$?; grep -q NoSuchBucket err; exit $rc'
+	    </dev/null >/dev/null 2>err; rc=$?; grep -q NoSuchBucket err || rc=99; exit $rc'
 
 test_expect_code 64 'a malformed s3 URL' '
 	gf-commit --s3 http://models/x -a m/model.zip </dev/null >/dev/null'

@@ -65,13 +65,13 @@ test_expect_code 78 'a key the server does not know is refused once' '
 	printf "x\n" >x.md &&
 	GF_GIT_SSH_KEY=$S/other gf-commit -r "$URL" \
 	    --known-hosts "$S/known_hosts" -a x.md </dev/null >/dev/null 2>err
-	rc=$?; cat err >&2; grep -q "refused the credentials" err; exit $rc'
+	rc=$?; cat err >&2; grep -q "refused the credentials" err || rc=99; exit $rc'
 
 test_expect_code 78 'an unknown host key is refused' '
 	printf "y\n" >y.md &&
 	gf-commit -r "$URL" --ssh-key "$S/client" \
 	    --known-hosts "$S/bad_known_hosts" -a y.md </dev/null >/dev/null 2>err
-	rc=$?; cat err >&2; grep -q "host key" err; exit $rc'
+	rc=$?; cat err >&2; grep -q "host key" err || rc=99; exit $rc'
 
 test_expect_code 78 'a missing key file is a configuration error' '
 	gf-commit -r "$URL" --ssh-key "$S/nope" -a report.md </dev/null >/dev/null'

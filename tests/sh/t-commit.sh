@@ -89,10 +89,10 @@ test_expect_code 64 'no repository is a usage error' '
 	gf-commit --add report.json </dev/null'
 test_expect_code 64 'an unknown layout variable is a usage error' '
 	gf-commit -r local -l "x/{nope}" -a report.json </dev/null 2>err;
-	rc=$?; grep -q "unknown variable" err; exit $rc'
+	rc=$?; grep -q "unknown variable" err || rc=99; exit $rc'
 test_expect_code 64 'an invalid branch name' '
 	gf-commit -r "$GIT_URL" -b "a..b" -a report.json </dev/null 2>err
-	rc=$?; grep -q "^usage:" err; exit $rc'
+	rc=$?; grep -q "^usage:" err || rc=99; exit $rc'
 test_expect_code 66 'a missing source file' '
 	gf-commit -r "$GIT_URL" -a nope.json </dev/null'
 test_expect_code 65 'a bad document is refused' '
@@ -197,12 +197,12 @@ test_expect_code 78 'a wrong token is a clear error, asked once' '
 	grep -q "refused the credentials from GF_GIT_TOKEN" err &&
 	test $(($(grep -c " 401 " "$SRV/access.log") - n0)) -le 2 &&
 	test "$(jq -r ".steps[-1].exit" doc.json)" = 78 &&
-	! grep -q wrong-token doc.json err; exit $rc'
+	! grep -q wrong-token doc.json err || rc=99; exit $rc'
 
 test_expect_code 78 'no token at all says which variable to set' '
 	printf "w\n" >w.txt &&
 	gf-commit -r "$GIT_URL" -a w.txt </dev/null >/dev/null 2>err; rc=$?
-	grep -q GF_GIT_TOKEN err; exit $rc'
+	grep -q GF_GIT_TOKEN err || rc=99; exit $rc'
 
 test_expect_success 'an existing file gets a numbered name (rename)' '
 	printf "one\n" >same.json &&
@@ -234,20 +234,20 @@ test_expect_code 73 '--exists fail refuses an existing file' '
 	printf "four\n" >same.json &&
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -l fixed -a same.json \
 	    --exists fail </dev/null >/dev/null 2>err; rc=$?
-	grep -q "already exists" err; exit $rc'
+	grep -q "already exists" err || rc=99; exit $rc'
 
 test_expect_code 65 'a file over the size limit is refused, nothing pushed' '
 	t0=$(tip) &&
 	head -c 2000 /dev/zero >big.bin &&
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a report.json -a big.bin \
 	    --max-file-size 1kB </dev/null >/dev/null 2>err; rc=$?
-	grep -q "over the per-file limit" err && test "$(tip)" = "$t0" &&
+	grep -q "over the per-file limit" err && test "$(tip)" = "$t0" || rc=99
 	exit $rc'
 
 test_expect_code 65 'a total over the budget is refused' '
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a big.bin -a report.json \
 	    --max-total 1kB </dev/null >/dev/null 2>err; rc=$?
-	grep -q "over the budget" err; exit $rc'
+	grep -q "over the budget" err || rc=99; exit $rc'
 
 test_expect_code 65 'a file containing the token is never committed' '
 	t0=$(tip) &&
@@ -255,7 +255,7 @@ test_expect_code 65 'a file containing the token is never committed' '
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a leak.txt \
 	    </dev/null >doc.json 2>err; rc=$?
 	grep -q "contains the value of a secret" err && test "$(tip)" = "$t0" &&
-	! grep -q "$TOKEN" doc.json err && exit $rc'
+	! grep -q "$TOKEN" doc.json err || rc=99; exit $rc'
 
 test_expect_code 65 'a file containing a GF_SECRET_* value is refused' '
 	printf "pw=hunter2hunter2\n" >leak2.txt &&
@@ -291,7 +291,7 @@ test_expect_code 3 'it runs after a failed step and keeps its status' '
 	printf "after\n" >after.txt &&
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -a after.txt -i f.json \
 	    >doc.json; rc=$?
-	tree | grep -q after.txt && jq -e .commit.sha doc.json >/dev/null &&
+	tree | grep -q after.txt && jq -e .commit.sha doc.json >/dev/null || rc=99
 	exit $rc'
 
 test_expect_code 74 'a full stdout is an I/O error' '
@@ -342,7 +342,7 @@ test_expect_code 65 'a password given in the URL is a secret too' '
 	printf "pw %s\n" "$TOKEN" >pw.txt &&
 	u=$(echo "$GIT_URL" | sed "s|//|//ci:$TOKEN@|") &&
 	gf-commit -n -r "$u" -a pw.txt </dev/null >doc.json 2>err; rc=$?
-	! grep -q "$TOKEN" doc.json err && exit $rc'
+	! grep -q "$TOKEN" doc.json err || rc=99; exit $rc'
 
 test_expect_code 75 'a server that goes away mid-push: retries, then 75' '
 	touch "$SRV/kill-on-push" &&
@@ -352,6 +352,6 @@ test_expect_code 75 'a server that goes away mid-push: retries, then 75' '
 	cat err >&2
 	! kill -0 $LIGHTTPD_PID 2>/dev/null &&
 	test "$(grep -c "retrying\|trying again" err)" -ge 1 &&
-	test "$(jq -r ".steps[-1].exit" doc.json)" = 75 && exit $rc'
+	test "$(jq -r ".steps[-1].exit" doc.json)" = 75 || rc=99; exit $rc'
 
 test_done

@@ -34,39 +34,39 @@ test_expect_code 64 'an unknown option is 64' 'gf-snapshot --bogus </dev/null'
 test_expect_code 64 'a bad --compress is 64' '
 	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -z lz4 >out 2>err;
 	rc=$?; grep -q "not zstd or gzip" err && grep -q "^usage:" err &&
-	[ ! -s out ] && exit $rc
+	[ ! -s out ] || rc=99; exit $rc
 '
 test_expect_code 64 'a bad --level is 64' '
 	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -l 99 >/dev/null
 '
 test_expect_code 64 '--export-openmetrics without windows or --start is 64' '
 	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -E -o o64 >/dev/null &&
-	exit 0; rc=$?; [ ! -e o64 ] && exit $rc
+	exit 0; rc=$?; [ ! -e o64 ] || rc=99; exit $rc
 '
 test_expect_code 65 'malformed stdin is 65 with line:col, nothing written' '
 	printf "{\n  \"a\": [1,\n" | gf-snapshot -p http://127.0.0.1:9 -o o65 \
 		>out 2>err; rc=$?
-	grep -q "<stdin>:[0-9]*:[0-9]*" err && [ ! -s out ] && [ ! -e o65 ] &&
+	grep -q "<stdin>:[0-9]*:[0-9]*" err && [ ! -s out ] && [ ! -e o65 ] || rc=99
 	exit $rc
 '
 test_expect_code 78 'no Prometheus URL anywhere is 78' '
 	echo "{}" | gf-snapshot -o o78 >out 2>err; rc=$?
 	grep -q "no Prometheus URL" err &&
-	[ "$(jq -r ".steps[-1].exit" out)" = 78 ] && exit $rc
+	[ "$(jq -r ".steps[-1].exit" out)" = 78 ] || rc=99; exit $rc
 '
 dead=$(free_port)
 test_expect_code 69 'Prometheus unreachable after the retries is 69' '
 	echo "{}" | gf-snapshot -p "http://127.0.0.1:$dead" -d /tmp -o o69 \
 		>out 2>err; rc=$?
 	grep -q "attempts" err && [ "$(jq -r ".steps[-1].ok" out)" = false ] &&
-	[ "$(ls o69 | wc -l)" -eq 0 ] && exit $rc
+	[ "$(ls o69 | wc -l)" -eq 0 ] || rc=99; exit $rc
 '
 start_mute_server
 mute=$MUTE_PORT
 test_expect_code 75 'a Prometheus that never answers times out: 75' '
 	echo "{}" | gf-snapshot -p "http://127.0.0.1:$mute" -d /tmp -o o75 \
 		--timeout 500ms >out 2>err; rc=$?
-	grep -qi "timed out" err && exit $rc
+	grep -qi "timed out" err || rc=99; exit $rc
 '
 
 # The real stack: node-exporter on a fixture powercap tree, its counter
@@ -157,7 +157,7 @@ test_expect_success 'settings from -c, overridden by GF_* and the command line' 
 '
 test_expect_code 65 'a -c file that is not YAML is 65' '
 	printf "a: [1,\n" >bad.yml && echo "{}" | gf-snapshot -c bad.yml >out 2>err;
-	rc=$?; grep -q "bad.yml:" err && [ ! -s out ] && exit $rc
+	rc=$?; grep -q "bad.yml:" err && [ ! -s out ] || rc=99; exit $rc
 '
 test_expect_success 'credentials in the URL reach neither the document nor stderr' '
 	hp=${SRC_URL#http://}
@@ -207,7 +207,7 @@ test_expect_success 'backfilled Prometheus serves the same samples' '
 test_expect_code 78 'the admin API disabled is 78, with the flag to use' '
 	echo "{}" | gf-snapshot -p "$PROM_URL" -d "$TEST_DIR/backfill" -o o78b \
 		>out 2>err; rc=$?
-	grep -q -- "--web.enable-admin-api" err && exit $rc
+	grep -q -- "--web.enable-admin-api" err || rc=99; exit $rc
 '
 stop_pid "$PROM_PID"
 
@@ -215,7 +215,7 @@ test_expect_code 66 'a data dir without the snapshot is 66' '
 	mkdir -p elsewhere &&
 	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$TEST_DIR/elsewhere" -o o66 \
 		>out 2>err; rc=$?
-	grep -q "storage.tsdb.path" err && exit $rc
+	grep -q "storage.tsdb.path" err || rc=99; exit $rc
 '
 test_expect_code 73 'an output directory that cannot be created is 73' '
 	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o /dev/null/x >out
@@ -225,7 +225,7 @@ test_expect_code 74 'a full disk is 74 and the partial archive is removed' '
 	( ulimit -f 1; trap "" XFSZ
 	  echo "{}" | GF_STATE=none gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" \
 		-o o74 -z gzip -l 1 2>err ) | cat >out; rc=$(jq -r ".steps[-1].exit" out)
-	grep -q "cannot write" err && [ "$(ls -A o74 | wc -l)" -eq 0 ] &&
+	grep -q "cannot write" err && [ "$(ls -A o74 | wc -l)" -eq 0 ] || rc=99
 	exit $rc
 '
 test_expect_code 74 'stdout on /dev/full is 74' '

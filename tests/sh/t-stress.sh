@@ -305,7 +305,7 @@ test_expect_code 65 'stress-ng rejecting a phase fails before anything runs' '
 	printf "phases:\n  - {name: a, duration: 1}\n  - {name: b, duration: 1, stress: --cpu 1 --no-such-option}\n" >rej.yaml &&
 	gf-stress -f rej.yaml </dev/null >rej.json 2>err ||
 	{ rc=$?; grep -q "phase .b.: stress-ng rejects" err &&
-	  jq -e "(.windows // []) == []" rej.json; exit $rc; }
+	  jq -e "(.windows // []) == []" rej.json || rc=99; exit $rc; }
 '
 test_expect_code 66 'a missing input document: exit 66' 'gf-stress -i nosuch.json -p idle:1 >/dev/null'
 test_expect_success 'remote hosts in the document: a warning, the run is local' '

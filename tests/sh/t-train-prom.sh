@@ -59,11 +59,11 @@ test_expect_success 'windows filter by name' '
 
 test_expect_code 65 'no window to query: 65' '
 	gf-train -p "$PROM_URL" -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "no time window" err; exit $rc'
+	rc=$?; grep -q "no time window" err || rc=99; exit $rc'
 
 test_expect_code 65 'a window with no data: 65 naming the metric' '
 	gf-train -p "$PROM_URL" -s 1600000000 -e 1600000600 -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "kepler_node_platform_joules_total" err; exit $rc'
+	rc=$?; grep -q "kepler_node_platform_joules_total" err || rc=99; exit $rc'
 
 test_expect_code 64 '--start without --end: 64' '
 	gf-train -p "$PROM_URL" -s $START -E acpi -o n </dev/null >/dev/null 2>&1'
@@ -71,7 +71,7 @@ test_expect_code 64 '--start without --end: 64' '
 test_expect_code 69 'Prometheus unreachable: 69' '
 	port=$(free_port) &&
 	gf-train -p "http://127.0.0.1:$port" -s $START -e $END -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
-	rc=$?; test ! -e n/gf; exit $rc'
+	rc=$?; test ! -e n/gf || rc=99; exit $rc'
 
 test_expect_success 'a password in the Prometheus URL is in no output' '
 	url=$(echo "$PROM_URL" | sed "s|://|://gf:Pw-in-url-9@|") &&

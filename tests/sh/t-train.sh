@@ -42,7 +42,7 @@ test_expect_success 'best model (--select min): the lowest blocked-CV MAE' '
 test_expect_code 64 'unknown selection rule: 64, nothing written' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly --select best -o badsel \
 	    </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "selection rule .best." err && test ! -e badsel/gf; exit $rc'
+	rc=$?; grep -q "selection rule .best." err && test ! -e badsel/gf || rc=99; exit $rc'
 
 test_expect_success 'model-db tree: weights, zips, metadata, preprocessed data' '
 	d=out/gf/acpi/AbsPower/CounterOnly &&
@@ -106,54 +106,54 @@ test_expect_success 'a second run replaces the pipeline tree whole' '
 # --- bad input -----------------------------------------------------------
 test_expect_code 66 'missing CSV: 66' '
 	gf-train -f nonexistent.csv -E acpi -g CounterOnly -o bad1 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q nonexistent.csv err && test ! -e bad1/gf; exit $rc'
+	rc=$?; grep -q nonexistent.csv err && test ! -e bad1/gf || rc=99; exit $rc'
 
 test_expect_code 65 'missing power column: 65 naming it, no tree' '
 	gf-train -f "$RAPL" -E acpi -g BPFOnly -o bad2 </dev/null >d.json 2>err;
 	rc=$?; grep -q "platform_power" err && test ! -e bad2/gf &&
-	jq -e ".steps[-1].ok == false and .steps[-1].exit == 65" d.json; exit $rc'
+	jq -e ".steps[-1].ok == false and .steps[-1].exit == 65" d.json || rc=99; exit $rc'
 
 test_expect_code 65 'no column of the feature group: 65 naming the group' '
 	gf-train -f "$ACPI" -E acpi -g BPFIRQ -o bad3 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "feature group BPFIRQ" err && test ! -e bad3/gf; exit $rc'
+	rc=$?; grep -q "feature group BPFIRQ" err && test ! -e bad3/gf || rc=99; exit $rc'
 
 test_expect_code 65 'NaN in the CSV: 65 with file and line' '
 	head -50 "$ACPI" >nan.csv && echo "1695115813,nan,1,2,150,1" >>nan.csv &&
 	gf-train -f nan.csv -E acpi -g CounterOnly -o bad4 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "nan.csv:51" err; test ! -e bad4/gf; exit $rc'
+	rc=$?; grep -q "nan.csv:51" err && test ! -e bad4/gf || rc=99; exit $rc'
 
 test_expect_code 65 'a single sample: 65' '
 	head -2 "$ACPI" >one.csv &&
 	gf-train -f one.csv -E acpi -g CounterOnly -o bad5 </dev/null >/dev/null 2>err;
-	rc=$?; cat err >&2; test ! -e bad5/gf; exit $rc'
+	rc=$?; cat err >&2; test ! -e bad5/gf || rc=99; exit $rc'
 
 test_expect_code 65 'too short for the cross-validation folds: 65' '
 	head -9 "$ACPI" >short.csv &&
 	gf-train -f short.csv -E acpi -g CounterOnly -o bad6 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "too short" err; exit $rc'
+	rc=$?; grep -q "too short" err || rc=99; exit $rc'
 
 test_expect_code 65 'constant features: 65' '
 	{ echo "timestamp,cache_miss,cpu_cycles,cpu_instructions,platform_power,node_type";
 	  i=0; while [ $i -lt 40 ]; do echo "$((1000 + 3 * i)),1,2,3,$((100 + i % 7)),1"; i=$((i + 1)); done; } >const.csv &&
 	gf-train -f const.csv -E acpi -g CounterOnly -o bad7 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "constant" err; exit $rc'
+	rc=$?; grep -q "constant" err || rc=99; exit $rc'
 
 test_expect_code 65 'timestamps out of order: 65' '
 	{ head -1 "$ACPI"; sed -n 3p "$ACPI"; sed -n 2p "$ACPI"; sed -n 4,40p "$ACPI"; } >order.csv &&
 	gf-train -f order.csv -E acpi -g CounterOnly -o bad8 </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "timestamp does not increase" err; exit $rc'
+	rc=$?; grep -q "timestamp does not increase" err || rc=99; exit $rc'
 
 test_expect_code 64 'unknown trainer: 64' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t NoSuchTrainer </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "NoSuchTrainer" err; exit $rc'
+	rc=$?; grep -q "NoSuchTrainer" err || rc=99; exit $rc'
 
 test_expect_code 64 'unknown feature group: 64' '
 	gf-train -f "$ACPI" -E acpi -g NoSuchGroup </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "NoSuchGroup" err; exit $rc'
+	rc=$?; grep -q "NoSuchGroup" err || rc=99; exit $rc'
 
 test_expect_code 64 'unknown energy source: 64' '
 	gf-train -f "$ACPI" -E nuclear -g CounterOnly </dev/null >/dev/null 2>err;
-	rc=$?; grep -q nuclear err; exit $rc'
+	rc=$?; grep -q nuclear err || rc=99; exit $rc'
 
 test_expect_code 64 'bad split: 64' '
 	gf-train -f "$ACPI" -E acpi -S middle:0.3 </dev/null >/dev/null 2>&1'
@@ -162,10 +162,10 @@ test_expect_code 64 'no input: 64' 'gf-train </dev/null >/dev/null 2>&1'
 
 test_expect_code 64 'two inputs: 64 with the usage' '
 	gf-train -f a.csv -q b.json </dev/null >/dev/null 2>err; rc=$?;
-	grep -q "one of" err; exit $rc'
+	grep -q "one of" err || rc=99; exit $rc'
 
 test_expect_code 64 'unknown option: 64 with the usage line' '
-	gf-train --bogus </dev/null >/dev/null 2>err; rc=$?; grep -q "^usage: gf-train" err; exit $rc'
+	gf-train --bogus </dev/null >/dev/null 2>err; rc=$?; grep -q "^usage: gf-train" err || rc=99; exit $rc'
 
 test_expect_code 73 'output directory cannot be created: 73' '
 	: >afile && gf-train -f "$ACPI" -E acpi -g CounterOnly -t KNeighborsRegressorTrainer \
@@ -184,7 +184,7 @@ test_expect_success 'config file gives settings below the command line' '
 test_expect_code 65 'a failed document is passed on with its status' '
 	echo "{\"steps\": [{\"tool\": \"gf-x\", \"ok\": false, \"exit\": 65}]}" |
 	    gf-train -f "$ACPI" -E acpi -o pass >p.json 2>/dev/null; rc=$?;
-	test ! -e pass && jq -e ".steps | length == 1" p.json; exit $rc'
+	test ! -e pass && jq -e ".steps | length == 1" p.json || rc=99; exit $rc'
 
 test_expect_code 74 'stdout that cannot be written: 74' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t KNeighborsRegressorTrainer -o full \
@@ -222,6 +222,6 @@ test_expect_success 'forward-chaining cross-validation: later blocks, named in t
 test_expect_code 64 'unknown cross-validation method: 64' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -C sideways -o badcv \
 	    </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "sideways" err && test ! -e badcv/gf; exit $rc'
+	rc=$?; grep -q "sideways" err && test ! -e badcv/gf || rc=99; exit $rc'
 
 test_done
