@@ -43,7 +43,7 @@ struct out {
 	uint64_t flushed;	/* bytes handed to writeback so far */
 	struct gf_sha256 sha;
 
-	char *pool[NSLOTS];	/* slot buffers, allocated once */
+	char *pool[NSLOTS];	/* slot buffers, allocated when first used */
 	char *cur;		/* slot being filled by the producer */
 	size_t curlen;
 	pthread_t thread;
@@ -174,9 +174,21 @@ out_reserve(struct out *o)
 	pthread_mutex_lock(&o->mu);
 	while (o->qcount == NSLOTS && o->werr == 0)
 		pthread_cond_wait(&o->cv, &o->mu);
+	/*
+	 * With nothing queued the ring starts over: a writer that keeps up
+	 * reuses the first slot or two instead of touching all 8 MB of them
+	 * in turn (a model tree's zips are written beside the models).
+	 */
+	if (o->qcount == 0)
+		o->qhead = 0;
 	werr = o->werr;
-	if (werr == 0)
-		o->cur = o->pool[(o->qhead + o->qcount) % NSLOTS];
+	if (werr == 0) {
+		size_t k = (o->qhead + o->qcount) % NSLOTS;
+
+		if (o->pool[k] == NULL)
+			o->pool[k] = gf_xmalloc(SLOT);
+		o->cur = o->pool[k];
+	}
 	pthread_mutex_unlock(&o->mu);
 	if (werr != 0) {
 		errno = werr;
@@ -266,7 +278,7 @@ out_open(struct out *o, const char *path, int sync, struct gf_err *err)
 	(void)fchmod(o->fd, 0644);
 	gf_sha256_init(&o->sha);
 	for (int i = 0; i < NSLOTS; i++)
-		o->pool[i] = gf_xmalloc(SLOT);
+		o->pool[i] = NULL;
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
 	if (pthread_create(&o->thread, NULL, writer, o) != 0) {
