@@ -133,7 +133,8 @@ for n in ${BENCH_TRAIN_ROWS:-1000 10000 100000 1000000}; do
 		    -g CounterOnly -t "$tr" -k 2 -r 1 -o "$T/so" </dev/null >"$T/sg.json" 2>/dev/null || :
 		read -r secs kb u sy <"$T/time.txt"
 		mae=$(jq -r '.train.models[0].components.platform.test.mae // "failed"' "$T/sg.json")
-		echo "| $n | $tr | $secs | $(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }') | $dmb | $(awk -v k="$kb" -v d="$dmb" 'BEGIN { printf "%.1f", k / 1024 / d }') | $(printf %.3f "$mae" 2>/dev/null || echo "$mae") |"
+		# GNU time gives KiB; both sides in 10^6 bytes.
+		echo "| $n | $tr | $secs | $(awk -v k="$kb" 'BEGIN { printf "%.0f", k * 1.024 / 1000 }') | $dmb | $(awk -v k="$kb" -v d="$dmb" 'BEGIN { printf "%.2f", k * 1.024 / 1000 / d }') | $(printf %.3f "$mae" 2>/dev/null || echo "$mae") |"
 		if [ "$tr" = XgboostFitTrainer ]; then
 			eval "gfx_$n=$secs gfm_$n=$mae"
 		fi

@@ -456,9 +456,11 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		break;
 	}
 	case GF_T_KNN:
-		/* The model keeps the scaled rows: hand them over. */
+		/* The model keeps the scaled rows and y: hand them over. */
 		m->pts = Xs;
 		Xs = NULL;
+		m->vals = ownedy;
+		ownedy = NULL;
 		r = gf_fit_knn(m, NULL, y, rows, err);
 		break;
 	case GF_T_SVR:
@@ -893,9 +895,9 @@ params_from_json(struct gf_model *m, const json_t *p, const char *name,
 		    get_darray(p, "X", name, &m->pts, m->npts * m->nf, NULL,
 		    err) < 0)
 			return -1;
-		if (m->npts == 0)
+		if (m->npts == 0 || m->npts > UINT32_MAX)
 			return gf_err_set(err, GF_EXIT_DATAERR, "model",
-			    "%s: 'params.y' is empty", name);
+			    "%s: 'params.y' has %zu values", name, m->npts);
 		gf_knn_index(m);
 		return 0;
 	}

@@ -8,6 +8,7 @@
 #define GF_MODEL_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gf_model.h"
 
@@ -66,7 +67,7 @@ struct gf_model {
 	double *vals;		/* KNN targets or SVR dual coefficients */
 	int k;			/* KNN */
 	struct gf_kdnode *kd;	/* KNN search tree over pts, not saved */
-	size_t *kdidx;
+	uint32_t *kdidx;	/* rows, in tree order: at most UINT32_MAX */
 	double gamma;		/* SVR */
 
 	/* curve fits */
@@ -105,6 +106,10 @@ int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err);
 int gf_fit_xgb(struct gf_model *m, const double *X, double **own,
     const double *y, size_t rows, int threads, struct gf_err *err);
+/*
+ * KNN keeps its rows and targets: Xs and y are copied unless m->pts and
+ * m->vals already hold them (Xs NULL; vals handed over by the caller).
+ */
 int gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err);
 int gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,

@@ -117,7 +117,8 @@ kd_add(struct kdbuild *b, size_t lo, size_t hi)
 static void
 kd_select(struct gf_model *m, size_t lo, size_t hi, size_t mid, int d)
 {
-	size_t *ix = m->kdidx, nf = m->nf;
+	uint32_t *ix = m->kdidx;
+	size_t nf = m->nf;
 
 	while (hi - lo > 1) {
 		double piv = m->pts[ix[lo + (hi - lo) / 2] * nf + (size_t)d];
@@ -129,7 +130,7 @@ kd_select(struct gf_model *m, size_t lo, size_t hi, size_t mid, int d)
 			while (m->pts[ix[j] * nf + (size_t)d] > piv)
 				j--;
 			if (i <= j) {
-				size_t t = ix[i];
+				uint32_t t = ix[i];
 
 				ix[i] = ix[j];
 				ix[j] = t;
@@ -198,7 +199,7 @@ gf_knn_index(struct gf_model *m)
 	m->kdidx = gf_xreallocarray(NULL, m->npts ? m->npts : 1,
 	    sizeof(*m->kdidx));
 	for (size_t i = 0; i < m->npts; i++)
-		m->kdidx[i] = i;
+		m->kdidx[i] = (uint32_t)i;
 	kd_build(&b, 0, m->npts);
 }
 
@@ -206,7 +207,9 @@ int
 gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err)
 {
-	(void)err;
+	if (rows > UINT32_MAX)
+		return gf_err_set(err, GF_EXIT_DATAERR, "model",
+		    "too many rows (%zu)", rows);
 	m->k = 6;
 	m->npts = rows;
 	if (Xs != NULL) {
@@ -214,8 +217,10 @@ gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
 		    sizeof(*m->pts));
 		memcpy(m->pts, Xs, rows * m->nf * sizeof(*m->pts));
 	}
-	m->vals = gf_xreallocarray(NULL, rows, sizeof(*m->vals));
-	memcpy(m->vals, y, rows * sizeof(*m->vals));
+	if (m->vals == NULL) {
+		m->vals = gf_xreallocarray(NULL, rows, sizeof(*m->vals));
+		memcpy(m->vals, y, rows * sizeof(*m->vals));
+	}
 	gf_knn_index(m);
 	return 0;
 }

@@ -147,6 +147,9 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	}
 	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
 	    s.ntrain, &Xt, &yt);
+	/* Gathered: the fold's training rows are not needed beside its fit. */
+	free(s.train);
+	s.train = NULL;
 	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
 	    t->names, fo, err);
 	if (m == NULL) {
