@@ -379,7 +379,6 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	long nth = o->threads > 0 ? o->threads :
 	    sysconf(_SC_NPROCESSORS_ONLN);
 	int k = o->folds > 0 ? o->folds : 0;
-	pthread_t *th;
 
 	memset(&p, 0, sizeof(p));
 	p.tasks = tasks;
@@ -418,22 +417,31 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	}
 	if ((size_t)nth > p.njobs)
 		nth = (long)p.njobs;
-	if (nth <= 1) {
-		/* One fit at a time: it may use every thread itself. */
+	/* One fit at a time: it may use every thread itself. */
+	if (nth <= 1)
 		p.fit_threads = o->threads;
-		worker(&p);
-	} else {
-		th = gf_xcalloc((size_t)nth, sizeof(*th));
-		for (long i = 0; i < nth; i++)
-			if (pthread_create(&th[i], NULL, worker, &p) != 0)
-				GF_BUG("pthread_create failed");
-		for (long i = 0; i < nth; i++)
-			pthread_join(th[i], NULL);
-		free(th);
-	}
+	gf_train_threads(worker, &p, nth);
 	free(p.order);
 	pthread_cond_destroy(&p.built);
 	pthread_mutex_destroy(&p.mu);
+}
+
+void
+gf_train_threads(void *(*fn)(void *), void *arg, long n)
+{
+	pthread_t *th;
+
+	if (n <= 1) {
+		fn(arg);
+		return;
+	}
+	th = gf_xcalloc((size_t)n, sizeof(*th));
+	for (long i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, fn, arg) != 0)
+			GF_BUG("pthread_create failed");
+	for (long i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	free(th);
 }
 
 void

@@ -110,4 +110,11 @@ void gf_train_run(struct gf_train_task *tasks, size_t n,
 /* Frees the tasks' models. */
 void gf_train_tasks_release(struct gf_train_task *tasks, size_t n);
 
+/*
+ * fn(arg) on n threads at once, all joined before returning; in the
+ * caller's thread alone when n <= 1. For workers that take their jobs
+ * from arg under its own lock (gf_train_run's, gf-train's model writers).
+ */
+void gf_train_threads(void *(*fn)(void *), void *arg, long n);
+
 #endif

@@ -1068,7 +1068,6 @@ write_models(struct run *r, struct gf_train_task *tasks, json_t *models,
 	struct model_writes w;
 	long nth = r->o->threads_set ? r->o->threads :
 	    sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t *th = NULL;
 	int rc = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -1083,17 +1082,7 @@ write_models(struct run *r, struct gf_train_task *tasks, json_t *models,
 	pthread_mutex_init(&w.mu, NULL);
 	if (nth > (long)w.n)
 		nth = (long)w.n;
-	if (nth <= 1) {
-		model_writer(&w);
-	} else {
-		th = gf_xcalloc((size_t)nth, sizeof(*th));
-		for (long i = 0; i < nth; i++)
-			if (pthread_create(&th[i], NULL, model_writer, &w) != 0)
-				GF_BUG("pthread_create failed");
-		for (long i = 0; i < nth; i++)
-			pthread_join(th[i], NULL);
-		free(th);
-	}
+	gf_train_threads(model_writer, &w, nth);
 	pthread_mutex_destroy(&w.mu);
 	for (size_t i = 0; i < w.n; i++) {
 		json_t *m = json_array_get(models, i), *rows;
