@@ -162,19 +162,19 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
  * the rows now in node left, then the others; returns the size of the
  * first part. A row is written at or before the place it was read from.
  * The side of the row at each place is kept in bits pos, pos + 1, ... of
- * side, for gbr_unpart. tmp (8 bytes a row) holds the right part of the
- * rows, then of the values: one scratch array where two took 12 bytes.
+ * side, for gbr_unpart. ts and tv take the right part meanwhile (one
+ * 8-byte scratch array, rows then values in two passes, took 10 % more
+ * time at 10^6 rows for 4 bytes a row).
  */
 static size_t
 gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
-    int left, void *tmp, uint64_t *side, size_t pos)
+    int left, uint32_t *ts, double *tv, uint64_t *side, size_t pos)
 {
-	uint32_t *ts = tmp;
-	double *tv = tmp;
 	size_t a = 0, nr = 0;
 
 	for (size_t ii = 0; ii < n; ii++) {
 		uint32_t r = s[ii];
+		double x = v[ii];
 		size_t l = nodeof[r] == left;
 		size_t p = pos + ii;
 
@@ -183,22 +183,13 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
 
 		/* Branch-free: the side of a row is unpredictable. */
 		s[a] = r;
-		ts[nr] = r;
-		a += l;
-		nr += 1 - l;
-	}
-	memcpy(s + a, ts, nr * sizeof(*s));
-	a = nr = 0;
-	for (size_t ii = 0; ii < n; ii++) {
-		size_t p = pos + ii;
-		size_t l = side[p / 64] >> p % 64 & 1;
-		double x = v[ii];
-
 		v[a] = x;
+		ts[nr] = r;
 		tv[nr] = x;
 		a += l;
 		nr += 1 - l;
 	}
+	memcpy(s + a, ts, nr * sizeof(*s));
 	memcpy(v + a, tv, nr * sizeof(*v));
 	return a;
 }
@@ -209,25 +200,18 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
  */
 static void
 gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
-    const uint64_t *side, size_t pos, void *tmp)
+    const uint64_t *side, size_t pos, uint32_t *ts, double *tv)
 {
-	uint32_t *ts = tmp;
-	double *tv = tmp;
 	size_t a = 0, b = mid;
 
 	for (size_t ii = 0; ii < n; ii++) {
 		size_t p = pos + ii;
+		size_t k = side[p / 64] >> p % 64 & 1 ? a++ : b++;
 
-		ts[ii] = s[side[p / 64] >> p % 64 & 1 ? a++ : b++];
+		ts[ii] = s[k];
+		tv[ii] = v[k];
 	}
 	memcpy(s, ts, n * sizeof(*s));
-	a = 0;
-	b = mid;
-	for (size_t ii = 0; ii < n; ii++) {
-		size_t p = pos + ii;
-
-		tv[ii] = v[side[p / 64] >> p % 64 & 1 ? a++ : b++];
-	}
 	memcpy(v, tv, n * sizeof(*v));
 }
 
@@ -296,7 +280,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	const double lr = 0.1;
 	size_t nf = m->nf, nside = (nf * rows + 63) / 64 + 1;
 	uint32_t *sorted;
-	double *sval, *tmp, *res;
+	uint32_t *ts;
+	double *sval, *tv, *res;
 	/* a row's node in the tree being grown: at most 15 at depth 3 */
 	uint8_t *nodeof;
 	uint64_t *side;
@@ -345,7 +330,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	for (size_t i = 0; i < rows; i++)
 		res[i] = y[i] - mean;
 	release_rows(owny);
-	tmp = gf_xreallocarray(NULL, rows, sizeof(*tmp));
+	ts = gf_xreallocarray(NULL, rows, sizeof(*ts));
+	tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
 	nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
 	side = gf_xcalloc(2 * nside, sizeof(*side));
 	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
@@ -482,7 +468,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 					size_t b = f * rows + o->begin;
 
 					a = gbr_part(sorted + b, sval + b, n,
-					    nodeof, L->node, tmp, side +
+					    nodeof, L->node, ts, tv, side +
 					    (size_t)d * nside, b);
 				}
 				undo[nundo].begin = o->begin;
@@ -505,7 +491,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 				    undo[nundo].mid - undo[nundo].begin,
 				    undo[nundo].end - undo[nundo].begin,
 				    side + (size_t)undo[nundo].d * nside, b,
-				    tmp);
+				    ts, tv);
 			}
 		for (size_t i = 0; i < rows; i++)
 			res[i] -= fo.nodes[start + (size_t)nodeof[i]].value;
@@ -515,7 +501,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	forest_done(m, &fo);
 	free(sorted);
 	free(sval);
-	free(tmp);
+	free(ts);
+	free(tv);
 	free(res);
 	free(nodeof);
 	free(side);
