@@ -171,6 +171,8 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
     int left, uint32_t *ts, double *tv, uint64_t *side, size_t pos)
 {
 	size_t a = 0, nr = 0;
+	/* The side bits of the current word, stored when it is full. */
+	uint64_t bits = 0, mask = 0;
 
 	for (size_t ii = 0; ii < n; ii++) {
 		uint32_t r = s[ii];
@@ -178,8 +180,12 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
 		size_t l = nodeof[r] == left;
 		size_t p = pos + ii;
 
-		side[p / 64] = (side[p / 64] & ~(UINT64_C(1) << p % 64)) |
-		    (uint64_t)l << p % 64;
+		bits |= (uint64_t)l << p % 64;
+		mask |= UINT64_C(1) << p % 64;
+		if (p % 64 == 63 || ii + 1 == n) {
+			side[p / 64] = (side[p / 64] & ~mask) | bits;
+			bits = mask = 0;
+		}
 
 		/* Branch-free: the side of a row is unpredictable. */
 		s[a] = r;
@@ -206,10 +212,14 @@ gbr_unpart(uint32_t *s, double *v, size_t mid, size_t n,
 
 	for (size_t ii = 0; ii < n; ii++) {
 		size_t p = pos + ii;
-		size_t k = side[p / 64] >> p % 64 & 1 ? a++ : b++;
+		size_t l = side[p / 64] >> p % 64 & 1;
+		/* Branch-free, as in gbr_part: k is a if l, else b. */
+		size_t k = b ^ ((a ^ b) & -l);
 
 		ts[ii] = s[k];
 		tv[ii] = v[k];
+		a += l;
+		b += 1 - l;
 	}
 	memcpy(s, ts, n * sizeof(*s));
 	memcpy(v, tv, n * sizeof(*v));
