@@ -700,14 +700,6 @@ struct xgb {
 	atomic_int next;
 };
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Doubles as unsigned keys in the same order (-0 taken as +0), so that
  * the cut sample sorts by radix: up to 2^20 values per feature and fit,
@@ -734,35 +726,35 @@ dval(uint64_t k)
 	return d;
 }
 
-/* LSD radix, 16 bits a pass; returns a or b, whichever ends sorted. */
+/*
+ * LSD radix, 16 bits a pass (8 below 4,096 keys, where clearing 65,536
+ * counters would cost more than the keys); returns a or b, whichever
+ * ends sorted.
+ */
 static uint64_t *
 sort_keys(uint64_t *a, uint64_t *b, size_t n)
 {
-	size_t *cnt;
+	int bits = n < 4096 ? 8 : 16;
+	size_t nd = (size_t)1 << bits, mask = nd - 1;
+	size_t *cnt = gf_xreallocarray(NULL, nd, sizeof(*cnt));
 	uint64_t *t;
 
-	if (n < 4096) {
-		qsort(a, n, sizeof(*a), cmp_u64);
-		return a;
-	}
-	cnt = gf_xreallocarray(NULL, 65536, sizeof(*cnt));
-
-	for (int sh = 0; sh < 64 && n > 0; sh += 16) {
+	for (int sh = 0; sh < 64 && n > 0; sh += bits) {
 		size_t sum = 0;
 
-		memset(cnt, 0, 65536 * sizeof(*cnt));
+		memset(cnt, 0, nd * sizeof(*cnt));
 		for (size_t i = 0; i < n; i++)
-			cnt[(a[i] >> sh) & 0xffff]++;
-		if (cnt[(a[0] >> sh) & 0xffff] == n)
+			cnt[(a[i] >> sh) & mask]++;
+		if (cnt[(a[0] >> sh) & mask] == n)
 			continue;	/* every key has this digit */
-		for (size_t d = 0; d < 65536; d++) {
+		for (size_t d = 0; d < nd; d++) {
 			size_t c = cnt[d];
 
 			cnt[d] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+			b[cnt[(a[i] >> sh) & mask]++] = a[i];
 		t = a;
 		a = b;
 		b = t;
