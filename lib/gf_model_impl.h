@@ -96,11 +96,12 @@ int gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err);
 /*
  * The tree trainers read the unscaled rows X only to sort or bin them:
- * when *own is X (the fit owns the caller's copy), they free it and set
- * *own to NULL once that is done, so that it does not stay beside their
- * own tables for the whole fit. own may be NULL, or point to NULL.
- * GradientBoosting keeps its own copy of y beside its predictions, and
- * frees y in the same way when *owny is y.
+ * when *own is X (the fit owns the caller's copy), they take it and set
+ * *own to NULL, so that it does not stay beside their own tables for the
+ * whole fit (XGBoost frees it once binned, GradientBoosting sorts its
+ * values into it). own may be NULL, or point to NULL. GradientBoosting
+ * keeps residuals, not y: it frees y once they are computed when *owny
+ * is y.
  */
 int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err);

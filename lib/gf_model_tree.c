@@ -289,8 +289,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	const int ntrees = 100, depth = 3;
 	const double lr = 0.1;
 	size_t nf = m->nf, nside = (nf * rows + 63) / 64 + 1;
-	uint32_t *sorted;
-	uint32_t *ts;
+	uint32_t *sorted, *ts;
 	double *sval, *tv, *res;
 	/* a row's node in the tree being grown: at most 15 at depth 3 */
 	uint8_t *nodeof;
