@@ -153,15 +153,15 @@ in_list(char **l, const char *s)
 }
 
 /*
- * On a table of a few thousand rows, every fit allocates and frees
- * blocks of a few MB (an SVR kernel matrix is 8-12 MB), which glibc
- * serves with fresh mmaps: a fifth of gf-train's time went to the page
- * faults. Keeping freed memory in the heap lets the next fit reuse it.
- * Not when any table is large, where it would raise the peak RSS instead
- * (the setting is for the whole process).
+ * How freed memory is kept, for the whole process. On a table of a few
+ * thousand rows, every fit allocates and frees blocks of a few MB (an SVR
+ * kernel matrix is 8-12 MB), which glibc serves with fresh mmaps: a fifth
+ * of gf-train's time went to the page faults. Keeping freed memory in the
+ * heap lets the next fit reuse it. Not when any table is large, where it
+ * would raise the peak RSS instead (see below).
  */
 static void
-keep_freed_memory(size_t rows)
+set_malloc_policy(size_t rows)
 {
 #ifdef __GLIBC__
 	if (rows <= 50000) {
@@ -1549,7 +1549,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		for (size_t d = 0; d < r->nds; d++)
 			if (r->ds[d].rows > maxrows)
 				maxrows = r->ds[d].rows;
-		keep_freed_memory(maxrows);
+		set_malloc_policy(maxrows);
 	}
 	for (size_t d = 0; d < r->nds; d++) {
 		size_t first = k;
