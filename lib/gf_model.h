@@ -34,6 +34,7 @@
 #include "gf_err.h"
 
 struct gf_model;
+struct gf_fit_share;
 
 struct gf_fit_opts {
 	unsigned long seed;	/* every random choice derives from it */
@@ -46,9 +47,30 @@ struct gf_fit_opts {
 	 * feature; a name that is not a feature is an error (64).
 	 */
 	const char *main_feature;
+	/*
+	 * Work that fits of other targets on the same rows can reuse
+	 * (borrowed; NULL for none): see gf_fit_share_new.
+	 */
+	struct gf_fit_share *share;
 };
 
-#define GF_FIT_OPTS_INIT { 0, 0, 0, NULL }
+#define GF_FIT_OPTS_INIT { 0, 0, 0, NULL, NULL }
+
+/*
+ * What fits on the same X (the same rows in the same order, other y)
+ * compute alike and can leave to each other: SVRRegressorTrainer's kernel
+ * matrix, which depends on the scaled rows only. Give the same share to
+ * every such fit (in opts->share), from any threads; the first fit that
+ * needs the matrix computes it, the others wait for it and read it. Each
+ * of the users calls gf_fit_share_release once its fit is over; the last
+ * one frees the share and what it holds. A fit whose rows turn out not
+ * to match the share's works on its own, with the same result: a share
+ * changes no number, only who computes it.
+ *
+ * Returns a new share for users fits (at least 1).
+ */
+struct gf_fit_share *gf_fit_share_new(int users);
+void gf_fit_share_release(struct gf_fit_share *s);
 
 /* The ten upstream trainer names in upstream order; *n is set. Static. */
 const char *const *gf_model_trainers(size_t *n);

@@ -5,6 +5,7 @@
  * SMO (second-order working-set selection, tol 1e-3).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,10 +339,71 @@ struct kcache {
 	size_t l, nf;
 	double gamma;
 	size_t slots;
-	float *rows;		/* slots * l */
+	float *rows;		/* slots * l, allocated on first use */
+	int owned;		/* rows is this fit's, not the share's */
 	size_t *tag;		/* row held by each slot, or SIZE_MAX */
 	size_t misses;		/* rows computed one by one so far */
+	struct gf_fit_share *share;	/* to be asked on first use */
+	uint64_t hash;		/* of Xs, to tell another fit's rows */
 };
+
+enum { SHARE_EMPTY, SHARE_BUSY, SHARE_READY };
+
+struct gf_fit_share {
+	pthread_mutex_t mu;
+	pthread_cond_t ready;
+	int users, state;
+	/* The rows the matrix is of, as far as a fit can tell them. */
+	size_t l, nf;
+	double gamma;
+	uint64_t hash;
+	float *K;		/* l * l */
+};
+
+struct gf_fit_share *
+gf_fit_share_new(int users)
+{
+	struct gf_fit_share *s = gf_xcalloc(1, sizeof(*s));
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->ready, NULL);
+	s->users = users > 0 ? users : 1;
+	s->state = SHARE_EMPTY;
+	return s;
+}
+
+void
+gf_fit_share_release(struct gf_fit_share *s)
+{
+	int last;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	last = --s->users == 0;
+	pthread_mutex_unlock(&s->mu);
+	if (!last)
+		return;
+	free(s->K);
+	pthread_cond_destroy(&s->ready);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/* FNV-1a over the values' bits, a word at a time. */
+static uint64_t
+rows_hash(const double *X, size_t n)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w;
+
+		memcpy(&w, &X[i], sizeof(w));
+		h = (h ^ w) * 1099511628211u;
+	}
+	return h;
+}
 
 /*
  * The whole matrix when it fits in the cache: the solver touches nearly
@@ -389,11 +451,65 @@ kernel_all(struct kcache *c)
 		c->tag[i] = i;
 }
 
+/*
+ * The whole matrix, from the share when another fit on the same rows
+ * has computed it, else computed here (and left in the share when it
+ * is empty). Waits while another fit is computing it.
+ */
+static void
+kernel_shared(struct kcache *c)
+{
+	struct gf_fit_share *s = c->share;
+	int compute = 0;
+
+	c->share = NULL;
+	pthread_mutex_lock(&s->mu);
+	while (s->state == SHARE_BUSY)
+		pthread_cond_wait(&s->ready, &s->mu);
+	if (s->state == SHARE_EMPTY) {
+		s->state = SHARE_BUSY;
+		compute = 1;
+	} else if (s->l == c->l && s->nf == c->nf && s->gamma == c->gamma &&
+	    s->hash == c->hash) {
+		c->rows = s->K;
+		c->owned = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (c->rows != NULL) {
+		for (size_t i = 0; i < c->l; i++)
+			c->tag[i] = i;
+		return;
+	}
+	c->rows = gf_xalloc_huge(c->l * c->l, sizeof(float));
+	c->owned = 1;
+	kernel_all(c);
+	if (!compute)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->K = c->rows;
+	s->l = c->l;
+	s->nf = c->nf;
+	s->gamma = c->gamma;
+	s->hash = c->hash;
+	s->state = SHARE_READY;
+	c->owned = 0;
+	pthread_cond_broadcast(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+}
+
 static const float *
 kernel_row(struct kcache *c, size_t i)
 {
 	size_t s = i % c->slots;
-	float *r = c->rows + s * c->l;
+	float *r;
+
+	if (c->rows == NULL && c->share != NULL)
+		kernel_shared(c);
+	if (c->rows == NULL) {
+		c->rows = gf_xalloc_huge(c->slots * c->l, sizeof(float));
+		c->owned = 1;
+	}
+	r = c->rows + s * c->l;
 
 	if (c->tag[s] != i && c->slots == c->l && ++c->misses > c->l / 8) {
 		kernel_all(c);
@@ -417,7 +533,7 @@ kernel_row(struct kcache *c, size_t i)
 
 int
 gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
-    size_t rows, struct gf_err *err)
+    size_t rows, struct gf_fit_share *share, struct gf_err *err)
 {
 	const double C = 1.0, epsilon = 0.2, tol = 1e-3, tau = 1e-12;
 	const size_t budget = (size_t)256 << 20;
@@ -453,7 +569,11 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		kc.slots = 2;
 	if (kc.slots > l)
 		kc.slots = l;
-	kc.rows = gf_xalloc_huge(kc.slots * l, sizeof(float));
+	kc.rows = NULL;
+	kc.owned = 0;
+	/* Shared only whole: a cache of some rows is this fit's own. */
+	kc.share = kc.slots == l ? share : NULL;
+	kc.hash = kc.share != NULL ? rows_hash(Xs, l * nf) : 0;
 	kc.tag = gf_xreallocarray(NULL, kc.slots, sizeof(size_t));
 	for (size_t s = 0; s < kc.slots; s++)
 		kc.tag[s] = SIZE_MAX;
@@ -651,7 +771,8 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		if (!isfinite(G[i]) || !isfinite(G[j]))
 			break;
 	}
-	free(kc.rows);
+	if (kc.owned)
+		free(kc.rows);
 	free(kc.tag);
 	free(kc.Xc);
 	if (!converged) {

@@ -253,6 +253,22 @@ task_finish(struct gf_train_task *t, int k)
 	t->names = NULL;
 }
 
+/* The fit (f < 0) or fold f of t, with what it shares with others. */
+static void
+job_run(struct pool *p, struct gf_train_task *t, int f,
+    struct gf_fit_opts *fo)
+{
+	struct gf_fit_share *share = t->share ? t->share[f + 1] : NULL;
+
+	fo->share = share;
+	if (f < 0)
+		job_fit(t, p->split, fo);
+	else
+		job_fold(t, p->split, p->folds, f, p->forward, fo);
+	fo->share = NULL;
+	gf_fit_share_release(share);
+}
+
 static void *
 worker(void *arg)
 {
@@ -289,12 +305,18 @@ worker(void *arg)
 		fo.seed = p->o->seed;
 		fo.threads = p->fit_threads;
 		t0 = gf_time_now();
-		if (f < 0)
-			job_fit(t, p->split, &fo);
-		else
-			job_fold(t, p->split, k, f, p->forward, &fo);
-		for (int g = 0; p->per == 1 && g < k; g++)
-			job_fold(t, p->split, k, g, p->forward, &fo);
+		if (p->per == 1) {
+			/*
+			 * The fit and every fold, each component starting
+			 * at another row set: fits sharing work on the same
+			 * rows then seldom wait for each other.
+			 */
+			for (int s = 0; s <= k; s++)
+				job_run(p, t, ((int)t->comp + s) % (k + 1) - 1,
+				    &fo);
+		} else {
+			job_run(p, t, f, &fo);
+		}
 		pthread_mutex_lock(&p->mu);
 		t->seconds += gf_time_now() - t0;
 		last = --t->left == 0;
@@ -371,6 +393,58 @@ task_order(const struct gf_train_task *tasks, size_t n)
 	return ord;
 }
 
+/*
+ * Kernel SVR's fits of a dataset's components all run on the same rows:
+ * one share per row set (gf_fit_share_new) for all of them, so that
+ * each kernel matrix is computed once. Only when the matrices of every
+ * row set fit in 256 MB together (single precision): they may all be
+ * held at once, until the last component is done with them.
+ */
+static void
+shares_new(struct gf_train_task *tasks, size_t n, size_t ntrain, int k)
+{
+	const double budget = 256.0 * 1024 * 1024;
+	const char *svr = "SVRRegressorTrainer";
+
+	if ((double)(k + 1) * (double)ntrain * (double)ntrain * 4 > budget)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct gf_train_task *t = &tasks[i];
+		int users = 0;
+
+		if (strcmp(t->trainer, svr) != 0 || t->share != NULL)
+			continue;
+		for (size_t j = i; j < n; j++)
+			users += tasks[j].ds == t->ds &&
+			    strcmp(tasks[j].trainer, svr) == 0;
+		if (users < 2)
+			continue;
+		t->share = gf_xcalloc((size_t)k + 1, sizeof(*t->share));
+		for (int r = 0; r <= k; r++)
+			t->share[r] = gf_fit_share_new(users);
+		for (size_t j = i + 1; j < n; j++)
+			if (tasks[j].ds == t->ds &&
+			    strcmp(tasks[j].trainer, svr) == 0)
+				tasks[j].share = t->share;
+	}
+}
+
+/* The arrays; their shares were freed by their last users. */
+static void
+shares_free(struct gf_train_task *tasks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct gf_fit_share **a = tasks[i].share;
+
+		if (a == NULL)
+			continue;
+		free(a);
+		for (size_t j = i; j < n; j++)
+			if (tasks[j].share == a)
+				tasks[j].share = NULL;
+	}
+}
+
 void
 gf_train_run(struct gf_train_task *tasks, size_t n,
     const struct gf_split *sp, const struct gf_train_opts *o)
@@ -415,12 +489,14 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 			t->ferr[f] = e;
 		}
 	}
+	shares_new(tasks, n, sp->ntrain, k);
 	if ((size_t)nth > p.njobs)
 		nth = (long)p.njobs;
 	/* One fit at a time: it may use every thread itself. */
 	if (nth <= 1)
 		p.fit_threads = o->threads;
 	gf_train_threads(worker, &p, nth);
+	shares_free(tasks, n);
 	free(p.order);
 	pthread_cond_destroy(&p.built);
 	pthread_mutex_destroy(&p.mu);

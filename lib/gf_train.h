@@ -86,6 +86,9 @@ struct gf_train_task {
 	size_t *fn;
 	struct gf_err *ferr;	/* per fold: the error, if ffail */
 	int *ffail;
+	/* per row set (the fit, then each fold): shared with the other
+	 * components' fits, or NULL */
+	struct gf_fit_share **share;
 };
 
 struct gf_train_opts {

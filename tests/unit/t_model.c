@@ -5,6 +5,7 @@
  * Kepler weight JSON against kepler-model-db's fixtures, metrics, splits.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,6 +457,109 @@ test_constant_features(void)
 		    "%s predicts the mean", t[k]);
 		gf_model_free(m);
 	}
+}
+
+struct share_fit {
+	const double *X, *y;
+	size_t rows;
+	struct gf_fit_share *share;
+	struct gf_model *m;
+};
+
+static void *
+share_fit_run(void *arg)
+{
+	struct share_fit *f = arg;
+	struct gf_fit_opts o = GF_FIT_OPTS_INIT;
+	struct gf_err err = GF_ERR_INIT;
+
+	o.share = f->share;
+	f->m = gf_model_fit("SVRRegressorTrainer", f->X, f->y, f->rows, 3,
+	    NULL, &o, &err);
+	gf_fit_share_release(f->share);
+	return NULL;
+}
+
+static int
+same_predictions(const struct gf_model *a, const struct gf_model *b,
+    const double *X, size_t rows)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	for (size_t i = 0; i < rows; i++)
+		if (gf_model_predict1(a, X + 3 * i) !=
+		    gf_model_predict1(b, X + 3 * i))
+			return 0;
+	return 1;
+}
+
+/*
+ * SVR fits of several targets on the same rows share one kernel matrix
+ * (gf_fit_share): the same models as fits on their own, whichever fit
+ * computes it, from two threads at once; a fit on other rows given the
+ * same share works on its own.
+ */
+static void
+test_share(void)
+{
+	enum { R = 300 };
+	double *X = malloc(sizeof(double) * R * 3),
+	    *X2 = malloc(sizeof(double) * R * 3),
+	    *y = malloc(sizeof(double) * R * 3);
+	struct share_fit f[4];
+	struct gf_model *own[3];
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_fit_share *share = gf_fit_share_new(4);
+	struct gf_rand r;
+	pthread_t th[2];
+
+	gf_rand_seed(&r, 3);
+	for (int i = 0; i < R; i++) {
+		for (int c = 0; c < 3; c++) {
+			X[3 * i + c] = gf_rand_double(&r) * (c + 1);
+		}
+		y[i] = 40 * sin(3 * X[3 * i]) + 5 * X[3 * i + 1];
+		y[R + i] = 2 * X[3 * i + 2] + gf_rand_double(&r);
+		y[2 * R + i] = 0;
+	}
+	/* Rows 7 and 8 swapped: the same size and spread (gamma). */
+	memcpy(X2, X, sizeof(double) * R * 3);
+	memcpy(X2 + 3 * 7, X + 3 * 8, sizeof(double) * 3);
+	memcpy(X2 + 3 * 8, X + 3 * 7, sizeof(double) * 3);
+	for (int k = 0; k < 3; k++)
+		own[k] = fit("SVRRegressorTrainer", X, y + k * R, R, 3, NULL,
+		    &err);
+	for (int k = 0; k < 4; k++) {
+		f[k].X = k < 3 ? X : X2;
+		f[k].y = y + (k < 3 ? k : 0) * R;
+		f[k].rows = R;
+		f[k].share = share;
+		f[k].m = NULL;
+	}
+	for (int k = 0; k < 2; k++)
+		pthread_create(&th[k], NULL, share_fit_run, &f[k]);
+	for (int k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	share_fit_run(&f[2]);
+	share_fit_run(&f[3]);
+	ok(same_predictions(f[0].m, own[0], X, R) &&
+	    same_predictions(f[1].m, own[1], X, R),
+	    "SVR: two fits sharing a kernel matrix from two threads give the "
+	    "models of fits on their own");
+	ok(same_predictions(f[2].m, own[2], X, R),
+	    "SVR: and so does a third one after them");
+	own[0] = (gf_model_free(own[0]), fit("SVRRegressorTrainer", X2, y, R,
+	    3, NULL, &err));
+	ok(same_predictions(f[3].m, own[0], X2, R) &&
+	    !same_predictions(f[3].m, f[0].m, X, R),
+	    "SVR: a fit on other rows given the share works on its own");
+	for (int k = 0; k < 4; k++)
+		gf_model_free(f[k].m);
+	for (int k = 0; k < 3; k++)
+		gf_model_free(own[k]);
+	free(X);
+	free(X2);
+	free(y);
 }
 
 static void
@@ -1006,6 +1110,7 @@ main(int argc, char **argv)
 	test_bad_input();
 	test_constant_features();
 	test_threads();
+	test_share();
 	test_round_trip();
 	test_steal();
 	test_kepler(getenv("GF_DATA"));
