@@ -5,6 +5,9 @@ include config.mk
 ifeq ($(DEVELOPER),1)
 CFLAGS += -Werror -Wpedantic
 endif
+ifeq ($(FUZZ),1)
+CFLAGS += -fsanitize=fuzzer-no-link
+endif
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=$(SANITIZE)
@@ -38,18 +41,23 @@ UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TESTBIN_SRCS := $(sort $(wildcard tests/bin/*.c))
 TESTBINS := $(TESTBIN_SRCS:tests/bin/%.c=$(BUILD)/tests/bin/%)
 
+# libFuzzer targets: `make fuzz` builds them with clang, scripts/fuzz.sh
+# runs them.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
 MANS := $(wildcard man/*.1 man/*.7)
 
 PROVE = prove -e '' --timer -j2
 SHELL_TESTS = tests/cli.sh $(sort $(wildcard tests/sh/t-*.sh))
 LONG_TESTS = $(sort $(wildcard tests/long/t-*.sh))
 
-.PHONY: lint-actions all deps check check-long unit bench lint install uninstall clean demo help hdr-check
+.PHONY: lint-actions all deps check check-long unit bench lint install uninstall clean demo help hdr-check fuzz fuzz-bins
 
 all: $(TOOLS)
 
 help:
-	@echo 'targets: all check check-long bench lint install uninstall clean demo deps'
+	@echo 'targets: all check check-long bench fuzz lint install uninstall clean demo deps'
 	@echo 'knobs:   DEVELOPER=1 (-Werror)  SANITIZE=address,undefined  PREFIX=/usr/local'
 
 deps:
@@ -79,6 +87,18 @@ $(BUILD)/tests/bin/%: tests/bin/%.c $(LIBGF) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS) -ldl
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBGF) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+
+# The fuzz targets need clang's libFuzzer, with ASan and UBSan.
+fuzz:
+	@scripts/install-deps.sh fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=address,undefined FUZZ=1 fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
 
 # Shell tests find the build through these.
 TEST_ENV = GF_BUILD=$(CURDIR)/$(BUILD) GF_SRC=$(CURDIR) \

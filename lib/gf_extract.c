@@ -120,10 +120,11 @@ parse_series(const json_t *js, const char *name, const char *metric,
 			return gf_err_set(err, GF_EXIT_DATAERR, "extract",
 			    "%s: metric '%s' series %zu sample %zu: expected "
 			    "[timestamp, \"value\"]", name, metric, idx, i);
-		if (!isfinite(s->t[i]))
+		if (!gf_prom_time_ok(s->t[i]))
 			return gf_err_set(err, GF_EXIT_DATAERR, "extract",
 			    "%s: metric '%s' series %zu sample %zu: timestamp "
-			    "is not finite", name, metric, idx, i);
+			    "%g is not a time (unix seconds, |t| < 1e12)", name,
+			    metric, idx, i, s->t[i]);
 	}
 	return 0;
 }
@@ -183,31 +184,80 @@ str(struct scan *s, const char **b, size_t *len)
 }
 
 /*
- * A number, bare or quoted as Prometheus writes sample values. Short
- * decimals take gf_csv_number's exact fast path; the rest (NaN, +Inf,
- * long digits) its strtod fallback.
+ * 1 when [b, e) is a JSON number (RFC 8259) that jansson reads: a real,
+ * or an integer within long long (jansson refuses larger ones).
+ */
+static int
+json_number(const char *b, const char *e)
+{
+	const char *p = b, *digits;
+	int integer = 1;
+	size_t nd;
+
+	if (p < e && *p == '-')
+		p++;
+	digits = p;
+	if (p < e && *p == '0')
+		p++;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return 0;
+	nd = (size_t)(p - digits);
+	if (p < e && *p == '.') {
+		integer = 0;
+		if (++p >= e || *p < '0' || *p > '9')
+			return 0;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		integer = 0;
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return 0;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p != e)
+		return 0;
+	if (!integer || nd < 19)
+		return 1;
+	return nd == 19 && memcmp(digits, *b == '-' ? "9223372036854775808" :
+	    "9223372036854775807", 19) <= 0;
+}
+
+/*
+ * A number, bare or quoted as Prometheus writes sample values, read as
+ * the jansson path reads it (a JSON number, or strtod over the whole
+ * string); anything else is left to that path. Short decimals take
+ * gf_csv_number's exact fast path; the rest (NaN, +Inf, long digits)
+ * its strtod fallback.
  */
 static int
 num(struct scan *s, double *out)
 {
 	const char *b, *e;
+	size_t len;
 
 	sk(s);
 	if (s->p >= s->end)
 		return -1;
 	if (*s->p == '"') {
-		b = s->p + 1;
-		e = memchr(b, '"', (size_t)(s->end - b));
-		if (e == NULL || !gf_csv_number(b, e, out))
+		/* strtod takes blanks before the number, not after it. */
+		if (str(s, &b, &len) < 0 || len == 0 || b[len - 1] == ' ' ||
+		    b[len - 1] == '\t' || !gf_csv_number(b, b + len, out))
 			return -1;
-		s->p = e + 1;
 		return 0;
 	}
 	b = e = s->p;
 	while (e < s->end && *e != ',' && *e != ']' && *e != '}' &&
 	    *e != ' ' && *e != '\n' && *e != '\t' && *e != '\r')
 		e++;
-	if (e == b || !gf_csv_number(b, e, out))
+	/* jansson refuses reals that overflow. */
+	if (!json_number(b, e) || !gf_csv_number(b, e, out) || isinf(*out))
 		return -1;
 	s->p = e;
 	return 0;
@@ -242,9 +292,18 @@ fast_series(struct scan *s, struct gf_prom_series *se)
 				if (str(s, &lk, &lkl) < 0 || !eat(s, ':') ||
 				    str(s, &lv, &lvl) < 0)
 					return -1;
+				/*
+				 * What jansson would refuse (a repeated
+				 * label, text that is not UTF-8) is left
+				 * to it, which says where.
+				 */
 				key = gf_xstrndup(lk, lkl);
-				json_object_set_new(se->labels, key,
-				    json_stringn(lv, lvl));
+				if (json_object_get(se->labels, key) != NULL ||
+				    json_object_set_new(se->labels, key,
+				    json_stringn(lv, lvl)) < 0) {
+					free(key);
+					return -1;
+				}
 				free(key);
 			} while (eat(s, ','));
 			if (!eat(s, '}'))
@@ -265,7 +324,8 @@ fast_series(struct scan *s, struct gf_prom_series *se)
 				}
 				if (!eat(s, '[') || num(s, &se->t[se->n]) < 0 ||
 				    !eat(s, ',') || num(s, &se->v[se->n]) < 0 ||
-				    !eat(s, ']') || !isfinite(se->t[se->n]))
+				    !eat(s, ']') ||
+				    !gf_prom_time_ok(se->t[se->n]))
 					return -1;
 				se->n++;
 			} while (eat(s, ','));
@@ -370,6 +430,16 @@ wanted(const char *const *only, size_t nonly, const char *k, size_t kl)
 	return 0;
 }
 
+/* 1 when b[0..len) is UTF-8 as jansson takes it (a string it accepts). */
+static int
+utf8(const char *b, size_t len)
+{
+	json_t *j = json_stringn(b, len);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 static int
 fast_parse(const char *text, size_t len, const char *const *only,
     size_t nonly, struct gf_qset *q)
@@ -396,6 +466,8 @@ fast_parse(const char *text, size_t len, const char *const *only,
 			continue;
 		}
 		if (!eat(&s, '['))
+			return -1;
+		if (!utf8(k, kl))
 			return -1;
 		metric = gf_xstrndup(k, kl);
 		if (gf_qset_get(q, metric) != NULL) {

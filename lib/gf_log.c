@@ -139,6 +139,9 @@ put_escaped(const char *s)
 	}
 }
 
+static void vlog(const char *command, const char *plain_prefix,
+    const char *fmt, va_list ap) GF_PRINTF(3, 0);
+
 static void
 vlog(const char *command, const char *plain_prefix, const char *fmt,
     va_list ap)

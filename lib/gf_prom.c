@@ -135,6 +135,12 @@ out:
 	return env;
 }
 
+int
+gf_prom_time_ok(double t)
+{
+	return fabs(t) < 1e12;
+}
+
 static double
 sample_value(const json_t *s)
 {
@@ -152,6 +158,8 @@ parse_pair(const json_t *pair, double *t, double *v)
 	    !json_is_number(json_array_get(pair, 0)))
 		return -1;
 	*t = json_number_value(json_array_get(pair, 0));
+	if (!gf_prom_time_ok(*t))
+		return -1;
 	*v = sample_value(json_array_get(pair, 1));
 	return 0;
 }

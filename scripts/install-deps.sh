@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages gf needs, and only those that are missing.
-# Usage: scripts/install-deps.sh [build|check|demo|bench]...   (default: check)
+# Usage: scripts/install-deps.sh [build|check|demo|bench|fuzz]...   (default: check)
 # Idempotent: with everything present it runs no apt-get at all.
 set -eu
 
@@ -14,6 +14,7 @@ demo_pkgs="$build_pkgs prometheus prometheus-node-exporter stress-ng git jq
 zstd procps"
 bench_pkgs="$check_pkgs hyperfine python3 python3-numpy python3-pandas
 python3-sklearn python3-xgboost"
+fuzz_pkgs="$build_pkgs clang libclang-rt-14-dev"
 
 [ $# -gt 0 ] || set -- check
 want=""
@@ -23,7 +24,8 @@ for set_name in "$@"; do
 	check) want="$want $check_pkgs" ;;
 	demo) want="$want $demo_pkgs" ;;
 	bench) want="$want $bench_pkgs" ;;
-	*) echo "install-deps: unknown set '$set_name' (build, check, demo, bench)" >&2; exit 64 ;;
+	fuzz) want="$want $fuzz_pkgs" ;;
+	*) echo "install-deps: unknown set '$set_name' (build, check, demo, bench, fuzz)" >&2; exit 64 ;;
 	esac
 done
 

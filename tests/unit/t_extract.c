@@ -170,6 +170,38 @@ main(void)
 	    &err) < 0 &&
 	    strstr(err.msg, "'m'") != NULL,
 	    "bad value names the metric: %s", err.msg);
+	/*
+	 * Found by fuzzing (tests/fuzz/fuzz_qset.c): the fast scanner took
+	 * what is not JSON, or gave what jansson would not. Each is now
+	 * the jansson path's 65, with file:line:col where JSON is bad.
+	 */
+	static const struct {
+		const char *text, *want, *what;
+	} notjson[] = {
+		{ "{\"m\":[{\"metric\":{\"a\":\"\xff\"},\"values\":"
+		    "[[1,\"2\"]]}]}", "q.json:1:", "a label that is not UTF-8" },
+		{ "{\"m\":[{\"metric\":{},\"values\":[[0315,\"2\"]]}]}",
+		    "q.json:1:", "a number with a leading zero" },
+		{ "{\"m\":[{\"metric\":{},\"values\":"
+		    "[[99999999999999999999,\"2\"]]}]}", "q.json:1:",
+		    "an integer beyond 64 bits" },
+		{ "{\"m\":[{\"metric\":{\"a\":\"x\",\"a\":\"y\"},"
+		    "\"values\":[[1,\"2\"]]}]}", "q.json:1:",
+		    "a label given twice" },
+		{ "{\"m\":[{\"metric\":{},\"values\":[[1,\"2 \"]]}]}",
+		    "sample 0", "a value with a blank after it" },
+		{ "{\"m\":[{\"metric\":{},\"values\":[[1e300,\"2\"]]}]}",
+		    "is not a time", "a timestamp beyond 64-bit milliseconds" },
+	};
+
+	for (size_t i = 0; i < sizeof(notjson) / sizeof(*notjson); i++) {
+		gf_err_clear(&err);
+		ok(gf_qset_parse(notjson[i].text, strlen(notjson[i].text),
+		    "q.json", &q, &err) < 0 && err.exit == 65 &&
+		    strstr(err.msg, notjson[i].want) != NULL,
+		    "query file with %s: %s", notjson[i].what, err.msg);
+		gf_qset_release(&q);
+	}
 	ok(gf_qset_parse(one_sample, strlen(one_sample), "one.json", &q,
 	    &err) == 0, "single sample parses");
 	ok(gf_extract(&q, &p, feat, 1, "acpi", &o, &t, &err) < 0 &&

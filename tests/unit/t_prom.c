@@ -113,6 +113,9 @@ t_errors(void)
 		  "\"20261123T181624Z-66426aaf3d85c0f7\"}}", 0, 0, 0 },
 		{ 200, JSON, "{\"status\":\"success\",\"data\":{\"name\":"
 		  "\"../x\"}}", 0, 0, 0 },
+		{ 200, JSON, "{\"status\":\"success\",\"data\":{"
+		  "\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
+		  "\"values\":[[1e300,\"1\"]]}]}}", 0, 0, 0 },
 	};
 	struct server s;
 	struct gf_prom p;
@@ -120,7 +123,7 @@ t_errors(void)
 	struct gf_err err = GF_ERR_INIT;
 	char *name, *log;
 
-	start(&s, r, 8);
+	start(&s, r, 9);
 	fake_prom(&p, &s);
 	p.http.max_attempts = 2;
 	ok(gf_prom_query(&p, "rate(", NAN, &res, &err) == -1, "bad PromQL");
@@ -142,6 +145,10 @@ t_errors(void)
 	free(name);
 	ok(gf_prom_snapshot(&p, 1, &err) == NULL && err.exit == 69,
 	    "a snapshot name with '/' is refused");
+	/* Samples are keyed by milliseconds in 64 bits downstream. */
+	ok(gf_prom_query_range(&p, "up", 0, 10, 1, &res, &err) == -1 &&
+	    err.exit == 69 && strstr(err.msg, "unexpected result") != NULL,
+	    "a sample time that is no time is refused: %s", err.msg);
 	log = stop(&s);
 	ok(strstr(log, "POST /api/v1/admin/tsdb/snapshot HTTP") != NULL,
 	    "snapshot by POST");

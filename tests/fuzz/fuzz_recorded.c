@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Recorded query results (gf-validate --from-json) from any bytes, read
+ * by gf_recorded_parse's own scanner: results whose sample times
+ * increase, or an error that says name:line:col; never a crash, a read
+ * past the text or a leak.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "gf_err.h"
+#include "gf_validate.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct gf_recorded rec = GF_RECORDED_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	char *text = fuzz_text(data, size);
+
+	if (gf_recorded_parse(&rec, text, size, "rec.json", &err) == 0) {
+		for (size_t i = 0; i < rec.n; i++) {
+			const struct gf_prom_result *r = &rec.q[i].res;
+
+			if (gf_recorded_find(&rec, rec.q[i].query) == NULL)
+				abort();
+			for (size_t s = 0; s < r->nseries; s++)
+				for (size_t k = 1; k < r->series[s].n; k++)
+					if (!(r->series[s].t[k] >
+					    r->series[s].t[k - 1]))
+						abort();
+		}
+	} else if (err.exit != 65 || strncmp(err.msg, "rec.json:", 9) != 0) {
+		abort();
+	}
+	gf_recorded_release(&rec);
+	free(text);
+	return 0;
+}
