@@ -45,6 +45,8 @@ TESTBINS := $(TESTBIN_SRCS:tests/bin/%.c=$(BUILD)/tests/bin/%)
 # runs them.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# The same targets run on files by tests/fuzz/driver.c, for the tests.
+FUZZ_DRIVERS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
 MANS := $(wildcard man/*.1 man/*.7)
 
@@ -93,6 +95,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBGF) $(LIB_HDRS)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
 
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(LIBGF) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/driver.c $(LDFLAGS) $(LIBGF) $(DEP_LIBS) $(LDLIBS)
+
 # The fuzz targets need clang's libFuzzer, with ASan and UBSan.
 fuzz:
 	@scripts/install-deps.sh fuzz
@@ -118,7 +125,7 @@ t: all-tests
 	$(TEST_ENV) $(PROVE) -v $(T)
 
 .PHONY: all-tests t
-all-tests: $(TOOLS) $(UNIT_TESTS) $(TESTBINS)
+all-tests: $(TOOLS) $(UNIT_TESTS) $(TESTBINS) $(FUZZ_DRIVERS)
 
 unit: $(UNIT_TESTS)
 	$(TEST_ENV) $(PROVE) $(UNIT_TESTS)

@@ -4,18 +4,20 @@
 # GF_DATA is set or ../shared/data exists, the shared data.
 #
 # Usage: scripts/fuzz.sh [SECONDS [TARGET...]]
-#   TARGET: number csv qset yaml model doc recorded (default: all)
+#   TARGET: number csv qset yaml model doc recorded args (default: all)
 #
 # Corpora grow in build-fuzz/corpus/<target>/ and are kept between runs.
 # A finding (crash-*, leak-*, timeout-*, oom-*) is left in
 # build-fuzz/findings/<target>/ and makes the script exit 1 once every
 # target has run; rerun one with build-fuzz/fuzz/fuzz_<target> FILE.
+# Once fixed, copy it (named for what it is) into tests/fuzz/regress/
+# <target>/, which `make check` runs and which seeds every run.
 set -eu
 
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-number csv qset yaml model doc recorded}
+targets=${*:-number csv qset yaml model doc recorded args}
 data=${GF_DATA:-$(pwd)/../shared/data}
 out=build-fuzz
 found=0
@@ -32,6 +34,7 @@ export GF_PROFILE_PATH="$(pwd)/share/profiles"
 seed() {
 	dir=$out/corpus/$1
 	mkdir -p "$dir"
+	cp tests/fuzz/regress/"$1"/* "$dir"/
 	case $1 in
 	number)
 		i=0
@@ -81,6 +84,17 @@ seed() {
 	doc)
 		printf '{"gf":{"version":1},"run":{"id":"r1"}}' >"$dir/seed-min"
 		printf '' >"$dir/seed-empty"
+		;;
+	args)
+		# The first byte picks the parser: p int, q number, r duration,
+		# s time, t size, u plan specification, v template.
+		i=0
+		for s in p42 q90.5 r1h30m s2026-11-23T18:00:00.5+01:00 s1700000000 \
+		    snow-15m t50MiB ucurve:default ucurve:stepwise utekton \
+		    "v up{{job='{job}'}} {instance}"; do
+			printf '%s' "$s" >"$dir/seed-$i"
+			i=$((i + 1))
+		done
 		;;
 	recorded)
 		printf '%s' '{"up":{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},"values":[[1700000000,"1"],[1700000003.5,"NaN"],[1700000007,2.25]]}]}},"x":{"resultType":"matrix","result":[]}}' >"$dir/seed-api"
