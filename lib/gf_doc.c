@@ -375,10 +375,12 @@ gf_doc_window(const json_t *doc, size_t i, const char **name, double *start,
 	if (!json_is_string(n))
 		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
 		    "field 'windows[%zu].name': expected a string", i);
-	if (!json_is_number(s) || !json_is_number(e))
+	if (!json_is_number(s) || !json_is_number(e) ||
+	    !gf_time_ok(json_number_value(s)) ||
+	    !gf_time_ok(json_number_value(e)))
 		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
 		    "field 'windows[%zu]' ('%s'): start and end must be unix "
-		    "seconds", i, json_string_value(n));
+		    "seconds (years 1 to 9999)", i, json_string_value(n));
 	if (json_number_value(e) < json_number_value(s))
 		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
 		    "field 'windows[%zu]' ('%s'): end is before start", i,

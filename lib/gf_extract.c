@@ -16,6 +16,7 @@
 #include "gf_buf.h"
 #include "gf_csv.h"
 #include "gf_fs.h"
+#include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -120,11 +121,11 @@ parse_series(const json_t *js, const char *name, const char *metric,
 			return gf_err_set(err, GF_EXIT_DATAERR, "extract",
 			    "%s: metric '%s' series %zu sample %zu: expected "
 			    "[timestamp, \"value\"]", name, metric, idx, i);
-		if (!gf_prom_time_ok(s->t[i]))
+		if (!gf_time_ok(s->t[i]))
 			return gf_err_set(err, GF_EXIT_DATAERR, "extract",
 			    "%s: metric '%s' series %zu sample %zu: timestamp "
-			    "%g is not a time (unix seconds, |t| < 1e12)", name,
-			    metric, idx, i, s->t[i]);
+			    "%g is not a time (unix seconds, years 1 to "
+			    "9999)", name, metric, idx, i, s->t[i]);
 	}
 	return 0;
 }
@@ -325,7 +326,7 @@ fast_series(struct scan *s, struct gf_prom_series *se)
 				if (!eat(s, '[') || num(s, &se->t[se->n]) < 0 ||
 				    !eat(s, ',') || num(s, &se->v[se->n]) < 0 ||
 				    !eat(s, ']') ||
-				    !gf_prom_time_ok(se->t[se->n]))
+				    !gf_time_ok(se->t[se->n]))
 					return -1;
 				se->n++;
 			} while (eat(s, ','));

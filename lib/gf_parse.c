@@ -208,13 +208,18 @@ gf_parse_time(const char *s, const char *what, double *unix_seconds,
 		if (s[3] != '\0' && s[3] != '-')
 			goto bad;
 		*unix_seconds = gf_time_now() - back;
+		if (!gf_time_ok(*unix_seconds))
+			return gf_err_set(err, GF_EXIT_USAGE, NULL,
+			    "%s: '%s' is out of range (years 1 to 9999)",
+			    what, s);
 		return 0;
 	}
-	if (gf_parse_double(s, what, &v, &ignored) == 0 && v >= 0) {
-		*unix_seconds = v;
-		return 0;
-	}
-	if (parse_rfc3339(s, &v) == 0) {
+	if ((gf_parse_double(s, what, &v, &ignored) == 0 && v >= 0) ||
+	    parse_rfc3339(s, &v) == 0) {
+		if (!gf_time_ok(v))
+			return gf_err_set(err, GF_EXIT_USAGE, NULL,
+			    "%s: '%s' is out of range (years 1 to 9999)",
+			    what, s);
 		*unix_seconds = v;
 		return 0;
 	}
@@ -287,11 +292,23 @@ gf_time_sleep(double seconds, int wake_on_signal)
 		;
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in unix seconds. */
+#define TIME_MIN (-62135596800.0)
+#define TIME_MAX 253402300799.999
+
+int
+gf_time_ok(double t)
+{
+	return t >= TIME_MIN && t <= TIME_MAX;
+}
+
 char *
 gf_time_format(double unix_seconds, int with_ms, char buf[32])
 {
-	time_t secs = (time_t)floor(unix_seconds);
-	int ms = (int)lround((unix_seconds - (double)secs) * 1000);
+	double t = isnan(unix_seconds) ? 0 : fmin(fmax(unix_seconds,
+	    TIME_MIN), TIME_MAX);
+	time_t secs = (time_t)floor(t);
+	int ms = (int)lround((t - (double)secs) * 1000);
 	struct tm tm;
 
 	if (ms >= 1000) {
@@ -299,7 +316,14 @@ gf_time_format(double unix_seconds, int with_ms, char buf[32])
 		ms -= 1000;
 	}
 	gmtime_r(&secs, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	/*
+	 * %Y does not pad years below 1000 to four digits. The moduli
+	 * change nothing in range; they show the compiler the widths.
+	 */
+	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u",
+	    (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) %
+	    100, (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100,
+	    (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
 	if (with_ms)
 		snprintf(buf + 19, 13, ".%03uZ", (unsigned)ms % 1000);
 	else

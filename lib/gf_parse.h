@@ -40,6 +40,14 @@ int gf_parse_time(const char *s, const char *what, double *unix_seconds,
 int gf_parse_size(const char *s, const char *what, uint64_t *bytes,
     struct gf_err *err);
 
+/*
+ * 1 when t (unix seconds) is a time RFC 3339 can write: years 1 to 9999.
+ * Times are keyed by milliseconds in 64 bits and formatted with
+ * four-digit years; a finite double can be far beyond both, so readers
+ * of times (arguments, documents, samples) refuse others.
+ */
+int gf_time_ok(double t);
+
 /* Current time as unix seconds with sub-second precision. */
 double gf_time_now(void);
 
@@ -55,7 +63,9 @@ void gf_time_sleep(double seconds, int wake_on_signal);
 
 /*
  * Format unix seconds as RFC 3339 UTC ("2026-11-23T18:00:00Z", or with
- * milliseconds when with_ms). buf must hold 32 bytes. Returns buf.
+ * milliseconds when with_ms). buf must hold 32 bytes. Returns buf. A
+ * time outside gf_time_ok's range is written as the nearest end of it,
+ * NaN as 1970-01-01T00:00:00Z: callers check times where they read them.
  */
 char *gf_time_format(double unix_seconds, int with_ms, char buf[32]);
 

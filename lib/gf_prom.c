@@ -9,6 +9,7 @@
 #include "gf_prom.h"
 #include "gf_buf.h"
 #include "gf_log.h"
+#include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -135,12 +136,6 @@ out:
 	return env;
 }
 
-int
-gf_prom_time_ok(double t)
-{
-	return fabs(t) < 1e12;
-}
-
 static double
 sample_value(const json_t *s)
 {
@@ -158,7 +153,7 @@ parse_pair(const json_t *pair, double *t, double *v)
 	    !json_is_number(json_array_get(pair, 0)))
 		return -1;
 	*t = json_number_value(json_array_get(pair, 0));
-	if (!gf_prom_time_ok(*t))
+	if (!gf_time_ok(*t))
 		return -1;
 	*v = sample_value(json_array_get(pair, 1));
 	return 0;

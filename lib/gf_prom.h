@@ -76,11 +76,4 @@ int gf_prom_wait_ready(struct gf_prom *p, double timeout, struct gf_err *err);
 
 void gf_prom_result_release(struct gf_prom_result *res);
 
-/*
- * 1 when t can be a sample's time: unix seconds within 30,000 years of
- * 1970 (|t| < 1e12). Tables key samples by milliseconds in 64 bits, which
- * a finite double can be far beyond; readers of samples refuse others.
- */
-int gf_prom_time_ok(double t);
-
 #endif

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A run document from any bytes (what every gf tool reads on stdin): a
- * document or an error with a message, never a crash.
+ * document or an error with a message, never a crash; so are its time
+ * windows, which tools query and write as RFC 3339.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "fuzz.h"
 #include "gf_doc.h"
 #include "gf_err.h"
+#include "gf_parse.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,6 +23,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (d == NULL && (err.exit == 0 || err.msg[0] == '\0'))
 		abort();
+	for (size_t i = 0; d != NULL && i < gf_doc_window_count(d); i++) {
+		const char *name;
+		double a, b;
+		char buf[32];
+
+		gf_err_clear(&err);
+		if (gf_doc_window(d, i, &name, &a, &b, &err) < 0) {
+			if (err.exit != 65 || err.msg[0] == '\0')
+				abort();
+			continue;
+		}
+		if (!gf_time_ok(a) || !gf_time_ok(b) || b < a ||
+		    strlen(gf_time_format(a, 1, buf)) != 24)
+			abort();
+	}
 	json_decref(d);
 	free(text);
 	return 0;

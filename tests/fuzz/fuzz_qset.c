@@ -18,6 +18,7 @@
 #include "gf_csv.h"
 #include "gf_err.h"
 #include "gf_extract.h"
+#include "gf_parse.h"
 #include "gf_profile.h"
 #include "gf_prom.h"
 
@@ -103,7 +104,7 @@ agrees(const struct gf_qset *q, const uint8_t *data, size_t size)
 				    json_array_size(pair) != 2 ||
 				    value_of(json_array_get(pair, 0), &t) < 0 ||
 				    value_of(json_array_get(pair, 1), &v) < 0 ||
-				    !(fabs(t) < 1e12) || !same(t, se->t[k]) ||
+				    !gf_time_ok(t) || !same(t, se->t[k]) ||
 				    !same(v, se->v[k])) {
 					ok = 0;
 					break;

@@ -86,6 +86,19 @@ test_parse(void)
 	    "2023-11-14T22:13:20.250Z", "format with ms");
 	is_str(gf_time_format(1700000000, 0, buf), "2023-11-14T22:13:20Z",
 	    "format");
+	/* Found by fuzzing: times beyond any date were undefined behaviour. */
+	gf_err_clear(&err);
+	ok(gf_parse_time("1999999999999999970000000000", "--start", &d,
+	    &err) < 0 && err.exit == 64 && strstr(err.msg, "out of range"),
+	    "a time beyond year 9999 refused: %s", err.msg);
+	ok(gf_parse_time("now-1e300s", "--start", &d, &err) < 0,
+	    "and so is one before year 1");
+	ok(gf_parse_time("9999-12-31T23:59:59Z", "t", &d, &err) == 0 &&
+	    gf_time_ok(d), "year 9999 is a time");
+	is_str(gf_time_format(1e300, 0, buf), "9999-12-31T23:59:59Z",
+	    "formatting a time beyond 9999 writes the last one");
+	is_str(gf_time_format(-62135596800.0, 0, buf),
+	    "0001-01-01T00:00:00Z", "year 1 with four digits");
 	ok(gf_parse_size("50MB", "s", &sz, &err) == 0 && sz == 50000000,
 	    "50MB");
 	ok(gf_parse_size("1GiB", "s", &sz, &err) == 0 && sz == 1073741824,
