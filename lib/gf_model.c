@@ -554,7 +554,11 @@ struct big_arrays {
 	size_t n[2], count;
 };
 
-/* A marker no feature name or trainer name contains. */
+/*
+ * A marker in place of each big array. A name or annotation read from a
+ * file may hold the same text: gf_model_write then writes the plain
+ * json_dumps text instead (same output, more memory).
+ */
 #define BIG_MARK "\x01gf-array-"
 #define MARK_DUMPED "\"\\u0001gf-array-"	/* as json_dumps writes it */
 
@@ -703,6 +707,24 @@ put_trees(FILE *out, const struct gf_model *m, int precision)
 	putc(']', out);
 }
 
+/* 1 when text's markers are exactly model_json's: 0, 1... count - 1. */
+static int
+markers_only_ours(const char *text, size_t count)
+{
+	size_t seen = 0;
+
+	for (const char *q = text; (q = strstr(q, MARK_DUMPED)) != NULL;
+	    q++) {
+		char *end;
+
+		if (strtoul(q + strlen(MARK_DUMPED), &end, 10) != seen ||
+		    *end != '"')
+			return 0;
+		seen++;
+	}
+	return seen == count;
+}
+
 int
 gf_model_write(const struct gf_model *m, int precision, FILE *out)
 {
@@ -715,6 +737,18 @@ gf_model_write(const struct gf_model *m, int precision, FILE *out)
 	json_decref(j);
 	if (text == NULL)
 		GF_BUG("json_dumps failed");
+	if (!markers_only_ours(text, big.count)) {
+		free(text);
+		j = model_json(m, NULL);
+		text = json_dumps(j, JSON_COMPACT |
+		    JSON_REAL_PRECISION(precision));
+		json_decref(j);
+		if (text == NULL)
+			GF_BUG("json_dumps failed");
+		fputs(text, out);
+		free(text);
+		return ferror(out) ? -1 : 0;
+	}
 	/* Each marker string, quotes included, becomes its array. */
 	while ((q = strstr(p, MARK_DUMPED)) != NULL) {
 		char *end;

@@ -132,6 +132,19 @@ parse_mapping(struct parser *p)
 		p->in_key = 0;
 		if (key == NULL)
 			goto fail;
+		/*
+		 * A mapping or a list as a key would be written out as its
+		 * JSON text, and keys nested in keys double their escapes
+		 * at each level: 200 bytes could ask for exabytes.
+		 */
+		if (json_is_object(key) || json_is_array(key)) {
+			gf_err_set(p->err, GF_EXIT_DATAERR, "yaml",
+			    "%s:%zu:%zu: a key must be a scalar, not a %s",
+			    p->name, km.line + 1, km.column + 1,
+			    json_is_object(key) ? "mapping" : "list");
+			json_decref(key);
+			goto fail;
+		}
 		if (!json_is_string(key)) {
 			char *k = json_dumps(key, JSON_ENCODE_ANY);
 

@@ -80,6 +80,9 @@ seed() {
 			done
 			rm -rf "$tmp"
 		fi
+		for f in "$data"/kepler-model-db/ec2-0.7.11/*/*/*/*.json; do
+			[ -f "$f" ] && cp "$f" "$dir/seed-kepler-$(basename "$f")"
+		done
 		;;
 	doc)
 		printf '{"gf":{"version":1},"run":{"id":"r1"}}' >"$dir/seed-min"

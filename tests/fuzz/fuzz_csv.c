@@ -1,15 +1,97 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gf_csv_parse on any bytes: a table or an error (65, with a message),
- * never both; a table has names for its columns and finite or NaN cells
- * only where the header says so.
+ * never both; a table has names for its columns. Then what gf-train
+ * --from-csv does with a table: the training set of a feature group
+ * (Kepler 0.7's profile, through GF_PROFILE_PATH), whose timestamps
+ * increase, and fits of the cheap trainers on it: a model or an error
+ * with a message.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "gf_csv.h"
 #include "gf_err.h"
+#include "gf_model.h"
+#include "gf_profile.h"
+#include "gf_train.h"
+#include "gf_xalloc.h"
+
+static struct gf_profile prof;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct gf_err err = GF_ERR_INIT;
+
+	(void)argc;
+	(void)argv;
+	if (gf_profile_load("kepler-0.7", &prof, &err) < 0) {
+		fprintf(stderr, "fuzz_csv: %s (set GF_PROFILE_PATH)\n",
+		    err.msg);
+		exit(1);
+	}
+	return 0;
+}
+
+static void
+check_err(const struct gf_err *err)
+{
+	if (err->exit == 0 || err->msg[0] == '\0')
+		abort();
+}
+
+static void
+train(const struct gf_csv *t, const char *source, const char *group)
+{
+	static const char *const trainers[] = { "LinearRegressionTrainer",
+		"LogisticRegressionTrainer", "KNeighborsRegressorTrainer" };
+	struct gf_dataset ds = GF_DATASET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	const char *const *all;
+	const char **want;
+	size_t nwant, nall;
+
+	want = gf_profile_group_features(&prof, group, NULL, 0, &nwant, &err);
+	if (want == NULL)
+		abort();
+	ds.source = gf_xstrdup(source);
+	ds.otype = gf_xstrdup("AbsPower");
+	ds.group = gf_xstrdup(group);
+	all = gf_source_components(source, &nall);
+	if (gf_dataset_from_table(&ds, t, want, nwant, all, nall, "fuzz.csv",
+	    &err) < 0) {
+		check_err(&err);
+	} else {
+		if (ds.nfeat == 0 || ds.ncomp == 0)
+			abort();
+		for (size_t r = 1; ds.ts != NULL && r < ds.rows; r++)
+			if (!(ds.ts[r] > ds.ts[r - 1]))
+				abort();
+		for (size_t k = 0; k < sizeof(trainers) / sizeof(*trainers);
+		    k++) {
+			double *y = calloc(ds.rows + 1, sizeof(double));
+			struct gf_model *m;
+
+			for (size_t r = 0; r < ds.rows; r++)
+				y[r] = ds.Y[r * ds.ncomp];
+			gf_err_clear(&err);
+			m = gf_model_fit(trainers[k], ds.X, y, ds.rows,
+			    ds.nfeat, (const char *const *)ds.features, NULL,
+			    &err);
+			if (m == NULL)
+				check_err(&err);
+			gf_model_free(m);
+			free(y);
+		}
+	}
+	free(want);
+	gf_dataset_release(&ds);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +115,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < t.rows * t.cols; i++)
 			sum += t.data[i];
 		(void)sum;
+		train(&t, "rapl-sysfs", "CounterOnly");
+		train(&t, "acpi", "Basic");
 	} else if (err.exit == 0 || err.msg[0] == '\0') {
 		abort();
 	}

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A gf model file from any JSON (gf_model_from_json): a model or an
- * error with a message. A model predicts something for any input row
- * without crashing, and its own file (gf_model_dumps, 17 digits) loads
- * back into a model that predicts exactly the same: the round trip
- * gf_model.h promises.
+ * A model file from any JSON, as gf_model_load reads it: a gf model file
+ * (gf_model_from_json) when it has "format", else a Kepler 0.7.x weight
+ * JSON (gf_model_from_kepler_weights). A model or an error with a
+ * message. A model predicts something for any input row without
+ * crashing, and its own file (gf_model_dumps, 17 digits) loads back
+ * into a model that predicts exactly the same: the round trip gf_model.h
+ * promises; so does its Kepler weight JSON, for the trainers that have
+ * one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (j == NULL)
 		return 0;
-	m = gf_model_from_json(j, "fuzz.json", &err);
+	if (json_object_get(j, "format") != NULL)
+		m = gf_model_from_json(j, "fuzz.json", &err);
+	else
+		m = gf_model_from_kepler_weights(j, NULL, "fuzz.json", &err);
 	json_decref(j);
 	if (m == NULL) {
 		if (err.exit == 0 || err.msg[0] == '\0')
@@ -61,6 +67,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	gf_model_free(back);
 	json_decref(j2);
+	/* The Kepler form, where the trainer has one. */
+	j2 = gf_model_kepler_weights(m, "package", &err);
+	if (j2 != NULL) {
+		json_object_set_new(j2, "model_name",
+		    json_string(gf_model_trainer(m)));
+		back = gf_model_from_kepler_weights(j2, "package", "w.json",
+		    &err);
+		if (back == NULL)
+			abort();
+		for (int k = 0; k < 3; k++) {
+			for (size_t f = 0; f < nf; f++)
+				x[f] = k == 0 ? 0 : k == 1 ? 1 + (double)f :
+				    -1e6;
+			if (!same(gf_model_predict1(back, x), p[k]))
+				abort();
+		}
+		gf_model_free(back);
+		json_decref(j2);
+	}
 	free(text);
 	free(x);
 	gf_model_free(m);

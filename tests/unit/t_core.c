@@ -393,6 +393,32 @@ test_yaml(void)
 	ok(v == NULL && err.exit == 65 && strncmp(err.msg, "bad.yaml:", 9) == 0,
 	    "syntax error names file:line:col");
 	diag("%s", err.msg);
+	/*
+	 * Found by fuzzing: keys nested in keys (the 200-byte file below
+	 * ran out of memory after minutes) are refused, where they begin.
+	 */
+	{
+		char deep[200];
+
+		memset(deep, '{', 80);
+		memcpy(deep + 80, "a: 1", 4);
+		memset(deep + 84, '}', 80);
+		memcpy(deep + 164, ": x\n", 4);
+		v = gf_yaml_parse(deep, 168, "keys.yaml", &err);
+		ok(v == NULL && err.exit == 65 && strstr(err.msg,
+		    "keys.yaml:1:") && strstr(err.msg, "not a mapping"),
+		    "a mapping as a key is refused: %s", err.msg);
+		json_decref(v);
+		v = gf_yaml_parse("[1, 2]: x\n", 10, "keys.yaml", &err);
+		ok(v == NULL && strstr(err.msg, "not a list"),
+		    "so is a list: %s", err.msg);
+		json_decref(v);
+		v = gf_yaml_parse("1: x\ntrue: y\n", 13, "keys.yaml", &err);
+		ok(v != NULL && json_object_get(v, "1") != NULL &&
+		    json_object_get(v, "true") != NULL,
+		    "scalar keys that are not strings are kept as text");
+		json_decref(v);
+	}
 	v = gf_yaml_parse("a: 1\na: 2\n", 10, "dup.yaml", &err);
 	ok(v == NULL && strstr(err.msg, "dup.yaml:2:1: duplicate key 'a'") !=
 	    NULL, "duplicate key");
