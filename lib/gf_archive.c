@@ -17,6 +17,7 @@
 #include "gf_archive.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
+#include "gf_proc.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -499,9 +500,7 @@ set_filter(struct archive *a, const struct gf_archive_opts *opts,
 		long threads = opts->threads;
 
 		if (threads <= 0)
-			threads = sysconf(_SC_NPROCESSORS_ONLN);
-		if (threads < 1)
-			threads = 1;
+			threads = gf_proc_cpus();
 		r = archive_write_add_filter_zstd(a);
 		snprintf(num, sizeof(num), "%d", level > 0 ? level : 3);
 		if (r == ARCHIVE_OK)

@@ -11,6 +11,7 @@
 #include "gf_err.h"
 #include "gf_model.h"
 #include "gf_model_impl.h"
+#include "gf_proc.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -445,14 +446,8 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		r = gf_fit_gbr(m, X, &owned, y, &ownedy, rows, err);
 		break;
 	case GF_T_XGB: {
-		int th = opts->threads;
-
-		if (th <= 0) {
-			long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-			th = n > 0 ? (int)n : 1;
-		}
-		r = gf_fit_xgb(m, X, &owned, y, rows, th, err);
+		r = gf_fit_xgb(m, X, &owned, y, rows, opts->threads > 0 ?
+		    opts->threads : gf_proc_cpus(), err);
 		break;
 	}
 	case GF_T_KNN:

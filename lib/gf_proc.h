@@ -33,6 +33,14 @@ struct gf_spawn {
 pid_t gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err);
 
 /*
+ * The CPUs this process may run on (its affinity mask, as nproc(1)
+ * counts them; the online CPUs when the mask cannot be read), at least
+ * 1: the default number of threads for work spread over cores. In a
+ * container or under taskset that is fewer than the machine has.
+ */
+int gf_proc_cpus(void);
+
+/*
  * Wait for pid for at most timeout seconds (< 0: forever). Returns 0 and
  * the wait status in *status, 1 on time-out (the child keeps running),
  * -1 on error.

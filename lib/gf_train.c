@@ -8,6 +8,7 @@
 #include "gf_buf.h"
 #include "gf_modeldb.h"
 #include "gf_parse.h"
+#include "gf_proc.h"
 #include "gf_profile.h"
 #include "gf_train.h"
 #include "gf_xalloc.h"
@@ -450,8 +451,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
     const struct gf_split *sp, const struct gf_train_opts *o)
 {
 	struct pool p;
-	long nth = o->threads > 0 ? o->threads :
-	    sysconf(_SC_NPROCESSORS_ONLN);
+	long nth = o->threads > 0 ? o->threads : gf_proc_cpus();
 	int k = o->folds > 0 ? o->folds : 0;
 
 	memset(&p, 0, sizeof(p));

@@ -37,6 +37,7 @@
 #include "gf_modeldb.h"
 #include "gf_parse.h"
 #include "gf_profile.h"
+#include "gf_proc.h"
 #include "gf_http.h"
 #include "gf_prom.h"
 #include "gf_tool.h"
@@ -1066,8 +1067,7 @@ write_models(struct run *r, struct gf_train_task *tasks, json_t *models,
     const char *root, json_t *csvrows, struct gf_err *err)
 {
 	struct model_writes w;
-	long nth = r->o->threads_set ? r->o->threads :
-	    sysconf(_SC_NPROCESSORS_ONLN);
+	long nth = r->o->threads_set ? r->o->threads : gf_proc_cpus();
 	int rc = 0;
 
 	memset(&w, 0, sizeof(w));

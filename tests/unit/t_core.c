@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,6 +460,28 @@ test_proc(void)
 	char *out = NULL, *pidfile;
 	pid_t pid;
 
+	/* Default thread counts follow the affinity mask, as nproc does. */
+	{
+		cpu_set_t all, one;
+
+		CPU_ZERO(&all);
+		if (sched_getaffinity(0, sizeof(all), &all) == 0) {
+			is_int(gf_proc_cpus(), CPU_COUNT(&all),
+			    "the CPUs this process may run on");
+			CPU_ZERO(&one);
+			for (int c = 0; c < CPU_SETSIZE; c++)
+				if (CPU_ISSET(c, &all)) {
+					CPU_SET(c, &one);
+					break;
+				}
+			ok(sched_setaffinity(0, sizeof(one), &one) == 0 &&
+			    gf_proc_cpus() == 1, "one CPU under taskset: 1");
+			sched_setaffinity(0, sizeof(all), &all);
+		} else {
+			skip("sched_getaffinity failed");
+			skip("sched_getaffinity failed");
+		}
+	}
 	is_int(gf_proc_run(echo, 10, &out, &err), 3, "exit status returned");
 	is_str(out, "hi\n", "stdout captured");
 	free(out);
