@@ -830,6 +830,13 @@ get_num(const json_t *o, const char *key, const char *name, double *out,
 	return 0;
 }
 
+/* 1 when v is a whole number in [lo, hi] (an index read from a file). */
+static int
+in_range(double v, double lo, double hi)
+{
+	return v >= lo && v <= hi && v == floor(v);
+}
+
 static int
 trees_from_json(struct gf_model *m, const json_t *trees, const char *name,
     struct gf_err *err)
@@ -867,14 +874,23 @@ trees_from_json(struct gf_model *m, const json_t *trees, const char *name,
 		for (size_t i = 0; i < n && !bad; i++) {
 			struct gf_tnode *nd = &m->nodes[m->off[t] + i];
 
+			/* Checked as doubles: a cast out of range is UB. */
+			if (!in_range(a[0][i], -1, (double)m->nf - 1) ||
+			    !in_range(a[2][i], -1, (double)n - 1) ||
+			    !in_range(a[3][i], -1, (double)n - 1)) {
+				gf_err_set(err, GF_EXIT_DATAERR, "model",
+				    "%s: tree %zu node %zu is malformed", name,
+				    t, i);
+				bad = 1;
+				break;
+			}
 			nd->feature = (int)a[0][i];
 			nd->thr = a[1][i];
 			nd->left = (int)a[2][i];
 			nd->right = (int)a[3][i];
 			nd->value = a[4][i];
-			if (nd->feature >= (int)m->nf || (nd->feature >= 0 &&
-			    (nd->left <= (int)i || nd->right <= (int)i ||
-			    nd->left >= (int)n || nd->right >= (int)n))) {
+			if (nd->feature >= 0 && (nd->left <= (int)i ||
+			    nd->right <= (int)i)) {
 				gf_err_set(err, GF_EXIT_DATAERR, "model",
 				    "%s: tree %zu node %zu is malformed", name,
 				    t, i);
@@ -916,9 +932,12 @@ params_from_json(struct gf_model *m, const json_t *p, const char *name,
 	case GF_T_KNN: {
 		const json_t *k = json_object_get(p, "k");
 
-		if (!json_is_integer(k) || json_integer_value(k) < 1)
+		/* gf_predict_knn keeps at most 64 neighbours. */
+		if (!json_is_integer(k) || json_integer_value(k) < 1 ||
+		    json_integer_value(k) > 64)
 			return gf_err_set(err, GF_EXIT_DATAERR, "model",
-			    "%s: 'params.k' is not a positive integer", name);
+			    "%s: 'params.k' is not an integer from 1 to 64",
+			    name);
 		m->k = (int)json_integer_value(k);
 		if (get_darray(p, "y", name, &m->vals, 0, &m->npts, err) < 0 ||
 		    get_darray(p, "X", name, &m->pts, m->npts * m->nf, NULL,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -634,8 +635,18 @@ gf_dataset_from_table(struct gf_dataset *ds, const struct gf_csv *t,
 			goto fail;
 		}
 	}
-	if (nt >= 0 && t->rows > 0)
-		ds->node_type = (int)t->data[nt];
+	if (nt >= 0 && t->rows > 0) {
+		double v = t->data[nt];
+
+		/* Checked as a double: a cast out of range is UB. */
+		if (!(v >= 0 && v <= INT_MAX && v == floor(v))) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train", "%s: row 2: "
+			    "node_type is not a node type number (0, 1, ...)",
+			    name);
+			goto fail;
+		}
+		ds->node_type = (int)v;
+	}
 	if (ts >= 0) {
 		ds->ts = gf_xcalloc(t->rows + 1, sizeof(double));
 		for (size_t r = 0; r < t->rows; r++)

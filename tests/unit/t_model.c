@@ -848,6 +848,45 @@ test_load_errors(void)
 	    NULL, &err), *back;
 	json_t *j;
 
+	/*
+	 * Found by fuzzing: tree indexes were cast to int before they were
+	 * checked (undefined beyond its range). Each is refused, named.
+	 */
+	static const char *const bad_index[] = { "-33333333333.0", "1e300",
+		"0.5", "2" };
+
+	for (size_t k = 0; k < sizeof(bad_index) / sizeof(*bad_index); k++) {
+		char *text = NULL;
+
+		if (asprintf(&text, "{\"format\":\"gf-model\",\"version\":1,"
+		    "\"trainer\":\"GradientBoostingRegressorTrainer\","
+		    "\"features\":[\"a\",\"b\"],\"scaler\":{\"type\":"
+		    "\"MaxAbsScaler\",\"max_abs\":[1.0,2.0]},\"params\":{"
+		    "\"base\":1.5,\"trees\":[{\"feature\":[%s,-1,-1],"
+		    "\"threshold\":[0.5,0.0,0.0],\"left\":[1,-1,-1],"
+		    "\"right\":[2,-1,-1],\"value\":[0.0,1.0,2.0]}]}}",
+		    bad_index[k]) < 0)
+			abort();
+		j = json_loads(text, 0, NULL);
+		back = gf_model_from_json(j, "t.json", &err);
+		ok(j != NULL && back == NULL && err.exit == 65 &&
+		    strstr(err.msg, "tree 0 node 0 is malformed") != NULL,
+		    "a tree's feature index %s is refused: %s", bad_index[k],
+		    err.msg);
+		gf_model_free(back);
+		json_decref(j);
+		free(text);
+	}
+	j = json_loads("{\"format\":\"gf-model\",\"version\":1,\"trainer\":"
+	    "\"KNeighborsRegressorTrainer\",\"features\":[\"a\"],\"scaler\":"
+	    "{\"type\":\"MaxAbsScaler\",\"max_abs\":[1.0]},\"params\":{"
+	    "\"k\":4294967302,\"X\":[0.5],\"y\":[1.0]}}", 0, NULL);
+	back = gf_model_from_json(j, "k.json", &err);
+	ok(j != NULL && back == NULL && strstr(err.msg, "'params.k'") != NULL,
+	    "a KNN k beyond 64 is refused: %s", err.msg);
+	gf_model_free(back);
+	json_decref(j);
+
 	close(fd);
 	/* A gf model file on disk loads by content, queries included. */
 	gf_model_set_feature_queries(m, json_pack("{s:s}", "f0",

@@ -65,6 +65,18 @@ test_dataset(void)
 	ok(ds.Y[5] == 5.0, "Y row-major by component");
 	ok(ds.ts != NULL && ds.ts[2] == 12, "timestamps kept");
 	is_int(ds.node_type, 3, "node type from the table");
+	{
+		/* Found by fuzzing: node_type was cast to int unchecked. */
+		struct gf_dataset bad = GF_DATASET_INIT;
+
+		ok(from_text("timestamp,bpf_cpu_time_us,cpu_cycles,"
+		    "package_power,dram_power,node_type\n"
+		    "10,1000,5,40,4,x\n11,2000,6,41,4.5,x\n", &bad,
+		    &err) < 0 && err.exit == 65 && strstr(err.msg,
+		    "node_type is not a node type") != NULL,
+		    "a node_type that is no number is refused: %s", err.msg);
+		gf_dataset_release(&bad);
+	}
 	ok(json_array_size(ds.missing) == 1 && strcmp(json_string_value(
 	    json_array_get(ds.missing, 0)), "cpu_instructions") == 0,
 	    "the missing feature listed");
