@@ -246,19 +246,6 @@ jitter_delay(const struct gf_http_opts *o, int attempt)
 	return cap * ((double)r / 4294967296.0);
 }
 
-static void
-sleep_seconds(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static CURL *
 setup(const struct gf_http_opts *o, const struct gf_http_req *req,
     struct curl_slist *headers, struct xfer *x, char *errbuf)
@@ -457,7 +444,7 @@ gf_http_request(const struct gf_http_opts *opts,
 		gf_buf_release(&x.body);
 		free(x.content_type);
 		free(x.retry_after);
-		sleep_seconds(delay);
+		gf_time_sleep(delay, 0);
 		continue;
 next_fail:
 		gf_buf_release(&x.body);

@@ -282,14 +282,18 @@ gf_time_monotonic(void)
 void
 gf_time_sleep(double seconds, int wake_on_signal)
 {
-	struct timespec ts;
+	/* A day at a time: any double of seconds, and time_t never overflows. */
+	while (seconds > 0) {
+		double part = seconds > 86400 ? 86400 : seconds;
+		struct timespec ts;
 
-	if (!(seconds > 0))
-		return;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !wake_on_signal)
-		;
+		ts.tv_sec = (time_t)part;
+		ts.tv_nsec = (long)((part - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			if (wake_on_signal)
+				return;
+		seconds -= part;
+	}
 }
 
 /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in unix seconds. */

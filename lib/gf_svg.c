@@ -7,6 +7,7 @@
 
 #include "gf_svg.h"
 #include "gf_buf.h"
+#include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -151,9 +152,12 @@ x_time_axis(struct gf_buf *out, double t0, double t1)
 	}
 	for (double t = ceil(t0 / step) * step; t <= t1; t += step) {
 		double px = ML + (t - t0) / (t1 - t0) * PW;
-		time_t tt = (time_t)t;
+		time_t tt;
 		struct tm tm;
 
+		if (!gf_time_ok(t))
+			continue;
+		tt = (time_t)t;
 		if (gmtime_r(&tt, &tm) == NULL)
 			continue;
 		strftime(lab, sizeof(lab), step < 60 ? "%H:%M:%S" : "%H:%M",

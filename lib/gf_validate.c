@@ -11,6 +11,7 @@
 #include "gf_buf.h"
 #include "gf_err.h"
 #include "gf_model.h"
+#include "gf_parse.h"
 #include "gf_prom.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
@@ -976,6 +977,9 @@ rd_values(struct rd *r, struct gf_prom_series *ps)
 		    rd_number(r, 1, &ps->v[ps->n]) == -1 ||
 		    rd_char(r, ']') == -1)
 			return -1;
+		if (!gf_time_ok(ps->t[ps->n]))
+			return rd_fail(r, "a timestamp is not a time (unix "
+			    "seconds, years 1 to 9999)");
 		if (ps->n > 0 && ps->t[ps->n] <= ps->t[ps->n - 1])
 			return rd_fail(r, "timestamps must increase");
 		ps->n++;

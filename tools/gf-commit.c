@@ -583,17 +583,13 @@ static void
 backoff(int attempt)
 {
 	double d = 0.2, max = 4.0;
-	struct timespec ts;
 
 	for (int i = 1; i < attempt && d < max; i++)
 		d *= 2;
 	if (d > max)
 		d = max;
 	/* Full jitter in [d/2, d]: concurrent runs spread out. */
-	d = d / 2 + d / 2 * ((double)rand() / RAND_MAX);
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
+	gf_time_sleep(d / 2 + d / 2 * ((double)rand() / RAND_MAX), 0);
 }
 
 static int

@@ -126,9 +126,10 @@ apply_config(struct gf_plan_opts *po, json_t *cfg, const char *path)
 		po->time_scale = json_number_value(v);
 	}
 	if ((v = json_object_get(cfg, "repeats")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1)
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100000)
 			gf_die(GF_EXIT_CONFIG, "%s: field 'repeats': expected "
-			    "an integer >= 1", path);
+			    "an integer from 1 to 100000", path);
 		po->repeats = (int)json_integer_value(v);
 	}
 	if ((v = json_object_get(cfg, "cpu_frequency")) != NULL)

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Recorded query results (gf-validate --from-json) from any bytes, read
- * by gf_recorded_parse's own scanner: results whose sample times
- * increase, or an error that says name:line:col; never a crash, a read
- * past the text or a leak.
+ * by gf_recorded_parse's own scanner: results whose sample times are
+ * times (gf_time_ok) and increase, or an error that says name:line:col;
+ * never a crash, a read past the text or a leak.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "gf_err.h"
+#include "gf_parse.h"
 #include "gf_validate.h"
 
 int
@@ -26,9 +27,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (gf_recorded_find(&rec, rec.q[i].query) == NULL)
 				abort();
 			for (size_t s = 0; s < r->nseries; s++)
-				for (size_t k = 1; k < r->series[s].n; k++)
-					if (!(r->series[s].t[k] >
-					    r->series[s].t[k - 1]))
+				for (size_t k = 0; k < r->series[s].n; k++)
+					if (!gf_time_ok(r->series[s].t[k]) ||
+					    (k > 0 && !(r->series[s].t[k] >
+					    r->series[s].t[k - 1])))
 						abort();
 		}
 	} else if (err.exit != 65 || strncmp(err.msg, "rec.json:", 9) != 0) {

@@ -380,6 +380,13 @@ test_recorded(void)
 		is_int(gf_recorded_parse(&rec, "{\"q\": {}}", 10, "r.json",
 		    &err), -1, "no result");
 		gf_recorded_release(&rec);
+		/* Plots write every time as a date (time_t). */
+		is_int(gf_recorded_parse(&rec, "{\"q\": {\"result\": [{"
+		    "\"values\": [[1e300, \"1\"]]}]}}", 45, "r.json", &err), -1,
+		    "a timestamp beyond year 9999 is refused");
+		ok(strstr(err.msg, "r.json:1:") != NULL &&
+		    strstr(err.msg, "not a time") != NULL, "where (%s)", err.msg);
+		gf_recorded_release(&rec);
 	}
 }
 
