@@ -1200,6 +1200,13 @@ gf_model_from_kepler_weights(const json_t *j, const char *component,
 		const json_t *s = json_object_get(v, "scale");
 
 		m->features[i] = gf_xstrdup(key);
+		/* A MaxAbs scale: |x| at most, never below 0. */
+		if (json_is_number(s) && json_number_value(s) < 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "model",
+			    "%s: '%s...Numerical_Variables.%s.scale' is "
+			    "negative", name, component, key);
+			goto fail;
+		}
 		/* Kepler skips a feature with scale 0; so does a weight 0. */
 		m->scale[i] = json_is_number(s) && json_number_value(s) != 0 ?
 		    json_number_value(s) : 1.0;

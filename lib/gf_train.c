@@ -626,6 +626,12 @@ gf_dataset_from_table(struct gf_dataset *ds, const struct gf_csv *t,
 		for (size_t c = 0; c < ds->ncomp; c++)
 			ds->Y[r * ds->ncomp + c] = t->data[r * t->cols +
 			    pcol[c]];
+		if (ts >= 0 && !gf_time_ok(t->data[r * t->cols + ts])) {
+			gf_err_set(err, GF_EXIT_DATAERR, "train",
+			    "%s: row %zu: timestamp is not a time (unix "
+			    "seconds, years 1 to 9999)", name, r + 2);
+			goto fail;
+		}
 		if (ts >= 0 && r > 0 && t->data[r * t->cols + ts] <=
 		    t->data[(r - 1) * t->cols + ts]) {
 			gf_err_set(err, GF_EXIT_DATAERR, "train",

@@ -886,6 +886,14 @@ test_load_errors(void)
 	    "a KNN k beyond 64 is refused: %s", err.msg);
 	gf_model_free(back);
 	json_decref(j);
+	j = json_loads("{\"package\":{\"All_Weights\":{\"Bias_Weight\":0.0,"
+	    "\"Categorical_Variables\":{},\"Numerical_Variables\":{\"a\":{"
+	    "\"scale\":-2.0,\"weight\":2.5}}}}}", 0, NULL);
+	back = gf_model_from_kepler_weights(j, NULL, "w.json", &err);
+	ok(j != NULL && back == NULL && strstr(err.msg, "scale' is negative"),
+	    "a negative Kepler scale is refused: %s", err.msg);
+	gf_model_free(back);
+	json_decref(j);
 
 	close(fd);
 	/* A gf model file on disk loads by content, queries included. */

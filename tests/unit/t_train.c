@@ -76,6 +76,14 @@ test_dataset(void)
 		    "node_type is not a node type") != NULL,
 		    "a node_type that is no number is refused: %s", err.msg);
 		gf_dataset_release(&bad);
+		/* Text in the timestamp column reads as NaN: no time. */
+		ok(from_text("timestamp,bpf_cpu_time_us,cpu_cycles,"
+		    "package_power,dram_power\n"
+		    "x,1000,5,40,4\ny,2000,6,41,4.5\n", &bad,
+		    &err) < 0 && err.exit == 65 && strstr(err.msg,
+		    "row 2: timestamp is not a time") != NULL,
+		    "a timestamp that is no time is refused: %s", err.msg);
+		gf_dataset_release(&bad);
 	}
 	ok(json_array_size(ds.missing) == 1 && strcmp(json_string_value(
 	    json_array_get(ds.missing, 0)), "cpu_instructions") == 0,
