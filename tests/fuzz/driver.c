@@ -12,7 +12,8 @@
 
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+/* Weak: only some targets define it. */
+#pragma weak LLVMFuzzerInitialize
 
 int
 main(int argc, char **argv)

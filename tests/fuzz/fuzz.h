@@ -10,10 +10,30 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gf_profile.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional: run once before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * Kepler 0.7's shipped profile into p, found through GF_PROFILE_PATH
+ * (scripts/fuzz.sh and the tests set it); exits when it is not found.
+ */
+static inline void
+fuzz_kepler_profile(struct gf_profile *p)
+{
+	struct gf_err err = GF_ERR_INIT;
+
+	if (gf_profile_load("kepler-0.7", p, &err) < 0) {
+		fprintf(stderr, "fuzz: %s (set GF_PROFILE_PATH)\n", err.msg);
+		exit(1);
+	}
+}
 
 /* data as a NUL-terminated string (a new buffer; NULs inside kept). */
 static inline char *

@@ -24,19 +24,12 @@
 
 static struct gf_profile prof;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct gf_err err = GF_ERR_INIT;
-
 	(void)argc;
 	(void)argv;
-	if (gf_profile_load("kepler-0.7", &prof, &err) < 0) {
-		fprintf(stderr, "fuzz_qset: %s (set GF_SHARE)\n", err.msg);
-		exit(1);
-	}
+	fuzz_kepler_profile(&prof);
 	return 0;
 }
 
