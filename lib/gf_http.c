@@ -100,6 +100,27 @@ userinfo_at(const char *url, const char **start)
 	return memrchr(auth, '@', (size_t)(end - auth));
 }
 
+/*
+ * A secret as the URL gives it and as sent ("p%40ss" is "p@ss" on the
+ * wire, and in anything that prints it decoded).
+ */
+static void
+mask_both(const char *secret)
+{
+	int len = 0;
+	char *plain;
+
+	gf_log_mask(secret);
+	plain = strchr(secret, '%') != NULL ? curl_easy_unescape(NULL,
+	    secret, 0, &len) : NULL;
+	if (plain != NULL && (size_t)len == strlen(plain))
+		gf_log_mask(plain);
+	if (plain != NULL) {
+		explicit_bzero(plain, (size_t)len);
+		curl_free(plain);
+	}
+}
+
 void
 gf_http_mask_credentials(const char *url)
 {
@@ -111,10 +132,10 @@ gf_http_mask_credentials(const char *url)
 	userinfo = gf_xstrndup(start, (size_t)(at - start));
 	if ((colon = strchr(userinfo, ':')) != NULL) {
 		if (colon[1] != '\0')
-			gf_log_mask(colon + 1);
+			mask_both(colon + 1);
 	} else if (strncmp(url, "http://", 7) == 0 ||
 	    strncmp(url, "https://", 8) == 0) {
-		gf_log_mask(userinfo);
+		mask_both(userinfo);
 	}
 	gf_free_secret(userinfo);
 }

@@ -87,8 +87,20 @@ gf_log_mask(const char *secret)
 		atexit(wipe_secrets);
 	secrets = gf_xreallocarray(secrets, nsecrets + 1, sizeof(*secrets));
 	secrets[nsecrets++] = gf_xstrdup(secret);
-	if (gf_log_in_actions())
-		fprintf(stderr, "::add-mask::%s\n", secret);
+	if (gf_log_in_actions()) {
+		/*
+		 * Line by line, as the runner masks: a newline inside the
+		 * command would end it and run the rest as a command.
+		 */
+		for (const char *p = secret; *p != '\0';) {
+			size_t n = strcspn(p, "\r\n");
+
+			if (n >= 4)
+				fprintf(stderr, "::add-mask::%.*s\n", (int)n, p);
+			p += n;
+			p += strspn(p, "\r\n");
+		}
+	}
 }
 
 int

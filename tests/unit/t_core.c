@@ -297,6 +297,31 @@ test_log(void)
 	free(r);
 	ok(gf_log_has_secret("xx s3cr3t-token", 15), "secret detected");
 	ok(!gf_log_has_secret("nothing here", 12), "no false positive");
+
+	/*
+	 * Under Actions every line of a secret gets its own add-mask: a
+	 * newline inside one command would end it, and the runner would
+	 * run the rest as a workflow command.
+	 */
+	char path[] = "/tmp/t_core_mask.XXXXXX";
+	int fd = mkstemp(path), status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		dup2(fd, 2);
+		setenv("GITHUB_ACTIONS", "true", 1);
+		gf_log_mask("first-line\n::stop-commands::x\r\nab\nlast-line");
+		_exit(0);
+	}
+	struct gf_err err = GF_ERR_INIT;
+
+	waitpid(pid, &status, 0);
+	close(fd);
+	r = gf_fs_read(path, 0, NULL, &err);
+	is_str(r, "::add-mask::first-line\n::add-mask::::stop-commands::x\n"
+	    "::add-mask::last-line\n", "a secret's lines masked one by one");
+	free(r);
+	unlink(path);
 }
 
 static json_t *

@@ -335,6 +335,10 @@ t_helpers(void)
 	ok(!gf_log_has_secret("gituser", 7), "an SSH user name is not masked");
 	gf_http_mask_credentials("ssh://gituser:ssh-pw-1@host/o/r.git");
 	ok(gf_log_has_secret("ssh-pw-1", 8), "an SSH password is masked");
+	gf_http_mask_credentials("http://u:p%40ss%2Fw0rd@host/");
+	ok(gf_log_has_secret("p%40ss%2Fw0rd", 13) &&
+	    gf_log_has_secret("p@ss/w0rd", 9),
+	    "a percent-encoded password is masked as written and as sent");
 }
 
 int
