@@ -344,6 +344,11 @@ test_expect_code 78 'a bad config field: exit 78' '
 	printf "time_scale: fast\n" >bad-c.yaml &&
 	gf-stress -c bad-c.yaml -p idle:1 </dev/null
 '
+test_expect_success 'repeats beyond --repeats'"'"' range in a config: 78, named' '
+	printf "repeats: 4294967297\n" >bad-r.yaml &&
+	{ gf-stress -c bad-r.yaml -p curve:stepwise -n </dev/null 2>err; rc=$?; } ;
+	[ $rc = 78 ] && grep -q "field '"'"'repeats'"'"': expected an integer from 1 to 100000" err
+'
 test_expect_code 78 '--host of another machine is refused (78)' '
 	gf-stress --host 192.0.2.10 -p idle:1 </dev/null
 '
