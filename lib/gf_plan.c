@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "gf_plan.h"
+#include "gf_proc.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_parse.h"
@@ -147,9 +148,7 @@ gf_plan_machine_probe(struct gf_machine *m, const char *sysfs_cpu)
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);
 	if (n <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		n = c > 0 ? (int)c : 1;
+		n = gf_proc_cpus();	/* the online CPUs, the mask unread */
 		CPU_ZERO(&set);
 		for (int i = 0; i < n && i < CPU_SETSIZE; i++)
 			CPU_SET(i, &set);

@@ -402,11 +402,18 @@ task_order(const struct gf_train_task *tasks, size_t n)
  * row set fit in 256 MB together (single precision): they may all be
  * held at once, until the last component is done with them.
  */
+/* 1 when u is an SVR task on t's dataset. */
+static int
+svr_beside(const struct gf_train_task *u, const struct gf_train_task *t)
+{
+	return u->ds == t->ds && strcmp(u->trainer, "SVRRegressorTrainer") ==
+	    0;
+}
+
 static void
 shares_new(struct gf_train_task *tasks, size_t n, size_t ntrain, int k)
 {
 	const double budget = 256.0 * 1024 * 1024;
-	const char *svr = "SVRRegressorTrainer";
 
 	if ((double)(k + 1) * (double)ntrain * (double)ntrain * 4 > budget)
 		return;
@@ -414,19 +421,17 @@ shares_new(struct gf_train_task *tasks, size_t n, size_t ntrain, int k)
 		struct gf_train_task *t = &tasks[i];
 		int users = 0;
 
-		if (strcmp(t->trainer, svr) != 0 || t->share != NULL)
+		if (t->share != NULL || !svr_beside(t, t))
 			continue;
 		for (size_t j = i; j < n; j++)
-			users += tasks[j].ds == t->ds &&
-			    strcmp(tasks[j].trainer, svr) == 0;
+			users += svr_beside(&tasks[j], t);
 		if (users < 2)
 			continue;
 		t->share = gf_xcalloc((size_t)k + 1, sizeof(*t->share));
 		for (int r = 0; r <= k; r++)
 			t->share[r] = gf_fit_share_new(users);
 		for (size_t j = i + 1; j < n; j++)
-			if (tasks[j].ds == t->ds &&
-			    strcmp(tasks[j].trainer, svr) == 0)
+			if (svr_beside(&tasks[j], t))
 				tasks[j].share = t->share;
 	}
 }
