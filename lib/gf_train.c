@@ -19,7 +19,7 @@ struct pool {
 	struct gf_train_task *tasks;
 	size_t *order;		/* task indices, the costliest first */
 	size_t n, next, done;
-	size_t njobs, per;	/* per: jobs per task (1, or fit + folds) */
+	size_t njobs, per;	/* per: jobs per task (the fit + its folds) */
 	int folds, forward;	/* forward: gf_split_forward's folds */
 	pthread_cond_t built;
 	const struct gf_split *split;
@@ -307,18 +307,7 @@ worker(void *arg)
 		fo.seed = p->o->seed;
 		fo.threads = p->fit_threads;
 		t0 = gf_time_now();
-		if (p->per == 1) {
-			/*
-			 * The fit and every fold, each component starting
-			 * at another row set: fits sharing work on the same
-			 * rows then seldom wait for each other.
-			 */
-			for (int s = 0; s <= k; s++)
-				job_run(p, t, ((int)t->comp + s) % (k + 1) - 1,
-				    &fo);
-		} else {
-			job_run(p, t, f, &fo);
-		}
+		job_run(p, t, f, &fo);
 		pthread_mutex_lock(&p->mu);
 		t->seconds += gf_time_now() - t0;
 		last = --t->left == 0;
@@ -335,9 +324,12 @@ worker(void *arg)
 
 /*
  * Rough relative cost of one fit plus its cross-validation: kernel SVR
- * and the boosted trees take most of a run. A component whose target is
- * constant (rapl core/uncore in nx12 are all zero) is cheap whatever the
- * trainer.
+ * and the boosted trees take most of a run. A curve fit's cost is known
+ * only once it runs: most converge in a few milliseconds, but one that
+ * runs to maxfev takes longer than an SVR fit, so curve fits go first,
+ * where such a fit overlaps the rest instead of running alone at the
+ * end. A component whose target is constant (rapl core/uncore in nx12
+ * are all zero) is cheap whatever the trainer.
  */
 static double
 task_cost(const struct gf_train_task *t)
@@ -346,14 +338,14 @@ task_cost(const struct gf_train_task *t)
 		const char *trainer;
 		double cost;
 	} costs[] = {
+		{ "LogisticRegressionTrainer", 300 },
+		{ "ExponentialRegressionTrainer", 200 },
+		{ "LogarithmicRegressionTrainer", 200 },
 		{ "SVRRegressorTrainer", 100 },
 		{ "SGDRegressorTrainer", 30 },
 		{ "GradientBoostingRegressorTrainer", 25 },
 		{ "XgboostFitTrainer", 20 },
 		{ "KNeighborsRegressorTrainer", 10 },
-		{ "LogisticRegressionTrainer", 6 },
-		{ "LogarithmicRegressionTrainer", 5 },
-		{ "ExponentialRegressionTrainer", 5 },
 		{ "PolynomialRegressionTrainer", 2 },
 		{ "LinearRegressionTrainer", 1 },
 	};
@@ -468,13 +460,13 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	if (nth < 1)
 		nth = 1;
 	/*
-	 * Folds as jobs of their own only when the models alone cannot
-	 * keep every thread busy (a single trainer at 10^6 rows: 1.9x on
-	 * two cores); with many models they only add allocations.
+	 * The fit and each fold are jobs of their own: a task run whole
+	 * (one SVR fit and its five folds) left the other cores idle at
+	 * the end of a run.
 	 */
 	p.folds = k;
 	p.forward = o->forward;
-	p.per = n < 2 * (size_t)nth ? (size_t)k + 1 : 1;
+	p.per = (size_t)k + 1;
 	p.njobs = n * p.per;
 	p.fit_threads = 1;
 	pthread_mutex_init(&p.mu, NULL);
