@@ -2,6 +2,7 @@
 #include <sys/random.h>
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -33,13 +34,62 @@ struct xfer {
 	char *retry_after;
 };
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static CURLcode init_rc;
+/*
+ * libcurl, loaded by the first request: with its thirty-odd libraries
+ * (TLS, Kerberos, LDAP, IDN) it took 14 ms of every start, a tenth of a
+ * gf-train run on a CSV, which never talks HTTP. Only this table calls
+ * it; its soname has been libcurl.so.4 since 7.16.
+ */
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+	struct curl_slist *(*slist_append)(struct curl_slist *l,
+	    const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} lc;
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char load_error[512];	/* why libcurl is not usable, or "" */
 
 static void
-global_init(void)
+load_libcurl(void)
 {
-	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	static const struct {
+		const char *name;
+		size_t offset;
+	} syms[] = {
+#define SYM(f) { "curl_" #f, offsetof(__typeof__(lc), f) }
+		SYM(global_init), SYM(easy_init), SYM(easy_setopt),
+		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_cleanup),
+		SYM(easy_strerror), SYM(slist_append), SYM(slist_free_all),
+#undef SYM
+	};
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	CURLcode rc;
+
+	if (h == NULL) {
+		snprintf(load_error, sizeof(load_error), "cannot load "
+		    "libcurl: %s", dlerror());
+		return;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
+		void *f = dlsym(h, syms[i].name);
+
+		if (f == NULL) {
+			snprintf(load_error, sizeof(load_error), "libcurl.so.4 "
+			    "has no %s", syms[i].name);
+			return;
+		}
+		/* POSIX: a data pointer from dlsym converts to a function's. */
+		memcpy((char *)&lc + syms[i].offset, &f, sizeof(f));
+	}
+	if ((rc = lc.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
+		snprintf(load_error, sizeof(load_error), "libcurl: %s",
+		    lc.easy_strerror(rc));
 }
 
 void
@@ -100,25 +150,45 @@ userinfo_at(const char *url, const char **start)
 	return memrchr(auth, '@', (size_t)(end - auth));
 }
 
+static int
+hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' +
+	    10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /*
  * A secret as the URL gives it and as sent ("p%40ss" is "p@ss" on the
- * wire, and in anything that prints it decoded).
+ * wire, and in anything that prints it decoded). A "%" not followed by
+ * two hex digits stays as it is, as curl reads it; a secret that decodes
+ * to a NUL is masked as given only.
  */
 static void
 mask_both(const char *secret)
 {
-	int len = 0;
+	size_t n = 0, len = strlen(secret);
 	char *plain;
 
 	gf_log_mask(secret);
-	plain = strchr(secret, '%') != NULL ? curl_easy_unescape(NULL,
-	    secret, 0, &len) : NULL;
-	if (plain != NULL && (size_t)len == strlen(plain))
-		gf_log_mask(plain);
-	if (plain != NULL) {
-		explicit_bzero(plain, (size_t)len);
-		curl_free(plain);
+	if (strchr(secret, '%') == NULL)
+		return;
+	plain = gf_xcalloc(len + 1, 1);
+	for (size_t i = 0; i < len; i++) {
+		/* Stops at the NUL: hex_digit('\0') is -1. */
+		int hi = secret[i] == '%' ? hex_digit(secret[i + 1]) : -1;
+		int lo = hi >= 0 ? hex_digit(secret[i + 2]) : -1;
+
+		if (lo >= 0) {
+			plain[n++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			plain[n++] = secret[i];
+		}
 	}
+	if (strlen(plain) == n)
+		gf_log_mask(plain);
+	explicit_bzero(plain, n);
+	free(plain);
 }
 
 void
@@ -271,53 +341,53 @@ static CURL *
 setup(const struct gf_http_opts *o, const struct gf_http_req *req,
     struct curl_slist *headers, struct xfer *x, char *errbuf)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = lc.easy_init();
 	const char *m = req->method ? req->method : "GET";
 	char *ua;
 
 	if (c == NULL)
 		return NULL;
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	lc.easy_setopt(c, CURLOPT_URL, req->url);
+	lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	lc.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout * 1000));
+	lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)(o->connect_timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	lc.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	lc.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		lc.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	ua = o->user_agent ? gf_xstrdup(o->user_agent) :
 	    gf_xstrdup("gf/" GF_VERSION);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, ua);	/* curl copies it */
+	lc.easy_setopt(c, CURLOPT_USERAGENT, ua);	/* curl copies it */
 	free(ua);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(c, CURLOPT_WRITEDATA, x);
+	lc.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	lc.easy_setopt(c, CURLOPT_HEADERDATA, x);
+	lc.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	if (strcmp(m, "HEAD") == 0) {
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		lc.easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (req->body != NULL || strcmp(m, "POST") == 0) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		lc.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->body_len);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		lc.easy_setopt(c, CURLOPT_POSTFIELDS,
 		    req->body ? req->body : "");
 		if (strcmp(m, "POST") != 0)
-			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
+			lc.easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
 	} else if (strcmp(m, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
+		lc.easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
 	}
 	if (req->aws_sigv4 != NULL)
-		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		lc.easy_setopt(c, CURLOPT_AWS_SIGV4, req->aws_sigv4);
 	else if (req->username != NULL)
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		lc.easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	if (req->username != NULL)
-		curl_easy_setopt(c, CURLOPT_USERNAME, req->username);
+		lc.easy_setopt(c, CURLOPT_USERNAME, req->username);
 	if (req->password != NULL)
-		curl_easy_setopt(c, CURLOPT_PASSWORD, req->password);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+		lc.easy_setopt(c, CURLOPT_PASSWORD, req->password);
+	lc.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	return c;
 }
 
@@ -333,7 +403,7 @@ make_headers(const struct gf_http_req *req)
 	 * (curl/curl#11664), and the service then rejects the signature.
 	 */
 	if (req->aws_sigv4 == NULL)
-		h = curl_slist_append(h, "Expect:");
+		h = lc.slist_append(h, "Expect:");
 	/*
 	 * S3 refuses requests without the payload hash; curl 7.88 signs the
 	 * header when it is given but does not add it.
@@ -345,21 +415,21 @@ make_headers(const struct gf_http_req *req)
 		gf_sha256_hex(req->body != NULL ? req->body : "",
 		    req->body != NULL ? req->body_len : 0, hex);
 		line = gf_xasprintf("x-amz-content-sha256: %s", hex);
-		h = curl_slist_append(h, line);
+		h = lc.slist_append(h, line);
 		free(line);
 	}
 	if (req->content_type != NULL) {
 		line = gf_xasprintf("Content-Type: %s", req->content_type);
-		h = curl_slist_append(h, line);
+		h = lc.slist_append(h, line);
 		free(line);
 	} else if (req->body != NULL && req->aws_sigv4 == NULL) {
 		/* Not curl's default form type for a body of unknown type. */
-		h = curl_slist_append(h, "Content-Type:");
+		h = lc.slist_append(h, "Content-Type:");
 	}
 	for (size_t i = 0; i < req->nheaders; i++) {
 		line = gf_xasprintf("%s: %s", req->headers[i].name,
 		    req->headers[i].value);
-		h = curl_slist_append(h, line);
+		h = lc.slist_append(h, line);
 		gf_free_secret(line);
 	}
 	return h;
@@ -395,11 +465,10 @@ gf_http_request(const struct gf_http_opts *opts,
 		if (o.max_body == 0)
 			o.max_body = (size_t)256 << 20;
 	}
-	pthread_once(&init_once, global_init);
+	pthread_once(&load_once, load_libcurl);
 	safe_url = gf_http_redact_url(req->url);
-	if (init_rc != CURLE_OK) {
-		gf_err_set(err, GF_EXIT_SOFTWARE, "http", "libcurl: %s",
-		    curl_easy_strerror(init_rc));
+	if (load_error[0] != '\0') {
+		gf_err_set(err, GF_EXIT_NOINPUT, "http", "%s", load_error);
 		goto out_nohdr;
 	}
 	if (req->password != NULL)
@@ -421,9 +490,9 @@ gf_http_request(const struct gf_http_opts *opts,
 			break;
 		}
 		gf_debug("%s %s (attempt %d)", m, safe_url, attempt);
-		cc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_cleanup(c);
+		cc = lc.easy_perform(c);
+		lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		lc.easy_cleanup(c);
 		resp->attempts = attempt;
 		if (x.oversize) {
 			gf_err_set(err, GF_EXIT_DATAERR, "http",
@@ -446,7 +515,7 @@ gf_http_request(const struct gf_http_opts *opts,
 			gf_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ?
 			    GF_EXIT_TEMPFAIL : GF_EXIT_UNAVAILABLE, "http",
 			    "%s %s: %s (%d attempt%s)", m, safe_url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc),
+			    errbuf[0] ? errbuf : lc.easy_strerror(cc),
 			    attempt, attempt > 1 ? "s" : "");
 			goto next_fail;
 		}
@@ -461,7 +530,7 @@ gf_http_request(const struct gf_http_opts *opts,
 		}
 		gf_debug("%s %s: %s, retrying in %.2fs", m, safe_url,
 		    cc == CURLE_OK ? "retryable status" :
-		    curl_easy_strerror(cc), delay);
+		    lc.easy_strerror(cc), delay);
 		gf_buf_release(&x.body);
 		free(x.content_type);
 		free(x.retry_after);
@@ -473,7 +542,7 @@ next_fail:
 		free(x.retry_after);
 		break;
 	}
-	curl_slist_free_all(headers);
+	lc.slist_free_all(headers);
 out_nohdr:
 	if (resp->body == NULL) {
 		resp->body = gf_xstrdup("");

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * HTTP client (libcurl). Every request has a timeout; failures that may
- * pass (connection refused or reset, time-outs, 429, 5xx) are retried with
- * exponential backoff and full jitter, honouring Retry-After. TLS
- * verification is always on (a CA file may be given). Response bodies are
- * capped. URLs are logged with any userinfo removed, and no header value
- * or credential ever appears in a message.
+ * HTTP client (libcurl, loaded by the first request, so that a tool
+ * which never talks HTTP does not pay for it). Every request has a
+ * timeout; failures that may pass (connection refused or reset,
+ * time-outs, 429, 5xx) are retried with exponential backoff and full
+ * jitter, honouring Retry-After. TLS verification is always on (a CA
+ * file may be given). Response bodies are capped. URLs are logged with
+ * any userinfo removed, and no header value or credential ever appears
+ * in a message.
  *
- * Errors: 69 when the service stays unreachable or keeps failing after
- * the retries; 75 for a time-out; 65 for a body over the cap; the status
- * and a short excerpt of the body are in the message for other HTTP
- * errors (which are not errors of this module: see resp.status).
+ * Errors: 66 when libcurl cannot be loaded; 69 when the service stays
+ * unreachable or keeps failing after the retries; 75 for a time-out; 65
+ * for a body over the cap; the status and a short excerpt of the body
+ * are in the message for other HTTP errors (which are not errors of this
+ * module: see resp.status).
  */
 #ifndef GF_HTTP_H
 #define GF_HTTP_H

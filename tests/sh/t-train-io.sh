@@ -74,4 +74,20 @@ test_expect_success 'cross-validation by jobs: same scores on 1 or 3 threads' '
 	jq -e ".train.models[1].components.platform.cv.mae == 13.061802006435665" j3.json
 '
 
+# libcurl is loaded by the first request only: a broken one stops a
+# Prometheus run (66, naming it) and nothing that reads files.
+test_expect_success 'libcurl that cannot be loaded: files still train' '
+	mkdir -p nocurl && : >nocurl/libcurl.so.4 &&
+	LD_LIBRARY_PATH=$PWD/nocurl gf-train -f "$ACPI" -E acpi -g CounterOnly \
+	    -t LinearRegressionTrainer -r 1 -o c </dev/null >c.json 2>c.err &&
+	jq -e ".train.models | length == 1" c.json
+'
+test_expect_code 66 'libcurl that cannot be loaded: a Prometheus run is 66' '
+	LD_LIBRARY_PATH=$PWD/nocurl gf-train -p http://127.0.0.1:9/ \
+	    -s 2026-01-01T00:00:00Z -e 2026-01-01T01:00:00Z -o p \
+	    </dev/null >p.json 2>p.err;
+	rc=$?; grep -q "cannot load libcurl: .*libcurl.so.4" p.err &&
+	jq -e ".steps[-1].exit == 66" p.json >/dev/null && exit $rc
+'
+
 test_done

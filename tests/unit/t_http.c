@@ -339,6 +339,14 @@ t_helpers(void)
 	ok(gf_log_has_secret("p%40ss%2Fw0rd", 13) &&
 	    gf_log_has_secret("p@ss/w0rd", 9),
 	    "a percent-encoded password is masked as written and as sent");
+	gf_http_mask_credentials("http://u:pw%5f%4Ax@host/");
+	ok(gf_log_has_secret("pw_Jx", 5), "hex digits in either case");
+	gf_http_mask_credentials("http://u:bad%zz%4@host/");
+	ok(gf_log_has_secret("bad%zz%4", 8),
+	    "a per cent sign without two hex digits stays as it is");
+	gf_http_mask_credentials("http://u:nul%00pw@host/");
+	ok(gf_log_has_secret("nul%00pw", 8) && !gf_log_has_secret("nul", 3),
+	    "a password that decodes to a NUL is masked as written only");
 }
 
 int
