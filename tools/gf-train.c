@@ -1230,6 +1230,23 @@ cfg_str(const json_t *cfg, const char *key)
 }
 
 /*
+ * kepler-model-db names its tables preprocess_abs_... and preprocess_dyn_...:
+ * a dyn table has its idle power removed already, so AbsPower models of it
+ * would predict dynamic power under the wrong name.
+ */
+static int
+csv_named_dyn(const char *path)
+{
+	const char *base;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	return strncmp(base, "preprocess_dyn_", 15) == 0;
+}
+
+/*
  * Settings below the command line: environment, document, config file.
  * Only those still unset are filled.
  */
@@ -1289,8 +1306,13 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 		o->pipeline = "gf";
 	if (o->profile == NULL)
 		o->profile = "kepler-0.7";
-	if (o->output_types == NULL)
+	if (o->output_types == NULL && csv_named_dyn(o->csv)) {
+		o->output_types = "DynPower";
+		gf_info("%s: a DynPower table by its name: training DynPower "
+		    "(--output-type to choose)", o->csv);
+	} else if (o->output_types == NULL) {
 		o->output_types = "AbsPower";
+	}
 	if (o->isolator == NULL)
 		o->isolator = "min";
 	if (o->trainers == NULL)
@@ -1331,6 +1353,9 @@ check_names(struct run *r, struct gf_err *err)
 			return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
 			    "output type '%s' (AbsPower, DynPower)",
 			    r->otypes[i]);
+	if (in_list(r->otypes, "AbsPower") && csv_named_dyn(r->o->csv))
+		gf_warn("%s: its name says DynPower (idle power removed): "
+		    "AbsPower models of it predict dynamic power", r->o->csv);
 	if (strcmp(r->o->trainers, "all") == 0 ||
 	    strcmp(r->o->trainers, "default") == 0) {
 		const char *const *all = gf_model_trainers(&n);

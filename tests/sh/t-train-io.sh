@@ -90,4 +90,25 @@ test_expect_code 66 'libcurl that cannot be loaded: a Prometheus run is 66' '
 	jq -e ".steps[-1].exit == 66" p.json >/dev/null && exit $rc
 '
 
+# kepler-model-db's dyn tables have the idle power removed already: their
+# name decides the default output type, and AbsPower of one is warned of.
+DYN="$NX12/preprocess_dyn_default_min_acpi_CounterOnly.csv"
+test_expect_success 'a preprocess_dyn_ table trains DynPower by default' '
+	gf-train -f "$DYN" -E acpi -g CounterOnly -t LinearRegressionTrainer \
+	    -r 1 -o dyn </dev/null >dyn.json 2>dyn.err &&
+	jq -e "[.train.models[].output_type] == [\"DynPower\"]" dyn.json &&
+	grep -q "a DynPower table by its name" dyn.err &&
+	test -f dyn/gf/acpi/DynPower/CounterOnly/LinearRegressionTrainer_1.json &&
+	gf-train -f "$ACPI" -E acpi -g CounterOnly -t LinearRegressionTrainer \
+	    -r 1 -o abs </dev/null >abs.json 2>abs.err &&
+	jq -e "[.train.models[].output_type] == [\"AbsPower\"]" abs.json &&
+	! grep -q "by its name" abs.err
+'
+test_expect_success 'AbsPower asked of a preprocess_dyn_ table: trained, with a warning' '
+	gf-train -f "$DYN" -E acpi -g CounterOnly -O AbsPower \
+	    -t LinearRegressionTrainer -r 1 -o dabs </dev/null >dabs.json 2>dabs.err &&
+	jq -e "[.train.models[].output_type] == [\"AbsPower\"]" dabs.json &&
+	grep -q "warning: .*its name says DynPower" dabs.err
+'
+
 test_done
