@@ -500,6 +500,44 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	pthread_mutex_destroy(&p.mu);
 }
 
+/* A task on like's dataset and component that did not fail. */
+static int
+rival(const struct gf_train_task *u, const struct gf_train_task *like)
+{
+	return u->ds == like->ds && u->comp == like->comp && !u->failed;
+}
+
+const struct gf_train_task *
+gf_train_select(const struct gf_train_task *tasks, size_t n,
+    const struct gf_train_task *like, int one_se,
+    const struct gf_train_task **lowest)
+{
+	const struct gf_train_task *low = NULL, *b;
+	double limit;
+
+	for (size_t j = 0; j < n; j++)
+		if (rival(&tasks[j], like) && (low == NULL ||
+		    tasks[j].cv.mae < low->cv.mae))
+			low = &tasks[j];
+	*lowest = low;
+	if (low == NULL || !one_se || !isfinite(low->cv_se))
+		return low;
+	limit = low->cv.mae + low->cv_se;
+	b = low;
+	for (size_t j = 0; j < n; j++) {
+		const struct gf_train_task *u = &tasks[j];
+		int cu, cb;
+
+		if (!rival(u, like) || !(u->cv.mae <= limit))
+			continue;
+		cu = gf_model_trainer_complexity(u->trainer);
+		cb = gf_model_trainer_complexity(b->trainer);
+		if (cu < cb || (cu == cb && u->cv.mae < b->cv.mae))
+			b = u;
+	}
+	return b;
+}
+
 void
 gf_train_threads(void *(*fn)(void *), void *arg, long n)
 {

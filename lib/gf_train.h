@@ -114,6 +114,20 @@ void gf_train_run(struct gf_train_task *tasks, size_t n,
 void gf_train_tasks_release(struct gf_train_task *tasks, size_t n);
 
 /*
+ * The model chosen among tasks[0..n) for like's dataset and component
+ * (a pointer into tasks). *lowest gets the one with the lowest
+ * cross-validation MAE; with one_se, the simplest trainer
+ * (gf_model_trainer_complexity) whose CV MAE is within one standard error
+ * of the folds' MAEs of that lowest is chosen instead: models that differ
+ * by less than the folds' own spread are not told apart by it, and the
+ * simpler one has extrapolated better on a later time block
+ * (docs/benchmarks-train.md). NULL when every such task failed.
+ */
+const struct gf_train_task *gf_train_select(const struct gf_train_task *tasks,
+    size_t n, const struct gf_train_task *like, int one_se,
+    const struct gf_train_task **lowest);
+
+/*
  * fn(arg) on n threads at once, all joined before returning; in the
  * caller's thread alone when n <= 1. For workers that take their jobs
  * from arg under its own lock (gf_train_run's, gf-train's model writers).

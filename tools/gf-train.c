@@ -36,6 +36,7 @@
 #include "gf_model.h"
 #include "gf_modeldb.h"
 #include "gf_parse.h"
+#include "gf_pipeline.h"
 #include "gf_profile.h"
 #include "gf_proc.h"
 #include "gf_http.h"
@@ -881,346 +882,6 @@ out:
 	return rc;
 }
 
-/*
- * The preprocessed table of a dataset (timestamp, features, power,
- * node_type), built only when it is written: it is a copy of the data.
- */
-static void
-dataset_table(const struct gf_dataset *ds, struct gf_csv *t)
-{
-	size_t c = 0, f0 = ds->ts ? 1 : 0;
-
-	t->rows = ds->rows;
-	t->cols = f0 + ds->nfeat + ds->ncomp + 1;
-	t->names = gf_xcalloc(t->cols + 1, sizeof(char *));
-	t->data = gf_xcalloc(t->rows * t->cols + 1, sizeof(double));
-	if (ds->ts)
-		t->names[c++] = gf_xstrdup("timestamp");
-	for (size_t f = 0; f < ds->nfeat; f++)
-		t->names[c++] = gf_xstrdup(ds->features[f]);
-	for (size_t k = 0; k < ds->ncomp; k++)
-		t->names[c++] = gf_xasprintf("%s_power", ds->comps[k]);
-	t->names[c] = gf_xstrdup("node_type");
-	for (size_t r = 0; r < ds->rows; r++) {
-		double *row = &t->data[r * t->cols];
-
-		if (ds->ts)
-			row[0] = ds->ts[r];
-		memcpy(&row[f0], &ds->X[r * ds->nfeat],
-		    ds->nfeat * sizeof(double));
-		memcpy(&row[f0 + ds->nfeat], &ds->Y[r * ds->ncomp],
-		    ds->ncomp * sizeof(double));
-		row[t->cols - 1] = ds->node_type;
-	}
-}
-
-static int
-write_preprocessed(const struct gf_dataset *ds, const char *path,
-    struct gf_err *err)
-{
-	struct gf_csv t = GF_CSV_INIT;
-	int rc;
-
-	if (ds->same_as != NULL) {
-		struct gf_err e = GF_ERR_INIT;
-
-		if (gf_modeldb_copy_csv(ds->same_as, ds->same_st, path,
-		    &e) == 0)
-			return 0;
-		gf_debug("%s: %s; writing the table", path, e.msg);
-	}
-	dataset_table(ds, &t);
-	rc = gf_modeldb_write_csv(path, &t, err);
-	gf_csv_release(&t);
-	return rc;
-}
-
-static char *
-preprocessed_name(const struct run *r, const struct gf_dataset *ds)
-{
-	const char *x = r->o->extractor ? r->o->extractor : "default";
-
-	if (strcmp(ds->otype, "AbsPower") == 0)
-		return gf_xasprintf("preprocessed_data/preprocess_abs_%s_%s_"
-		    "%s.csv", x, ds->source, ds->group);
-	return gf_xasprintf("preprocessed_data/preprocess_dyn_%s_%s_%s_%s.csv",
-	    x, r->o->isolator, ds->source, ds->group);
-}
-
-static json_t *
-pipeline_metadata(const struct run *r)
-{
-	json_t *md = json_object(), *abs = json_array(), *dyn = json_array();
-	char now[32];
-
-	for (size_t i = 0; r->trainers[i] != NULL; i++) {
-		if (in_list(r->otypes, "AbsPower"))
-			json_array_append_new(abs, json_string(r->trainers[i]));
-		if (in_list(r->otypes, "DynPower"))
-			json_array_append_new(dyn, json_string(r->trainers[i]));
-	}
-	gf_time_format(gf_time_now(), 0, now);
-	json_object_set_new(md, "name", json_string(r->o->pipeline));
-	json_object_set_new(md, "isolator", json_string(r->o->isolator));
-	json_object_set_new(md, "extractor", json_string(r->o->extractor ?
-	    r->o->extractor : "default"));
-	json_object_set_new(md, "abs_trainers", abs);
-	json_object_set_new(md, "dyn_trainers", dyn);
-	json_object_set_new(md, "metric_type", json_string(r->prof.name));
-	json_object_set_new(md, "init_time", json_string(now));
-	json_object_set_new(md, "last_update_time", json_string(now));
-	json_object_set_new(md, "publisher", json_string("gf-train"));
-	return md;
-}
-
-/* The models of a run, written by threads of their own (write_models). */
-struct model_writes {
-	struct gf_train_task *tasks;
-	json_t *models;		/* borrowed: model entries with "_task" */
-	const char *root;
-	const char *split;
-	pthread_mutex_t mu;
-	size_t next, n;
-	int stop;		/* a write failed: take no more */
-	json_t **files, **meta;	/* per model: new references, or NULL */
-	struct gf_err *errs;	/* per model */
-};
-
-/*
- * Model i's folder, zip and weight JSON under w->root; none for a model
- * that failed on any component.
- */
-static int
-write_model(struct model_writes *w, size_t i)
-{
-	json_t *m = json_array_get(w->models, i);
-	const struct gf_train_task *t = &w->tasks[json_integer_value(
-	    json_object_get(m, "_task"))];
-	const struct gf_dataset *ds = t->ds;
-	struct gf_modeldb_model mm;
-	struct gf_model **mods;
-	struct gf_scores *sc;
-	char *rel, *fg;
-	int rc;
-
-	for (size_t c = 0; c < ds->ncomp; c++)
-		if (t[c].failed)
-			return 0;
-	mods = gf_xcalloc(ds->ncomp, sizeof(*mods));
-	sc = gf_xcalloc(ds->ncomp, sizeof(*sc));
-	for (size_t c = 0; c < ds->ncomp; c++) {
-		mods[c] = t[c].model;
-		sc[c] = t[c].test;
-	}
-	mm.trainer = t->trainer;
-	mm.node_type = ds->node_type;
-	mm.source = ds->source;
-	mm.output_type = ds->otype;
-	mm.feature_group = ds->group;
-	mm.split = w->split;
-	mm.components = (const char *const *)ds->comps;
-	mm.models = mods;
-	mm.test = sc;
-	mm.ncomp = ds->ncomp;
-	rel = gf_xasprintf("%s/%s/%s", ds->source, ds->otype, ds->group);
-	fg = gf_xasprintf("%s/%s", w->root, rel);
-	rc = gf_modeldb_write_model(fg, rel, &mm, &w->files[i], &w->errs[i]);
-	if (rc == 0)
-		w->meta[i] = gf_modeldb_metadata(&mm);
-	free(rel);
-	free(fg);
-	free(mods);
-	free(sc);
-	return rc;
-}
-
-static void *
-model_writer(void *arg)
-{
-	struct model_writes *w = arg;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&w->mu);
-		i = w->stop ? w->n : w->next++;
-		pthread_mutex_unlock(&w->mu);
-		if (i >= w->n)
-			return NULL;
-		if (write_model(w, i) < 0) {
-			pthread_mutex_lock(&w->mu);
-			w->stop = 1;
-			pthread_mutex_unlock(&w->mu);
-		}
-	}
-}
-
-/*
- * Every model's files under root, on as many threads as training used:
- * compressing and writing them one after another was a sixth of a run
- * on a few thousand rows. Each model's "files" and its row of the
- * <source>/<OutputType> metadata table (csvrows) are then added in the
- * models' order; the first failure in that order is reported.
- */
-static int
-write_models(struct run *r, struct gf_train_task *tasks, json_t *models,
-    const char *root, json_t *csvrows, struct gf_err *err)
-{
-	struct model_writes w;
-	long nth = r->o->threads_set ? r->o->threads : gf_proc_cpus();
-	int rc = 0;
-
-	memset(&w, 0, sizeof(w));
-	w.tasks = tasks;
-	w.models = models;
-	w.root = root;
-	w.split = r->o->split;
-	w.n = json_array_size(models);
-	w.files = gf_xcalloc(w.n + 1, sizeof(*w.files));
-	w.meta = gf_xcalloc(w.n + 1, sizeof(*w.meta));
-	w.errs = gf_xcalloc(w.n + 1, sizeof(*w.errs));
-	pthread_mutex_init(&w.mu, NULL);
-	if (nth > (long)w.n)
-		nth = (long)w.n;
-	gf_train_threads(model_writer, &w, nth);
-	pthread_mutex_destroy(&w.mu);
-	for (size_t i = 0; i < w.n; i++) {
-		json_t *m = json_array_get(models, i), *rows;
-		char *key;
-
-		if (rc == 0 && w.errs[i].exit != 0) {
-			*err = w.errs[i];
-			rc = -1;
-		}
-		if (rc < 0 || w.files[i] == NULL) {
-			json_decref(w.files[i]);
-			json_decref(w.meta[i]);
-			continue;
-		}
-		json_object_set_new(m, "files", w.files[i]);
-		key = gf_xasprintf("%s/%s", json_string_value(json_object_get(m,
-		    "source")), json_string_value(json_object_get(m,
-		    "output_type")));
-		rows = json_object_get(csvrows, key);
-		if (rows == NULL) {
-			rows = json_array();
-			json_object_set_new(csvrows, key, rows);
-		}
-		json_array_append_new(rows, w.meta[i]);
-		free(key);
-	}
-	free(w.files);
-	free(w.meta);
-	free(w.errs);
-	return rc;
-}
-
-/*
- * Write the whole tree into a fresh directory beside the destination
- * and rename it into place at the end: a failure leaves no half tree.
- */
-static int
-write_tree(struct run *r, struct gf_train_task *tasks, json_t *models,
-    struct gf_err *err)
-{
-	char *stage = NULL, *root = NULL, *dest = NULL, *old = NULL, *p = NULL;
-	json_t *md = NULL, *csvrows = json_object();
-	int rc = -1;
-
-	if (gf_fs_mkdir_p(r->o->out, 0755, err) < 0)
-		goto out;
-	stage = gf_xasprintf("%s/.%s.tmp.XXXXXX", r->o->out, r->o->pipeline);
-	if (mkdtemp(stage) == NULL) {
-		gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot create a "
-		    "directory in '%s': %s", r->o->out, strerror(errno));
-		free(stage);
-		stage = NULL;
-		goto out;
-	}
-	root = gf_xasprintf("%s/%s", stage, r->o->pipeline);
-	dest = gf_xasprintf("%s/%s", r->o->out, r->o->pipeline);
-	p = gf_xasprintf("%s/preprocessed_data", root);
-	if (gf_fs_mkdir_p(p, 0755, err) < 0)
-		goto out;
-	for (size_t d = 0; d < r->nds; d++) {
-		char *rel = preprocessed_name(r, &r->ds[d]);
-
-		free(p);
-		p = gf_xasprintf("%s/%s", root, rel);
-		free(rel);
-		if (write_preprocessed(&r->ds[d], p, err) < 0)
-			goto out;
-	}
-	md = pipeline_metadata(r);
-	free(p);
-	p = gf_xasprintf("%s/metadata.json", root);
-	{
-		char *s = json_dumps(md, JSON_INDENT(2) |
-		    JSON_REAL_PRECISION(17));
-
-		rc = gf_fs_write_atomic(p, s, strlen(s), 0644, err);
-		free(s);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
-	if (write_models(r, tasks, models, root, csvrows, err) < 0)
-		goto out;
-	{
-		const char *key;
-		json_t *rows;
-
-		json_object_foreach(csvrows, key, rows) {
-			const char *slash = strchr(key, '/');
-			char *src = gf_xstrndup(key, (size_t)(slash - key));
-			size_t nc;
-			const char *const *comps = gf_source_components(src,
-			    &nc);
-
-			free(p);
-			p = gf_xasprintf("%s/%s/%s_%s_model_metadata.csv", root,
-			    key, src, slash + 1);
-			rc = gf_modeldb_write_metadata_csv(p, rows, comps, nc,
-			    err);
-			free(src);
-			if (rc < 0)
-				goto out;
-			rc = -1;
-		}
-	}
-	/* Swap the finished tree in; an older one goes only after. */
-	if (gf_fs_exists(dest)) {
-		old = gf_xasprintf("%s/old", stage);
-		if (rename(dest, old) < 0) {
-			gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot "
-			    "move '%s' aside: %s", dest, strerror(errno));
-			goto out;
-		}
-	}
-	if (rename(root, dest) < 0) {
-		gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot rename "
-		    "'%s' to '%s': %s", root, dest, strerror(errno));
-		if (old != NULL && rename(old, dest) < 0)
-			gf_warn("could not restore '%s'", dest);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (stage != NULL) {
-		struct gf_err e2 = GF_ERR_INIT;
-
-		gf_fs_remove_tree(stage, &e2);
-	}
-	free(stage);
-	free(root);
-	free(dest);
-	free(old);
-	free(p);
-	json_decref(md);
-	json_decref(csvrows);
-	return rc;
-}
-
 static const char *
 cfg_str(const json_t *cfg, const char *key)
 {
@@ -1450,50 +1111,18 @@ check_names(struct run *r, struct gf_err *err)
 	return 0;
 }
 
-/*
- * The best of the tasks on like's dataset and component. *lowest gets the
- * one with the lowest cross-validation MAE; with one_se, the simplest
- * trainer (gf_model_trainer_complexity) whose CV MAE is within one
- * standard error of the folds' MAEs of that lowest is chosen instead:
- * models that differ by less than the folds' own spread are not told
- * apart by it, and the simpler one has extrapolated better on a later
- * time block (docs/benchmarks-train.md). NULL when every task failed.
- */
-static int
-rival(const struct gf_train_task *u, const struct gf_train_task *like)
+/* The model tree's settings, from the run's. */
+static struct gf_pipeline
+pipeline_of(const struct run *r)
 {
-	return u->ds == like->ds && u->comp == like->comp && !u->failed;
-}
+	const char *const *all = (const char *const *)r->trainers;
+	struct gf_pipeline p = { r->o->out, r->o->pipeline, r->o->extractor,
+		r->o->isolator, r->prof.name, r->o->split,
+		in_list(r->otypes, "AbsPower") ? all : NULL,
+		in_list(r->otypes, "DynPower") ? all : NULL,
+		r->o->threads_set ? r->o->threads : 0 };
 
-static const struct gf_train_task *
-select_best(const struct gf_train_task *tasks, size_t n,
-    const struct gf_train_task *like, int one_se,
-    const struct gf_train_task **lowest)
-{
-	const struct gf_train_task *low = NULL, *b;
-	double limit;
-
-	for (size_t j = 0; j < n; j++)
-		if (rival(&tasks[j], like) && (low == NULL ||
-		    tasks[j].cv.mae < low->cv.mae))
-			low = &tasks[j];
-	*lowest = low;
-	if (low == NULL || !one_se || !isfinite(low->cv_se))
-		return low;
-	limit = low->cv.mae + low->cv_se;
-	b = low;
-	for (size_t j = 0; j < n; j++) {
-		const struct gf_train_task *u = &tasks[j];
-		int cu, cb;
-
-		if (!rival(u, like) || !(u->cv.mae <= limit))
-			continue;
-		cu = gf_model_trainer_complexity(u->trainer);
-		cb = gf_model_trainer_complexity(b->trainer);
-		if (cu < cb || (cu == cb && u->cv.mae < b->cv.mae))
-			b = u;
-	}
-	return b;
+	return p;
 }
 
 /* Progress on stderr as each model is done. */
@@ -1517,8 +1146,10 @@ static int
 train_all(struct run *r, json_t *sec, struct gf_err *err)
 {
 	struct gf_train_task *tasks = NULL;
+	struct gf_pipeline pl = pipeline_of(r);
+	struct gf_pipeline_model *pm = NULL;
 	struct gf_split *splits;
-	size_t ntrain = 0, ntask = 0, k = 0;
+	size_t ntrain = 0, ntask = 0, k = 0, npm = 0;
 	json_t *models = json_array(), *best = json_array(),
 	    *dsets = json_array();
 	char *cvname = gf_xasprintf("%s-cv:%lld", r->o->cv_method,
@@ -1533,7 +1164,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 	splits = gf_xcalloc(r->nds + 1, sizeof(*splits));
 	for (size_t d = 0; d < r->nds; d++) {
 		struct gf_dataset *ds = &r->ds[d];
-		char *pre = preprocessed_name(r, ds);
+		char *pre = gf_pipeline_table_name(&pl, ds);
 
 		if (parse_split(r->o->split, ds->rows,
 		    (unsigned long)r->o->seed, &splits[d], err) < 0) {
@@ -1568,6 +1199,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		ntask += ntrain * ds->ncomp;
 	}
 	tasks = gf_xcalloc(ntask + 1, sizeof(*tasks));
+	pm = gf_xcalloc(ntask + 1, sizeof(*pm));
 	{
 		size_t maxrows = 0;
 
@@ -1625,7 +1257,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		    json_integer(ds->node_type));
 		json_object_set_new(m, "components", comps);
 		json_object_set_new(m, "seconds", json_real(secs));
-		json_object_set_new(m, "_task", json_integer((json_int_t)i));
+		pm[npm].tasks = &tasks[i];
+		pm[npm++].entry = m;
 		json_array_append_new(models, m);
 		free(mname);
 		i += ds->ncomp;
@@ -1636,7 +1269,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 
 		if (t->trainer != r->trainers[0])
 			continue;
-		b = select_best(tasks, ntask, t, strcmp(r->o->select, "1se") ==
+		b = gf_train_select(tasks, ntask, t, strcmp(r->o->select, "1se") ==
 		    0, &low);
 		if (b == NULL)
 			continue;
@@ -1686,17 +1319,16 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (write_tree(r, tasks, models, err) < 0)
+	if (gf_pipeline_write(&pl, r->ds, r->nds, pm, npm, err) < 0)
 		goto out;
 	rc = 0;
 out:
-	for (size_t i = 0; i < json_array_size(models); i++)
-		json_object_del(json_array_get(models, i), "_task");
 	json_object_set_new(sec, "datasets", dsets);
 	json_object_set_new(sec, "models", models);
 	json_object_set_new(sec, "best", best);
 	gf_train_tasks_release(tasks, ntask);
 	free(tasks);
+	free(pm);
 	for (size_t d = 0; d < r->nds; d++)
 		gf_split_release(&splits[d]);
 	free(splits);
@@ -1708,6 +1340,7 @@ out:
 static int
 extract_only(struct run *r, json_t *sec, struct gf_err *err)
 {
+	struct gf_pipeline pl = pipeline_of(r);
 	json_t *files = json_array();
 	char *dir = gf_xasprintf("%s/%s/preprocessed_data", r->o->out,
 	    r->o->pipeline);
@@ -1716,11 +1349,11 @@ extract_only(struct run *r, json_t *sec, struct gf_err *err)
 	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
 		goto out;
 	for (size_t d = 0; d < r->nds; d++) {
-		char *rel = preprocessed_name(r, &r->ds[d]);
+		char *rel = gf_pipeline_table_name(&pl, &r->ds[d]);
 		char *p = gf_xasprintf("%s/%s/%s", r->o->out, r->o->pipeline,
 		    rel);
 
-		rc = write_preprocessed(&r->ds[d], p, err);
+		rc = gf_pipeline_write_table(&r->ds[d], p, err);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:s,s:s,s:I}",
 		    "source", r->ds[d].source, "output_type", r->ds[d].otype,
 		    "feature_group", r->ds[d].group, "file", rel, "rows",

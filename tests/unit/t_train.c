@@ -234,11 +234,58 @@ test_complexity(void)
 	    "an unknown trainer has none");
 }
 
+/* The selection rules on made-up scores: nothing is trained. */
+static void
+test_select(void)
+{
+	struct gf_dataset a = GF_DATASET_INIT, b = GF_DATASET_INIT;
+	struct gf_train_task t[6];
+	const struct gf_train_task *low, *best;
+	static const char *const names[] = { "XgboostFitTrainer",
+		"LinearRegressionTrainer", "SVRRegressorTrainer",
+		"KNeighborsRegressorTrainer", "LinearRegressionTrainer",
+		"GradientBoostingRegressorTrainer" };
+	static const double mae[] = { 10.0, 10.8, 10.5, 12.0, 1.0, 2.0 };
+
+	memset(t, 0, sizeof(t));
+	for (size_t i = 0; i < 6; i++) {
+		t[i].ds = i < 4 ? &a : &b;
+		t[i].trainer = names[i];
+		t[i].cv.mae = mae[i];
+		t[i].cv_se = 1.0;
+	}
+	best = gf_train_select(t, 6, &t[2], 0, &low);
+	ok(best == &t[0] && low == &t[0],
+	    "min: the lowest CV MAE on that dataset and component");
+	best = gf_train_select(t, 6, &t[2], 1, &low);
+	ok(best == &t[1] && low == &t[0],
+	    "1se: the simplest within one standard error of the lowest");
+	t[0].cv_se = 0.6;
+	best = gf_train_select(t, 6, &t[2], 1, &low);
+	ok(best == &t[2], "1se: a smaller spread leaves fewer in reach");
+	t[0].cv_se = NAN;
+	best = gf_train_select(t, 6, &t[2], 1, &low);
+	ok(best == &t[0], "1se without a spread (one fold) is min");
+	t[0].failed = 1;
+	best = gf_train_select(t, 6, &t[3], 1, &low);
+	ok(low == &t[2] && best == &t[1],
+	    "a failed task is never chosen, nor the lowest");
+	t[3].comp = 1;
+	best = gf_train_select(t, 6, &t[3], 0, &low);
+	ok(best == &t[3], "another component is another choice");
+	best = gf_train_select(t, 6, &t[4], 1, &low);
+	ok(best == &t[4] && low == &t[4], "and so is another dataset");
+	t[4].failed = t[5].failed = 1;
+	ok(gf_train_select(t, 6, &t[4], 1, &low) == NULL && low == NULL,
+	    "NULL when every task failed");
+}
+
 int
 main(void)
 {
 	test_complexity();
 	test_dataset();
 	test_run();
+	test_select();
 	return done_testing();
 }
