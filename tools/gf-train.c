@@ -11,7 +11,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -525,156 +524,24 @@ fetch_window(struct run *r, struct gf_prom *prom, double a, double b,
 	return 0;
 }
 
-/* Predict with m from the columns of t named after m's features. */
+/* The trainer isolator (gf_isolate_trainer), saying which models it used. */
 static int
-predict_table(const struct gf_model *m, const struct gf_csv *t, double *out)
+isolate_by_models(const struct run *r, const char *source, const char *group,
+    const struct gf_csv *all, const struct gf_csv part[2], struct gf_csv *out,
+    struct gf_err *err)
 {
-	size_t nf = gf_model_nfeatures(m);
-	int *col = gf_xcalloc(nf + 1, sizeof(int));
-	double *x = gf_xcalloc(nf + 1, sizeof(double));
+	json_t *chosen = json_object(), *v;
+	const char *comp;
+	int rc;
 
-	for (size_t f = 0; f < nf; f++)
-		if ((col[f] = gf_csv_column(t, gf_model_feature(m, f))) < 0) {
-			free(col);
-			free(x);
-			return -1;
-		}
-	for (size_t r = 0; r < t->rows; r++) {
-		for (size_t f = 0; f < nf; f++)
-			x[f] = t->data[r * t->cols + col[f]];
-		out[r] = gf_model_predict1(m, x);
-	}
-	free(col);
-	free(x);
-	return 0;
-}
-
-/* Row of b with a's timestamp r, or -1 (both sorted by time). */
-static long
-align_row(const struct gf_csv *a, size_t r, const struct gf_csv *b,
-    size_t *cursor)
-{
-	int ta = gf_csv_column(a, "timestamp"), tb = gf_csv_column(b,
-	    "timestamp");
-	double t = a->data[r * a->cols + ta];
-
-	while (*cursor < b->rows && b->data[*cursor * b->cols + tb] < t)
-		(*cursor)++;
-	if (*cursor < b->rows && b->data[*cursor * b->cols + tb] == t)
-		return (long)*cursor;
-	return -1;
-}
-
-/*
- * Upstream's TrainIsolator: for each component, the AbsPower model (of
- * an earlier run, --abs-models) that best predicts node power from all
- * containers' features predicts the background containers' power; the
- * DynPower label is what is left, max(0, node - background), and the
- * features are the target containers' (--target-hints).
- */
-static int
-isolate_trainer(struct run *r, const char *source, const char *group,
-    const struct gf_csv *all, const struct gf_csv *bg,
-    const struct gf_csv *tg, struct gf_csv *out, struct gf_err *err)
-{
-	char *dir = gf_xasprintf("%s/%s/AbsPower/%s", r->o->abs_models, source,
-	    group);
-	double *pred = gf_xcalloc(all->rows + 1, sizeof(double));
-	double *bgp = gf_xcalloc(bg->rows + 1, sizeof(double));
-	size_t nc, cur = 0;
-	const char *const *comps = gf_source_components(source, &nc);
-	int rc = -1;
-
-	/* The table: rows of all, features of tg, power replaced below. */
-	out->rows = 0;
-	out->cols = tg->cols;
-	out->names = gf_xcalloc(tg->cols + 1, sizeof(char *));
-	for (size_t c = 0; c < tg->cols; c++)
-		out->names[c] = gf_xstrdup(tg->names[c]);
-	out->data = gf_xcalloc(all->rows * tg->cols + 1, sizeof(double));
-	for (size_t i = 0; i < all->rows; i++) {
-		long k = align_row(all, i, tg, &cur);
-
-		if (k < 0) {
-			gf_err_set(err, GF_EXIT_SOFTWARE, "train", "target "
-			    "table misses a timestamp of the node table");
-			goto out;
-		}
-		memcpy(&out->data[i * tg->cols], &tg->data[(size_t)k *
-		    tg->cols], tg->cols * sizeof(double));
-	}
-	out->rows = all->rows;
-	for (size_t c = 0; c < nc; c++) {
-		char *col = gf_xasprintf("%s_power", comps[c]);
-		int lc = gf_csv_column(all, col), oc = gf_csv_column(out, col);
-		double best = INFINITY;
-		struct gf_model *bm = NULL;
-		DIR *d;
-		struct dirent *e;
-
-		free(col);
-		if (lc < 0 || oc < 0)
-			continue;
-		if ((d = opendir(dir)) == NULL) {
-			gf_err_set(err, GF_EXIT_NOINPUT, "train", "isolator "
-			    "trainer: no AbsPower models in '%s': %s", dir,
-			    strerror(errno));
-			goto out;
-		}
-		while ((e = readdir(d)) != NULL) {
-			char *mp;
-			struct gf_model *m;
-			struct gf_err me = GF_ERR_INIT;
-			double mae = 0;
-
-			if (e->d_name[0] == '.')
-				continue;
-			mp = gf_xasprintf("%s/%s/%s.gf.json", dir, e->d_name,
-			    comps[c]);
-			m = gf_fs_exists(mp) ? gf_model_load(mp, &me) : NULL;
-			free(mp);
-			if (m == NULL)
-				continue;
-			if (predict_table(m, all, pred) < 0) {
-				gf_model_free(m);
-				continue;
-			}
-			for (size_t i = 0; i < all->rows; i++)
-				mae += fabs(pred[i] - all->data[i * all->cols +
-				    lc]);
-			mae /= (double)all->rows;
-			if (mae < best) {
-				best = mae;
-				gf_model_free(bm);
-				bm = m;
-			} else
-				gf_model_free(m);
-		}
-		closedir(d);
-		if (bm == NULL) {
-			gf_err_set(err, GF_EXIT_NOINPUT, "train", "isolator "
-			    "trainer: no usable AbsPower model for %s in '%s'",
-			    comps[c], dir);
-			goto out;
-		}
+	rc = gf_isolate_trainer(r->o->abs_models, source, group, all, &part[0],
+	    &part[1], out, chosen, err);
+	json_object_foreach(chosen, comp, v)
 		gf_info("isolator trainer: %s %s background by %s (node MAE "
-		    "%.3f)", source, comps[c], gf_model_trainer(bm), best);
-		predict_table(bm, bg, bgp);
-		cur = 0;
-		for (size_t i = 0; i < all->rows; i++) {
-			long k = align_row(all, i, bg, &cur);
-			double b = k < 0 ? 0 : bgp[k];
-
-			out->data[i * out->cols + oc] = fmax(0,
-			    all->data[i * all->cols + lc] - b);
-		}
-		gf_model_free(bm);
-	}
-	rc = 0;
-out:
-	free(dir);
-	free(pred);
-	free(bgp);
+		    "%.3f)", source, comp, json_string_value(json_object_get(v,
+		    "trainer")), json_real_value(json_object_get(v,
+		    "node_mae")));
+	json_decref(chosen);
 	return rc;
 }
 
@@ -845,9 +712,9 @@ load_queries(struct run *r, struct gf_err *err)
 				if (!bad && trainer_iso) {
 					struct gf_csv iso = GF_CSV_INIT;
 
-					if (isolate_trainer(r, r->sources[s],
-					    r->groups[g], &all, &part[0],
-					    &part[1], &iso, &e) < 0)
+					if (isolate_by_models(r, r->sources[s],
+					    r->groups[g], &all, part, &iso,
+					    &e) < 0)
 						bad = 1;
 					gf_csv_release(&all);
 					all = iso;

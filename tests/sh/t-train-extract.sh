@@ -104,6 +104,12 @@ test_expect_code 64 'trainer isolator without --abs-models: 64' '
 test_expect_code 66 'trainer isolator with no models there: 66' '
 	gf-train -q "$Q" -O DynPower -I trainer -a nowhere -E acpi -g CounterOnly -o t3 </dev/null >/dev/null 2>&1'
 
+test_expect_code 66 'trainer isolator with a folder but no model of the component: 66' '
+	mkdir -p nomodel/acpi/AbsPower/CounterOnly/LinearRegressionTrainer_1 &&
+	gf-train -q "$Q" -O DynPower -I trainer -a nomodel -E acpi \
+	    -g CounterOnly -o t4 </dev/null >/dev/null 2>err;
+	rc=$?; grep -q "no usable AbsPower model for platform" err && exit $rc
+'
 test_expect_code 64 'profile isolator without idle data: 64' '
 	gf-train -q "$Q" -O DynPower -I profile -E acpi -g CounterOnly -X -o i2 </dev/null >/dev/null 2>&1'
 
