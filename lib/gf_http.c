@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ struct xfer {
  * gf-train run on a CSV, which never talks HTTP. Only this table calls
  * it; its soname has been libcurl.so.4 since 7.16.
  */
-static struct {
+struct libcurl {
 	CURLcode (*global_init)(long flags);
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
@@ -51,7 +52,8 @@ static struct {
 	struct curl_slist *(*slist_append)(struct curl_slist *l,
 	    const char *s);
 	void (*slist_free_all)(struct curl_slist *l);
-} lc;
+};
+static struct libcurl lc;
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char load_error[512];	/* why libcurl is not usable, or "" */
 
@@ -62,7 +64,7 @@ load_libcurl(void)
 		const char *name;
 		size_t offset;
 	} syms[] = {
-#define SYM(f) { "curl_" #f, offsetof(__typeof__(lc), f) }
+#define SYM(f) { "curl_" #f, offsetof(struct libcurl, f) }
 		SYM(global_init), SYM(easy_init), SYM(easy_setopt),
 		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_cleanup),
 		SYM(easy_strerror), SYM(slist_append), SYM(slist_free_all),

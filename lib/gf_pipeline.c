@@ -332,7 +332,7 @@ gf_pipeline_write(const struct gf_pipeline *pl,
 	if (rename(root, dest) < 0) {
 		int e = errno;
 
-		/* The previous tree is kept where it is if it cannot go back. */
+		/* If the previous tree cannot go back, it stays in stage. */
 		keep = old != NULL && rename(old, dest) < 0;
 		gf_err_set(err, GF_EXIT_CANTCREAT, "train", "cannot rename "
 		    "'%s' to '%s': %s%s%s", root, dest, strerror(e), keep ?

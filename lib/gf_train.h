@@ -103,9 +103,10 @@ struct gf_train_opts {
 };
 
 /*
- * Run every task on its dataset's rows split by sp, in parallel: the
- * costliest first, each fit and each fold a job of its own when there
- * are fewer tasks than threads. Results do not depend on the schedule.
+ * Run every task on its dataset's rows split by sp, in parallel, each
+ * fit and each fold a job of its own: curve fits first (their cost shows
+ * only as they run), then the costliest. Results do not depend on the
+ * schedule.
  * The tasks must all use rows of the same length (sp's).
  */
 void gf_train_run(struct gf_train_task *tasks, size_t n,

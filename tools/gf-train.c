@@ -257,10 +257,10 @@ skip(struct run *r, const char *source, const char *otype,
 }
 
 /*
- * 1 when the table written to preprocessed_data (dataset_table) would be
- * table itself: same columns in the same order, the same doubles. The
- * input file is then copied instead of formatted again (at 10^6 rows
- * formatting was a quarter of a linear fit's whole run).
+ * 1 when the table written to preprocessed_data (gf_pipeline_write_table)
+ * would be table itself: same columns in the same order, the same
+ * doubles. The input file is then copied instead of formatted again (at
+ * 10^6 rows formatting was a quarter of a linear fit's whole run).
  */
 static int
 same_table(const struct gf_dataset *ds, const struct gf_csv *t)
@@ -1136,8 +1136,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 
 		if (t->trainer != r->trainers[0])
 			continue;
-		b = gf_train_select(tasks, ntask, t, strcmp(r->o->select, "1se") ==
-		    0, &low);
+		b = gf_train_select(tasks, ntask, t,
+		    strcmp(r->o->select, "1se") == 0, &low);
 		if (b == NULL)
 			continue;
 		{
