@@ -31,6 +31,7 @@ struct pool {
 	const struct gf_split *split;
 	const struct gf_train_opts *o;
 	pthread_mutex_t mu;
+	pthread_mutex_t report;	/* done and the done callback */
 	int fit_threads;	/* threads inside one fit */
 };
 
@@ -317,14 +318,16 @@ worker(void *arg)
 		pthread_mutex_lock(&p->mu);
 		t->seconds += gf_time_now() - t0;
 		last = --t->left == 0;
-		if (last)
-			done = ++p->done;
 		pthread_mutex_unlock(&p->mu);
 		if (!last)
 			continue;
 		task_finish(t, k);
+		/* Counted and reported in one step: "[3/10]" after "[2/10]". */
+		pthread_mutex_lock(&p->report);
+		done = ++p->done;
 		if (p->o->done != NULL)
 			p->o->done(t, done, p->n, p->o->arg);
+		pthread_mutex_unlock(&p->report);
 	}
 }
 
@@ -533,6 +536,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	p.njobs = n * p.per;
 	p.fit_threads = 1;
 	pthread_mutex_init(&p.mu, NULL);
+	pthread_mutex_init(&p.report, NULL);
 	pthread_cond_init(&p.built, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct gf_train_task *t = &tasks[i];
@@ -566,6 +570,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	free(p.jobs);
 	free(ord);
 	pthread_cond_destroy(&p.built);
+	pthread_mutex_destroy(&p.report);
 	pthread_mutex_destroy(&p.mu);
 }
 

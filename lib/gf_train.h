@@ -96,7 +96,11 @@ struct gf_train_opts {
 	int folds;		/* cross-validation folds, 0 for none */
 	int forward;		/* forward-chaining folds (gf_split_forward) */
 	int threads;		/* parallel fits; 0: one per online CPU */
-	/* Called as each task ends (from a worker thread; may be NULL). */
+	/*
+	 * Called as each task ends, from a worker thread but one call at
+	 * a time, ndone counting 1, 2, ... ntasks in call order (may be
+	 * NULL).
+	 */
 	void (*done)(const struct gf_train_task *t, size_t ndone,
 	    size_t ntasks, void *arg);
 	void *arg;

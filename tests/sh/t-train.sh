@@ -22,6 +22,14 @@ test_expect_success 'contract: all trainers, tail split, acpi CounterOnly' '
 	grep -q "\[10/10\]" err
 '
 
+test_expect_success 'progress counts up in order, one line per model' '
+	gf-train -f "$NX12/preprocess_abs_default_rapl_CounterOnly.csv" -E rapl \
+	    -g CounterOnly -r 1 -j 3 -o prog </dev/null >/dev/null 2>prog.err &&
+	sed -n "s/^gf-train: \(warning: \)\{0,1\}\[\([0-9]*\)\/40\].*/\2/p" prog.err >n &&
+	seq 1 40 >want &&
+	cmp n want
+'
+
 test_expect_success 'best model (1se): the simplest within one standard error of the lowest CV MAE' '
 	jq -e ".train.select == \"1se\" and .train.best[0].rule == \"1se\" and .train.best[0].selected_by == \"blocked-cv:5\"" doc.json &&
 	jq -e "(.train.models | min_by(.components.platform.cv.mae) | .trainer) == .train.best[0].lowest_cv_trainer" doc.json &&
