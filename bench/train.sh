@@ -9,6 +9,7 @@
 #     memory per trainer, and gf's XgboostFitTrainer against xgboost hist
 #     with 2 threads at 10^6 rows.
 # Knobs: BENCH_TRAIN_FILES (glob of nx12 names, default preprocess_abs_*),
+# BENCH_TRAIN_ROUNDS (interleaved rounds per CSV in 1, default 3),
 # BENCH_TRAIN_ROWS (default "1000 10000 100000 1000000").
 . "$(dirname "$0")/lib.sh"
 bench_need gf-train jq /usr/bin/python3 /usr/bin/time
@@ -26,20 +27,30 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	trap 'rm -rf "$T"; bench_cleanup' EXIT
 fi
 
-# measure RUNS CMD...: median wall and median CPU (user+sys) seconds of
-# RUNS runs, as "wall cpu"; the machine may be shared, CPU time is the
+# run_into FILE CMD...: one run of CMD, its "wall user sys" appended to FILE.
+run_into() {
+	_into=$1; shift
+	/usr/bin/time -f '%e %U %S' -a -o "$_into" "$@" >/dev/null 2>&1 </dev/null || :
+}
+
+# medians FILE: median wall and median CPU (user+sys) seconds of the runs
+# in FILE, as "wall cpu"; the machine may be shared, CPU time is the
 # steadier of the two.
+medians() {
+	awk '{ print $1 }' "$1" | sort -g | awk '{ a[NR] = $1 } END { printf "%s ", a[int((NR + 1) / 2)] }'
+	awk '{ print $2 + $3 }' "$1" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# measure RUNS CMD...: medians of RUNS runs of CMD.
 measure() {
 	runs=$1; shift
 	: >"$T/m.txt"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		/usr/bin/time -f '%e %U %S' -a -o "$T/m.txt" "$@" >/dev/null 2>&1 </dev/null || :
+		run_into "$T/m.txt" "$@"
 		i=$((i + 1))
 	done
-	w=$(awk '{ print $1 }' "$T/m.txt" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	c=$(awk '{ print $2 + $3 }' "$T/m.txt" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	echo "$w $c"
+	medians "$T/m.txt"
 }
 
 echo "### gf-train (bench/train.sh)"
@@ -47,8 +58,10 @@ echo
 echo "Reference: bench/train_ref.py (scikit-learn $($PY -c 'import sklearn; print(sklearn.__version__)'),"
 echo "xgboost $($PY -c 'import xgboost; print(xgboost.__version__)'), scipy, pandas $($PY -c 'import pandas; print(pandas.__version__)'))"
 echo "with the protocol gf-train uses: MaxAbs scaling, tail:0.2 hold-out, 5-fold blocked CV on the"
-echo "training part, best by CV MAE, seed 1. Times: gf-train median of 3 runs, reference 1 run, whole process:"
-echo "wall clock, and CPU (user + system), which is steadier on a shared machine."
+echo "training part, best by CV MAE, seed 1. Times, whole process: per CSV ${BENCH_TRAIN_ROUNDS:-3} rounds of (gf-train 3 runs,"
+echo "the reference 1 run), interleaved so that a slower minute of a shared machine falls on both sides;"
+echo "medians over all gf-train runs and all reference runs; wall clock, and CPU (user + system),"
+echo "which is steadier on a shared machine."
 echo
 echo "#### 1. All ten trainers per nx12 CSV, whole process"
 echo
@@ -66,9 +79,19 @@ for f in $NX/${BENCH_TRAIN_FILES:-preprocess_abs_*}.csv; do
 	group=${rest#*_}
 	bench_log "train $b"
 	gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o" </dev/null >"$T/g.json" 2>/dev/null
-	set -- $(measure 3 gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o")
+	: >"$T/gm.txt"
+	: >"$T/rm.txt"
+	round=0
+	while [ $round -lt "${BENCH_TRAIN_ROUNDS:-3}" ]; do
+		for run in 1 2 3; do
+			run_into "$T/gm.txt" gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o"
+		done
+		run_into "$T/rm.txt" sh -c "$PY $B/train_ref.py $f $src $group tail:0.2 1 5 >$T/r.json"
+		round=$((round + 1))
+	done
+	set -- $(medians "$T/gm.txt")
 	gs=$1 gc=$2
-	set -- $(measure 1 sh -c "$PY $B/train_ref.py $f $src $group tail:0.2 1 5 >$T/r.json")
+	set -- $(medians "$T/rm.txt")
 	rs=$1 rc=$2
 	$PY "$B/train_ref.py" "$f" "$src" "$group" random:0.1 1 0 >"$T/u.json"
 	first=1
