@@ -25,7 +25,7 @@ struct pool {
 	struct gf_train_task *tasks;
 	struct job *jobs;	/* in the order they are taken (job_order) */
 	size_t n, next, done;
-	size_t njobs, per;	/* per: jobs per task (the fit + its folds) */
+	size_t njobs;
 	int folds, forward;	/* forward: gf_split_forward's folds */
 	pthread_cond_t built;
 	const struct gf_split *split;
@@ -532,8 +532,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	 */
 	p.folds = k;
 	p.forward = o->forward;
-	p.per = (size_t)k + 1;
-	p.njobs = n * p.per;
+	p.njobs = n * ((size_t)k + 1);
 	p.fit_threads = 1;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_mutex_init(&p.report, NULL);
@@ -541,7 +540,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct gf_train_task *t = &tasks[i];
 
-		t->left = (int)p.per;
+		t->left = k + 1;
 		t->fy = gf_xcalloc((size_t)k + 1, sizeof(*t->fy));
 		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
 		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
@@ -562,13 +561,13 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	if ((size_t)nth > p.njobs)
 		nth = (long)p.njobs;
 	p.jobs = job_order(tasks, n, ord, k, nth);
+	free(ord);
 	/* One fit at a time: it may use every thread itself. */
 	if (nth <= 1)
 		p.fit_threads = o->threads;
 	gf_train_threads(worker, &p, nth);
 	shares_free(tasks, n);
 	free(p.jobs);
-	free(ord);
 	pthread_cond_destroy(&p.built);
 	pthread_mutex_destroy(&p.report);
 	pthread_mutex_destroy(&p.mu);
