@@ -35,6 +35,18 @@ fuzz_kepler_profile(struct gf_profile *p)
 	}
 }
 
+/*
+ * A failure must say why: a message, and the exit code `code` (any
+ * failing code when code is 0). abort() otherwise.
+ */
+static inline void
+fuzz_check_err(const struct gf_err *err, int code)
+{
+	if ((code != 0 ? err->exit != code : err->exit == 0) ||
+	    err->msg[0] == '\0')
+		abort();
+}
+
 /* data as a NUL-terminated string (a new buffer; NULs inside kept). */
 static inline char *
 fuzz_text(const uint8_t *data, size_t size)

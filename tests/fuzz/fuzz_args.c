@@ -16,13 +16,6 @@
 #include "gf_validate.h"
 
 static void
-check_err(const struct gf_err *err, int code)
-{
-	if (err->exit != code || err->msg[0] == '\0')
-		abort();
-}
-
-static void
 plan_spec(const char *s)
 {
 	struct gf_err err = GF_ERR_INIT;
@@ -34,7 +27,7 @@ plan_spec(const char *s)
 	gf_plan_machine_init(&m, 4);
 	p = gf_plan_from_spec(s, &o, &m, &err);
 	if (p == NULL) {
-		check_err(&err, 64);
+		fuzz_check_err(&err, 64);
 	} else {
 		for (size_t i = 0; i < p->nphases; i++)
 			if (!(p->phases[i].duration >= 0) ||
@@ -69,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (i < -1000 || i > 1000)
 				abort();
 		} else {
-			check_err(&err, 64);
+			fuzz_check_err(&err, 64);
 		}
 		break;
 	case 1:
@@ -77,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!isfinite(d))
 				abort();
 		} else {
-			check_err(&err, 64);
+			fuzz_check_err(&err, 64);
 		}
 		break;
 	case 2:
@@ -85,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!(d >= 0) || !isfinite(d))
 				abort();
 		} else {
-			check_err(&err, 64);
+			fuzz_check_err(&err, 64);
 		}
 		break;
 	case 3:
@@ -94,12 +87,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			gf_time_format(d, 1, buf);
 		} else {
-			check_err(&err, 64);
+			fuzz_check_err(&err, 64);
 		}
 		break;
 	case 4:
 		if (gf_parse_size(s, "--max", &u, &err) != 0)
-			check_err(&err, 64);
+			fuzz_check_err(&err, 64);
 		break;
 	case 5:
 		plan_spec(s);
@@ -112,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gf_vars_set(&v, "job", "{x}");
 		out = gf_template_expand(s, &v, "check 'fuzz'", &err);
 		if (out == NULL)
-			check_err(&err, 65);
+			fuzz_check_err(&err, 65);
 		free(out);
 		gf_vars_release(&v);
 		break;

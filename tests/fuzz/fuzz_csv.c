@@ -31,13 +31,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-check_err(const struct gf_err *err)
-{
-	if (err->exit == 0 || err->msg[0] == '\0')
-		abort();
-}
-
-static void
 train(const struct gf_csv *t, const char *source, const char *group)
 {
 	static const char *const trainers[] = { "LinearRegressionTrainer",
@@ -57,7 +50,7 @@ train(const struct gf_csv *t, const char *source, const char *group)
 	all = gf_source_components(source, &nall);
 	if (gf_dataset_from_table(&ds, t, want, nwant, all, nall, "fuzz.csv",
 	    &err) < 0) {
-		check_err(&err);
+		fuzz_check_err(&err, 0);
 	} else {
 		if (ds.nfeat == 0 || ds.ncomp == 0)
 			abort();
@@ -76,7 +69,7 @@ train(const struct gf_csv *t, const char *source, const char *group)
 			    ds.nfeat, (const char *const *)ds.features, NULL,
 			    &err);
 			if (m == NULL)
-				check_err(&err);
+				fuzz_check_err(&err, 0);
 			gf_model_free(m);
 			free(y);
 		}

@@ -17,13 +17,6 @@
 #include "gf_validate.h"
 #include "gf_yaml.h"
 
-static void
-check_err(const struct gf_err *err)
-{
-	if (err->exit == 0 || err->msg[0] == '\0')
-		abort();
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	j = gf_yaml_parse_marked(text, size, "fuzz.yaml", &marks, &err);
 	if (j == NULL) {
-		check_err(&err);
+		fuzz_check_err(&err, 0);
 	} else {
 		struct gf_checkset cs = GF_CHECKSET_INIT;
 		struct gf_vars vars = GF_VARS_INIT;
@@ -45,12 +38,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gf_err_clear(&err);
 		if (gf_checkset_from_json(&cs, j, "fuzz.yaml", &vars,
 		    &err) < 0)
-			check_err(&err);
+			fuzz_check_err(&err, 0);
 		gf_checkset_release(&cs);
 		gf_vars_release(&vars);
 		gf_err_clear(&err);
 		if (gf_profile_from_json(j, "fuzz.yaml", &p, &err) < 0)
-			check_err(&err);
+			fuzz_check_err(&err, 0);
 		gf_profile_release(&p);
 	}
 	json_decref(j);
@@ -59,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gf_err_clear(&err);
 	plan = gf_plan_parse_yaml(text, size, "fuzz.yaml", &po, &err);
 	if (plan == NULL)
-		check_err(&err);
+		fuzz_check_err(&err, 0);
 	gf_plan_free(plan);
 	free(text);
 	return 0;
