@@ -323,7 +323,9 @@ test_expect_success 'concurrent runs on a local bare repository' '
 		( gf-commit -r lb.git -a conc-$i.json </dev/null >/dev/null \
 		    2>lb-$i.err; echo $? >lb-$i.rc ) &
 	done; wait &&
-	for i in 1 2 3 4; do test "$(cat lb-$i.rc)" = 0 || exit 1; done &&
+	for i in 1 2 3 4; do
+		test "$(cat lb-$i.rc)" = 0 || { echo "run $i: exit $(cat lb-$i.rc)"; cat lb-$i.err; exit 1; }
+	done &&
 	test "$(git -C lb.git rev-list --count main)" = 4 &&
 	test "$(git -C lb.git show main:docs/kepler-model-validation.md |
 	    grep -c "^| 20")" = 4'
