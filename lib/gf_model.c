@@ -173,6 +173,7 @@ gf_model_free(struct gf_model *m)
 	free(m->vals);
 	free(m->kd);
 	free(m->kdidx);
+	free(m->kdbox);
 	free(m);
 }
 

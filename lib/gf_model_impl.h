@@ -32,6 +32,7 @@ struct gf_kdnode {
 	int dim;
 	double split;
 	int left, right;
+	uint32_t first;		/* the lowest training row in the node */
 };
 
 /* Tree node: internal when feature >= 0 (x[feature] <= thr goes left). */
@@ -68,6 +69,7 @@ struct gf_model {
 	int k;			/* KNN */
 	struct gf_kdnode *kd;	/* KNN search tree over pts, not saved */
 	uint32_t *kdidx;	/* rows, in tree order: at most UINT32_MAX */
+	double *kdbox;		/* per node, nf lows then nf highs */
 	double gamma;		/* SVR */
 
 	/* curve fits */

@@ -97,20 +97,46 @@ struct kdbuild {
 	size_t n, cap;
 };
 
+/*
+ * A node over kdidx[lo..hi), with the bounding box of its rows and the
+ * lowest of them: what kd_search needs to skip it exactly.
+ */
 static int
 kd_add(struct kdbuild *b, size_t lo, size_t hi)
 {
 	struct gf_model *m = b->m;
+	size_t nf = m->nf;
+	double *box;
+	uint32_t first = UINT32_MAX;
 
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 64;
 		m->kd = gf_xreallocarray(m->kd, b->cap, sizeof(*m->kd));
+		m->kdbox = gf_xreallocarray(m->kdbox, b->cap, 2 * nf *
+		    sizeof(*m->kdbox));
 	}
 	m->kd[b->n].lo = lo;
 	m->kd[b->n].hi = hi;
 	m->kd[b->n].dim = -1;
 	m->kd[b->n].split = 0;
 	m->kd[b->n].left = m->kd[b->n].right = -1;
+	box = m->kdbox + b->n * 2 * nf;
+	for (size_t d = 0; d < nf; d++) {
+		box[d] = INFINITY;
+		box[nf + d] = -INFINITY;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const double *x = m->pts + (size_t)m->kdidx[i] * nf;
+
+		/* Rows are finite (fit and load check): no fmin needed. */
+		for (size_t d = 0; d < nf; d++) {
+			box[d] = x[d] < box[d] ? x[d] : box[d];
+			box[nf + d] = x[d] > box[nf + d] ? x[d] : box[nf + d];
+		}
+		if (m->kdidx[i] < first)
+			first = m->kdidx[i];
+	}
+	m->kd[b->n].first = first;
 	return (int)b->n++;
 }
 
@@ -155,24 +181,16 @@ kd_build(struct kdbuild *b, size_t lo, size_t hi)
 {
 	struct gf_model *m = b->m;
 	int node = kd_add(b, lo, hi), best = -1;
+	const double *box = m->kdbox + (size_t)node * 2 * m->nf;
 	double spread = 0;
 
 	if (hi - lo <= 16)
 		return node;
-	for (size_t d = 0; d < m->nf; d++) {
-		double mn = INFINITY, mx = -INFINITY;
-
-		for (size_t i = lo; i < hi; i++) {
-			double v = m->pts[m->kdidx[i] * m->nf + d];
-
-			mn = fmin(mn, v);
-			mx = fmax(mx, v);
-		}
-		if (mx - mn > spread) {
-			spread = mx - mn;
+	for (size_t d = 0; d < m->nf; d++)
+		if (box[m->nf + d] - box[d] > spread) {
+			spread = box[m->nf + d] - box[d];
 			best = (int)d;
 		}
-	}
 	if (best < 0)
 		return node;	/* all rows identical */
 	size_t mid = lo + (hi - lo) / 2;
@@ -196,7 +214,9 @@ gf_knn_index(struct gf_model *m)
 
 	free(m->kd);
 	free(m->kdidx);
+	free(m->kdbox);
 	m->kd = NULL;
+	m->kdbox = NULL;
 	m->kdidx = gf_xreallocarray(NULL, m->npts ? m->npts : 1,
 	    sizeof(*m->kdidx));
 	for (size_t i = 0; i < m->npts; i++)
@@ -256,6 +276,38 @@ best_add(struct knn_best *b, double d, size_t i)
 	b->i[p] = i;
 }
 
+/*
+ * Whether node may hold a row that best_add would take: its box is no
+ * farther than the k-th distance so far, and at that distance only a
+ * lower row wins. The box's distance is summed as sqdist sums a row's,
+ * term by term no larger, so it is never above a row's inside: the
+ * search skips only what could not change the answer. Where many rows
+ * are equal (idle counters at 0), the split plane alone left the
+ * search visiting half the tree for every row at 0.
+ */
+static int
+kd_may_improve(const struct gf_model *m, int node, const double *xs,
+    const struct knn_best *b)
+{
+	const double *lo = m->kdbox + (size_t)node * 2 * m->nf;
+	const double *hi = lo + m->nf;
+	double s = 0, worst;
+
+	if (b->n < b->k)
+		return 1;
+	for (size_t f = 0; f < m->nf; f++) {
+		double d = 0;
+
+		if (xs[f] < lo[f])
+			d = xs[f] - lo[f];
+		else if (xs[f] > hi[f])
+			d = xs[f] - hi[f];
+		s += d * d;
+	}
+	worst = b->d[b->n - 1];
+	return s < worst || (s == worst && m->kd[node].first < b->i[b->n - 1]);
+}
+
 static void
 kd_search(const struct gf_model *m, int node, const double *xs,
     struct knn_best *b)
@@ -274,9 +326,9 @@ kd_search(const struct gf_model *m, int node, const double *xs,
 	int near = diff < 0 ? nd->left : nd->right;
 	int far = diff < 0 ? nd->right : nd->left;
 
-	kd_search(m, near, xs, b);
-	/* <= so that equidistant rows on the far side are still seen. */
-	if (b->n < b->k || diff * diff <= b->d[b->n - 1])
+	if (kd_may_improve(m, near, xs, b))
+		kd_search(m, near, xs, b);
+	if (kd_may_improve(m, far, xs, b))
 		kd_search(m, far, xs, b);
 }
 
@@ -293,6 +345,9 @@ gf_predict_knn(const struct gf_model *m, const double *xs)
 	b.n = 0;
 	if (m->kd == NULL || b.k == 0)
 		return NAN;
+	for (size_t f = 0; f < m->nf; f++)
+		if (isnan(xs[f]))
+			return NAN;
 	kd_search(m, 0, xs, &b);
 	for (size_t i = 0; i < b.n; i++)
 		sum += m->vals[b.i[i]];

@@ -243,6 +243,35 @@ test_knn_svr(void)
 	}
 	ok(agree, "KNN search tree agrees with brute force on %d queries", Q);
 	gf_model_free(m);
+
+	/*
+	 * Half the rows at 0, as idle counters are, in scattered places:
+	 * a query at 0 takes the six earliest of them, the tree's
+	 * pruning of equal-distance nodes notwithstanding.
+	 */
+	for (int i = 0; i < N; i++) {
+		int idle = gf_rand_double(&r) < 0.5;
+
+		P[2 * i] = idle ? 0 : gf_rand_double(&r);
+		P[2 * i + 1] = idle ? 0 : gf_rand_double(&r);
+		v[i] = i;
+	}
+	m = fit("KNeighborsRegressorTrainer", P, v, N, 2, NULL, &err);
+	{
+		double zero[2] = { 0, 0 }, nan2[2] = { NAN, 0 }, s = 0;
+		int found = 0;
+
+		for (int i = 0; i < N && found < 6; i++)
+			if (P[2 * i] == 0 && P[2 * i + 1] == 0) {
+				s += v[i];
+				found++;
+			}
+		is_near(gf_model_predict1(m, zero), s / 6, 0,
+		    "KNN: the six earliest of %d equal rows", N / 2);
+		ok(isnan(gf_model_predict1(m, nan2)),
+		    "KNN: a NaN feature predicts NaN");
+	}
+	gf_model_free(m);
 	free(P);
 	free(v);
 
