@@ -93,20 +93,30 @@ gf_xstrndup(const char *s, size_t n)
 }
 
 char *
-gf_xasprintf(const char *fmt, ...)
+gf_xvasprintf(const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	int len;
 	char *p;
 
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	if (len < 0)
 		out_of_memory(0);
 	p = gf_xmalloc((size_t)len + 1);
+	vsnprintf(p, (size_t)len + 1, fmt, again);
+	va_end(again);
+	return p;
+}
+
+char *
+gf_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
 	va_start(ap, fmt);
-	vsnprintf(p, (size_t)len + 1, fmt, ap);
+	p = gf_xvasprintf(fmt, ap);
 	va_end(ap);
 	return p;
 }

@@ -7,6 +7,7 @@
 #ifndef GF_XALLOC_H
 #define GF_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "gf_compat.h"
@@ -27,6 +28,7 @@ char *gf_xstrdup(const char *s);
 char *gf_xstrndup(const char *s, size_t n);
 /* Returns a new string; caller frees. */
 char *gf_xasprintf(const char *fmt, ...) GF_PRINTF(1, 2);
+char *gf_xvasprintf(const char *fmt, va_list ap) GF_PRINTF(1, 0);
 
 /* Wipe then free a secret; NULL is fine. */
 void gf_free_secret(char *s);

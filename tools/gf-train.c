@@ -9,16 +9,12 @@
  * alone picks the best model. Writes the model-db tree (weight JSON, model
  * zips, metadata, preprocessed data) and the "train" section.
  */
-#include <sys/stat.h>
 
-#include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -26,22 +22,17 @@
 
 #include <jansson.h>
 
-#include "gf_buf.h"
-#include "gf_csv.h"
 #include "gf_doc.h"
-#include "gf_extract.h"
 #include "gf_fs.h"
 #include "gf_log.h"
 #include "gf_model.h"
-#include "gf_modeldb.h"
 #include "gf_parse.h"
 #include "gf_pipeline.h"
 #include "gf_profile.h"
-#include "gf_proc.h"
 #include "gf_http.h"
-#include "gf_prom.h"
 #include "gf_tool.h"
 #include "gf_train.h"
+#include "gf_trainset.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
 #include "gf_banned.h"
@@ -238,514 +229,59 @@ struct run {
 	char *prom_shown;	/* --prometheus without credentials */
 	char **sources, **groups, **otypes, **trainers, **thirdparty;
 	size_t nthird;
-	struct gf_dataset *ds;
-	size_t nds;
-	json_t *skipped;
 	int explicit_one;
-	struct stat csv_st;	/* the --from-csv file, before loading */
-	int csv_st_ok;
+	struct gf_trainset set;
 };
 
+/* gf_trainset's notes, on stderr. */
 static void
-skip(struct run *r, const char *source, const char *otype,
-    const char *group, const struct gf_err *e)
+say(int warn, const char *msg, void *arg)
 {
-	json_array_append_new(r->skipped, json_pack("{s:s,s:s,s:s,s:s}",
-	    "source", source, "output_type", otype, "feature_group", group,
-	    "reason", e->msg));
-	gf_warn("skipping %s %s %s: %s", source, otype, group, e->msg);
+	(void)arg;
+	if (warn)
+		gf_warn("%s", msg);
+	else
+		gf_info("%s", msg);
 }
 
-/*
- * 1 when the table written to preprocessed_data (gf_pipeline_write_table)
- * would be table itself: same columns in the same order, the same
- * doubles. The input file is then copied instead of formatted again (at
- * 10^6 rows formatting was a quarter of a linear fit's whole run).
- */
+/* The training sets, from whichever input was given. */
 static int
-same_table(const struct gf_dataset *ds, const struct gf_csv *t)
+load_sets(struct run *r, struct gf_err *err)
 {
-	size_t f0 = ds->ts ? 1 : 0, c = 0;
-
-	if (t->cols != f0 + ds->nfeat + ds->ncomp + 1 || t->rows != ds->rows)
-		return 0;
-	for (size_t k = 0; k < t->cols; k++)
-		if (t->text[k])
-			return 0;
-	if (ds->ts && strcmp(t->names[c++], "timestamp") != 0)
-		return 0;
-	for (size_t f = 0; f < ds->nfeat; f++)
-		if (strcmp(t->names[c++], ds->features[f]) != 0)
-			return 0;
-	for (size_t k = 0; k < ds->ncomp; k++) {
-		const char *n = t->names[c++];
-		size_t l = strlen(ds->comps[k]);
-
-		if (strncmp(n, ds->comps[k], l) != 0 ||
-		    strcmp(n + l, "_power") != 0)
-			return 0;
-	}
-	if (strcmp(t->names[c], "node_type") != 0)
-		return 0;
-	for (size_t r = 0; r < t->rows; r++) {
-		const double *row = &t->data[r * t->cols];
-
-		if ((ds->ts && memcmp(&row[0], &ds->ts[r], sizeof(double))) ||
-		    memcmp(&row[f0], &ds->X[r * ds->nfeat], ds->nfeat *
-		    sizeof(double)) || memcmp(&row[f0 + ds->nfeat],
-		    &ds->Y[r * ds->ncomp], ds->ncomp * sizeof(double)) ||
-		    row[t->cols - 1] != ds->node_type)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-add_dataset(struct run *r, const char *source, const char *otype,
-    const char *group, const struct gf_csv *table, int node_type,
-    const char *name, struct gf_err *err)
-{
-	struct gf_dataset ds = GF_DATASET_INIT;
-	const char **want;
-	const char *const *all;
-	size_t nwant, nall;
+	const struct opts *o = r->o;
+	struct gf_trainset_req q = {
+		.csv = o->csv, .query = o->query, .prom = o->prom,
+		.prom_shown = r->prom_shown, .start = o->start, .end = o->end,
+		.doc = r->t->doc, .extractor = o->extractor,
+		.isolator = o->isolator, .idle = o->idle,
+		.abs_models = o->abs_models,
+		.node_type = o->node_type_set ? (int)o->node_type : -1,
+		.prof = &r->prof,
+		.sources = (const char *const *)r->sources,
+		.otypes = (const char *const *)r->otypes,
+		.groups = (const char *const *)r->groups,
+		.thirdparty = (const char *const *)r->thirdparty,
+		.nthird = r->nthird, .explicit_one = r->explicit_one,
+		.say = say,
+	};
+	char **windows = NULL, **hints = NULL;
 	int rc;
 
-	want = gf_profile_group_features(&r->prof, group,
-	    (const char *const *)r->thirdparty, r->nthird, &nwant, err);
-	if (want == NULL)
+	/* Read only where they apply: raw input, Prometheus. */
+	if (o->csv == NULL && o->step != NULL && gf_parse_duration(o->step,
+	    "--step", &q.step, err) < 0)
 		return -1;
-	ds.source = gf_xstrdup(source);
-	ds.otype = gf_xstrdup(otype);
-	ds.group = gf_xstrdup(group);
-	all = gf_source_components(source, &nall);
-	ds.node_type = node_type;
-	rc = gf_dataset_from_table(&ds, table, want, nwant, all, nall,
-	    name, err);
-	free(want);
-	for (size_t f = 0; f < json_array_size(ds.constant); f++)
-		gf_warn("%s: feature '%s' is constant", name,
-		    json_string_value(json_array_get(ds.constant, f)));
-	if (rc < 0) {
-		gf_dataset_release(&ds);
+	if (o->csv == NULL && o->query == NULL && o->timeout != NULL &&
+	    gf_parse_duration(o->timeout, "--timeout", &q.timeout, err) < 0)
 		return -1;
-	}
-	if (r->o->node_type_set)
-		ds.node_type = (int)r->o->node_type;
-	r->ds = gf_xreallocarray(r->ds, r->nds + 1, sizeof(*r->ds));
-	r->ds[r->nds++] = ds;
-	return 0;
-}
-
-/* CSV input: the table is already extracted. */
-static int
-load_csv(struct run *r, struct gf_err *err)
-{
-	struct gf_csv t = GF_CSV_INIT;
-	int rc = -1;
-
-	r->csv_st_ok = strcmp(r->o->csv, "-") != 0 &&
-	    stat(r->o->csv, &r->csv_st) == 0 && S_ISREG(r->csv_st.st_mode);
-	if (gf_csv_load(r->o->csv, &t, err) < 0)
-		return -1;
-	for (size_t s = 0; r->sources[s] != NULL; s++)
-		for (size_t ot = 0; r->otypes[ot] != NULL; ot++)
-			for (size_t g = 0; r->groups[g] != NULL; g++) {
-				struct gf_err e = GF_ERR_INIT;
-				struct gf_csv *use = &t, iso = GF_CSV_INIT;
-
-				if (strcmp(r->otypes[ot], "DynPower") == 0 &&
-				    strcmp(r->o->isolator, "min") == 0) {
-					iso.rows = t.rows;
-					iso.cols = t.cols;
-					iso.names = t.names;
-					iso.data = gf_xcalloc(t.rows * t.cols +
-					    1, sizeof(double));
-					memcpy(iso.data, t.data, t.rows *
-					    t.cols * sizeof(double));
-					gf_isolate_min(&iso, &e);
-					use = &iso;
-				}
-				rc = add_dataset(r, r->sources[s],
-				    r->otypes[ot], r->groups[g], use, 0,
-				    r->o->csv, &e);
-				if (rc == 0 && use == &t && r->csv_st_ok &&
-				    same_table(&r->ds[r->nds - 1], &t)) {
-					r->ds[r->nds - 1].same_as = r->o->csv;
-					r->ds[r->nds - 1].same_st = &r->csv_st;
-				}
-				if (use == &iso)
-					free(iso.data);
-				if (rc < 0 && (r->explicit_one ||
-				    e.exit != GF_EXIT_DATAERR)) {
-					*err = e;
-					goto out;
-				}
-				if (rc < 0)
-					skip(r, r->sources[s], r->otypes[ot],
-					    r->groups[g], &e);
-			}
-	rc = 0;
-out:
-	gf_csv_release(&t);
-	return rc;
-}
-
-/* Windows to query: --start/--end, or the document's (filtered). */
-static int
-windows(struct run *r, double step, double **st, double **en, size_t *n,
-    struct gf_err *err)
-{
-	char **want = NULL;
-
-	*n = 0;
-	*st = *en = NULL;
-	if (r->o->start != NULL || r->o->end != NULL) {
-		double a, b;
-
-		if (r->o->start == NULL || r->o->end == NULL)
-			return gf_err_set(err, GF_EXIT_USAGE, NULL, "--start "
-			    "and --end go together");
-		if (gf_parse_time(r->o->start, "--start", &a, err) < 0 ||
-		    gf_parse_time(r->o->end, "--end", &b, err) < 0)
-			return -1;
-		if (b <= a)
-			return gf_err_set(err, GF_EXIT_USAGE, NULL,
-			    "--end must be after --start");
-		*st = gf_xcalloc(1, sizeof(double));
-		*en = gf_xcalloc(1, sizeof(double));
-		(*st)[0] = a;
-		(*en)[0] = b;
-		*n = 1;
-		return 0;
-	}
-	if (r->o->windows != NULL)
-		split_list(r->o->windows, &want);
-	for (size_t i = 0; i < gf_doc_window_count(r->t->doc); i++) {
-		const char *name;
-		double a, b;
-
-		if (gf_doc_window(r->t->doc, i, &name, &a, &b, err) < 0) {
-			free_list(want);
-			return -1;
-		}
-		if (want != NULL && !in_list(want, name))
-			continue;
-		*st = gf_xreallocarray(*st, *n + 1, sizeof(double));
-		*en = gf_xreallocarray(*en, *n + 1, sizeof(double));
-		(*st)[*n] = a;
-		(*en)[*n] = b;
-		(*n)++;
-	}
-	free_list(want);
-	if (*n == 0)
-		return gf_err_set(err, GF_EXIT_DATAERR, "train", "no time "
-		    "window to query: the document has no matching 'windows' "
-		    "and no --start/--end was given");
-	/*
-	 * Back-to-back phases (gf-stress writes one window per phase) are
-	 * queried as one range: fewer queries, and no phase loses its
-	 * first sample to the rate.
-	 */
-	for (size_t i = 1; i < *n; i++)
-		for (size_t k = i; k > 0 && (*st)[k] < (*st)[k - 1]; k--) {
-			double a = (*st)[k], b = (*en)[k];
-
-			(*st)[k] = (*st)[k - 1];
-			(*en)[k] = (*en)[k - 1];
-			(*st)[k - 1] = a;
-			(*en)[k - 1] = b;
-		}
-	{
-		size_t w = 0;
-
-		for (size_t i = 1; i < *n; i++) {
-			if ((*st)[i] <= (*en)[w] + step) {
-				if ((*en)[i] > (*en)[w])
-					(*en)[w] = (*en)[i];
-			} else {
-				w++;
-				(*st)[w] = (*st)[i];
-				(*en)[w] = (*en)[i];
-			}
-		}
-		*n = w + 1;
-	}
-	return 0;
-}
-
-static int
-fetch_metric(struct gf_prom *prom, const char *metric, double a, double b,
-    double step, struct gf_qset *q, struct gf_err *err)
-{
-	struct gf_prom_result res;
-
-	if (gf_qset_get(q, metric) != NULL)
-		return 0;
-	memset(&res, 0, sizeof(res));
-	if (gf_prom_query_range(prom, metric, a, b, step, &res, err) < 0) {
-		gf_prom_result_release(&res);
-		return gf_err_prefix(err, "query '%s'", metric);
-	}
-	gf_qset_add(q, metric, &res);
-	return 0;
-}
-
-/* Every counter the profile names for the requested groups and sources. */
-static int
-fetch_window(struct run *r, struct gf_prom *prom, double a, double b,
-    double step, struct gf_qset *q, struct gf_err *err)
-{
-	for (size_t f = 0; f < r->prof.nfeatures; f++) {
-		const struct gf_pmetric *m = &r->prof.features[f];
-
-		for (size_t k = 0; k < m->nalts; k++) {
-			const struct gf_prom_result *res;
-
-			if (fetch_metric(prom, m->alts[k].metric, a, b, step,
-			    q, err) < 0)
-				return -1;
-			res = gf_qset_get(q, m->alts[k].metric);
-			if (res->nseries > 0)
-				break;
-		}
-	}
-	for (size_t s = 0; r->sources[s] != NULL; s++) {
-		const struct gf_psource *ps = gf_profile_source(&r->prof,
-		    r->sources[s]);
-
-		for (size_t c = 0; ps != NULL && c < ps->ncomps; c++)
-			for (size_t k = 0; k < ps->comps[c].nalts; k++)
-				if (fetch_metric(prom,
-				    ps->comps[c].alts[k].metric, a, b, step, q,
-				    err) < 0)
-					return -1;
-	}
-	return 0;
-}
-
-/* The trainer isolator (gf_isolate_trainer), saying which models it used. */
-static int
-isolate_by_models(const struct run *r, const char *source, const char *group,
-    const struct gf_csv *all, const struct gf_csv part[2], struct gf_csv *out,
-    struct gf_err *err)
-{
-	json_t *chosen = json_object(), *v;
-	const char *comp;
-	int rc;
-
-	rc = gf_isolate_trainer(r->o->abs_models, source, group, all, &part[0],
-	    &part[1], out, chosen, err);
-	json_object_foreach(chosen, comp, v)
-		gf_info("isolator trainer: %s %s background by %s (node MAE "
-		    "%.3f)", source, comp, json_string_value(json_object_get(v,
-		    "trainer")), json_real_value(json_object_get(v,
-		    "node_mae")));
-	json_decref(chosen);
-	return rc;
-}
-
-/* Every counter the asked groups and sources need (borrowed names). */
-static const char **
-profile_metrics(const struct run *r, size_t *n)
-{
-	const char **m = NULL;
-
-	*n = 0;
-	for (size_t g = 0; r->groups[g] != NULL; g++) {
-		struct gf_err e = GF_ERR_INIT;
-		size_t nf;
-		const char **feat = gf_profile_group_features(&r->prof,
-		    r->groups[g], (const char *const *)r->thirdparty,
-		    r->nthird, &nf, &e);
-
-		for (size_t f = 0; feat != NULL && f < nf; f++) {
-			const struct gf_pmetric *pm = gf_profile_feature(
-			    &r->prof, feat[f]);
-
-			for (size_t k = 0; pm != NULL && k < pm->nalts; k++) {
-				m = gf_xreallocarray(m, *n + 1,
-				    sizeof(char *));
-				m[(*n)++] = pm->alts[k].metric;
-			}
-		}
-		free(feat);
-	}
-	for (size_t s = 0; r->sources[s] != NULL; s++) {
-		const struct gf_psource *ps = gf_profile_source(&r->prof,
-		    r->sources[s]);
-
-		for (size_t c = 0; ps != NULL && c < ps->ncomps; c++)
-			for (size_t k = 0; k < ps->comps[c].nalts; k++) {
-				m = gf_xreallocarray(m, *n + 1, sizeof(char *));
-				m[(*n)++] = ps->comps[c].alts[k].metric;
-			}
-	}
-	return m;
-}
-
-/* Query-file or Prometheus input: extract per (source, type, group). */
-static int
-load_queries(struct run *r, struct gf_err *err)
-{
-	struct gf_qset *qs = NULL, idle = GF_QSET_INIT;
-	struct gf_prom prom;
-	double *st = NULL, *en = NULL, step = r->prof.step;
-	size_t nq = 0;
-	const char *name = r->o->query ? r->o->query : r->prom_shown;
-	char **hints = NULL;
-	size_t nhints = 0;
-	int rc = -1, have_prom = 0;
-
-	if (r->o->step != NULL && gf_parse_duration(r->o->step, "--step",
-	    &step, err) < 0)
-		return -1;
-	if (r->o->idle != NULL && gf_qset_load(r->o->idle, &idle, err) < 0)
-		return -1;
-	nhints = (size_t)split_list(r->o->hints ? r->o->hints : "stress",
-	    &hints);
-	if (r->o->query != NULL) {
-		const char **only;
-		size_t nonly;
-
-		qs = gf_xcalloc(1, sizeof(*qs));
-		nq = 1;
-		only = profile_metrics(r, &nonly);
-		rc = gf_qset_load_only(r->o->query, only, nonly, &qs[0], err);
-		free(only);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	} else {
-		if (windows(r, step, &st, &en, &nq, err) < 0)
-			goto out;
-		gf_prom_init(&prom, r->o->prom);
-		have_prom = 1;
-		if (r->o->timeout != NULL && gf_parse_duration(r->o->timeout,
-		    "--timeout", &prom.http.timeout, err) < 0)
-			goto out;
-		qs = gf_xcalloc(nq, sizeof(*qs));
-		for (size_t w = 0; w < nq; w++) {
-			gf_info("querying %s for window %zu/%zu (%.0f s at "
-			    "%g s steps)", r->prom_shown, w + 1, nq,
-			    en[w] - st[w], step);
-			if (fetch_window(r, &prom, st[w], en[w], step, &qs[w],
-			    err) < 0)
-				goto out;
-		}
-	}
-	for (size_t s = 0; r->sources[s] != NULL; s++)
-		for (size_t ot = 0; r->otypes[ot] != NULL; ot++)
-			for (size_t g = 0; r->groups[g] != NULL; g++) {
-				struct gf_err e = GF_ERR_INIT;
-				struct gf_csv all = GF_CSV_INIT;
-				struct gf_csv part[2] = { GF_CSV_INIT,
-				    GF_CSV_INIT };
-				struct gf_extract_opts xo;
-				const char **feat;
-				size_t nfeat;
-				int bad = 0, trainer_iso = strcmp(r->otypes[ot],
-				    "DynPower") == 0 && strcmp(r->o->isolator,
-				    "trainer") == 0;
-				int nsel = trainer_iso ? 3 : 1;
-
-				memset(&xo, 0, sizeof(xo));
-				xo.extractor = r->o->extractor;
-				xo.isolator = strcmp(r->otypes[ot],
-				    "DynPower") == 0 && !trainer_iso ?
-				    r->o->isolator : "none";
-				xo.idle = r->o->idle ? &idle : NULL;
-				xo.node_type = r->o->node_type_set ?
-				    (int)r->o->node_type : 0;
-				xo.name = name;
-				xo.hints = (const char *const *)hints;
-				xo.nhints = nhints;
-				feat = gf_profile_group_features(&r->prof,
-				    r->groups[g],
-				    (const char *const *)r->thirdparty,
-				    r->nthird, &nfeat, &e);
-				for (size_t w = 0; feat != NULL && w < nq &&
-				    !bad; w++) {
-					struct gf_csv one[3] = { GF_CSV_INIT,
-					    GF_CSV_INIT, GF_CSV_INIT };
-					int wbad = 0;
-
-					for (int k = 0; k < nsel && !wbad;
-					    k++) {
-						xo.select = k;
-						if (gf_extract(&qs[w], &r->prof,
-						    feat, nfeat, r->sources[s],
-						    &xo, &one[k], &e) < 0)
-							wbad = 1;
-					}
-					if (wbad) {
-						for (int k = 0; k < 3; k++)
-							gf_csv_release(&one[k]);
-						/*
-						 * A short window among others.
-						 */
-						if (nq > 1 && e.exit ==
-						    GF_EXIT_DATAERR) {
-							gf_warn("window %zu of "
-							    "%zu left out: %s",
-							    w + 1, nq, e.msg);
-							continue;
-						}
-						bad = 1;
-						break;
-					}
-					if (gf_table_append(&all, &one[0],
-					    &e) < 0)
-						bad = 1;
-					for (int k = 1; k < nsel && !bad; k++)
-						if (gf_table_append(&part[k -
-						    1], &one[k], &e) < 0)
-							bad = 1;
-					for (int k = 0; k < 3; k++)
-						gf_csv_release(&one[k]);
-				}
-				if (!bad && feat != NULL && all.rows == 0)
-					bad = 1;
-				if (feat == NULL)
-					bad = 1;
-				free(feat);
-				if (!bad && trainer_iso) {
-					struct gf_csv iso = GF_CSV_INIT;
-
-					if (isolate_by_models(r, r->sources[s],
-					    r->groups[g], &all, part, &iso,
-					    &e) < 0)
-						bad = 1;
-					gf_csv_release(&all);
-					all = iso;
-				}
-				if (!bad && add_dataset(r, r->sources[s],
-				    r->otypes[ot], r->groups[g], &all,
-				    xo.node_type, name, &e) < 0)
-					bad = 1;
-				gf_csv_release(&all);
-				gf_csv_release(&part[0]);
-				gf_csv_release(&part[1]);
-				if (bad && (r->explicit_one ||
-				    e.exit != GF_EXIT_DATAERR)) {
-					*err = e;
-					goto out;
-				}
-				if (bad)
-					skip(r, r->sources[s], r->otypes[ot],
-					    r->groups[g], &e);
-			}
-	rc = 0;
-out:
-	for (size_t w = 0; qs != NULL && w < nq; w++)
-		gf_qset_release(&qs[w]);
-	free(qs);
-	gf_qset_release(&idle);
+	if (o->windows != NULL)
+		split_list(o->windows, &windows);
+	split_list(o->hints ? o->hints : "stress", &hints);
+	q.windows = (const char *const *)windows;
+	q.hints = (const char *const *)hints;
+	rc = gf_trainset_load(&q, &r->set, err);
+	free_list(windows);
 	free_list(hints);
-	if (have_prom)
-		gf_prom_release(&prom);
-	free(st);
-	free(en);
 	return rc;
 }
 
@@ -1028,9 +564,9 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 
 	for (; r->trainers[ntrain] != NULL; ntrain++)
 		;
-	splits = gf_xcalloc(r->nds + 1, sizeof(*splits));
-	for (size_t d = 0; d < r->nds; d++) {
-		struct gf_dataset *ds = &r->ds[d];
+	splits = gf_xcalloc(r->set.nds + 1, sizeof(*splits));
+	for (size_t d = 0; d < r->set.nds; d++) {
+		struct gf_dataset *ds = &r->set.ds[d];
 		char *pre = gf_pipeline_table_name(&pl, ds);
 
 		if (parse_split(r->o->split, ds->rows,
@@ -1070,24 +606,25 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 	{
 		size_t maxrows = 0;
 
-		for (size_t d = 0; d < r->nds; d++)
-			if (r->ds[d].rows > maxrows)
-				maxrows = r->ds[d].rows;
+		for (size_t d = 0; d < r->set.nds; d++)
+			if (r->set.ds[d].rows > maxrows)
+				maxrows = r->set.ds[d].rows;
 		set_malloc_policy(maxrows);
 	}
-	for (size_t d = 0; d < r->nds; d++) {
+	for (size_t d = 0; d < r->set.nds; d++) {
+		const struct gf_dataset *ds = &r->set.ds[d];
 		size_t first = k;
 
 		for (size_t t = 0; t < ntrain; t++)
-			for (size_t c = 0; c < r->ds[d].ncomp; c++) {
-				tasks[k].ds = &r->ds[d];
+			for (size_t c = 0; c < ds->ncomp; c++) {
+				tasks[k].ds = &r->set.ds[d];
 				tasks[k].trainer = r->trainers[t];
 				tasks[k].comp = c;
 				k++;
 			}
 		gf_log_group("training %s %s %s: %zu trainers x %zu "
-		    "components, %zu rows", r->ds[d].source, r->ds[d].otype,
-		    r->ds[d].group, ntrain, r->ds[d].ncomp, r->ds[d].rows);
+		    "components, %zu rows", ds->source, ds->otype, ds->group,
+		    ntrain, ds->ncomp, ds->rows);
 		gf_train_run(&tasks[first], k - first, &splits[d], &to);
 		gf_log_endgroup();
 	}
@@ -1186,7 +723,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (gf_pipeline_write(&pl, r->ds, r->nds, pm, npm, err) < 0)
+	if (gf_pipeline_write(&pl, r->set.ds, r->set.nds, pm, npm, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -1196,7 +733,7 @@ out:
 	gf_train_tasks_release(tasks, ntask);
 	free(tasks);
 	free(pm);
-	for (size_t d = 0; d < r->nds; d++)
+	for (size_t d = 0; d < r->set.nds; d++)
 		gf_split_release(&splits[d]);
 	free(splits);
 	free(cvname);
@@ -1215,16 +752,17 @@ extract_only(struct run *r, json_t *sec, struct gf_err *err)
 
 	if (gf_fs_mkdir_p(dir, 0755, err) < 0)
 		goto out;
-	for (size_t d = 0; d < r->nds; d++) {
-		char *rel = gf_pipeline_table_name(&pl, &r->ds[d]);
+	for (size_t d = 0; d < r->set.nds; d++) {
+		const struct gf_dataset *ds = &r->set.ds[d];
+		char *rel = gf_pipeline_table_name(&pl, ds);
 		char *p = gf_xasprintf("%s/%s/%s", r->o->out, r->o->pipeline,
 		    rel);
 
-		rc = gf_pipeline_write_table(&r->ds[d], p, err);
+		rc = gf_pipeline_write_table(ds, p, err);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:s,s:s,s:I}",
-		    "source", r->ds[d].source, "output_type", r->ds[d].otype,
-		    "feature_group", r->ds[d].group, "file", rel, "rows",
-		    (json_int_t)r->ds[d].rows));
+		    "source", ds->source, "output_type", ds->otype,
+		    "feature_group", ds->group, "file", rel, "rows",
+		    (json_int_t)ds->rows));
 		free(rel);
 		free(p);
 		if (rc < 0)
@@ -1364,7 +902,6 @@ main(int argc, char *argv[])
 	gf_tool_begin(&t, "gf-train", o.input, 0);
 	r.o = &o;
 	r.t = &t;
-	r.skipped = json_array();
 	sec = json_object();
 	apply_defaults(&o, t.doc, cfg, &err);
 	if (o.csv == NULL && o.query == NULL && o.prom == NULL) {
@@ -1411,9 +948,9 @@ main(int argc, char *argv[])
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));
 	json_object_set_new(sec, "isolator", json_string(o.isolator));
-	if ((o.csv ? load_csv(&r, &err) : load_queries(&r, &err)) < 0)
+	if (load_sets(&r, &err) < 0)
 		goto done;
-	if (r.nds == 0) {
+	if (r.set.nds == 0) {
 		gf_err_set(&err, GF_EXIT_DATAERR, "train", "nothing to train: "
 		    "every (source, output type, feature group) was skipped "
 		    "(see train.skipped)");
@@ -1426,11 +963,10 @@ main(int argc, char *argv[])
 		goto done;
 	failed = 0;
 done:
-	json_object_set_new(sec, "skipped", r.skipped);
+	json_object_set_new(sec, "skipped", r.set.skipped != NULL ?
+	    json_incref(r.set.skipped) : json_array());
 	gf_doc_set(t.doc, "train", sec);
-	for (size_t d = 0; d < r.nds; d++)
-		gf_dataset_release(&r.ds[d]);
-	free(r.ds);
+	gf_trainset_release(&r.set);
 	free_list(r.sources);
 	free_list(r.groups);
 	free_list(r.otypes);

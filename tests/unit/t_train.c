@@ -2,16 +2,19 @@
 /*
  * gf_train: training sets from tables (columns, legacy names, the
  * errors gf-train reports) and the parallel runner (results that do not
- * depend on the number of threads).
+ * depend on the number of threads); gf_trainset: a run's sets from a CSV
+ * file (what is skipped and why, one set asked for, the node type).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "gf_buf.h"
 #include "gf_train.h"
+#include "gf_trainset.h"
 #include "gf_xalloc.h"
 
 static const char *const rapl[] = { "package", "core", "uncore", "dram" };
@@ -280,6 +283,90 @@ test_select(void)
 	    "NULL when every task failed");
 }
 
+static int warnings;
+static char last_warning[512];
+
+static void
+collect(int warn, const char *msg, void *arg)
+{
+	(void)arg;
+	if (!warn)
+		return;
+	warnings++;
+	snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
+static void
+test_trainset(void)
+{
+	static const char *const sources[] = { "rapl-sysfs", NULL };
+	static const char *const otypes[] = { "AbsPower", NULL };
+	static const char *const two[] = { "BPFOnly", "KubeletOnly", NULL };
+	static const char *const kubelet[] = { "KubeletOnly", NULL };
+	char path[] = "/tmp/gf-t-trainset.XXXXXX";
+	struct gf_profile prof;
+	struct gf_trainset s = GF_TRAINSET_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		diag("cannot create %s", path);
+		exit(1);
+	}
+	fprintf(f, "timestamp,bpf_cpu_time_ms,bpf_page_cache_hit,"
+	    "package_power,dram_power,node_type\n");
+	for (int r = 0; r < 50; r++)
+		fprintf(f, "%d,%d,%d,%d,%d,1\n", 1000 + 3 * r, r * 7 % 13,
+		    r % 5, 40 + r % 9, 5 + r % 3);
+	fclose(f);
+	memset(&prof, 0, sizeof(prof));
+	prof.name = gf_xstrdup("csv");
+
+	struct gf_trainset_req q = { .csv = path, .prof = &prof,
+		.sources = sources, .otypes = otypes, .groups = two,
+		.isolator = "min", .node_type = -1, .say = collect };
+
+	ok(gf_trainset_load(&q, &s, &err) == 0, "trainset: loads (%s)",
+	    err.msg);
+	is_int((int)s.nds, 1, "trainset: one set has its columns");
+	ok(s.nds == 1 && strcmp(s.ds[0].group, "BPFOnly") == 0 &&
+	    s.ds[0].rows == 50, "trainset: the BPFOnly set, every row");
+	is_int((int)json_array_size(s.skipped), 1,
+	    "trainset: the other is skipped");
+	is_str(json_string_value(json_object_get(json_array_get(s.skipped, 0),
+	    "feature_group")), "KubeletOnly", "trainset: skipped names its set");
+	ok(warnings == 1 && strstr(last_warning, "skipping rapl-sysfs "
+	    "AbsPower KubeletOnly") != NULL, "trainset: and says so (%s)",
+	    last_warning);
+	ok(s.nds == 1 && s.ds[0].same_as != NULL &&
+	    s.ds[0].same_st == &s.csv_st, "trainset: the file is the table");
+	gf_trainset_release(&s);
+
+	q.groups = kubelet;
+	q.explicit_one = 1;
+	ok(gf_trainset_load(&q, &s, &err) < 0 && err.exit == 65 &&
+	    strstr(err.msg, path) != NULL,
+	    "trainset: the one set asked for is an error (%s)", err.msg);
+	is_int((int)s.nds, 0, "trainset: nothing loaded");
+	gf_trainset_release(&s);
+
+	q.groups = two;
+	q.explicit_one = 0;
+	q.node_type = 7;
+	q.say = NULL;
+	ok(gf_trainset_load(&q, &s, &err) == 0 && s.nds == 1 &&
+	    s.ds[0].node_type == 7, "trainset: node type as asked");
+	gf_trainset_release(&s);
+
+	q.csv = "/nonexistent/t.csv";
+	ok(gf_trainset_load(&q, &s, &err) < 0 && err.exit == 66,
+	    "trainset: a missing file is 66 (%s)", err.msg);
+	gf_trainset_release(&s);
+	free(prof.name);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -287,5 +374,6 @@ main(void)
 	test_dataset();
 	test_run();
 	test_select();
+	test_trainset();
 	return done_testing();
 }
