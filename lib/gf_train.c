@@ -611,6 +611,94 @@ gf_train_select(const struct gf_train_task *tasks, size_t n,
 	return b;
 }
 
+/* ---- the run document's entries ---- */
+
+/* A score, or null where there is none (MAPE without a y > 0). */
+static json_t *
+score_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *
+score_json(const struct gf_scores *s, const char *split)
+{
+	return json_pack("{s:s,s:o,s:o,s:o,s:I}", "split", split, "mae",
+	    score_num(s->mae), "mape", score_num(s->mape), "rmse",
+	    score_num(s->rmse), "n", (json_int_t)s->n);
+}
+
+/* The cross-validation scores with the spread of the folds' MAEs. */
+static json_t *
+cv_json(const struct gf_train_task *t, const char *cv)
+{
+	json_t *j = score_json(&t->cv, cv);
+
+	if (isfinite(t->cv_se))
+		json_object_set_new(j, "mae_se", json_real(t->cv_se));
+	return j;
+}
+
+json_t *
+gf_train_dataset_json(const struct gf_dataset *ds, const struct gf_split *sp,
+    const char *preprocessed)
+{
+	json_t *feat = json_array();
+
+	for (size_t f = 0; f < ds->nfeat; f++)
+		json_array_append_new(feat, json_string(ds->features[f]));
+	return json_pack("{s:s,s:s,s:s,s:o,s:O,s:I,s:I,s:I,s:i,s:s}",
+	    "source", ds->source, "output_type", ds->otype, "feature_group",
+	    ds->group, "features", feat, "missing_features", ds->missing,
+	    "rows", (json_int_t)ds->rows, "train_rows", (json_int_t)sp->ntrain,
+	    "test_rows", (json_int_t)sp->ntest, "node_type", ds->node_type,
+	    "preprocessed", preprocessed);
+}
+
+json_t *
+gf_train_model_json(const struct gf_train_task *tasks, const char *split,
+    const char *cv)
+{
+	const struct gf_dataset *ds = tasks[0].ds;
+	json_t *comps = json_object();
+	char *name = gf_xasprintf("%s_%d", tasks[0].trainer, ds->node_type);
+	double secs = 0;
+	json_t *m;
+
+	for (size_t c = 0; c < ds->ncomp; c++) {
+		const struct gf_train_task *t = &tasks[c];
+
+		secs += t->seconds;
+		json_object_set_new(comps, ds->comps[c], t->failed ?
+		    json_pack("{s:s}", "error", t->err.msg) :
+		    json_pack("{s:o,s:o}", "test", score_json(&t->test, split),
+		    "cv", cv_json(t, cv)));
+	}
+	m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o,s:f}", "trainer",
+	    tasks[0].trainer, "model_name", name, "source", ds->source,
+	    "output_type", ds->otype, "feature_group", ds->group, "node_type",
+	    ds->node_type, "components", comps, "seconds", secs);
+	free(name);
+	return m;
+}
+
+json_t *
+gf_train_best_json(const struct gf_train_task *b,
+    const struct gf_train_task *low, const char *rule, const char *split,
+    const char *cv)
+{
+	char *name = gf_xasprintf("%s_%d", b->trainer, b->ds->node_type);
+	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o}",
+	    "source", b->ds->source, "output_type", b->ds->otype,
+	    "feature_group", b->ds->group, "component", b->ds->comps[b->comp],
+	    "trainer", b->trainer, "model_name", name, "selected_by", cv,
+	    "rule", rule, "lowest_cv_trainer", low->trainer, "cv",
+	    cv_json(b, cv), "test", score_json(&b->test, split));
+
+	free(name);
+	return e;
+}
+
 void
 gf_train_threads(void *(*fn)(void *), void *arg, long n)
 {

@@ -133,6 +133,27 @@ const struct gf_train_task *gf_train_select(const struct gf_train_task *tasks,
     const struct gf_train_task **lowest);
 
 /*
+ * The run document's entries (new references). split and cv name the
+ * hold-out and the cross-validation beside every score (e.g. "tail:0.2",
+ * "blocked-cv:5").
+ *
+ * gf_train_dataset_json: ds, its split's sizes and the path of its
+ * preprocessed table (relative to the pipeline); its "features" list
+ * ds->features.
+ * gf_train_model_json: one trainer on one dataset, its components being
+ * tasks[0..ds->ncomp) as gf_train_run left them (scores or "error").
+ * gf_train_best_json: the model gf_train_select chose (b) by rule, with
+ * the trainer of lowest CV MAE (low) beside it.
+ */
+json_t *gf_train_dataset_json(const struct gf_dataset *ds,
+    const struct gf_split *sp, const char *preprocessed);
+json_t *gf_train_model_json(const struct gf_train_task *tasks,
+    const char *split, const char *cv);
+json_t *gf_train_best_json(const struct gf_train_task *b,
+    const struct gf_train_task *low, const char *rule, const char *split,
+    const char *cv);
+
+/*
  * fn(arg) on n threads at once, all joined before returning; in the
  * caller's thread alone when n <= 1. For workers that take their jobs
  * from arg under its own lock (gf_train_run's, gf-train's model writers).

@@ -11,7 +11,6 @@
  */
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,31 +172,6 @@ set_malloc_policy(size_t rows)
 #else
 	(void)rows;
 #endif
-}
-
-static json_t *
-score_json(const struct gf_scores *s, const char *split)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "split", json_string(split));
-	json_object_set_new(j, "mae", json_real(s->mae));
-	json_object_set_new(j, "mape", isfinite(s->mape) ?
-	    json_real(s->mape) : json_null());
-	json_object_set_new(j, "rmse", json_real(s->rmse));
-	json_object_set_new(j, "n", json_integer((json_int_t)s->n));
-	return j;
-}
-
-/* The cross-validation scores with the spread of the folds' MAEs. */
-static json_t *
-cv_json(const struct gf_train_task *t, const char *split)
-{
-	json_t *j = score_json(&t->cv, split);
-
-	if (isfinite(t->cv_se))
-		json_object_set_new(j, "mae_se", json_real(t->cv_se));
-	return j;
 }
 
 static int
@@ -586,18 +560,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			free(pre);
 			goto out;
 		}
-		json_array_append_new(dsets, json_pack("{s:s,s:s,s:s,s:o,s:O,"
-		    "s:I,s:I,s:I,s:i,s:s}", "source", ds->source, "output_type",
-		    ds->otype, "feature_group", ds->group, "features",
-		    json_array(), "missing_features", ds->missing, "rows",
-		    (json_int_t)ds->rows, "train_rows",
-		    (json_int_t)splits[d].ntrain, "test_rows",
-		    (json_int_t)splits[d].ntest, "node_type", ds->node_type,
-		    "preprocessed", pre));
-		for (size_t f = 0; f < ds->nfeat; f++)
-			json_array_append_new(json_object_get(json_array_get(
-			    dsets, d), "features"),
-			    json_string(ds->features[f]));
+		json_array_append_new(dsets, gf_train_dataset_json(ds,
+		    &splits[d], pre));
 		free(pre);
 		ntask += ntrain * ds->ncomp;
 	}
@@ -628,44 +592,13 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		gf_train_run(&tasks[first], k - first, &splits[d], &to);
 		gf_log_endgroup();
 	}
-	for (size_t i = 0; i < ntask;) {
-		const struct gf_dataset *ds = tasks[i].ds;
-		json_t *m = json_object(), *comps = json_object();
-		double secs = 0;
-		char *mname = gf_xasprintf("%s_%d", tasks[i].trainer,
-		    ds->node_type);
+	for (size_t i = 0; i < ntask; i += tasks[i].ds->ncomp) {
+		json_t *m = gf_train_model_json(&tasks[i], r->o->split,
+		    cvname);
 
-		for (size_t c = 0; c < ds->ncomp; c++) {
-			struct gf_train_task *t = &tasks[i + c];
-			json_t *cj = json_object();
-
-			secs += t->seconds;
-			if (t->failed) {
-				json_object_set_new(cj, "error",
-				    json_string(t->err.msg));
-			} else {
-				json_object_set_new(cj, "test", score_json(
-				    &t->test, r->o->split));
-				json_object_set_new(cj, "cv", cv_json(t,
-				    cvname));
-			}
-			json_object_set_new(comps, ds->comps[c], cj);
-		}
-		json_object_set_new(m, "trainer",
-		    json_string(tasks[i].trainer));
-		json_object_set_new(m, "model_name", json_string(mname));
-		json_object_set_new(m, "source", json_string(ds->source));
-		json_object_set_new(m, "output_type", json_string(ds->otype));
-		json_object_set_new(m, "feature_group", json_string(ds->group));
-		json_object_set_new(m, "node_type",
-		    json_integer(ds->node_type));
-		json_object_set_new(m, "components", comps);
-		json_object_set_new(m, "seconds", json_real(secs));
 		pm[npm].tasks = &tasks[i];
 		pm[npm++].entry = m;
 		json_array_append_new(models, m);
-		free(mname);
-		i += ds->ncomp;
 	}
 	/* Best per (dataset, component), by the rule; see select_best. */
 	for (size_t i = 0; i < ntask; i++) {
@@ -688,36 +621,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 			    passed);
 			free(passed);
 		}
-		{
-			json_t *e = json_object();
-			char *mname = gf_xasprintf("%s_%d", b->trainer,
-			    b->ds->node_type);
-
-			json_object_set_new(e, "source",
-			    json_string(b->ds->source));
-			json_object_set_new(e, "output_type",
-			    json_string(b->ds->otype));
-			json_object_set_new(e, "feature_group",
-			    json_string(b->ds->group));
-			json_object_set_new(e, "component",
-			    json_string(b->ds->comps[b->comp]));
-			json_object_set_new(e, "trainer",
-			    json_string(b->trainer));
-			json_object_set_new(e, "model_name",
-			    json_string(mname));
-			json_object_set_new(e, "selected_by",
-			    json_string(cvname));
-			json_object_set_new(e, "rule", json_string(
-			    r->o->select));
-			json_object_set_new(e, "lowest_cv_trainer",
-			    json_string(low->trainer));
-			json_object_set_new(e, "cv",
-			    cv_json(b, cvname));
-			json_object_set_new(e, "test", score_json(&b->test,
-			    r->o->split));
-			json_array_append_new(best, e);
-			free(mname);
-		}
+		json_array_append_new(best, gf_train_best_json(b, low,
+		    r->o->select, r->o->split, cvname));
 	}
 	if (r->o->extract_only) {
 		rc = 0;

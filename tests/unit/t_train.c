@@ -206,6 +206,25 @@ test_run(void)
 	ok(isfinite(one[0].cv_se) && one[0].cv_se > 0 &&
 	    one[0].cv_se == two[0].cv_se,
 	    "the folds' MAE spread is reported: %g", one[0].cv_se);
+	{
+		/* one[0..ncomp): the first trainer on both components. */
+		json_t *m = gf_train_model_json(one, "tail:0.2", "blocked-cv:5");
+		json_t *pkg = json_object_get(json_object_get(m, "components"),
+		    "package");
+		json_t *test = json_object_get(pkg, "test");
+
+		is_str(json_string_value(json_object_get(m, "trainer")),
+		    one[0].trainer, "model entry: its trainer");
+		ok(json_object_size(json_object_get(m, "components")) == 2 &&
+		    json_real_value(json_object_get(test, "mae")) ==
+		    one[0].test.mae, "model entry: each component's scores");
+		is_str(json_string_value(json_object_get(test, "split")),
+		    "tail:0.2", "model entry: the split named beside them");
+		is_str(json_string_value(json_object_get(json_object_get(pkg,
+		    "cv"), "split")), "blocked-cv:5",
+		    "model entry: and the cross-validation");
+		json_decref(m);
+	}
 	gf_train_tasks_release(one, n1);
 	gf_train_tasks_release(two, n2);
 	ok(one[0].model == NULL, "models released");
