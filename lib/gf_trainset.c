@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,7 +9,6 @@
  * alone picks the best model. Writes the model-db tree (weight JSON, model
  * zips, metadata, preprocessed data) and the "train" section.
  */
-
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
