@@ -820,14 +820,20 @@ publish_local(struct gf_git *g, const char *ref, const char **why,
     struct gf_err *err)
 {
 	git_reference *r = NULL;
+	git_oid none;
 	int rc;
 
-	if (g->has_base)
-		rc = git_reference_create_matching(&r, g->repo, ref,
-		    &g->commit, 1, &g->base, "gf-commit");
-	else
-		rc = git_reference_create(&r, g->repo, ref, &g->commit, 0,
-		    "gf-commit");
+	/*
+	 * Compare and swap under the branch's lock: the base, or for a new
+	 * branch the zero id ("must not exist"). git_reference_create
+	 * without force tells whether the branch exists before taking the
+	 * lock: two first runs on an empty repository could both find it
+	 * missing and both write it, the later one dropping the other's
+	 * commit while both reported success.
+	 */
+	memset(&none, 0, sizeof(none));
+	rc = git_reference_create_matching(&r, g->repo, ref, &g->commit, 1,
+	    g->has_base ? &g->base : &none, "gf-commit");
 	git_reference_free(r);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
 		const git_error *e = git_error_last();

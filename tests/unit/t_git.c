@@ -196,6 +196,30 @@ test_local(void)
 	free(data);
 	gf_git_free(g);
 	gf_git_free(h);
+
+	/*
+	 * Two first runs on a new repository: both find no branch; the
+	 * second to publish is told the branch moved and keeps nothing of
+	 * the first's out (its commit stays the branch's).
+	 */
+	free(dir);
+	dir = gf_fs_join(tmpl, "new");
+	g = gf_git_open_local(dir, "main", &err);
+	h = gf_git_open_local(dir, NULL, &err);
+	ok(g != NULL && h != NULL && gf_git_fetch(g, "main", &err) == 0 &&
+	    gf_git_fetch(h, "main", &err) == 0 && *gf_git_base(g) == '\0' &&
+	    *gf_git_base(h) == '\0', "two runs, no branch yet");
+	gf_git_blob(h, "h", 1, ch[0].oid, &err);
+	gf_git_blob(g, "g", 1, ch[1].oid, &err);
+	ok(gf_git_commit(h, ch, 1, "h\n", &id, &id, sha2, &err) == 0 &&
+	    gf_git_publish(h, "main", &why, &err) == 0, "the first creates it");
+	gf_git_commit(g, &ch[1], 1, "g\n", &id, &id, sha1, &err);
+	is_int(gf_git_publish(g, "main", &why, &err), 1,
+	    "the second is told it moved");
+	ok(gf_git_fetch(g, "main", &err) == 0 &&
+	    strcmp(gf_git_base(g), sha2) == 0, "the first's commit stands");
+	gf_git_free(g);
+	gf_git_free(h);
 	gf_fs_remove_tree(tmpl, &err);
 	free(dir);
 }
