@@ -188,6 +188,21 @@ test_expect_success 'eight concurrent runs on one branch all land' '
 		test "$(grep -c "/conc-$i.json)" index.md)" = 1 || exit 1
 	done'
 
+test_expect_success 'four first runs on an empty repository all land' '
+	git init -q --bare "$SRV/repos/fresh.git" &&
+	for i in 1 2 3 4; do
+		( GF_GIT_TOKEN=$TOKEN gf-commit -r "${GIT_URL%/*}/fresh.git" \
+		    -a conc-$i.json </dev/null >fr-$i.out 2>fr-$i.err
+		  echo $? >fr-$i.rc ) &
+	done; wait &&
+	for i in 1 2 3 4; do
+		test "$(cat fr-$i.rc)" = 0 || { cat fr-$i.err; exit 1; }
+		sha=$(jq -r .commit.sha fr-$i.out) &&
+		git -C "$SRV/repos/fresh.git" merge-base --is-ancestor "$sha" \
+		    main || exit 1
+	done &&
+	test "$(git -C "$SRV/repos/fresh.git" rev-list --count main)" = 4'
+
 # Counted on a repository path of its own: lighttpd writes its access log
 # seconds late, so lines of earlier tests would otherwise mix in.
 test_expect_code 78 'a wrong token is a clear error, asked once' '
