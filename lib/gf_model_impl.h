@@ -70,6 +70,7 @@ struct gf_model {
 	struct gf_kdnode *kd;	/* KNN search tree over pts, not saved */
 	uint32_t *kdidx;	/* rows, in tree order: at most UINT32_MAX */
 	double *kdbox;		/* per node, nf lows then nf highs */
+	int vals_equal;		/* KNN: every target the same (a constant) */
 	double gamma;		/* SVR */
 
 	/* curve fits */

@@ -222,6 +222,9 @@ gf_knn_index(struct gf_model *m)
 	for (size_t i = 0; i < m->npts; i++)
 		m->kdidx[i] = (uint32_t)i;
 	kd_build(&b, 0, m->npts);
+	m->vals_equal = 1;
+	for (size_t i = 1; i < m->npts && m->vals_equal; i++)
+		m->vals_equal = m->vals[i] == m->vals[0];
 }
 
 int
@@ -348,6 +351,15 @@ gf_predict_knn(const struct gf_model *m, const double *xs)
 	for (size_t f = 0; f < m->nf; f++)
 		if (isnan(xs[f]))
 			return NAN;
+	/*
+	 * A constant target (rapl core and uncore are 0 on most machines):
+	 * any k rows give the same sum, so no search is needed for it.
+	 */
+	if (m->vals_equal) {
+		for (size_t i = 0; i < b.k; i++)
+			sum += m->vals[0];
+		return sum / (double)b.k;
+	}
 	kd_search(m, 0, xs, &b);
 	for (size_t i = 0; i < b.n; i++)
 		sum += m->vals[b.i[i]];

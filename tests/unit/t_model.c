@@ -272,6 +272,20 @@ test_knn_svr(void)
 		    "KNN: a NaN feature predicts NaN");
 	}
 	gf_model_free(m);
+
+	/* A constant target: the sum of six of it, as a search would. */
+	for (int i = 0; i < N; i++)
+		v[i] = 0.1;
+	m = fit("KNeighborsRegressorTrainer", P, v, N, 2, NULL, &err);
+	{
+		double x2[2] = { 0.3, 0.7 }, s = 0;
+
+		for (int i = 0; i < 6; i++)
+			s += 0.1;
+		ok(gf_model_predict1(m, x2) == s / 6,
+		    "KNN: a constant target predicts it to the bit");
+	}
+	gf_model_free(m);
 	free(P);
 	free(v);
 
