@@ -341,7 +341,9 @@ test_expect_success 'concurrent runs on a local bare repository' '
 	for i in 1 2 3 4; do
 		test "$(cat lb-$i.rc)" = 0 || { echo "run $i: exit $(cat lb-$i.rc)"; cat lb-$i.err; exit 1; }
 	done &&
-	test "$(git -C lb.git rev-list --count main)" = 4 &&
+	{ test "$(git -C lb.git rev-list --count main)" = 4 || {
+		echo "commits on main:"; git -C lb.git log --format="%h %p" main
+		cat lb-*.err; exit 1; }; } &&
 	test "$(git -C lb.git show main:docs/kepler-model-validation.md |
 	    grep -c "^| 20")" = 4'
 
