@@ -38,7 +38,7 @@ struct gf_trainset_req {
 	const char *start, *end;
 	const json_t *doc;	/* the run document */
 	const char *const *windows;	/* window names to query, NULL: all */
-	double step;		/* seconds between samples */
+	double step;		/* seconds between samples; 0: the profile's */
 	double timeout;		/* per request, seconds; 0: gf_http's */
 
 	/* Extraction (query and Prometheus input) and isolation. */
