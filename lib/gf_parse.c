@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "gf_parse.h"
+#include "gf_xalloc.h"
 #include "gf_banned.h"
 
 int
@@ -333,4 +334,42 @@ gf_time_format(double unix_seconds, int with_ms, char buf[32])
 	else
 		snprintf(buf + 19, 13, "Z");
 	return buf;
+}
+
+size_t
+gf_parse_list(const char *s, char ***out)
+{
+	char *copy = gf_xstrdup(s), *save = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (*t == '\0')
+			continue;
+		*out = gf_xreallocarray(*out, n + 2, sizeof(char *));
+		(*out)[n++] = gf_xstrdup(t);
+		(*out)[n] = NULL;
+	}
+	free(copy);
+	return n;
+}
+
+int
+gf_list_has(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+void
+gf_list_free(char **list)
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Parsing of command-line values: numbers, sizes, times and durations.
- * Every function returns 0 on success and -1 with err filled (exit 64,
+ * Parsing of command-line values: numbers, sizes, times, durations and
+ * comma lists. The parsers return 0 on success and -1 with err filled (exit 64,
  * GF_EXIT_USAGE, naming `what`, e.g. "--threshold") otherwise; callers
  * that parse documents or files re-tag the exit code themselves.
  */
 #ifndef GF_PARSE_H
 #define GF_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gf_err.h"
@@ -68,5 +69,16 @@ void gf_time_sleep(double seconds, int wake_on_signal);
  * NaN as 1970-01-01T00:00:00Z: callers check times where they read them.
  */
 char *gf_time_format(double unix_seconds, int with_ms, char buf[32]);
+
+/*
+ * A comma list of option values ("a, b,c"): its items, without the
+ * blanks before them, empty ones dropped, in *out (a new NULL-terminated
+ * array, NULL when there is none; free it with gf_list_free). Returns
+ * the number of items.
+ */
+size_t gf_parse_list(const char *s, char ***out);
+/* 1 when list (NULL-terminated, or NULL) holds s. */
+int gf_list_has(const char *const *list, const char *s);
+void gf_list_free(char **list);
 
 #endif

@@ -41,15 +41,6 @@ say(const struct load *l, int warn, const char *fmt, ...)
 	free(msg);
 }
 
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 skip(struct load *l, const char *source, const char *otype,
     const char *group, const struct gf_err *e)
@@ -235,7 +226,7 @@ windows(struct load *l, double step, double **st, double **en, size_t *n,
 
 		if (gf_doc_window(q->doc, i, &name, &a, &b, err) < 0)
 			return -1;
-		if (q->windows != NULL && !in_list(q->windows, name))
+		if (q->windows != NULL && !gf_list_has(q->windows, name))
 			continue;
 		*st = gf_xreallocarray(*st, *n + 1, sizeof(double));
 		*en = gf_xreallocarray(*en, *n + 1, sizeof(double));

@@ -104,44 +104,6 @@ help(void)
 	exit(0);
 }
 
-static int
-split_list(const char *s, char ***out)
-{
-	char *copy = gf_xstrdup(s), *save = NULL;
-	int n = 0;
-
-	*out = NULL;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		while (*t == ' ')
-			t++;
-		if (*t == '\0')
-			continue;
-		*out = gf_xreallocarray(*out, n + 2, sizeof(char *));
-		(*out)[n++] = gf_xstrdup(t);
-		(*out)[n] = NULL;
-	}
-	free(copy);
-	return n;
-}
-
-static void
-free_list(char **l)
-{
-	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
-		free(l[i]);
-	free(l);
-}
-
-static int
-in_list(char **l, const char *s)
-{
-	for (size_t i = 0; l != NULL && l[i] != NULL; i++)
-		if (strcmp(l[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * How freed memory is kept, for the whole process. On a table of a few
  * thousand rows, every fit allocates and frees blocks of a few MB (an SVR
@@ -203,6 +165,7 @@ struct run {
 	char **sources, **groups, **otypes, **trainers, **thirdparty;
 	size_t nthird;
 	int explicit_one;
+	int abs, dyn;		/* AbsPower, DynPower asked for */
 	struct gf_trainset set;
 };
 
@@ -248,13 +211,13 @@ load_sets(struct run *r, struct gf_err *err)
 	    gf_parse_duration(o->timeout, "--timeout", &q.timeout, err) < 0)
 		return -1;
 	if (o->windows != NULL)
-		split_list(o->windows, &windows);
-	split_list(o->hints ? o->hints : "stress", &hints);
+		gf_parse_list(o->windows, &windows);
+	gf_parse_list(o->hints ? o->hints : "stress", &hints);
 	q.windows = (const char *const *)windows;
 	q.hints = (const char *const *)hints;
 	rc = gf_trainset_load(&q, &r->set, err);
-	free_list(windows);
-	free_list(hints);
+	gf_list_free(windows);
+	gf_list_free(hints);
 	return rc;
 }
 
@@ -373,7 +336,7 @@ check_names(struct run *r, struct gf_err *err)
 	if (r->o->sources == NULL)
 		r->o->sources = r->o->csv ? "acpi,rapl-sysfs" :
 		    "rapl-sysfs,acpi";
-	split_list(r->o->sources, &r->sources);
+	gf_parse_list(r->o->sources, &r->sources);
 	for (size_t i = 0; r->sources[i] != NULL; i++) {
 		const char *c = gf_source_canonical(r->sources[i]);
 
@@ -383,14 +346,16 @@ check_names(struct run *r, struct gf_err *err)
 		free(r->sources[i]);
 		r->sources[i] = gf_xstrdup(c);
 	}
-	split_list(r->o->output_types, &r->otypes);
+	gf_parse_list(r->o->output_types, &r->otypes);
 	for (size_t i = 0; r->otypes[i] != NULL; i++)
 		if (strcmp(r->otypes[i], "AbsPower") != 0 &&
 		    strcmp(r->otypes[i], "DynPower") != 0)
 			return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown "
 			    "output type '%s' (AbsPower, DynPower)",
 			    r->otypes[i]);
-	if (in_list(r->otypes, "AbsPower") && csv_named_dyn(r->o->csv))
+	r->abs = gf_list_has((const char *const *)r->otypes, "AbsPower");
+	r->dyn = gf_list_has((const char *const *)r->otypes, "DynPower");
+	if (r->abs && csv_named_dyn(r->o->csv))
 		gf_warn("%s: its name says DynPower (idle power removed): "
 		    "AbsPower models of it predict dynamic power", r->o->csv);
 	if (strcmp(r->o->trainers, "all") == 0 ||
@@ -401,7 +366,7 @@ check_names(struct run *r, struct gf_err *err)
 		for (size_t i = 0; i < n; i++)
 			r->trainers[i] = gf_xstrdup(all[i]);
 	} else {
-		split_list(r->o->trainers, &r->trainers);
+		gf_parse_list(r->o->trainers, &r->trainers);
 		for (size_t i = 0; r->trainers[i] != NULL; i++)
 			if (!gf_model_trainer_known(r->trainers[i]))
 				return gf_err_set(err, GF_EXIT_USAGE, NULL,
@@ -410,7 +375,7 @@ check_names(struct run *r, struct gf_err *err)
 	if (r->trainers == NULL || r->trainers[0] == NULL)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "no trainer given");
 	if (r->o->thirdparty != NULL)
-		r->nthird = (size_t)split_list(r->o->thirdparty,
+		r->nthird = gf_parse_list(r->o->thirdparty,
 		    &r->thirdparty);
 	if (r->o->groups == NULL || strcmp(r->o->groups, "all") == 0) {
 		const struct gf_fgroup *all = gf_fgroups(&n);
@@ -425,7 +390,7 @@ check_names(struct run *r, struct gf_err *err)
 		if (r->nthird > 0)
 			r->groups[k++] = gf_xstrdup("ThirdParty");
 	} else {
-		split_list(r->o->groups, &r->groups);
+		gf_parse_list(r->o->groups, &r->groups);
 		for (size_t i = 0; r->groups[i] != NULL; i++) {
 			int own = 0;
 
@@ -454,17 +419,16 @@ check_names(struct run *r, struct gf_err *err)
 	    strcmp(r->o->isolator, "trainer") != 0)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "unknown isolator "
 		    "'%s' (none, min, profile, trainer)", r->o->isolator);
-	if (strcmp(r->o->isolator, "trainer") == 0 &&
-	    in_list(r->otypes, "DynPower") && (r->o->abs_models == NULL ||
-	    r->o->csv != NULL))
+	if (strcmp(r->o->isolator, "trainer") == 0 && r->dyn &&
+	    (r->o->abs_models == NULL || r->o->csv != NULL))
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator trainer "
 		    "needs raw queries and --abs-models DIR");
 	if (strcmp(r->o->isolator, "profile") == 0 && r->o->idle == NULL &&
-	    in_list(r->otypes, "DynPower"))
+	    r->dyn)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator profile "
 		    "needs --idle FILE");
-	if (r->o->csv != NULL && strcmp(r->o->isolator, "profile") == 0 &&
-	    in_list(r->otypes, "DynPower"))
+	if (r->o->csv != NULL && r->dyn &&
+	    strcmp(r->o->isolator, "profile") == 0)
 		return gf_err_set(err, GF_EXIT_USAGE, NULL, "isolator profile "
 		    "needs raw queries (--from-query or --prometheus)");
 	if (r->o->extractor != NULL && strcmp(r->o->extractor, "default") &&
@@ -493,10 +457,8 @@ pipeline_of(const struct run *r)
 {
 	const char *const *all = (const char *const *)r->trainers;
 	struct gf_pipeline p = { r->o->out, r->o->pipeline, r->o->extractor,
-		r->o->isolator, r->prof.name, r->o->split,
-		in_list(r->otypes, "AbsPower") ? all : NULL,
-		in_list(r->otypes, "DynPower") ? all : NULL,
-		r->o->threads_set ? r->o->threads : 0 };
+		r->o->isolator, r->prof.name, r->o->split, r->abs ? all : NULL,
+		r->dyn ? all : NULL, r->o->threads_set ? r->o->threads : 0 };
 
 	return p;
 }
@@ -871,11 +833,11 @@ done:
 	    json_incref(r.set.skipped) : json_array());
 	gf_doc_set(t.doc, "train", sec);
 	gf_trainset_release(&r.set);
-	free_list(r.sources);
-	free_list(r.groups);
-	free_list(r.otypes);
-	free_list(r.trainers);
-	free_list(r.thirdparty);
+	gf_list_free(r.sources);
+	gf_list_free(r.groups);
+	gf_list_free(r.otypes);
+	gf_list_free(r.trainers);
+	gf_list_free(r.thirdparty);
 	gf_profile_release(&r.prof);
 	free(r.prom_shown);
 	json_decref(cfg);

@@ -47,6 +47,23 @@ test_err(void)
 }
 
 static void
+test_list(void)
+{
+	char **l = NULL;
+
+	is_int((int)gf_parse_list("a, b,,c", &l), 3, "list: three items");
+	ok(l != NULL && strcmp(l[0], "a") == 0 && strcmp(l[1], "b") == 0 &&
+	    strcmp(l[2], "c") == 0 && l[3] == NULL,
+	    "list: blanks before items and empty ones dropped");
+	ok(gf_list_has((const char *const *)l, "b") &&
+	    !gf_list_has((const char *const *)l, "d"), "list: membership");
+	gf_list_free(l);
+	is_int((int)gf_parse_list(" , ,", &l), 0, "list: nothing in it");
+	ok(l == NULL && !gf_list_has(NULL, "a"), "list: none is NULL");
+	gf_list_free(l);
+}
+
+static void
 test_parse(void)
 {
 	struct gf_err err = GF_ERR_INIT;
@@ -584,6 +601,7 @@ main(void)
 	}
 	test_err();
 	test_parse();
+	test_list();
 	test_sleep();
 	test_buf();
 	test_fs();
