@@ -326,6 +326,16 @@ apply_defaults(struct opts *o, json_t *doc, const json_t *cfg,
 	return 0;
 }
 
+/* A list option's names; none at all (", ") is a usage error. */
+static int
+names(const char *value, const char *what, char ***out, struct gf_err *err)
+{
+	if (gf_parse_list(value, out) == 0)
+		return gf_err_set(err, GF_EXIT_USAGE, NULL, "no %s given in "
+		    "'%s'", what, value);
+	return 0;
+}
+
 /* Check names now, before any work: unknown ones are usage errors. */
 static int
 check_names(struct run *r, struct gf_err *err)
@@ -336,7 +346,8 @@ check_names(struct run *r, struct gf_err *err)
 	if (r->o->sources == NULL)
 		r->o->sources = r->o->csv ? "acpi,rapl-sysfs" :
 		    "rapl-sysfs,acpi";
-	gf_parse_list(r->o->sources, &r->sources);
+	if (names(r->o->sources, "energy source", &r->sources, err) < 0)
+		return -1;
 	for (size_t i = 0; r->sources[i] != NULL; i++) {
 		const char *c = gf_source_canonical(r->sources[i]);
 
@@ -346,7 +357,8 @@ check_names(struct run *r, struct gf_err *err)
 		free(r->sources[i]);
 		r->sources[i] = gf_xstrdup(c);
 	}
-	gf_parse_list(r->o->output_types, &r->otypes);
+	if (names(r->o->output_types, "output type", &r->otypes, err) < 0)
+		return -1;
 	for (size_t i = 0; r->otypes[i] != NULL; i++)
 		if (strcmp(r->otypes[i], "AbsPower") != 0 &&
 		    strcmp(r->otypes[i], "DynPower") != 0)
@@ -366,14 +378,13 @@ check_names(struct run *r, struct gf_err *err)
 		for (size_t i = 0; i < n; i++)
 			r->trainers[i] = gf_xstrdup(all[i]);
 	} else {
-		gf_parse_list(r->o->trainers, &r->trainers);
+		if (names(r->o->trainers, "trainer", &r->trainers, err) < 0)
+			return -1;
 		for (size_t i = 0; r->trainers[i] != NULL; i++)
 			if (!gf_model_trainer_known(r->trainers[i]))
 				return gf_err_set(err, GF_EXIT_USAGE, NULL,
 				    "unknown trainer '%s'", r->trainers[i]);
 	}
-	if (r->trainers == NULL || r->trainers[0] == NULL)
-		return gf_err_set(err, GF_EXIT_USAGE, NULL, "no trainer given");
 	if (r->o->thirdparty != NULL)
 		r->nthird = gf_parse_list(r->o->thirdparty,
 		    &r->thirdparty);
@@ -390,7 +401,8 @@ check_names(struct run *r, struct gf_err *err)
 		if (r->nthird > 0)
 			r->groups[k++] = gf_xstrdup("ThirdParty");
 	} else {
-		gf_parse_list(r->o->groups, &r->groups);
+		if (names(r->o->groups, "feature group", &r->groups, err) < 0)
+			return -1;
 		for (size_t i = 0; r->groups[i] != NULL; i++) {
 			int own = 0;
 

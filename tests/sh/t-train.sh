@@ -155,6 +155,12 @@ test_expect_code 64 'unknown trainer: 64' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t NoSuchTrainer </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "NoSuchTrainer" err || rc=99; exit $rc'
 
+for opt in -E -O -g -t; do
+	test_expect_code 64 "an empty list for $opt: 64 naming it, no crash" '
+	gf-train -f "$ACPI" '"$opt"' ", " </dev/null >/dev/null 2>err;
+	rc=$?; grep -q "^gf-train: no .* given in" err || rc=99; exit $rc'
+done
+
 test_expect_code 64 'unknown feature group: 64' '
 	gf-train -f "$ACPI" -E acpi -g NoSuchGroup </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "NoSuchGroup" err || rc=99; exit $rc'
