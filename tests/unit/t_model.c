@@ -310,6 +310,83 @@ test_knn_svr(void)
 	gf_model_free(m);
 }
 
+/* Curve t of test_curves at x with parameters p, and its gradient in g. */
+static double
+curve_at(int t, const double *p, double x, double *g)
+{
+	if (t == 0) {
+		double e = exp(p[1] * x);
+
+		g[0] = e, g[1] = p[0] * x * e, g[2] = 1;
+		return p[0] * e + p[2];
+	}
+	if (t == 1) {
+		g[0] = log(p[1] * x + 1), g[1] = p[0] * x / (p[1] * x + 1);
+		g[2] = 1;
+		return p[0] * g[0] + p[2];
+	}
+	double s = 1 / (1 + exp(-p[2] * (x - p[1])));
+
+	g[0] = s, g[1] = -p[0] * s * (1 - s) * p[2];
+	g[2] = p[0] * s * (1 - s) * (x - p[1]), g[3] = 1;
+	return p[0] * s + p[3];
+}
+
+/*
+ * Rows that repeat the feature's values unevenly (most at 0, as idle
+ * counters are), with noise, in no order: the fit must be the least
+ * squares optimum over the rows, where the residuals are orthogonal to
+ * every column of the Jacobian. Checked row by row here, independent of
+ * how the fit sums them: within 1e-4 (the fit stops at ftol 1.5e-8 of the
+ * cost: 2e-5 at most here), where weighting each distinct value once
+ * gives 1e-3.
+ */
+static void
+test_curves_repeated(const char *trainer, const double *truth, int t)
+{
+	enum { DISTINCT = 11, ROWS = 300 };
+	double X[ROWS], y[ROWS], p[4] = { 0 };
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *m;
+
+	for (int i = 0; i < ROWS; i++) {
+		int k = i % 3 == 0 ? 0 : (i * 7) % DISTINCT;
+		double g[4];
+
+		X[i] = k / (double)(DISTINCT - 1);
+		y[i] = curve_at(t, truth, X[i], g) + 0.5 * sin(i * 12.9898);
+	}
+	m = fit(trainer, X, y, ROWS, 1, NULL, &err);
+	if (!ok(m != NULL, "%s fits rows with repeated values", trainer)) {
+		diag("%s", err.msg);
+		return;
+	}
+	json_t *j = gf_model_to_json(m);
+	json_t *jp = json_object_get(json_object_get(j, "params"), "p");
+	size_t np = json_array_size(jp);
+
+	for (size_t k = 0; k < np; k++)
+		p[k] = json_real_value(json_array_get(jp, k));
+	json_decref(j);
+	gf_model_free(m);
+
+	double rg[4] = { 0 }, rr = 0, gg[4] = { 0 }, worst = 0;
+
+	for (int i = 0; i < ROWS; i++) {
+		double g[4], r = curve_at(t, p, X[i], g) - y[i];
+
+		rr += r * r;
+		for (size_t k = 0; k < np; k++) {
+			rg[k] += r * g[k];
+			gg[k] += g[k] * g[k];
+		}
+	}
+	for (size_t k = 0; k < np; k++)
+		worst = fmax(worst, fabs(rg[k]) / sqrt(rr * gg[k]));
+	ok(worst < 1e-4, "%s: the residuals over the rows are orthogonal to "
+	    "the Jacobian (cosine %.2g)", trainer, worst);
+}
+
 static void
 test_curves(void)
 {
@@ -399,6 +476,34 @@ test_curves(void)
 	ok(m == NULL && err.exit == 65 && strstr(err.msg,
 	    "LogisticRegressionTrainer: curve fit on 'f0' did not converge"),
 	    "non-convergence reported: %s", err.msg);
+	/*
+	 * A target that does not follow the feature (t_train's first
+	 * synthetic dram, first fold): the logarithm's slope has no
+	 * gradient at a = 0, a step into it meets the log's domain edge,
+	 * the damping overflows and no step is left. Reported at once,
+	 * not after 30,000 evaluations that would repeat the last one.
+	 */
+	{
+		double Xd[160], yd[160];
+		int n = 0;
+
+		for (int r = 80; r < 240; r++) {
+			char s[32];
+
+			snprintf(s, sizeof(s), "%g", 1000 * ((r * 37 % 101) /
+			    100.0));
+			Xd[n] = strtod(s, NULL);
+			snprintf(s, sizeof(s), "%g", 5 + 3 * ((r * 53 % 89) /
+			    88.0));
+			yd[n++] = strtod(s, NULL);
+		}
+		m = fit("LogarithmicRegressionTrainer", Xd, yd, 160, 1, NULL,
+		    &err);
+		ok(m == NULL && err.exit == 65 && strstr(err.msg,
+		    "did not converge: no step lowers the cost after"),
+		    "a fit left without a step stops: %s", err.msg);
+		gf_model_free(m);
+	}
 	/* A constant target (core power is 0 on most machines) fits exactly. */
 	for (int i = 0; i < 41; i++)
 		y[i] = 7;
@@ -410,6 +515,9 @@ test_curves(void)
 		    "%s: a constant target is fitted exactly", c[t].trainer);
 		gf_model_free(m);
 	}
+	test_curves_repeated(c[0].trainer, c[0].p, 0);
+	test_curves_repeated(c[1].trainer, c[1].p, 1);
+	test_curves_repeated(c[2].trainer, c[2].p, 2);
 	for (int i = 0; i < 41; i++) {
 		X[i] = -1.0 - i;
 		y[i] = i;
