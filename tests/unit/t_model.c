@@ -332,6 +332,20 @@ curve_at(int t, const double *p, double x, double *g)
 	return p[0] * s + p[3];
 }
 
+/* A curve model's parameters, from its JSON form, into p; their count. */
+static size_t
+curve_params(const struct gf_model *m, double *p)
+{
+	json_t *j = gf_model_to_json(m);
+	json_t *jp = json_object_get(json_object_get(j, "params"), "p");
+	size_t np = json_array_size(jp);
+
+	for (size_t k = 0; k < np && k < 4; k++)
+		p[k] = json_real_value(json_array_get(jp, k));
+	json_decref(j);
+	return np < 4 ? np : 4;
+}
+
 /*
  * Rows that repeat the feature's values unevenly (most at 0, as idle
  * counters are), with noise, in no order: the fit must be the least
@@ -361,13 +375,8 @@ test_curves_repeated(const char *trainer, const double *truth, int t)
 		diag("%s", err.msg);
 		return;
 	}
-	json_t *j = gf_model_to_json(m);
-	json_t *jp = json_object_get(json_object_get(j, "params"), "p");
-	size_t np = json_array_size(jp);
+	size_t np = curve_params(m, p);
 
-	for (size_t k = 0; k < np; k++)
-		p[k] = json_real_value(json_array_get(jp, k));
-	json_decref(j);
 	gf_model_free(m);
 
 	double rg[4] = { 0 }, rr = 0, gg[4] = { 0 }, worst = 0;
@@ -404,31 +413,22 @@ test_curves(void)
 
 	for (int t = 0; t < 3; t++) {
 		for (int i = 0; i < 41; i++) {
-			double x = i / 40.0, *p = c[t].p;
+			double g[4];
 
-			X[i] = x;
-			if (t == 0)
-				y[i] = p[0] * exp(p[1] * x) + p[2];
-			else if (t == 1)
-				y[i] = p[0] * log(p[1] * x + 1) + p[2];
-			else
-				y[i] = p[0] / (1 + exp(-p[2] * (x - p[1]))) +
-				    p[3];
+			X[i] = i / 40.0;
+			y[i] = curve_at(t, c[t].p, X[i], g);
 		}
 		m = fit(c[t].trainer, X, y, 41, 1, NULL, &err);
 		if (!ok(m != NULL, "%s fits", c[t].trainer)) {
 			diag("%s", err.msg);
 			continue;
 		}
-		json_t *j = gf_model_to_json(m);
-		json_t *p = json_object_get(json_object_get(j, "params"), "p");
-		size_t np = json_array_size(p);
+		double p[4];
+		size_t np = curve_params(m, p);
 
 		for (size_t k = 0; k < np; k++)
-			is_near(json_real_value(json_array_get(p, k)),
-			    c[t].p[k], 1e-5, "%s recovers p[%zu]",
+			is_near(p[k], c[t].p[k], 1e-5, "%s recovers p[%zu]",
 			    c[t].trainer, k);
-		json_decref(j);
 		gf_model_free(m);
 	}
 	/* The main feature is chosen by name. */
