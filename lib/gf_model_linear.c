@@ -397,7 +397,7 @@ struct curve_row {
 	size_t row;
 };
 
-/* By value, NaN last, then by row: a total order, so qsort is stable. */
+/* By value, NaN last, then by row: a total order, which qsort keeps. */
 static int
 curve_row_cmp(const void *pa, const void *pb)
 {
@@ -436,10 +436,8 @@ curve_group(struct curve *c, const double *x, size_t stride,
 		sorted[i] = (struct curve_row){ x[i * stride], i };
 	qsort(sorted, rows, sizeof(*sorted), curve_row_cmp);
 	for (size_t k = 0; k < rows; k++) {
-		/* NaN != NaN: each such row is a group of its own. */
-		if (k > 0 && sorted[k].x != sorted[k - 1].x)
-			ngroups++;
-		else if (k > 0 && isnan(sorted[k].x))
+		/* A NaN equals nothing: each is a group of its own. */
+		if (k > 0 && !(sorted[k].x == sorted[k - 1].x))
 			ngroups++;
 		group[sorted[k].row] = ngroups;
 		slot[k] = SIZE_MAX;
