@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1218,6 +1219,31 @@ source_fetch(const struct gf_vsource *src, const char *q, double start,
 		    "%s: query not recorded: %s", src->rec_name != NULL ?
 		    src->rec_name : "recorded series", q);
 	gf_prom_result_copy(res, r);
+	/*
+	 * What Prometheus would answer: the samples in [start, end], and
+	 * only the series that have one there.
+	 */
+	size_t nseries = 0;
+
+	for (size_t i = 0; i < res->nseries; i++) {
+		struct gf_prom_series *s = &res->series[i];
+		size_t kept = 0;
+
+		for (size_t k = 0; k < s->n; k++)
+			if (s->t[k] >= start && s->t[k] <= end) {
+				s->t[kept] = s->t[k];
+				s->v[kept++] = s->v[k];
+			}
+		s->n = kept;
+		if (kept == 0) {
+			json_decref(s->labels);
+			free(s->t);
+			free(s->v);
+			continue;
+		}
+		res->series[nseries++] = *s;
+	}
+	res->nseries = nseries;
 	return 0;
 }
 
@@ -1243,7 +1269,8 @@ gf_vsource_value(const struct gf_vsource *src, const char *q,
 
 	memset(&res, 0, sizeof(res));
 	if (src->rec != NULL)
-		rc = source_fetch(src, q, t, t, &res, err);
+		rc = source_fetch(src, q, -INFINITY, isnan(t) ? INFINITY : t,
+		    &res, err);
 	else
 		rc = gf_prom_query(src->prom, q, t, &res, err);
 	if (rc == -1) {
@@ -1299,4 +1326,184 @@ gf_validate_predict(const struct gf_model *m, const struct gf_vseries *meas,
 	}
 	free(pos);
 	free(x);
+}
+
+/* ---- per-window summaries ---- */
+
+static void GF_PRINTF(2, 3)
+summary_warn(const struct gf_summary_req *req, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (req->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	msg = gf_xvasprintf(fmt, ap);
+	va_end(ap);
+	req->warn(msg, req->arg);
+	free(msg);
+}
+
+/*
+ * The one series of q over window k in *res: 0. No samples there while
+ * there are other windows (a short window at the start of a run, before
+ * the first scrapes): noted in the window's summary s, 1. Any other
+ * failure: -1 with err set.
+ */
+static int
+summary_values(const struct gf_vsource *src, const struct gf_summary_req *req,
+    const char *q, const char *what, const struct gf_vwindow *w, size_t nw,
+    json_t *s, struct gf_prom_result *res, struct gf_err *err)
+{
+	json_t *notes;
+	int rc = gf_vsource_range(src, q, what, w->start, w->end, res, err);
+
+	for (size_t i = 0; i < res->nwarnings; i++)
+		summary_warn(req, "%s: prometheus warns: %s", what,
+		    res->warnings[i]);
+	if (rc == 0)
+		return 0;
+	if (res->nseries != 0 || nw < 2)
+		return -1;
+	summary_warn(req, "window '%s': %s", w->name, err->msg);
+	notes = json_object_get(s, "no_data");
+	if (notes == NULL) {
+		notes = json_array();
+		json_object_set_new(s, "no_data", notes);
+	}
+	json_array_append_new(notes, json_string(err->msg));
+	gf_err_clear(err);
+	gf_prom_result_release(res);
+	return 1;
+}
+
+/* A JSON number, or null when v is not finite. */
+static json_t *
+real_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Counter increase of q over the window into s[key]; NaN without data. */
+static int
+summary_delta(const struct gf_vsource *src, const struct gf_summary_req *req,
+    const char *q, const char *what, const char *key,
+    const struct gf_vwindow *w, size_t nw, json_t *s, double *delta,
+    struct gf_err *err)
+{
+	struct gf_prom_result res = { 0 };
+	int rc = summary_values(src, req, q, what, w, nw, s, &res, err);
+
+	*delta = NAN;
+	if (rc == 0) {
+		*delta = gf_counter_delta(res.series[0].v, res.series[0].n);
+		json_object_set_new(s, key, json_real(*delta));
+	}
+	gf_prom_result_release(&res);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The namespaces' CPU overhead over window w into s's "overhead". */
+static int
+summary_overhead(const struct gf_vsource *src,
+    const struct gf_summary_req *req, const struct gf_vwindow *w, size_t nw,
+    json_t *s, struct gf_err *err)
+{
+	json_t *ov = json_object();
+
+	for (size_t i = 0; i < req->nns; i++) {
+		struct gf_prom_result res = { 0 };
+		char *q = gf_xasprintf("sum(rate(container_cpu_usage_seconds_"
+		    "total{namespace=\"%s\"}[%s])) / sum(machine_cpu_cores) "
+		    "* 100", req->ns[i], req->rate_interval);
+		char *what = gf_xasprintf("--namespace '%s'", req->ns[i]);
+		int rc = summary_values(src, req, q, what, w, nw, s, &res, err);
+		double mean, sd;
+		size_t cnt;
+
+		free(what);
+		if (rc == 0) {
+			gf_mean_sd(res.series[0].v, res.series[0].n, &mean,
+			    &sd, &cnt);
+			json_object_set_new(ov, req->ns[i], json_pack(
+			    "{s:s, s:o, s:o, s:i}", "query", q, "mean",
+			    real_or_null(mean), "sd", real_or_null(sd),
+			    "samples", (json_int_t)cnt));
+		}
+		gf_prom_result_release(&res);
+		free(q);
+		if (rc < 0) {
+			json_decref(ov);
+			return -1;
+		}
+	}
+	json_object_set_new(s, "overhead", ov);
+	return 0;
+}
+
+int
+gf_validate_summaries(const struct gf_vsource *src,
+    const struct gf_summary_req *req, const struct gf_vwindow *w,
+    size_t nw, json_t *out, struct gf_err *err)
+{
+	size_t empty = 0;
+
+	for (size_t k = 0; k < nw; k++) {
+		json_t *s = json_object();
+		double energy = NAN, work = NAN;
+
+		json_object_set_new(s, "window", json_string(w[k].name));
+		json_object_set_new(s, "start", json_real(w[k].start));
+		json_object_set_new(s, "end", json_real(w[k].end));
+		json_array_append_new(out, s);
+		if (req->power != NULL) {
+			struct gf_prom_result res = { 0 };
+			int rc = summary_values(src, req, req->power,
+			    "--power", &w[k], nw, s, &res, err);
+			double mean, sd;
+			size_t cnt;
+
+			if (rc == 0) {
+				gf_mean_sd(res.series[0].v, res.series[0].n,
+				    &mean, &sd, &cnt);
+				json_object_set_new(s, "mean_power_w",
+				    real_or_null(mean));
+			}
+			gf_prom_result_release(&res);
+			if (rc < 0)
+				return -1;
+		}
+		if (req->energy != NULL && summary_delta(src, req,
+		    req->energy, "--energy", "energy_j", &w[k], nw, s,
+		    &energy, err) < 0)
+			return -1;
+		if (req->work != NULL) {
+			if (summary_delta(src, req, req->work, "--work",
+			    "work", &w[k], nw, s, &work, err) < 0)
+				return -1;
+			json_object_set_new(s, "work_unit", json_string(
+			    req->work_unit != NULL ? req->work_unit : "unit"));
+			json_object_set_new(s, "energy_per_unit",
+			    isfinite(energy) && work > 0 ?
+			    json_real(energy / work) : json_null());
+			/* GreenFlow's energy cost: idle power taken out. */
+			if (!isnan(req->idle_power))
+				json_object_set_new(s,
+				    "dynamic_energy_per_unit",
+				    isfinite(energy) && work > 0 ?
+				    json_real((energy - req->idle_power *
+				    (w[k].end - w[k].start)) / work) :
+				    json_null());
+		}
+		if (req->nns > 0 && summary_overhead(src, req, &w[k], nw, s,
+		    err) < 0)
+			return -1;
+		if (json_object_get(s, "no_data") != NULL)
+			empty++;
+	}
+	if (nw > 0 && empty == nw)
+		return gf_err_set(err, GF_EXIT_DATAERR, "validate", "no data "
+		    "in any of the %zu windows for the summaries", nw);
+	return 0;
 }

@@ -270,8 +270,9 @@ struct gf_vsource {
  * Range query [start, end] that must return exactly one series: no series
  * or several are 65 naming what (e.g. "check 'x', metal"), the query and
  * the label sets that came back. res is filled (release it in every
- * case); the API's warnings are left in it for the caller to show. An
- * instant value (start == end with a recorded source) is the last sample.
+ * case); the API's warnings are left in it for the caller to show. Of
+ * recorded results the samples in [start, end] are kept, as Prometheus
+ * would answer.
  */
 int gf_vsource_range(const struct gf_vsource *src, const char *query,
     const char *what, double start, double end, struct gf_prom_result *res,
@@ -279,11 +280,47 @@ int gf_vsource_range(const struct gf_vsource *src, const char *query,
 
 /*
  * An instant query at t (NaN = now) that must give one value: *value
- * and its time *at. 65 when there is no series, several, or no sample.
+ * and its time *at (of recorded results: the last sample at or before
+ * t). 65 when there is no series, several, or no sample.
  */
 int gf_vsource_value(const struct gf_vsource *src, const char *query,
     const char *what, double t, double *value, double *at,
     struct gf_err *err);
+
+/*
+ * What gf_validate_summaries measures in each window (queries left NULL
+ * are not measured). All borrowed.
+ */
+struct gf_summary_req {
+	const char *power;	/* instantaneous power in W: mean_power_w */
+	const char *energy;	/* an energy counter in J: energy_j */
+	const char *work;	/* a counter of units of work: work */
+	const char *work_unit;	/* its unit's name; NULL = "unit" */
+	double idle_power;	/* W taken out per unit of work; NaN: none */
+	const char *const *ns;	/* namespaces whose CPU overhead to give */
+	size_t nns;
+	const char *rate_interval;	/* of the overhead's rate() */
+	/*
+	 * Told each warning (Prometheus' own, a window without data), or
+	 * NULL for none; arg is passed back.
+	 */
+	void (*warn)(const char *msg, void *arg);
+	void *arg;
+};
+
+/*
+ * One summary per window appended to out (borrowed): window, start, end,
+ * mean_power_w, energy_j, work, work_unit, energy_per_unit,
+ * dynamic_energy_per_unit, overhead.<namespace> {query, mean, sd,
+ * samples}, as gf-validate(1) lists them. A query without samples in a
+ * window, when there are several windows, is noted in that window's
+ * no_data (and warned of); no data in any window, or any other failure of
+ * a query, is -1 with err set (65 for the data). out keeps the windows
+ * summarised before a failure.
+ */
+int gf_validate_summaries(const struct gf_vsource *src,
+    const struct gf_summary_req *req, const struct gf_vwindow *w,
+    size_t nw, json_t *out, struct gf_err *err);
 
 struct gf_model;
 

@@ -427,166 +427,24 @@ out:
 }
 
 /* Mean of a range query's single series within [t0, t1]. */
-/*
- * A window without samples for a query (a short window at the start of a
- * run, before the first scrapes) is noted in its summary when there are
- * other windows: 1. Any other failure of the query: -1, err as it is.
- */
-static int
-no_data(const struct gf_prom_result *res, size_t nw, json_t *summary,
-    struct gf_err *err)
+static void
+warn_cb(const char *msg, void *arg)
 {
-	json_t *notes = json_object_get(summary, "no_data");
-
-	if (res->nseries != 0 || nw < 2)
-		return -1;
-	gf_warn("window '%s': %s", json_string_value(json_object_get(summary,
-	    "window")), err->msg);
-	if (notes == NULL) {
-		notes = json_array();
-		json_object_set_new(summary, "no_data", notes);
-	}
-	json_array_append_new(notes, json_string(err->msg));
-	gf_err_clear(err);
-	return 1;
+	(void)arg;
+	gf_warn("%s", msg);
 }
 
-/*
- * The values of q over window k in *res: 0; no data there (noted, see
- * no_data): 1; failure: -1.
- */
-static int
-window_values(struct source *src, const char *q, const char *what,
-    const struct gf_vwindow *w, size_t k, size_t nw, json_t *summary,
-    struct gf_prom_result *res, struct gf_err *err)
-{
-	if (fetch_one(src, q, what, w[k].start, w[k].end, res, err) == 0)
-		return 0;
-	if (no_data(res, nw, summary, err) == 1) {
-		gf_prom_result_release(res);
-		return 1;
-	}
-	return -1;
-}
-
-/*
- * Mean power, energy, energy per unit of work and namespace CPU overhead
- * per window, appended to out. Windows without data are noted; none with
- * data at all is an error (65).
- */
+/* Energy, power, work and overhead per window: see gf_validate_summaries. */
 static int
 run_summaries(struct source *src, const struct opts *o,
     const struct gf_vwindow *w, size_t nw, const char *rate_interval,
     json_t *out, struct gf_err *err)
 {
-	size_t empty = 0;
+	struct gf_summary_req req = { o->power, o->energy, o->work,
+	    o->work_unit, o->idle_power, o->ns, o->nns, rate_interval,
+	    warn_cb, NULL };
 
-	for (size_t k = 0; k < nw; k++) {
-		json_t *s = json_object(), *ov = json_object();
-		struct gf_prom_result res = { 0 };
-		double mean, sd, energy = NAN, work = NAN;
-		size_t cnt;
-		int rc;
-
-		json_object_set_new(s, "window", json_string(w[k].name));
-		json_object_set_new(s, "start", json_real(w[k].start));
-		json_object_set_new(s, "end", json_real(w[k].end));
-		json_array_append_new(out, s);
-		if (o->power != NULL) {
-			rc = window_values(src, o->power, "--power", w, k, nw,
-			    s, &res, err);
-			if (rc == -1)
-				goto fail;
-			if (rc == 0) {
-				gf_mean_sd(res.series[0].v, res.series[0].n,
-				    &mean, &sd, &cnt);
-				gf_prom_result_release(&res);
-				json_object_set_new(s, "mean_power_w",
-				    isfinite(mean) ? json_real(mean) :
-				    json_null());
-			}
-		}
-		if (o->energy != NULL) {
-			rc = window_values(src, o->energy, "--energy", w, k,
-			    nw, s, &res, err);
-			if (rc == -1)
-				goto fail;
-			if (rc == 0) {
-				energy = gf_counter_delta(res.series[0].v,
-				    res.series[0].n);
-				gf_prom_result_release(&res);
-				json_object_set_new(s, "energy_j",
-				    json_real(energy));
-			}
-		}
-		if (o->work != NULL) {
-			rc = window_values(src, o->work, "--work", w, k, nw,
-			    s, &res, err);
-			if (rc == -1)
-				goto fail;
-			if (rc == 0) {
-				work = gf_counter_delta(res.series[0].v,
-				    res.series[0].n);
-				gf_prom_result_release(&res);
-				json_object_set_new(s, "work", json_real(work));
-			}
-			json_object_set_new(s, "work_unit", json_string(
-			    o->work_unit != NULL ? o->work_unit : "unit"));
-			json_object_set_new(s, "energy_per_unit",
-			    isfinite(energy) && work > 0 ?
-			    json_real(energy / work) : json_null());
-			/* GreenFlow's energy cost: idle power taken out. */
-			if (!isnan(o->idle_power))
-				json_object_set_new(s,
-				    "dynamic_energy_per_unit",
-				    isfinite(energy) && work > 0 ?
-				    json_real((energy - o->idle_power *
-				    (w[k].end - w[k].start)) / work) :
-				    json_null());
-		}
-		for (size_t i = 0; i < o->nns; i++) {
-			char *q = gf_xasprintf("sum(rate(container_cpu_usage_"
-			    "seconds_total{namespace=\"%s\"}[%s])) / "
-			    "sum(machine_cpu_cores) * 100", o->ns[i],
-			    rate_interval);
-			char *what = gf_xasprintf("--namespace '%s'", o->ns[i]);
-
-			rc = window_values(src, q, what, w, k, nw, s, &res,
-			    err);
-			free(what);
-			if (rc == -1) {
-				free(q);
-				goto fail;
-			}
-			if (rc == 1) {
-				free(q);
-				continue;
-			}
-			gf_mean_sd(res.series[0].v, res.series[0].n, &mean,
-			    &sd, &cnt);
-			gf_prom_result_release(&res);
-			json_object_set_new(ov, o->ns[i], json_pack(
-			    "{s:s, s:o, s:o, s:i}", "query", q, "mean",
-			    isfinite(mean) ? json_real(mean) : json_null(),
-			    "sd", isfinite(sd) ? json_real(sd) : json_null(),
-			    "samples", (json_int_t)cnt));
-			free(q);
-		}
-		if (o->nns > 0)
-			json_object_set(s, "overhead", ov);
-		json_decref(ov);
-		if (json_object_get(s, "no_data") != NULL)
-			empty++;
-		continue;
-fail:
-		gf_prom_result_release(&res);
-		json_decref(ov);
-		return -1;
-	}
-	if (nw > 0 && empty == nw)
-		return gf_err_set(err, GF_EXIT_DATAERR, "validate", "no data "
-		    "in any of the %zu windows for the summaries", nw);
-	return 0;
+	return gf_validate_summaries(&src->vs, &req, w, nw, out, err);
 }
 
 static int

@@ -62,6 +62,12 @@ test_expect_success 'a model is scored against measured power' "
 	jq -e '.validate.results[0] | (.name | startswith(\"model\")) and .samples == 3
 		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\" and .model == \"model.json\"' m.json
 "
+echo '{"windows": [{"name": "a", "start": 100, "end": 105},
+  {"name": "b", "start": 106, "end": 115}]}' >win.json
+test_expect_success 'recorded series: each window summarises its own samples' "
+	gf-validate --from-json rec.json --step 3s --power watts <win.json >w.json &&
+	jq -e '.validate.summaries | map(.mean_power_w) == [25, 44]' w.json
+"
 cat >gfmodel.json <<'EOF'
 {"format": "gf-model", "version": 1, "trainer": "LinearRegressionTrainer",
  "features": ["cpu"], "scaler": {"type": "MaxAbsScaler", "max_abs": [1]},

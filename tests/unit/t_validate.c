@@ -298,6 +298,100 @@ test_summaries(void)
 }
 
 static void
+count_warning(const char *msg, void *arg)
+{
+	struct gf_buf *b = arg;
+
+	gf_buf_addf(b, "%s\n", msg);
+}
+
+/* Recorded series q: values a + b (t - 10) at t = 10, 11, ..., 20. */
+static void
+add_line(struct gf_buf *b, const char *q, double a, double slope)
+{
+	gf_buf_addf(b, "%s\"%s\": {\"resultType\": \"matrix\", "
+	    "\"result\": [{\"metric\": {}, \"values\": [",
+	    b->len > 1 ? ", " : "", q);
+	for (int t = 10; t <= 20; t++)
+		gf_buf_addf(b, "%s[%d, \"%g\"]", t > 10 ? ", " : "", t,
+		    a + slope * (t - 10));
+	gf_buf_adds(b, "]}]}");
+}
+
+static void
+test_window_summaries(void)
+{
+	const char *ns[] = { "kepler" };
+	struct gf_buf text = GF_BUF_INIT, warned = GF_BUF_INIT;
+	struct gf_recorded rec = GF_RECORDED_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_vsource src = { NULL, &rec, "rec.json", 1 };
+	struct gf_summary_req req = { "P", "E", "W", "MJ", 10, ns, 1, "20s",
+	    count_warning, &warned };
+	struct gf_vwindow w[] = { { "before", 0, 5, 0 }, { "run", 10, 20, 0 },
+	    { "early", 1, 4, 0 } };
+	json_t *out = json_array(), *run, *before;
+
+	gf_buf_adds(&text, "{");
+	add_line(&text, "P", 50, 0);
+	add_line(&text, "E", 100, 50);
+	add_line(&text, "W", 0, 3);
+	add_line(&text, "sum(rate(container_cpu_usage_seconds_total{namespace="
+	    "\\\"kepler\\\"}[20s])) / sum(machine_cpu_cores) * 100", 12.5,
+	    0);
+	gf_buf_adds(&text, "}");
+	if (gf_recorded_parse(&rec, text.data, text.len, "rec.json", &err)) {
+		diag("%s", err.msg);
+		exit(1);
+	}
+	is_int(gf_validate_summaries(&src, &req, w, 2, out, &err), 0,
+	    "summaries of two windows, one without data (%s)", err.msg);
+	before = json_array_get(out, 0);
+	run = json_array_get(out, 1);
+	is_int((int)json_array_size(out), 2, "one summary per window");
+	is_int((int)json_array_size(json_object_get(before, "no_data")), 4,
+	    "each query's missing data noted in its window");
+	ok(strstr(gf_buf_str(&warned), "window 'before': --power: query "
+	    "returned no series") != NULL && strstr(gf_buf_str(&warned),
+	    "window 'before': --namespace 'kepler': ") != NULL &&
+	    json_object_get(before, "mean_power_w") == NULL,
+	    "and warned of, each");
+	is_near(json_real_value(json_object_get(run, "mean_power_w")), 50, 0,
+	    "mean power");
+	is_near(json_real_value(json_object_get(run, "energy_j")), 500, 0,
+	    "energy: the counter's increase");
+	is_near(json_real_value(json_object_get(run, "energy_per_unit")),
+	    500 / 30.0, 1e-12, "energy per unit of work");
+	is_near(json_real_value(json_object_get(run,
+	    "dynamic_energy_per_unit")), (500 - 10 * 10) / 30.0, 1e-12,
+	    "idle power taken out over the window's 10 s");
+	is_str(json_string_value(json_object_get(run, "work_unit")), "MJ",
+	    "the unit of work");
+	json_t *k = json_object_get(json_object_get(run, "overhead"),
+	    "kepler");
+
+	ok(json_real_value(json_object_get(k, "mean")) == 12.5 &&
+	    json_integer_value(json_object_get(k, "samples")) == 11,
+	    "a namespace's CPU overhead");
+	json_array_clear(out);
+	w[1] = w[2];
+	is_int(gf_validate_summaries(&src, &req, w, 2, out, &err), -1,
+	    "no data in any window fails");
+	ok(err.exit == 65 && strstr(err.msg, "no data in any of the 2 "
+	    "windows"), "65 saying so: %s", err.msg);
+	json_array_clear(out);
+	gf_err_clear(&err);
+	is_int(gf_validate_summaries(&src, &req, w, 1, out, &err), -1,
+	    "one window without data fails at its first query");
+	ok(err.exit == 65 && strstr(err.msg, "P"), "65 naming the query: %s",
+	    err.msg);
+	json_decref(out);
+	gf_recorded_release(&rec);
+	gf_buf_release(&text);
+	gf_buf_release(&warned);
+}
+
+static void
 test_misc(void)
 {
 	enum gf_op op;
@@ -517,6 +611,7 @@ main(void)
 	test_align();
 	test_metrics();
 	test_summaries();
+	test_window_summaries();
 	test_misc();
 	test_recorded();
 	test_recorded_numbers();
