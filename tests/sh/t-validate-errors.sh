@@ -68,6 +68,13 @@ test_expect_success 'recorded series: each window summarises its own samples' "
 	gf-validate --from-json rec.json --step 3s --power watts <win.json >w.json &&
 	jq -e '.validate.summaries | map(.mean_power_w) == [25, 44]' w.json
 "
+test_expect_success 'recorded series: the gate reads the last sample at or before the end' "
+	gf-validate --from-json rec.json --start 100 --end 110 -g A -O '<' -T 45 </dev/null >g1.json;
+	test \$? = 1 &&
+	jq -e '.validate.gate | .value == 40 and .time == 109 and .tripped' g1.json &&
+	gf-validate --from-json rec.json --start 100 --end 120 -g A -O '<' -T 45 </dev/null >g2.json &&
+	jq -e '.validate.gate | .value == 50 and (.tripped | not)' g2.json
+"
 cat >gfmodel.json <<'EOF'
 {"format": "gf-model", "version": 1, "trainer": "LinearRegressionTrainer",
  "features": ["cpu"], "scaler": {"type": "MaxAbsScaler", "max_abs": [1]},
