@@ -217,14 +217,18 @@ gf_knn_index(struct gf_model *m)
 	free(m->kdbox);
 	m->kd = NULL;
 	m->kdbox = NULL;
+	m->kdidx = NULL;
+	m->vals_equal = 1;
+	for (size_t i = 1; i < m->npts && m->vals_equal; i++)
+		m->vals_equal = m->vals[i] == m->vals[0];
+	/* A constant target is predicted without a search (gf_predict_knn). */
+	if (m->vals_equal && m->npts > 0)
+		return;
 	m->kdidx = gf_xreallocarray(NULL, m->npts ? m->npts : 1,
 	    sizeof(*m->kdidx));
 	for (size_t i = 0; i < m->npts; i++)
 		m->kdidx[i] = (uint32_t)i;
 	kd_build(&b, 0, m->npts);
-	m->vals_equal = 1;
-	for (size_t i = 1; i < m->npts && m->vals_equal; i++)
-		m->vals_equal = m->vals[i] == m->vals[0];
 }
 
 int
@@ -346,20 +350,22 @@ gf_predict_knn(const struct gf_model *m, const double *xs)
 	if (b.k > 64)
 		b.k = 64;
 	b.n = 0;
-	if (m->kd == NULL || b.k == 0)
+	if (b.k == 0)
 		return NAN;
 	for (size_t f = 0; f < m->nf; f++)
 		if (isnan(xs[f]))
 			return NAN;
 	/*
 	 * A constant target (rapl core and uncore are 0 on most machines):
-	 * any k rows give the same sum, so no search is needed for it.
+	 * any k rows give the same sum, so it has no tree to search.
 	 */
 	if (m->vals_equal) {
 		for (size_t i = 0; i < b.k; i++)
 			sum += m->vals[0];
 		return sum / (double)b.k;
 	}
+	if (m->kd == NULL)
+		return NAN;
 	kd_search(m, 0, xs, &b);
 	for (size_t i = 0; i < b.n; i++)
 		sum += m->vals[b.i[i]];

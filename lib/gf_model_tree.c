@@ -282,6 +282,36 @@ release_rows(double **own)
  * filtered by node would visit them: the same sums, the same splits.
  * The partitions are undone, last first, before the next tree.
  */
+/*
+ * Every feature's rows in ascending order into *sorted (nf * rows), and
+ * their scaled values in that order into *sval: the caller's rows when
+ * the fit owns them (*own == X, then taken), else a copy.
+ */
+static void
+gbr_presort(const struct gf_model *m, const double *X, double **own,
+    size_t rows, uint32_t **sorted, double **sval)
+{
+	size_t nf = m->nf;
+
+	*sorted = gf_xreallocarray(NULL, nf * rows, sizeof(**sorted));
+	for (size_t f = 0; f < nf; f++) {
+		uint32_t *s = *sorted + f * rows;
+		struct colref c = { X + f, nf };
+
+		for (size_t i = 0; i < rows; i++)
+			s[i] = (uint32_t)i;
+		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
+	}
+	if (own != NULL && *own == X) {
+		*sval = *own;
+		*own = NULL;
+	} else {
+		*sval = gf_xreallocarray(NULL, nf * rows, sizeof(**sval));
+		memcpy(*sval, X, nf * rows * sizeof(**sval));
+	}
+	sort_in_place(*sval, *sorted, rows, nf, m->scale);
+}
+
 int
 gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err)
@@ -306,24 +336,20 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	if (rows > UINT32_MAX)
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "too many rows (%zu)", rows);
-	sorted = gf_xreallocarray(NULL, nf * rows, sizeof(*sorted));
-	for (size_t f = 0; f < nf; f++) {
-		uint32_t *s = sorted + f * rows;
-		struct colref c = { X + f, nf };
+	/*
+	 * A constant target's residuals stay equal to one another, so its
+	 * trees are one leaf each and never scan the sorted rows (rapl core
+	 * and uncore are all 0 on most machines): its sort waits for a
+	 * first scan, which then does not come.
+	 */
+	int flat = 1;
 
-		for (size_t i = 0; i < rows; i++)
-			s[i] = (uint32_t)i;
-		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
-	}
-	/* The caller's rows become the sorted values (or a copy of them). */
-	if (own != NULL && *own == X) {
-		sval = *own;
-		*own = NULL;
-	} else {
-		sval = gf_xreallocarray(NULL, nf * rows, sizeof(*sval));
-		memcpy(sval, X, nf * rows * sizeof(*sval));
-	}
-	sort_in_place(sval, sorted, rows, nf, m->scale);
+	for (size_t i = 1; i < rows && flat; i++)
+		flat = y[i] == y[0];
+	sorted = NULL;
+	sval = NULL;
+	if (!flat)
+		gbr_presort(m, X, own, rows, &sorted, &sval);
 	/*
 	 * The working arrays only once the rows are sorted: with a fold
 	 * starting beside the fit, both at once were the peak. The
@@ -404,6 +430,9 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 
 				if (o->nosplit)
 					continue;
+				if (sorted == NULL)
+					gbr_presort(m, X, own, rows, &sorted,
+					    &sval);
 				for (size_t f = 0; f < nf; f++) {
 					size_t b = f * rows + o->begin;
 
@@ -508,6 +537,8 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 		fo.off[fo.ntrees] = fo.n;
 	}
 	forest_done(m, &fo);
+	if (sorted == NULL && own != NULL && *own == X)
+		release_rows(own);
 	free(sorted);
 	free(sval);
 	free(ts);
@@ -1241,14 +1272,26 @@ gf_fit_xgb(struct gf_model *m, const double *X, double **own,
 	x.y = y;
 	x.scale = m->scale;
 	pool_init(&x.pool, rows < XGB_MIN_PAR ? 1 : threads);
-	make_cuts(&x, X, m->scale);
-	x.job = 0;
-	pool_run(&x.pool, rows_job, &x);
-	x.X = NULL;
-	release_rows(own);
 	for (size_t i = 0; i < rows; i++)
 		mean += y[i];
 	mean /= (double)rows;
+	/*
+	 * Every row at the mean (a constant target: rapl core and uncore
+	 * are all 0 on most machines): every gradient is 0 in every tree,
+	 * so each tree is its root, a leaf of weight -0/(H + lambda) eta,
+	 * and the predictions never move. Neither cuts nor bins are needed.
+	 */
+	int flat = 1;
+
+	for (size_t i = 0; i < rows && flat; i++)
+		flat = y[i] == mean;
+	if (!flat) {
+		make_cuts(&x, X, m->scale);
+		x.job = 0;
+		pool_run(&x.pool, rows_job, &x);
+	}
+	x.X = NULL;
+	release_rows(own);
 	m->base = mean;
 	for (size_t i = 0; i < rows; i++)
 		x.pred[i] = mean;
@@ -1260,6 +1303,15 @@ gf_fit_xgb(struct gf_model *m, const double *X, double **own,
 		size_t start = fo.n;
 		int nlevel = 1;
 
+		if (flat) {
+			double G = 0, H = (double)rows;
+
+			forest_add(&fo, start);
+			fo.nodes[start].value = -G / (H + lambda) * eta;
+			fo.ntrees++;
+			fo.off[fo.ntrees] = fo.n;
+			continue;
+		}
 		x.job = 1;
 		pool_run(&x.pool, rows_job, &x);
 		for (size_t i = 0; i < rows; i++)

@@ -610,6 +610,81 @@ test_constant_features(void)
 	}
 }
 
+/*
+ * Constant targets (rapl core and uncore are 0 on most machines) take
+ * shortcuts in the tree trainers and KNN: no sort, no bins, no k-d tree.
+ * What they fit is still the trees (one leaf each) and rows the long way
+ * would give, and survives the model file.
+ */
+static void
+test_constant_target(void)
+{
+	enum { N = 300 };
+	double X[2 * N], y[N];
+	const char *t[] = { "GradientBoostingRegressorTrainer",
+	    "XgboostFitTrainer", "KNeighborsRegressorTrainer" };
+	const double level[] = { 0, 0.1 };
+	struct gf_err err = GF_ERR_INIT;
+
+	for (int i = 0; i < N; i++) {
+		X[2 * i] = (i * 37) % 101;
+		X[2 * i + 1] = (i * 53) % 89 / 7.0;
+	}
+	for (size_t c = 0; c < 2; c++) {
+		double mean = 0;
+
+		for (int i = 0; i < N; i++)
+			y[i] = level[c];
+		for (int i = 0; i < N; i++)
+			mean += y[i];
+		mean /= N;
+		for (size_t k = 0; k < 3; k++) {
+			struct gf_model *m = fit(t[k], X, y, N, 2, NULL, &err);
+
+			if (!ok(m != NULL, "%s fits a target of %g", t[k],
+			    level[c])) {
+				diag("%s", err.msg);
+				continue;
+			}
+			json_t *j = gf_model_to_json(m);
+			struct gf_model *back = gf_model_from_json(j, "c.json",
+			    &err);
+			int same = back != NULL, near = 1;
+
+			for (int i = 0; i < N && same; i += 7) {
+				double p = gf_model_predict1(m, X + 2 * i);
+
+				same = p == gf_model_predict1(back, X + 2 * i);
+				near = near && fabs(p - level[c]) < 1e-15;
+			}
+			ok(same && near, "%s: the constant %g everywhere, "
+			    "the same after the model file", t[k], level[c]);
+			if (k < 2) {
+				json_t *trees = json_object_get(json_object_get(
+				    j, "params"), "trees");
+				size_t leaves = 0;
+
+				for (size_t i = 0; i < json_array_size(trees);
+				    i++)
+					leaves += json_array_size(
+					    json_object_get(json_array_get(
+					    trees, i), "feature")) == 1;
+				/*
+				 * Exactly at the mean (0): every tree is a
+				 * leaf; 0.1 * 300 / 300 is not 0.1, and
+				 * XGBoost's gradients then are not 0 either.
+				 */
+				if (level[c] == 0 || k == 0)
+					is_int((int)leaves, 100, "%s: 100 trees "
+					    "of one leaf", t[k]);
+			}
+			json_decref(j);
+			gf_model_free(back);
+			gf_model_free(m);
+		}
+	}
+}
+
 struct share_fit {
 	const double *X, *y;
 	size_t rows;
@@ -1307,6 +1382,7 @@ main(int argc, char **argv)
 	test_curves();
 	test_bad_input();
 	test_constant_features();
+	test_constant_target();
 	test_threads();
 	test_share();
 	test_round_trip();
