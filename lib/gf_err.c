@@ -35,6 +35,20 @@ gf_err_set(struct gf_err *err, int exit, const char *origin,
 	return -1;
 }
 
+void
+gf_err_warn(gf_warn_fn *fn, void *arg, const char *fmt, ...)
+{
+	struct gf_err w;
+	va_list ap;
+
+	if (fn == NULL)
+		return;
+	va_start(ap, fmt);
+	gf_err_vset(&w, 0, NULL, fmt, ap);
+	va_end(ap);
+	fn(w.msg, arg);
+}
+
 int
 gf_err_prefix(struct gf_err *err, const char *fmt, ...)
 {

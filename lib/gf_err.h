@@ -53,6 +53,19 @@ int gf_err_vset(struct gf_err *err, int exit, const char *origin,
  */
 int gf_err_prefix(struct gf_err *err, const char *fmt, ...) GF_PRINTF(2, 3);
 
+/*
+ * Warnings a library function hands its caller instead of printing them:
+ * fn gets each as one line (borrowed for the call) with arg.
+ */
+typedef void gf_warn_fn(const char *msg, void *arg);
+
+/*
+ * Format a warning as gf_err_set does a message (one line, at most the
+ * size of err.msg) and pass it to fn; nothing when fn is NULL.
+ */
+void gf_err_warn(gf_warn_fn *fn, void *arg, const char *fmt, ...)
+    GF_PRINTF(3, 4);
+
 /* Reset to GF_ERR_INIT. */
 void gf_err_clear(struct gf_err *err);
 

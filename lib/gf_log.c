@@ -208,6 +208,13 @@ gf_warn(const char *fmt, ...)
 }
 
 void
+gf_log_warn_cb(const char *msg, void *arg)
+{
+	(void)arg;
+	gf_warn("%s", msg);
+}
+
+void
 gf_info(const char *fmt, ...)
 {
 	va_list ap;

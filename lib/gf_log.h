@@ -33,6 +33,8 @@ enum gf_log_level gf_log_get_level(void);
 
 void gf_error(const char *fmt, ...) GF_PRINTF(1, 2);
 void gf_warn(const char *fmt, ...) GF_PRINTF(1, 2);
+/* A gf_warn_fn (gf_err.h) printing each warning as gf_warn does. */
+void gf_log_warn_cb(const char *msg, void *arg);
 void gf_info(const char *fmt, ...) GF_PRINTF(1, 2);
 void gf_debug(const char *fmt, ...) GF_PRINTF(1, 2);
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1330,21 +1329,6 @@ gf_validate_predict(const struct gf_model *m, const struct gf_vseries *meas,
 
 /* ---- per-window summaries ---- */
 
-static void GF_PRINTF(2, 3)
-summary_warn(const struct gf_summary_req *req, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (req->warn == NULL)
-		return;
-	va_start(ap, fmt);
-	msg = gf_xvasprintf(fmt, ap);
-	va_end(ap);
-	req->warn(msg, req->arg);
-	free(msg);
-}
-
 /*
  * The one series of q over window k in *res: 0. No samples there while
  * there are other windows (a short window at the start of a run, before
@@ -1360,13 +1344,14 @@ summary_values(const struct gf_vsource *src, const struct gf_summary_req *req,
 	int rc = gf_vsource_range(src, q, what, w->start, w->end, res, err);
 
 	for (size_t i = 0; i < res->nwarnings; i++)
-		summary_warn(req, "%s: prometheus warns: %s", what,
-		    res->warnings[i]);
+		gf_err_warn(req->warn, req->arg, "%s: prometheus warns: %s",
+		    what, res->warnings[i]);
 	if (rc == 0)
 		return 0;
 	if (res->nseries != 0 || nw < 2)
 		return -1;
-	summary_warn(req, "window '%s': %s", w->name, err->msg);
+	gf_err_warn(req->warn, req->arg, "window '%s': %s", w->name,
+	    err->msg);
 	notes = json_object_get(s, "no_data");
 	if (notes == NULL) {
 		notes = json_array();
@@ -1418,7 +1403,8 @@ summary_overhead(const struct gf_vsource *src,
 		    "total{namespace=\"%s\"}[%s])) / sum(machine_cpu_cores) "
 		    "* 100", req->ns[i], req->rate_interval);
 		char *what = gf_xasprintf("--namespace '%s'", req->ns[i]);
-		int rc = summary_values(src, req, q, what, w, nw, s, &res, err);
+		int rc = summary_values(src, req, q, what, w, nw, s, &res,
+		    err);
 		double mean, sd;
 		size_t cnt;
 

@@ -300,11 +300,8 @@ struct gf_summary_req {
 	const char *const *ns;	/* namespaces whose CPU overhead to give */
 	size_t nns;
 	const char *rate_interval;	/* of the overhead's rate() */
-	/*
-	 * Told each warning (Prometheus' own, a window without data), or
-	 * NULL for none; arg is passed back.
-	 */
-	void (*warn)(const char *msg, void *arg);
+	/* Each warning (Prometheus', a window without data); NULL: none. */
+	gf_warn_fn *warn;
 	void *arg;
 };
 

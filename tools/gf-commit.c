@@ -7,8 +7,6 @@
  * rows on the new tip and tries again, a bounded number of times.
  * Optionally uploads the same files to S3-compatible storage.
  */
-#include <sys/stat.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -29,6 +27,7 @@
 #include "gf_layout.h"
 #include "gf_log.h"
 #include "gf_parse.h"
+#include "gf_publish.h"
 #include "gf_setting.h"
 #include "gf_s3.h"
 #include "gf_tool.h"
@@ -39,21 +38,6 @@
 #define DEFAULT_EMAIL "41898282+github-actions[bot]@users.noreply.github.com"
 
 extern char **environ;
-
-struct item {
-	char *src;		/* file on disk */
-	char *dst;		/* wanted path in the repository */
-	char *final;		/* path in the current attempt; owned */
-	char oid[GF_GIT_OID_HEX];
-	uint64_t size;
-	const char *status;	/* added, replaced, unchanged, skipped */
-};
-
-struct plan {
-	struct item *items;
-	size_t n;
-	uint64_t total;
-};
 
 static struct {
 	const char *input, *config, *repo, *branch, *layout, *tag, *model;
@@ -134,208 +118,6 @@ usage(int code)
 	exit(code);
 }
 
-static void
-add_item(struct plan *p, const char *src, const char *dst)
-{
-	struct item *it;
-
-	p->items = gf_xreallocarray(p->items, p->n + 1, sizeof(*p->items));
-	it = &p->items[p->n++];
-	memset(it, 0, sizeof(*it));
-	it->src = gf_xstrdup(src);
-	it->dst = gf_xstrdup(dst);
-}
-
-static const char *
-base_name(const char *path)
-{
-	const char *s;
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	for (s = path + n; s > path && s[-1] != '/'; s--)
-		;
-	return s;
-}
-
-/* Add a file, or every regular file below a directory, to the plan. */
-static int
-add_source(struct plan *p, const char *src, const char *dst,
-    struct gf_err *err)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int rc = 0;
-
-	if (stat(src, &st) < 0)
-		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
-		    GF_EXIT_IOERR, "commit", "cannot read '%s': %s", src,
-		    strerror(errno));
-	if (S_ISREG(st.st_mode)) {
-		add_item(p, src, dst);
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		gf_warn("skipping '%s': not a regular file", src);
-		return 0;
-	}
-	if ((d = opendir(src)) == NULL)
-		return gf_err_set(err, GF_EXIT_IOERR, "commit",
-		    "cannot read '%s': %s", src, strerror(errno));
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *s, *t;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".git") == 0)
-			continue;
-		s = gf_fs_join(src, de->d_name);
-		/* A leading '/' (from the repository root) is kept. */
-		t = *dst == '/' ? gf_xasprintf("%s%s%s", dst,
-		    dst[strlen(dst) - 1] == '/' ? "" : "/", de->d_name) :
-		    gf_layout_join(dst, de->d_name);
-		rc = add_source(p, s, t, err);
-		free(s);
-		free(t);
-	}
-	closedir(d);
-	return rc;
-}
-
-/* --add SRC[:DST]: a missing DST keeps the name. */
-static int
-add_arg(struct plan *p, const char *arg, struct gf_err *err)
-{
-	const char *colon = strrchr(arg, ':');
-	char *src;
-	int rc;
-
-	if (colon == NULL || colon == arg) {
-		return add_source(p, arg, base_name(arg), err);
-	}
-	src = gf_xstrndup(arg, (size_t)(colon - arg));
-	if (colon[1] == '\0')
-		rc = add_source(p, src, base_name(src), err);
-	else if (colon[strlen(colon) - 1] == '/') {
-		char *dst = gf_xasprintf("%s%s", colon + 1, base_name(src));
-
-		rc = add_source(p, src, dst, err);
-		free(dst);
-	} else
-		rc = add_source(p, src, colon + 1, err);
-	free(src);
-	return rc;
-}
-
-/* Paths named in the document: a string, {"path": ...} or an array. */
-static void
-doc_paths(const json_t *v, const char *dst, const char *field,
-    struct plan *p)
-{
-	struct gf_err err = GF_ERR_INIT;
-	size_t i;
-	json_t *e;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			doc_paths(e, dst, field, p);
-		return;
-	}
-	if (json_is_object(v)) {
-		const char *keys[] = { "path", "file", "dir" };
-
-		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
-			if (json_is_string(json_object_get(v, keys[i]))) {
-				doc_paths(json_object_get(v, keys[i]), dst,
-				    field, p);
-				return;
-			}
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	if (!gf_fs_exists(json_string_value(v))) {
-		gf_warn("%s: '%s' is missing, not committed", field,
-		    json_string_value(v));
-		return;
-	}
-	if (add_source(p, json_string_value(v), dst != NULL ? dst :
-	    base_name(json_string_value(v)), &err) < 0)
-		gf_warn("%s: %s", field, err.msg);
-}
-
-/* The same file, however its paths are spelled. */
-static int
-same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	if (strcmp(a, b) == 0)
-		return 1;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static int
-in_plan(const struct plan *p, const char *src)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (same_file(p->items[i].src, src))
-			return 1;
-	return 0;
-}
-
-static void
-doc_sources(const json_t *doc, const char *layout, struct plan *p)
-{
-	const json_t *sec;
-	size_t before;
-
-	if ((sec = json_object_get(doc, "validate")) != NULL) {
-		doc_paths(json_object_get(sec, "out_dir"), ".",
-		    "validate.out_dir", p);
-		before = p->n;
-		doc_paths(json_object_get(sec, "report"), NULL,
-		    "validate.report", p);
-		/* A report inside out_dir is already there. */
-		for (size_t i = before; i < p->n; i++)
-			for (size_t j = 0; j < before; j++)
-				if (same_file(p->items[i].src,
-				    p->items[j].src))
-					p->items[i].dst[0] = '\0';
-	}
-	if ((sec = json_object_get(doc, "train")) != NULL)
-		doc_paths(json_object_get(sec, "out_dir"),
-		    strcmp(layout, "model-db") == 0 ? "/" : ".",
-		    "train.out_dir", p);
-	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
-		const json_t *a = json_object_get(sec, "archive");
-
-		if (json_is_string(a) && !in_plan(p, json_string_value(a))) {
-			char *dst = gf_xasprintf("prometheus-snapshot/%s",
-			    base_name(json_string_value(a)));
-
-			doc_paths(a, dst, "snapshot.archive", p);
-			free(dst);
-		} else if (!json_is_string(a)) {
-			doc_paths(a, "prometheus-snapshot/", "snapshot.archive",
-			    p);
-		}
-	}
-	/* Drop the duplicates marked above. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].dst[0] == '\0') {
-			free(p->items[i].src);
-			free(p->items[i].dst);
-			memmove(&p->items[i], &p->items[i + 1],
-			    (p->n - i - 1) * sizeof(*p->items));
-			p->n--;
-			i--;
-		}
-}
-
 /* Every value a secret may have: masked, and never committed. */
 static void
 register_secrets(void)
@@ -354,229 +136,6 @@ register_secrets(void)
 		if (strncmp(*e, "GF_SECRET_", 10) == 0 &&
 		    strchr(*e, '=') != NULL)
 			gf_log_mask(strchr(*e, '=') + 1);
-}
-
-/*
- * Resolve the final paths, check sizes, budget and secrets, and store
- * the blobs (g may be NULL for a dry run). Nothing is committed unless
- * every file passes.
- */
-static int
-prepare(struct plan *p, const char *dir, uint64_t max_file,
-    uint64_t max_total, struct gf_git *g, struct gf_err *err)
-{
-	struct stat st;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-		char *full = gf_layout_join(dir, it->dst);
-
-		free(it->dst);
-		it->dst = full;
-		if (gf_layout_check_path(it->dst, "destination", err) < 0)
-			return -1;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(p->items[j].dst, it->dst) == 0)
-				return gf_err_set(err, GF_EXIT_USAGE, "commit",
-				    "'%s' and '%s' both go to '%s'",
-				    p->items[j].src, it->src, it->dst);
-		if (stat(it->src, &st) < 0)
-			return gf_err_set(err, GF_EXIT_NOINPUT, "commit",
-			    "cannot read '%s': %s", it->src, strerror(errno));
-		it->size = (uint64_t)st.st_size;
-		if (it->size > max_file)
-			return gf_err_set(err, GF_EXIT_DATAERR, "commit",
-			    "'%s' is %llu bytes, over the per-file limit of "
-			    "%llu (--max-file-size): not committed", it->src,
-			    (unsigned long long)it->size,
-			    (unsigned long long)max_file);
-		p->total += it->size;
-	}
-	if (p->total > max_total)
-		return gf_err_set(err, GF_EXIT_DATAERR, "commit",
-		    "%zu files of %llu bytes in all, over the budget of %llu "
-		    "(--max-total): nothing committed", p->n,
-		    (unsigned long long)p->total,
-		    (unsigned long long)max_total);
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-		size_t len;
-		char *data = gf_fs_read(it->src, 0, &len, err);
-		int rc = 0;
-
-		if (data == NULL)
-			return -1;
-		if (gf_log_has_secret(data, len))
-			rc = gf_err_set(err, GF_EXIT_DATAERR, "commit",
-			    "'%s' contains the value of a secret (a token or "
-			    "a GF_SECRET_* variable): nothing committed",
-			    it->src);
-		else if (g != NULL)
-			rc = gf_git_blob(g, data, len, it->oid, err);
-		free(data);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-taken(const struct plan *p, size_t upto, const char *path)
-{
-	for (size_t i = 0; i < upto; i++)
-		if (p->items[i].final != NULL &&
-		    strcmp(p->items[i].final, path) == 0)
-			return 1;
-	return 0;
-}
-
-/* Decide each file's path on the current base, by the exists policy. */
-static int
-place(struct plan *p, struct gf_git *g, const char *policy,
-    struct gf_err *err)
-{
-	char oid[GF_GIT_OID_HEX];
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-		char *path = gf_xstrdup(it->dst);
-		unsigned n = 1;
-		int rc;
-
-		free(it->final);
-		it->final = NULL;
-		it->status = "added";
-		for (;;) {
-			rc = g != NULL ?
-			    gf_git_base_lookup(g, path, oid, err) : 0;
-			if (rc < 0) {
-				free(path);
-				return -1;
-			}
-			if (rc == 0 && !taken(p, i, path))
-				break;
-			if (rc == 1 && strcmp(oid, it->oid) == 0) {
-				it->status = "unchanged";
-				break;
-			}
-			if (rc == 1 && strcmp(policy, "replace") == 0) {
-				it->status = "replaced";
-				break;
-			}
-			if (rc == 1 && strcmp(policy, "skip") == 0) {
-				it->status = "skipped";
-				break;
-			}
-			if (strcmp(policy, "fail") == 0 || n > 999) {
-				gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
-				    "'%s' already exists in the repository "
-				    "(--exists %s)", path, policy);
-				free(path);
-				return -1;
-			}
-			free(path);
-			path = gf_layout_numbered(it->dst, ++n);
-		}
-		it->final = path;
-	}
-	return 0;
-}
-
-/* The main file of a run, linked from its index row. */
-static const char *
-report_of(const struct plan *p)
-{
-	const char *first = NULL;
-
-	for (size_t i = 0; i < p->n; i++) {
-		const char *f = p->items[i].final, *b;
-		size_t n = strlen(f);
-
-		if (strcmp(p->items[i].status, "skipped") == 0)
-			continue;
-		b = base_name(f);
-		if (n > 3 && strcmp(f + n - 3, ".md") == 0) {
-			if (strncmp(b, "report", 6) == 0)
-				return f;
-			if (first == NULL || strstr(first, ".md") == NULL)
-				first = f;
-		} else if (first == NULL) {
-			first = f;
-		}
-	}
-	return first;
-}
-
-struct attempt {
-	struct gf_git_change *changes;
-	size_t nchanges;
-	char *index_text;
-	char index_oid[GF_GIT_OID_HEX];
-	int row_added;
-};
-
-static void
-attempt_release(struct attempt *a)
-{
-	free(a->changes);
-	free(a->index_text);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Placements and the index row on the current base. */
-struct shape {
-	const char *layout;
-	const char *dir;
-	const struct gf_layout_vars *v;
-	const struct gf_layout_index *ix;	/* NULL: no index */
-};
-
-/* Placements and the index row on the current base; *row is replaced. */
-static int
-build(struct plan *p, struct gf_git *g, const char *policy,
-    const struct shape *sh, char **row, struct attempt *a,
-    struct gf_err *err)
-{
-	const struct gf_layout_index *ix = sh->ix;
-	char *old = NULL;
-	int rc;
-
-	attempt_release(a);
-	if (place(p, g, policy, err) < 0)
-		return -1;
-	free(*row);
-	*row = NULL;
-	if (ix != NULL)
-		*row = gf_layout_row(sh->layout, sh->v, ix->path, sh->dir,
-		    report_of(p));
-	a->changes = gf_xcalloc(p->n + 1, sizeof(*a->changes));
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-
-		if (strcmp(it->status, "added") != 0 &&
-		    strcmp(it->status, "replaced") != 0)
-			continue;
-		a->changes[a->nchanges].path = it->final;
-		memcpy(a->changes[a->nchanges].oid, it->oid, GF_GIT_OID_HEX);
-		a->nchanges++;
-	}
-	if (ix == NULL)
-		return 0;
-	if (g != NULL && (rc = gf_git_base_read(g, ix->path, &old, NULL,
-	    err)) < 0)
-		return -1;
-	a->index_text = gf_layout_append_row(old, ix, *row, &a->row_added);
-	free(old);
-	if (a->row_added && g != NULL) {
-		if (gf_git_blob(g, a->index_text, strlen(a->index_text),
-		    a->index_oid, err) < 0)
-			return -1;
-		a->changes[a->nchanges].path = ix->path;
-		memcpy(a->changes[a->nchanges].oid, a->index_oid,
-		    GF_GIT_OID_HEX);
-		a->nchanges++;
-	}
-	return 0;
 }
 
 static void
@@ -622,12 +181,12 @@ is_remote_url(const char *repo)
 }
 
 static json_t *
-files_json(const struct plan *p)
+files_json(const struct gf_publish_plan *p)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < p->n; i++) {
-		const struct item *it = &p->items[i];
+		const struct gf_publish_item *it = &p->items[i];
 
 		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
 		    "path", it->final != NULL ? it->final : it->dst,
@@ -638,8 +197,8 @@ files_json(const struct plan *p)
 }
 
 static int
-s3_upload(const struct plan *p, const char *url, const char *endpoint,
-    json_t *sec, struct gf_err *err)
+s3_upload(const struct gf_publish_plan *p, const char *url,
+    const char *endpoint, json_t *sec, struct gf_err *err)
 {
 	struct gf_s3 *s3 = gf_s3_new(url, endpoint, err);
 	json_t *objs = json_array();
@@ -651,7 +210,7 @@ s3_upload(const struct plan *p, const char *url, const char *endpoint,
 		return -1;
 	}
 	for (size_t i = 0; i < p->n && rc == 0; i++) {
-		const struct item *it = &p->items[i];
+		const struct gf_publish_item *it = &p->items[i];
 		const char *path = it->final != NULL ? it->final : it->dst;
 		char *key = NULL;
 
@@ -918,12 +477,12 @@ open_repo(struct run *r, struct gf_err *err)
 
 /* Fetch, build, commit, push; again on a moved branch. */
 static int
-publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
-    struct gf_err *err)
+publish(struct run *r, struct gf_git *g, struct gf_publish_plan *p,
+    json_t *sec, struct gf_err *err)
 {
-	struct attempt a = { NULL, 0, NULL, "", 0 };
-	struct shape sh = { r->layout, r->dir, &r->v, r->have_ix ? &r->ix :
-	    NULL };
+	struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
+	struct gf_publish_shape sh = { r->layout, r->dir, &r->v,
+	    r->have_ix ? &r->ix : NULL };
 	const char *why = NULL;
 	int rc = -1, pr;
 
@@ -942,7 +501,8 @@ publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
 				    r->attempts);
 			goto out;
 		}
-		if (build(p, g, r->exists, &sh, &r->row, &a, err) < 0)
+		if (gf_publish_build(p, g, r->exists, &sh, &r->row, &a,
+		    err) < 0)
 			goto out;
 		if (a.nchanges == 0) {
 			gf_info("nothing new: every file and row is already on "
@@ -983,7 +543,7 @@ publish(struct run *r, struct gf_git *g, struct plan *p, json_t *sec,
 	    "after %lld attempts (--retries)", r->branch, r->retries);
 out:
 	json_object_set_new(sec, "index_row_added", json_boolean(a.row_added));
-	attempt_release(&a);
+	gf_publish_attempt_release(&a);
 	return rc;
 }
 
@@ -992,7 +552,7 @@ main(int argc, char **argv)
 {
 	struct gf_tool t;
 	struct gf_err err = GF_ERR_INIT;
-	struct plan p = { NULL, 0, 0 };
+	struct gf_publish_plan p = { NULL, 0, 0, gf_log_warn_cb, NULL };
 	struct run r;
 	struct gf_git *g = NULL;
 	json_t *sec, *rows;
@@ -1028,10 +588,10 @@ main(int argc, char **argv)
 	json_object_set_new(sec, "dir", json_string(r.dir));
 	json_object_set_new(sec, "dry_run", json_boolean(o.dry_run));
 	for (size_t i = 0; i < o.nadds; i++)
-		if (add_arg(&p, o.adds[i], &err) < 0)
+		if (gf_publish_add(&p, o.adds[i], &err) < 0)
 			goto out;
 	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc"))
-		doc_sources(t.doc, r.layout, &p);
+		gf_publish_add_doc(&p, t.doc, r.layout);
 	if (p.n == 0) {
 		gf_err_set(&err, GF_EXIT_NOINPUT, "commit", "nothing to "
 		    "commit: no --add and no results in the document");
@@ -1039,15 +599,17 @@ main(int argc, char **argv)
 	}
 	if (r.repo != NULL && !o.dry_run && (g = open_repo(&r, &err)) == NULL)
 		goto out;
-	if (prepare(&p, r.dir, r.max_file, r.max_total, g, &err) < 0)
+	if (gf_publish_prepare(&p, r.dir, r.max_file, r.max_total, g,
+	    &err) < 0)
 		goto out;
 	r.message = message_of(&t, &r);
 	if (o.dry_run) {
-		struct attempt a = { NULL, 0, NULL, "", 0 };
-		struct shape sh = { r.layout, r.dir, &r.v, r.have_ix ? &r.ix :
-		    NULL };
+		struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
+		struct gf_publish_shape sh = { r.layout, r.dir, &r.v,
+		    r.have_ix ? &r.ix : NULL };
 
-		if (build(&p, NULL, r.exists, &sh, &r.row, &a, &err) < 0)
+		if (gf_publish_build(&p, NULL, r.exists, &sh, &r.row, &a,
+		    &err) < 0)
 			goto out;
 		for (size_t i = 0; i < p.n; i++)
 			gf_info("would add %s (%llu bytes, from %s)",
@@ -1061,7 +623,7 @@ main(int argc, char **argv)
 			    url, r.branch);
 		if (r.s3 != NULL)
 			gf_info("would upload %zu files to %s", p.n, r.s3);
-		attempt_release(&a);
+		gf_publish_attempt_release(&a);
 	} else if (g != NULL) {
 		if (publish(&r, g, &p, sec, &err) < 0)
 			goto out;
@@ -1097,12 +659,7 @@ out:
 			gf_warn("%s", rerr.msg);
 		free(r.work_dir);
 	}
-	for (size_t i = 0; i < p.n; i++) {
-		free(p.items[i].src);
-		free(p.items[i].dst);
-		free(p.items[i].final);
-	}
-	free(p.items);
+	gf_publish_plan_release(&p);
 	free(o.adds);
 	free(url);
 	free(r.dir);

@@ -427,13 +427,6 @@ out:
 }
 
 /* Mean of a range query's single series within [t0, t1]. */
-static void
-warn_cb(const char *msg, void *arg)
-{
-	(void)arg;
-	gf_warn("%s", msg);
-}
-
 /* Energy, power, work and overhead per window: see gf_validate_summaries. */
 static int
 run_summaries(struct source *src, const struct opts *o,
@@ -442,7 +435,7 @@ run_summaries(struct source *src, const struct opts *o,
 {
 	struct gf_summary_req req = { o->power, o->energy, o->work,
 	    o->work_unit, o->idle_power, o->ns, o->nns, rate_interval,
-	    warn_cb, NULL };
+	    gf_log_warn_cb, NULL };
 
 	return gf_validate_summaries(&src->vs, &req, w, nw, out, err);
 }

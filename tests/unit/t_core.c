@@ -31,8 +31,15 @@
 static char tmpdir[] = "/tmp/gf-t-core.XXXXXX";
 
 static void
+keep_warning(const char *msg, void *arg)
+{
+	snprintf(arg, 64, "%s", msg);
+}
+
+static void
 test_err(void)
 {
+	char warned[64] = "";
 	struct gf_err err = GF_ERR_INIT;
 
 	is_int(gf_err_set(&err, GF_EXIT_DATAERR, "yaml", "bad %s\nline", "x"),
@@ -44,6 +51,10 @@ test_err(void)
 	is_str(err.origin, "yaml", "origin kept");
 	is_str(gf_exit_name(69), "service unavailable", "exit names");
 	is_int(gf_err_set(NULL, 1, NULL, "x"), -1, "NULL err is allowed");
+	gf_err_warn(keep_warning, warned, "%d files\nleft", 2);
+	is_str(warned, "2 files left", "a warning to the caller, one line");
+	gf_err_warn(NULL, NULL, "nobody asked");
+	ok(1, "no callback, no warning");
 }
 
 static void

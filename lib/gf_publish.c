@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What gf-commit publishes: see gf_publish.h. */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gf_publish.h"
+#include "gf_fs.h"
+#include "gf_log.h"
+#include "gf_xalloc.h"
+#include "gf_banned.h"
+
+static void
+add_item(struct gf_publish_plan *p, const char *src, const char *dst)
+{
+	struct gf_publish_item *it;
+
+	p->items = gf_xreallocarray(p->items, p->n + 1, sizeof(*p->items));
+	it = &p->items[p->n++];
+	memset(it, 0, sizeof(*it));
+	it->src = gf_xstrdup(src);
+	it->dst = gf_xstrdup(dst);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s;
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (s = path + n; s > path && s[-1] != '/'; s--)
+		;
+	return s;
+}
+
+/* Add a file, or every regular file below a directory, to the plan. */
+static int
+add_source(struct gf_publish_plan *p, const char *src, const char *dst,
+    struct gf_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (stat(src, &st) < 0)
+		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
+		    GF_EXIT_IOERR, "commit", "cannot read '%s': %s", src,
+		    strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		add_item(p, src, dst);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		gf_err_warn(p->warn, p->arg, "skipping '%s': not a regular "
+		    "file", src);
+		return 0;
+	}
+	if ((d = opendir(src)) == NULL)
+		return gf_err_set(err, GF_EXIT_IOERR, "commit",
+		    "cannot read '%s': %s", src, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *s, *t;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0)
+			continue;
+		s = gf_fs_join(src, de->d_name);
+		/* A leading '/' (from the repository root) is kept. */
+		t = *dst == '/' ? gf_xasprintf("%s%s%s", dst,
+		    dst[strlen(dst) - 1] == '/' ? "" : "/", de->d_name) :
+		    gf_layout_join(dst, de->d_name);
+		rc = add_source(p, s, t, err);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* --add SRC[:DST]: a missing DST keeps the name. */
+int
+gf_publish_add(struct gf_publish_plan *p, const char *arg,
+    struct gf_err *err)
+{
+	const char *colon = strrchr(arg, ':');
+	char *src;
+	int rc;
+
+	if (colon == NULL || colon == arg) {
+		return add_source(p, arg, base_name(arg), err);
+	}
+	src = gf_xstrndup(arg, (size_t)(colon - arg));
+	if (colon[1] == '\0')
+		rc = add_source(p, src, base_name(src), err);
+	else if (colon[strlen(colon) - 1] == '/') {
+		char *dst = gf_xasprintf("%s%s", colon + 1, base_name(src));
+
+		rc = add_source(p, src, dst, err);
+		free(dst);
+	} else
+		rc = add_source(p, src, colon + 1, err);
+	free(src);
+	return rc;
+}
+
+/* Paths named in the document: a string, {"path": ...} or an array. */
+static void
+doc_paths(const json_t *v, const char *dst, const char *field,
+    struct gf_publish_plan *p)
+{
+	struct gf_err err = GF_ERR_INIT;
+	size_t i;
+	json_t *e;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			doc_paths(e, dst, field, p);
+		return;
+	}
+	if (json_is_object(v)) {
+		const char *keys[] = { "path", "file", "dir" };
+
+		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
+			if (json_is_string(json_object_get(v, keys[i]))) {
+				doc_paths(json_object_get(v, keys[i]), dst,
+				    field, p);
+				return;
+			}
+		return;
+	}
+	if (!json_is_string(v))
+		return;
+	if (!gf_fs_exists(json_string_value(v))) {
+		gf_err_warn(p->warn, p->arg, "%s: '%s' is missing, not "
+		    "committed", field, json_string_value(v));
+		return;
+	}
+	if (add_source(p, json_string_value(v), dst != NULL ? dst :
+	    base_name(json_string_value(v)), &err) < 0)
+		gf_err_warn(p->warn, p->arg, "%s: %s", field, err.msg);
+}
+
+/* The same file, however its paths are spelled. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int
+in_plan(const struct gf_publish_plan *p, const char *src)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (same_file(p->items[i].src, src))
+			return 1;
+	return 0;
+}
+
+void
+gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
+    const char *layout)
+{
+	const json_t *sec;
+	size_t before;
+
+	if ((sec = json_object_get(doc, "validate")) != NULL) {
+		doc_paths(json_object_get(sec, "out_dir"), ".",
+		    "validate.out_dir", p);
+		before = p->n;
+		doc_paths(json_object_get(sec, "report"), NULL,
+		    "validate.report", p);
+		/* A report inside out_dir is already there. */
+		for (size_t i = before; i < p->n; i++)
+			for (size_t j = 0; j < before; j++)
+				if (same_file(p->items[i].src,
+				    p->items[j].src))
+					p->items[i].dst[0] = '\0';
+	}
+	if ((sec = json_object_get(doc, "train")) != NULL)
+		doc_paths(json_object_get(sec, "out_dir"),
+		    strcmp(layout, "model-db") == 0 ? "/" : ".",
+		    "train.out_dir", p);
+	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
+		const json_t *a = json_object_get(sec, "archive");
+
+		if (json_is_string(a) && !in_plan(p, json_string_value(a))) {
+			char *dst = gf_xasprintf("prometheus-snapshot/%s",
+			    base_name(json_string_value(a)));
+
+			doc_paths(a, dst, "snapshot.archive", p);
+			free(dst);
+		} else if (!json_is_string(a)) {
+			doc_paths(a, "prometheus-snapshot/",
+			    "snapshot.archive", p);
+		}
+	}
+	/* Drop the duplicates marked above. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].dst[0] == '\0') {
+			free(p->items[i].src);
+			free(p->items[i].dst);
+			memmove(&p->items[i], &p->items[i + 1],
+			    (p->n - i - 1) * sizeof(*p->items));
+			p->n--;
+			i--;
+		}
+}
+
+/*
+ * Resolve the final paths, check sizes, budget and secrets, and store
+ * the blobs (g may be NULL for a dry run). Nothing is committed unless
+ * every file passes.
+ */
+int
+gf_publish_prepare(struct gf_publish_plan *p, const char *dir,
+    uint64_t max_file, uint64_t max_total, struct gf_git *g,
+    struct gf_err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct gf_publish_item *it = &p->items[i];
+		char *full = gf_layout_join(dir, it->dst);
+
+		free(it->dst);
+		it->dst = full;
+		if (gf_layout_check_path(it->dst, "destination", err) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->items[j].dst, it->dst) == 0)
+				return gf_err_set(err, GF_EXIT_USAGE, "commit",
+				    "'%s' and '%s' both go to '%s'",
+				    p->items[j].src, it->src, it->dst);
+		if (stat(it->src, &st) < 0)
+			return gf_err_set(err, GF_EXIT_NOINPUT, "commit",
+			    "cannot read '%s': %s", it->src, strerror(errno));
+		it->size = (uint64_t)st.st_size;
+		if (it->size > max_file)
+			return gf_err_set(err, GF_EXIT_DATAERR, "commit",
+			    "'%s' is %llu bytes, over the per-file limit of "
+			    "%llu (--max-file-size): not committed", it->src,
+			    (unsigned long long)it->size,
+			    (unsigned long long)max_file);
+		p->total += it->size;
+	}
+	if (p->total > max_total)
+		return gf_err_set(err, GF_EXIT_DATAERR, "commit",
+		    "%zu files of %llu bytes in all, over the budget of %llu "
+		    "(--max-total): nothing committed", p->n,
+		    (unsigned long long)p->total,
+		    (unsigned long long)max_total);
+	for (size_t i = 0; i < p->n; i++) {
+		struct gf_publish_item *it = &p->items[i];
+		size_t len;
+		char *data = gf_fs_read(it->src, 0, &len, err);
+		int rc = 0;
+
+		if (data == NULL)
+			return -1;
+		if (gf_log_has_secret(data, len))
+			rc = gf_err_set(err, GF_EXIT_DATAERR, "commit",
+			    "'%s' contains the value of a secret (a token or "
+			    "a GF_SECRET_* variable): nothing committed",
+			    it->src);
+		else if (g != NULL)
+			rc = gf_git_blob(g, data, len, it->oid, err);
+		free(data);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+taken(const struct gf_publish_plan *p, size_t upto, const char *path)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (p->items[i].final != NULL &&
+		    strcmp(p->items[i].final, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Decide each file's path on the current base, by the exists policy. */
+static int
+place(struct gf_publish_plan *p, struct gf_git *g, const char *policy,
+    struct gf_err *err)
+{
+	char oid[GF_GIT_OID_HEX];
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct gf_publish_item *it = &p->items[i];
+		char *path = gf_xstrdup(it->dst);
+		unsigned n = 1;
+		int rc;
+
+		free(it->final);
+		it->final = NULL;
+		it->status = "added";
+		for (;;) {
+			rc = g != NULL ?
+			    gf_git_base_lookup(g, path, oid, err) : 0;
+			if (rc < 0) {
+				free(path);
+				return -1;
+			}
+			if (rc == 0 && !taken(p, i, path))
+				break;
+			if (rc == 1 && strcmp(oid, it->oid) == 0) {
+				it->status = "unchanged";
+				break;
+			}
+			if (rc == 1 && strcmp(policy, "replace") == 0) {
+				it->status = "replaced";
+				break;
+			}
+			if (rc == 1 && strcmp(policy, "skip") == 0) {
+				it->status = "skipped";
+				break;
+			}
+			if (strcmp(policy, "fail") == 0 || n > 999) {
+				gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
+				    "'%s' already exists in the repository "
+				    "(--exists %s)", path, policy);
+				free(path);
+				return -1;
+			}
+			free(path);
+			path = gf_layout_numbered(it->dst, ++n);
+		}
+		it->final = path;
+	}
+	return 0;
+}
+
+/* The main file of a run, linked from its index row. */
+static const char *
+report_of(const struct gf_publish_plan *p)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *f = p->items[i].final, *b;
+		size_t n = strlen(f);
+
+		if (strcmp(p->items[i].status, "skipped") == 0)
+			continue;
+		b = base_name(f);
+		if (n > 3 && strcmp(f + n - 3, ".md") == 0) {
+			if (strncmp(b, "report", 6) == 0)
+				return f;
+			if (first == NULL || strstr(first, ".md") == NULL)
+				first = f;
+		} else if (first == NULL) {
+			first = f;
+		}
+	}
+	return first;
+}
+
+
+void
+gf_publish_attempt_release(struct gf_publish_attempt *a)
+{
+	free(a->changes);
+	free(a->index_text);
+	memset(a, 0, sizeof(*a));
+}
+
+
+/* Placements and the index row on the current base; *row is replaced. */
+int
+gf_publish_build(struct gf_publish_plan *p, struct gf_git *g,
+    const char *policy, const struct gf_publish_shape *sh, char **row,
+    struct gf_publish_attempt *a, struct gf_err *err)
+{
+	const struct gf_layout_index *ix = sh->ix;
+	char *old = NULL;
+	int rc;
+
+	gf_publish_attempt_release(a);
+	if (place(p, g, policy, err) < 0)
+		return -1;
+	free(*row);
+	*row = NULL;
+	if (ix != NULL)
+		*row = gf_layout_row(sh->layout, sh->v, ix->path, sh->dir,
+		    report_of(p));
+	a->changes = gf_xcalloc(p->n + 1, sizeof(*a->changes));
+	for (size_t i = 0; i < p->n; i++) {
+		struct gf_publish_item *it = &p->items[i];
+
+		if (strcmp(it->status, "added") != 0 &&
+		    strcmp(it->status, "replaced") != 0)
+			continue;
+		a->changes[a->nchanges].path = it->final;
+		memcpy(a->changes[a->nchanges].oid, it->oid, GF_GIT_OID_HEX);
+		a->nchanges++;
+	}
+	if (ix == NULL)
+		return 0;
+	if (g != NULL && (rc = gf_git_base_read(g, ix->path, &old, NULL,
+	    err)) < 0)
+		return -1;
+	a->index_text = gf_layout_append_row(old, ix, *row, &a->row_added);
+	free(old);
+	if (a->row_added && g != NULL) {
+		if (gf_git_blob(g, a->index_text, strlen(a->index_text),
+		    a->index_oid, err) < 0)
+			return -1;
+		a->changes[a->nchanges].path = ix->path;
+		memcpy(a->changes[a->nchanges].oid, a->index_oid,
+		    GF_GIT_OID_HEX);
+		a->nchanges++;
+	}
+	return 0;
+}
+
+void
+gf_publish_plan_release(struct gf_publish_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].src);
+		free(p->items[i].dst);
+		free(p->items[i].final);
+	}
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+	p->total = 0;
+}

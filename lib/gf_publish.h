@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gf_publish: what a run publishes to a results repository (gf-commit).
+ * A plan of files from --add arguments and from the paths a run document
+ * names; their destinations under the layout's directory, checked before
+ * anything is written (paths, sizes, the budget, secrets) and stored as
+ * blobs; and, on each attempt, their places on the branch's current tip
+ * by an exists policy, with the index row. The git side is gf_git.
+ */
+#ifndef GF_PUBLISH_H
+#define GF_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "gf_err.h"
+#include "gf_git.h"
+#include "gf_layout.h"
+
+struct gf_publish_item {
+	char *src;		/* the file on disk; owned */
+	char *dst;		/* its path in the repository; owned */
+	char *final;		/* its path in the current attempt; owned */
+	char oid[GF_GIT_OID_HEX];	/* its blob, once prepared */
+	uint64_t size;
+	const char *status;	/* added, replaced, unchanged, skipped */
+};
+
+struct gf_publish_plan {
+	struct gf_publish_item *items;
+	size_t n;
+	uint64_t total;		/* bytes in all, once prepared */
+	/* Each file left out and why; NULL: none. */
+	gf_warn_fn *warn;
+	void *arg;
+};
+
+#define GF_PUBLISH_PLAN_INIT { NULL, 0, 0, NULL, NULL }
+
+/*
+ * --add SRC[:DST]: a file, or every regular file below a directory (.git
+ * left out), to DST; no DST keeps SRC's name, a DST ending in '/' puts it
+ * in that directory, a DST starting with '/' is from the repository root
+ * rather than the layout's directory. 66 for a missing SRC, 74 for one
+ * that cannot be read; anything not a regular file is warned of.
+ */
+int gf_publish_add(struct gf_publish_plan *p, const char *arg,
+    struct gf_err *err);
+
+/*
+ * The files a run document names: validate.out_dir (and validate.report
+ * unless it is in there), train.out_dir (at the repository root for the
+ * model-db layout), snapshot.archive (under prometheus-snapshot/) unless
+ * already planned. A path that is missing is warned of and left out.
+ */
+void gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
+    const char *layout);
+
+/*
+ * Each destination put under dir and checked (64 for two files to one
+ * path or a path out of the repository), each file's size against
+ * max_file and the sum against max_total (65), no file holding a
+ * registered secret (gf_log_has_secret: 65), then every blob stored in g
+ * (g NULL: a dry run, nothing stored). Nothing is written unless every
+ * file passes.
+ */
+int gf_publish_prepare(struct gf_publish_plan *p, const char *dir,
+    uint64_t max_file, uint64_t max_total, struct gf_git *g,
+    struct gf_err *err);
+
+/* One attempt's changes to the tree: the files and the index. */
+struct gf_publish_attempt {
+	struct gf_git_change *changes;	/* paths borrowed from the plan */
+	size_t nchanges;
+	char *index_text;	/* the index file with the row; owned */
+	char index_oid[GF_GIT_OID_HEX];
+	int row_added;		/* 0: the row was there already */
+};
+
+#define GF_PUBLISH_ATTEMPT_INIT { NULL, 0, NULL, "", 0 }
+
+void gf_publish_attempt_release(struct gf_publish_attempt *a);
+
+/* Where the run goes and its index (all borrowed). */
+struct gf_publish_shape {
+	const char *layout;
+	const char *dir;
+	const struct gf_layout_vars *v;
+	const struct gf_layout_index *ix;	/* NULL: no index */
+};
+
+/*
+ * Places every file on g's current base by policy (rename: the next free
+ * numbered name; replace; skip; fail: 73), the same content already
+ * there being "unchanged"; *row (owned, replaced) becomes the index row
+ * linking the run's report, and a the changes to commit. g NULL: placed
+ * as if on an empty tree (a dry run).
+ */
+int gf_publish_build(struct gf_publish_plan *p, struct gf_git *g,
+    const char *policy, const struct gf_publish_shape *sh, char **row,
+    struct gf_publish_attempt *a, struct gf_err *err);
+
+void gf_publish_plan_release(struct gf_publish_plan *p);
+
+#endif
