@@ -275,14 +275,6 @@ release_rows(double **own)
 }
 
 /*
- * Every feature's rows are sorted once per fit; within a tree, each
- * open node owns the same segment of every feature's order, which a
- * split partitions stably, so a node is scanned over its own rows in the
- * order (value, then row) that a scan of the whole sorted column
- * filtered by node would visit them: the same sums, the same splits.
- * The partitions are undone, last first, before the next tree.
- */
-/*
  * Every feature's rows in ascending order into *sorted (nf * rows), and
  * their scaled values in that order into *sval: the caller's rows when
  * the fit owns them (*own == X, then taken), else a copy.
@@ -312,6 +304,15 @@ gbr_presort(const struct gf_model *m, const double *X, double **own,
 	sort_in_place(*sval, *sorted, rows, nf, m->scale);
 }
 
+/*
+ * Every feature's rows are sorted once per fit (a constant target's not
+ * at all, see below); within a tree, each open node owns the same
+ * segment of every feature's order, which a split partitions stably, so
+ * a node is scanned over its own rows in the order (value, then row) that
+ * a scan of the whole sorted column filtered by node would visit them:
+ * the same sums, the same splits. The partitions are undone, last first,
+ * before the next tree.
+ */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err)
