@@ -371,112 +371,168 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 struct curve {
 	enum gf_trainer_id t;
 	/*
-	 * The fit's rows grouped by the main feature's value (see
-	 * curve_group): x the value, y the group's mean target, w its
-	 * number of rows; ss the rows' squared deviations from their
-	 * group's mean, summed, which no parameter changes.
+	 * The fit's rows, or their groups by the main feature's value (see
+	 * curve_group): x the value (every stride-th), y the target or the
+	 * group's mean, w the group's number of rows (NULL: 1 each); ss
+	 * the rows' squared deviations from their group's mean, summed,
+	 * which no parameter changes. own holds the groups' arrays.
 	 */
-	double *x, *y, *w, ss;
-	size_t n;
+	const double *x, *y, *w;
+	size_t n, stride;
+	double ss;
+	double *own;
 	int np;
 	/*
-	 * The transcendental part of every group (log(p1 x + 1), exp(p1 x)
-	 * or exp(-p2 (x - p1))) at the parameters pe when evalid: a step
-	 * that is accepted has already computed what the next normal
-	 * equations need, so each iteration calls exp or log once per
-	 * group, not three times. try holds the trial step's values until
-	 * it is accepted.
+	 * The transcendental part of every row or group (log(p1 x + 1),
+	 * exp(p1 x) or exp(-p2 (x - p1))) at the parameters pe when evalid:
+	 * a step that is accepted has already computed what the next
+	 * normal equations need, so each iteration calls exp or log once
+	 * per row, not three times. try holds the trial step's values
+	 * until it is accepted.
 	 */
 	double *e, *try;
 	double pe[4];
 	int evalid;
 };
 
-struct curve_row {
-	double x;
-	size_t row;
-};
-
-/* By value, NaN last, then by row: a total order, which qsort keeps. */
-static int
-curve_row_cmp(const void *pa, const void *pb)
+/* x's bits as a key, with -0 as 0 (they are equal, so one group). */
+static uint64_t
+curve_key(double x)
 {
-	const struct curve_row *a = pa, *b = pb;
-	int na = isnan(a->x), nb = isnan(b->x);
+	uint64_t k;
 
-	if (na != nb)
-		return na - nb;
-	if (!na && a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	return (a->row > b->row) - (a->row < b->row);
+	if (x == 0)
+		x = 0;
+	memcpy(&k, &x, sizeof(k));
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
 }
 
 /*
- * Groups the rows of x (every stride-th value) and y by the value of x
- * into c. A curve's sums over rows are sums over the distinct values: a
- * group of w rows at x with mean ybar adds w (f(x) - ybar)^2 to the cost
- * (plus its rows' spread about ybar, the constant c->ss), w j j^T to JtJ
- * and w (f(x) - ybar) j to Jt r. Where most rows are equal (idle counters
- * at 0: 90 distinct values in 1,408 rows of nx12 rapl_CgroupOnly's dram
- * folds) every pass of the fit shrinks by as much. Groups keep the order
- * of their first row, so with no value repeated the sums are the per-row
- * sums to the bit.
+ * The group of value v in the open-addressing table tab (mask + 1 slots
+ * of group numbers, UINT32_MAX empty) over the groups' values gx: its
+ * number, or the empty slot's index with *slot set and UINT32_MAX.
+ */
+static uint32_t
+curve_find(const uint32_t *tab, size_t mask, const double *gx, double v,
+    size_t *slot)
+{
+	size_t h = (size_t)curve_key(v) & mask;
+
+	while (tab[h] != UINT32_MAX && !(gx[tab[h]] == v))
+		h = (h + 1) & mask;
+	*slot = h;
+	return tab[h];
+}
+
+/*
+ * The rows of x (every stride-th value) and y as they are, or grouped by
+ * the value of x when that at least halves them. A curve's sums over
+ * rows are sums over the distinct values: a group of w rows at x with
+ * mean ybar adds w (f(x) - ybar)^2 to the cost (plus its rows' spread
+ * about ybar, the constant c->ss), w j j^T to JtJ and w (f(x) - ybar) j
+ * to Jt r. Where most rows are equal (idle counters at 0: 90 distinct
+ * values in 1,408 rows of nx12 rapl_CgroupOnly's dram folds) every pass
+ * of the fit shrinks by as much. Groups keep the order of their first
+ * row and sum their rows in order. A hash table, not a sort: a pass over
+ * the rows and memory for the groups only.
  */
 static void
 curve_group(struct curve *c, const double *x, size_t stride,
     const double *y, size_t rows)
 {
-	struct curve_row *sorted = gf_xreallocarray(NULL, rows,
-	    sizeof(*sorted));
-	size_t *group = gf_xreallocarray(NULL, rows, sizeof(*group));
-	size_t *slot = gf_xreallocarray(NULL, rows, sizeof(*slot));
-	size_t ngroups = 0;
+	size_t cap = 64, gcap = 32, ng = 0, slot;
+	uint32_t *tab = gf_xreallocarray(NULL, cap, sizeof(*tab));
+	double *g = gf_xreallocarray(NULL, 3 * gcap, sizeof(*g));
 
-	for (size_t i = 0; i < rows; i++)
-		sorted[i] = (struct curve_row){ x[i * stride], i };
-	qsort(sorted, rows, sizeof(*sorted), curve_row_cmp);
-	for (size_t k = 0; k < rows; k++) {
-		/* A NaN equals nothing: each is a group of its own. */
-		if (k > 0 && !(sorted[k].x == sorted[k - 1].x))
-			ngroups++;
-		group[sorted[k].row] = ngroups;
-		slot[k] = SIZE_MAX;
-	}
-	c->x = gf_xreallocarray(NULL, rows, sizeof(*c->x));
-	c->y = gf_xreallocarray(NULL, rows, sizeof(*c->y));
-	c->w = gf_xreallocarray(NULL, rows, sizeof(*c->w));
-	c->n = 0;
-	for (size_t i = 0; i < rows; i++) {
-		size_t g = group[i];
-
-		if (slot[g] == SIZE_MAX) {
-			slot[g] = c->n++;
-			c->x[slot[g]] = x[i * stride];
-			c->y[slot[g]] = 0;
-			c->w[slot[g]] = 0;
-		}
-		c->y[slot[g]] += y[i];
-		c->w[slot[g]] += 1;
-	}
-	for (size_t k = 0; k < c->n; k++)
-		c->y[k] /= c->w[k];
+	c->x = x;
+	c->stride = stride;
+	c->y = y;
+	c->w = NULL;
+	c->n = rows;
 	c->ss = 0;
+	c->own = NULL;
+	memset(tab, 0xff, cap * sizeof(*tab));
 	for (size_t i = 0; i < rows; i++) {
-		double d = y[i] - c->y[slot[group[i]]];
+		double v = x[i * stride];
+		uint32_t k = isnan(v) ? UINT32_MAX :
+		    curve_find(tab, cap - 1, g, v, &slot);
+
+		if (k == UINT32_MAX) {
+			/*
+			 * Not worth it: half the rows distinct, or already
+			 * half of the first thousand and more (a table of
+			 * a million distinct values costs more than it
+			 * saves).
+			 */
+			if (ng >= rows / 2 || (i >= 1024 && 2 * ng > i) ||
+			    ng >= UINT32_MAX - 1) {
+				free(tab);
+				free(g);
+				return;	/* the rows as they are */
+			}
+			if (ng == gcap) {
+				double *ng3 = gf_xreallocarray(NULL,
+				    6 * gcap, sizeof(*g));
+
+				memcpy(ng3, g, gcap * sizeof(*g));
+				memcpy(ng3 + 2 * gcap, g + gcap,
+				    gcap * sizeof(*g));
+				memcpy(ng3 + 4 * gcap, g + 2 * gcap,
+				    gcap * sizeof(*g));
+				free(g);
+				g = ng3;
+				gcap *= 2;
+			}
+			k = (uint32_t)ng++;
+			g[k] = v;
+			g[gcap + k] = 0;
+			g[2 * gcap + k] = 0;
+			if (!isnan(v))
+				tab[slot] = k;
+			if (2 * ng > cap) {
+				free(tab);
+				cap *= 2;
+				tab = gf_xreallocarray(NULL, cap,
+				    sizeof(*tab));
+				memset(tab, 0xff, cap * sizeof(*tab));
+				for (uint32_t j = 0; j < ng; j++)
+					if (!isnan(g[j])) {
+						curve_find(tab, cap - 1, g,
+						    g[j], &slot);
+						tab[slot] = j;
+					}
+			}
+		}
+		g[gcap + k] += y[i];
+		g[2 * gcap + k] += 1;
+	}
+	for (size_t k = 0; k < ng; k++)
+		g[gcap + k] /= g[2 * gcap + k];
+	for (size_t i = 0; i < rows; i++) {
+		double v = x[i * stride];
+		/* A NaN is a group of one row: no spread. */
+		uint32_t k = isnan(v) ? UINT32_MAX :
+		    curve_find(tab, cap - 1, g, v, &slot);
+		double d = k == UINT32_MAX ? 0 : y[i] - g[gcap + k];
 
 		c->ss += d * d;
 	}
-	free(sorted);
-	free(group);
-	free(slot);
+	free(tab);
+	c->own = g;
+	c->x = g;
+	c->y = g + gcap;
+	c->w = g + 2 * gcap;
+	c->stride = 1;
+	c->n = ng;
 }
 
 static void
 curve_free(struct curve *c)
 {
-	free(c->x);
-	free(c->y);
-	free(c->w);
+	free(c->own);
 	free(c->e);
 	free(c->try);
 }
@@ -521,11 +577,11 @@ curve_cost_of(struct curve *c, const double *p, enum gf_trainer_id t)
 	double s = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		double e = curve_tr(t, p, c->x[i]);
+		double e = curve_tr(t, p, c->x[i * c->stride]);
 		double d = curve_val(t, p, e) - c->y[i];
 
 		c->try[i] = e;
-		s += c->w[i] * d * d;
+		s += (c->w != NULL ? c->w[i] : 1) * d * d;
 	}
 	s += c->ss;
 	return isfinite(s) ? s : INFINITY;
@@ -600,7 +656,8 @@ curve_normal_of(struct curve *c, const double *p, double *A, double *g,
 	double sa[16] = { 0 }, sg[4] = { 0 };
 
 	for (size_t i = 0; i < c->n; i++) {
-		double j[4], x = c->x[i], w = c->w[i];
+		double j[4], x = c->x[i * c->stride];
+		double w = c->w != NULL ? c->w[i] : 1;
 		double e = have ? c->e[i] : curve_tr(t, p, x);
 		double r = w * (curve_val(t, p, e) - c->y[i]);
 
