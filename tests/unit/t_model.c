@@ -1324,6 +1324,47 @@ scale_test(void)
 	return done_testing();
 }
 
+/*
+ * Models with two big arrays (KNN's points and targets, SVR's vectors and
+ * coefficients) are written number by number, never as a JSON value per
+ * number: writing a KNN model of 200,000 rows must not raise the peak
+ * memory by the tens of MB such a tree takes. Run first, while the
+ * process's peak is still low.
+ */
+static void
+test_write_memory(void)
+{
+	enum { R = 200000, C = 2 };
+	double *X = malloc(sizeof(double) * R * C), *y = malloc(sizeof(*y) * R);
+	struct gf_err err = GF_ERR_INIT;
+	struct rusage before, after;
+	struct gf_model *m;
+	FILE *out = fopen("/dev/null", "w");
+
+	for (int i = 0; i < R; i++) {
+		X[i * C] = (i * 37) % 1013;
+		X[i * C + 1] = (i * 53) % 997;
+		y[i] = X[i * C] + X[i * C + 1] / 7;
+	}
+	m = fit("KNeighborsRegressorTrainer", X, y, R, C, NULL, &err);
+	getrusage(RUSAGE_SELF, &before);
+	ok(m != NULL && out != NULL && gf_model_write(m, 17, out) == 0,
+	    "a KNN model of %d rows written", R);
+	getrusage(RUSAGE_SELF, &after);
+#ifdef __SANITIZE_ADDRESS__
+	skip("peak memory: AddressSanitizer's shadow memory counts too");
+#else
+	ok(after.ru_maxrss - before.ru_maxrss < 8 * 1024,
+	    "without a JSON value per number (peak +%ld kB)",
+	    after.ru_maxrss - before.ru_maxrss);
+#endif
+	if (out != NULL)
+		fclose(out);
+	gf_model_free(m);
+	free(X);
+	free(y);
+}
+
 /* gf_model_fit_steal: the same model as gf_model_fit, X and y given up. */
 static void
 test_steal(void)
@@ -1377,6 +1418,7 @@ main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "scale") == 0)
 		return scale_test();
+	test_write_memory();
 	test_registry();
 	test_linear();
 	test_trees();
