@@ -10,7 +10,8 @@
 #     with 2 threads at 10^6 rows.
 # Knobs: BENCH_TRAIN_FILES (glob of nx12 names, default preprocess_abs_*),
 # BENCH_TRAIN_ROUNDS (interleaved rounds per CSV in 1, default 3),
-# BENCH_TRAIN_ROWS (default "1000 10000 100000 1000000").
+# BENCH_TRAIN_ROWS (default "1000 10000 100000 1000000"; add 10000000 for
+# the sweep to 10^7 rows, about half an hour more and 3.5 GB of memory).
 . "$(dirname "$0")/lib.sh"
 bench_need gf-train jq /usr/bin/python3 /usr/bin/time
 PY=/usr/bin/python3
