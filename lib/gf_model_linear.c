@@ -375,12 +375,12 @@ struct curve {
 	 * curve_group): x the value (every stride-th), y the target or the
 	 * group's mean, w the group's number of rows (NULL: 1 each); ss
 	 * the rows' squared deviations from their group's mean, summed,
-	 * which no parameter changes. own holds the groups' arrays.
+	 * which no parameter changes. own_* are the groups' arrays.
 	 */
 	const double *x, *y, *w;
 	size_t n, stride;
 	double ss;
-	double *own;
+	double *own_x, *own_y, *own_w;
 	int np;
 	/*
 	 * The transcendental part of every row or group (log(p1 x + 1),
@@ -445,7 +445,9 @@ curve_group(struct curve *c, const double *x, size_t stride,
 {
 	size_t cap = 64, gcap = 32, ng = 0, slot;
 	uint32_t *tab = gf_xreallocarray(NULL, cap, sizeof(*tab));
-	double *g = gf_xreallocarray(NULL, 3 * gcap, sizeof(*g));
+	double *gx = gf_xreallocarray(NULL, gcap, sizeof(*gx));
+	double *gy = gf_xreallocarray(NULL, gcap, sizeof(*gy));
+	double *gw = gf_xreallocarray(NULL, gcap, sizeof(*gw));
 
 	c->x = x;
 	c->stride = stride;
@@ -453,12 +455,11 @@ curve_group(struct curve *c, const double *x, size_t stride,
 	c->w = NULL;
 	c->n = rows;
 	c->ss = 0;
-	c->own = NULL;
 	memset(tab, 0xff, cap * sizeof(*tab));
 	for (size_t i = 0; i < rows; i++) {
 		double v = x[i * stride];
 		uint32_t k = isnan(v) ? UINT32_MAX :
-		    curve_find(tab, cap - 1, g, v, &slot);
+		    curve_find(tab, cap - 1, gx, v, &slot);
 
 		if (k == UINT32_MAX) {
 			/*
@@ -470,61 +471,53 @@ curve_group(struct curve *c, const double *x, size_t stride,
 			if (ng >= rows / 2 || (i >= 1024 && 2 * ng > i) ||
 			    ng >= UINT32_MAX - 1) {
 				free(tab);
-				free(g);
+				free(gx);
+				free(gy);
+				free(gw);
 				return;	/* the rows as they are */
 			}
 			if (ng == gcap) {
-				double *ng3 = gf_xreallocarray(NULL,
-				    6 * gcap, sizeof(*g));
-
-				memcpy(ng3, g, gcap * sizeof(*g));
-				memcpy(ng3 + 2 * gcap, g + gcap,
-				    gcap * sizeof(*g));
-				memcpy(ng3 + 4 * gcap, g + 2 * gcap,
-				    gcap * sizeof(*g));
-				free(g);
-				g = ng3;
 				gcap *= 2;
+				gx = gf_xreallocarray(gx, gcap, sizeof(*gx));
+				gy = gf_xreallocarray(gy, gcap, sizeof(*gy));
+				gw = gf_xreallocarray(gw, gcap, sizeof(*gw));
 			}
 			k = (uint32_t)ng++;
-			g[k] = v;
-			g[gcap + k] = 0;
-			g[2 * gcap + k] = 0;
+			gx[k] = v;
+			gy[k] = 0;
+			gw[k] = 0;
 			if (!isnan(v))
 				tab[slot] = k;
 			if (2 * ng > cap) {
-				free(tab);
 				cap *= 2;
-				tab = gf_xreallocarray(NULL, cap,
-				    sizeof(*tab));
+				tab = gf_xreallocarray(tab, cap, sizeof(*tab));
 				memset(tab, 0xff, cap * sizeof(*tab));
 				for (uint32_t j = 0; j < ng; j++)
-					if (!isnan(g[j])) {
-						curve_find(tab, cap - 1, g,
-						    g[j], &slot);
+					if (!isnan(gx[j])) {
+						curve_find(tab, cap - 1, gx,
+						    gx[j], &slot);
 						tab[slot] = j;
 					}
 			}
 		}
-		g[gcap + k] += y[i];
-		g[2 * gcap + k] += 1;
+		gy[k] += y[i];
+		gw[k] += 1;
 	}
 	for (size_t k = 0; k < ng; k++)
-		g[gcap + k] /= g[2 * gcap + k];
+		gy[k] /= gw[k];
 	for (size_t i = 0; i < rows; i++) {
 		double v = x[i * stride];
 		/* A NaN is a group of one row: no spread. */
 		uint32_t k = isnan(v) ? UINT32_MAX :
-		    curve_find(tab, cap - 1, g, v, &slot);
-		double d = k == UINT32_MAX ? 0 : y[i] - g[gcap + k];
+		    curve_find(tab, cap - 1, gx, v, &slot);
+		double d = k == UINT32_MAX ? 0 : y[i] - gy[k];
 
 		c->ss += d * d;
 	}
 	free(tab);
-	c->own = g;
-	c->x = g;
-	c->y = g + gcap;
-	c->w = g + 2 * gcap;
+	c->x = c->own_x = gx;
+	c->y = c->own_y = gy;
+	c->w = c->own_w = gw;
 	c->stride = 1;
 	c->n = ng;
 }
@@ -532,7 +525,9 @@ curve_group(struct curve *c, const double *x, size_t stride,
 static void
 curve_free(struct curve *c)
 {
-	free(c->own);
+	free(c->own_x);
+	free(c->own_y);
+	free(c->own_w);
 	free(c->e);
 	free(c->try);
 }
