@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,12 @@ gf_doc_failed_exit(const json_t *doc)
 		return code > 0 && code < 256 ? (int)code : GF_EXIT_SOFTWARE;
 	}
 	return 0;
+}
+
+json_t *
+gf_doc_number(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
 }
 
 json_t *

@@ -88,6 +88,12 @@ json_t *gf_doc_object(json_t *doc, const char *section);
 /* The section as an array, created when missing. Borrowed. */
 json_t *gf_doc_array(json_t *doc, const char *section);
 
+/*
+ * A number for the document: a JSON real, or null where v is not finite
+ * (JSON has no NaN or infinity). New reference.
+ */
+json_t *gf_doc_number(double v);
+
 /* Replace a section. Steals value. */
 int gf_doc_set(json_t *doc, const char *section, json_t *value);
 

@@ -607,13 +607,7 @@ model_json(const struct gf_model *m, struct big_arrays *big)
 		break;
 	case GF_T_KNN:
 	case GF_T_SVR: {
-		/*
-		 * Marked in the order they are written: as arguments of
-		 * one call they were marked in whatever order the compiler
-		 * chose (y first with gcc), gf_model_write then took the
-		 * file for a foreign one and built every number as a JSON
-		 * value (a KNN model of 10^6 rows: 350 MB, not 125).
-		 */
+		/* Marked in the order they are written. */
 		json_t *pts = big_darray(big, m->pts, m->npts * m->nf);
 		json_t *vals = big_darray(big, m->vals, m->npts);
 
@@ -713,22 +707,26 @@ put_trees(FILE *out, const struct gf_model *m, int precision)
 	putc(']', out);
 }
 
-/* 1 when text's markers are exactly model_json's: 0, 1... count - 1. */
+/*
+ * 1 when text's markers are exactly model_json's: each of 0 ... count - 1
+ * once, in whatever order the JSON text has them.
+ */
 static int
 markers_only_ours(const char *text, size_t count)
 {
-	size_t seen = 0;
+	int seen[GF_ARRAY_LEN(((struct big_arrays *)0)->v)] = { 0 };
+	size_t n = 0;
 
 	for (const char *q = text; (q = strstr(q, MARK_DUMPED)) != NULL;
 	    q++) {
 		char *end;
+		unsigned long k = strtoul(q + strlen(MARK_DUMPED), &end, 10);
 
-		if (strtoul(q + strlen(MARK_DUMPED), &end, 10) != seen ||
-		    *end != '"')
+		if (k >= count || *end != '"' || seen[k]++)
 			return 0;
-		seen++;
+		n++;
 	}
-	return seen == count;
+	return n == count;
 }
 
 int

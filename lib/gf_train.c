@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gf_buf.h"
+#include "gf_doc.h"
 #include "gf_modeldb.h"
 #include "gf_parse.h"
 #include "gf_proc.h"
@@ -613,19 +614,12 @@ gf_train_select(const struct gf_train_task *tasks, size_t n,
 
 /* ---- the run document's entries ---- */
 
-/* A score, or null where there is none (MAPE without a y > 0). */
-static json_t *
-score_num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *
 score_json(const struct gf_scores *s, const char *split)
 {
 	return json_pack("{s:s,s:o,s:o,s:o,s:I}", "split", split, "mae",
-	    score_num(s->mae), "mape", score_num(s->mape), "rmse",
-	    score_num(s->rmse), "n", (json_int_t)s->n);
+	    gf_doc_number(s->mae), "mape", gf_doc_number(s->mape), "rmse",
+	    gf_doc_number(s->rmse), "n", (json_int_t)s->n);
 }
 
 /* The cross-validation scores with the spread of the folds' MAEs. */

@@ -9,6 +9,7 @@
 
 #include "gf_validate.h"
 #include "gf_buf.h"
+#include "gf_doc.h"
 #include "gf_err.h"
 #include "gf_model.h"
 #include "gf_parse.h"
@@ -609,12 +610,6 @@ gf_slug(const char *name)
 	return gf_buf_detach(&b);
 }
 
-static json_t *
-num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 /* Metric fields of one scored range into o. */
 static void
 put_metrics(json_t *o, const struct gf_aligned *al,
@@ -632,13 +627,13 @@ put_metrics(json_t *o, const struct gf_aligned *al,
 	    json_integer((json_int_t)al->dropped_predicted));
 	json_object_set_new(o, "dropped_nonfinite",
 	    json_integer((json_int_t)al->nonfinite));
-	json_object_set_new(o, "mae", num_or_null(m->mae));
-	json_object_set_new(o, "mape", num_or_null(m->mape));
-	json_object_set_new(o, "mse", num_or_null(m->mse));
-	json_object_set_new(o, "rmse", num_or_null(m->rmse));
-	json_object_set_new(o, "mean_actual", num_or_null(m->mean_actual));
+	json_object_set_new(o, "mae", gf_doc_number(m->mae));
+	json_object_set_new(o, "mape", gf_doc_number(m->mape));
+	json_object_set_new(o, "mse", gf_doc_number(m->mse));
+	json_object_set_new(o, "rmse", gf_doc_number(m->rmse));
+	json_object_set_new(o, "mean_actual", gf_doc_number(m->mean_actual));
 	json_object_set_new(o, "mean_predicted",
-	    num_or_null(m->mean_predicted));
+	    gf_doc_number(m->mean_predicted));
 	json_object_set_new(o, "verdict", json_string(gf_verdict_name(v)));
 	if (v == GF_VERDICT_FAIL)
 		json_object_set_new(o, "reason", json_string(gf_buf_str(&why)));
@@ -1363,11 +1358,19 @@ summary_values(const struct gf_vsource *src, const struct gf_summary_req *req,
 	return 1;
 }
 
-/* A JSON number, or null when v is not finite. */
-static json_t *
-real_or_null(double v)
+/* Mean and sd of q over the window: as summary_values, which it returns. */
+static int
+summary_mean(const struct gf_vsource *src, const struct gf_summary_req *req,
+    const char *q, const char *what, const struct gf_vwindow *w, size_t nw,
+    json_t *s, double *mean, double *sd, size_t *cnt, struct gf_err *err)
 {
-	return isfinite(v) ? json_real(v) : json_null();
+	struct gf_prom_result res = { 0 };
+	int rc = summary_values(src, req, q, what, w, nw, s, &res, err);
+
+	if (rc == 0)
+		gf_mean_sd(res.series[0].v, res.series[0].n, mean, sd, cnt);
+	gf_prom_result_release(&res);
+	return rc;
 }
 
 /* Counter increase of q over the window into s[key]; NaN without data. */
@@ -1398,26 +1401,21 @@ summary_overhead(const struct gf_vsource *src,
 	json_t *ov = json_object();
 
 	for (size_t i = 0; i < req->nns; i++) {
-		struct gf_prom_result res = { 0 };
 		char *q = gf_xasprintf("sum(rate(container_cpu_usage_seconds_"
 		    "total{namespace=\"%s\"}[%s])) / sum(machine_cpu_cores) "
 		    "* 100", req->ns[i], req->rate_interval);
 		char *what = gf_xasprintf("--namespace '%s'", req->ns[i]);
-		int rc = summary_values(src, req, q, what, w, nw, s, &res,
-		    err);
 		double mean, sd;
 		size_t cnt;
+		int rc = summary_mean(src, req, q, what, w, nw, s, &mean, &sd,
+		    &cnt, err);
 
 		free(what);
-		if (rc == 0) {
-			gf_mean_sd(res.series[0].v, res.series[0].n, &mean,
-			    &sd, &cnt);
+		if (rc == 0)
 			json_object_set_new(ov, req->ns[i], json_pack(
 			    "{s:s, s:o, s:o, s:i}", "query", q, "mean",
-			    real_or_null(mean), "sd", real_or_null(sd),
+			    gf_doc_number(mean), "sd", gf_doc_number(sd),
 			    "samples", (json_int_t)cnt));
-		}
-		gf_prom_result_release(&res);
 		free(q);
 		if (rc < 0) {
 			json_decref(ov);
@@ -1444,21 +1442,16 @@ gf_validate_summaries(const struct gf_vsource *src,
 		json_object_set_new(s, "end", json_real(w[k].end));
 		json_array_append_new(out, s);
 		if (req->power != NULL) {
-			struct gf_prom_result res = { 0 };
-			int rc = summary_values(src, req, req->power,
-			    "--power", &w[k], nw, s, &res, err);
 			double mean, sd;
 			size_t cnt;
+			int rc = summary_mean(src, req, req->power, "--power",
+			    &w[k], nw, s, &mean, &sd, &cnt, err);
 
-			if (rc == 0) {
-				gf_mean_sd(res.series[0].v, res.series[0].n,
-				    &mean, &sd, &cnt);
-				json_object_set_new(s, "mean_power_w",
-				    real_or_null(mean));
-			}
-			gf_prom_result_release(&res);
 			if (rc < 0)
 				return -1;
+			if (rc == 0)
+				json_object_set_new(s, "mean_power_w",
+				    gf_doc_number(mean));
 		}
 		if (req->energy != NULL && summary_delta(src, req,
 		    req->energy, "--energy", "energy_j", &w[k], nw, s,

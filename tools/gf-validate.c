@@ -460,7 +460,7 @@ run_gate(struct source *src, const struct opts *o, double at, json_t *section,
 	*tripped = gf_op_eval(op, v, th);
 	json_object_set_new(section, "gate", json_pack("{s:s, s:s, s:f, s:o, "
 	    "s:b, s:f}", "query", o->gate, "op", gf_op_name(op), "threshold",
-	    th, "value", isfinite(v) ? json_real(v) : json_null(), "tripped",
+	    th, "value", gf_doc_number(v), "tripped",
 	    *tripped, "time", when));
 	return 0;
 }

@@ -298,7 +298,7 @@ test_summaries(void)
 }
 
 static void
-count_warning(const char *msg, void *arg)
+keep_warning(const char *msg, void *arg)
 {
 	struct gf_buf *b = arg;
 
@@ -327,7 +327,7 @@ test_window_summaries(void)
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_vsource src = { NULL, &rec, "rec.json", 1 };
 	struct gf_summary_req req = { "P", "E", "W", "MJ", 10, ns, 1, "20s",
-	    count_warning, &warned };
+	    keep_warning, &warned };
 	struct gf_vwindow w[] = { { "before", 0, 5, 0 }, { "run", 10, 20, 0 },
 	    { "early", 1, 4, 0 } };
 	json_t *out = json_array(), *run, *before;
