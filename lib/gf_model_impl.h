@@ -106,6 +106,13 @@ int gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
  * keeps residuals, not y: it frees y once they are computed when *owny
  * is y.
  */
+/*
+ * Values (rows x features) up to which gf_fit_gbr partitions a copy of
+ * its sorted rows rather than the rows in place (12 bytes a value more,
+ * no partition to undo after each tree); the same trees either way.
+ * Tests lower it to compare the two.
+ */
+extern size_t gf_gbr_copy_max;
 int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err);
 int gf_fit_xgb(struct gf_model *m, const double *X, double **own,

@@ -69,6 +69,8 @@ forest_done(struct gf_model *m, struct forest *f)
 
 /* ---- GradientBoostingRegressor(n_estimators=100, max_depth=3, lr 0.1) ---- */
 
+size_t gf_gbr_copy_max = (size_t)1 << 19;
+
 struct colref {
 	const double *col;
 	size_t nf;
@@ -96,6 +98,7 @@ struct gbr_open {
 	size_t begin, end;	/* segment of every feature's sorted rows */
 	int nosplit;
 	int child;		/* index of the left child in the next level */
+	size_t nleft;		/* rows of the split going left */
 	/* best split */
 	double best;
 	int bf;
@@ -162,9 +165,9 @@ gbr_scan(struct gbr_open *o, int f, const uint32_t *s, const double *v,
  * the rows now in node left, then the others; returns the size of the
  * first part. A row is written at or before the place it was read from.
  * The side of the row at each place is kept in bits pos, pos + 1, ... of
- * side, for gbr_unpart. ts and tv take the right part meanwhile (one
- * 8-byte scratch array, rows then values in two passes, took 10 % more
- * time at 10^6 rows for 4 bytes a row).
+ * side, for gbr_unpart (side NULL: not kept). ts and tv take the right
+ * part meanwhile (one 8-byte scratch array, rows then values in two
+ * passes, took 10 % more time at 10^6 rows for 4 bytes a row).
  */
 static size_t
 gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
@@ -182,7 +185,7 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
 
 		bits |= (uint64_t)l << p % 64;
 		mask |= UINT64_C(1) << p % 64;
-		if (p % 64 == 63 || ii + 1 == n) {
+		if (side != NULL && (p % 64 == 63 || ii + 1 == n)) {
 			side[p / 64] = (side[p / 64] & ~mask) | bits;
 			bits = mask = 0;
 		}
@@ -198,6 +201,75 @@ gbr_part(uint32_t *s, double *v, size_t n, const uint8_t *nodeof,
 	memcpy(s + a, ts, nr * sizeof(*s));
 	memcpy(v + a, tv, nr * sizeof(*v));
 	return a;
+}
+
+/*
+ * The sums and counts of a split node o's children L and R (the rows in
+ * node L->node go left): over o's segment of rs, which holds its rows in
+ * ascending order, so each child's residuals are added in the order a
+ * pass over all rows would add them, in registers. When part, the
+ * segment is partitioned stably, the children's in row order in turn.
+ */
+static void
+gbr_children(const struct gbr_open *o, struct gbr_open *L,
+    struct gbr_open *R, uint32_t *rs, const uint8_t *nodeof,
+    const double *res, int part, uint32_t *ts)
+{
+	double suml = 0, sql = 0, sumr = 0, sqr = 0;
+	size_t n = o->end - o->begin, a = 0, nr = 0;
+
+	rs += o->begin;
+	for (size_t ii = 0; ii < n; ii++) {
+		uint32_t r = rs[ii];
+		double v = res[r], vv = v * v;
+		int l = nodeof[r] == L->node;
+
+		/*
+		 * Adding 0 to the other side's sums leaves them as they
+		 * are: a sum that starts at +0 is never -0.
+		 */
+		suml += l ? v : 0;
+		sql += l ? vv : 0;
+		sumr += l ? 0 : v;
+		sqr += l ? 0 : vv;
+		if (part) {
+			rs[a] = r;
+			ts[nr] = r;
+			a += (size_t)l;
+			nr += (size_t)!l;
+		}
+	}
+	if (part)
+		memcpy(rs + a, ts, nr * sizeof(*rs));
+	L->sum = suml;
+	L->sumsq = sql;
+	L->cnt = o->nleft;
+	R->sum = sumr;
+	R->sumsq = sqr;
+	R->cnt = n - o->nleft;
+}
+
+/*
+ * gbr_part out of place: the rows of a node's segment (s, v) into
+ * (ds, dv), the nleft in node left first, both parts in their order.
+ */
+static void
+gbr_part_copy(const uint32_t *s, const double *v, size_t n,
+    const uint8_t *nodeof, int left, size_t nleft, uint32_t *ds, double *dv)
+{
+	size_t a = 0, b = nleft;
+
+	for (size_t ii = 0; ii < n; ii++) {
+		uint32_t r = s[ii];
+		size_t l = nodeof[r] == left;
+		/* Branch-free, as in gbr_part: k is a if l, else b. */
+		size_t k = b ^ ((a ^ b) & -l);
+
+		ds[k] = r;
+		dv[k] = v[ii];
+		a += l;
+		b += 1 - l;
+	}
 }
 
 /*
@@ -311,7 +383,11 @@ gbr_presort(const struct gf_model *m, const double *X, double **own,
  * a node is scanned over its own rows in the order (value, then row) that
  * a scan of the whole sorted column filtered by node would visit them:
  * the same sums, the same splits. The partitions are undone, last first,
- * before the next tree.
+ * before the next tree, or made in a copy of the order that the next
+ * tree makes again (small fits). The rows in ascending order are one
+ * more such segment array (rowseg): a node's residual sums, added in
+ * row order as before, come from its parent's segment of it, without a
+ * pass over every row per level.
  */
 int
 gf_fit_gbr(struct gf_model *m, const double *X, double **own,
@@ -320,12 +396,17 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	const int ntrees = 100, depth = 3;
 	const double lr = 0.1;
 	size_t nf = m->nf, nside = (nf * rows + 63) / 64 + 1;
-	uint32_t *sorted, *ts;
-	double *sval, *tv, *res;
+	uint32_t *sorted, *ts, *ws = NULL, *rowseg;
+	double *sval, *tv, *res, *wv = NULL;
+	/*
+	 * Small fits keep the sorted order as it is and partition a copy of
+	 * it (ws, wv), which the next tree overwrites: no partition to undo,
+	 * for 12 bytes a value more than the partitions in place.
+	 */
+	int copy = nf * rows <= gf_gbr_copy_max;
 	/* a row's node in the tree being grown: at most 15 at depth 3 */
 	uint8_t *nodeof;
 	uint64_t *side;
-	int slot[64];
 	struct gbr_open open[8];
 	struct {
 		size_t begin, mid, end;
@@ -369,53 +450,38 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 	ts = gf_xreallocarray(NULL, rows, sizeof(*ts));
 	tv = gf_xreallocarray(NULL, rows, sizeof(*tv));
 	nodeof = gf_xreallocarray(NULL, rows, sizeof(*nodeof));
-	side = gf_xcalloc(2 * nside, sizeof(*side));
+	rowseg = gf_xreallocarray(NULL, rows, sizeof(*rowseg));
+	side = copy ? NULL : gf_xcalloc(2 * nside, sizeof(*side));
 	fo.off = gf_xcalloc((size_t)ntrees + 1, sizeof(*fo.off));
 	for (int t = 0; t < ntrees; t++) {
 		size_t start = fo.n;
 		int nopen = 0, nundo = 0;
+		double sum = 0, sumsq = 0;
 
-		for (size_t i = 0; i < rows; i++)
+		for (size_t i = 0; i < rows; i++) {
 			nodeof[i] = 0;
+			rowseg[i] = (uint32_t)i;
+			sum += res[i];
+			sumsq += res[i] * res[i];
+		}
 		forest_add(&fo, start);
 		open[0].node = 0;
 		open[0].begin = 0;
 		open[0].end = rows;
+		open[0].sum = sum;
+		open[0].sumsq = sumsq;
+		open[0].cnt = rows;
 		nopen = 1;
 		for (int d = 0; d <= depth && nopen > 0; d++) {
-			for (int k = 0; k < 64; k++)
-				slot[k] = -1;
+			/* The order this level's segments are in. */
+			const uint32_t *lev_s = copy && d > 0 ? ws : sorted;
+			const double *lev_v = copy && d > 0 ? wv : sval;
+
 			for (int k = 0; k < nopen; k++) {
-				slot[open[k].node] = k;
-				open[k].sum = open[k].sumsq = 0;
-				open[k].cnt = 0;
 				open[k].best = 0;
 				open[k].bf = -1;
 				open[k].nosplit = 0;
 			}
-			if (d == 0) {
-				/* One node: the sums in registers. */
-				double sum = 0, sumsq = 0;
-
-				for (size_t i = 0; i < rows; i++) {
-					sum += res[i];
-					sumsq += res[i] * res[i];
-				}
-				open[0].sum = sum;
-				open[0].sumsq = sumsq;
-				open[0].cnt = rows;
-			} else
-				for (size_t i = 0; i < rows; i++) {
-					int s = nodeof[i] < 64 ?
-					    slot[nodeof[i]] : -1;
-
-					if (s >= 0) {
-						open[s].sum += res[i];
-						open[s].sumsq += res[i] *
-						    res[i];
-						open[s].cnt++;
-					}
-				}
 			for (int k = 0; k < nopen && d < depth; k++) {
 				struct gbr_open *o = &open[k];
 				double mu = o->sum / (double)o->cnt;
@@ -431,14 +497,17 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 
 				if (o->nosplit)
 					continue;
-				if (sorted == NULL)
+				if (sorted == NULL) {
 					gbr_presort(m, X, own, rows, &sorted,
 					    &sval);
+					lev_s = sorted;
+					lev_v = sval;
+				}
 				for (size_t f = 0; f < nf; f++) {
 					size_t b = f * rows + o->begin;
 
-					gbr_scan(o, (int)f, sorted + b,
-					    sval + b, o->end - o->begin, res);
+					gbr_scan(o, (int)f, lev_s + b,
+					    lev_v + b, o->end - o->begin, res);
 				}
 			}
 			/* Split or make leaves; collect the next level. */
@@ -477,9 +546,9 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 			 * ascending, without a division per row.
 			 */
 			for (int k = 0; k < nopen; k++) {
-				const struct gbr_open *o = &open[k];
+				struct gbr_open *o = &open[k];
 				const struct gf_tnode *nd;
-				size_t b;
+				size_t b, nleft = 0;
 
 				if (o->child < 0)
 					continue;
@@ -487,14 +556,19 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 				b = (size_t)nd->feature * rows + o->begin;
 				for (size_t ii = b; ii < b + o->end - o->begin;
 				    ii++) {
-					int child = sval[ii] <= nd->thr ?
-					    nd->left : nd->right;
+					int l = lev_v[ii] <= nd->thr;
 
-					nodeof[sorted[ii]] = (uint8_t)child;
+					nodeof[lev_s[ii]] = (uint8_t)(l ?
+					    nd->left : nd->right);
+					nleft += (size_t)l;
 				}
+				o->nleft = nleft;
 			}
-			/* The children's segments, if they will be scanned. */
-			for (int k = 0; k < nopen && d + 1 < depth; k++) {
+			/*
+			 * The children's sums, and their segments if they
+			 * will be scanned.
+			 */
+			for (int k = 0; k < nopen; k++) {
 				struct gbr_open *o = &open[k];
 				struct gbr_open *L, *R;
 				size_t n = o->end - o->begin, a = 0;
@@ -503,17 +577,41 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 					continue;
 				L = &next[o->child];
 				R = &next[o->child + 1];
+				gbr_children(o, L, R, rowseg, nodeof, res,
+				    d + 1 < depth, ts);
+				if (d + 1 == depth)
+					continue;
+				if (copy && ws == NULL) {
+					ws = gf_xreallocarray(NULL, nf * rows,
+					    sizeof(*ws));
+					wv = gf_xreallocarray(NULL, nf * rows,
+					    sizeof(*wv));
+				}
 				for (size_t f = 0; f < nf; f++) {
 					size_t b = f * rows + o->begin;
 
-					a = gbr_part(sorted + b, sval + b, n,
-					    nodeof, L->node, ts, tv, side +
-					    (size_t)d * nside, b);
+					if (copy && d == 0)
+						gbr_part_copy(sorted + b,
+						    sval + b, n, nodeof,
+						    L->node, o->nleft, ws + b,
+						    wv + b);
+					else if (copy)
+						gbr_part(ws + b, wv + b, n,
+						    nodeof, L->node, ts, tv,
+						    NULL, 0);
+					else
+						gbr_part(sorted + b, sval + b,
+						    n, nodeof, L->node, ts, tv,
+						    side + (size_t)d * nside,
+						    b);
 				}
-				undo[nundo].begin = o->begin;
-				undo[nundo].mid = o->begin + a;
-				undo[nundo].d = d;
-				undo[nundo++].end = o->end;
+				a = o->nleft;
+				if (!copy) {
+					undo[nundo].begin = o->begin;
+					undo[nundo].mid = o->begin + a;
+					undo[nundo].d = d;
+					undo[nundo++].end = o->end;
+				}
 				L->begin = o->begin;
 				L->end = o->begin + a;
 				R->begin = o->begin + a;
@@ -542,10 +640,13 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 		release_rows(own);
 	free(sorted);
 	free(sval);
+	free(ws);
+	free(wv);
 	free(ts);
 	free(tv);
 	free(res);
 	free(nodeof);
+	free(rowseg);
 	free(side);
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "tap.h"
 #include "gf_model.h"
+#include "gf_model_impl.h"
 #include "gf_xalloc.h"
 
 static struct gf_fit_opts opts = GF_FIT_OPTS_INIT;
@@ -173,6 +174,51 @@ test_trees(void)
 		gf_model_free(m);
 	}
 	opts.threads = 0;
+}
+
+/*
+ * Gradient boosting partitions a copy of its sorted rows when they are
+ * few and the rows in place, undoing it after each tree, when they are
+ * many: the same trees. Rows with ties in every feature, a target with
+ * steps in two of them and noise.
+ */
+static void
+test_gbr_in_place(void)
+{
+	enum { N = 1500, NF = 3 };
+	double *X = gf_xcalloc(N * NF, sizeof(*X)), y[N];
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *a, *b;
+	size_t keep = gf_gbr_copy_max;
+
+	for (int i = 0; i < N; i++) {
+		X[NF * i] = (i * 37) % 101;
+		X[NF * i + 1] = (i * 53) % 17 / 4.0;
+		X[NF * i + 2] = (i * 11) % 7;
+		y[i] = (X[NF * i] > 40 ? 30 : 5) + (X[NF * i + 1] > 2 ? 8 : 0) +
+		    (i * 7919) % 13 / 10.0;
+	}
+	a = fit("GradientBoostingRegressorTrainer", X, y, N, NF, NULL, &err);
+	gf_gbr_copy_max = 0;
+	b = fit("GradientBoostingRegressorTrainer", X, y, N, NF, NULL, &err);
+	gf_gbr_copy_max = keep;
+	if (ok(a != NULL && b != NULL, "GBR fits in both ways")) {
+		json_t *ja = gf_model_to_json(a), *jb = gf_model_to_json(b);
+		json_t *t0 = json_array_get(json_object_get(json_object_get(
+		    ja, "params"), "trees"), 0);
+
+		ok(json_equal(ja, jb), "GBR: the same trees from a copy of "
+		    "the sorted rows as in place");
+		is_int((int)json_array_size(json_object_get(t0, "feature")),
+		    15, "GBR: the first tree is full (depth 3)");
+		is_near(gf_model_predict1(a, X), y[0], 1.5, "GBR: near the "
+		    "first row's target");
+		json_decref(ja);
+		json_decref(jb);
+	}
+	gf_model_free(a);
+	gf_model_free(b);
+	free(X);
 }
 
 static void
@@ -1422,6 +1468,7 @@ main(int argc, char **argv)
 	test_registry();
 	test_linear();
 	test_trees();
+	test_gbr_in_place();
 	test_knn_svr();
 	test_curves();
 	test_bad_input();
