@@ -166,11 +166,165 @@ gf_csv_number(const char *s, const char *e, double *v)
 	return *end == '\0';
 }
 
+/* Exact products and quotients of a double's significand and 10^k. */
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^n for n <= 38 (10^38 < 2^127). */
+static u128
+pow10_u128(int n)
+{
+	static const uint64_t p[20] = { 1u, 10u, 100u, 1000u, 10000u,
+		100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+		10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u,
+		100000000000000000u, 1000000000000000000u,
+		10000000000000000000u };
+
+	return n < 20 ? p[n] : (u128)p[n - 19] * p[19];
+}
+
+/*
+ * |v| / 10^q, computed exactly from |v| = m 2^e: its integer part in
+ * *D, and in *up 1 when it rounds up to the nearest integer, ties to
+ * even. Returns 0 when the operands would not fit in 128 bits (the
+ * caller then asks printf).
+ */
+static int
+scaled_round(uint64_t m, int e, int q, uint64_t *D, int *up)
+{
+	u128 n, den, quo, rem;
+
+	if (q >= 0) {
+		/* |v| >= 10^16 > 2^53: e >= 0, m 2^e / 10^q. */
+		if (e < 0 || e > 74 || q > 38)
+			return 0;
+		n = (u128)m << e;
+		den = pow10_u128(q);
+		quo = n / den;
+		rem = n % den;
+	} else {
+		/* m 10^-q 2^e: 10^-q < 2^75 keeps the product in range. */
+		if (-q > 22)
+			return 0;
+		n = (u128)m * pow10_u128(-q);
+		if (e >= 0) {
+			/* 2^52 <= |v| < 10^16: an integer, e at most 1. */
+			if (e > 8)
+				return 0;
+			quo = n << e;
+			rem = 0;
+			den = 1;
+		} else {
+			if (-e > 127)
+				return 0;
+			den = (u128)1 << -e;
+			quo = n >> -e;
+			rem = n & (den - 1);
+		}
+	}
+	if (quo >> 64 != 0)
+		return 0;
+	*D = (uint64_t)quo;
+	*up = 2 * rem > den || (2 * rem == den && (*D & 1));
+	return 1;
+}
+
+size_t
+gf_format_17g(double v, char *buf)
+{
+	const uint64_t lo = 10000000000000000u, hi = 100000000000000000u;
+	double a = fabs(v);
+	char dig[17], *p = buf;
+	uint64_t bits, m, D;
+	int e, k, up;
+
+	memcpy(&bits, &a, sizeof(bits));
+	e = (int)(bits >> 52);
+	/* Zeros, subnormals, infinities and NaN: printf's. */
+	if (e == 0 || e == 0x7ff)
+		return (size_t)snprintf(buf, GF_CSV_NUMBER_MAX, "%.17g", v);
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+	e -= 1075;
+	/*
+	 * k = floor(log10 a): 2^(e+52) <= a < 2^(e+53) gives it or one
+	 * less, mended below.
+	 */
+	k = (e + 52) * 78913;		/* 78913 / 2^18 ~ log10(2) */
+	k = k >= 0 ? k >> 18 : -((-k + (1 << 18) - 1) >> 18);
+	for (int tries = 0;; tries++) {
+		if (tries == 3 || !scaled_round(m, e, k - 16, &D, &up))
+			return (size_t)snprintf(buf, GF_CSV_NUMBER_MAX,
+			    "%.17g", v);
+		if (D < lo)
+			k--;
+		else if (D >= hi)
+			k++;
+		else
+			break;
+	}
+	/* Rounded up to the next power of ten: 1 and 16 zeros. */
+	D += (uint64_t)up;
+	if (D == hi) {
+		D = lo;
+		k++;
+	}
+	/* Two 32-bit halves: two short chains of divisions, not one. */
+	uint32_t top = (uint32_t)(D / 100000000), low = (uint32_t)(D %
+	    100000000);
+
+	for (int i = 7; i >= 0; i--) {
+		dig[i + 9] = (char)('0' + low % 10);
+		low /= 10;
+		dig[i + 1] = (char)('0' + top % 10);
+		top /= 10;
+	}
+	dig[0] = (char)('0' + top);
+	int nd = 17;
+
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	if (signbit(v))
+		*p++ = '-';
+	if (k < -4 || k >= 17) {
+		*p++ = dig[0];
+		if (nd > 1) {
+			*p++ = '.';
+			memcpy(p, dig + 1, (size_t)nd - 1);
+			p += nd - 1;
+		}
+		int ak = abs(k);
+
+		*p++ = 'e';
+		*p++ = k < 0 ? '-' : '+';
+		if (ak >= 100)
+			*p++ = (char)('0' + ak / 100);
+		*p++ = (char)('0' + ak / 10 % 10);
+		*p++ = (char)('0' + ak % 10);
+	} else if (k < 0) {
+		*p++ = '0';
+		*p++ = '.';
+		for (int i = 0; i < -k - 1; i++)
+			*p++ = '0';
+		memcpy(p, dig, (size_t)nd);
+		p += nd;
+	} else {
+		memcpy(p, dig, (size_t)k + 1);
+		p += k + 1;
+		if (nd > k + 1) {
+			*p++ = '.';
+			memcpy(p, dig + k + 1, (size_t)(nd - k - 1));
+			p += nd - k - 1;
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
 /*
  * The inverse of the fast path: the fewest decimals k such that
  * round(|v| * 10^k) / 10^k is v again; the division is correctly
  * rounded, so the decimal read back (by strtod or the fast path) is v.
- * printf's exact big-number conversion is the slow fallback.
+ * gf_format_17g is the fallback.
  */
 size_t
 gf_csv_format(double v, char *buf)
@@ -217,7 +371,7 @@ gf_csv_format(double v, char *buf)
 			return (size_t)(p - buf);
 		}
 	}
-	return (size_t)snprintf(buf, GF_CSV_NUMBER_MAX, "%.17g", v);
+	return gf_format_17g(v, buf);
 }
 
 /* One header cell starting at p; *end is set past it (at ',' or EOL). */

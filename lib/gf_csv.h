@@ -78,6 +78,14 @@ int gf_csv_number(const char *s, const char *e, double *v);
 #define GF_CSV_NUMBER_MAX 40
 size_t gf_csv_format(double v, char *buf);
 
+/*
+ * Write v to buf (at least GF_CSV_NUMBER_MAX bytes) as printf's "%.17g"
+ * does, the same text, without printf's big-number arithmetic where
+ * 128-bit integers hold the exact conversion (1e-6 <= |v| < 1e38 or so);
+ * returns the length.
+ */
+size_t gf_format_17g(double v, char *buf);
+
 /* Frees everything; c is GF_CSV_INIT again. Safe on GF_CSV_INIT. */
 void gf_csv_release(struct gf_csv *c);
 

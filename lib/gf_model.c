@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "gf_csv.h"
 #include "gf_err.h"
 #include "gf_model.h"
 #include "gf_model_impl.h"
@@ -656,7 +657,8 @@ static void
 put_real(FILE *out, double v, int precision)
 {
 	char num[40], *e;
-	int len = snprintf(num, sizeof(num), "%.*g", precision, v);
+	int len = precision == 17 ? (int)gf_format_17g(v, num) :
+	    snprintf(num, sizeof(num), "%.*g", precision, v);
 
 	if (len > 0 && (e = strchr(num, 'e')) != NULL) {
 		char *digits = e + 1, *from;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* gf_csv: the numeric CSV loader and its error messages. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,80 @@ numbers(void)
 	is_str(buf, "0.30000000000000004", "long ones as %%.17g");
 }
 
+/* gf_format_17g gives printf's "%.17g" text for v; diag when not. */
+static int
+same_as_printf(double v, int *shown)
+{
+	char want[64], got[GF_CSV_NUMBER_MAX];
+	size_t len = gf_format_17g(v, got);
+
+	snprintf(want, sizeof(want), "%.17g", v);
+	if (strcmp(want, got) == 0 && len == strlen(got))
+		return 1;
+	if ((*shown)++ < 5)
+		diag("%a: printf '%s', gf_format_17g '%s' (%zu)", v, want, got,
+		    len);
+	return 0;
+}
+
+static void
+format_17g(void)
+{
+	int shown = 0, fails = 0;
+	double v;
+
+	/* Any bits: every exponent, NaN and infinities (printf's path). */
+	for (int i = 0; i < 300000; i++) {
+		unsigned long long bits = next();
+
+		memcpy(&v, &bits, sizeof(v));
+		fails += !same_as_printf(v, &shown);
+	}
+	is_int(fails, 0, "random bit patterns: the same text as %%.17g");
+	/* Where the exact integer path runs, and around its bounds. */
+	fails = 0;
+	for (int i = 0; i < 300000; i++) {
+		double u = (double)(next() >> 11) * 0x1p-53;
+
+		v = pow(10, -9 + 50 * u) * (i & 1 ? -1 : 1);
+		fails += !same_as_printf(v, &shown);
+	}
+	is_int(fails, 0, "1e-9 .. 1e41: the same text as %%.17g");
+	/*
+	 * Exact ties at the 17th digit: j / 2^17 for odd j in [1, 10) has
+	 * 18 significant digits ending in 5; they round to even.
+	 */
+	fails = 0;
+	for (int j = (1 << 17) + 1; j < 10 << 17; j += 2)
+		fails += !same_as_printf(j * 0x1p-17, &shown);
+	is_int(fails, 0, "ties at the 17th digit round to even as printf");
+	/* Powers of ten and their neighbours (log10 may round across). */
+	fails = 0;
+	for (int k = -12; k <= 45; k++) {
+		double p = pow(10, k);
+
+		fails += !same_as_printf(p, &shown);
+		fails += !same_as_printf(nextafter(p, 0), &shown);
+		fails += !same_as_printf(nextafter(p, INFINITY), &shown);
+		fails += !same_as_printf(p * 9.9999999999999999, &shown);
+	}
+	/* Integers, halves, the extremes, zeros. */
+	for (long long n = 1; n > 0 && n < (1LL << 62); n = n * 3 + 1) {
+		fails += !same_as_printf((double)n, &shown);
+		fails += !same_as_printf(n + 0.5, &shown);
+		fails += !same_as_printf(-(double)n / 1024, &shown);
+	}
+	const double edge[] = { 0.0, -0.0, 0x1p52, 0x1p53, 0x1p53 + 2,
+		0x1p127, 0x1p126 * 1.5, DBL_MAX, DBL_MIN, 4.9e-324, 1e-6,
+		1e-7, 1e16, 1e17, 9999999999999999.0, 99999999999999999.0,
+		0.1, 0.30000000000000004, 170.6867331, 2.5e-5 };
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		fails += !same_as_printf(edge[i], &shown);
+	is_int(fails, 0, "powers of ten, integers, halves and extremes as "
+	    "%%.17g");
+}
+
 int
 main(void)
 {
@@ -139,6 +214,7 @@ main(void)
 	char path[] = "/tmp/t_csv.XXXXXX";
 
 	numbers();
+	format_17g();
 	is_int(parse("a,\"b\",c\r\n1,2.5,-3e2\r\n4, 5 ,6\n\n", &c, &err), 0,
 	    "CRLF, quotes, blanks and a trailing blank line are accepted");
 	is_int(c.rows, 2, "two rows");
