@@ -457,7 +457,7 @@ gf_fit_share_release(struct gf_fit_share *s)
 	pthread_mutex_unlock(&s->mu);
 	if (!last)
 		return;
-	free(s->K);
+	gf_xfree_huge(s->K, s->l * s->l, sizeof(float));
 	pthread_cond_destroy(&s->ready);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -845,7 +845,7 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 			break;
 	}
 	if (kc.owned)
-		free(kc.rows);
+		gf_xfree_huge(kc.rows, kc.slots * kc.l, sizeof(float));
 	free(kc.tag);
 	free(kc.Xc);
 	if (!converged) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <sys/mman.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,28 +52,83 @@ gf_xreallocarray(void *ptr, size_t nmemb, size_t size)
 	return p;
 }
 
-void *
-gf_xalloc_huge(size_t nmemb, size_t size)
-{
-	const size_t huge = (size_t)2 << 20;
-	size_t n;
+#define HUGE ((size_t)2 << 20)
+/* Freed huge arrays kept for reuse: how many, and up to what size. */
+#define HUGE_KEPT 2
+#define HUGE_KEPT_MAX ((size_t)64 << 20)
+
+/*
+ * An SVR kernel matrix per row set, each written whole, was otherwise
+ * new memory every time, which the kernel zeroes before the first write
+ * (5-8 % of a gf-train run on a few thousand rows).
+ */
+static struct {
 	void *p;
+	size_t n;
+} kept[HUGE_KEPT];
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* nmemb * size rounded up to whole huge pages; 0 below one. */
+static size_t
+huge_bytes(size_t nmemb, size_t size)
+{
+	size_t n;
 
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		out_of_memory(SIZE_MAX);
 	n = nmemb * size;
-	if (n < huge)
-		return gf_xmalloc(n);
-	if (n > SIZE_MAX - huge)
+	if (n < HUGE)
+		return 0;
+	if (n > SIZE_MAX - HUGE)
 		out_of_memory(n);
-	n = (n + huge - 1) / huge * huge;
-	if (posix_memalign(&p, huge, n) != 0)
+	return (n + HUGE - 1) / HUGE * HUGE;
+}
+
+void *
+gf_xalloc_huge(size_t nmemb, size_t size)
+{
+	size_t n = huge_bytes(nmemb, size);
+	void *p = NULL;
+
+	if (n == 0)
+		return gf_xmalloc(nmemb * size);
+	/* A kept array at most twice the size asked for. */
+	pthread_mutex_lock(&kept_mu);
+	for (int i = 0; i < HUGE_KEPT && p == NULL; i++)
+		if (kept[i].p != NULL && kept[i].n >= n && kept[i].n / 2 <= n) {
+			p = kept[i].p;
+			kept[i].p = NULL;
+		}
+	pthread_mutex_unlock(&kept_mu);
+	if (p != NULL)
+		return p;
+	if (posix_memalign(&p, HUGE, n) != 0)
 		out_of_memory(n);
 #ifdef MADV_HUGEPAGE
 	/* Advice only: without huge pages it is an ordinary array. */
 	(void)madvise(p, n, MADV_HUGEPAGE);
 #endif
 	return p;
+}
+
+void
+gf_xfree_huge(void *p, size_t nmemb, size_t size)
+{
+	size_t n = huge_bytes(nmemb, size);
+
+	if (p == NULL)
+		return;
+	if (n > 0 && n <= HUGE_KEPT_MAX) {
+		pthread_mutex_lock(&kept_mu);
+		for (int i = 0; i < HUGE_KEPT && p != NULL; i++)
+			if (kept[i].p == NULL) {
+				kept[i].p = p;
+				kept[i].n = n;
+				p = NULL;
+			}
+		pthread_mutex_unlock(&kept_mu);
+	}
+	free(p);
 }
 
 char *

@@ -21,9 +21,13 @@ void *gf_xreallocarray(void *ptr, size_t nmemb, size_t size);
  * MB up it is aligned to 2 MB and backed by transparent huge pages where
  * the kernel gives them on request, so it faults in 2 MB at a time, not
  * 4 KB (an SVR kernel matrix: a tenth of the trainer's time went to its
- * page faults). Freed with free().
+ * page faults). Freed with gf_xfree_huge, which keeps a few of them (up
+ * to 64 MB each) for the next such request they can hold, at most
+ * twice its size: not zeroed then, but not new memory either.
  */
 void *gf_xalloc_huge(size_t nmemb, size_t size);
+/* Frees p from gf_xalloc_huge(nmemb, size), the same nmemb and size. */
+void gf_xfree_huge(void *p, size_t nmemb, size_t size);
 char *gf_xstrdup(const char *s);
 char *gf_xstrndup(const char *s, size_t n);
 /* Returns a new string; caller frees. */

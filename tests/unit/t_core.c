@@ -603,6 +603,37 @@ test_setting(void)
 	json_decref(doc);
 }
 
+/*
+ * Huge arrays freed with gf_xfree_huge are handed out again, to requests
+ * they can hold at most twice over; small ones are plain malloc.
+ */
+static void
+test_huge(void)
+{
+	const size_t mb = (size_t)1 << 20;
+	char *a = gf_xalloc_huge(12 * mb, 1), *b, *c, *d;
+
+	memset(a, 7, 12 * mb);
+	gf_xfree_huge(a, 12 * mb, 1);
+	b = gf_xalloc_huge(11 * mb, 1);
+	ok(b == a && b[11 * mb - 1] == 7, "a freed huge array is reused for "
+	    "a request it holds");
+	c = gf_xalloc_huge(12 * mb, 1);
+	ok(c != b, "not while it is in use");
+	gf_xfree_huge(b, 11 * mb, 1);
+	d = gf_xalloc_huge(4 * mb, 1);
+	ok(d != b, "nor for a request of less than half its size");
+	memset(d, 1, 4 * mb);
+	memset(c, 2, 12 * mb);
+	gf_xfree_huge(c, 12 * mb, 1);
+	gf_xfree_huge(d, 4 * mb, 1);
+	gf_xfree_huge(NULL, 12 * mb, 1);
+	a = gf_xalloc_huge(1000, 8);
+	a[7999] = 1;
+	ok(a != c && a != d, "small arrays are malloc's");
+	gf_xfree_huge(a, 1000, 8);
+}
+
 int
 main(void)
 {
@@ -622,6 +653,7 @@ main(void)
 	test_yaml();
 	test_proc();
 	test_setting();
+	test_huge();
 	gf_fs_remove_tree(tmpdir, NULL);
 	return done_testing();
 }
