@@ -604,6 +604,29 @@ kernel_row(struct kcache *c, size_t i)
 	return r;
 }
 
+/*
+ * Whether the solver's first iteration, from every alpha at 0 (G as it
+ * starts), would stop, as it decides but without a kernel row: targets
+ * that vary by less than the tube's width (rapl core and uncore, all 0
+ * on most machines) are fitted then without touching a kernel matrix.
+ */
+static int
+zero_is_optimal(const double *G, size_t l, double tol)
+{
+	double gmax = -INFINITY, gmax2 = -INFINITY;
+	int step = 0;
+
+	for (size_t t = 0; t < l; t++)
+		if (-G[t] >= gmax)
+			gmax = -G[t];
+	for (size_t t = l; t < 2 * l; t++) {
+		if (-G[t] >= gmax2)
+			gmax2 = -G[t];
+		step |= gmax - G[t] > 0;
+	}
+	return gmax + gmax2 < tol || !step;
+}
+
 int
 gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_fit_share *share, struct gf_err *err)
@@ -655,6 +678,10 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		yy[t + l] = -1;
 		G[t] = epsilon - y[t];
 		G[t + l] = epsilon + y[t];
+	}
+	if (zero_is_optimal(G, l, tol)) {
+		converged = 1;
+		maxiter = 0;
 	}
 	for (iter = 0; iter < maxiter; iter++) {
 		double gmax = -INFINITY, gmax2 = -INFINITY, objmin = INFINITY;

@@ -660,7 +660,8 @@ test_constant_features(void)
 
 /*
  * Constant targets (rapl core and uncore are 0 on most machines) take
- * shortcuts in the tree trainers and KNN: no sort, no bins, no k-d tree.
+ * shortcuts in the tree trainers, KNN and SVR: no sort, no bins, no k-d
+ * tree, no kernel matrix.
  * What they fit is still the trees (one leaf each) and rows the long way
  * would give, and survives the model file.
  */
@@ -670,7 +671,8 @@ test_constant_target(void)
 	enum { N = 300 };
 	double X[2 * N], y[N];
 	const char *t[] = { "GradientBoostingRegressorTrainer",
-	    "XgboostFitTrainer", "KNeighborsRegressorTrainer" };
+	    "XgboostFitTrainer", "KNeighborsRegressorTrainer",
+	    "SVRRegressorTrainer" };
 	const double level[] = { 0, 0.1 };
 	struct gf_err err = GF_ERR_INIT;
 
@@ -686,7 +688,7 @@ test_constant_target(void)
 		for (int i = 0; i < N; i++)
 			mean += y[i];
 		mean /= N;
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			struct gf_model *m = fit(t[k], X, y, N, 2, NULL, &err);
 
 			if (!ok(m != NULL, "%s fits a target of %g", t[k],
