@@ -28,10 +28,11 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	trap 'rm -rf "$T"; bench_cleanup' EXIT
 fi
 
-# run_into FILE CMD...: one run of CMD, its "wall user sys" appended to FILE.
+# run_into FILE CMD...: one run of CMD, its "wall user sys" appended to FILE
+# (to the millisecond: GNU time's hundredths are 7 % of a gf-train run).
 run_into() {
 	_into=$1; shift
-	/usr/bin/time -f '%e %U %S' -a -o "$_into" "$@" >/dev/null 2>&1 </dev/null || :
+	$PY "$B/runtime.py" "$_into" "$@"
 }
 
 # medians FILE: median wall and median CPU (user+sys) seconds of the runs
@@ -108,7 +109,7 @@ for f in $NX/${BENCH_TRAIN_FILES:-preprocess_abs_*}.csv; do
 		um=$(jq -r ".trainers.$ut.$comp.test_mae" "$T/r.json")
 		uv=$(awk -v g="$gm" -v s="$um" 'BEGIN { if (g <= s * 1.0001) printf "yes (%.1f%%)", (g / s - 1) * 100; else printf "no (+%.1f%%)", (g / s - 1) * 100 }')
 		if [ $first = 1 ]; then
-			printf '| %s | %.2f / %.2f | %.2f / %.2f | %s× / %s× |' "$rest" "$gs" "$gc" "$rs" "$rc" \
+			printf '| %s | %.3f / %.3f | %.2f / %.2f | %s× / %s× |' "$rest" "$gs" "$gc" "$rs" "$rc" \
 			    "$(bench_ratio "$rs" "$gs")" "$(bench_ratio "$rc" "$gc")"
 			first=0
 		else

@@ -669,10 +669,33 @@ put_real(FILE *out, double v, int precision)
 		while (*from == '+' || *from == '-' || *from == '0')
 			from++;
 		memmove(digits, from, strlen(from) + 1);
+		len = (int)strlen(num);
 	}
-	fputs(num, out);
+	if (len > 0)
+		fwrite_unlocked(num, 1, (size_t)len, out);
 	if (len > 0 && strpbrk(num, ".eE") == NULL)
-		fputs(".0", out);
+		fwrite_unlocked(".0", 1, 2, out);
+}
+
+static void
+put_int(FILE *out, int v)
+{
+	char num[12], *p = num + sizeof(num);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	fwrite_unlocked(p, 1, (size_t)(num + sizeof(num) - p), out);
+}
+
+static void
+put_str(FILE *out, const char *s)
+{
+	fwrite_unlocked(s, 1, strlen(s), out);
 }
 
 /* trees_json's text: per tree, each node field as an array. */
@@ -682,31 +705,32 @@ put_trees(FILE *out, const struct gf_model *m, int precision)
 	static const char *const field[] = { "feature", "threshold", "left",
 		"right", "value" };
 
-	putc('[', out);
+	putc_unlocked('[', out);
 	for (size_t t = 0; t < m->ntrees; t++) {
 		const struct gf_tnode *nd = m->nodes + m->off[t];
 		size_t n = m->off[t + 1] - m->off[t];
 
-		fputs(t > 0 ? ",{" : "{", out);
+		put_str(out, t > 0 ? ",{" : "{");
 		for (int f = 0; f < 5; f++) {
-			fprintf(out, "%s\"%s\":[", f > 0 ? "," : "",
-			    field[f]);
+			put_str(out, f > 0 ? ",\"" : "\"");
+			put_str(out, field[f]);
+			put_str(out, "\":[");
 			for (size_t i = 0; i < n; i++) {
 				if (i > 0)
-					putc(',', out);
+					putc_unlocked(',', out);
 				if (f == 1 || f == 4)
 					put_real(out, f == 1 ? nd[i].thr :
 					    nd[i].value, precision);
 				else
-					fprintf(out, "%d", f == 0 ?
+					put_int(out, f == 0 ?
 					    nd[i].feature : f == 2 ?
 					    nd[i].left : nd[i].right);
 			}
-			putc(']', out);
+			putc_unlocked(']', out);
 		}
-		putc('}', out);
+		putc_unlocked('}', out);
 	}
-	putc(']', out);
+	putc_unlocked(']', out);
 }
 
 /*
@@ -755,28 +779,33 @@ gf_model_write(const struct gf_model *m, int precision, FILE *out)
 		free(text);
 		return ferror(out) ? -1 : 0;
 	}
-	/* Each marker string, quotes included, becomes its array. */
+	/*
+	 * Each marker string, quotes included, becomes its array. The
+	 * stream is this writer's alone: locked once, not per number.
+	 */
+	flockfile(out);
 	while ((q = strstr(p, MARK_DUMPED)) != NULL) {
 		char *end;
 		size_t k = strtoul(q + strlen(MARK_DUMPED), &end, 10);
 
 		if (k >= big.count || *end != '"')
 			GF_BUG("bad array marker in a model");
-		fwrite(p, 1, (size_t)(q - p), out);
+		fwrite_unlocked(p, 1, (size_t)(q - p), out);
 		if (big.v[k] == NULL) {
 			put_trees(out, m, precision);
 		} else {
-			putc('[', out);
+			putc_unlocked('[', out);
 			for (size_t i = 0; i < big.n[k]; i++) {
 				if (i > 0)
-					putc(',', out);
+					putc_unlocked(',', out);
 				put_real(out, big.v[k][i], precision);
 			}
-			putc(']', out);
+			putc_unlocked(']', out);
 		}
 		p = end + 1;
 	}
-	fputs(p, out);
+	put_str(out, p);
+	funlockfile(out);
 	free(text);
 	return ferror(out) ? -1 : 0;
 }
