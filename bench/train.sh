@@ -1,8 +1,10 @@
 #!/bin/sh
 # gf-train side by side with scikit-learn / xgboost / scipy / pandas from
 # Debian doing the same work on the same data and splits:
-#  1. all ten trainers on each nx12 CSV (AbsPower), whole process, and the
-#     accuracy of the model each side selects on the time-block hold-out;
+#  1. all ten trainers on each nx12 CSV (AbsPower), whole process, each
+#     side keeping what it trained (gf-train its model tree, the reference
+#     upstream's pickles, zips and weight files), and the accuracy of the
+#     model each side selects on the time-block hold-out;
 #  2. raw-query extraction of the 4 MB 2023 query output against a pandas
 #     implementation of upstream's DefaultExtractor;
 #  3. a scale sweep (rows resampled from nx12 with noise): time and peak
@@ -60,7 +62,9 @@ echo
 echo "Reference: bench/train_ref.py (scikit-learn $($PY -c 'import sklearn; print(sklearn.__version__)'),"
 echo "xgboost $($PY -c 'import xgboost; print(xgboost.__version__)'), scipy, pandas $($PY -c 'import pandas; print(pandas.__version__)'))"
 echo "with the protocol gf-train uses: MaxAbs scaling, tail:0.2 hold-out, 5-fold blocked CV on the"
-echo "training part, best by CV MAE, seed 1. Times, whole process: per CSV ${BENCH_TRAIN_ROUNDS:-3} rounds of (gf-train 3 runs,"
+echo "training part, best by CV MAE, seed 1; each side keeps what it trains (gf-train its model tree,"
+echo "the reference, with --save, what kepler-model-server's trainers write: joblib pickles zipped per"
+echo "trainer, weight JSON for the linear ones, the preprocessed table). Times, whole process: per CSV ${BENCH_TRAIN_ROUNDS:-3} rounds of (gf-train 3 runs,"
 echo "the reference 1 run), interleaved so that a slower minute of a shared machine falls on both sides;"
 echo "medians over all gf-train runs and all reference runs; wall clock, and CPU (user + system),"
 echo "which is steadier on a shared machine."
@@ -88,7 +92,7 @@ for f in $NX/${BENCH_TRAIN_FILES:-preprocess_abs_*}.csv; do
 		for run in 1 2 3; do
 			run_into "$T/gm.txt" gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o"
 		done
-		run_into "$T/rm.txt" sh -c "$PY $B/train_ref.py $f $src $group tail:0.2 1 5 >$T/r.json"
+		run_into "$T/rm.txt" sh -c "$PY $B/train_ref.py --save $T/ref $f $src $group tail:0.2 1 5 >$T/r.json"
 		round=$((round + 1))
 	done
 	set -- $(medians "$T/gm.txt")

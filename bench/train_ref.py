@@ -8,17 +8,26 @@ cross-validation on the training part; the best trainer per component is
 picked by CV MAE. Prints one JSON object (per trainer and component: test
 and CV MAE) on stdout.
 
-usage: train_ref.py CSV SOURCE GROUP [tail:0.2|random:0.1] [SEED] [FOLDS] [TRAINER,...]
+usage: train_ref.py [--save DIR] CSV SOURCE GROUP [tail:0.2|random:0.1] [SEED] [FOLDS] [TRAINER,...]
 FOLDS 0: no cross-validation; "best" is then the lowest hold-out MAE, which
 is how upstream picks (on its random 90/10 split).
+
+--save DIR: keep what was trained as kepler-model-server's trainers do
+(and gf-train does in its model tree): per trainer a folder of joblib
+pickles (xgboost JSON for XGBoost), the scaler and metadata.json, zipped
+beside it, and a weight JSON for the linear trainers; the preprocessed
+table under preprocessed_data/.
 """
 import json
+import os
+import shutil
 import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
+import joblib
 from scipy.optimize import curve_fit
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, SGDRegressor
@@ -111,12 +120,42 @@ def mae(y, p):
     return float(np.mean(np.abs(y - p)))
 
 
+def save(outdir, name, feats, models, res):
+    """A trainer's models as upstream keeps them: a folder zipped beside
+    itself, and the weight JSON of a linear model."""
+    d = os.path.join(outdir, "%s_1" % name)
+    os.makedirs(d, exist_ok=True)
+    weights = {}
+    for comp, (scaler, m) in models.items():
+        joblib.dump(scaler, os.path.join(d, "scaler.pkl"))
+        if isinstance(m, XGBRegressor):
+            m.save_model(os.path.join(d, "%s.json" % comp))
+        else:
+            joblib.dump(m, os.path.join(d, "%s.pkl" % comp))
+        if hasattr(m, "coef_") and hasattr(m, "intercept_"):
+            weights[comp] = {"All_Weights": {
+                "Bias_Weight": float(np.ravel(m.intercept_)[0]),
+                "Categorical_Variables": {},
+                "Numerical_Variables": {f: {"scale": float(s), "weight": float(w)} for f, s, w in
+                                        zip(feats, scaler.scale_, np.ravel(m.coef_))}}}
+    with open(os.path.join(d, "metadata.json"), "w", encoding="ascii") as f:
+        json.dump({"model_name": "%s_1" % name, "features": feats, "errors": res}, f)
+    shutil.make_archive(d, "zip", d)
+    if weights:
+        with open(d + ".json", "w", encoding="ascii") as f:
+            json.dump(weights, f)
+
+
 def main():
-    path, source, group = sys.argv[1:4]
-    split = sys.argv[4] if len(sys.argv) > 4 else "tail:0.2"
-    seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1
-    folds = int(sys.argv[6]) if len(sys.argv) > 6 else 5
-    only = sys.argv[7].split(",") if len(sys.argv) > 7 else None
+    args = sys.argv[1:]
+    outdir = None
+    if args[:1] == ["--save"]:
+        outdir, args = args[1], args[2:]
+    path, source, group = args[0:3]
+    split = args[3] if len(args) > 3 else "tail:0.2"
+    seed = int(args[4]) if len(args) > 4 else 1
+    folds = int(args[5]) if len(args) > 5 else 5
+    only = args[6].split(",") if len(args) > 6 else None
     t0 = time.time()
     df = pd.read_csv(path)
     feats, main_f, dram_f = GROUPS[group]
@@ -135,10 +174,14 @@ def main():
         tr, te = train_test_split(np.arange(n), test_size=frac, random_state=seed)
         tr, te = np.sort(tr), np.sort(te)
     out = {"rows": n, "features": feats, "split": split, "trainers": {}, "best": {}}
+    if outdir:
+        os.makedirs(os.path.join(outdir, "preprocessed_data"), exist_ok=True)
+        df.to_csv(os.path.join(outdir, "preprocessed_data", os.path.basename(path)), index=False)
     for name, make in trainers(seed).items():
         if only and name not in only:
             continue
         res = {}
+        models = {}
         for comp in comps:
             y = df["%s_power" % comp].values.astype(float)
             X = Xall
@@ -151,6 +194,7 @@ def main():
                 scaler = MaxAbsScaler().fit(X[tr])
                 m = make().fit(scaler.transform(X[tr]), y[tr])
                 test = mae(y[te], m.predict(scaler.transform(X[te])))
+                models[comp] = (scaler, m)
                 errs = []
                 for a, b in (blocks(len(tr), folds) if folds > 0 else []):
                     ftr = np.concatenate([tr[:a], tr[b:]])
@@ -163,6 +207,8 @@ def main():
             except Exception as e:  # a fit that fails is reported, as in gf
                 res[comp] = {"error": str(e)[:200]}
         out["trainers"][name] = res
+        if outdir and models:
+            save(outdir, name, feats, models, res)
     for comp in comps:
         if folds == 0:
             ok = [(v[comp]["test_mae"], k) for k, v in out["trainers"].items() if "test_mae" in v[comp]]
