@@ -3,9 +3,11 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,88 @@
 #include "gf_proc.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
+
+/*
+ * libarchive, loaded by the first call that needs it: with what it needs
+ * in turn (libxml2, ICU, libstdc++, five compressors) it took 5-6 ms of
+ * every start of every tool, a sixth of gf-train's raw-query extraction,
+ * which never opens an archive. Only this table calls it; its soname
+ * has been libarchive.so.13 since 3.0.
+ */
+#define LIBARCHIVE_FUNCS(X) \
+	X(archive_entry_clear) X(archive_entry_copy_hardlink) \
+	X(archive_entry_copy_pathname) X(archive_entry_copy_stat) \
+	X(archive_entry_copy_symlink) X(archive_entry_free) \
+	X(archive_entry_hardlink) X(archive_entry_new) \
+	X(archive_entry_pathname) X(archive_entry_set_filetype) \
+	X(archive_entry_set_gid) X(archive_entry_set_mtime) \
+	X(archive_entry_set_nlink) X(archive_entry_set_perm) \
+	X(archive_entry_set_size) X(archive_entry_set_uid) \
+	X(archive_error_string) X(archive_read_data) \
+	X(archive_read_data_block) X(archive_read_free) X(archive_read_new) \
+	X(archive_read_next_header) X(archive_read_open_filename) \
+	X(archive_read_support_filter_all) X(archive_read_support_format_all) \
+	X(archive_set_error) X(archive_write_add_filter_gzip) \
+	X(archive_write_add_filter_zstd) X(archive_write_close) \
+	X(archive_write_data) X(archive_write_data_block) \
+	X(archive_write_disk_new) X(archive_write_disk_set_options) \
+	X(archive_write_finish_entry) X(archive_write_free) \
+	X(archive_write_header) X(archive_write_new) X(archive_write_open2) \
+	X(archive_write_set_bytes_in_last_block) \
+	X(archive_write_set_bytes_per_block) \
+	X(archive_write_set_filter_option) X(archive_write_set_format_option) \
+	X(archive_write_set_format_pax_restricted) \
+	X(archive_write_set_format_zip)
+
+static struct {
+#define LA_FIELD(f) __typeof__(f) *f;
+	LIBARCHIVE_FUNCS(LA_FIELD)
+#undef LA_FIELD
+} la;
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+static char la_error[512];	/* why libarchive is not usable, or "" */
+
+static void
+la_open(void)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} syms[] = {
+#define LA_SYM(f) { #f, offsetof(__typeof__(la), f) },
+		LIBARCHIVE_FUNCS(LA_SYM)
+#undef LA_SYM
+	};
+	void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL) {
+		snprintf(la_error, sizeof(la_error), "cannot load libarchive: "
+		    "%s", dlerror());
+		return;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
+		void *f = dlsym(h, syms[i].name);
+
+		if (f == NULL) {
+			snprintf(la_error, sizeof(la_error), "libarchive.so.13 "
+			    "has no %s", syms[i].name);
+			return;
+		}
+		/* POSIX: a data pointer from dlsym converts to a function's. */
+		memcpy((char *)&la + syms[i].offset, &f, sizeof(f));
+	}
+}
+
+/* 0 once libarchive is loaded, else -1 with err. */
+static int
+la_load(struct gf_err *err)
+{
+	pthread_once(&la_once, la_open);
+	if (la_error[0] != '\0')
+		return gf_err_set(err, GF_EXIT_OSERR, "archive", "%s",
+		    la_error);
+	return 0;
+}
 
 #define COPY_BUF (1024 * 1024)
 #define WRITEBACK (8 * 1024 * 1024)
@@ -354,7 +438,7 @@ out_write(struct archive *a, void *cookie, const void *data, size_t len)
 
 		if (o->cur == NULL && out_reserve(o) < 0) {
 			o->write_errno = errno;
-			archive_set_error(a, errno, "%s", strerror(errno));
+			la.archive_set_error(a, errno, "%s", strerror(errno));
 			return -1;
 		}
 		n = SLOT - o->curlen < left ? SLOT - o->curlen : left;
@@ -364,7 +448,7 @@ out_write(struct archive *a, void *cookie, const void *data, size_t len)
 		left -= n;
 		if (o->curlen == SLOT && out_push(o) < 0) {
 			o->write_errno = errno;
-			archive_set_error(a, errno, "%s", strerror(errno));
+			la.archive_set_error(a, errno, "%s", strerror(errno));
 			return -1;
 		}
 	}
@@ -380,7 +464,7 @@ write_failed(struct archive *a, struct out *o, const char *what,
 		return gf_err_set(err, GF_EXIT_IOERR, "archive",
 		    "cannot write '%s': %s", o->path, strerror(o->write_errno));
 	return gf_err_set(err, GF_EXIT_IOERR, "archive", "%s: %s", what,
-	    archive_error_string(a) ? archive_error_string(a) :
+	    la.archive_error_string(a) ? la.archive_error_string(a) :
 	    "unknown error");
 }
 
@@ -406,7 +490,7 @@ stream_file(struct archive *a, struct out *o, const char *path, char *buf,
 			close(fd);
 			return -1;
 		}
-		if (archive_write_data(a, buf, (size_t)n) != n) {
+		if (la.archive_write_data(a, buf, (size_t)n) != n) {
 			close(fd);
 			return write_failed(a, o, path, err);
 		}
@@ -440,10 +524,10 @@ add_tree(struct walk *w, const char *path, const char *name)
 	    !S_ISLNK(st.st_mode))
 		return 0;	/* sockets, fifos: nothing a TSDB restores */
 	if (name[0] != '\0') {
-		archive_entry_clear(w->entry);
-		archive_entry_copy_pathname(w->entry, name);
-		archive_entry_copy_stat(w->entry, &st);
-		archive_entry_set_nlink(w->entry, 1);
+		la.archive_entry_clear(w->entry);
+		la.archive_entry_copy_pathname(w->entry, name);
+		la.archive_entry_copy_stat(w->entry, &st);
+		la.archive_entry_set_nlink(w->entry, 1);
 		if (S_ISLNK(st.st_mode)) {
 			ssize_t len = readlink(path, target,
 			    sizeof(target) - 1);
@@ -453,9 +537,9 @@ add_tree(struct walk *w, const char *path, const char *name)
 				    "archive", "cannot read link '%s': %s",
 				    path, strerror(errno));
 			target[len] = '\0';
-			archive_entry_copy_symlink(w->entry, target);
+			la.archive_entry_copy_symlink(w->entry, target);
 		}
-		if (archive_write_header(w->a, w->entry) != ARCHIVE_OK)
+		if (la.archive_write_header(w->a, w->entry) != ARCHIVE_OK)
 			return write_failed(w->a, w->out, name, w->err);
 		if (S_ISREG(st.st_mode)) {
 			if (copy_file(w, path) < 0)
@@ -501,27 +585,27 @@ set_filter(struct archive *a, const struct gf_archive_opts *opts,
 
 		if (threads <= 0)
 			threads = gf_proc_cpus();
-		r = archive_write_add_filter_zstd(a);
+		r = la.archive_write_add_filter_zstd(a);
 		snprintf(num, sizeof(num), "%d", level > 0 ? level : 3);
 		if (r == ARCHIVE_OK)
-			r = archive_write_set_filter_option(a, "zstd",
+			r = la.archive_write_set_filter_option(a, "zstd",
 			    "compression-level", num);
 		snprintf(num, sizeof(num), "%ld", threads);
 		/* Older libarchive has no "threads": one thread then. */
 		if (r == ARCHIVE_OK)
-			(void)archive_write_set_filter_option(a, "zstd",
+			(void)la.archive_write_set_filter_option(a, "zstd",
 			    "threads", num);
 		break;
 	}
 	case GF_ARCHIVE_GZIP:
-		r = archive_write_add_filter_gzip(a);
+		r = la.archive_write_add_filter_gzip(a);
 		snprintf(num, sizeof(num), "%d", level > 0 ? level : 6);
 		if (r == ARCHIVE_OK)
-			r = archive_write_set_filter_option(a, "gzip",
+			r = la.archive_write_set_filter_option(a, "gzip",
 			    "compression-level", num);
 		/* No name or time in the header: same input, same bytes. */
 		if (r == ARCHIVE_OK)
-			r = archive_write_set_filter_option(a, "gzip",
+			r = la.archive_write_set_filter_option(a, "gzip",
 			    "timestamp", NULL);
 		break;
 	case GF_ARCHIVE_NONE:
@@ -531,7 +615,7 @@ set_filter(struct archive *a, const struct gf_archive_opts *opts,
 		return gf_err_set(err, GF_EXIT_CONFIG, "archive",
 		    "cannot set up %s compression (level %d): %s",
 		    gf_archive_compress_name(opts->compress), level,
-		    archive_error_string(a));
+		    la.archive_error_string(a));
 	return 0;
 }
 
@@ -546,6 +630,8 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 	struct walk w;
 	int rc = -1;
 
+	if (la_load(err) < 0)
+		return -1;
 	if (info == NULL)
 		info = &local;
 	memset(info, 0, sizeof(*info));
@@ -559,25 +645,25 @@ gf_archive_dir(const char *dir, const char *prefix_in_archive,
 	if (out_open(&o, out_path, opts->sync, err) < 0)
 		return -1;
 	memset(&w, 0, sizeof(w));
-	w.a = archive_write_new();
-	w.entry = archive_entry_new();
+	w.a = la.archive_write_new();
+	w.entry = la.archive_entry_new();
 	w.out = &o;
 	w.info = info;
 	w.err = err;
 	w.buf = gf_xmalloc(COPY_BUF);
-	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
+	if (la.archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
 	    set_filter(w.a, opts, err) < 0)
 		goto out;
-	archive_write_set_bytes_per_block(w.a, 64 * 1024);
-	archive_write_set_bytes_in_last_block(w.a, 1);
-	if (archive_write_open2(w.a, &o, NULL, out_write, NULL, NULL) !=
+	la.archive_write_set_bytes_per_block(w.a, 64 * 1024);
+	la.archive_write_set_bytes_in_last_block(w.a, 1);
+	if (la.archive_write_open2(w.a, &o, NULL, out_write, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		write_failed(w.a, &o, out_path, err);
 		goto out;
 	}
 	if (add_tree(&w, dir, prefix_in_archive ? prefix_in_archive : "") < 0)
 		goto out;
-	if (archive_write_close(w.a) != ARCHIVE_OK) {
+	if (la.archive_write_close(w.a) != ARCHIVE_OK) {
 		write_failed(w.a, &o, out_path, err);
 		goto out;
 	}
@@ -588,8 +674,8 @@ out:
 	 * libarchive finishes (and frees) a failed archive into o before o
 	 * is discarded: the other way round it wrote into a stopped output.
 	 */
-	archive_entry_free(w.entry);
-	archive_write_free(w.a);
+	la.archive_entry_free(w.entry);
+	la.archive_write_free(w.a);
 	if (rc < 0)
 		out_abort(&o);
 	free(w.buf);
@@ -608,8 +694,8 @@ zip_file_entry(struct archive *a, struct archive_entry *e, struct out *o,
 		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
 		    GF_EXIT_IOERR, "archive", "cannot stat '%s': %s",
 		    ent->path, strerror(errno));
-	archive_entry_set_size(e, (la_int64_t)st.st_size);
-	if (archive_write_header(a, e) != ARCHIVE_OK)
+	la.archive_entry_set_size(e, (la_int64_t)st.st_size);
+	if (la.archive_write_header(a, e) != ARCHIVE_OK)
 		return write_failed(a, o, ent->name, err);
 	return stream_file(a, o, ent->path, buf, sizeof(buf), NULL, err);
 }
@@ -623,61 +709,61 @@ gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
 	struct out o;
 	int rc = -1;
 
-	if (out_open(&o, out_path, 1, err) < 0)
+	if (la_load(err) < 0 || out_open(&o, out_path, 1, err) < 0)
 		return -1;
-	a = archive_write_new();
-	e = archive_entry_new();
+	a = la.archive_write_new();
+	e = la.archive_entry_new();
 	/*
 	 * Deflate at level 1: model files are mostly digits, which the
 	 * fastest level packs nearly as well (a few percent larger) at a
 	 * third of the time; at level 6, deflate was a tenth of a whole
 	 * gf-train run.
 	 */
-	if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "zip", "compression",
+	if (la.archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    la.archive_write_set_format_option(a, "zip", "compression",
 	    "deflate") != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "zip", "compression-level",
+	    la.archive_write_set_format_option(a, "zip", "compression-level",
 	    "1") != ARCHIVE_OK) {
 		gf_err_set(err, GF_EXIT_SOFTWARE, "archive", "zip: %s",
-		    archive_error_string(a));
+		    la.archive_error_string(a));
 		goto out;
 	}
-	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open2(a, &o, NULL, out_write, NULL, NULL) !=
+	la.archive_write_set_bytes_in_last_block(a, 1);
+	if (la.archive_write_open2(a, &o, NULL, out_write, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		write_failed(a, &o, out_path, err);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		archive_entry_clear(e);
-		archive_entry_copy_pathname(e, entries[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, ZIP_MTIME, 0);
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
+		la.archive_entry_clear(e);
+		la.archive_entry_copy_pathname(e, entries[i].name);
+		la.archive_entry_set_filetype(e, AE_IFREG);
+		la.archive_entry_set_perm(e, 0644);
+		la.archive_entry_set_mtime(e, ZIP_MTIME, 0);
+		la.archive_entry_set_uid(e, 0);
+		la.archive_entry_set_gid(e, 0);
 		if (entries[i].path != NULL) {
 			if (zip_file_entry(a, e, &o, &entries[i], err) < 0)
 				goto out;
 			continue;
 		}
-		archive_entry_set_size(e, (la_int64_t)entries[i].len);
-		if (archive_write_header(a, e) != ARCHIVE_OK ||
-		    (entries[i].len > 0 && archive_write_data(a,
+		la.archive_entry_set_size(e, (la_int64_t)entries[i].len);
+		if (la.archive_write_header(a, e) != ARCHIVE_OK ||
+		    (entries[i].len > 0 && la.archive_write_data(a,
 		    entries[i].data, entries[i].len) !=
 		    (la_ssize_t)entries[i].len)) {
 			write_failed(a, &o, entries[i].name, err);
 			goto out;
 		}
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
+	if (la.archive_write_close(a) != ARCHIVE_OK) {
 		write_failed(a, &o, out_path, err);
 		goto out;
 	}
 	rc = out_commit(&o, NULL, err);
 out:
-	archive_entry_free(e);
-	archive_write_free(a);	/* before out_abort: see gf_archive_dir */
+	la.archive_entry_free(e);
+	la.archive_write_free(a);	/* before out_abort: see gf_archive_dir */
 	if (rc < 0)
 		out_abort(&o);
 	return rc;
@@ -686,16 +772,16 @@ out:
 static struct archive *
 open_reader(const char *path, struct gf_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = la.archive_read_new();
 
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	la.archive_read_support_filter_all(a);
+	la.archive_read_support_format_all(a);
+	if (la.archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
 		gf_err_set(err, errno == ENOENT || !gf_fs_exists(path) ?
 		    GF_EXIT_NOINPUT : GF_EXIT_DATAERR, "archive",
 		    "cannot open archive '%s': %s", path,
-		    archive_error_string(a));
-		archive_read_free(a);
+		    la.archive_error_string(a));
+		la.archive_read_free(a);
 		return NULL;
 	}
 	return a;
@@ -731,25 +817,25 @@ gf_archive_extract(const char *archive, const char *dest_dir,
 	la_int64_t off;
 	int r, rc = -1;
 
-	if (gf_fs_mkdir_p(dest_dir, 0755, err) < 0)
+	if (la_load(err) < 0 || gf_fs_mkdir_p(dest_dir, 0755, err) < 0)
 		return -1;
 	if ((a = open_reader(archive, err)) == NULL)
 		return -1;
-	disk = archive_write_disk_new();
+	disk = la.archive_write_disk_new();
 	/*
 	 * Entry names are checked here and then prefixed with dest_dir, so
 	 * libarchive's own absolute-path and ".." guards would refuse the
 	 * prefixed names; symbolic links in the way are still refused.
 	 */
-	archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME |
+	la.archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME |
 	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *link = archive_entry_hardlink(e);
+	while ((r = la.archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *link = la.archive_entry_hardlink(e);
 		char *full;
 
 		free(name);
-		name = gf_xstrdup(archive_entry_pathname(e) ?
-		    archive_entry_pathname(e) : "");
+		name = gf_xstrdup(la.archive_entry_pathname(e) ?
+		    la.archive_entry_pathname(e) : "");
 		if (name[0] == '\0' || unsafe_path(name) || unsafe_path(link)) {
 			gf_err_set(err, GF_EXIT_DATAERR, "archive",
 			    "'%s': refusing entry '%s' (absolute path or '..')",
@@ -758,56 +844,56 @@ gf_archive_extract(const char *archive, const char *dest_dir,
 		}
 		if (link != NULL) {
 			full = gf_fs_join(dest_dir, link);
-			archive_entry_copy_hardlink(e, full);
+			la.archive_entry_copy_hardlink(e, full);
 			free(full);
 		}
 		full = gf_fs_join(dest_dir, name);
-		archive_entry_copy_pathname(e, full);
+		la.archive_entry_copy_pathname(e, full);
 		free(full);
-		if (archive_write_header(disk, e) != ARCHIVE_OK) {
+		if (la.archive_write_header(disk, e) != ARCHIVE_OK) {
 			gf_err_set(err, GF_EXIT_CANTCREAT, "archive",
 			    "cannot extract '%s': %s", name,
-			    archive_error_string(disk));
+			    la.archive_error_string(disk));
 			goto out;
 		}
-		while ((r = archive_read_data_block(a, &block, &size, &off)) ==
+		while ((r = la.archive_read_data_block(a, &block, &size, &off)) ==
 		    ARCHIVE_OK) {
-			if (archive_write_data_block(disk, block, size, off) !=
+			if (la.archive_write_data_block(disk, block, size, off) !=
 			    ARCHIVE_OK) {
 				gf_err_set(err, GF_EXIT_IOERR, "archive",
 				    "cannot write '%s': %s", name,
-				    archive_error_string(disk));
+				    la.archive_error_string(disk));
 				goto out;
 			}
 		}
 		if (r != ARCHIVE_EOF) {
 			gf_err_set(err, GF_EXIT_DATAERR, "archive",
 			    "'%s': entry '%s': %s", archive, name,
-			    archive_error_string(a));
+			    la.archive_error_string(a));
 			goto out;
 		}
-		if (archive_write_finish_entry(disk) != ARCHIVE_OK) {
+		if (la.archive_write_finish_entry(disk) != ARCHIVE_OK) {
 			gf_err_set(err, GF_EXIT_IOERR, "archive",
 			    "cannot finish '%s': %s", name,
-			    archive_error_string(disk));
+			    la.archive_error_string(disk));
 			goto out;
 		}
 	}
 	if (r != ARCHIVE_EOF) {
 		gf_err_set(err, GF_EXIT_DATAERR, "archive", "'%s': %s", archive,
-		    archive_error_string(a));
+		    la.archive_error_string(a));
 		goto out;
 	}
-	if (archive_write_close(disk) != ARCHIVE_OK) {
+	if (la.archive_write_close(disk) != ARCHIVE_OK) {
 		gf_err_set(err, GF_EXIT_IOERR, "archive", "'%s': %s", dest_dir,
-		    archive_error_string(disk));
+		    la.archive_error_string(disk));
 		goto out;
 	}
 	rc = 0;
 out:
 	free(name);
-	archive_write_free(disk);
-	archive_read_free(a);
+	la.archive_write_free(disk);
+	la.archive_read_free(a);
 	return rc;
 }
 
@@ -830,25 +916,25 @@ gf_archive_read_entry(const char *archive, const char *name, size_t *len,
 	la_ssize_t n;
 	int r;
 
-	if ((a = open_reader(archive, err)) == NULL)
+	if (la_load(err) < 0 || (a = open_reader(archive, err)) == NULL)
 		return NULL;
 	name = skip_dot_slash(name);
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
+	while ((r = la.archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *p = la.archive_entry_pathname(e);
 
 		if (p == NULL || strcmp(skip_dot_slash(p), name) != 0)
 			continue;
-		while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+		while ((n = la.archive_read_data(a, chunk, sizeof(chunk))) > 0)
 			gf_buf_add(&b, chunk, (size_t)n);
 		if (n < 0) {
 			gf_err_set(err, GF_EXIT_DATAERR, "archive",
 			    "'%s': entry '%s': %s", archive, name,
-			    archive_error_string(a));
+			    la.archive_error_string(a));
 			gf_buf_release(&b);
-			archive_read_free(a);
+			la.archive_read_free(a);
 			return NULL;
 		}
-		archive_read_free(a);
+		la.archive_read_free(a);
 		if (len != NULL)
 			*len = b.len;
 		return gf_buf_detach(&b);
@@ -858,7 +944,7 @@ gf_archive_read_entry(const char *archive, const char *name, size_t *len,
 		    "'%s' has no entry '%s'", archive, name);
 	else
 		gf_err_set(err, GF_EXIT_DATAERR, "archive", "'%s': %s", archive,
-		    archive_error_string(a));
-	archive_read_free(a);
+		    la.archive_error_string(a));
+	la.archive_read_free(a);
 	return NULL;
 }
