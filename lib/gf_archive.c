@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 
 #include "gf_archive.h"
 #include "gf_buf.h"
+#include "gf_dl.h"
 #include "gf_fs.h"
 #include "gf_proc.h"
 #include "gf_xalloc.h"
@@ -66,32 +66,14 @@ static char la_error[512];	/* why libarchive is not usable, or "" */
 static void
 la_open(void)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} syms[] = {
+	static const struct gf_dl_sym syms[] = {
 #define LA_SYM(f) { #f, offsetof(__typeof__(la), f) },
 		LIBARCHIVE_FUNCS(LA_SYM)
 #undef LA_SYM
 	};
-	void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
 
-	if (h == NULL) {
-		snprintf(la_error, sizeof(la_error), "cannot load libarchive: "
-		    "%s", dlerror());
-		return;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (f == NULL) {
-			snprintf(la_error, sizeof(la_error), "libarchive.so.13 "
-			    "has no %s", syms[i].name);
-			return;
-		}
-		/* POSIX: a data pointer from dlsym converts to a function's. */
-		memcpy((char *)&la + syms[i].offset, &f, sizeof(f));
-	}
+	(void)gf_dl_table("libarchive.so.13", "libarchive", syms,
+	    GF_ARRAY_LEN(syms), &la, la_error, sizeof(la_error));
 }
 
 /* 0 once libarchive is loaded, else -1 with err. */
@@ -100,7 +82,7 @@ la_load(struct gf_err *err)
 {
 	pthread_once(&la_once, la_open);
 	if (la_error[0] != '\0')
-		return gf_err_set(err, GF_EXIT_OSERR, "archive", "%s",
+		return gf_err_set(err, GF_EXIT_NOINPUT, "archive", "%s",
 		    la_error);
 	return 0;
 }

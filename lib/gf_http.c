@@ -2,7 +2,6 @@
 #include <sys/random.h>
 
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include "gf_http.h"
 #include "gf_sha256.h"
 #include "gf_buf.h"
+#include "gf_dl.h"
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
@@ -60,35 +60,18 @@ static char load_error[512];	/* why libcurl is not usable, or "" */
 static void
 load_libcurl(void)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} syms[] = {
+	static const struct gf_dl_sym syms[] = {
 #define SYM(f) { "curl_" #f, offsetof(struct libcurl, f) }
 		SYM(global_init), SYM(easy_init), SYM(easy_setopt),
 		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_cleanup),
 		SYM(easy_strerror), SYM(slist_append), SYM(slist_free_all),
 #undef SYM
 	};
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 	CURLcode rc;
 
-	if (h == NULL) {
-		snprintf(load_error, sizeof(load_error), "cannot load "
-		    "libcurl: %s", dlerror());
+	if (gf_dl_table("libcurl.so.4", "libcurl", syms, GF_ARRAY_LEN(syms),
+	    &lc, load_error, sizeof(load_error)) < 0)
 		return;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (f == NULL) {
-			snprintf(load_error, sizeof(load_error), "libcurl.so.4 "
-			    "has no %s", syms[i].name);
-			return;
-		}
-		/* POSIX: a data pointer from dlsym converts to a function's. */
-		memcpy((char *)&lc + syms[i].offset, &f, sizeof(f));
-	}
 	if ((rc = lc.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
 		snprintf(load_error, sizeof(load_error), "libcurl: %s",
 		    lc.easy_strerror(rc));

@@ -231,4 +231,13 @@ test_expect_code 74 'a full disk is 74 and the partial archive is removed' '
 test_expect_code 74 'stdout on /dev/full is 74' '
 	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o o74b -r >/dev/full
 '
+# libarchive is loaded by the first archive, not at start.
+test_expect_code 66 'libarchive that cannot be loaded is 66, and no archive' '
+	mkdir -p noarchive && : >noarchive/libarchive.so.13 &&
+	echo "{}" | LD_LIBRARY_PATH=$TEST_DIR/noarchive gf-snapshot -p "$SRC_URL" \
+		-d "$SRC_DATA" -o o66b >out 2>err; rc=$?
+	grep -q "cannot load libarchive" err &&
+	[ "$(ls -A o66b 2>/dev/null | wc -l)" -eq 0 ] || rc=99
+	exit $rc
+'
 test_done

@@ -90,6 +90,24 @@ test_expect_code 66 'libcurl that cannot be loaded: a Prometheus run is 66' '
 	jq -e ".steps[-1].exit == 66" p.json >/dev/null && exit $rc
 '
 
+# So is libarchive, by the first archive: a broken one stops a run that
+# writes model archives (66, naming it, no model tree left behind) and
+# nothing that writes none, such as an extraction.
+test_expect_success 'libarchive that cannot be loaded: extraction still runs' '
+	mkdir -p noarchive && : >noarchive/libarchive.so.13 &&
+	LD_LIBRARY_PATH=$PWD/noarchive gf-train -f "$ACPI" -E acpi \
+	    -g CounterOnly -X -o xa </dev/null >xa.json 2>xa.err &&
+	cmp "$ACPI" xa/$PRE
+'
+test_expect_code 66 'libarchive that cannot be loaded: training is 66, no tree' '
+	LD_LIBRARY_PATH=$PWD/noarchive gf-train -f "$ACPI" -E acpi \
+	    -g CounterOnly -t LinearRegressionTrainer -r 1 -o na \
+	    </dev/null >na.json 2>na.err;
+	rc=$?; grep -q "cannot load libarchive: .*libarchive.so.13" na.err &&
+	jq -e ".steps[-1].exit == 66" na.json >/dev/null &&
+	! test -e na/gf && exit $rc
+'
+
 # kepler-model-db's dyn tables have the idle power removed already: their
 # name decides the default output type, and AbsPower of one is warned of.
 DYN="$NX12/preprocess_dyn_default_min_acpi_CounterOnly.csv"
