@@ -267,8 +267,13 @@ num(struct scan *s, double *out)
 	return 0;
 }
 
+/*
+ * One series; its samples go in arrays of hint to start with (the count
+ * of the metric's series before it: a range query gives most series the
+ * same number of samples), grown by doubling past that.
+ */
 static int
-fast_series(struct scan *s, struct gf_prom_series *se)
+fast_series(struct scan *s, struct gf_prom_series *se, size_t hint)
 {
 	int have_m = 0, have_v = 0;
 	size_t cap = 0;
@@ -320,7 +325,8 @@ fast_series(struct scan *s, struct gf_prom_series *se)
 				continue;
 			do {
 				if (se->n == cap) {
-					cap = cap ? 2 * cap : 64;
+					cap = cap ? 2 * cap : hint > 0 ? hint :
+					    64;
 					se->t = gf_xreallocarray(se->t, cap,
 					    sizeof(double));
 					se->v = gf_xreallocarray(se->v, cap,
@@ -488,8 +494,9 @@ fast_parse(const char *text, size_t len, const char *const *only,
 				memset(&r.series[r.nseries], 0,
 				    sizeof(*r.series));
 				r.nseries++;
-				if (fast_series(&s, &r.series[r.nseries - 1]) <
-				    0) {
+				if (fast_series(&s, &r.series[r.nseries - 1],
+				    r.nseries > 1 ? r.series[r.nseries - 2].n :
+				    0) < 0) {
 					result_free(&r);
 					free(metric);
 					return -1;
