@@ -675,12 +675,63 @@ col_add(struct col *c, int64_t k, double v)
 	c->n++;
 }
 
-static int
-kv_cmp(const void *a, const void *b)
+/*
+ * Sort c's pairs by key, stably: equal keys keep the order they were
+ * added in, so that their sum (col_merge) is the same on every libc (a
+ * qsort need not be stable). The pairs come series by series, each in
+ * time order: runs, merged pairwise, a pass per halving of their number.
+ */
+static void
+col_sort(struct col *c)
 {
-	const struct kv *x = a, *y = b;
+	size_t n = c->n, nrun = 1, *run;
+	struct kv *src = c->p, *dst;
 
-	return (x->k > y->k) - (x->k < y->k);
+	for (size_t i = 1; i < n; i++)
+		nrun += src[i].k < src[i - 1].k;
+	if (nrun == 1)
+		return;
+	run = gf_xreallocarray(NULL, nrun + 1, sizeof(*run));
+	nrun = 0;
+	run[nrun++] = 0;
+	for (size_t i = 1; i < n; i++)
+		if (src[i].k < src[i - 1].k)
+			run[nrun++] = i;
+	run[nrun] = n;
+	dst = gf_xreallocarray(NULL, n, sizeof(*dst));
+	while (nrun > 1) {
+		size_t m = 0;
+
+		for (size_t r = 0; r < nrun; r += 2, m++) {
+			size_t a = run[r], am = run[r + 1];
+			size_t b = am, bm = r + 2 <= nrun ? run[r + 2] : am;
+			size_t o = a;
+
+			if (r + 1 == nrun)
+				bm = am;
+			/* Ties from the left run: stable. */
+			while (a < am && b < bm)
+				dst[o++] = src[b].k < src[a].k ? src[b++] :
+				    src[a++];
+			while (a < am)
+				dst[o++] = src[a++];
+			while (b < bm)
+				dst[o++] = src[b++];
+			run[m] = run[r];
+		}
+		run[m] = n;
+		nrun = m;
+		struct kv *t = src;
+
+		src = dst;
+		dst = t;
+	}
+	if (src != c->p) {
+		memcpy(c->p, src, n * sizeof(*src));
+		dst = src;
+	}
+	free(dst);
+	free(run);
 }
 
 /* Sort and sum values of equal keys. */
@@ -691,7 +742,7 @@ col_merge(struct col *c)
 
 	if (c->n == 0)
 		return;
-	qsort(c->p, c->n, sizeof(*c->p), kv_cmp);
+	col_sort(c);
 	for (size_t r = 1; r < c->n; r++) {
 		if (c->p[r].k == c->p[w].k)
 			c->p[w].v += c->p[r].v;
