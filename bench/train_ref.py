@@ -127,7 +127,6 @@ def save(outdir, name, feats, models, res):
     os.makedirs(d, exist_ok=True)
     weights = {}
     for comp, (scaler, m) in models.items():
-        joblib.dump(scaler, os.path.join(d, "scaler.pkl"))
         if isinstance(m, XGBRegressor):
             m.save_model(os.path.join(d, "%s.json" % comp))
         else:
@@ -138,6 +137,8 @@ def save(outdir, name, feats, models, res):
                 "Categorical_Variables": {},
                 "Numerical_Variables": {f: {"scale": float(s), "weight": float(w)} for f, s, w in
                                         zip(feats, scaler.scale_, np.ravel(m.coef_))}}}
+    # One scaler per trainer, as upstream keeps it: the last component's.
+    joblib.dump(scaler, os.path.join(d, "scaler.pkl"))
     with open(os.path.join(d, "metadata.json"), "w", encoding="ascii") as f:
         json.dump({"model_name": "%s_1" % name, "features": feats, "errors": res}, f)
     shutil.make_archive(d, "zip", d)

@@ -704,11 +704,10 @@ col_sort(struct col *c)
 
 		for (size_t r = 0; r < nrun; r += 2, m++) {
 			size_t a = run[r], am = run[r + 1];
+			/* The last run, when it has no pair, is copied. */
 			size_t b = am, bm = r + 2 <= nrun ? run[r + 2] : am;
 			size_t o = a;
 
-			if (r + 1 == nrun)
-				bm = am;
 			/* Ties from the left run: stable. */
 			while (a < am && b < bm)
 				dst[o++] = src[b].k < src[a].k ? src[b++] :

@@ -604,7 +604,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 			for (int k = 0; k < nopen; k++) {
 				struct gbr_open *o = &open[k];
 				struct gbr_open *L, *R;
-				size_t n = o->end - o->begin, a = 0;
+				size_t n = o->end - o->begin;
 
 				if (o->child < 0)
 					continue;
@@ -639,16 +639,15 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 						    side + (size_t)d * nside,
 						    b);
 				}
-				a = o->nleft;
 				if (!copy) {
 					undo[nundo].begin = o->begin;
-					undo[nundo].mid = o->begin + a;
+					undo[nundo].mid = o->begin + o->nleft;
 					undo[nundo].d = d;
 					undo[nundo++].end = o->end;
 				}
 				L->begin = o->begin;
-				L->end = o->begin + a;
-				R->begin = o->begin + a;
+				L->end = o->begin + o->nleft;
+				R->begin = o->begin + o->nleft;
 				R->end = o->end;
 			}
 			memcpy(open, next, sizeof(next));
