@@ -76,6 +76,28 @@ la_open(void)
 	    GF_ARRAY_LEN(syms), &la, la_error, sizeof(la_error));
 }
 
+static void *
+la_preload(void *unused)
+{
+	(void)unused;
+	pthread_once(&la_once, la_open);
+	return NULL;
+}
+
+void
+gf_archive_preload(void)
+{
+	pthread_attr_t at;
+	pthread_t th;
+
+	if (pthread_attr_init(&at) != 0)
+		return;
+	/* Nobody waits for it: la_load's pthread_once does. */
+	if (pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) == 0)
+		(void)pthread_create(&th, &at, la_preload, NULL);
+	pthread_attr_destroy(&at);
+}
+
 /* 0 once libarchive is loaded, else -1 with err. */
 static int
 la_load(struct gf_err *err)

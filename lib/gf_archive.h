@@ -100,4 +100,13 @@ int gf_archive_extract(const char *archive, const char *dest_dir,
 char *gf_archive_read_entry(const char *archive, const char *name,
     size_t *len, struct gf_err *err);
 
+/*
+ * Start loading libarchive on a thread of its own, for a tool that will
+ * need it after work that leaves a core idle: loading it (with libxml2,
+ * ICU and libstdc++) takes 5-7 ms, which the first archive would
+ * otherwise wait for. Failures are not reported here but by that first
+ * use, as without a preload.
+ */
+void gf_archive_preload(void);
+
 #endif

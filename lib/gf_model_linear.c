@@ -298,8 +298,16 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, unsigned long seed, struct gf_err *err)
 {
 	const double alpha = 1e-4, eta0 = 0.01, tol = 1e-3;
-	size_t nf = m->nf, *order = gf_xreallocarray(NULL, rows,
-	    sizeof(*order));
+	size_t nf = m->nf;
+	/*
+	 * The epoch's order, and the next epoch's being shuffled meanwhile:
+	 * the updates are one chain of dependent arithmetic per row, the
+	 * shuffle a division per row that does not depend on it, so each
+	 * runs in the other's shadow. The same numbers are drawn in the
+	 * same order as shuffling before each epoch.
+	 */
+	size_t *order = gf_xreallocarray(NULL, rows, sizeof(*order));
+	size_t *next = gf_xreallocarray(NULL, rows, sizeof(*next));
 	double *w = gf_xcalloc(nf, sizeof(*w)), b = 0, t = 1;
 	double best = INFINITY;
 	int noimp = 0;
@@ -308,15 +316,16 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 	gf_rand_seed(&r, seed);
 	for (size_t i = 0; i < rows; i++)
 		order[i] = i;
+	for (size_t i = rows - 1; i > 0; i--) {
+		size_t j = gf_rand_below(&r, i + 1), tmp = order[i];
+
+		order[i] = order[j];
+		order[j] = tmp;
+	}
 	for (int epoch = 0; epoch < 1000; epoch++) {
 		double sumloss = 0;
 
-		for (size_t i = rows - 1; i > 0; i--) {
-			size_t j = gf_rand_below(&r, i + 1), tmp = order[i];
-
-			order[i] = order[j];
-			order[j] = tmp;
-		}
+		memcpy(next, order, rows * sizeof(*next));
 		for (size_t ii = 0; ii < rows; ii++) {
 			const double *x = Xs + order[ii] * nf;
 			/*
@@ -324,7 +333,15 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 			 * at a fraction of its cost once per row and epoch.
 			 */
 			double p = b, eta = eta0 / sqrt(sqrt(t)), dloss;
+			size_t si = rows - 1 - ii;
 
+			if (si > 0) {
+				size_t j = gf_rand_below(&r, si + 1);
+				size_t tmp = next[si];
+
+				next[si] = next[j];
+				next[j] = tmp;
+			}
 			for (size_t j = 0; j < nf; j++)
 				p += w[j] * x[j];
 			dloss = p - y[order[ii]];
@@ -343,8 +360,15 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 			b += upd;
 			t += 1;
 		}
+		{
+			size_t *tmp = order;
+
+			order = next;
+			next = tmp;
+		}
 		if (!isfinite(sumloss)) {
 			free(order);
+			free(next);
 			free(w);
 			return gf_err_set(err, GF_EXIT_DATAERR, "model",
 			    "SGD diverged (non-finite loss in epoch %d)",
@@ -363,6 +387,7 @@ gf_fit_sgd(struct gf_model *m, const double *Xs, const double *y,
 	m->ncoef = nf;
 	m->intercept = b;
 	free(order);
+	free(next);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "gf_archive.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
 #include "gf_log.h"
@@ -826,6 +827,9 @@ main(int argc, char *argv[])
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));
 	json_object_set_new(sec, "isolator", json_string(o.isolator));
+	/* The model zips come last; libarchive loads while the data do. */
+	if (!o.extract_only)
+		gf_archive_preload();
 	if (load_sets(&r, &err) < 0)
 		goto done;
 	if (r.set.nds == 0) {
