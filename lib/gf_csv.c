@@ -238,9 +238,17 @@ gf_format_17g(double v, char *buf)
 	uint64_t bits, m, D;
 	int e, k, up;
 
+	/* Zeros are common (idle counters, rapl core and uncore). */
+	if (a == 0) {
+		if (signbit(v))
+			*p++ = '-';
+		*p++ = '0';
+		*p = '\0';
+		return (size_t)(p - buf);
+	}
 	memcpy(&bits, &a, sizeof(bits));
 	e = (int)(bits >> 52);
-	/* Zeros, subnormals, infinities and NaN: printf's. */
+	/* Subnormals, infinities and NaN: printf's. */
 	if (e == 0 || e == 0x7ff)
 		return (size_t)snprintf(buf, GF_CSV_NUMBER_MAX, "%.17g", v);
 	m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;

@@ -190,6 +190,14 @@ gf_model_nfeatures(const struct gf_model *m)
 	return m->nf;
 }
 
+size_t
+gf_model_nvalues(const struct gf_model *m)
+{
+	size_t nodes = m->ntrees > 0 ? m->off[m->ntrees] : 0;
+
+	return m->nf + m->ncoef + 5 * nodes + m->npts * (m->nf + 1) + 4;
+}
+
 const char *
 gf_model_feature(const struct gf_model *m, size_t i)
 {

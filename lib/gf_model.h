@@ -120,6 +120,11 @@ void gf_model_predict(const struct gf_model *m, const double *X,
 /* Borrowed, valid while m lives. */
 const char *gf_model_trainer(const struct gf_model *m);
 size_t gf_model_nfeatures(const struct gf_model *m);
+/*
+ * How many numbers m's file holds (coefficients, tree nodes, kept rows):
+ * what writing it costs, to start on the largest models first.
+ */
+size_t gf_model_nvalues(const struct gf_model *m);
 const char *gf_model_feature(const struct gf_model *m, size_t i);
 /* The component this model predicts ("package", "platform"...) or NULL. */
 const char *gf_model_component(const struct gf_model *m);

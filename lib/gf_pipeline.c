@@ -120,6 +120,7 @@ struct model_writes {
 	const char *split;
 	pthread_mutex_t mu;
 	size_t next, n;
+	size_t *order;		/* the models, largest first */
 	int stop;		/* a write failed: take no more */
 	json_t **files, **meta;	/* per model: new references, or NULL */
 	struct gf_err *errs;	/* per model */
@@ -180,7 +181,7 @@ model_writer(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&w->mu);
-		i = w->stop ? w->n : w->next++;
+		i = w->stop || w->next == w->n ? w->n : w->order[w->next++];
 		pthread_mutex_unlock(&w->mu);
 		if (i >= w->n)
 			return NULL;
@@ -192,10 +193,36 @@ model_writer(void *arg)
 	}
 }
 
+/* Model i's numbers, over its components (0 when one failed). */
+static size_t
+model_values(const struct gf_pipeline_model *m)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < m->tasks->ds->ncomp; c++)
+		if (m->tasks[c].model != NULL)
+			n += gf_model_nvalues(m->tasks[c].model);
+	return n;
+}
+
+static int
+cmp_values_desc(const void *a, const void *b, void *arg)
+{
+	const size_t *v = arg;
+	size_t x = v[*(const size_t *)a], y = v[*(const size_t *)b];
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return (*(const size_t *)a > *(const size_t *)b) -
+	    (*(const size_t *)a < *(const size_t *)b);
+}
+
 /*
  * Every model's files under root, on as many threads as training used:
  * compressing and writing them one after another was a sixth of a run
- * on a few thousand rows. Each model's "files" and its row of the
+ * on a few thousand rows. The largest go first, so that the last one
+ * taken is short (XGBoost's, taken last, kept one thread writing alone
+ * for half the time). Each model's "files" and its row of the
  * <source>/<OutputType> metadata table (csvrows) are then added in the
  * models' order; the first failure in that order is reported.
  */
@@ -215,6 +242,18 @@ write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
 	w.files = gf_xcalloc(w.n + 1, sizeof(*w.files));
 	w.meta = gf_xcalloc(w.n + 1, sizeof(*w.meta));
 	w.errs = gf_xcalloc(w.n + 1, sizeof(*w.errs));
+	w.order = gf_xcalloc(w.n + 1, sizeof(*w.order));
+	{
+		size_t *values = gf_xcalloc(w.n + 1, sizeof(*values));
+
+		for (size_t i = 0; i < w.n; i++) {
+			w.order[i] = i;
+			values[i] = model_values(&m[i]);
+		}
+		qsort_r(w.order, w.n, sizeof(*w.order), cmp_values_desc,
+		    values);
+		free(values);
+	}
 	pthread_mutex_init(&w.mu, NULL);
 	if (nth > (long)w.n)
 		nth = (long)w.n;
@@ -247,6 +286,7 @@ write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
 	free(w.files);
 	free(w.meta);
 	free(w.errs);
+	free(w.order);
 	return rc;
 }
 

@@ -1413,6 +1413,57 @@ test_write_memory(void)
 	free(y);
 }
 
+/* The numbers in a model file's text: tokens starting with - or a digit. */
+static size_t
+count_numbers(const char *s)
+{
+	size_t n = 0;
+	int in_str = 0;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '"' && (p == s || p[-1] != '\\'))
+			in_str = !in_str;
+		else if (!in_str && (*p == '-' || (*p >= '0' && *p <= '9')) &&
+		    p > s && strchr("[,: ", p[-1]) != NULL)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * gf_model_nvalues, by which the largest models are written first,
+ * follows the numbers the files hold, from a handful to every row.
+ */
+static void
+test_nvalues(void)
+{
+	enum { R = 300, C = 2 };
+	const char *t[] = { "LinearRegressionTrainer",
+	    "GradientBoostingRegressorTrainer", "XgboostFitTrainer",
+	    "KNeighborsRegressorTrainer", "SVRRegressorTrainer",
+	    "LogisticRegressionTrainer" };
+	double X[R * C], y[R];
+	struct gf_err err = GF_ERR_INIT;
+
+	for (int i = 0; i < R; i++) {
+		X[i * C] = (i * 37) % 101;
+		X[i * C + 1] = (i * 53) % 89 / 7.0;
+		y[i] = 50 + X[i * C] + X[i * C + 1] * X[i * C + 1] / 9;
+	}
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		struct gf_model *m = fit(t[k], X, y, R, C, NULL, &err);
+		char *text = m != NULL ? gf_model_dumps(m, 17) : NULL;
+		size_t want = text != NULL ? count_numbers(text) : 0;
+		size_t got = m != NULL ? gf_model_nvalues(m) : 0;
+
+		ok(text != NULL && got * 2 >= want && got <= want * 2,
+		    "%s: %zu values estimated, %zu in its file", t[k], got,
+		    want);
+		free(text);
+		gf_model_free(m);
+	}
+}
+
 /* gf_model_fit_steal: the same model as gf_model_fit, X and y given up. */
 static void
 test_steal(void)
@@ -1480,6 +1531,7 @@ main(int argc, char **argv)
 	test_share();
 	test_round_trip();
 	test_steal();
+	test_nvalues();
 	test_kepler(getenv("GF_DATA"));
 	test_load_errors();
 	test_scores_splits();
