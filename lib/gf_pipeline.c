@@ -113,8 +113,14 @@ pipeline_metadata(const struct gf_pipeline *p)
 	return md;
 }
 
-/* The models of a run, written by threads of their own (write_models). */
+/*
+ * The preprocessed tables and the models of a run, written by threads of
+ * their own (write_models): the tables first, then the models.
+ */
 struct model_writes {
+	const struct gf_pipeline *pl;
+	const struct gf_dataset *ds;
+	size_t nds;
 	const struct gf_pipeline_model *m;
 	const char *root;
 	const char *split;
@@ -124,7 +130,21 @@ struct model_writes {
 	int stop;		/* a write failed: take no more */
 	json_t **files, **meta;	/* per model: new references, or NULL */
 	struct gf_err *errs;	/* per model */
+	struct gf_err *terrs;	/* per table */
 };
+
+/* Dataset d's preprocessed table under w->root. */
+static int
+write_table(struct model_writes *w, size_t d)
+{
+	char *rel = gf_pipeline_table_name(w->pl, &w->ds[d]);
+	char *p = gf_xasprintf("%s/%s", w->root, rel);
+	int rc = gf_pipeline_write_table(&w->ds[d], p, &w->terrs[d]);
+
+	free(rel);
+	free(p);
+	return rc;
+}
 
 /*
  * Model i's folder, zip and weight JSON under w->root; none for a model
@@ -178,14 +198,17 @@ model_writer(void *arg)
 	struct model_writes *w = arg;
 
 	for (;;) {
-		size_t i;
+		size_t k;
+		int rc;
 
 		pthread_mutex_lock(&w->mu);
-		i = w->stop || w->next == w->n ? w->n : w->order[w->next++];
+		k = w->stop ? w->nds + w->n : w->next++;
 		pthread_mutex_unlock(&w->mu);
-		if (i >= w->n)
+		if (k >= w->nds + w->n)
 			return NULL;
-		if (write_model(w, i) < 0) {
+		rc = k < w->nds ? write_table(w, k) :
+		    write_model(w, w->order[k - w->nds]);
+		if (rc < 0) {
 			pthread_mutex_lock(&w->mu);
 			w->stop = 1;
 			pthread_mutex_unlock(&w->mu);
@@ -218,23 +241,28 @@ cmp_values_desc(const void *a, const void *b, void *arg)
 }
 
 /*
- * Every model's files under root, on as many threads as training used:
- * compressing and writing them one after another was a sixth of a run
- * on a few thousand rows. The largest go first, so that the last one
- * taken is short (XGBoost's, taken last, kept one thread writing alone
- * for half the time). Each model's "files" and its row of the
- * <source>/<OutputType> metadata table (csvrows) are then added in the
- * models' order; the first failure in that order is reported.
+ * Every preprocessed table and every model's files under root, on as
+ * many threads as training used: compressing and writing them one after
+ * another was a sixth of a run on a few thousand rows. The tables go
+ * first, then the largest models, so that the last one taken is short
+ * (XGBoost's, taken last, kept one thread writing alone for half the
+ * time). Each model's "files" and its row of the <source>/<OutputType>
+ * metadata table (csvrows) are then added in the models' order; the
+ * first failure in the order tables, models is reported.
  */
 static int
-write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
-    size_t nm, const char *root, json_t *csvrows, struct gf_err *err)
+write_models(const struct gf_pipeline *p, const struct gf_dataset *sets,
+    size_t nds, const struct gf_pipeline_model *m, size_t nm,
+    const char *root, json_t *csvrows, struct gf_err *err)
 {
 	struct model_writes w;
 	long nth = p->threads > 0 ? p->threads : gf_proc_cpus();
 	int rc = 0;
 
 	memset(&w, 0, sizeof(w));
+	w.pl = p;
+	w.ds = sets;
+	w.nds = nds;
 	w.m = m;
 	w.root = root;
 	w.split = p->split;
@@ -242,6 +270,7 @@ write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
 	w.files = gf_xcalloc(w.n + 1, sizeof(*w.files));
 	w.meta = gf_xcalloc(w.n + 1, sizeof(*w.meta));
 	w.errs = gf_xcalloc(w.n + 1, sizeof(*w.errs));
+	w.terrs = gf_xcalloc(nds + 1, sizeof(*w.terrs));
 	w.order = gf_xcalloc(w.n + 1, sizeof(*w.order));
 	{
 		size_t *values = gf_xcalloc(w.n + 1, sizeof(*values));
@@ -255,10 +284,15 @@ write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
 		free(values);
 	}
 	pthread_mutex_init(&w.mu, NULL);
-	if (nth > (long)w.n)
-		nth = (long)w.n;
+	if (nth > (long)(w.nds + w.n))
+		nth = (long)(w.nds + w.n);
 	gf_train_threads(model_writer, &w, nth);
 	pthread_mutex_destroy(&w.mu);
+	for (size_t d = 0; d < nds && rc == 0; d++)
+		if (w.terrs[d].exit != 0) {
+			*err = w.terrs[d];
+			rc = -1;
+		}
 	for (size_t i = 0; i < w.n; i++) {
 		const struct gf_dataset *ds = m[i].tasks->ds;
 		json_t *rows;
@@ -286,6 +320,7 @@ write_models(const struct gf_pipeline *p, const struct gf_pipeline_model *m,
 	free(w.files);
 	free(w.meta);
 	free(w.errs);
+	free(w.terrs);
 	free(w.order);
 	return rc;
 }
@@ -314,15 +349,6 @@ gf_pipeline_write(const struct gf_pipeline *pl,
 	p = gf_xasprintf("%s/preprocessed_data", root);
 	if (gf_fs_mkdir_p(p, 0755, err) < 0)
 		goto out;
-	for (size_t d = 0; d < nds; d++) {
-		char *rel = gf_pipeline_table_name(pl, &ds[d]);
-
-		free(p);
-		p = gf_xasprintf("%s/%s", root, rel);
-		free(rel);
-		if (gf_pipeline_write_table(&ds[d], p, err) < 0)
-			goto out;
-	}
 	md = pipeline_metadata(pl);
 	free(p);
 	p = gf_xasprintf("%s/metadata.json", root);
@@ -336,7 +362,7 @@ gf_pipeline_write(const struct gf_pipeline *pl,
 			goto out;
 		rc = -1;
 	}
-	if (write_models(pl, m, nm, root, csvrows, err) < 0)
+	if (write_models(pl, ds, nds, m, nm, root, csvrows, err) < 0)
 		goto out;
 	{
 		const char *key;

@@ -44,6 +44,17 @@ test_expect_success 'numbers are written short and exact' '
 	test "$(cat row)" = "1695115663,5969546,3804367031.6666665,1884790068,190,1"
 '
 
+# The table is written beside the models, by the same threads: a table
+# that fails stops the run as a model file would (the models are small).
+test_expect_code 74 'a table that cannot be written: 74 naming it, the old tree kept' '
+	train "$ACPI" keep || exit 99
+	(trap "" XFSZ; ulimit -f 100; exec gf-train -f swap.csv -E acpi \
+	    -g CounterOnly -t LinearRegressionTrainer,SGDRegressorTrainer -k 2 \
+	    -r 1 -j 2 -o keep </dev/null >/dev/null 2>err); rc=$?
+	grep -q "preprocess_abs_default_acpi_CounterOnly.csv.*File too large" err &&
+	cmp "$ACPI" keep/$PRE &&
+	test -z "$(ls -A keep | grep -v "^gf$")" || rc=99; exit $rc'
+
 test_expect_success 'training on the written table gives the same models' '
 	train b/$PRE c &&
 	test "$(maes a.json)" = "$(maes c.json)" &&
