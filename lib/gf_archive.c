@@ -706,14 +706,14 @@ zip_file_entry(struct archive *a, struct archive_entry *e, struct out *o,
 
 int
 gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
-    size_t n, struct gf_err *err)
+    size_t n, int sync, struct gf_err *err)
 {
 	struct archive *a;
 	struct archive_entry *e;
 	struct out o;
 	int rc = -1;
 
-	if (la_load(err) < 0 || out_open(&o, out_path, 1, err) < 0)
+	if (la_load(err) < 0 || out_open(&o, out_path, sync, err) < 0)
 		return -1;
 	a = la.archive_write_new();
 	e = la.archive_entry_new();

@@ -78,11 +78,12 @@ struct gf_archive_entry {
 /*
  * Write a zip of n entries, in memory or read from files (deflate, fixed
  * 1980-01-01 mtimes, mode 0644) so the same entries always give the same
- * bytes. Synced before the rename. 66 when an entry's file is missing,
- * 74 when it cannot be read.
+ * bytes. Synced before the rename when sync (0: in a staging directory
+ * that gf_fs_sync_tree makes durable). 66 when an entry's file is
+ * missing, 74 when it cannot be read.
  */
 int gf_archive_zip(const char *out_path, const struct gf_archive_entry *entries,
-    size_t n, struct gf_err *err);
+    size_t n, int sync, struct gf_err *err);
 
 /*
  * Extract any archive libarchive reads (tar with any compression, zip)

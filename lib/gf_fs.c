@@ -44,9 +44,9 @@ gf_fs_mkdir_p(const char *path, mode_t mode, struct gf_err *err)
 	return rc;
 }
 
-int
-gf_fs_write_atomic_with(const char *path, int (*fill)(FILE *, void *),
-    void *arg, mode_t mode, struct gf_err *err)
+static int
+write_file(const char *path, int (*fill)(FILE *, void *), void *arg,
+    mode_t mode, int sync, struct gf_err *err)
 {
 	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	FILE *f = NULL;
@@ -65,7 +65,7 @@ gf_fs_write_atomic_with(const char *path, int (*fill)(FILE *, void *),
 	}
 	errno = 0;
 	if (fill(f, arg) < 0 || fflush(f) != 0 || ferror(f) ||
-	    fsync(fd) < 0) {
+	    (sync && fsync(fd) < 0)) {
 		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s': %s",
 		    tmp, errno ? strerror(errno) : "write error");
 		goto out;
@@ -94,6 +94,41 @@ out:
 	return rc;
 }
 
+int
+gf_fs_write_atomic_with(const char *path, int (*fill)(FILE *, void *),
+    void *arg, mode_t mode, struct gf_err *err)
+{
+	return write_file(path, fill, arg, mode, 1, err);
+}
+
+int
+gf_fs_write_staged_with(const char *path, int (*fill)(FILE *, void *),
+    void *arg, mode_t mode, struct gf_err *err)
+{
+	return write_file(path, fill, arg, mode, 0, err);
+}
+
+int
+gf_fs_sync_tree(const char *dir, struct gf_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return gf_err_set(err, GF_EXIT_NOINPUT, "fs", "cannot open "
+		    "'%s': %s", dir, strerror(errno));
+#ifdef __linux__
+	rc = syncfs(fd);
+#else
+	sync();
+	rc = 0;
+#endif
+	if (rc < 0)
+		gf_err_set(err, GF_EXIT_IOERR, "fs", "cannot write '%s' to "
+		    "disk: %s", dir, strerror(errno));
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
 struct bytes {
 	const void *data;
 	size_t len;
@@ -113,7 +148,16 @@ gf_fs_write_atomic(const char *path, const void *data, size_t len,
 {
 	struct bytes b = { data, len };
 
-	return gf_fs_write_atomic_with(path, fill_bytes, &b, mode, err);
+	return write_file(path, fill_bytes, &b, mode, 1, err);
+}
+
+int
+gf_fs_write_staged(const char *path, const void *data, size_t len,
+    mode_t mode, struct gf_err *err)
+{
+	struct bytes b = { data, len };
+
+	return write_file(path, fill_bytes, &b, mode, 0, err);
 }
 
 char *

@@ -41,7 +41,7 @@ is_int_col(const char *name)
  * ones) into a local buffer: printf of doubles was most of the time.
  */
 int
-gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
+gf_modeldb_write_csv(const char *path, const struct gf_csv *t, int sync,
     struct gf_err *err)
 {
 	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -94,7 +94,8 @@ gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
 		bad = 1;
 	free(out);
 	free(isint);
-	bad = bad || fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0;
+	bad = bad || fflush(fp) != 0 || ferror(fp) ||
+	    (sync && fsync(fileno(fp)) != 0);
 	if (fclose(fp) != 0)
 		bad = 1;
 	if (bad || rename(tmp, path) != 0) {
@@ -137,7 +138,7 @@ features_of(const struct gf_model *m)
 
 int
 gf_modeldb_copy_csv(const char *src, const struct stat *was,
-    const char *path, struct gf_err *err)
+    const char *path, int sync, struct gf_err *err)
 {
 	char *tmp = gf_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, bad = 0;
@@ -185,7 +186,7 @@ gf_modeldb_copy_csv(const char *src, const struct stat *was,
 				left -= n;
 		}
 	}
-	if (bad || fsync(out) != 0) {
+	if (bad || (sync && fsync(out) != 0)) {
 		gf_err_set(err, GF_EXIT_IOERR, "modeldb", "cannot copy '%s' to "
 		    "'%s': %s", src, tmp, strerror(errno));
 		goto fail;
@@ -310,7 +311,8 @@ fill_model(FILE *f, void *model)
 
 int
 gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
-    const struct gf_modeldb_model *m, json_t **files, struct gf_err *err)
+    const struct gf_modeldb_model *m, json_t **files, int sync,
+    struct gf_err *err)
 {
 	char *name = gf_xasprintf("%s_%d", m->trainer, m->node_type);
 	char *dir = NULL, *zip = NULL, *wpath = NULL;
@@ -342,8 +344,8 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		    features_of(m->models[c]), "fe_files"));
 		ent[n].name = names[n];
 		ent[n].path = paths[n];
-		if (gf_fs_write_atomic_with(paths[n++], fill_model,
-		    m->models[c], 0644, err) < 0)
+		if ((sync ? gf_fs_write_atomic_with : gf_fs_write_staged_with)(
+		    paths[n++], fill_model, m->models[c], 0644, err) < 0)
 			goto out;
 	}
 	md = gf_modeldb_metadata(m);
@@ -356,19 +358,20 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		ent[i].data = bodies[i];
 		ent[i].len = strlen(bodies[i]);
 		paths[i] = gf_xasprintf("%s/%s", dir, names[i]);
-		if (gf_fs_write_atomic(paths[i], bodies[i], ent[i].len, 0644,
-		    err) < 0)
+		if ((sync ? gf_fs_write_atomic : gf_fs_write_staged)(paths[i],
+		    bodies[i], ent[i].len, 0644, err) < 0)
 			goto out;
 	}
 	zip = gf_xasprintf("%s/%s.zip", fg_dir, name);
-	if (gf_archive_zip(zip, ent, n, err) < 0)
+	if (gf_archive_zip(zip, ent, n, sync, err) < 0)
 		goto out;
 	w = gf_modeldb_weights(m, &werr);
 	if (w != NULL) {
 		char *s = dumps(w, 17);
 
 		wpath = gf_xasprintf("%s/%s.json", fg_dir, name);
-		rc = gf_fs_write_atomic(wpath, s, strlen(s), 0644, err);
+		rc = (sync ? gf_fs_write_atomic : gf_fs_write_staged)(wpath,
+		    s, strlen(s), 0644, err);
 		free(s);
 		if (rc < 0)
 			goto out;
@@ -429,7 +432,8 @@ csv_cell(struct gf_buf *b, const json_t *v)
 
 int
 gf_modeldb_write_metadata_csv(const char *path, const json_t *rows,
-    const char *const *components, size_t ncomp, struct gf_err *err)
+    const char *const *components, size_t ncomp, int sync,
+    struct gf_err *err)
 {
 	static const char *const head[] = { "model_name", "model_class",
 		"model_file", "features", "fe_files", "output_type", "mae",
@@ -463,7 +467,8 @@ gf_modeldb_write_metadata_csv(const char *path, const json_t *rows,
 		}
 		gf_buf_addc(&b, '\n');
 	}
-	rc = gf_fs_write_atomic(path, gf_buf_str(&b), b.len, 0644, err);
+	rc = (sync ? gf_fs_write_atomic : gf_fs_write_staged)(path,
+	    gf_buf_str(&b), b.len, 0644, err);
 	for (size_t k = 0; k < ncols; k++)
 		free(cols[k]);
 	free(cols);

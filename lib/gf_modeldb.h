@@ -51,21 +51,27 @@ struct gf_modeldb_model {
 };
 
 /*
- * Write a table as CSV (header, then rows with 17 significant digits)
- * to path atomically. timestamp and node_type are written as integers.
+ * The writers below replace their file atomically (a temporary file
+ * renamed), synced before the rename when sync; 0 for files in a staging
+ * directory that gf_fs_sync_tree makes durable at once.
  */
-int gf_modeldb_write_csv(const char *path, const struct gf_csv *t,
+
+/*
+ * Write a table as CSV (header, then rows with 17 significant digits)
+ * to path. timestamp and node_type are written as integers.
+ */
+int gf_modeldb_write_csv(const char *path, const struct gf_csv *t, int sync,
     struct gf_err *err);
 
 /*
- * Copy the CSV file src to path atomically, for a table loaded from src
+ * Copy the CSV file src to path, for a table loaded from src
  * that is written unchanged: the bytes hold the same doubles. was is
  * src's stat(2) from before it was loaded; when src is no longer that
  * file (size, mtime, inode) or cannot be copied, this fails (74, nothing
  * written) and the caller writes the table itself.
  */
 int gf_modeldb_copy_csv(const char *src, const struct stat *was,
-    const char *path, struct gf_err *err);
+    const char *path, int sync, struct gf_err *err);
 
 /*
  * upstream metadata.json for m (new reference): model_name, model_class,
@@ -90,7 +96,8 @@ json_t *gf_modeldb_weights(const struct gf_modeldb_model *m,
  * given as rel_prefix.
  */
 int gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
-    const struct gf_modeldb_model *m, json_t **files, struct gf_err *err);
+    const struct gf_modeldb_model *m, json_t **files, int sync,
+    struct gf_err *err);
 
 /*
  * Write <source>_<OutputType>_model_metadata.csv from an array of
@@ -98,7 +105,8 @@ int gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
  * order.
  */
 int gf_modeldb_write_metadata_csv(const char *path, const json_t *rows,
-    const char *const *components, size_t ncomp, struct gf_err *err);
+    const char *const *components, size_t ncomp, int sync,
+    struct gf_err *err);
 
 /* model class upstream gives a trainer: "scikit", "xgboost", "curvefit". */
 const char *gf_modeldb_model_class(const char *trainer);

@@ -51,6 +51,7 @@ dataset_table(const struct gf_dataset *ds, struct gf_csv *t)
 
 int
 gf_pipeline_write_table(const struct gf_dataset *ds, const char *path,
+    int sync,
     struct gf_err *err)
 {
 	struct gf_csv t = GF_CSV_INIT;
@@ -59,13 +60,13 @@ gf_pipeline_write_table(const struct gf_dataset *ds, const char *path,
 	if (ds->same_as != NULL) {
 		struct gf_err e = GF_ERR_INIT;
 
-		if (gf_modeldb_copy_csv(ds->same_as, ds->same_st, path,
+		if (gf_modeldb_copy_csv(ds->same_as, ds->same_st, path, sync,
 		    &e) == 0)
 			return 0;
 		gf_debug("%s: %s; writing the table", path, e.msg);
 	}
 	dataset_table(ds, &t);
-	rc = gf_modeldb_write_csv(path, &t, err);
+	rc = gf_modeldb_write_csv(path, &t, sync, err);
 	gf_csv_release(&t);
 	return rc;
 }
@@ -139,7 +140,7 @@ write_table(struct model_writes *w, size_t d)
 {
 	char *rel = gf_pipeline_table_name(w->pl, &w->ds[d]);
 	char *p = gf_xasprintf("%s/%s", w->root, rel);
-	int rc = gf_pipeline_write_table(&w->ds[d], p, &w->terrs[d]);
+	int rc = gf_pipeline_write_table(&w->ds[d], p, 0, &w->terrs[d]);
 
 	free(rel);
 	free(p);
@@ -182,7 +183,8 @@ write_model(struct model_writes *w, size_t i)
 	mm.ncomp = ds->ncomp;
 	rel = gf_xasprintf("%s/%s/%s", ds->source, ds->otype, ds->group);
 	fg = gf_xasprintf("%s/%s", w->root, rel);
-	rc = gf_modeldb_write_model(fg, rel, &mm, &w->files[i], &w->errs[i]);
+	rc = gf_modeldb_write_model(fg, rel, &mm, &w->files[i], 0,
+	    &w->errs[i]);
 	if (rc == 0)
 		w->meta[i] = gf_modeldb_metadata(&mm);
 	free(rel);
@@ -356,7 +358,7 @@ gf_pipeline_write(const struct gf_pipeline *pl,
 		char *s = json_dumps(md, JSON_INDENT(2) |
 		    JSON_REAL_PRECISION(17));
 
-		rc = gf_fs_write_atomic(p, s, strlen(s), 0644, err);
+		rc = gf_fs_write_staged(p, s, strlen(s), 0644, err);
 		free(s);
 		if (rc < 0)
 			goto out;
@@ -379,13 +381,19 @@ gf_pipeline_write(const struct gf_pipeline *pl,
 			p = gf_xasprintf("%s/%s/%s_%s_model_metadata.csv", root,
 			    key, src, slash + 1);
 			rc = gf_modeldb_write_metadata_csv(p, rows, comps, nc,
-			    err);
+			    0, err);
 			free(src);
 			if (rc < 0)
 				goto out;
 			rc = -1;
 		}
 	}
+	/*
+	 * Every file above was written without an fsync of its own: the
+	 * tree goes to disk at once, before it replaces the old one.
+	 */
+	if (gf_fs_sync_tree(root, err) < 0)
+		goto out;
 	/* Swap the finished tree in; an older one goes only after. */
 	if (gf_fs_exists(dest)) {
 		old = gf_xasprintf("%s/old", stage);

@@ -53,9 +53,11 @@ char *gf_pipeline_table_name(const struct gf_pipeline *p,
 /*
  * ds's preprocessed table (timestamp, features, power, node_type) at
  * path: a copy of its input file when ds->same_as holds exactly it, else
- * written with the shortest exact decimals. 73/74 when it cannot be.
+ * written with the shortest exact decimals; synced when sync (see
+ * gf_modeldb_write_csv). 73/74 when it cannot be.
  */
 int gf_pipeline_write_table(const struct gf_dataset *ds, const char *path,
+    int sync,
     struct gf_err *err);
 
 /*

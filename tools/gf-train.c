@@ -637,7 +637,7 @@ extract_only(struct run *r, json_t *sec, struct gf_err *err)
 		char *p = gf_xasprintf("%s/%s/%s", r->o->out, r->o->pipeline,
 		    rel);
 
-		rc = gf_pipeline_write_table(ds, p, err);
+		rc = gf_pipeline_write_table(ds, p, 1, err);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:s,s:s,s:I}",
 		    "source", ds->source, "output_type", ds->otype,
 		    "feature_group", ds->group, "file", rel, "rows",

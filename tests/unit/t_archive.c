@@ -154,9 +154,9 @@ main(void)
 
 	p = gf_xasprintf("%s/out/m1.zip", root);
 	q = gf_xasprintf("%s/out/m2.zip", root);
-	ok(gf_archive_zip(p, ents, 2, &err) == 0, "zip written");
+	ok(gf_archive_zip(p, ents, 2, 1, &err) == 0, "zip written");
 	sleep(1);
-	ok(gf_archive_zip(q, ents, 2, &err) == 0, "zip written again");
+	ok(gf_archive_zip(q, ents, 2, 1, &err) == 0, "zip written again");
 	gf_sha256_file(p, h1, &err);
 	gf_sha256_file(q, h2, &err);
 	is_str(h1, h2, "same entries give the same zip bytes");
@@ -177,7 +177,7 @@ main(void)
 	ents[1].data = NULL;
 	p = gf_xasprintf("%s/out/m1.zip", root);
 	q = gf_xasprintf("%s/out/m3.zip", root);
-	ok(gf_archive_zip(q, ents, 2, &err) == 0, "zip with a file entry");
+	ok(gf_archive_zip(q, ents, 2, 1, &err) == 0, "zip with a file entry");
 	gf_sha256_file(q, h2, &err);
 	gf_sha256_file(p, h1, &err);
 	is_str(h1, h2, "a file entry gives the bytes of the same text");
@@ -185,7 +185,7 @@ main(void)
 	s = gf_xasprintf("%s/no-such-file", root);
 	ents[1].path = s;
 	unlink(q);
-	ok(gf_archive_zip(q, ents, 2, &err) == -1 && err.exit == 66 &&
+	ok(gf_archive_zip(q, ents, 2, 1, &err) == -1 && err.exit == 66 &&
 	    !gf_fs_exists(q), "a missing entry file is 66, no zip: %s",
 	    err.msg);
 	free(s);

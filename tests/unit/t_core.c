@@ -300,6 +300,22 @@ test_fs(void)
 	is_str(data, "streamed", "the old file is untouched");
 	free(data);
 	ok(no_tmp_in(dir), "no temporary file left");
+	/* Staged: the same files and failures, one sync for the tree. */
+	is_int(gf_fs_write_staged(file, "staged", 6, 0600, &err), 0,
+	    "staged write");
+	is_int(gf_fs_write_staged_with(file, fill_text, streamed, 0600, &err),
+	    0, "staged write from a stream");
+	ok(gf_fs_write_staged_with(file, fill_fails, NULL, 0600, &err) < 0 &&
+	    err.exit == GF_EXIT_IOERR, "a failing staged fill is 74");
+	ok(gf_fs_write_staged("/nonexistent/x", "a", 1, 0600, &err) < 0 &&
+	    err.exit == GF_EXIT_CANTCREAT, "an uncreatable staged file is 73");
+	data = gf_fs_read(file, 0, &len, &err);
+	is_str(data, "streamed", "the staged file kept its last good text");
+	free(data);
+	ok(no_tmp_in(dir), "no temporary file left by staged writes");
+	is_int(gf_fs_sync_tree(dir, &err), 0, "the tree synced");
+	ok(gf_fs_sync_tree("/nonexistent/x", &err) < 0 &&
+	    err.exit == GF_EXIT_NOINPUT, "syncing a missing tree is 66");
 	is_int(gf_fs_mkdir_p(file, 0755, &err), -1, "mkdir over a file fails");
 	free(file);
 	file = gf_fs_join(tmpdir, "a");
