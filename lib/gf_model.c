@@ -1331,31 +1331,28 @@ gf_model_load(const char *path, struct gf_err *err)
 /* ---- scores, splits ---- */
 
 void
-gf_scores_compute(const double *y, const double *pred, size_t n,
-    struct gf_scores *out)
+gf_scores_finish(const struct gf_scores_sum *s, struct gf_scores *out)
 {
-	double ae = 0, se = 0, pe = 0;
-	size_t np = 0;
-
-	out->n = n;
-	if (n == 0) {
+	out->n = s->n;
+	if (s->n == 0) {
 		out->mae = out->mape = out->rmse = out->mse = NAN;
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		double d = y[i] - pred[i];
-
-		ae += fabs(d);
-		se += d * d;
-		if (y[i] > 0) {
-			pe += fabs(d) / y[i];
-			np++;
-		}
-	}
-	out->mae = ae / (double)n;
-	out->mse = se / (double)n;
+	out->mae = s->ae / (double)s->n;
+	out->mse = s->se / (double)s->n;
 	out->rmse = sqrt(out->mse);
-	out->mape = np ? 100.0 * pe / (double)np : NAN;
+	out->mape = s->np ? 100.0 * s->pe / (double)s->np : NAN;
+}
+
+void
+gf_scores_compute(const double *y, const double *pred, size_t n,
+    struct gf_scores *out)
+{
+	struct gf_scores_sum s = GF_SCORES_SUM_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		gf_scores_add(&s, y[i], pred[i]);
+	gf_scores_finish(&s, out);
 }
 
 void

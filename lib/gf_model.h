@@ -26,6 +26,7 @@
 #ifndef GF_MODEL_H
 #define GF_MODEL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -239,6 +240,30 @@ struct gf_scores {
 };
 void gf_scores_compute(const double *y, const double *pred, size_t n,
     struct gf_scores *out);
+/*
+ * The same a row at a time: rows added in the order gf_scores_compute
+ * takes them give the same scores to the bit, without the rows held in
+ * one array (cross-validation folds). Start from GF_SCORES_SUM_INIT.
+ */
+struct gf_scores_sum {
+	double ae, se, pe;
+	size_t np, n;
+};
+#define GF_SCORES_SUM_INIT { 0, 0, 0, 0, 0 }
+static inline void
+gf_scores_add(struct gf_scores_sum *s, double y, double pred)
+{
+	double d = y - pred;
+
+	s->ae += fabs(d);
+	s->se += d * d;
+	if (y > 0) {
+		s->pe += fabs(d) / y;
+		s->np++;
+	}
+	s->n++;
+}
+void gf_scores_finish(const struct gf_scores_sum *s, struct gf_scores *out);
 
 /*
  * Splits are index lists into the rows of a table (both sorted ascending,

@@ -168,14 +168,13 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	} else {
 		double *row = gf_xcalloc(ds->nfeat + 1, sizeof(double));
 
-		t->fy[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
+		/* Their targets are taken again at the end (task_finish). */
 		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
 		for (size_t i = 0; i < s.ntest; i++) {
 			const double *x = ds->X + s.test[i] * ds->nfeat;
 
 			for (size_t c = 0; c < ds->nfeat; c++)
 				row[c] = x[t->ord[c]];
-			t->fy[f][i] = task_y(t)[s.test[i]];
 			t->fp[f][i] = gf_model_predict1(m, row);
 		}
 		free(row);
@@ -185,39 +184,18 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	gf_split_release(&s);
 }
 
-/* Standard error of the folds' MAEs (their spread), NaN below 2 folds. */
-static double
-fold_mae_se(const struct gf_train_task *t, int k)
-{
-	double mean = 0, ss = 0, *mae;
-
-	if (k < 2)
-		return NAN;
-	mae = gf_xcalloc((size_t)k, sizeof(*mae));
-	for (int f = 0; f < k; f++) {
-		for (size_t i = 0; i < t->fn[f]; i++)
-			mae[f] += fabs(t->fy[f][i] - t->fp[f][i]);
-		mae[f] /= t->fn[f] > 0 ? (double)t->fn[f] : 1;
-		mean += mae[f] / k;
-	}
-	for (int f = 0; f < k; f++)
-		ss += (mae[f] - mean) * (mae[f] - mean);
-	free(mae);
-	return sqrt(ss / (k - 1)) / sqrt(k);
-}
-
 /*
  * After the last job: the cross-validation scores over the folds in
- * order, as gf_model_cv computes them; the first failure (the fit's,
- * then the lowest fold's) decides. Frees what the jobs shared.
+ * order, as gf_model_cv computes them, row by row (no array of all the
+ * folds' rows: at 10^6 rows they were beside the largest models), with
+ * the spread of the folds' MAEs; each fold's targets taken again by its
+ * split, as its job took its rows. The first failure (the fit's, then
+ * the lowest fold's) decides. Frees what the jobs shared.
  */
 static void
-task_finish(struct gf_train_task *t, int k)
+task_finish(struct gf_train_task *t, const struct gf_split *sp, int k,
+    int forward)
 {
-	size_t n = 0, done = 0;
-
-	for (int f = 0; f < k; f++)
-		n += t->fn[f];
 	if (!t->failed) {
 		for (int f = 0; f < k; f++)
 			if (t->ffail[f]) {
@@ -229,24 +207,44 @@ task_finish(struct gf_train_task *t, int k)
 			}
 	}
 	if (!t->failed) {
-		double *ya = gf_xcalloc(n + 1, sizeof(double));
-		double *pa = gf_xcalloc(n + 1, sizeof(double));
+		struct gf_scores_sum all = GF_SCORES_SUM_INIT;
+		double *mae = gf_xcalloc((size_t)k + 1, sizeof(*mae));
+		double mean = 0, ss = 0;
+		const double *y = task_y(t);
 
-		for (int f = 0; f < k; f++) {
-			memcpy(ya + done, t->fy[f], t->fn[f] * sizeof(double));
-			memcpy(pa + done, t->fp[f], t->fn[f] * sizeof(double));
-			done += t->fn[f];
+		for (int f = 0; f < k && !t->failed; f++) {
+			struct gf_split s = GF_SPLIT_INIT;
+
+			if ((forward ? gf_split_forward : gf_split_kfold)(
+			    sp->train, sp->ntrain, k, f, &s, &t->err) < 0 ||
+			    s.ntest != t->fn[f]) {
+				gf_err_set(&t->err, GF_EXIT_SOFTWARE, "train",
+				    "fold %d of %d changed", f + 1, k);
+				t->failed = 1;
+			}
+			for (size_t i = 0; !t->failed && i < s.ntest; i++) {
+				double yi = y[s.test[i]];
+
+				gf_scores_add(&all, yi, t->fp[f][i]);
+				mae[f] += fabs(yi - t->fp[f][i]);
+			}
+			mae[f] /= s.ntest > 0 ? (double)s.ntest : 1;
+			mean += mae[f] / k;
+			gf_split_release(&s);
 		}
-		gf_scores_compute(ya, pa, done, &t->cv);
-		free(ya);
-		free(pa);
-		t->cv_se = fold_mae_se(t, k);
+		gf_scores_finish(&all, &t->cv);
+		for (int f = 0; f < k; f++)
+			ss += (mae[f] - mean) * (mae[f] - mean);
+		/* The standard error of the folds' MAEs, NaN below 2 folds. */
+		t->cv_se = k < 2 ? NAN : sqrt(ss / (k - 1)) / sqrt(k);
+		free(mae);
+		if (t->failed) {
+			gf_model_free(t->model);
+			t->model = NULL;
+		}
 	}
-	for (int f = 0; f < k; f++) {
-		free(t->fy[f]);
+	for (int f = 0; f < k; f++)
 		free(t->fp[f]);
-	}
-	free(t->fy);
 	free(t->fp);
 	free(t->fn);
 	free(t->ferr);
@@ -254,7 +252,7 @@ task_finish(struct gf_train_task *t, int k)
 	free(t->ord);
 	free(t->y);
 	free(t->names);
-	t->fy = t->fp = NULL;
+	t->fp = NULL;
 	t->fn = NULL;
 	t->ferr = NULL;
 	t->ffail = NULL;
@@ -322,7 +320,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (!last)
 			continue;
-		task_finish(t, k);
+		task_finish(t, p->split, k, p->forward);
 		/* Counted and reported in one step: "[3/10]" after "[2/10]". */
 		pthread_mutex_lock(&p->report);
 		done = ++p->done;
@@ -542,7 +540,6 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 		struct gf_train_task *t = &tasks[i];
 
 		t->left = k + 1;
-		t->fy = gf_xcalloc((size_t)k + 1, sizeof(*t->fy));
 		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
 		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
 		t->ferr = gf_xcalloc((size_t)k + 1, sizeof(*t->ferr));

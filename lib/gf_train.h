@@ -82,7 +82,7 @@ struct gf_train_task {
 	size_t *ord;		/* the fits' column order */
 	double *y;		/* the component's column, or NULL */
 	const char **names;
-	double **fy, **fp;	/* per fold: hold-out targets, predictions */
+	double **fp;		/* per fold: predictions of its hold-out */
 	size_t *fn;
 	struct gf_err *ferr;	/* per fold: the error, if ffail */
 	int *ffail;

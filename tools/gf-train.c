@@ -9,6 +9,8 @@
  * alone picks the best model. Writes the model-db tree (weight JSON, model
  * zips, metadata, preprocessed data) and the "train" section.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,6 +494,23 @@ task_done(const struct gf_train_task *t, size_t ndone, size_t ntasks,
 		    t->ds->group, t->test.mae, t->cv.mae, t->seconds);
 }
 
+/*
+ * Whether libarchive should load while the data do (gf_archive_preload):
+ * the model zips come last, and on a small input its 5-7 ms are a few
+ * percent of the run. Not on a large one: its 3 MB would then sit in
+ * memory beside the largest fits, for nothing measurable in seconds.
+ */
+static int
+small_input(const struct opts *o)
+{
+	const char *path = o->csv != NULL ? o->csv : o->query;
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 1;
+	return stat(path, &st) == 0 && st.st_size <= 32 << 20;
+}
+
 /* Train every dataset; fill section.models, .best, .datasets. */
 static int
 train_all(struct run *r, json_t *sec, struct gf_err *err)
@@ -827,8 +846,7 @@ main(int argc, char *argv[])
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));
 	json_object_set_new(sec, "isolator", json_string(o.isolator));
-	/* The model zips come last; libarchive loads while the data do. */
-	if (!o.extract_only)
+	if (!o.extract_only && small_input(&o))
 		gf_archive_preload();
 	if (load_sets(&r, &err) < 0)
 		goto done;
