@@ -1365,9 +1365,9 @@ gf_split_release(struct gf_split *s)
 }
 
 static int
-cmp_size(const void *a, const void *b)
+cmp_row(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -1375,6 +1375,9 @@ cmp_size(const void *a, const void *b)
 static int
 split_sizes(size_t rows, double frac, size_t *ntest, struct gf_err *err)
 {
+	if (rows > UINT32_MAX)
+		return gf_err_set(err, GF_EXIT_DATAERR, "model",
+		    "too many rows (%zu)", rows);
 	if (!(frac > 0 && frac < 1))
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "test fraction %g is not in (0, 1)", frac);
@@ -1390,29 +1393,31 @@ gf_split_random(size_t rows, double test_frac, unsigned long seed,
     struct gf_split *out, struct gf_err *err)
 {
 	struct gf_rand r;
-	size_t nt, *perm;
+	size_t nt;
+	uint32_t *perm;
 
 	if (split_sizes(rows, test_frac, &nt, err) < 0)
 		return -1;
 	perm = gf_xreallocarray(NULL, rows, sizeof(*perm));
 	for (size_t i = 0; i < rows; i++)
-		perm[i] = i;
+		perm[i] = (uint32_t)i;
 	gf_rand_seed(&r, seed);
 	for (size_t i = rows - 1; i > 0; i--) {
-		size_t j = gf_rand_below(&r, i + 1), t = perm[i];
+		size_t j = gf_rand_below(&r, i + 1);
+		uint32_t t = perm[i];
 
 		perm[i] = perm[j];
 		perm[j] = t;
 	}
 	out->ntest = nt;
 	out->ntrain = rows - nt;
-	out->test = gf_xreallocarray(NULL, nt, sizeof(size_t));
-	out->train = gf_xreallocarray(NULL, rows - nt, sizeof(size_t));
-	memcpy(out->test, perm, nt * sizeof(size_t));
-	memcpy(out->train, perm + nt, (rows - nt) * sizeof(size_t));
+	out->test = gf_xreallocarray(NULL, nt, sizeof(uint32_t));
+	out->train = gf_xreallocarray(NULL, rows - nt, sizeof(uint32_t));
+	memcpy(out->test, perm, nt * sizeof(uint32_t));
+	memcpy(out->train, perm + nt, (rows - nt) * sizeof(uint32_t));
 	free(perm);
-	qsort(out->test, out->ntest, sizeof(size_t), cmp_size);
-	qsort(out->train, out->ntrain, sizeof(size_t), cmp_size);
+	qsort(out->test, out->ntest, sizeof(uint32_t), cmp_row);
+	qsort(out->train, out->ntrain, sizeof(uint32_t), cmp_row);
 	return 0;
 }
 
@@ -1426,17 +1431,17 @@ gf_split_tail(size_t rows, double test_frac, struct gf_split *out,
 		return -1;
 	out->ntest = nt;
 	out->ntrain = rows - nt;
-	out->test = gf_xreallocarray(NULL, nt, sizeof(size_t));
-	out->train = gf_xreallocarray(NULL, rows - nt, sizeof(size_t));
+	out->test = gf_xreallocarray(NULL, nt, sizeof(uint32_t));
+	out->train = gf_xreallocarray(NULL, rows - nt, sizeof(uint32_t));
 	for (size_t i = 0; i < rows - nt; i++)
-		out->train[i] = i;
+		out->train[i] = (uint32_t)i;
 	for (size_t i = 0; i < nt; i++)
-		out->test[i] = rows - nt + i;
+		out->test[i] = (uint32_t)(rows - nt + i);
 	return 0;
 }
 
 int
-gf_split_kfold(const size_t *idx, size_t n, int k, int fold,
+gf_split_kfold(const uint32_t *idx, size_t n, int k, int fold,
     struct gf_split *out, struct gf_err *err)
 {
 	size_t base, extra, lo, hi;
@@ -1452,17 +1457,17 @@ gf_split_kfold(const size_t *idx, size_t n, int k, int fold,
 	hi = lo + base + ((size_t)fold < extra ? 1 : 0);
 	out->ntest = hi - lo;
 	out->ntrain = n - out->ntest;
-	out->test = gf_xreallocarray(NULL, out->ntest, sizeof(size_t));
+	out->test = gf_xreallocarray(NULL, out->ntest, sizeof(uint32_t));
 	out->train = gf_xreallocarray(NULL, out->ntrain ? out->ntrain : 1,
-	    sizeof(size_t));
-	memcpy(out->test, idx + lo, out->ntest * sizeof(size_t));
-	memcpy(out->train, idx, lo * sizeof(size_t));
-	memcpy(out->train + lo, idx + hi, (n - hi) * sizeof(size_t));
+	    sizeof(uint32_t));
+	memcpy(out->test, idx + lo, out->ntest * sizeof(uint32_t));
+	memcpy(out->train, idx, lo * sizeof(uint32_t));
+	memcpy(out->train + lo, idx + hi, (n - hi) * sizeof(uint32_t));
 	return 0;
 }
 
 int
-gf_split_forward(const size_t *idx, size_t n, int k, int fold,
+gf_split_forward(const uint32_t *idx, size_t n, int k, int fold,
     struct gf_split *out, struct gf_err *err)
 {
 	size_t base, extra, lo, hi;
@@ -1479,23 +1484,23 @@ gf_split_forward(const size_t *idx, size_t n, int k, int fold,
 	hi = lo + base + ((size_t)fold + 1 < extra ? 1 : 0);
 	out->ntest = hi - lo;
 	out->ntrain = lo;
-	out->test = gf_xreallocarray(NULL, out->ntest, sizeof(size_t));
-	out->train = gf_xreallocarray(NULL, lo, sizeof(size_t));
-	memcpy(out->test, idx + lo, out->ntest * sizeof(size_t));
-	memcpy(out->train, idx, lo * sizeof(size_t));
+	out->test = gf_xreallocarray(NULL, out->ntest, sizeof(uint32_t));
+	out->train = gf_xreallocarray(NULL, lo, sizeof(uint32_t));
+	memcpy(out->test, idx + lo, out->ntest * sizeof(uint32_t));
+	memcpy(out->train, idx, lo * sizeof(uint32_t));
 	return 0;
 }
 
 void
 gf_gather_rows(const double *X, const double *y, size_t cols,
-    const size_t *idx, size_t n, double **Xout, double **yout)
+    const uint32_t *idx, size_t n, double **Xout, double **yout)
 {
 	gf_gather_rows_ordered(X, y, cols, NULL, idx, n, Xout, yout);
 }
 
 void
 gf_gather_rows_ordered(const double *X, const double *y, size_t cols,
-    const size_t *order, const size_t *idx, size_t n, double **Xout,
+    const size_t *order, const uint32_t *idx, size_t n, double **Xout,
     double **yout)
 {
 	double *xo = gf_xreallocarray(NULL, (n && cols) ? n * cols : 1,
@@ -1503,7 +1508,7 @@ gf_gather_rows_ordered(const double *X, const double *y, size_t cols,
 	double *yo = gf_xreallocarray(NULL, n ? n : 1, sizeof(*yo));
 
 	for (size_t i = 0; i < n; i++) {
-		const double *row = X + idx[i] * cols;
+		const double *row = X + (size_t)idx[i] * cols;
 
 		if (order == NULL)
 			memcpy(xo + i * cols, row, cols * sizeof(*xo));
@@ -1518,7 +1523,7 @@ gf_gather_rows_ordered(const double *X, const double *y, size_t cols,
 
 static int
 model_cv(int forward, const char *trainer, const double *X, const double *y,
-    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t cols, const char *const *feature_names, const uint32_t *idx,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err)
 {
@@ -1548,7 +1553,7 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
 			for (size_t i = 0; i < s.ntest; i++) {
 				yall[done] = y[s.test[i]];
 				pall[done++] = gf_model_predict1(m,
-				    X + s.test[i] * cols);
+				    X + (size_t)s.test[i] * cols);
 			}
 			gf_model_free(m);
 		}
@@ -1563,7 +1568,7 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
 
 int
 gf_model_cv(const char *trainer, const double *X, const double *y,
-    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t cols, const char *const *feature_names, const uint32_t *idx,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err)
 {
@@ -1573,7 +1578,7 @@ gf_model_cv(const char *trainer, const double *X, const double *y,
 
 int
 gf_model_cv_forward(const char *trainer, const double *X, const double *y,
-    size_t cols, const char *const *feature_names, const size_t *idx,
+    size_t cols, const char *const *feature_names, const uint32_t *idx,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err)
 {

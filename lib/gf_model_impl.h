@@ -27,12 +27,13 @@ enum gf_trainer_id {
 };
 
 /* KNN k-d tree node: rows kdidx[lo..hi); a leaf when left < 0. */
+/* 32 bytes: rows are 32-bit (gf_fit_knn's limit), so are their ranges. */
 struct gf_kdnode {
-	size_t lo, hi;
-	int dim;
-	double split;
+	uint32_t lo, hi;	/* kdidx[lo..hi) */
 	int left, right;
 	uint32_t first;		/* the lowest training row in the node */
+	int dim;
+	double split;
 };
 
 /* Tree node: internal when feature >= 0 (x[feature] <= thr goes left). */

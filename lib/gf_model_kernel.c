@@ -115,8 +115,8 @@ kd_add(struct kdbuild *b, size_t lo, size_t hi)
 		m->kdbox = gf_xreallocarray(m->kdbox, b->cap, 2 * nf *
 		    sizeof(*m->kdbox));
 	}
-	m->kd[b->n].lo = lo;
-	m->kd[b->n].hi = hi;
+	m->kd[b->n].lo = (uint32_t)lo;
+	m->kd[b->n].hi = (uint32_t)hi;
 	m->kd[b->n].dim = -1;
 	m->kd[b->n].split = 0;
 	m->kd[b->n].left = m->kd[b->n].right = -1;

@@ -1232,11 +1232,11 @@ test_scores_splits(void)
 				disjoint = 0;
 	ok(disjoint, "sorted and disjoint");
 	gf_split_random(100, 0.1, 42, &b, &err);
-	ok(memcmp(a.test, b.test, 10 * sizeof(size_t)) == 0,
+	ok(memcmp(a.test, b.test, 10 * sizeof(*a.test)) == 0,
 	    "same seed, same split");
 	gf_split_release(&b);
 	gf_split_random(100, 0.1, 43, &b, &err);
-	ok(memcmp(a.test, b.test, 10 * sizeof(size_t)) != 0,
+	ok(memcmp(a.test, b.test, 10 * sizeof(*a.test)) != 0,
 	    "another seed, another split");
 	gf_split_release(&a);
 	gf_split_release(&b);
@@ -1282,12 +1282,12 @@ test_scores_splits(void)
 
 	/* Cross-validation on an exact line: zero error. */
 	double X[30], yy[30];
-	size_t idx[30];
+	uint32_t idx[30];
 
 	for (int i = 0; i < 30; i++) {
 		X[i] = i;
 		yy[i] = 4 + 3 * i;
-		idx[i] = (size_t)i;
+		idx[i] = (uint32_t)i;
 	}
 	ok(gf_model_cv("LinearRegressionTrainer", X, yy, 1, NULL, idx, 30, 5,
 	    &opts, &s, &err) == 0 && s.n == 30 && s.mae < 1e-9,
