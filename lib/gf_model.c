@@ -333,12 +333,34 @@ gf_model_predict1(const struct gf_model *m, const double *x)
 	return r;
 }
 
+/* Rows scaled and predicted together by tree ensembles. */
+#define PREDICT_CHUNK 256
+
 void
 gf_model_predict(const struct gf_model *m, const double *X, size_t rows,
     double *out)
 {
-	for (size_t i = 0; i < rows; i++)
-		out[i] = gf_model_predict1(m, X + i * m->nf);
+	size_t nf = m->nf;
+	double *xs;
+
+	if (m->tid != GF_T_GBR && m->tid != GF_T_XGB) {
+		for (size_t i = 0; i < rows; i++)
+			out[i] = gf_model_predict1(m, X + i * nf);
+		return;
+	}
+	xs = gf_xreallocarray(NULL, PREDICT_CHUNK * (nf ? nf : 1),
+	    sizeof(*xs));
+	for (size_t i0 = 0; i0 < rows; i0 += PREDICT_CHUNK) {
+		size_t n = rows - i0 < PREDICT_CHUNK ? rows - i0 :
+		    PREDICT_CHUNK;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t f = 0; f < nf; f++)
+				xs[i * nf + f] = X[(i0 + i) * nf + f] /
+				    m->scale[f];
+		gf_predict_trees_n(m, xs, n, out + i0);
+	}
+	free(xs);
 }
 
 /* ---- fit ---- */

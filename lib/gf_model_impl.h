@@ -138,6 +138,14 @@ void gf_poly_expand(const double *x, size_t nf, double *out);
 
 /* Predictions of one scaled row. */
 double gf_predict_trees(const struct gf_model *m, const double *xs);
+/*
+ * gf_predict_trees of n scaled rows xs (n x nf) into out, tree by tree:
+ * a tree's nodes stay in the cache across the rows (XGBoost's 100 trees
+ * of up to 127 nodes do not fit it together), and each row's sum is
+ * added in the same order, so the same values.
+ */
+void gf_predict_trees_n(const struct gf_model *m, const double *xs, size_t n,
+    double *out);
 double gf_predict_knn(const struct gf_model *m, const double *xs);
 double gf_predict_svr(const struct gf_model *m, const double *xs);
 

@@ -36,6 +36,29 @@ gf_predict_trees(const struct gf_model *m, const double *xs)
 	return r;
 }
 
+void
+gf_predict_trees_n(const struct gf_model *m, const double *xs, size_t n,
+    double *out)
+{
+	size_t nf = m->nf;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = m->base;
+	for (size_t t = 0; t < m->ntrees; t++) {
+		const struct gf_tnode *nd = m->nodes + m->off[t];
+
+		for (size_t i = 0; i < n; i++) {
+			const double *x = xs + i * nf;
+			int k = 0;
+
+			while (nd[k].feature >= 0)
+				k = x[nd[k].feature] <= nd[k].thr ?
+				    nd[k].left : nd[k].right;
+			out[i] += nd[k].value;
+		}
+	}
+}
+
 /* Growing list of nodes for all trees. */
 struct forest {
 	struct gf_tnode *nodes;

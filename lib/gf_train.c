@@ -166,18 +166,29 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
 		t->ffail[f] = 1;
 	} else {
-		double *row = gf_xcalloc(ds->nfeat + 1, sizeof(double));
+		/*
+		 * A few hundred rows at a time, in the fit's column order:
+		 * tree ensembles predict them tree by tree.
+		 */
+		enum { CHUNK = 256 };
+		size_t nf = ds->nfeat;
+		double *rows = gf_xcalloc(CHUNK * nf + 1, sizeof(double));
 
 		/* Their targets are taken again at the end (task_finish). */
 		t->fp[f] = gf_xcalloc(s.ntest + 1, sizeof(double));
-		for (size_t i = 0; i < s.ntest; i++) {
-			const double *x = ds->X + s.test[i] * ds->nfeat;
+		for (size_t i0 = 0; i0 < s.ntest; i0 += CHUNK) {
+			size_t n = s.ntest - i0 < CHUNK ? s.ntest - i0 : CHUNK;
 
-			for (size_t c = 0; c < ds->nfeat; c++)
-				row[c] = x[t->ord[c]];
-			t->fp[f][i] = gf_model_predict1(m, row);
+			for (size_t i = 0; i < n; i++) {
+				const double *x = ds->X + (size_t)s.test[i0 +
+				    i] * nf;
+
+				for (size_t c = 0; c < nf; c++)
+					rows[i * nf + c] = x[t->ord[c]];
+			}
+			gf_model_predict(m, rows, n, t->fp[f] + i0);
 		}
-		free(row);
+		free(rows);
 		t->fn[f] = s.ntest;
 		gf_model_free(m);
 	}

@@ -1413,6 +1413,40 @@ test_write_memory(void)
 	free(y);
 }
 
+/*
+ * gf_model_predict of many rows (tree ensembles: a few hundred at a time,
+ * tree by tree) gives each row's gf_model_predict1 value to the bit.
+ */
+static void
+test_predict_rows(void)
+{
+	enum { R = 700, C = 3 };
+	const char *t[] = { "GradientBoostingRegressorTrainer",
+	    "XgboostFitTrainer", "KNeighborsRegressorTrainer" };
+	double *X = malloc(sizeof(double) * R * C), y[R], out[R];
+	struct gf_err err = GF_ERR_INIT;
+
+	for (int i = 0; i < R; i++) {
+		X[i * C] = (i * 37) % 101;
+		X[i * C + 1] = (i * 53) % 89 / 7.0;
+		X[i * C + 2] = (i * 11) % 23 - 11;
+		y[i] = 50 + X[i * C] + X[i * C + 1] * X[i * C + 2] / 9;
+	}
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		struct gf_model *m = fit(t[k], X, y, R, C, NULL, &err);
+		int same = m != NULL;
+
+		if (m != NULL)
+			gf_model_predict(m, X, R, out);
+		for (int i = 0; same && i < R; i++)
+			same = out[i] == gf_model_predict1(m, X + i * C);
+		ok(same, "%s: %d rows predicted together as one by one", t[k],
+		    R);
+		gf_model_free(m);
+	}
+	free(X);
+}
+
 /* The numbers in a model file's text: tokens starting with - or a digit. */
 static size_t
 count_numbers(const char *s)
@@ -1532,6 +1566,7 @@ main(int argc, char **argv)
 	test_round_trip();
 	test_steal();
 	test_nvalues();
+	test_predict_rows();
 	test_kepler(getenv("GF_DATA"));
 	test_load_errors();
 	test_scores_splits();
