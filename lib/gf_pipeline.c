@@ -51,8 +51,7 @@ dataset_table(const struct gf_dataset *ds, struct gf_csv *t)
 
 int
 gf_pipeline_write_table(const struct gf_dataset *ds, const char *path,
-    int sync,
-    struct gf_err *err)
+    int sync, struct gf_err *err)
 {
 	struct gf_csv t = GF_CSV_INIT;
 	int rc;

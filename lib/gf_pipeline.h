@@ -57,8 +57,7 @@ char *gf_pipeline_table_name(const struct gf_pipeline *p,
  * gf_modeldb_write_csv). 73/74 when it cannot be.
  */
 int gf_pipeline_write_table(const struct gf_dataset *ds, const char *path,
-    int sync,
-    struct gf_err *err);
+    int sync, struct gf_err *err);
 
 /*
  * The whole tree for the datasets ds[0..nds) and the models m[0..nm).
