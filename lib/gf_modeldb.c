@@ -303,6 +303,15 @@ dumps(const json_t *j, int precision)
 	return s;
 }
 
+/* text (len bytes) to path, synced when sync (see gf_modeldb.h). */
+static int
+put_file(const char *path, const char *text, size_t len, int sync,
+    struct gf_err *err)
+{
+	return (sync ? gf_fs_write_atomic : gf_fs_write_staged)(path, text,
+	    len, 0644, err);
+}
+
 static int
 fill_model(FILE *f, void *model)
 {
@@ -358,8 +367,7 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		ent[i].data = bodies[i];
 		ent[i].len = strlen(bodies[i]);
 		paths[i] = gf_xasprintf("%s/%s", dir, names[i]);
-		if ((sync ? gf_fs_write_atomic : gf_fs_write_staged)(paths[i],
-		    bodies[i], ent[i].len, 0644, err) < 0)
+		if (put_file(paths[i], bodies[i], ent[i].len, sync, err) < 0)
 			goto out;
 	}
 	zip = gf_xasprintf("%s/%s.zip", fg_dir, name);
@@ -370,8 +378,7 @@ gf_modeldb_write_model(const char *fg_dir, const char *rel_prefix,
 		char *s = dumps(w, 17);
 
 		wpath = gf_xasprintf("%s/%s.json", fg_dir, name);
-		rc = (sync ? gf_fs_write_atomic : gf_fs_write_staged)(wpath,
-		    s, strlen(s), 0644, err);
+		rc = put_file(wpath, s, strlen(s), sync, err);
 		free(s);
 		if (rc < 0)
 			goto out;
@@ -467,8 +474,7 @@ gf_modeldb_write_metadata_csv(const char *path, const json_t *rows,
 		}
 		gf_buf_addc(&b, '\n');
 	}
-	rc = (sync ? gf_fs_write_atomic : gf_fs_write_staged)(path,
-	    gf_buf_str(&b), b.len, 0644, err);
+	rc = put_file(path, gf_buf_str(&b), b.len, sync, err);
 	for (size_t k = 0; k < ncols; k++)
 		free(cols[k]);
 	free(cols);
