@@ -1220,6 +1220,12 @@ test_scores_splits(void)
 	gf_scores_compute(y, p, 3, &s);
 	ok(isnan(s.mape), "MAPE is NaN without positive y");
 
+	ok(gf_split_tail((size_t)UINT32_MAX + 1, 0.2, &a, &err) < 0 &&
+	    err.exit == GF_EXIT_DATAERR && a.train == NULL,
+	    "more rows than 32-bit indices hold: 65 (%s)", err.msg);
+	ok(gf_split_random((size_t)UINT32_MAX + 1, 0.1, 1, &a, &err) < 0 &&
+	    err.exit == GF_EXIT_DATAERR && a.train == NULL,
+	    "the same for a random split");
 	is_int(gf_split_random(100, 0.1, 42, &a, &err), 0, "random split");
 	is_int(a.ntest, 10, "10 %% test");
 	is_int(a.ntrain, 90, "90 %% train");
