@@ -1399,7 +1399,8 @@ split_sizes(size_t rows, double frac, size_t *ntest, struct gf_err *err)
 {
 	if (rows > UINT32_MAX)
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
-		    "too many rows (%zu)", rows);
+		    "%zu rows: more than a split indexes (%lu)", rows,
+		    (unsigned long)UINT32_MAX);
 	if (!(frac > 0 && frac < 1))
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "test fraction %g is not in (0, 1)", frac);
