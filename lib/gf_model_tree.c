@@ -19,23 +19,6 @@
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
-double
-gf_predict_trees(const struct gf_model *m, const double *xs)
-{
-	double r = m->base;
-
-	for (size_t t = 0; t < m->ntrees; t++) {
-		const struct gf_tnode *nd = m->nodes + m->off[t];
-		int i = 0;
-
-		while (nd[i].feature >= 0)
-			i = xs[nd[i].feature] <= nd[i].thr ? nd[i].left :
-			    nd[i].right;
-		r += nd[i].value;
-	}
-	return r;
-}
-
 void
 gf_predict_trees_n(const struct gf_model *m, const double *xs, size_t n,
     double *out)
@@ -57,6 +40,15 @@ gf_predict_trees_n(const struct gf_model *m, const double *xs, size_t n,
 			out[i] += nd[k].value;
 		}
 	}
+}
+
+double
+gf_predict_trees(const struct gf_model *m, const double *xs)
+{
+	double r;
+
+	gf_predict_trees_n(m, xs, 1, &r);
+	return r;
 }
 
 /* Growing list of nodes for all trees. */
