@@ -63,6 +63,79 @@ is_digit(char c)
 	return (unsigned)(c - '0') < 10;
 }
 
+/* Exact products and quotients of a double's significand and 10^k. */
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^n for n <= 38 (10^38 < 2^127). */
+static u128
+pow10_u128(int n)
+{
+	static const uint64_t p[20] = { 1u, 10u, 100u, 1000u, 10000u,
+		100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+		10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u,
+		100000000000000000u, 1000000000000000000u,
+		10000000000000000000u };
+
+	return n < 20 ? p[n] : (u128)p[n - 19] * p[19];
+}
+
+/* Bits in x, 0 for 0. */
+static int
+u128_bits(u128 x)
+{
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+
+	return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) :
+	    0;
+}
+
+/*
+ * n 2^-sh rounded to the nearest double, ties to even; sticky: bits
+ * below n's were dropped that are not all zero. n has at least 54 bits,
+ * and the result is a normal double (the callers' ranges).
+ */
+static double
+round_u128(u128 n, int sh, int sticky)
+{
+	int drop = u128_bits(n) - 53;
+	uint64_t mant = (uint64_t)(n >> drop);
+	int half = (int)(n >> (drop - 1) & 1);
+
+	sticky |= (n & (((u128)1 << (drop - 1)) - 1)) != 0;
+	if (half && (sticky || (mant & 1)))
+		mant++;
+	return ldexp((double)mant, drop - sh);
+}
+
+/*
+ * m 10^x for 2^53 < m < 2^64 (17 to 19 digits, beyond Clinger's path),
+ * exactly: in 128-bit integers, rounded once. 0 when x is out of the
+ * range where the operands fit (the caller asks strtod).
+ */
+static int
+long_decimal(uint64_t m, long x, double *d)
+{
+	if (x >= 0) {
+		/* m 10^19 < 2^128. */
+		if (x > 19)
+			return 0;
+		*d = round_u128((u128)m * pow10_u128((int)x), 0, 0);
+		return 1;
+	}
+	if (x < -22)
+		return 0;
+	/*
+	 * m shifted to fill 128 bits, divided by 10^-x < 2^74: a quotient
+	 * of at least 54 bits, the remainder as sticky.
+	 */
+	int sh = 128 - (64 - __builtin_clzll(m));
+	u128 n = (u128)m << sh, p = pow10_u128((int)-x);
+
+	*d = round_u128(n / p, sh, n % p != 0);
+	return 1;
+}
+
 /*
  * Clinger's fast path: a decimal m * 10^x with m < 2^53 and |x| <= 22
  * is one correctly rounded IEEE multiplication or division of two exact
@@ -118,19 +191,21 @@ fast_scan(const char *s, const char *e, double *v)
 		if (xneg)
 			x = -x;
 	}
-	if (m > (uint64_t)1 << 53)
-		return NULL;
 	x -= frac;
-	d = (double)m;
-	if (m != 0 && x < 0) {
+	if (m > (uint64_t)1 << 53) {
+		if (!long_decimal(m, x, &d))
+			return NULL;
+	} else if (m != 0 && x < 0) {
+		d = (double)m;
 		if (x < -22)
 			return NULL;
 		d /= pow10_exact[-x];
 	} else if (m != 0 && x > 0) {
 		if (x > 22)
 			return NULL;
-		d *= pow10_exact[x];
-	}
+		d = (double)m * pow10_exact[x];
+	} else
+		d = (double)m;
 	while (s < e && is_blank(*s))
 		s++;
 	*v = neg ? -d : d;
@@ -164,23 +239,6 @@ gf_csv_number(const char *s, const char *e, double *v)
 	while (is_blank(*end))
 		end++;
 	return *end == '\0';
-}
-
-/* Exact products and quotients of a double's significand and 10^k. */
-__extension__ typedef unsigned __int128 u128;
-
-/* 10^n for n <= 38 (10^38 < 2^127). */
-static u128
-pow10_u128(int n)
-{
-	static const uint64_t p[20] = { 1u, 10u, 100u, 1000u, 10000u,
-		100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
-		10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
-		100000000000000u, 1000000000000000u, 10000000000000000u,
-		100000000000000000u, 1000000000000000000u,
-		10000000000000000000u };
-
-	return n < 20 ? p[n] : (u128)p[n - 19] * p[19];
 }
 
 /*

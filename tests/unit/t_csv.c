@@ -63,7 +63,12 @@ numbers(void)
 	    "9007199254740993",
 	    "123456789012345678901234", "0.1", "0.000001234", "1e-300",
 	    "4.9e-324", "1.7976931348623157e308", ".5", "5.", "1E5", "1e+05",
-	    "0x1p3", "00012.50", "-0.0000" };
+	    "0x1p3", "00012.50", "-0.0000", "3804367031.6666665",
+	    "1936.3333333333333", "9007199254740995", "9007199254740997",
+	    "18014398509481985", "1844674407370955161.5",
+	    "0.00000012345678901234567", "12345678901234567e19",
+	    "12345678901234567e20", "1234567890123456789e-22",
+	    "1234567890123456789e-23" };
 	static const char *bad[] = { "", " ", "-", ".", "e5", "1e", "1e+",
 	    "1,2", "1.2.3", "abc", "1 2", "--1" };
 	char buf[GF_CSV_NUMBER_MAX], txt[64], *e;
@@ -104,6 +109,31 @@ numbers(void)
 	}
 	is_int(fails, 0, "random short decimals: read exactly, written back "
 	    "exactly");
+	/* 17 to 19 digits (beyond 2^53) at every exponent they are exact. */
+	fails = 0;
+	for (int i = 0; i < 300000; i++) {
+		unsigned long long m = next() % 10000000000000000000ULL;
+		int ex = (int)(next() % 48) - 25, point = (int)(next() % 20);
+
+		if (m <= 1ULL << 53)
+			m += 1ULL << 53;
+		snprintf(txt, sizeof(txt), "%llue%d", m, ex);
+		if (point > 0 && point < 19) {
+			/* The same digits with a decimal point inside. */
+			char d[32];
+			int n = snprintf(d, sizeof(d), "%llu", m);
+
+			if (point < n)
+				snprintf(txt, sizeof(txt), "%.*s.%se%d",
+				    n - point, d, d + n - point, ex + point);
+		}
+		w = strtod(txt, &e);
+		if (num(txt, &v) != 1 || memcmp(&v, &w, sizeof(v)) != 0) {
+			if (fails++ < 5)
+				diag("'%s': %.17g, strtod %.17g", txt, v, w);
+		}
+	}
+	is_int(fails, 0, "17 to 19 digits: read as strtod does");
 	fails = 0;
 	for (int i = 0; i < 200000; i++) {
 		unsigned long long bits = next();
