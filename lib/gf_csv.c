@@ -139,7 +139,8 @@ long_decimal(uint64_t m, long x, double *d)
 /*
  * Clinger's fast path: a decimal m * 10^x with m < 2^53 and |x| <= 22
  * is one correctly rounded IEEE multiplication or division of two exact
- * doubles, so it equals what strtod returns. Anything else: 0.
+ * doubles, so it equals what strtod returns; 17 to 19 digits go to
+ * long_decimal. Anything else: NULL (the caller asks strtod).
  */
 static const char *
 fast_scan(const char *s, const char *e, double *v)
