@@ -1550,9 +1550,7 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
     size_t n, int k, const struct gf_fit_opts *opts, struct gf_scores *out,
     struct gf_err *err)
 {
-	double *yall = gf_xreallocarray(NULL, n ? n : 1, sizeof(*yall));
-	double *pall = gf_xreallocarray(NULL, n ? n : 1, sizeof(*pall));
-	size_t done = 0;
+	struct gf_scores_sum sum = GF_SCORES_SUM_INIT;
 	int r = 0;
 
 	for (int f = 0; f < k && r == 0; f++) {
@@ -1573,19 +1571,16 @@ model_cv(int forward, const char *trainer, const double *X, const double *y,
 			    f + 1, k);
 			r = -1;
 		} else {
-			for (size_t i = 0; i < s.ntest; i++) {
-				yall[done] = y[s.test[i]];
-				pall[done++] = gf_model_predict1(m,
-				    X + (size_t)s.test[i] * cols);
-			}
+			for (size_t i = 0; i < s.ntest; i++)
+				gf_scores_add(&sum, y[s.test[i]],
+				    gf_model_predict1(m,
+				    X + (size_t)s.test[i] * cols));
 			gf_model_free(m);
 		}
 		gf_split_release(&s);
 	}
 	if (r == 0)
-		gf_scores_compute(yall, pall, done, out);
-	free(yall);
-	free(pall);
+		gf_scores_finish(&sum, out);
 	return r;
 }
 
