@@ -18,6 +18,7 @@
 #include "gf_buf.h"
 #include "gf_csv.h"
 #include "gf_fs.h"
+#include "gf_jskip.h"
 #include "gf_model.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
@@ -354,79 +355,16 @@ fast_series(struct scan *s, struct gf_prom_series *se, size_t hint)
 	return 0;
 }
 
-/* 1 when any byte of v is c (the classic SWAR zero-byte test). */
-static int
-has_byte(uint64_t v, unsigned char c)
-{
-	uint64_t x = v ^ (0x0101010101010101ULL * c);
-
-	return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
-}
-
-/*
- * Skip one JSON array (the scanner is on its '['). Most of a query file
- * is metrics nobody asked for, so this is the hot loop: strings (label
- * values, ids) are skipped with memchr, and the text between them eight
- * bytes at a time until a quote or a bracket.
- */
+/* Skip one JSON array (the scanner is on its '['). */
 static int
 skip_array(struct scan *s)
 {
-	const char *p = s->p, *end = s->end;
-	int depth = 0;
+	const char *e = gf_jskip_array(s->p, s->end);
 
-	while (p < end) {
-		char c;
-
-		while (end - p >= 8) {
-			uint64_t v;
-
-			memcpy(&v, p, sizeof(v));
-			if (has_byte(v, '"') || has_byte(v, '[') ||
-			    has_byte(v, ']'))
-				break;
-			p += 8;
-		}
-		/* The special byte is somewhere in the next eight. */
-		while (p < end && *p != '"' && *p != '[' && *p != ']')
-			p++;
-		if (p >= end)
-			break;
-		c = *p++;
-		if (c == '"') {
-			const char *b = p, *q;
-
-			/* Sample values ("0", "12.5") are short: no call. */
-			for (q = p; q < end && q - p < 16 && *q != '"' &&
-			    *q != '\\'; q++)
-				;
-			if (q < end && *q == '"') {
-				p = q + 1;
-				continue;
-			}
-			for (;;) {
-				size_t bs = 0;
-
-				q = memchr(p, '"', (size_t)(end - p));
-				if (q == NULL)
-					return -1;
-				/* An odd run of backslashes escapes it. */
-				while (q - (ptrdiff_t)bs > b && q[-1 -
-				    (ptrdiff_t)bs] == '\\')
-					bs++;
-				p = q + 1;
-				if (bs % 2 == 0)
-					break;
-			}
-		} else if (c == '[') {
-			depth++;
-		} else if (c == ']' && --depth == 0) {
-			s->p = p;
-			return 0;
-		}
-	}
-	s->p = p;
-	return -1;
+	if (e == NULL)
+		return -1;
+	s->p = e;
+	return 0;
 }
 
 static int

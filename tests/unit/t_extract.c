@@ -7,6 +7,7 @@
 #include "tap.h"
 
 #include "gf_extract.h"
+#include "gf_jskip.h"
 #include "gf_yaml.h"
 
 /*
@@ -94,6 +95,90 @@ load_only(void)
 	    NULL, "skipped metrics are not loaded");
 	gf_qset_release(&q);
 	unlink(path);
+}
+
+/*
+ * gf_jskip_array takes 64 bytes at a time and falls back to a byte loop
+ * on blocks with backslashes; both must end an array where the byte
+ * loop alone does. Random nested arrays of strings (with brackets,
+ * escaped quotes and runs of backslashes) and numbers, a third of them
+ * with a byte overwritten by a special one, at every alignment.
+ */
+static unsigned long long rng_state = 88172645463325252ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static size_t
+gen_value(char *b, size_t at, size_t cap, int depth)
+{
+	static const char str_chars[] = "ab[]{},: 09\\\"";
+	unsigned kind = depth > 5 ? 1 + rnd(2) : rnd(3);
+
+	if (at + 64 >= cap)
+		return at;
+	if (kind == 0) {
+		unsigned n = rnd(depth == 1 ? 40 : 6);
+
+		b[at++] = '[';
+		for (unsigned i = 0; i < n && at + 64 < cap; i++) {
+			if (i > 0)
+				b[at++] = ',';
+			at = gen_value(b, at, cap, depth + 1);
+		}
+		b[at++] = ']';
+	} else if (kind == 1) {
+		unsigned n = rnd(40);
+
+		b[at++] = '"';
+		for (unsigned i = 0; i < n; i++) {
+			char c = str_chars[rnd(sizeof(str_chars) - 1)];
+
+			if (c == '\\' || c == '"')
+				b[at++] = '\\';
+			b[at++] = c;
+		}
+		b[at++] = '"';
+	} else {
+		at += (size_t)snprintf(b + at, cap - at, "%u.%u", rnd(1u << 30),
+		    rnd(1000));
+	}
+	return at;
+}
+
+static void
+skip_differential(void)
+{
+	enum { CAP = 8192, CASES = 20000 };
+	static char buf[CAP + 64];
+	static const char specials[] = "[]\"\\";
+	int same = 1, ended = 0, long_ones = 0;
+
+	for (int k = 0; k < CASES && same; k++) {
+		size_t off = (size_t)(k % 64), n;
+		const char *a, *b;
+
+		buf[off] = '[';
+		n = gen_value(buf, off + 1, CAP, 1);
+		buf[n++] = ']';
+		if (k % 3 == 0)
+			buf[off + 1 + rnd((unsigned)(n - off - 1))] =
+			    specials[rnd(sizeof(specials) - 1)];
+		a = gf_jskip_array(buf + off, buf + n);
+		b = gf_jskip_array_bytes(buf + off, buf + n);
+		same = a == b;
+		ended += a == buf + n;
+		long_ones += a != NULL && a - (buf + off) > 256;
+	}
+	ok(same, "gf_jskip_array ends where the byte loop ends");
+	ok(ended > CASES / 2 && long_ones > CASES / 10, "the cases exercise "
+	    "it: %d whole arrays, %d longer than 256 bytes", ended, long_ones);
 }
 
 static double
@@ -242,5 +327,6 @@ main(void)
 	}
 	gf_profile_release(&p);
 	load_only();
+	skip_differential();
 	return done_testing();
 }
