@@ -4,7 +4,7 @@
 # GF_DATA is set or ../shared/data exists, the shared data.
 #
 # Usage: scripts/fuzz.sh [SECONDS [TARGET...]]
-#   TARGET: number csv qset yaml model doc recorded args (default: all)
+#   TARGET: number csv qset jskip yaml model doc recorded args (default: all)
 #
 # Corpora grow in build-fuzz/corpus/<target>/ and are kept between runs.
 # A finding (crash-*, leak-*, timeout-*, oom-*) is left in
@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-number csv qset yaml model doc recorded args}
+targets=${*:-number csv qset jskip yaml model doc recorded args}
 data=${GF_DATA:-$(pwd)/../shared/data}
 out=build-fuzz
 found=0
