@@ -90,6 +90,21 @@ skip(const char *reason)
 	printf("ok %d # SKIP %s\n", tap_run, reason);
 }
 
+/*
+ * xorshift64 for randomised cases: the same sequence on every run and
+ * machine, so that a failure repeats.
+ */
+static unsigned long long tap_rng = 88172645463325252ULL;
+
+static inline unsigned long long
+tap_random(void)
+{
+	tap_rng ^= tap_rng << 13;
+	tap_rng ^= tap_rng >> 7;
+	tap_rng ^= tap_rng << 17;
+	return tap_rng;
+}
+
 static inline int
 done_testing(void)
 {

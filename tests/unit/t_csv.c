@@ -32,18 +32,6 @@ expect_error(const char *text, const char *msg, const char *what)
 	    "%s: nothing half-loaded", what);
 }
 
-/* xorshift64: a fixed sequence, so failures repeat. */
-static unsigned long long rng = 88172645463325252ULL;
-
-static unsigned long long
-next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static int
 num(const char *s, double *v)
 {
@@ -83,10 +71,10 @@ numbers(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		ok(num(bad[i], &v) == 0, "'%s' is not a number", bad[i]);
 	for (int i = 0; i < 200000; i++) {
-		unsigned long long r = next();
+		unsigned long long r = tap_random();
 		int digits = (int)(r % 18) + 1, point = (int)((r >> 8) % 20);
 		int ex = (int)((r >> 16) % 61) - 30;
-		unsigned long long m = next() % 1000000000000000000ULL;
+		unsigned long long m = tap_random() % 1000000000000000000ULL;
 
 		for (int k = digits; k < 18; k++)
 			m /= 10;
@@ -112,8 +100,9 @@ numbers(void)
 	/* 17 to 19 digits (beyond 2^53) at every exponent they are exact. */
 	fails = 0;
 	for (int i = 0; i < 300000; i++) {
-		unsigned long long m = next() % 10000000000000000000ULL;
-		int ex = (int)(next() % 48) - 25, point = (int)(next() % 20);
+		unsigned long long m = tap_random() % 10000000000000000000ULL;
+		int ex = (int)(tap_random() % 48) - 25;
+		int point = (int)(tap_random() % 20);
 
 		if (m <= 1ULL << 53)
 			m += 1ULL << 53;
@@ -136,7 +125,7 @@ numbers(void)
 	is_int(fails, 0, "17 to 19 digits: read as strtod does");
 	fails = 0;
 	for (int i = 0; i < 200000; i++) {
-		unsigned long long bits = next();
+		unsigned long long bits = tap_random();
 
 		memcpy(&w, &bits, sizeof(w));
 		if (!isfinite(w))
@@ -186,7 +175,7 @@ format_17g(void)
 
 	/* Any bits: every exponent, NaN and infinities (printf's path). */
 	for (int i = 0; i < 300000; i++) {
-		unsigned long long bits = next();
+		unsigned long long bits = tap_random();
 
 		memcpy(&v, &bits, sizeof(v));
 		fails += !same_as_printf(v, &shown);
@@ -195,7 +184,7 @@ format_17g(void)
 	/* Where the exact integer path runs, and around its bounds. */
 	fails = 0;
 	for (int i = 0; i < 300000; i++) {
-		double u = (double)(next() >> 11) * 0x1p-53;
+		double u = (double)(tap_random() >> 11) * 0x1p-53;
 
 		v = pow(10, -9 + 50 * u) * (i & 1 ? -1 : 1);
 		fails += !same_as_printf(v, &shown);

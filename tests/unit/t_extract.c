@@ -104,15 +104,10 @@ load_only(void)
  * escaped quotes and runs of backslashes) and numbers, a third of them
  * with a byte overwritten by a special one, at every alignment.
  */
-static unsigned long long rng_state = 88172645463325252ULL;
-
 static unsigned
 rnd(unsigned n)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (unsigned)(rng_state % n);
+	return (unsigned)(tap_random() % n);
 }
 
 static size_t
