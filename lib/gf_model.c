@@ -491,7 +491,7 @@ fit(const char *trainer, const double *X, double *owned, const double *y,
 		r = gf_fit_knn(m, NULL, y, rows, err);
 		break;
 	case GF_T_SVR:
-		r = gf_fit_svr(m, Xs, y, rows, opts->share, err);
+		r = gf_fit_svr(m, Xs, y, rows, opts, err);
 		break;
 	default:
 		r = gf_fit_curve(m, Xs, y, rows, err);

@@ -54,9 +54,26 @@ struct gf_fit_opts {
 	 * (borrowed; NULL for none): see gf_fit_share_new.
 	 */
 	struct gf_fit_share *share;
+	/*
+	 * SVRRegressorTrainer, a start for its solver: the dual coefficients
+	 * of a fit of the same target on a superset of these rows
+	 * (svr_start[j] for that fit's row j; borrowed, see svr_coef) and,
+	 * for each row of this fit, its row in that one (svr_start_rows;
+	 * borrowed). Cross-validation folds start from the training part's
+	 * solution: the optimum is the same, the solver stops within its
+	 * tolerance of it (scores may differ in their last digits from a
+	 * start at 0) after a fraction of the iterations. NULL: from 0.
+	 */
+	const double *svr_start;
+	const uint32_t *svr_start_rows;
+	/*
+	 * SVRRegressorTrainer: where to leave the dual coefficient of each
+	 * row (rows doubles, alpha - alpha*), or NULL.
+	 */
+	double *svr_coef;
 };
 
-#define GF_FIT_OPTS_INIT { 0, 0, 0, NULL, NULL }
+#define GF_FIT_OPTS_INIT { 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * What fits on the same X (the same rows in the same order, other y)

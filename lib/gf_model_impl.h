@@ -124,9 +124,12 @@ int gf_fit_xgb(struct gf_model *m, const double *X, double **own,
  */
 int gf_fit_knn(struct gf_model *m, const double *Xs, const double *y,
     size_t rows, struct gf_err *err);
-/* share: NULL, or another fit's kernel matrix to reuse (gf_fit_share_new). */
+/*
+ * opts: share (another fit's kernel matrix to reuse, gf_fit_share_new),
+ * svr_start/svr_start_rows and svr_coef (gf_model.h).
+ */
 int gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
-    size_t rows, struct gf_fit_share *share, struct gf_err *err);
+    size_t rows, const struct gf_fit_opts *opts, struct gf_err *err);
 
 /* Build m->kd over m->pts (after fit or load). */
 void gf_knn_index(struct gf_model *m);

@@ -658,10 +658,62 @@ zero_is_optimal(const double *G, size_t l, double tol)
 	return gmax + gmax2 < tol || !step;
 }
 
+/*
+ * alpha (l pairs) from another fit's dual coefficients c on a superset
+ * of the rows: alpha_t = c, alpha*_t = -c, whichever is positive. The
+ * rows left out break sum(alpha - alpha*) = 0; the coefficients are
+ * moved toward 0, row by row in order, until it holds again. Then the
+ * gradient from the kernel rows of the coefficients that are not 0.
+ * Returns 1 when any coefficient is not 0, else 0 (and alpha stays 0).
+ */
+static int
+warm_start(struct kcache *kc, double *alpha, double *G, size_t l, double C,
+    const double *start, const uint32_t *start_rows)
+{
+	double sum = 0;
+	int any = 0;
+
+	for (size_t t = 0; t < l; t++) {
+		double c = start[start_rows[t]];
+
+		c = c > C ? C : c < -C ? -C : c;
+		alpha[t] = c > 0 ? c : 0;
+		alpha[t + l] = c < 0 ? -c : 0;
+		sum += c;
+	}
+	for (size_t t = 0; t < l && sum > 0; t++) {
+		double r = alpha[t] < sum ? alpha[t] : sum;
+
+		alpha[t] -= r;
+		sum -= r;
+	}
+	for (size_t t = 0; t < l && sum < 0; t++) {
+		double r = alpha[t + l] < -sum ? alpha[t + l] : -sum;
+
+		alpha[t + l] -= r;
+		sum += r;
+	}
+	for (size_t u = 0; u < l; u++) {
+		double c = alpha[u] - alpha[u + l];
+
+		if (c == 0)
+			continue;
+		any = 1;
+		const float *Ku = kernel_row(kc, u);
+
+		for (size_t t = 0; t < l; t++) {
+			G[t] += c * Ku[t];
+			G[t + l] -= c * Ku[t];
+		}
+	}
+	return any;
+}
+
 int
 gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
-    size_t rows, struct gf_fit_share *share, struct gf_err *err)
+    size_t rows, const struct gf_fit_opts *opts, struct gf_err *err)
 {
+	struct gf_fit_share *share = opts->share;
 	const double C = 1.0, epsilon = 0.2, tol = 1e-3, tau = 1e-12;
 	const size_t budget = (size_t)256 << 20;
 	size_t l = rows, n2 = 2 * rows, nf = m->nf;
@@ -710,7 +762,9 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		G[t] = epsilon - y[t];
 		G[t + l] = epsilon + y[t];
 	}
-	if (zero_is_optimal(G, l, tol)) {
+	if ((opts->svr_start == NULL || opts->svr_start_rows == NULL ||
+	    !warm_start(&kc, alpha, G, l, C, opts->svr_start,
+	    opts->svr_start_rows)) && zero_is_optimal(G, l, tol)) {
 		converged = 1;
 		maxiter = 0;
 	}
@@ -913,6 +967,9 @@ gf_fit_svr(struct gf_model *m, const double *Xs, const double *y,
 		return gf_err_set(err, GF_EXIT_DATAERR, "model",
 		    "SVR solver did not converge in %zu iterations", iter);
 	}
+	if (opts->svr_coef != NULL)
+		for (size_t t = 0; t < l; t++)
+			opts->svr_coef[t] = alpha[t] - alpha[t + l];
 	/* rho as libsvm's calculate_rho. */
 	double ub = INFINITY, lb = -INFINITY, sumfree = 0;
 	size_t nfree = 0, nsv = 0;

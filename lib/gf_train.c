@@ -29,6 +29,7 @@ struct pool {
 	size_t njobs;
 	int folds, forward;	/* forward: gf_split_forward's folds */
 	pthread_cond_t built;
+	pthread_cond_t fitted;	/* a task's fit job is over */
 	const struct gf_split *split;
 	const struct gf_train_opts *o;
 	pthread_mutex_t mu;
@@ -49,6 +50,17 @@ main_feature(const struct gf_dataset *ds, const char *comp)
 			if (strcmp(ds->features[f], want[w]) == 0)
 				return want[w];
 	return ds->features[0];
+}
+
+/*
+ * Kernel SVR's folds start from the fit's solution (gf_fit_opts
+ * svr_start): they wait for it, always, so that no number depends on
+ * which job ran first.
+ */
+static int
+folds_from_fit(const struct gf_train_task *t, int k)
+{
+	return k > 0 && strcmp(t->trainer, "SVRRegressorTrainer") == 0;
 }
 
 static int
@@ -137,6 +149,28 @@ job_fit(struct gf_train_task *t, const struct gf_split *sp,
 }
 
 /*
+ * For each training row of fold s, its row in the fit's training part
+ * (s's rows are a subsequence of sp's, in order); NULL if one is not.
+ */
+static uint32_t *
+fit_rows(const struct gf_split *sp, const struct gf_split *s)
+{
+	uint32_t *map = gf_xcalloc(s->ntrain + 1, sizeof(*map));
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->ntrain; i++, j++) {
+		while (j < sp->ntrain && sp->train[j] != s->train[i])
+			j++;
+		if (j == sp->ntrain) {
+			free(map);
+			return NULL;
+		}
+		map[i] = (uint32_t)j;
+	}
+	return map;
+}
+
+/*
  * Fold f of gf_model_cv, on its own: the same split, fit and
  * predictions, kept apart until all folds are done (task_finish).
  */
@@ -147,6 +181,7 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	const struct gf_dataset *ds = t->ds;
 	struct gf_split s = GF_SPLIT_INIT;
 	struct gf_err *err = &t->ferr[f];
+	struct gf_fit_opts wfo;
 	struct gf_model *m;
 	double *Xt, *yt;
 
@@ -157,11 +192,16 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	}
 	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
 	    s.ntrain, &Xt, &yt);
+	wfo = *fo;
+	if (t->svr_coef != NULL)
+		wfo.svr_start_rows = fit_rows(sp, &s);
+	wfo.svr_start = wfo.svr_start_rows != NULL ? t->svr_coef : NULL;
 	/* Gathered: the fold's training rows are not needed beside its fit. */
 	free(s.train);
 	s.train = NULL;
 	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
-	    t->names, fo, err);
+	    t->names, &wfo, err);
+	free((void *)wfo.svr_start_rows);
 	if (m == NULL) {
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
 		t->ffail[f] = 1;
@@ -263,6 +303,8 @@ task_finish(struct gf_train_task *t, const struct gf_split *sp, int k,
 	free(t->ord);
 	free(t->y);
 	free(t->names);
+	free(t->svr_coef);
+	t->svr_coef = NULL;
 	t->fp = NULL;
 	t->fn = NULL;
 	t->ferr = NULL;
@@ -279,11 +321,34 @@ job_run(struct pool *p, struct gf_train_task *t, int f,
 {
 	struct gf_fit_share *share = t->share ? t->share[f + 1] : NULL;
 
+	int warm = folds_from_fit(t, p->folds);
+
 	fo->share = share;
-	if (f < 0)
+	if (f < 0) {
+		if (warm) {
+			t->svr_coef = gf_xcalloc(p->split->ntrain + 1,
+			    sizeof(double));
+			fo->svr_coef = t->svr_coef;
+		}
 		job_fit(t, p->split, fo);
-	else
+		fo->svr_coef = NULL;
+		pthread_mutex_lock(&p->mu);
+		if (t->failed) {
+			free(t->svr_coef);
+			t->svr_coef = NULL;
+		}
+		t->fitted = 1;
+		pthread_cond_broadcast(&p->fitted);
+		pthread_mutex_unlock(&p->mu);
+	} else {
+		if (warm) {
+			pthread_mutex_lock(&p->mu);
+			while (!t->fitted)
+				pthread_cond_wait(&p->fitted, &p->mu);
+			pthread_mutex_unlock(&p->mu);
+		}
 		job_fold(t, p->split, p->folds, f, p->forward, fo);
+	}
 	fo->share = NULL;
 	gf_fit_share_release(share);
 }
@@ -484,36 +549,62 @@ shares_free(struct gf_train_task *tasks, size_t n)
  * those, then the next ones): each matrix is then freed soon after it
  * is computed, while the threads still start on different ones. Held
  * all at once, the matrices of a rapl dataset were 50 MB of fresh pages,
- * and zeroing them a sixth of the run's CPU time.
+ * and zeroing them a sixth of the run's CPU time. Folds that wait for
+ * their fit (folds_from_fit) go last, so that the other tasks' jobs run
+ * beside the fit rather than a thread waiting for it; started from the
+ * fit's solution, they are short.
  */
 static struct job *
 job_order(const struct gf_train_task *tasks, size_t n, const size_t *ord,
     int k, long nth)
 {
-	struct job *jobs = gf_xcalloc(n * ((size_t)k + 1) + 1, sizeof(*jobs));
+	size_t cap = n * ((size_t)k + 1) + 1, nj = 0, nl = 0;
+	struct job *jobs = gf_xcalloc(cap, sizeof(*jobs));
+	struct job *later = gf_xcalloc(cap, sizeof(*later));
 	char *queued = gf_xcalloc(n + 1, 1);
-	size_t nj = 0;
 
 	for (size_t a = 0; a < n; a++) {
 		struct gf_fit_share **sh = tasks[ord[a]].share;
+		int wait = folds_from_fit(&tasks[ord[a]], k);
+		int r1 = 0;
 
 		if (queued[ord[a]])
 			continue;
 		if (sh == NULL) {
-			for (int f = -1; f < k; f++)
-				jobs[nj++] = (struct job){ ord[a], f };
+			jobs[nj++] = (struct job){ ord[a], -1 };
+			for (int f = 0; f < k; f++) {
+				if (wait)
+					later[nl++] = (struct job){ ord[a], f };
+				else
+					jobs[nj++] = (struct job){ ord[a], f };
+			}
 			queued[ord[a]] = 1;
 			continue;
 		}
-		for (int r0 = 0; r0 <= k; r0 += (int)nth)
+		if (wait) {
+			/* Every sharer's fit now, their folds last. */
+			for (size_t b = a; b < n; b++)
+				if (tasks[ord[b]].share == sh)
+					jobs[nj++] = (struct job){ ord[b], -1 };
+			r1 = 1;
+		}
+		for (int r0 = r1; r0 <= k; r0 += (int)nth)
 			for (size_t b = a; b < n; b++) {
 				if (tasks[ord[b]].share != sh)
 					continue;
-				for (int r = r0; r < r0 + nth && r <= k; r++)
-					jobs[nj++] = (struct job){ ord[b], r - 1 };
+				for (int r = r0; r < r0 + nth && r <= k; r++) {
+					struct job j = { ord[b], r - 1 };
+
+					if (wait)
+						later[nl++] = j;
+					else
+						jobs[nj++] = j;
+				}
 				queued[ord[b]] = 1;
 			}
 	}
+	memcpy(jobs + nj, later, nl * sizeof(*later));
+	free(later);
 	free(queued);
 	return jobs;
 }
@@ -547,10 +638,13 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_mutex_init(&p.report, NULL);
 	pthread_cond_init(&p.built, NULL);
+	pthread_cond_init(&p.fitted, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct gf_train_task *t = &tasks[i];
 
 		t->left = k + 1;
+		t->fitted = 0;
+		t->svr_coef = NULL;
 		t->fp = gf_xcalloc((size_t)k + 1, sizeof(*t->fp));
 		t->fn = gf_xcalloc((size_t)k + 1, sizeof(*t->fn));
 		t->ferr = gf_xcalloc((size_t)k + 1, sizeof(*t->ferr));
@@ -578,6 +672,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	shares_free(tasks, n);
 	free(p.jobs);
 	pthread_cond_destroy(&p.built);
+	pthread_cond_destroy(&p.fitted);
 	pthread_mutex_destroy(&p.report);
 	pthread_mutex_destroy(&p.mu);
 }

@@ -89,6 +89,9 @@ struct gf_train_task {
 	/* per row set (the fit, then each fold): shared with the other
 	 * components' fits, or NULL */
 	struct gf_fit_share **share;
+	/* SVR: the fit's dual coefficients, its folds' start (or NULL) */
+	double *svr_coef;
+	int fitted;		/* the fit's job is over */
 };
 
 struct gf_train_opts {

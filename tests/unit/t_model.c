@@ -838,6 +838,99 @@ test_share(void)
 	free(y);
 }
 
+/* Largest difference of two models' predictions over rows of X. */
+static double
+max_gap(const struct gf_model *a, const struct gf_model *b, const double *X,
+    size_t rows)
+{
+	double worst = INFINITY;
+
+	if (a == NULL || b == NULL)
+		return worst;
+	worst = 0;
+	for (size_t i = 0; i < rows; i++)
+		worst = fmax(worst, fabs(gf_model_predict1(a, X + 3 * i) -
+		    gf_model_predict1(b, X + 3 * i)));
+	return worst;
+}
+
+/*
+ * SVR started from another fit's dual coefficients (svr_start, as
+ * cross-validation folds start from the training part's fit) reaches the
+ * optimum a start from 0 reaches, within the solver's tolerance: from a
+ * fit on a superset of the rows, and from the coefficients of another
+ * target altogether. The coefficients it leaves (svr_coef) satisfy the
+ * dual's constraints.
+ */
+static void
+test_svr_start(void)
+{
+	enum { R = 300, A = 100, B = 60, F = R - B };
+	double *X = malloc(sizeof(double) * R * 3), *y = malloc(sizeof(double)
+	    * R * 2), *Xf = malloc(sizeof(double) * F * 3), *yf =
+	    malloc(sizeof(double) * F * 2), coef[R], coef2[R], sum = 0,
+	    worst = 0;
+	uint32_t rows[F];
+	struct gf_fit_opts o = GF_FIT_OPTS_INIT;
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_model *whole, *cold, *warm, *other;
+	struct gf_rand r;
+
+	gf_rand_seed(&r, 5);
+	for (int i = 0; i < R; i++) {
+		for (int c = 0; c < 3; c++)
+			X[3 * i + c] = gf_rand_double(&r) * (c + 1);
+		y[i] = 40 * sin(3 * X[3 * i]) + 5 * X[3 * i + 1] + 100;
+		y[R + i] = 3 * X[3 * i + 2] + 20;
+	}
+	/* The fold: every row but [A, A + B). */
+	for (int i = 0; i < F; i++) {
+		int j = i < A ? i : i + B;
+
+		rows[i] = (uint32_t)j;
+		memcpy(Xf + 3 * i, X + 3 * j, sizeof(double) * 3);
+		yf[i] = y[j];
+		yf[F + i] = y[R + j];
+	}
+	o.svr_coef = coef;
+	whole = gf_model_fit("SVRRegressorTrainer", X, y, R, 3, NULL, &o,
+	    &err);
+	o.svr_coef = coef2;
+	other = gf_model_fit("SVRRegressorTrainer", X, y + R, R, 3, NULL, &o,
+	    &err);
+	for (int i = 0; i < R; i++) {
+		sum += coef[i];
+		worst = fmax(worst, fabs(coef[i]));
+	}
+	ok(whole != NULL && other != NULL && fabs(sum) < 1e-9 && worst <= 1 &&
+	    worst > 0.5, "SVR: its dual coefficients are left, within [-C, C], "
+	    "summing to 0 (sum %g, largest %g)", sum, worst);
+	cold = fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &err);
+	o = (struct gf_fit_opts)GF_FIT_OPTS_INIT;
+	o.svr_start = coef;
+	o.svr_start_rows = rows;
+	warm = gf_model_fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &o,
+	    &err);
+	worst = max_gap(cold, warm, X, R);
+	ok(worst < 0.01, "SVR started from a fit on more rows: the optimum of "
+	    "a start from 0 (predictions within %g W)", worst);
+	gf_model_free(warm);
+	o.svr_start = coef2;
+	warm = gf_model_fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &o,
+	    &err);
+	worst = max_gap(cold, warm, X, R);
+	ok(worst < 0.01, "SVR started from another target's coefficients: "
+	    "the same optimum (within %g W)", worst);
+	gf_model_free(warm);
+	gf_model_free(cold);
+	gf_model_free(whole);
+	gf_model_free(other);
+	free(X);
+	free(y);
+	free(Xf);
+	free(yf);
+}
+
 static void
 test_threads(void)
 {
@@ -1569,6 +1662,7 @@ main(int argc, char **argv)
 	test_constant_target();
 	test_threads();
 	test_share();
+	test_svr_start();
 	test_round_trip();
 	test_steal();
 	test_nvalues();
