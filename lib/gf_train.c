@@ -181,7 +181,8 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	const struct gf_dataset *ds = t->ds;
 	struct gf_split s = GF_SPLIT_INIT;
 	struct gf_err *err = &t->ferr[f];
-	struct gf_fit_opts wfo;
+	struct gf_fit_opts wfo = *fo;
+	uint32_t *in_fit = NULL;
 	struct gf_model *m;
 	double *Xt, *yt;
 
@@ -192,16 +193,17 @@ job_fold(struct gf_train_task *t, const struct gf_split *sp, int k, int f,
 	}
 	gf_gather_rows_ordered(ds->X, task_y(t), ds->nfeat, t->ord, s.train,
 	    s.ntrain, &Xt, &yt);
-	wfo = *fo;
-	if (t->svr_coef != NULL)
-		wfo.svr_start_rows = fit_rows(sp, &s);
-	wfo.svr_start = wfo.svr_start_rows != NULL ? t->svr_coef : NULL;
+	/* SVR: started from the fit's solution (job_run waited for it). */
+	if (t->svr_coef != NULL && (in_fit = fit_rows(sp, &s)) != NULL) {
+		wfo.svr_start = t->svr_coef;
+		wfo.svr_start_rows = in_fit;
+	}
 	/* Gathered: the fold's training rows are not needed beside its fit. */
 	free(s.train);
 	s.train = NULL;
 	m = gf_model_fit_steal(t->trainer, Xt, yt, s.ntrain, ds->nfeat,
 	    t->names, &wfo, err);
-	free((void *)wfo.svr_start_rows);
+	free(in_fit);
 	if (m == NULL) {
 		gf_err_prefix(err, "cross-validation fold %d of %d", f + 1, k);
 		t->ffail[f] = 1;
@@ -320,7 +322,6 @@ job_run(struct pool *p, struct gf_train_task *t, int f,
     struct gf_fit_opts *fo)
 {
 	struct gf_fit_share *share = t->share ? t->share[f + 1] : NULL;
-
 	int warm = folds_from_fit(t, p->folds);
 
 	fo->share = share;
