@@ -871,6 +871,9 @@ test_svr_start(void)
 	    malloc(sizeof(double) * F * 2), coef[R], coef2[R], sum = 0,
 	    worst = 0;
 	uint32_t rows[F];
+	const double *starts[2] = { coef, coef2 };
+	const char *from[2] = { "a fit on more rows",
+	    "another target's coefficients" };
 	struct gf_fit_opts o = GF_FIT_OPTS_INIT;
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_model *whole, *cold, *warm, *other;
@@ -907,21 +910,16 @@ test_svr_start(void)
 	    "summing to 0 (sum %g, largest %g)", sum, worst);
 	cold = fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &err);
 	o = (struct gf_fit_opts)GF_FIT_OPTS_INIT;
-	o.svr_start = coef;
 	o.svr_start_rows = rows;
-	warm = gf_model_fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &o,
-	    &err);
-	worst = max_gap(cold, warm, X, R);
-	ok(worst < 0.01, "SVR started from a fit on more rows: the optimum of "
-	    "a start from 0 (predictions within %g W)", worst);
-	gf_model_free(warm);
-	o.svr_start = coef2;
-	warm = gf_model_fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL, &o,
-	    &err);
-	worst = max_gap(cold, warm, X, R);
-	ok(worst < 0.01, "SVR started from another target's coefficients: "
-	    "the same optimum (within %g W)", worst);
-	gf_model_free(warm);
+	for (int k = 0; k < 2; k++) {
+		o.svr_start = starts[k];
+		warm = gf_model_fit("SVRRegressorTrainer", Xf, yf, F, 3, NULL,
+		    &o, &err);
+		worst = max_gap(cold, warm, X, R);
+		ok(worst < 0.01, "SVR started from %s: the optimum of a start "
+		    "from 0 (predictions within %g W)", from[k], worst);
+		gf_model_free(warm);
+	}
 	gf_model_free(cold);
 	gf_model_free(whole);
 	gf_model_free(other);
