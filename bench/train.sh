@@ -45,16 +45,23 @@ medians() {
 	awk '{ print $2 + $3 }' "$1" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-# measure RUNS CMD...: medians of RUNS runs of CMD.
+# measure RUNS CMD...: medians of RUNS runs of CMD; nothing when a run
+# fails (runtime.py says why), which need_two turns into the end.
 measure() {
 	runs=$1; shift
 	: >"$T/m.txt"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		run_into "$T/m.txt" "$@"
+		run_into "$T/m.txt" "$@" || return 1
 		i=$((i + 1))
 	done
 	medians "$T/m.txt"
+}
+
+# need_two WHAT ARGS...: ARGS must be measure's "wall cpu".
+need_two() {
+	_what=$1; shift
+	[ $# -eq 2 ] || { echo "bench: $_what failed; no result" >&2; exit 1; }
 }
 
 echo "### gf-train (bench/train.sh)"
@@ -84,7 +91,8 @@ for f in $NX/${BENCH_TRAIN_FILES:-preprocess_abs_*}.csv; do
 	src=${rest%%_*}
 	group=${rest#*_}
 	bench_log "train $b"
-	gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o" </dev/null >"$T/g.json" 2>/dev/null
+	gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o" </dev/null >"$T/g.json" 2>"$T/g.err" ||
+		{ echo "bench: gf-train failed on $b:" >&2; tail -5 "$T/g.err" >&2; exit 1; }
 	: >"$T/gm.txt"
 	: >"$T/rm.txt"
 	round=0
@@ -127,8 +135,10 @@ echo
 echo "#### 2. Raw-query extraction (prom_response-2023-09.json, 4.1 MB, rapl-sysfs CounterOnly)"
 echo
 set -- $(measure 5 gf-train -q "$Q" -E rapl-sysfs -g CounterOnly -X -o "$T/x")
+need_two "gf-train -X" "$@"
 gx=$1 gxc=$2
 set -- $(measure 5 $PY "$B/extract_ref.py" "$Q" rapl-sysfs CounterOnly "$T/ref.csv")
+need_two "extract_ref.py" "$@"
 px=$1 pxc=$2
 $PY "$B/table_cmp.py" "$T/x/gf/preprocessed_data/preprocess_abs_default_rapl-sysfs_CounterOnly.csv" "$T/ref.csv" >"$T/cmp.txt" 2>&1 || :
 echo "| | wall s | CPU s |"
