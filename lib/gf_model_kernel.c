@@ -462,6 +462,8 @@ struct gf_fit_share {
 	double gamma;
 	uint64_t hash;
 	float *K;		/* l * l */
+	/* While busy: row blocks of K handed out, and finished. */
+	size_t blocks, given, done;
 };
 
 struct gf_fit_share *
@@ -509,96 +511,118 @@ rows_hash(const double *X, size_t n)
 	return h;
 }
 
+enum { KBLOCK = 64 };
+
+/*
+ * Row block bi (rows bi * KBLOCK on) of the lower triangle of K, tile by
+ * tile, mirrored into the upper one: the entries of the block's rows up
+ * to the diagonal, and theirs in the columns of the same numbers, so two
+ * blocks never write the same entry. sqdist(a, b) == sqdist(b, a) to the
+ * bit, so every entry is the value the row-by-row path gives. Rows
+ * already computed (tag) are copied.
+ */
+static void
+kernel_block(const struct kcache *c, float *K, size_t bi)
+{
+	const size_t l = c->l, nf = c->nf;
+	size_t ei;
+
+	bi *= KBLOCK;
+	ei = bi + KBLOCK < l ? bi + KBLOCK : l;
+	for (size_t bj = 0; bj <= bi; bj += KBLOCK) {
+		size_t ej = bj + KBLOCK < l ? bj + KBLOCK : l;
+
+		for (size_t i = bi; i < ei; i++) {
+			size_t end = bi == bj ? i + 1 : ej;
+			double d[KBLOCK];
+
+			if (c->tag[i] == i) {
+				for (size_t j = bj; j < end; j++)
+					K[j * l + i] = K[i * l + j];
+				continue;
+			}
+			sqdists_col(c->Xs + i * nf, c->Xc + bj, nf, l, end - bj,
+			    d);
+			for (size_t j = bj; j < end; j++) {
+				float v = c->tag[j] == j ? K[j * l + i] :
+				    kentry(c->gamma, d[j - bj]);
+
+				K[i * l + j] = v;
+				K[j * l + i] = v;
+			}
+		}
+	}
+}
+
 /*
  * The whole matrix when it fits in the cache: the solver touches nearly
  * every row once it has asked for a few (1,700 of 1,760 rows on nx12),
- * so computing the lower triangle tile by tile and mirroring it halves
- * the exp calls. sqdist(a, b) == sqdist(b, a) to the bit, so every entry
- * is the value the row-by-row path gives.
+ * so computing the lower triangle and mirroring it halves the exp calls.
  */
 static void
 kernel_all(struct kcache *c)
 {
-	const size_t B = 64, l = c->l, nf = c->nf;
-	float *K = c->rows;
-
-	for (size_t bi = 0; bi < l; bi += B) {
-		size_t ei = bi + B < l ? bi + B : l;
-
-		for (size_t bj = 0; bj <= bi; bj += B) {
-			size_t ej = bj + B < l ? bj + B : l;
-
-			for (size_t i = bi; i < ei; i++) {
-				size_t end = bi == bj ? i + 1 : ej;
-				double d[64];
-
-				/* Rows already computed are copied. */
-				if (c->tag[i] == i) {
-					for (size_t j = bj; j < end; j++)
-						K[j * l + i] = K[i * l + j];
-					continue;
-				}
-				sqdists_col(c->Xs + i * nf, c->Xc + bj, nf, l,
-				    end - bj, d);
-				for (size_t j = bj; j < end; j++) {
-					float v = c->tag[j] == j ?
-					    K[j * l + i] :
-					    kentry(c->gamma, d[j - bj]);
-
-					K[i * l + j] = v;
-					K[j * l + i] = v;
-				}
-			}
-		}
-	}
-	for (size_t i = 0; i < l; i++)
+	for (size_t bi = 0; bi * KBLOCK < c->l; bi++)
+		kernel_block(c, c->rows, bi);
+	for (size_t i = 0; i < c->l; i++)
 		c->tag[i] = i;
 }
 
 /*
  * The whole matrix, from the share when another fit on the same rows
- * has computed it, else computed here (and left in the share when it
- * is empty). Waits while another fit is computing it.
+ * has computed it or is computing it, else computed here (and left in
+ * the share when it is empty). Fits on the same rows build it together,
+ * taking its row blocks, largest first, until none is left, then wait
+ * for the others' blocks: the fits of a dataset's components start side
+ * by side, and one of them waiting for the other's matrix left a core
+ * idle for a tenth of a rapl run (most of it the kernel zeroing the
+ * matrix's fresh pages, now shared too).
  */
 static void
 kernel_shared(struct kcache *c)
 {
 	struct gf_fit_share *s = c->share;
-	int compute = 0;
 
 	c->share = NULL;
 	pthread_mutex_lock(&s->mu);
-	while (s->state == SHARE_BUSY)
-		pthread_cond_wait(&s->ready, &s->mu);
 	if (s->state == SHARE_EMPTY) {
 		s->state = SHARE_BUSY;
-		compute = 1;
-	} else if (s->l == c->l && s->nf == c->nf && s->gamma == c->gamma &&
-	    s->hash == c->hash) {
-		c->rows = s->K;
-		c->owned = 0;
+		s->K = gf_xalloc_huge(c->l * c->l, sizeof(float));
+		s->l = c->l;
+		s->nf = c->nf;
+		s->gamma = c->gamma;
+		s->hash = c->hash;
+		s->blocks = (c->l + KBLOCK - 1) / KBLOCK;
+		s->given = 0;
+		s->done = 0;
 	}
-	pthread_mutex_unlock(&s->mu);
-	if (c->rows != NULL) {
-		for (size_t i = 0; i < c->l; i++)
-			c->tag[i] = i;
+	if (s->l != c->l || s->nf != c->nf || s->gamma != c->gamma ||
+	    s->hash != c->hash) {
+		/* Other rows (not on gf-train's row sets): a matrix of its own. */
+		pthread_mutex_unlock(&s->mu);
+		c->rows = gf_xalloc_huge(c->l * c->l, sizeof(float));
+		c->owned = 1;
+		kernel_all(c);
 		return;
 	}
-	c->rows = gf_xalloc_huge(c->l * c->l, sizeof(float));
-	c->owned = 1;
-	kernel_all(c);
-	if (!compute)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->K = c->rows;
-	s->l = c->l;
-	s->nf = c->nf;
-	s->gamma = c->gamma;
-	s->hash = c->hash;
-	s->state = SHARE_READY;
+	while (s->given < s->blocks) {
+		size_t bi = s->blocks - 1 - s->given++;
+
+		pthread_mutex_unlock(&s->mu);
+		kernel_block(c, s->K, bi);
+		pthread_mutex_lock(&s->mu);
+		if (++s->done == s->blocks) {
+			s->state = SHARE_READY;
+			pthread_cond_broadcast(&s->ready);
+		}
+	}
+	while (s->state != SHARE_READY)
+		pthread_cond_wait(&s->ready, &s->mu);
+	c->rows = s->K;
 	c->owned = 0;
-	pthread_cond_broadcast(&s->ready);
 	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < c->l; i++)
+		c->tag[i] = i;
 }
 
 static const float *

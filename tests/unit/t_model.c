@@ -772,7 +772,8 @@ same_predictions(const struct gf_model *a, const struct gf_model *b,
 /*
  * SVR fits of several targets on the same rows share one kernel matrix
  * (gf_fit_share): the same models as fits on their own, whichever fit
- * computes it, from two threads at once; a fit on other rows given the
+ * computes it, from two threads at once (which build it together, block
+ * by block, when they meet); a fit on other rows given the
  * same share works on its own.
  */
 static void
