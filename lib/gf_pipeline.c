@@ -287,7 +287,7 @@ write_models(const struct gf_pipeline *p, const struct gf_dataset *sets,
 	pthread_mutex_init(&w.mu, NULL);
 	if (nth > (long)(w.nds + w.n))
 		nth = (long)(w.nds + w.n);
-	gf_train_threads(model_writer, &w, nth);
+	gf_train_threads(model_writer, &w, nth, NULL);
 	pthread_mutex_destroy(&w.mu);
 	for (size_t d = 0; d < nds && rc == 0; d++)
 		if (w.terrs[d].exit != 0) {

@@ -669,7 +669,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	/* One fit at a time: it may use every thread itself. */
 	if (nth <= 1)
 		p.fit_threads = o->threads;
-	gf_train_threads(worker, &p, nth);
+	gf_train_threads(worker, &p, nth, o->started);
 	shares_free(tasks, n);
 	free(p.jobs);
 	pthread_cond_destroy(&p.built);
@@ -798,11 +798,14 @@ gf_train_best_json(const struct gf_train_task *b,
 }
 
 void
-gf_train_threads(void *(*fn)(void *), void *arg, long n)
+gf_train_threads(void *(*fn)(void *), void *arg, long n,
+    void (*started)(void))
 {
 	pthread_t *th;
 
 	if (n <= 1) {
+		if (started != NULL)
+			started();
 		fn(arg);
 		return;
 	}
@@ -810,6 +813,8 @@ gf_train_threads(void *(*fn)(void *), void *arg, long n)
 	for (long i = 0; i < n; i++)
 		if (pthread_create(&th[i], NULL, fn, arg) != 0)
 			GF_BUG("pthread_create failed");
+	if (started != NULL)
+		started();
 	for (long i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	free(th);

@@ -107,6 +107,14 @@ struct gf_train_opts {
 	void (*done)(const struct gf_train_task *t, size_t ndone,
 	    size_t ntasks, void *arg);
 	void *arg;
+	/*
+	 * Called once, from the calling thread, as soon as the workers run
+	 * (may be NULL): for work that would hold up their start if begun
+	 * before, such as loading a library (gf_archive_preload): the
+	 * dynamic loader's lock also guards a new thread's TLS, so
+	 * pthread_create waits for a dlopen in progress.
+	 */
+	void (*started)(void);
 };
 
 /*
@@ -160,7 +168,10 @@ json_t *gf_train_best_json(const struct gf_train_task *b,
  * fn(arg) on n threads at once, all joined before returning; in the
  * caller's thread alone when n <= 1. For workers that take their jobs
  * from arg under its own lock (gf_train_run's, gf-train's model writers).
+ * started (may be NULL) is called once the threads are created (before
+ * fn when n <= 1), see gf_train_opts.
  */
-void gf_train_threads(void *(*fn)(void *), void *arg, long n);
+void gf_train_threads(void *(*fn)(void *), void *arg, long n,
+    void (*started)(void));
 
 #endif

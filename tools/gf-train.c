@@ -495,10 +495,11 @@ task_done(const struct gf_train_task *t, size_t ndone, size_t ntasks,
 }
 
 /*
- * Whether libarchive should load while the data do (gf_archive_preload):
- * the model zips come last, and on a small input its 5-7 ms are a few
- * percent of the run. Not on a large one: its 3 MB would then sit in
- * memory beside the largest fits, for nothing measurable in seconds.
+ * Whether libarchive should load while the first fits run
+ * (gf_archive_preload, as gf_train_run's workers start): the model zips
+ * come last, and on a small input its 5-7 ms are a few percent of the
+ * run. Not on a large one: its 3 MB would then sit in memory beside the
+ * largest fits, for nothing measurable in seconds.
  */
 static int
 small_input(const struct opts *o)
@@ -526,7 +527,8 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 	    r->o->folds);
 	struct gf_train_opts to = { (unsigned long)r->o->seed,
 	    (int)r->o->folds, strcmp(r->o->cv_method, "forward") == 0,
-	    r->o->threads_set ? (int)r->o->threads : 0, task_done, NULL };
+	    r->o->threads_set ? (int)r->o->threads : 0, task_done, NULL,
+	    small_input(r->o) ? gf_archive_preload : NULL };
 	int rc = -1;
 
 	for (; r->trainers[ntrain] != NULL; ntrain++)
@@ -583,6 +585,7 @@ train_all(struct run *r, json_t *sec, struct gf_err *err)
 		    "components, %zu rows", ds->source, ds->otype, ds->group,
 		    ntrain, ds->ncomp, ds->rows);
 		gf_train_run(&tasks[first], k - first, &splits[d], &to);
+		to.started = NULL;
 		gf_log_endgroup();
 	}
 	for (size_t i = 0; i < ntask; i += tasks[i].ds->ncomp) {
@@ -846,8 +849,6 @@ main(int argc, char *argv[])
 	json_object_set_new(sec, "extractor", json_string(o.extractor ?
 	    o.extractor : "default"));
 	json_object_set_new(sec, "isolator", json_string(o.isolator));
-	if (!o.extract_only && small_input(&o))
-		gf_archive_preload();
 	if (load_sets(&r, &err) < 0)
 		goto done;
 	if (r.set.nds == 0) {

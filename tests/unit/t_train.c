@@ -139,7 +139,7 @@ run(const struct gf_dataset *ds, const struct gf_split *sp, int threads,
 	const char *const *tr = gf_model_trainers(&nt);
 	struct gf_train_task *tasks = gf_xcalloc(nt * ds->ncomp,
 	    sizeof(*tasks));
-	struct gf_train_opts o = { 1, 3, 0, threads, count_done, calls };
+	struct gf_train_opts o = { 1, 3, 0, threads, count_done, calls, NULL };
 
 	*n = 0;
 	for (size_t i = 0; i < nt; i++)
