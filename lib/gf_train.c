@@ -25,7 +25,8 @@ struct job {
 struct pool {
 	struct gf_train_task *tasks;
 	struct job *jobs;	/* in the order they are taken (job_order) */
-	size_t n, next, done;
+	char *taken;		/* per job: taken by a worker (job_take) */
+	size_t n, next, done;	/* next: the first job not taken */
 	size_t njobs;
 	int folds, forward;	/* forward: gf_split_forward's folds */
 	pthread_cond_t built;
@@ -342,16 +343,45 @@ job_run(struct pool *p, struct gf_train_task *t, int f,
 		pthread_cond_broadcast(&p->fitted);
 		pthread_mutex_unlock(&p->mu);
 	} else {
-		if (warm) {
-			pthread_mutex_lock(&p->mu);
-			while (!t->fitted)
-				pthread_cond_wait(&p->fitted, &p->mu);
-			pthread_mutex_unlock(&p->mu);
-		}
+		/* Taken once t is fitted when warm (job_take). */
 		job_fold(t, p->split, p->folds, f, p->forward, fo);
 	}
 	fo->share = NULL;
 	gf_fit_share_release(share);
+}
+
+/*
+ * The first job not taken that can start now, marked taken: a fold that
+ * starts from its task's fit (folds_from_fit) is passed over until that
+ * fit is over. Waits while every job left is such a fold; SIZE_MAX once
+ * every job is taken. Under p->mu.
+ */
+static size_t
+job_take(struct pool *p)
+{
+	for (;;) {
+		int waiting = 0;
+
+		while (p->next < p->njobs && p->taken[p->next])
+			p->next++;
+		for (size_t j = p->next; j < p->njobs; j++) {
+			const struct gf_train_task *t =
+			    &p->tasks[p->jobs[j].task];
+
+			if (p->taken[j])
+				continue;
+			if (p->jobs[j].f >= 0 && !t->fitted &&
+			    folds_from_fit(t, p->folds)) {
+				waiting = 1;
+				continue;
+			}
+			p->taken[j] = 1;
+			return j;
+		}
+		if (!waiting)
+			return SIZE_MAX;
+		pthread_cond_wait(&p->fitted, &p->mu);
+	}
 }
 
 static void *
@@ -368,11 +398,10 @@ worker(void *arg)
 		double t0;
 
 		pthread_mutex_lock(&p->mu);
-		if (p->next == p->njobs) {
+		if ((j = job_take(p)) == SIZE_MAX) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
-		j = p->next++;
 		t = &p->tasks[p->jobs[j].task];
 		f = p->jobs[j].f;
 		/* The first job of a task builds what its jobs share. */
@@ -551,17 +580,18 @@ shares_free(struct gf_train_task *tasks, size_t n)
  * is computed, while the threads still start on different ones. Held
  * all at once, the matrices of a rapl dataset were 50 MB of fresh pages,
  * and zeroing them a sixth of the run's CPU time. Folds that wait for
- * their fit (folds_from_fit) go last, so that the other tasks' jobs run
- * beside the fit rather than a thread waiting for it; started from the
- * fit's solution, they are short.
+ * their fit (folds_from_fit) follow it too: job_take passes over them
+ * while it runs, so that the other tasks' jobs run beside the fit, and
+ * takes them as soon as it is over, so that the cheapest tasks, last in
+ * ord, fill the end of the run (when the folds went last, the last of
+ * them often ran alone).
  */
 static struct job *
 job_order(const struct gf_train_task *tasks, size_t n, const size_t *ord,
     int k, long nth)
 {
-	size_t cap = n * ((size_t)k + 1) + 1, nj = 0, nl = 0;
+	size_t cap = n * ((size_t)k + 1) + 1, nj = 0;
 	struct job *jobs = gf_xcalloc(cap, sizeof(*jobs));
-	struct job *later = gf_xcalloc(cap, sizeof(*later));
 	char *queued = gf_xcalloc(n + 1, 1);
 
 	for (size_t a = 0; a < n; a++) {
@@ -572,18 +602,13 @@ job_order(const struct gf_train_task *tasks, size_t n, const size_t *ord,
 		if (queued[ord[a]])
 			continue;
 		if (sh == NULL) {
-			jobs[nj++] = (struct job){ ord[a], -1 };
-			for (int f = 0; f < k; f++) {
-				if (wait)
-					later[nl++] = (struct job){ ord[a], f };
-				else
-					jobs[nj++] = (struct job){ ord[a], f };
-			}
+			for (int f = -1; f < k; f++)
+				jobs[nj++] = (struct job){ ord[a], f };
 			queued[ord[a]] = 1;
 			continue;
 		}
 		if (wait) {
-			/* Every sharer's fit now, their folds last. */
+			/* Every sharer's fit first, then their folds. */
 			for (size_t b = a; b < n; b++)
 				if (tasks[ord[b]].share == sh)
 					jobs[nj++] = (struct job){ ord[b], -1 };
@@ -593,19 +618,11 @@ job_order(const struct gf_train_task *tasks, size_t n, const size_t *ord,
 			for (size_t b = a; b < n; b++) {
 				if (tasks[ord[b]].share != sh)
 					continue;
-				for (int r = r0; r < r0 + nth && r <= k; r++) {
-					struct job j = { ord[b], r - 1 };
-
-					if (wait)
-						later[nl++] = j;
-					else
-						jobs[nj++] = j;
-				}
+				for (int r = r0; r < r0 + nth && r <= k; r++)
+					jobs[nj++] = (struct job){ ord[b], r - 1 };
 				queued[ord[b]] = 1;
 			}
 	}
-	memcpy(jobs + nj, later, nl * sizeof(*later));
-	free(later);
 	free(queued);
 	return jobs;
 }
@@ -665,6 +682,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	if ((size_t)nth > p.njobs)
 		nth = (long)p.njobs;
 	p.jobs = job_order(tasks, n, ord, k, nth);
+	p.taken = gf_xcalloc(p.njobs + 1, 1);
 	free(ord);
 	/* One fit at a time: it may use every thread itself. */
 	if (nth <= 1)
@@ -672,6 +690,7 @@ gf_train_run(struct gf_train_task *tasks, size_t n,
 	gf_train_threads(worker, &p, nth, o->started);
 	shares_free(tasks, n);
 	free(p.jobs);
+	free(p.taken);
 	pthread_cond_destroy(&p.built);
 	pthread_cond_destroy(&p.fitted);
 	pthread_mutex_destroy(&p.report);
