@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,6 +133,8 @@ have_shani(void)
 #endif
 
 static void (*compress)(uint32_t *, const unsigned char *, size_t);
+/* Picked once for all threads: model zips are written side by side. */
+static pthread_once_t compress_once = PTHREAD_ONCE_INIT;
 
 static void
 pick_compress(void)
@@ -146,8 +149,7 @@ pick_compress(void)
 const char *
 gf_sha256_impl(void)
 {
-	if (compress == NULL)
-		pick_compress();
+	pthread_once(&compress_once, pick_compress);
 	return compress == compress_generic ? "generic" : "sha-ni";
 }
 
@@ -159,8 +161,7 @@ gf_sha256_init(struct gf_sha256 *c)
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
 
-	if (compress == NULL)
-		pick_compress();
+	pthread_once(&compress_once, pick_compress);
 	memcpy(c->h, iv, sizeof(iv));
 	c->nbytes = 0;
 	c->fill = 0;
