@@ -11,7 +11,11 @@ endif
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=$(SANITIZE)
+ifneq ($(findstring thread,$(SANITIZE)),)
+BUILD ?= build-tsan
+else
 BUILD ?= build-san
+endif
 else
 BUILD ?= build
 endif
@@ -60,7 +64,7 @@ all: $(TOOLS)
 
 help:
 	@echo 'targets: all check check-long bench fuzz lint install uninstall clean demo deps'
-	@echo 'knobs:   DEVELOPER=1 (-Werror)  SANITIZE=address,undefined  PREFIX=/usr/local'
+	@echo 'knobs:   DEVELOPER=1 (-Werror)  SANITIZE=address,undefined|thread  PREFIX=/usr/local'
 
 deps:
 	@scripts/install-deps.sh check
@@ -173,4 +177,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan

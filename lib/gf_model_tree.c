@@ -665,7 +665,7 @@ gf_fit_gbr(struct gf_model *m, const double *X, double **own,
 				R->begin = o->begin + o->nleft;
 				R->end = o->end;
 			}
-			memcpy(open, next, sizeof(next));
+			memcpy(open, next, (size_t)nnext * sizeof(*next));
 			nopen = nnext;
 		}
 		while (nundo-- > 0)
