@@ -79,8 +79,9 @@ struct gf_fit_opts {
  * What fits on the same X (the same rows in the same order, other y)
  * compute alike and can leave to each other: SVRRegressorTrainer's kernel
  * matrix, which depends on the scaled rows only. Give the same share to
- * every such fit (in opts->share), from any threads; the first fit that
- * needs the matrix computes it, the others wait for it and read it. Each
+ * every such fit (in opts->share), from any threads; the fits that need
+ * the matrix while it is being computed compute it together, block by
+ * block, the later ones read it. Each
  * of the users calls gf_fit_share_release once its fit is over; the last
  * one frees the share and what it holds. A fit whose rows turn out not
  * to match the share's works on its own, with the same result: a share
