@@ -271,12 +271,23 @@ gf_proc_stop(pid_t pid, int group, double grace, struct gf_err *err)
 		return gf_err_set(err, GF_EXIT_SOFTWARE, "proc",
 		    "refusing to signal pid %ld", (long)pid);
 	if (kill(target, SIGTERM) < 0) {
-		if (errno == ESRCH) {
+		int e = errno;
+
+		/*
+		 * A child between fork and setsid has no group of its own
+		 * yet: then only itself (gf_proc_spawn's children start
+		 * nothing before exec).
+		 */
+		if (e == ESRCH && group && kill(pid, SIGTERM) == 0)
+			e = 0;
+		if (e == ESRCH) {
 			waitpid(pid, &status, WNOHANG);
 			return 0;
 		}
-		return gf_err_set(err, GF_EXIT_OSERR, "proc",
-		    "cannot stop process %ld: %s", (long)pid, strerror(errno));
+		if (e != 0)
+			return gf_err_set(err, GF_EXIT_OSERR, "proc",
+			    "cannot stop process %ld: %s", (long)pid,
+			    strerror(e));
 	}
 	deadline = gf_time_now() + grace;
 	while (gf_time_now() < deadline) {

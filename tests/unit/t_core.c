@@ -564,6 +564,25 @@ test_proc(void)
 	is_int(gf_proc_read_pidfile(pidfile, &err), pid, "pid file read");
 	is_int(gf_proc_stop(pid, 1, 2, &err), 0, "stopped");
 	ok(!gf_proc_alive(pid), "gone after stop");
+	/*
+	 * Stopped as a group before it has one (a child stopped between
+	 * fork and setsid): the child itself is stopped.
+	 */
+	{
+		pid_t child = fork();
+
+		if (child == 0) {
+			pause();
+			_exit(0);
+		}
+		ok(child > 0 && gf_proc_stop(child, 1, 2, &err) == 0 &&
+		    !gf_proc_alive(child), "a group not made yet: its leader "
+		    "is stopped");
+		if (child > 0) {	/* in case it was not */
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+		}
+	}
 	is_int(gf_proc_stop(pid, 1, 2, &err), 0, "stopping again is fine");
 	unlink(pidfile);
 	is_int(gf_proc_read_pidfile(pidfile, &err), 0, "missing pid file: 0");
