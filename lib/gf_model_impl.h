@@ -114,6 +114,15 @@ int gf_fit_curve(struct gf_model *m, const double *Xs, const double *y,
  * Tests lower it to compare the two.
  */
 extern size_t gf_gbr_copy_max;
+/*
+ * Rows 0..n-1 into s in ascending order of col[row * stride], ties (and
+ * -0 with +0) by row: GradientBoosting's presort of each feature. LSD
+ * radix on the values' bits, each pass stable, the keys taken from col
+ * again on every pass rather than kept beside the rows: tmp (n entries,
+ * scratch) is all the memory it needs. col must hold no NaN.
+ */
+void gf_sort_rows(const double *col, size_t stride, uint32_t *s,
+    uint32_t *tmp, size_t n);
 int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err);
 int gf_fit_xgb(struct gf_model *m, const double *X, double **own,

@@ -86,24 +86,72 @@ forest_done(struct gf_model *m, struct forest *f)
 
 size_t gf_gbr_copy_max = (size_t)1 << 19;
 
-struct colref {
-	const double *col;
-	size_t nf;
-};
-
-static int
-cmp_rows(const void *a, const void *b, void *arg)
+/*
+ * Doubles as unsigned keys in the same order (-0 taken as +0), so that
+ * they sort by radix: GradientBoosting's rows by each feature, and
+ * XGBoost's cut sample (up to 2^20 values per feature and fit), where
+ * qsort's comparisons cost more than the whole histogram build.
+ */
+static uint64_t
+dkey(double d)
 {
-	const struct colref *c = arg;
-	double x = c->col[*(const uint32_t *)a * c->nf];
-	double y = c->col[*(const uint32_t *)b * c->nf];
+	uint64_t u;
 
-	if (x < y)
-		return -1;
-	if (x > y)
-		return 1;
-	return (*(const uint32_t *)a > *(const uint32_t *)b) -
-	    (*(const uint32_t *)a < *(const uint32_t *)b);
+	if (d == 0)
+		d = 0;
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static double
+dval(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+void
+gf_sort_rows(const double *col, size_t stride, uint32_t *s, uint32_t *tmp,
+    size_t n)
+{
+	int bits = n < 4096 ? 8 : 16;
+	size_t nd = (size_t)1 << bits, mask = nd - 1;
+	size_t *cnt = gf_xreallocarray(NULL, nd, sizeof(*cnt));
+	uint32_t *a = s, *b = tmp, *t;
+
+	for (size_t i = 0; i < n; i++)
+		a[i] = (uint32_t)i;
+	for (int sh = 0; sh < 64 && n > 0; sh += bits) {
+		size_t sum = 0;
+
+		/* Counting needs no order: the column front to back. */
+		memset(cnt, 0, nd * sizeof(*cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(dkey(col[i * stride]) >> sh) & mask]++;
+		if (cnt[(dkey(col[0]) >> sh) & mask] == n)
+			continue;	/* every key has this digit */
+		for (size_t d = 0; d < nd; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint32_t r = a[i];
+
+			b[cnt[(dkey(col[(size_t)r * stride]) >> sh) & mask]++] =
+			    r;
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (a != s)
+		memcpy(s, a, n * sizeof(*s));
+	free(cnt);
 }
 
 struct gbr_open {
@@ -402,15 +450,12 @@ gbr_presort(const struct gf_model *m, const double *X, double **own,
 {
 	size_t nf = m->nf;
 
-	*sorted = gf_xreallocarray(NULL, nf * rows, sizeof(**sorted));
-	for (size_t f = 0; f < nf; f++) {
-		uint32_t *s = *sorted + f * rows;
-		struct colref c = { X + f, nf };
+	uint32_t *tmp = gf_xreallocarray(NULL, rows + 1, sizeof(*tmp));
 
-		for (size_t i = 0; i < rows; i++)
-			s[i] = (uint32_t)i;
-		qsort_r(s, rows, sizeof(*s), cmp_rows, &c);
-	}
+	*sorted = gf_xreallocarray(NULL, nf * rows, sizeof(**sorted));
+	for (size_t f = 0; f < nf; f++)
+		gf_sort_rows(X + f, nf, *sorted + f * rows, tmp, rows);
+	free(tmp);
 	if (own != NULL && *own == X) {
 		*sval = *own;
 		*own = NULL;
@@ -879,32 +924,6 @@ struct xgb {
 	int nunits;
 	atomic_int next;
 };
-
-/*
- * Doubles as unsigned keys in the same order (-0 taken as +0), so that
- * the cut sample sorts by radix: up to 2^20 values per feature and fit,
- * where qsort's comparisons cost more than the whole histogram build.
- */
-static uint64_t
-dkey(double d)
-{
-	uint64_t u;
-
-	if (d == 0)
-		d = 0;
-	memcpy(&u, &d, sizeof(u));
-	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
-}
-
-static double
-dval(uint64_t k)
-{
-	uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
-	double d;
-
-	memcpy(&d, &u, sizeof(d));
-	return d;
-}
 
 /*
  * LSD radix, 16 bits a pass (8 below 4,096 keys, where clearing 65,536

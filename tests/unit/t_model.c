@@ -176,6 +176,87 @@ test_trees(void)
 	opts.threads = 0;
 }
 
+struct sort_ref {
+	const double *col;
+	size_t stride;
+};
+
+/* The order gf_sort_rows promises: by value (-0 == +0), then by row. */
+static int
+sort_ref_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sort_ref *c = arg;
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	double x = c->col[i * c->stride], y = c->col[j * c->stride];
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/*
+ * gf_sort_rows against qsort with the comparison it replaces, on columns
+ * of a strided table: few distinct values (long runs of ties), both
+ * zeros, negatives, values spread over many exponents, one value only;
+ * below and above the size where its digits grow from 8 to 16 bits.
+ */
+static void
+test_sort_rows(void)
+{
+	static const size_t sizes[] = { 0, 1, 2, 100, 4095, 4096, 20000 };
+	enum { NF = 3 };
+	int bad = 0, cases = 0;
+
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(*sizes); si++) {
+		size_t n = sizes[si];
+		double *X = gf_xcalloc(n * NF + 1, sizeof(double));
+		uint32_t *got = gf_xcalloc(n + 1, sizeof(uint32_t));
+		uint32_t *want = gf_xcalloc(n + 1, sizeof(uint32_t));
+		uint32_t *tmp = gf_xcalloc(n + 1, sizeof(uint32_t));
+
+		for (int kind = 0; kind < 4; kind++) {
+			for (size_t i = 0; i < n; i++) {
+				unsigned long long r = tap_random();
+				double v;
+
+				switch (kind) {
+				case 0:	/* ties, and both zeros */
+					v = (double)(r % 7) - 3;
+					if (v == 0 && (r >> 8) % 2)
+						v = -0.0;
+					break;
+				case 1:	/* many exponents, both signs */
+					v = ldexp((double)(r >> 11) / 9007199254740992.0,
+					    (int)(r % 80) - 40);
+					v = (r >> 7) % 2 ? -v : v;
+					break;
+				case 2:	/* one value */
+					v = 2.5;
+					break;
+				default:	/* a counter: few steps */
+					v = 1e6 * (double)((r >> 3) % 300);
+					break;
+				}
+				X[i * NF + (size_t)kind % NF] = v;
+			}
+			struct sort_ref c = { X + kind % NF, NF };
+
+			for (size_t i = 0; i < n; i++)
+				want[i] = (uint32_t)i;
+			qsort_r(want, n, sizeof(*want), sort_ref_cmp, &c);
+			gf_sort_rows(X + kind % NF, NF, got, tmp, n);
+			cases++;
+			bad += n > 0 && memcmp(got, want, n * sizeof(*got)) != 0;
+		}
+		free(X);
+		free(got);
+		free(want);
+		free(tmp);
+	}
+	ok(bad == 0, "gf_sort_rows: qsort's order (value, then row) in %d of "
+	    "%d columns", cases - bad, cases);
+}
+
 /*
  * Gradient boosting partitions a copy of its sorted rows when they are
  * few and the rows in place, undoing it after each tree, when they are
@@ -1653,6 +1734,7 @@ main(int argc, char **argv)
 	test_registry();
 	test_linear();
 	test_trees();
+	test_sort_rows();
 	test_gbr_in_place();
 	test_knn_svr();
 	test_curves();
