@@ -113,11 +113,42 @@ dval(uint64_t k)
 	return d;
 }
 
+/*
+ * LSD radix sorts (gf_sort_rows, sort_keys) take 16 bits a pass, 8 below
+ * 4,096 keys, where clearing 65,536 counters would cost more than the
+ * keys.
+ */
+static int
+radix_bits(size_t n)
+{
+	return n < 4096 ? 8 : 16;
+}
+
+/*
+ * A pass's digit counts (nd of them, n keys) made into where each digit's
+ * keys start; 0 when every key has digit d0, a pass that moves nothing.
+ */
+static int
+radix_offsets(size_t *cnt, size_t nd, size_t d0, size_t n)
+{
+	size_t sum = 0;
+
+	if (cnt[d0] == n)
+		return 0;
+	for (size_t d = 0; d < nd; d++) {
+		size_t c = cnt[d];
+
+		cnt[d] = sum;
+		sum += c;
+	}
+	return 1;
+}
+
 void
 gf_sort_rows(const double *col, size_t stride, uint32_t *s, uint32_t *tmp,
     size_t n)
 {
-	int bits = n < 4096 ? 8 : 16;
+	int bits = radix_bits(n);
 	size_t nd = (size_t)1 << bits, mask = nd - 1;
 	size_t *cnt = gf_xreallocarray(NULL, nd, sizeof(*cnt));
 	uint32_t *a = s, *b = tmp, *t;
@@ -125,20 +156,12 @@ gf_sort_rows(const double *col, size_t stride, uint32_t *s, uint32_t *tmp,
 	for (size_t i = 0; i < n; i++)
 		a[i] = (uint32_t)i;
 	for (int sh = 0; sh < 64 && n > 0; sh += bits) {
-		size_t sum = 0;
-
 		/* Counting needs no order: the column front to back. */
 		memset(cnt, 0, nd * sizeof(*cnt));
 		for (size_t i = 0; i < n; i++)
 			cnt[(dkey(col[i * stride]) >> sh) & mask]++;
-		if (cnt[(dkey(col[0]) >> sh) & mask] == n)
-			continue;	/* every key has this digit */
-		for (size_t d = 0; d < nd; d++) {
-			size_t c = cnt[d];
-
-			cnt[d] = sum;
-			sum += c;
-		}
+		if (!radix_offsets(cnt, nd, (dkey(col[0]) >> sh) & mask, n))
+			continue;
 		for (size_t i = 0; i < n; i++) {
 			uint32_t r = a[i];
 
@@ -925,33 +948,21 @@ struct xgb {
 	atomic_int next;
 };
 
-/*
- * LSD radix, 16 bits a pass (8 below 4,096 keys, where clearing 65,536
- * counters would cost more than the keys); returns a or b, whichever
- * ends sorted.
- */
+/* LSD radix (radix_bits); returns a or b, whichever ends sorted. */
 static uint64_t *
 sort_keys(uint64_t *a, uint64_t *b, size_t n)
 {
-	int bits = n < 4096 ? 8 : 16;
+	int bits = radix_bits(n);
 	size_t nd = (size_t)1 << bits, mask = nd - 1;
 	size_t *cnt = gf_xreallocarray(NULL, nd, sizeof(*cnt));
 	uint64_t *t;
 
 	for (int sh = 0; sh < 64 && n > 0; sh += bits) {
-		size_t sum = 0;
-
 		memset(cnt, 0, nd * sizeof(*cnt));
 		for (size_t i = 0; i < n; i++)
 			cnt[(a[i] >> sh) & mask]++;
-		if (cnt[(a[0] >> sh) & mask] == n)
-			continue;	/* every key has this digit */
-		for (size_t d = 0; d < nd; d++) {
-			size_t c = cnt[d];
-
-			cnt[d] = sum;
-			sum += c;
-		}
+		if (!radix_offsets(cnt, nd, (a[0] >> sh) & mask, n))
+			continue;
 		for (size_t i = 0; i < n; i++)
 			b[cnt[(a[i] >> sh) & mask]++] = a[i];
 		t = a;
