@@ -238,13 +238,72 @@ gf_doc_state_path(void)
 	return gf_xstrdup("./gf-state.json");
 }
 
-int
-gf_doc_save(const json_t *doc, const char *path, struct gf_err *err)
+/* Equal cleanup entries, whether or not one of them was released since. */
+static int
+same_cleanup(json_t *a, json_t *b)
 {
-	char *s = gf_doc_dump(doc);
+	json_t *ca, *cb;
+	int same;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	ca = json_copy(a);
+	cb = json_copy(b);
+	json_object_del(ca, "released");
+	json_object_del(cb, "released");
+	same = json_equal(ca, cb);
+	json_decref(ca);
+	json_decref(cb);
+	return same;
+}
+
+json_t *
+gf_doc_state_merge(json_t *doc, const char *path)
+{
+	json_t *old, *pending = NULL, *merged, *entry, *mine, *cleanup;
+	struct gf_err err = GF_ERR_INIT;
+	char *text;
+	size_t len, i, j;
+
+	text = gf_fs_read(path, 64u << 20, &len, &err);
+	old = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	cleanup = json_object_get(doc, "cleanup");
+	json_array_foreach(json_object_get(old, "cleanup"), i, entry) {
+		int known = 0;
+
+		if (!json_is_object(entry) ||
+		    json_object_get(entry, "released") != NULL)
+			continue;
+		json_array_foreach(cleanup, j, mine)
+			if ((known = same_cleanup(entry, mine)))
+				break;
+		if (known)
+			continue;
+		if (pending == NULL)
+			pending = json_array();
+		json_array_append(pending, entry);
+	}
+	json_decref(old);
+	if (pending == NULL)
+		return json_incref(doc);
+	merged = json_copy(doc);
+	cleanup = json_is_array(cleanup) ? json_copy(cleanup) : json_array();
+	json_array_extend(cleanup, pending);
+	json_object_set_new(merged, "cleanup", cleanup);
+	json_decref(pending);
+	return merged;
+}
+
+int
+gf_doc_save(json_t *doc, const char *path, struct gf_err *err)
+{
+	json_t *merged = gf_doc_state_merge(doc, path);
+	char *s = gf_doc_dump(merged);
 	int rc = gf_fs_write_atomic(path, s, strlen(s), 0600, err);
 
 	free(s);
+	json_decref(merged);
 	return rc < 0 ? gf_err_prefix(err, "cannot save the state file") : 0;
 }
 

@@ -66,8 +66,20 @@ int gf_doc_write(FILE *fp, const json_t *doc, struct gf_err *err);
  */
 char *gf_doc_state_path(void);
 
-/* Save atomically to path (mode 0600). */
-int gf_doc_save(const json_t *doc, const char *path, struct gf_err *err);
+/*
+ * Save atomically to path (mode 0600). Cleanup entries the file already
+ * holds that are still pending (not "released") and that doc does not
+ * hold are kept: a new run never drops an older run's pending cleanup,
+ * they accumulate until 'gf-provision down' has released them.
+ */
+int gf_doc_save(json_t *doc, const char *path, struct gf_err *err);
+
+/*
+ * doc with the pending cleanup entries of the state file at path that it
+ * does not hold appended to its "cleanup" (what gf_doc_save writes).
+ * New reference (doc itself, incref'd, when there are none).
+ */
+json_t *gf_doc_state_merge(json_t *doc, const char *path);
 
 /*
  * Exit status of the first failed step, else 0. A document with a failed

@@ -259,7 +259,7 @@ main(int argc, char *argv[])
 			free(from);
 			return rc;
 		}
-		gf_tool_adopt(&t, "gf-provision", doc, GF_TOOL_RUN_ANYWAY);
+		gf_tool_adopt_doc(&t, "gf-provision", doc, GF_TOOL_RUN_ANYWAY);
 		gf_info("giving back what run %s holds (document from %s)",
 		    json_string_value(json_object_get(json_object_get(doc,
 		    "run"), "id")), from);

@@ -30,55 +30,46 @@
 
 static volatile sig_atomic_t stop_sig;
 
-static struct {
-	const char *input, *config, *plan, *plan_file, *host;
-	const char **args;
-	size_t nargs;
-	int dry_run, no_freq;
-} o;
+static const struct gf_opt opts[] = {
+	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
+	{ .name = "plan", .letter = 'P', .kind = GF_OPT_STRING, .arg = "PLAN",
+	  .help = "curve:default, curve:stepwise, curve:regression, tekton, "
+	  "idle:SECONDS", .env = "GF_STRESS_PLAN" },
+	{ .name = "plan-file", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "a YAML plan" },
+	{ .name = "stress-args", .kind = GF_OPT_LIST, .arg = "ENTRY",
+	  .help = "a Tekton entry LOAD;KEYS;VALS (repeatable)" },
+	{ .name = "stress-timeout", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "each Tekton run", .def = "20s" },
+	{ .name = "stress-break-interval", .letter = 'B',
+	  .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "pause after each Tekton run", .def = "5s" },
+	{ .name = "no-freq-steps", .letter = 'F', .kind = GF_OPT_FLAG,
+	  .help = "do not step CPU frequencies" },
+	{ .name = "repeats", .kind = GF_OPT_INT, .arg = "N",
+	  .help = "runs of a curve or YAML plan", .min = 1, .max = 100000 },
+	{ .name = "total", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "run time of a curve (gives the repeats)" },
+	{ .name = "warmup", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "warm-up before a curve" },
+	{ .name = "cooldown", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "cool-down after each repeat" },
+	{ .name = "time-scale", .kind = GF_OPT_NUMBER, .arg = "X",
+	  .help = "multiply every duration by X",
+	  .env = "GF_STRESS_TIME_SCALE", .min = 1e-9, .max = 1e9 },
+	{ .name = "host", .letter = 'H', .kind = GF_OPT_STRING, .arg = "HOST",
+	  .help = "the host to run on (this one)" },
+	{ .name = "dry-run", .letter = 'n', .kind = GF_OPT_FLAG,
+	  .help = "print the plan, run nothing" },
+};
 
-static void GF_NORETURN
-usage(int code)
-{
-	fprintf(code == 0 ? stdout : stderr,
-	    "usage: gf-stress [-FhnV] [-a entry] [-B duration] [-c file] "
-	    "[-d duration] [-f file]\n"
-	    "                 [-H host] [-i file] [-p plan] [-r repeats] "
-	    "[-s scale] [-T duration]\n"
-	    "                 [-t duration] [-w duration]\n");
-	if (code == 0)
-		fputs("\n"
-		    "  -p, --plan PLAN          curve:default, curve:stepwise, "
-		    "curve:regression,\n"
-		    "                           tekton, idle:SECONDS\n"
-		    "  -f, --plan-file FILE     a YAML plan\n"
-		    "  -a, --stress-args ENTRY  a Tekton entry LOAD;KEYS;VALS "
-		    "(repeatable)\n"
-		    "  -T, --stress-timeout D   each Tekton run (20s)\n"
-		    "  -B, --stress-break-interval D  pause after each "
-		    "Tekton run (5s)\n"
-		    "  -F, --no-freq-steps      do not step CPU "
-		    "frequencies\n"
-		    "  -r, --repeats N          runs of a curve or YAML "
-		    "plan\n"
-		    "  -t, --total D            run time of a curve (gives "
-		    "the repeats)\n"
-		    "  -w, --warmup D           warm-up before a curve\n"
-		    "  -d, --cooldown D         cool-down after each repeat\n"
-		    "  -s, --time-scale X       multiply every duration by "
-		    "X\n"
-		    "  -H, --host HOST          the host to run on (this "
-		    "one)\n"
-		    "  -n, --dry-run            print the plan, run "
-		    "nothing\n"
-		    "  -c, --config FILE        YAML settings\n"
-		    "  -i, --input FILE         run document (default "
-		    "stdin)\n"
-		    "  -h, --help               this text\n"
-		    "  -V, --version            print the version\n"
-		    "Durations: 90s, 15m, 2h. See gf-stress(1).\n", stdout);
-	exit(code);
-}
+static const struct gf_cli cli = {
+	.name = "gf-stress",
+	.synopsis = "[-BFhnV] [-c file] [-H host] [-i file] [-P plan] "
+	    "[--plan-file file] [--stress-args entry] [option ...]",
+	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
+	.footer = "Durations: 90s, 15m, 2h. See gf-stress(1).",
+};
 
 static void
 on_signal(int sig)
@@ -86,75 +77,24 @@ on_signal(int sig)
 	stop_sig = sig;
 }
 
+/* The plan's settings that were given; the others keep the plan's own. */
 static void
-duration_opt(const char *s, const char *what, double *out)
+plan_settings(struct gf_plan_opts *po, const struct gf_settings *set)
 {
-	struct gf_err err = GF_ERR_INIT;
-
-	if (gf_parse_duration(s, what, out, &err) < 0)
-		gf_die(GF_EXIT_USAGE, "%s", err.msg);
-}
-
-/* Settings from -c FILE; command line and environment win. */
-static void
-apply_config(struct gf_plan_opts *po, json_t *cfg, const char *path)
-{
-	static const char *const dkeys[] = { "total", "warmup", "cooldown",
-		"stress_timeout", "stress_break_interval" };
-	double *dvals[] = { &po->total, &po->warmup, &po->cooldown,
+	static const char *const names[] = { "total", "warmup", "cooldown",
+		"stress-timeout", "stress-break-interval" };
+	double *vals[] = { &po->total, &po->warmup, &po->cooldown,
 		&po->stress_timeout, &po->stress_interval };
-	json_t *v;
 
-	if (!json_is_object(cfg))
-		gf_die(GF_EXIT_CONFIG, "%s: expected a mapping", path);
-	for (size_t i = 0; i < GF_ARRAY_LEN(dkeys); i++) {
-		struct gf_err err = GF_ERR_INIT;
-
-		if ((v = json_object_get(cfg, dkeys[i])) == NULL)
-			continue;
-		if (json_is_number(v))
-			*dvals[i] = json_number_value(v);
-		else if (!json_is_string(v) || gf_parse_duration(
-		    json_string_value(v), dkeys[i], dvals[i], &err) < 0)
-			gf_die(GF_EXIT_CONFIG, "%s: field '%s': expected a "
-			    "duration", path, dkeys[i]);
-	}
-	if ((v = json_object_get(cfg, "time_scale")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) <= 0)
-			gf_die(GF_EXIT_CONFIG, "%s: field 'time_scale': "
-			    "expected a number > 0", path);
-		po->time_scale = json_number_value(v);
-	}
-	if ((v = json_object_get(cfg, "repeats")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 100000)
-			gf_die(GF_EXIT_CONFIG, "%s: field 'repeats': expected "
-			    "an integer from 1 to 100000", path);
-		po->repeats = (int)json_integer_value(v);
-	}
-	if ((v = json_object_get(cfg, "cpu_frequency")) != NULL)
-		po->freq_steps = json_is_true(v);
-	if (o.plan == NULL && o.plan_file == NULL && o.nargs == 0) {
-		if (json_is_string(v = json_object_get(cfg, "plan")))
-			o.plan = json_string_value(v);
-		else if (json_is_string(v = json_object_get(cfg, "plan_file")))
-			o.plan_file = json_string_value(v);
-	}
-	if (o.nargs == 0 && json_is_array(v = json_object_get(cfg,
-	    "stress_args"))) {
-		size_t i;
-		json_t *a;
-
-		json_array_foreach(v, i, a) {
-			if (!json_is_string(a))
-				gf_die(GF_EXIT_CONFIG, "%s: field "
-				    "'stress_args[%zu]': expected a string",
-				    path, i);
-			o.args = gf_xreallocarray(o.args, o.nargs + 1,
-			    sizeof(*o.args));
-			o.args[o.nargs++] = json_string_value(a);
-		}
-	}
+	for (size_t i = 0; i < GF_ARRAY_LEN(names); i++)
+		if (gf_opt_given(set, names[i]))
+			*vals[i] = gf_opt_num(set, names[i]);
+	if (gf_opt_given(set, "time-scale"))
+		po->time_scale = gf_opt_num(set, "time-scale");
+	if (gf_opt_given(set, "repeats"))
+		po->repeats = (int)gf_opt_num(set, "repeats");
+	if (gf_opt_flag(set, "no-freq-steps"))
+		po->freq_steps = 0;
 }
 
 static int
@@ -271,153 +211,50 @@ stress_log(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "stress-args", required_argument, NULL, 'a' },
-		{ "stress-break-interval", required_argument, NULL, 'B' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "cooldown", required_argument, NULL, 'd' },
-		{ "plan-file", required_argument, NULL, 'f' },
-		{ "no-freq-steps", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "plan", required_argument, NULL, 'p' },
-		{ "repeats", required_argument, NULL, 'r' },
-		{ "time-scale", required_argument, NULL, 's' },
-		{ "stress-timeout", required_argument, NULL, 'T' },
-		{ "total", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct gf_err err = GF_ERR_INIT, perr = GF_ERR_INIT;
+	struct gf_err err = GF_ERR_INIT;
 	struct gf_plan_opts po;
 	struct gf_machine m;
 	struct gf_stress_hooks hooks = { 0 };
 	struct gf_plan *plan = NULL;
 	struct gf_tool t;
 	struct sigaction sa;
-	json_t *cfg = NULL, *section;
-	const char *env;
+	json_t *section;
+	const char *plan_name, *plan_file, *host_opt;
+	const char *const *args;
 	char *version = NULL, host[256] = "localhost";
-	long long ll;
-	double scale = 0;
-	int ch, failed = 0;
+	size_t nargs;
+	int failed = 0;
 
-	gf_setprogname(argv[0]);
+	gf_tool_start(&t, &cli, argc, argv, GF_TOOL_OWN_SIGNALS);
 	gf_plan_opts_init(&po);
-	while ((ch = getopt_long(argc, argv, "a:B:c:d:f:FhH:i:np:r:s:T:t:Vw:",
-	    longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			o.args = gf_xreallocarray(o.args, o.nargs + 1,
-			    sizeof(*o.args));
-			o.args[o.nargs++] = optarg;
-			break;
-		case 'B':
-			duration_opt(optarg, "--stress-break-interval",
-			    &po.stress_interval);
-			break;
-		case 'c':
-			o.config = optarg;
-			break;
-		case 'd':
-			duration_opt(optarg, "--cooldown", &po.cooldown);
-			break;
-		case 'f':
-			o.plan_file = optarg;
-			break;
-		case 'F':
-			o.no_freq = 1;
-			break;
-		case 'h':
-			usage(0);
-		case 'H':
-			o.host = optarg;
-			break;
-		case 'i':
-			o.input = optarg;
-			break;
-		case 'n':
-			o.dry_run = 1;
-			break;
-		case 'p':
-			o.plan = optarg;
-			break;
-		case 'r':
-			if (gf_parse_int(optarg, 1, 100000, "--repeats", &ll,
-			    &perr) < 0)
-				gf_die(GF_EXIT_USAGE, "%s", perr.msg);
-			po.repeats = (int)ll;
-			break;
-		case 's':
-			if (gf_parse_double(optarg, "--time-scale", &scale,
-			    &perr) < 0 || scale <= 0)
-				gf_die(GF_EXIT_USAGE, "--time-scale: '%s' is "
-				    "not a number > 0", optarg);
-			break;
-		case 'T':
-			duration_opt(optarg, "--stress-timeout",
-			    &po.stress_timeout);
-			break;
-		case 't':
-			duration_opt(optarg, "--total", &po.total);
-			break;
-		case 'V':
-			gf_tool_version();
-		case 'w':
-			duration_opt(optarg, "--warmup", &po.warmup);
-			break;
-		default:
-			usage(GF_EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 0)
-		usage(GF_EXIT_USAGE);
-
-	if (o.config != NULL) {
-		if ((cfg = gf_yaml_load(o.config, &err)) == NULL)
-			gf_die_err(&err);
-		apply_config(&po, cfg, o.config);
-	}
-	if ((env = getenv("GF_STRESS_TIME_SCALE")) != NULL && *env != '\0' &&
-	    scale == 0 && (gf_parse_double(env, "GF_STRESS_TIME_SCALE", &scale,
-	    &perr) < 0 || scale <= 0))
-		gf_die(GF_EXIT_CONFIG, "GF_STRESS_TIME_SCALE: '%s' is not a "
-		    "number > 0", env);
-	if (scale > 0)
-		po.time_scale = scale;
-	if (o.no_freq)
-		po.freq_steps = 0;
-	if (o.plan == NULL && o.plan_file == NULL && o.nargs == 0 &&
-	    (env = getenv("GF_STRESS_PLAN")) != NULL && *env != '\0')
-		o.plan = env;
-	if ((o.plan != NULL) + (o.plan_file != NULL) > 1 ||
-	    (o.nargs > 0 && o.plan_file != NULL) || (o.nargs > 0 &&
-	    o.plan != NULL && strcmp(o.plan, "tekton") != 0))
-		gf_die(GF_EXIT_USAGE, "give one plan: --plan, --plan-file or "
+	plan_settings(&po, &t.set);
+	plan_name = gf_opt_str(&t.set, "plan");
+	plan_file = gf_opt_str(&t.set, "plan-file");
+	host_opt = gf_opt_str(&t.set, "host");
+	args = gf_opt_list(&t.set, "stress-args", &nargs);
+	if ((plan_name != NULL && plan_file != NULL) || (nargs > 0 &&
+	    plan_file != NULL) || (nargs > 0 && plan_name != NULL &&
+	    strcmp(plan_name, "tekton") != 0))
+		gf_tool_usage_error(&t, "give one plan: --plan, --plan-file "
+		    "or --stress-args");
+	if (plan_name == NULL && plan_file == NULL && nargs == 0)
+		gf_tool_usage_error(&t, "no plan: give --plan, --plan-file or "
 		    "--stress-args");
-	if (o.plan == NULL && o.plan_file == NULL && o.nargs == 0) {
-		gf_error("no plan: give --plan, --plan-file or --stress-args");
-		usage(GF_EXIT_USAGE);
+	if (host_opt != NULL && !is_local_host(host_opt)) {
+		gf_err_set(&err, GF_EXIT_CONFIG, "host", "--host '%s': remote "
+		    "execution over SSH is not supported yet; run gf-stress "
+		    "on that host", host_opt);
+		gf_tool_fail(&t, &err);
 	}
-	if (o.host != NULL && !is_local_host(o.host))
-		gf_die(GF_EXIT_CONFIG, "--host '%s': remote execution over SSH "
-		    "is not supported yet; run gf-stress on that host", o.host);
-
-	gf_tool_begin(&t, "gf-stress", o.input, 0);
-	if (o.host == NULL)
+	if (host_opt == NULL)
 		warn_remote_hosts(t.doc);
 	gf_plan_machine_probe(&m, NULL);
-	if (o.plan_file != NULL)
-		plan = gf_plan_load_file(o.plan_file, &po, &err);
-	else if (o.nargs > 0)
-		plan = gf_plan_tekton(o.args, o.nargs, &po, &m, &err);
+	if (plan_file != NULL)
+		plan = gf_plan_load_file(plan_file, &po, &err);
+	else if (nargs > 0)
+		plan = gf_plan_tekton(args, nargs, &po, &m, &err);
 	else
-		plan = gf_plan_from_spec(o.plan, &po, &m, &err);
+		plan = gf_plan_from_spec(plan_name, &po, &m, &err);
 	if (plan == NULL)
 		goto fail;
 
@@ -425,11 +262,11 @@ main(int argc, char *argv[])
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	section = json_pack("{s:o, s:b, s:s, s:f, s:i, s:n}", "plan",
-	    gf_plan_to_json(plan), "dry_run", o.dry_run, "host", host,
+	    gf_plan_to_json(plan), "dry_run", gf_opt_flag(&t.set, "dry-run"), "host", host,
 	    "time_scale", po.time_scale, "cpus", m.ncpu, "stress_ng_version");
 	gf_doc_set(t.doc, "stress", section);
-	print_plan(plan, o.dry_run);
-	if (o.dry_run)
+	print_plan(plan, gf_opt_flag(&t.set, "dry-run"));
+	if (gf_opt_flag(&t.set, "dry-run"))
 		goto out;
 
 	/* From here on a signal ends the run with the document written. */
@@ -474,8 +311,6 @@ fail:
 	failed = 1;
 out:
 	free(version);
-	free(o.args);
-	json_decref(cfg);
 	gf_plan_free(plan);
 	gf_plan_machine_release(&m);
 	return gf_tool_finish(&t, failed ? &err : NULL, NULL);

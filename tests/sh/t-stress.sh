@@ -13,7 +13,7 @@ GF_CPU_SYSFS="$TEST_DIR/nocpufreq"
 export GF_CPU_SYSFS
 
 # The Tekton instance sweep for this machine: 1 2 4 8 (<= ncpu), 16..ncpu+8.
-ncpu=$(gf-stress -p idle:1 -n </dev/null 2>/dev/null | jq .stress.cpus)
+ncpu=$(gf-stress -P idle:1 -n </dev/null 2>/dev/null | jq .stress.cpus)
 sweep=0
 for i in 1 2 4 8; do [ "$i" -le "$ncpu" ] && sweep=$((sweep + 1)) last=$i; done
 i=16
@@ -21,7 +21,7 @@ while [ $i -le $((ncpu + 8)) ]; do sweep=$((sweep + 1)) last=$i; i=$((i + 8)); d
 
 test_expect_success '--help prints the usage on stdout' '
 	gf-stress --help >out 2>err &&
-	grep -q "^usage: gf-stress \[-FhnV\]" out && test ! -s err
+	grep -q "^usage: gf-stress \[-BFhnV\]" out && test ! -s err
 '
 test_expect_success '--version' 'gf-stress -V | grep -q "^gf-stress (gf) "'
 
@@ -37,7 +37,7 @@ test_expect_success 'curve:stepwise --dry-run prints the plan and exits 0' '
 
 dry() {	# PLAN PHASES SECONDS [OPTION...]
 	plan=$1 phases=$2 secs=$3; shift 3
-	gf-stress -p "$plan" -n "$@" </dev/null >dry.json 2>/dev/null &&
+	gf-stress -P "$plan" -n "$@" </dev/null >dry.json 2>/dev/null &&
 	jq -e --argjson n "$phases" --argjson s "$secs" \
 	    ".stress.plan.phase_count == \$n and
 	     (.stress.plan.phases | length) == \$n and
@@ -70,7 +70,7 @@ test_expect_success 'dry run: Tekton options as in the task' "
 "
 
 test_expect_success 'idle:2 records one idle window of about 2 s' '
-	gf-stress -p idle:2 </dev/null >idle.json 2>err &&
+	gf-stress -P idle:2 </dev/null >idle.json 2>err &&
 	jq -e "(.windows | length) == 1 and .windows[0].name == \"idle\"
 	    and (.windows[0].end - .windows[0].start) >= 1.95
 	    and (.windows[0].end - .windows[0].start) < 2.6
@@ -79,7 +79,7 @@ test_expect_success 'idle:2 records one idle window of about 2 s' '
 '
 
 test_expect_success 'a tiny Tekton plan: ordered windows of 1 s runs' "
-	gf-stress -a 'cpu;none;none' -T 1 -B 0.2 </dev/null >tk.json 2>err &&
+	gf-stress --stress-args 'cpu;none;none' --stress-timeout 1 -B 0.2 </dev/null >tk.json 2>err &&
 	jq -e '(.windows | length) == $sweep and .stress.phases_run == $sweep
 	    and (.stress.stress_ng_version | test(\"^[0-9]+[.]\"))
 	    and .windows[0].name == \"cpu n=1\"
@@ -94,7 +94,7 @@ test_expect_success 'a tiny Tekton plan: ordered windows of 1 s runs' "
 test_expect_success 'the state file holds the same document' 'cmp tk.json "$GF_STATE"'
 
 test_expect_success 'curve:regression scaled down: cpu-load windows in order' '
-	gf-stress -p curve:regression --time-scale 0.01 --warmup 0 \
+	gf-stress -P curve:regression --time-scale 0.01 --warmup 0 \
 	    --cooldown 0 </dev/null >rg.json 2>/dev/null &&
 	jq -e "[.windows[].name] == [\"cpu-load-0\", \"cpu-load-10\",
 	    \"cpu-load-25\", \"cpu-load-50\", \"cpu-load-75\", \"cpu-load-50\",
@@ -119,7 +119,7 @@ make_cpufreq() {	# DIR
 
 test_expect_success 'frequency steps are written to scaling_max_freq and put back' "
 	make_cpufreq freq &&
-	GF_CPU_SYSFS=\$PWD/freq gf-stress -a 'cpu;none;none' -T 1 -B 0.1 \
+	GF_CPU_SYSFS=\$PWD/freq gf-stress --stress-args 'cpu;none;none' --stress-timeout 1 -B 0.1 \
 	    </dev/null >fq.json 2>err &
 	pid=\$! seen=no i=0
 	while [ \$i -lt 100 ]; do
@@ -141,7 +141,7 @@ test_expect_success 'a CPU refusing a frequency is recorded, the run goes on' "
 	make_cpufreq part &&
 	rm part/cpu1/cpufreq/scaling_max_freq &&
 	mkdir part/cpu1/cpufreq/scaling_max_freq &&
-	GF_CPU_SYSFS=\$PWD/part gf-stress -a 'cpu;none;none' -T 1 -B 0 \
+	GF_CPU_SYSFS=\$PWD/part gf-stress --stress-args 'cpu;none;none' --stress-timeout 1 -B 0 \
 	    </dev/null >pt.json 2>err &&
 	if [ $ncpu -ge 2 ]; then
 		jq -e '(.windows | length) == 2 * $sweep and
@@ -155,14 +155,14 @@ test_expect_success 'a CPU refusing a frequency is recorded, the run goes on' "
 test_expect_success 'cpufreq that is not writable: steps skipped with the reason' "
 	make_cpufreq ro &&
 	rm ro/cpu0/cpufreq/scaling_max_freq && mkdir ro/cpu0/cpufreq/scaling_max_freq &&
-	GF_CPU_SYSFS=\$PWD/ro gf-stress -p tekton -n </dev/null >ro.json 2>err &&
+	GF_CPU_SYSFS=\$PWD/ro gf-stress -P tekton -n </dev/null >ro.json 2>err &&
 	jq -e '.stress.plan.phase_count == 5 * $sweep and
 	    (.stress.plan.freq_skipped | test(\"not writable\"))' ro.json &&
 	grep -q 'CPU frequency steps skipped: .*not writable' err
 "
 
 test_expect_success '--no-freq-steps: one pass even with cpufreq' "
-	GF_CPU_SYSFS=\$PWD/freq gf-stress -p tekton -F -n </dev/null >nf.json 2>/dev/null &&
+	GF_CPU_SYSFS=\$PWD/freq gf-stress -P tekton -F -n </dev/null >nf.json 2>/dev/null &&
 	jq -e '.stress.plan.phase_count == 5 * $sweep and
 	    .stress.plan.freq_skipped == \"frequency steps disabled\"' nf.json
 "
@@ -182,7 +182,7 @@ EOF
 
 interrupt() {	# SIGNAL
 	rm -f err int.json
-	gf-stress -f long.yaml </dev/null >int.json 2>err &
+	gf-stress --plan-file long.yaml </dev/null >int.json 2>err &
 	pid=$!
 	i=0
 	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
@@ -218,7 +218,7 @@ test_expect_success 'SIGINT does the same' '
 
 test_expect_success 'stress-ng killed under a phase: exit 70, no worker left' '
 	rm -f err
-	gf-stress -f long.yaml </dev/null >killed.json 2>err &
+	gf-stress --plan-file long.yaml </dev/null >killed.json 2>err &
 	pid=$! i=0
 	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
 		sleep 0.05; i=$((i + 1))
@@ -236,7 +236,7 @@ test_expect_success 'stress-ng killed under a phase: exit 70, no worker left' '
 
 test_expect_success 'gf-stress killed (SIGKILL): the state file keeps the windows' '
 	rm -f err
-	gf-stress -f long.yaml </dev/null >/dev/null 2>err &
+	gf-stress --plan-file long.yaml </dev/null >/dev/null 2>err &
 	pid=$! i=0
 	until grep -q "\[2/2\] long" err 2>/dev/null || [ $i -ge 200 ]; do
 		sleep 0.05; i=$((i + 1))
@@ -254,7 +254,7 @@ test_expect_success '... and its stress-ng does not outlive it' '
 '
 
 test_expect_code 69 'no stress-ng in PATH: exit 69' "
-	PATH=/nonexistent '$GF_BUILD/bin/gf-stress' -a 'cpu;none;none' -T 1 \
+	PATH=/nonexistent '$GF_BUILD/bin/gf-stress' --stress-args 'cpu;none;none' --stress-timeout 1 \
 	    </dev/null >nostress.json 2>err
 "
 test_expect_success '... naming the package, with the failed step in the document' '
@@ -264,7 +264,7 @@ test_expect_success '... naming the package, with the failed step in the documen
 # The system refusing a new process: nobody held to one process.
 if can_be_nobody; then
 	test_expect_code 71 'the system refusing a process for stress-ng: exit 71' "
-		as_nobody prlimit --nproc=1 '$GF_BUILD/bin/gf-stress' -p curve:default \
+		as_nobody prlimit --nproc=1 '$GF_BUILD/bin/gf-stress' -P curve:default \
 		    </dev/null >nofork.json 2>err; rc=\$?
 		grep -q \"cannot start 'stress-ng': Resource temporarily unavailable\" err &&
 		jq -e '.steps[-1].exit == 71 and (.windows // [] | length) == 0' nofork.json >/dev/null ||
@@ -276,7 +276,7 @@ else
 	    'needs root, setpriv and prlimit'
 fi
 test_expect_success 'an idle plan needs no stress-ng' '
-	PATH=/nonexistent "$GF_BUILD/bin/gf-stress" -p idle:0.2 </dev/null >/dev/null
+	PATH=/nonexistent "$GF_BUILD/bin/gf-stress" -P idle:0.2 </dev/null >/dev/null
 '
 
 cat >"$TEST_DIR/bad.yaml" <<'EOF'
@@ -289,42 +289,42 @@ phases:
     stress: --cpu 1
 EOF
 test_expect_code 65 'a YAML plan with a bad duration: exit 65' '
-	gf-stress -f bad.yaml </dev/null >out 2>err
+	gf-stress --plan-file bad.yaml </dev/null >out 2>err
 '
 test_expect_success '... the message gives file:line:col and the field' '
-	gf-stress -f bad.yaml </dev/null >out 2>err;
+	gf-stress --plan-file bad.yaml </dev/null >out 2>err;
 	grep -q "bad.yaml:6:5: phases\[1\].duration: bad duration .soon." err &&
 	jq -e ".steps[-1].exit == 65 and (.windows // [] | length) == 0" out
 '
 test_expect_success 'a YAML syntax error gives line:col too' '
 	printf "phases:\n  - name: [x\n" >syn.yaml;
-	gf-stress -f syn.yaml </dev/null >out 2>err; test $? = 65 &&
+	gf-stress --plan-file syn.yaml </dev/null >out 2>err; test $? = 65 &&
 	grep -q "syn.yaml:3:1: " err
 '
 test_expect_code 65 'stress-ng rejecting a phase fails before anything runs' '
 	printf "phases:\n  - {name: a, duration: 1}\n  - {name: b, duration: 1, stress: --cpu 1 --no-such-option}\n" >rej.yaml &&
-	gf-stress -f rej.yaml </dev/null >rej.json 2>err ||
+	gf-stress --plan-file rej.yaml </dev/null >rej.json 2>err ||
 	{ rc=$?; grep -q "phase .b.: stress-ng rejects" err &&
 	  jq -e "(.windows // []) == []" rej.json || rc=99; exit $rc; }
 '
-test_expect_code 66 'a missing input document: exit 66' 'gf-stress -i nosuch.json -p idle:1 >/dev/null'
+test_expect_code 66 'a missing input document: exit 66' 'gf-stress -i nosuch.json -P idle:1 >/dev/null'
 test_expect_success 'remote hosts in the document: a warning, the run is local' '
 	echo "{\"hosts\": [{\"name\": \"b1\", \"address\": \"192.0.2.5\", \"connection\": \"ssh\"}]}" |
-	    gf-stress -p idle:0.1 >h.json 2>err &&
+	    gf-stress -P idle:0.1 >h.json 2>err &&
 	grep -q "host .b1. of the document is not this host" err &&
 	jq -e "(.windows | length) == 1" h.json
 '
-test_expect_code 66 'a missing plan file: exit 66' 'gf-stress -f nosuch.yaml </dev/null >/dev/null'
+test_expect_code 66 'a missing plan file: exit 66' 'gf-stress --plan-file nosuch.yaml </dev/null >/dev/null'
 
 test_expect_success 'the example plans in share/plans are valid' '
 	for f in "$GF_SRC"/share/plans/*.yaml; do
-		gf-stress -f "$f" -n </dev/null >/dev/null 2>err || { cat err; exit 1; }
+		gf-stress --plan-file "$f" -n </dev/null >/dev/null 2>err || { cat err; exit 1; }
 	done
 '
 
 test_expect_success 'a failed input document passes through unchanged' '
 	printf "{\"gf\": {\"version\": 1}, \"run\": {\"id\": \"r\", \"start\": \"2026-11-23T18:00:00Z\"}, \"x\": [1], \"steps\": [{\"tool\": \"gf-k3s\", \"ok\": false, \"exit\": 69}]}" >failed.json &&
-	gf-stress -p idle:1 <failed.json >passed.json 2>err; test $? = 69 &&
+	gf-stress -P idle:1 <failed.json >passed.json 2>err; test $? = 69 &&
 	jq -S . failed.json >a && jq -S . passed.json >b && cmp a b
 '
 
@@ -335,31 +335,31 @@ test_expect_success 'a config file gives the plan and time scale' '
 	    and (.windows[0].end - .windows[0].start) < 1" c.json
 '
 test_expect_success 'the command line wins over GF_STRESS_PLAN' '
-	GF_STRESS_PLAN=curve:default gf-stress -p idle:1 -n </dev/null >e.json 2>/dev/null &&
+	GF_STRESS_PLAN=curve:default gf-stress -P idle:1 -n </dev/null >e.json 2>/dev/null &&
 	jq -e ".stress.plan.name == \"idle:1\"" e.json &&
 	GF_STRESS_PLAN=curve:default gf-stress -n </dev/null >e.json 2>/dev/null &&
 	jq -e ".stress.plan.name == \"curve:default\"" e.json
 '
 test_expect_code 78 'a bad config field: exit 78' '
 	printf "time_scale: fast\n" >bad-c.yaml &&
-	gf-stress -c bad-c.yaml -p idle:1 </dev/null
+	gf-stress -c bad-c.yaml -P idle:1 </dev/null
 '
 test_expect_success 'repeats beyond --repeats'"'"' range in a config: 78, named' '
 	printf "repeats: 4294967297\n" >bad-r.yaml &&
-	{ gf-stress -c bad-r.yaml -p curve:stepwise -n </dev/null 2>err; rc=$?; } ;
-	[ $rc = 78 ] && grep -q "field '"'"'repeats'"'"': expected an integer from 1 to 100000" err
+	{ gf-stress -c bad-r.yaml -P curve:stepwise -n </dev/null 2>err; rc=$?; } ;
+	[ $rc = 78 ] && grep -q "bad-r.yaml: field '"'"'repeats'"'"': 4294967297 is out of range \[1, 100000\]" err
 '
 test_expect_code 78 '--host of another machine is refused (78)' '
-	gf-stress --host 192.0.2.10 -p idle:1 </dev/null
+	gf-stress --host 192.0.2.10 -P idle:1 </dev/null
 '
 test_expect_success '--host localhost runs here' '
-	gf-stress -H localhost -p idle:1 -n </dev/null >/dev/null 2>&1
+	gf-stress -H localhost -P idle:1 -n </dev/null >/dev/null 2>&1
 '
 test_expect_code 64 'no plan is a usage error' 'gf-stress </dev/null'
-test_expect_code 64 'an unknown plan is a usage error' 'gf-stress -p curve:nosuch -n </dev/null'
-test_expect_code 64 'a bad Tekton entry is a usage error' "gf-stress -a 'cpu;none' -n </dev/null"
-test_expect_code 64 'two plans are a usage error' 'gf-stress -p idle:1 -f x.yaml </dev/null'
-test_expect_code 64 'a bad duration option is a usage error' 'gf-stress -p tekton -T soon </dev/null'
-test_expect_code 74 'a full stdout: exit 74' 'gf-stress -p idle:1 -n </dev/null >/dev/full'
+test_expect_code 64 'an unknown plan is a usage error' 'gf-stress -P curve:nosuch -n </dev/null'
+test_expect_code 64 'a bad Tekton entry is a usage error' "gf-stress --stress-args 'cpu;none' -n </dev/null"
+test_expect_code 64 'two plans are a usage error' 'gf-stress -P idle:1 --plan-file x.yaml </dev/null'
+test_expect_code 64 'a bad duration option is a usage error' 'gf-stress -P tekton --stress-timeout soon </dev/null'
+test_expect_code 74 'a full stdout: exit 74' 'gf-stress -P idle:1 -n </dev/null >/dev/full'
 
 test_done
