@@ -298,9 +298,7 @@ void
 gf_tool_read(struct gf_tool *t, unsigned flags)
 {
 	struct gf_err err = GF_ERR_INIT;
-	const char *input = t->set.val != NULL && t->parse_err.exit == 0 ?
-	    gf_opt_str(&t->set, "input") : gf_opt_scan_input(t->argc,
-	    t->argv);
+	const char *input;
 
 	t->flags = flags;
 	if (flags & GF_TOOL_NO_DOC) {
@@ -312,6 +310,9 @@ gf_tool_read(struct gf_tool *t, unsigned flags)
 			gf_die_err(&err);
 		return;
 	}
+	/* -i may be what could not be parsed, or after what could not. */
+	input = t->parse_err.exit == 0 ? gf_opt_str(&t->set, "input") :
+	    gf_opt_scan_input(t->argc, t->argv);
 	if (!(flags & GF_TOOL_NO_STATE))
 		t->state_path = gf_doc_state_path();
 	t->doc = (flags & GF_TOOL_NO_INPUT) ? gf_doc_new() :

@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,36 +55,39 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static void GF_NORETURN
-usage(int rc)
-{
-	fprintf(rc == 0 ? stdout : stderr,
-	    "usage: %s [-hoV] [-D watts] [-i watts] [-m watts] [-M watts] "
-	    "[-n packages] [-P dir] [-s interval] [-t dir] -d dir\n",
-	    gf_progname);
-	if (rc == 0) {
-		fputs("  -d, --dir DIR              sysfs root to keep "
-		    "(DIR/class/powercap)\n"
-		    "  -t, --textfile DIR         write gf_powersim.prom for "
-		    "node-exporter's textfile collector\n"
-		    "  -i, --idle-watts W         package power at 0 % CPU "
-		    "(default 10)\n"
-		    "  -D, --dynamic-watts W      added at 100 % CPU (default "
-		    "40)\n"
-		    "  -m, --dram-idle-watts W    DRAM at 0 % CPU (default 2)\n"
-		    "  -M, --dram-dynamic-watts W added to DRAM at 100 % CPU "
-		    "(default 3)\n"
-		    "  -n, --packages N           packages (default 1)\n"
-		    "  -s, --interval DURATION    update period (default 1s)\n"
-		    "  -P, --procfs DIR           read DIR/stat "
-		    "(default /proc)\n"
-		    "  -o, --once                 update once and exit\n"
-		    "  -h, --help                 this text\n"
-		    "  -V, --version              print the version\n", stdout);
-		exit(gf_close_stdout());
-	}
-	exit(rc);
-}
+static const struct gf_opt opts[] = {
+	GF_OPT_HELP, GF_OPT_VERSION,
+	{ .name = "dir", .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "sysfs root to keep (DIR/class/powercap); required" },
+	{ .name = "textfile", .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "write gf_powersim.prom for node-exporter's textfile "
+	  "collector" },
+	{ .name = "idle-watts", .kind = GF_OPT_NUMBER, .arg = "W",
+	  .help = "package power at 0 % CPU", .def = "10", .min = 0,
+	  .max = 1e6 },
+	{ .name = "dynamic-watts", .kind = GF_OPT_NUMBER, .arg = "W",
+	  .help = "added at 100 % CPU", .def = "40", .min = 0, .max = 1e6 },
+	{ .name = "dram-idle-watts", .kind = GF_OPT_NUMBER, .arg = "W",
+	  .help = "DRAM at 0 % CPU", .def = "2", .min = 0, .max = 1e6 },
+	{ .name = "dram-dynamic-watts", .kind = GF_OPT_NUMBER, .arg = "W",
+	  .help = "added to DRAM at 100 % CPU", .def = "3", .min = 0,
+	  .max = 1e6 },
+	{ .name = "packages", .kind = GF_OPT_INT, .arg = "N",
+	  .help = "packages", .def = "1", .min = 1, .max = 64 },
+	{ .name = "interval", .kind = GF_OPT_DURATION, .arg = "DURATION",
+	  .help = "update period", .def = "1s", .min = 0.05, .max = 86400 },
+	{ .name = "procfs", .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "read DIR/stat", .def = "/proc" },
+	{ .name = "once", .kind = GF_OPT_FLAG,
+	  .help = "update once and exit" },
+};
+
+static const struct gf_cli cli = {
+	.name = "gf-powersim",
+	.synopsis = "[-hV] --dir dir [--textfile dir] [option ...]",
+	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
+	.footer = "See gf-powersim(1).",
+};
 
 /* Write text to path via a temporary name and rename(2): readers never
  * see a half-written counter. No fsync: the tree is as volatile as sysfs. */
@@ -222,99 +224,34 @@ write_textfile(const char *tdir, const struct zone *z, size_t nz, double u,
 	return rc;
 }
 
-static int
-parse_watts(const char *s, const char *what, double *out)
-{
-	struct gf_err err = GF_ERR_INIT;
-
-	if (gf_parse_double(s, what, out, &err) < 0 || *out < 0) {
-		gf_error("%s: expected watts >= 0, got '%s'", what, s);
-		usage(GF_EXIT_USAGE);
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "dynamic-watts", required_argument, NULL, 'D' },
-		{ "dram-dynamic-watts", required_argument, NULL, 'M' },
-		{ "dram-idle-watts", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "idle-watts", required_argument, NULL, 'i' },
-		{ "interval", required_argument, NULL, 's' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "packages", required_argument, NULL, 'n' },
-		{ "procfs", required_argument, NULL, 'P' },
-		{ "textfile", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct gf_err err = GF_ERR_INIT;
-	const char *dir = NULL, *tdir = NULL, *procfs = "/proc";
-	double idle = 10, dyn = 40, didle = 2, ddyn = 3, interval = 1;
+	const char *dir, *tdir, *procfs;
+	double idle, dyn, didle, ddyn, interval;
 	double busy0, total0, busy, total, t0, t, u = 0;
-	long long packages = 1;
+	long long packages;
 	struct zone *z = NULL;
 	size_t nz;
 	char *stat_path = NULL, *enabled = NULL;
-	int ch, once = 0, rc = 0;
+	int once, rc = 0;
 	struct sigaction sa;
+	struct gf_tool tool;
 
-	gf_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "D:d:hi:M:m:n:oP:s:t:V", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'D':
-			parse_watts(optarg, "--dynamic-watts", &dyn);
-			break;
-		case 'd':
-			dir = optarg;
-			break;
-		case 'h':
-			usage(0);
-		case 'i':
-			parse_watts(optarg, "--idle-watts", &idle);
-			break;
-		case 'M':
-			parse_watts(optarg, "--dram-dynamic-watts", &ddyn);
-			break;
-		case 'm':
-			parse_watts(optarg, "--dram-idle-watts", &didle);
-			break;
-		case 'n':
-			if (gf_parse_int(optarg, 1, 64, "--packages", &packages,
-			    &err) < 0)
-				gf_die(GF_EXIT_USAGE, "%s", err.msg);
-			break;
-		case 'o':
-			once = 1;
-			break;
-		case 'P':
-			procfs = optarg;
-			break;
-		case 's':
-			if (gf_parse_duration(optarg, "--interval", &interval,
-			    &err) < 0 || interval < 0.05)
-				gf_die(GF_EXIT_USAGE, "--interval: expected a "
-				    "duration of at least 50ms, got '%s'",
-				    optarg);
-			break;
-		case 't':
-			tdir = optarg;
-			break;
-		case 'V':
-			gf_tool_version();
-		default:
-			usage(GF_EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 0 || dir == NULL)
-		usage(GF_EXIT_USAGE);
+	gf_tool_start(&tool, &cli, argc, argv, GF_TOOL_NO_DOC |
+	    GF_TOOL_OWN_SIGNALS);
+	if ((dir = gf_opt_str(&tool.set, "dir")) == NULL)
+		gf_die(GF_EXIT_USAGE, "--dir is required (see --help)");
+	tdir = gf_opt_str(&tool.set, "textfile");
+	procfs = gf_opt_str(&tool.set, "procfs");
+	idle = gf_opt_num(&tool.set, "idle-watts");
+	dyn = gf_opt_num(&tool.set, "dynamic-watts");
+	didle = gf_opt_num(&tool.set, "dram-idle-watts");
+	ddyn = gf_opt_num(&tool.set, "dram-dynamic-watts");
+	packages = (long long)gf_opt_num(&tool.set, "packages");
+	interval = gf_opt_num(&tool.set, "interval");
+	once = gf_opt_flag(&tool.set, "once");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -409,5 +346,6 @@ out:
 	free(z);
 	free(enabled);
 	free(stat_path);
+	gf_opt_free(&tool.set);
 	return rc;
 }

@@ -21,7 +21,7 @@ watts_over() {	# DIR ZONE SECONDS
 }
 
 test_expect_success '--once writes a powercap tree node-exporter can read' '
-	gf-powersim --once -d sys -t tf &&
+	gf-powersim --once --dir sys --textfile tf &&
 	test "$(cat sys/$Z/intel-rapl:0/name)" = package-0 &&
 	test "$(cat sys/$Z/intel-rapl:0:0/name)" = core &&
 	test "$(cat sys/$Z/intel-rapl:0:1/name)" = dram &&
@@ -30,13 +30,13 @@ test_expect_success '--once writes a powercap tree node-exporter can read' '
 	grep -q "^gf_powersim_watts{source=\"simulated\",zone=\"package-0\",path=\"intel-rapl:0\"} 10.000000$" tf/gf_powersim.prom
 '
 test_expect_success '--packages 2 gives two package zones' '
-	gf-powersim --once -n 2 -d sys2 &&
+	gf-powersim --once --packages 2 --dir sys2 &&
 	test "$(cat sys2/$Z/intel-rapl:1/name)" = package-1 &&
 	test "$(cat sys2/$Z/intel-rapl:1:1/name)" = dram
 '
 test_expect_success 'a restart continues the counters' '
 	echo 5000000 >sys/$Z/intel-rapl:0/energy_uj &&
-	gf-powersim --once -d sys &&
+	gf-powersim --once --dir sys &&
 	test "$(cat sys/$Z/intel-rapl:0/energy_uj)" = 5000000
 '
 
@@ -46,7 +46,7 @@ test_expect_success 'a restart continues the counters' '
 test_expect_success 'the curve on a fixture /proc/stat: u = 0.5 gives 10 + 40 x 0.5 W' '
 	mkdir -p proc &&
 	echo "cpu  0 0 0 1000 0 0 0 0 0 0" >proc/stat &&
-	gf-powersim -d fx -t fxt -P proc -s 50ms -i 10 -D 40 -m 2 -M 3 2>ps.log &
+	gf-powersim --dir fx --textfile fxt --procfs proc --interval 50ms --idle-watts 10 --dynamic-watts 40 --dram-idle-watts 2 --dram-dynamic-watts 3 2>ps.log &
 	pid=$!
 	# Its textfile appears once it has read the baseline /proc/stat.
 	n=0; while [ ! -e fxt/gf_powersim.prom ] && [ $n -lt 100 ]; do
@@ -98,7 +98,7 @@ perl -MTime::HiRes=time,sleep -e '
 	}' lp lp/pgid "$(nproc)" "$(getconf CLK_TCK)" &
 test_track_pid $!
 sleep 0.5
-gf-powersim -d live -P lp -s 0.25s 2>live.log &
+gf-powersim --dir live --procfs lp --interval 0.25s 2>live.log &
 ps_pid=$!
 test_track_pid $ps_pid
 sleep 1.5
@@ -121,20 +121,20 @@ test_expect_success 'under a real stress-ng load power rises, and falls after' "
 "
 
 test_expect_code 64 'no --dir is a usage error' 'gf-powersim --once'
-test_expect_code 64 'negative watts are a usage error' 'gf-powersim --once -d x -i -3'
-test_expect_code 64 'a bad interval is a usage error' 'gf-powersim --once -d x -s 1ms'
-test_expect_code 64 'a bad package count is a usage error' 'gf-powersim --once -d x -n 0'
-test_expect_code 66 'a missing /proc/stat gives 66' 'gf-powersim --once -d x -P nowhere'
+test_expect_code 64 'negative watts are a usage error' 'gf-powersim --once --dir x --idle-watts -3'
+test_expect_code 64 'a bad interval is a usage error' 'gf-powersim --once --dir x --interval 1ms'
+test_expect_code 64 'a bad package count is a usage error' 'gf-powersim --once --dir x --packages 0'
+test_expect_code 66 'a missing /proc/stat gives 66' 'gf-powersim --once --dir x --procfs nowhere'
 test_expect_code 65 'a stat file without a cpu line gives 65' '
 	mkdir -p badproc && echo "intr 0" >badproc/stat &&
-	gf-powersim --once -d x -P badproc
+	gf-powersim --once --dir x --procfs badproc
 '
 test_expect_code 74 'a counter that cannot be replaced gives 74' '
 	mkdir -p w/$Z/intel-rapl:0/energy_uj/busy &&
-	gf-powersim --once -d w
+	gf-powersim --once --dir w
 '
 test_expect_code 73 'an unwritable tree gives 73' '
-	echo file >ro && gf-powersim --once -d ro/sub
+	echo file >ro && gf-powersim --once --dir ro/sub
 '
 test_expect_success '--help, --version' '
 	gf-powersim --help | grep -q "^usage: gf-powersim" &&
