@@ -35,6 +35,8 @@
 #include "tap.h"
 #include "gf_csv.h"
 #include "gf_model.h"
+#include "gf_scores.h"
+#include "gf_split.h"
 
 #define NSEEDS 11
 
