@@ -20,6 +20,7 @@
 #include "gf_fs.h"
 #include "gf_jskip.h"
 #include "gf_model.h"
+#include "gf_model_file.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"

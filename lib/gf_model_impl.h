@@ -1,16 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to gf_model*.c: the model representation and the trainers'
- * entry points. Everything here works on MaxAbs-scaled inputs unless it
- * says otherwise.
+ * Private to gf_model*.c: the model representation, the trainers' entry
+ * points and what the model's modules share. Everything here works on
+ * MaxAbs-scaled inputs unless it says otherwise.
+ *
+ * The modules call downwards only: gf_model_file (the model file) and
+ * gf_model_weights (Kepler's weight JSON) use gf_model (the model, fit
+ * and predict, the JSON helpers below), which dispatches to the trainers
+ * (gf_model_linear, gf_model_curve, gf_model_tree with gf_model_gbr and
+ * gf_model_xgb, gf_model_knn, gf_model_svr); the trainers call none of
+ * those above them, only gf_rand, gf_pool and each other's helpers
+ * declared here. This header does not include gf_model.h, so that they
+ * do not see the public API they sit under.
  */
 #ifndef GF_MODEL_IMPL_H
 #define GF_MODEL_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "gf_model.h"
+#include <jansson.h>
+
+#include "gf_err.h"
+
+struct gf_fit_opts;
 
 enum gf_trainer_id {
 	GF_T_SGD,
@@ -80,8 +94,44 @@ struct gf_model {
 	int np;
 };
 
+/* 1 for the curve-fit trainers (one feature, a few parameters). */
+static inline int
+gf_is_curve(enum gf_trainer_id t)
+{
+	return t == GF_T_LOG || t == GF_T_LOGISTIC || t == GF_T_EXP;
+}
+
+/* The id of a trainer name (exact), or -1. */
+int gf_trainer_lookup(const char *name);
+
+/*
+ * A new model of trainer tid with nf features: features[] and scale[]
+ * allocated (NULL and 0), the rest zero. Freed by gf_model_free.
+ */
+struct gf_model *gf_model_new(enum gf_trainer_id tid, size_t nf);
+
+/*
+ * JSON of the model file and the weight JSON. gf_json_reals returns a new
+ * array of v[0..n). gf_read_reals reads the numeric array o[key] of
+ * exactly n values (n == 0: any length, stored in *got) into a new
+ * *out; gf_read_real the finite number o[key]. Both return 0, or -1 with
+ * err (65, naming name and key).
+ */
+json_t *gf_json_reals(const double *v, size_t n);
+int gf_read_reals(const json_t *o, const char *key, const char *name,
+    double **out, size_t n, size_t *got, struct gf_err *err);
+int gf_read_real(const json_t *o, const char *key, const char *name,
+    double *out, struct gf_err *err);
+
 /* The curve of a curve-fit trainer at scaled x, parameters p. */
 double gf_model_curve_eval(enum gf_trainer_id t, const double *p, double x);
+
+/*
+ * Solve A x = b for a symmetric positive semi-definite A (n x n) with the
+ * minimum-norm least-squares answer (gf_model_linear.c says how): the
+ * linear trainers' normal equations and the curve fits' steps.
+ */
+void gf_sym_solve(const double *A, const double *b, size_t n, double *x);
 
 /*
  * Trainers. Xs is scaled (rows * nf), except for the tree trainers, which
@@ -123,6 +173,58 @@ extern size_t gf_gbr_copy_max;
  */
 void gf_sort_rows(const double *col, size_t stride, uint32_t *s,
     uint32_t *tmp, size_t n);
+/*
+ * The tree trainers' shared parts (gf_model_tree.c). A gf_forest is the
+ * growing list of every tree's nodes: gf_forest_add appends a leaf
+ * (feature -1, value 0) and returns its index within the tree that
+ * starts at node tree_start; gf_forest_done hands nodes, off and ntrees
+ * over to m. Start from a zeroed struct with off allocated.
+ */
+struct gf_forest {
+	struct gf_tnode *nodes;
+	size_t n, cap;
+	size_t *off;
+	size_t ntrees;
+};
+int gf_forest_add(struct gf_forest *f, size_t tree_start);
+void gf_forest_done(struct gf_model *m, struct gf_forest *f);
+/*
+ * LSD radix sorts (gf_sort_rows, XGBoost's cut sample): the digit width in
+ * bits for n keys, and a pass's digit counts (nd of them, n keys) made
+ * into where each digit's keys start; gf_radix_offsets returns 0 when
+ * every key has digit d0, a pass that moves nothing.
+ */
+int gf_radix_bits(size_t n);
+int gf_radix_offsets(size_t *cnt, size_t nd, size_t d0, size_t n);
+/* Frees the caller's rows handed to a tree trainer (*own); own may be NULL. */
+void gf_release_rows(double **own);
+/*
+ * Doubles as unsigned keys in the same order (-0 taken as +0), so that
+ * they sort by radix: GradientBoosting's rows by each feature, and
+ * XGBoost's cut sample (up to 2^20 values per feature and fit), where
+ * qsort's comparisons cost more than the whole histogram build.
+ */
+static inline uint64_t
+gf_dkey(double d)
+{
+	uint64_t u;
+
+	if (d == 0)
+		d = 0;
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline double
+gf_dval(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
 int gf_fit_gbr(struct gf_model *m, const double *X, double **own,
     const double *y, double **owny, size_t rows, struct gf_err *err);
 int gf_fit_xgb(struct gf_model *m, const double *X, double **own,

@@ -14,6 +14,8 @@
 #include "gf_archive.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
+#include "gf_model_file.h"
+#include "gf_model_weights.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 

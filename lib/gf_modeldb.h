@@ -35,6 +35,7 @@
 #include "gf_csv.h"
 #include "gf_err.h"
 #include "gf_model.h"
+#include "gf_scores.h"
 
 /* One trained model: one gf_model per component, with its hold-out scores. */
 struct gf_modeldb_model {

@@ -8,6 +8,7 @@
 
 #include "gf_buf.h"
 #include "gf_doc.h"
+#include "gf_model_cv.h"
 #include "gf_modeldb.h"
 #include "gf_parse.h"
 #include "gf_proc.h"

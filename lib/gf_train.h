@@ -23,6 +23,8 @@
 #include "gf_csv.h"
 #include "gf_err.h"
 #include "gf_model.h"
+#include "gf_scores.h"
+#include "gf_split.h"
 
 /* A training set: one (energy source, output type, feature group). */
 struct gf_dataset {

@@ -29,6 +29,7 @@
 #include "gf_http.h"
 #include "gf_log.h"
 #include "gf_model.h"
+#include "gf_model_file.h"
 #include "gf_parse.h"
 #include "gf_prom.h"
 #include "gf_report.h"

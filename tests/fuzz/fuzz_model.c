@@ -18,6 +18,8 @@
 #include "fuzz.h"
 #include "gf_err.h"
 #include "gf_model.h"
+#include "gf_model_file.h"
+#include "gf_model_weights.h"
 
 static int
 same(double a, double b)

@@ -15,7 +15,13 @@
 
 #include "tap.h"
 #include "gf_model.h"
+#include "gf_model_cv.h"
+#include "gf_model_file.h"
 #include "gf_model_impl.h"
+#include "gf_model_weights.h"
+#include "gf_rand.h"
+#include "gf_scores.h"
+#include "gf_split.h"
 #include "gf_xalloc.h"
 
 static struct gf_fit_opts opts = GF_FIT_OPTS_INIT;

@@ -34,7 +34,10 @@
 
 #include "tap.h"
 #include "gf_csv.h"
+#include "gf_err.h"
 #include "gf_model.h"
+#include "gf_scores.h"
+#include "gf_split.h"
 
 #define NSEEDS 11
 
@@ -161,24 +164,33 @@ median_mae(const char *trainer, const double *X, const double *y, size_t n,
 	return mae[NSEEDS / 2];
 }
 
+/*
+ * The data set's feats columns into *X and its ycol into *y, or -1 with
+ * err saying why (a missing file or column).
+ */
 static int
 load(const char *data, const char *file, const char *ycol, double **X,
-    double **y, size_t *n)
+    double **y, size_t *n, struct gf_err *err)
 {
 	char path[4096];
 	struct gf_csv c;
-	struct gf_err err = GF_ERR_INIT;
 	int fi[3], yi;
 
 	snprintf(path, sizeof(path), "%s/kepler-model-db/nx12/%s", data,
 	    file);
-	if (gf_csv_load(path, &c, &err) < 0) {
-		ok(0, "load %s: %s", file, err.msg);
+	if (gf_csv_load(path, &c, err) < 0)
 		return -1;
-	}
 	for (int j = 0; j < 3; j++)
 		fi[j] = gf_csv_column(&c, feats[j]);
 	yi = gf_csv_column(&c, ycol);
+	for (int j = 0; j <= 3; j++)
+		if ((j < 3 ? fi[j] : yi) < 0) {
+			gf_err_set(err, GF_EXIT_DATAERR, "test",
+			    "%s: no column '%s'", file, j < 3 ? feats[j] :
+			    ycol);
+			gf_csv_release(&c);
+			return -1;
+		}
 	*n = c.rows;
 	*X = malloc(c.rows * 3 * sizeof(double));
 	*y = malloc(c.rows * sizeof(double));
@@ -189,6 +201,20 @@ load(const char *data, const char *file, const char *ycol, double **X,
 	}
 	gf_csv_release(&c);
 	return 0;
+}
+
+/*
+ * A data set that cannot be read fails every test it has, by name: the
+ * run then counts as many tests as a good one, and none of them passes.
+ */
+static void
+fail_set(const char *name, const char *why)
+{
+	for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++)
+		ok(0, "%s %s: median MAE: %s", name, refs[k].trainer, why);
+	for (size_t k = 0; k < sizeof(tail_refs) / sizeof(tail_refs[0]); k++)
+		ok(0, "%s %s: tail hold-out MAE: %s", name,
+		    tail_refs[k].trainer, why);
 }
 
 int
@@ -211,11 +237,15 @@ main(void)
 		skip_all("GF_DATA/kepler-model-db/nx12 missing: the nx12 "
 		    "reference scores need the shared data set");
 	for (int s = 0; s < 2; s++) {
+		struct gf_err lerr = GF_ERR_INIT;
 		double *X, *y, linear = 0;
 		size_t n;
 
-		if (load(data, sets[s].file, sets[s].ycol, &X, &y, &n) < 0)
+		if (load(data, sets[s].file, sets[s].ycol, &X, &y, &n,
+		    &lerr) < 0) {
+			fail_set(sets[s].name, lerr.msg);
 			continue;
+		}
 		for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
 			struct gf_err err = GF_ERR_INIT;
 			double want = s == 0 ? refs[k].rapl : refs[k].acpi;
