@@ -234,15 +234,15 @@ out:
 	return rc;
 }
 
-/* Config values as text, so that every source is checked alike. */
-static int
-config_text(json_t *cfg, const char *key, json_t *v, struct gf_err *err,
-    const char *path)
+/*
+ * Config scalars as text, so that every source is checked alike; lists
+ * and mappings (read by the tool itself) stay as they are.
+ */
+static void
+config_text(json_t *cfg, const char *key, json_t *v)
 {
 	char num[64];
 
-	if (json_is_string(v))
-		return 0;
 	if (json_is_integer(v))
 		snprintf(num, sizeof(num), "%lld",
 		    (long long)json_integer_value(v));
@@ -251,13 +251,9 @@ config_text(json_t *cfg, const char *key, json_t *v, struct gf_err *err,
 	else if (json_is_boolean(v))
 		snprintf(num, sizeof(num), "%s", json_is_true(v) ? "true" :
 		    "false");
-	else if (json_is_array(v) || json_is_null(v))
-		return 0;
 	else
-		return gf_err_set(err, GF_EXIT_CONFIG, "config", "%s: field "
-		    "'%s': expected a value, not a mapping", path, key);
+		return;
 	json_object_set_new(cfg, key, json_string(num));
-	return 0;
 }
 
 int
@@ -276,12 +272,8 @@ gf_opt_load_config(struct gf_settings *s, struct gf_err *err)
 		return gf_err_set(err, GF_EXIT_DATAERR, "config",
 		    "%s: expected a mapping of settings", s->config_path);
 	}
-	json_object_foreach_safe(cfg, tmp, key, v) {
-		if (config_text(cfg, key, v, err, s->config_path) < 0) {
-			json_decref(cfg);
-			return -1;
-		}
-	}
+	json_object_foreach_safe(cfg, tmp, key, v)
+		config_text(cfg, key, v);
 	s->config = cfg;
 	return 0;
 }
@@ -386,6 +378,10 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 				return -1;
 			continue;
 		}
+		if (cv != NULL && !json_is_string(cv) && !json_is_null(cv))
+			return gf_err_set(err, GF_EXIT_CONFIG, "config",
+			    "%s: field '%s': expected a single value",
+			    s->config_path, key);
 		if (json_is_string(cv)) {
 			snprintf(src, sizeof(src), "%s: field '%s'",
 			    s->config_path, key);

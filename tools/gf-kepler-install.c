@@ -9,7 +9,6 @@
  * down can stop it too.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,40 +25,46 @@
 #include "gf_stack.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
-#include "gf_yaml.h"
 #include "gf_banned.h"
 
-static void GF_NORETURN
-usage(int rc)
-{
-	fprintf(rc == 0 ? stdout : stderr,
-	    "usage: %s [-hkV] [-C list] [-c file] [-d dir] [-i file] "
-	    "[-p power] [-r time] [-S dir] [-s interval] [-t timeout]\n",
-	    gf_progname);
-	if (rc == 0) {
-		fputs("  -C, --components LIST    prometheus,node-exporter "
-		    "(default both)\n"
-		    "  -c, --config FILE        YAML settings\n"
-		    "  -d, --state-dir DIR      data, logs and pid files "
-		    "(default $RUNNER_TEMP/gf-stack or ./gf-stack)\n"
-		    "  -i, --input FILE         run document (default stdin)\n"
-		    "  -k, --stop               stop the stack the document "
-		    "(or --state-dir) names\n"
-		    "  -p, --power SOURCE       auto, rapl, simulated or none "
-		    "(default auto)\n"
-		    "  -r, --retention TIME     Prometheus retention (default "
-		    "100y)\n"
-		    "  -S, --sysfs DIR          sysfs root with class/powercap "
-		    "(default /sys)\n"
-		    "  -s, --scrape-interval D  scrape interval (default 3s)\n"
-		    "  -t, --timeout D          wait this long for each "
-		    "process (default 60s)\n"
-		    "  -h, --help               this text\n"
-		    "  -V, --version            print the version\n", stdout);
-		exit(gf_close_stdout());
-	}
-	exit(rc);
-}
+static const char *const power_sources[] = { "auto", "rapl", "simulated",
+	"none", NULL };
+
+static const struct gf_opt opts[] = {
+	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
+	{ .name = "components", .letter = 'C', .kind = GF_OPT_STRING,
+	  .arg = "LIST", .help = "prometheus,node-exporter",
+	  .env = "GF_COMPONENTS", .def = "prometheus,node-exporter" },
+	{ .name = "state-dir", .letter = 'd', .kind = GF_OPT_STRING,
+	  .arg = "DIR", .help = "data, logs and pid files (default "
+	  "$RUNNER_TEMP/gf-stack or ./gf-stack)", .env = "GF_STACK_DIR",
+	  .doc = "stack.state_dir" },
+	{ .name = "stop", .kind = GF_OPT_FLAG, .help = "stop the stack the "
+	  "document (or --state-dir) names", .flags = GF_OPT_CLI },
+	{ .name = "power", .kind = GF_OPT_STRING, .arg = "SOURCE",
+	  .help = "the power source", .env = "GF_POWER", .def = "auto",
+	  .choices = power_sources },
+	{ .name = "retention", .kind = GF_OPT_STRING, .arg = "TIME",
+	  .help = "Prometheus retention", .env = "GF_RETENTION",
+	  .def = "100y" },
+	{ .name = "sysfs", .letter = 'S', .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "sysfs root with class/powercap (default /sys)",
+	  .env = "GF_SYSFS" },
+	{ .name = "scrape-interval", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "scrape interval", .env = "GF_SCRAPE_INTERVAL",
+	  .def = "3s", .min = 1, .max = 3600 },
+	{ .name = "timeout", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "wait this long for each process", .def = "60s",
+	  .env = "GF_STACK_TIMEOUT", .min = 0, .max = 86400 },
+};
+
+static const struct gf_cli cli = {
+	.name = "gf-kepler-install",
+	.synopsis = "[-hV] [-C list] [-c file] [-d dir] [-i file] [-S dir] "
+	    "[--power source] [--stop] [option ...]",
+	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
+	.footer = "Durations: 90s, 15m, 2h. See gf-kepler-install(1).",
+};
 
 struct settings {
 	const char *components;
@@ -70,21 +75,6 @@ struct settings {
 	const char *interval;
 	const char *timeout;
 };
-
-/* Command line, then GF_* environment, then the config file. */
-static void
-merge(const char **dst, const char *env, const json_t *cfg, const char *key)
-{
-	const char *v;
-
-	if (*dst != NULL)
-		return;
-	if ((v = getenv(env)) != NULL && *v != '\0') {
-		*dst = v;
-		return;
-	}
-	*dst = json_string_value(json_object_get(cfg, key));
-}
 
 static int
 cfg_number(const json_t *cfg, const char *key, double *out,
@@ -216,18 +206,12 @@ check_hosts(const json_t *doc, struct gf_err *err)
 }
 
 static int
-do_stop(struct gf_tool *t, const char *opt_dir, const char *cfg_dir,
-    struct gf_err *err)
+do_stop(struct gf_tool *t, const char *dir, struct gf_err *err)
 {
-	json_t *stack = json_object_get(t->doc, "stack"), *report = NULL;
-	const char *dir = opt_dir;
+	json_t *stack, *report = NULL;
 	char *def = NULL, ts[32];
 	int rc;
 
-	if (dir == NULL)
-		dir = json_string_value(json_object_get(stack, "state_dir"));
-	if (dir == NULL)
-		dir = cfg_dir;
 	if (dir == NULL)
 		dir = def = gf_stack_default_dir();
 	rc = gf_stack_stop(dir, &report, err);
@@ -359,102 +343,25 @@ out:
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "components", required_argument, NULL, 'C' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "power", required_argument, NULL, 'p' },
-		{ "retention", required_argument, NULL, 'r' },
-		{ "scrape-interval", required_argument, NULL, 's' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "stop", no_argument, NULL, 'k' },
-		{ "sysfs", required_argument, NULL, 'S' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct gf_err err = GF_ERR_INIT;
 	struct settings s;
-	const char *input = NULL, *config = NULL;
-	json_t *cfg = NULL;
 	struct gf_tool t;
-	int ch, stop = 0, rc;
+	int stop, rc;
 
-	gf_setprogname(argv[0]);
-	memset(&s, 0, sizeof(s));
-	while ((ch = getopt_long(argc, argv, "C:c:d:hi:kp:r:S:s:t:V", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			s.components = optarg;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'd':
-			s.state_dir = optarg;
-			break;
-		case 'h':
-			usage(0);
-		case 'i':
-			input = optarg;
-			break;
-		case 'k':
-			stop = 1;
-			break;
-		case 'p':
-			s.power = optarg;
-			break;
-		case 'r':
-			s.retention = optarg;
-			break;
-		case 'S':
-			s.sysfs = optarg;
-			break;
-		case 's':
-			s.interval = optarg;
-			break;
-		case 't':
-			s.timeout = optarg;
-			break;
-		case 'V':
-			gf_tool_version();
-		default:
-			usage(GF_EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 0)
-		usage(GF_EXIT_USAGE);
-	if (config != NULL) {
-		if ((cfg = gf_yaml_load(config, &err)) == NULL)
-			gf_die_err(&err);
-		if (!json_is_object(cfg)) {
-			json_decref(cfg);
-			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
-			    config);
-		}
-	}
+	gf_tool_parse(&t, &cli, argc, argv);
 	/* The stop is a clean-up: it runs after a failed step too. */
-	gf_tool_begin(&t, "gf-kepler-install", input,
-	    stop ? GF_TOOL_RUN_ANYWAY : 0);
-	if (stop) {
-		merge(&s.state_dir, "GF_STACK_DIR", NULL, NULL);
-		rc = do_stop(&t, s.state_dir, json_string_value(
-		    json_object_get(cfg, "state_dir")), &err);
-		json_decref(cfg);
-		return gf_tool_finish(&t, rc < 0 ? &err : NULL, NULL);
-	}
-	merge(&s.state_dir, "GF_STACK_DIR", cfg, "state_dir");
-	merge(&s.power, "GF_POWER", cfg, "power");
-	merge(&s.components, "GF_COMPONENTS", cfg, "components");
-	merge(&s.sysfs, "GF_SYSFS", cfg, "sysfs");
-	merge(&s.retention, "GF_RETENTION", cfg, "retention");
-	merge(&s.interval, "GF_SCRAPE_INTERVAL", cfg, "scrape_interval");
-	merge(&s.timeout, "GF_STACK_TIMEOUT", cfg, "timeout");
-	rc = do_start(&t, &s, cfg, &err);
-	json_decref(cfg);
+	stop = gf_opt_flag(&t.set, "stop");
+	gf_tool_read(&t, stop ? GF_TOOL_RUN_ANYWAY : 0);
+	s.components = gf_opt_str(&t.set, "components");
+	s.power = gf_opt_str(&t.set, "power");
+	s.state_dir = gf_opt_str(&t.set, "state-dir");
+	s.sysfs = gf_opt_str(&t.set, "sysfs");
+	s.retention = gf_opt_str(&t.set, "retention");
+	s.interval = gf_opt_str(&t.set, "scrape-interval");
+	s.timeout = gf_opt_str(&t.set, "timeout");
+	if (stop)
+		rc = do_stop(&t, s.state_dir, &err);
+	else
+		rc = do_start(&t, &s, t.set.config, &err);
 	return gf_tool_finish(&t, rc < 0 ? &err : NULL, NULL);
 }

@@ -13,7 +13,7 @@ S="$TEST_DIR/stack"
 trap 'gf-kepler-install --stop -d "$S" </dev/null >/dev/null 2>&1; test_cleanup' EXIT
 
 test_expect_success 'stack, stress curve, gf-train -P node-exporter (NodeSim)' '
-	gf-kepler-install --power simulated -s 1s -d "$S" </dev/null >stack.json 2>stack.err &&
+	gf-kepler-install --power simulated --scrape-interval 1s -d "$S" </dev/null >stack.json 2>stack.err &&
 	gf-stress --plan curve:stepwise --time-scale 0.15 <stack.json >stress.json 2>stress.err &&
 	sleep 3 &&
 	gf-train -P node-exporter -E rapl-sysfs -g NodeSim --step 1s -t all -r 1 \

@@ -32,7 +32,7 @@ test_track_pid $!
 
 test_expect_success '--power auto picks RAPL when the tree is readable' '
 	gf-provision up --provider local --sysfs "$SYS" </dev/null |
-	    gf-kepler-install --sysfs "$SYS" -s 1s -d "$S" >doc.json &&
+	    gf-kepler-install --sysfs "$SYS" --scrape-interval 1s -d "$S" >doc.json &&
 	jq -e ".stack.power | .source == \"rapl\" and .labels.source == \"rapl\"
 	    and .availability.present and .availability.readable
 	    and (.meter == null)" doc.json &&

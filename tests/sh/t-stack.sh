@@ -123,7 +123,7 @@ test_expect_success 'down after a killed pipeline stops the stack (state file)' 
 
 test_expect_success 'the stack keeps no descriptor of its caller open' '
 	H=$TEST_DIR/held
-	gf-kepler-install -p simulated -C node-exporter -d "$H" </dev/null \
+	gf-kepler-install --power simulated -C node-exporter -d "$H" </dev/null \
 	    >held.json 3>held.txt &&
 	n=0; for p in $(cat "$H"/*/*.pid); do
 		n=$((n + $(ls -l /proc/$p/fd | grep -c held.txt)))
@@ -149,10 +149,10 @@ test_expect_code 64 'an unknown component is a usage error' '
 	gf-kepler-install -C grafana </dev/null >/dev/null
 '
 test_expect_code 64 'an unknown power source is a usage error' '
-	gf-kepler-install -p solar </dev/null >/dev/null
+	gf-kepler-install --power solar </dev/null >/dev/null
 '
 test_expect_code 64 'a bad scrape interval is a usage error' '
-	gf-kepler-install -s fast </dev/null >/dev/null
+	gf-kepler-install --scrape-interval fast </dev/null >/dev/null
 '
 test_expect_code 78 'a host that is not local is refused (78)' '
 	echo "{\"hosts\": [{\"name\": \"m1\", \"connection\": \"ssh\"}]}" |
@@ -160,7 +160,7 @@ test_expect_code 78 'a host that is not local is refused (78)' '
 '
 test_expect_code 65 'a bad config file gives 65' '
 	printf "curve:\n  idle_watts: lots\n" >c.yml &&
-	gf-kepler-install -c c.yml -p simulated -d "$TEST_DIR/nc" </dev/null >/dev/null
+	gf-kepler-install -c c.yml --power simulated -d "$TEST_DIR/nc" </dev/null >/dev/null
 '
 test_expect_code 65 'bad JSON on stdin gives 65' '
 	echo "{" | gf-kepler-install >/dev/null
@@ -174,7 +174,7 @@ test_expect_code 66 'a missing -i file gives 66' '
 '
 test_expect_code 73 'a state directory that cannot be created gives 73' '
 	echo file >afile &&
-	gf-kepler-install -p simulated -d "$TEST_DIR/afile/sub" </dev/null >/dev/null
+	gf-kepler-install --power simulated -d "$TEST_DIR/afile/sub" </dev/null >/dev/null
 '
 test_expect_code 74 'a full stdout gives 74 (--stop)' '
 	gf-kepler-install --stop -d "$TEST_DIR/nothing" </dev/null >/dev/full
@@ -184,7 +184,7 @@ test_expect_code 74 'a full stdout gives 74 (--stop)' '
 if can_be_nobody; then
 	nobody_dir n71
 	test_expect_code 71 'a process the system refuses to start gives 71' '
-		as_nobody prlimit --nproc=1 "$GF_BUILD/bin/gf-kepler-install" -p simulated \
+		as_nobody prlimit --nproc=1 "$GF_BUILD/bin/gf-kepler-install" --power simulated \
 		    -d "$TEST_DIR/n71/st" </dev/null >n71.json 2>err; rc=$?
 		grep -q "cannot start .*: Resource temporarily unavailable" err &&
 		jq -e ".steps[-1].exit == 71" n71.json >/dev/null || rc=99
