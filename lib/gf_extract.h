@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Training sets from raw counters, as kepler-model-server's extractors
- * and isolators build them.
+ * build them.
  *
- * Input is a query set: metric name -> range-query series, either read
- * from kepler-model-server's query output file ({"<metric>": [{"metric":
- * {labels}, "values": [[ts, "v"], ...]}], ...}) or fetched from a
+ * Input is a query set (gf_qset.h): metric name -> range-query series,
+ * read from kepler-model-server's query output file or fetched from a
  * Prometheus API for a time window. A metric profile (gf_profile.h) says
  * which counters give each feature and each power component.
  *
@@ -29,7 +28,7 @@
  * Extractor "smooth" then replaces features and power by their rolling
  * mean over `window` rows (30 as upstream) and drops the first window-1.
  *
- * Isolators (DynPower):
+ * Isolators (DynPower, see gf_isolate.h) applied by gf_extract:
  * - "none": the table as extracted;
  * - "min": each power column minus its minimum over the table;
  * - "profile": series whose container_name label appears in the idle
@@ -37,7 +36,8 @@
  *   reduced by (min + max) / 2 of the idle power of that component
  *   (upstream divides the idle power by the interval a second time, a
  *   bug gf does not reproduce); power below 0 becomes 0.
- * ("trainer", which needs existing AbsPower models, is done by gf-train.)
+ * ("trainer", which needs existing AbsPower models, is gf_isolate_trainer
+ * on tables extracted with isolator "none".)
  *
  * The output table is a struct gf_csv (gf_csv.h) with columns
  * timestamp, <features...>, <component>_power..., node_type.
@@ -47,44 +47,10 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "gf_csv.h"
 #include "gf_err.h"
 #include "gf_profile.h"
-#include "gf_prom.h"
-
-struct gf_qset {
-	char **names;			/* metric names, owned */
-	struct gf_prom_result *res;	/* one per name, owned */
-	size_t n;
-};
-
-#define GF_QSET_INIT { NULL, NULL, 0 }
-
-/*
- * Read a query output file. Bad JSON is 65 with path:line:col, a wrong
- * shape 65 naming the metric and the series; 66 for a missing file.
- */
-int gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err);
-/*
- * The same, keeping only the metrics named in only[0..nonly) (the others
- * are skipped unparsed when the file has the documented shape).
- */
-int gf_qset_load_only(const char *path, const char *const *only,
-    size_t nonly, struct gf_qset *q, struct gf_err *err);
-/* text[len] must be readable and NUL (gf_fs_read's buffers are). */
-int gf_qset_parse(const char *text, size_t len, const char *name,
-    struct gf_qset *q, struct gf_err *err);
-/* Add (or replace) a metric's series; steals res's contents. */
-void gf_qset_add(struct gf_qset *q, const char *metric,
-    struct gf_prom_result *res);
-/* Borrowed, NULL when the metric is absent. */
-const struct gf_prom_result *gf_qset_get(const struct gf_qset *q,
-    const char *metric);
-/* Write in the query output format (new reference). */
-json_t *gf_qset_to_json(const struct gf_qset *q);
-void gf_qset_release(struct gf_qset *q);
+#include "gf_qset.h"
 
 struct gf_extract_opts {
 	const char *extractor;		/* "default" (NULL) or "smooth" */
@@ -118,29 +84,6 @@ int gf_extract(const struct gf_qset *q, const struct gf_profile *p,
 
 /* Append the rows of b to a (same columns, checked: 70 otherwise). */
 int gf_table_append(struct gf_csv *a, const struct gf_csv *b,
-    struct gf_err *err);
-
-/* Power-column isolation in place ("none", "min"). */
-int gf_isolate_min(struct gf_csv *t, struct gf_err *err);
-
-/*
- * Upstream's TrainIsolator. all holds every container's features and the
- * node's power, bg the background containers' features, tg the target
- * containers' (all three from gf_extract, by timestamp). For each
- * component of source with a <component>_power column in all and tg, the
- * AbsPower model of an earlier run under
- * <abs_dir>/<source>/AbsPower/<group>/<Trainer>_<n>/<component>.gf.json
- * that best predicts all's power from all's features (lowest MAE; of
- * equals, the first by folder name) predicts bg's power; out (empty on
- * entry, the caller's) gets tg's columns on all's rows, with the power
- * max(0, node - background). chosen (borrowed, may be NULL) gets
- * {"<component>": {"trainer", "node_mae"}} for each component.
- * 66 when the folder or a usable model for a component is missing; 70
- * when tg lacks a timestamp of all.
- */
-int gf_isolate_trainer(const char *abs_dir, const char *source,
-    const char *group, const struct gf_csv *all, const struct gf_csv *bg,
-    const struct gf_csv *tg, struct gf_csv *out, json_t *chosen,
     struct gf_err *err);
 
 #endif

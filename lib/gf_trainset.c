@@ -15,6 +15,7 @@
 #include "gf_csv.h"
 #include "gf_doc.h"
 #include "gf_extract.h"
+#include "gf_isolate.h"
 #include "gf_parse.h"
 #include "gf_prom.h"
 #include "gf_xalloc.h"
