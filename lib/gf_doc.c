@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -298,9 +300,19 @@ gf_doc_state_merge(json_t *doc, const char *path)
 int
 gf_doc_save(json_t *doc, const char *path, struct gf_err *err)
 {
-	json_t *merged = gf_doc_state_merge(doc, path);
-	char *s = gf_doc_dump(merged);
-	int rc = gf_fs_write_atomic(path, s, strlen(s), 0600, err);
+	json_t *merged;
+	struct stat st;
+	char *s;
+	int rc;
+
+	/* A rename over /dev/null (GF_STATE=/dev/null as root) replaces it. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return gf_err_set(err, GF_EXIT_CANTCREAT, "doc", "cannot save "
+		    "the state file: '%s' is not a regular file (GF_STATE=none "
+		    "disables it)", path);
+	merged = gf_doc_state_merge(doc, path);
+	s = gf_doc_dump(merged);
+	rc = gf_fs_write_atomic(path, s, strlen(s), 0600, err);
 
 	free(s);
 	json_decref(merged);

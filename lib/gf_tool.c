@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -226,6 +228,7 @@ prepare_interrupt(struct gf_tool *t)
 {
 	struct gf_err err = GF_ERR_INIT;
 	json_t *steps, *step, *merged;
+	struct stat st;
 	sigset_t old;
 
 	if ((t->flags & GF_TOOL_OWN_SIGNALS) || t->doc == NULL)
@@ -241,7 +244,8 @@ prepare_interrupt(struct gf_tool *t)
 	block_signals(&old);
 	if (render(&intr.out, t->doc) < 0)
 		GF_BUG("the interrupted document lost its marks");
-	if (t->state_path != NULL) {
+	if (t->state_path != NULL && (stat(t->state_path, &st) < 0 ||
+	    S_ISREG(st.st_mode))) {
 		merged = gf_doc_state_merge(t->doc, t->state_path);
 		render(&intr.state, merged);
 		json_decref(merged);
