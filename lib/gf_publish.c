@@ -112,43 +112,6 @@ gf_publish_add(struct gf_publish_plan *p, const char *arg,
 	return rc;
 }
 
-/* Paths named in the document: a string, {"path": ...} or an array. */
-static void
-doc_paths(const json_t *v, const char *dst, const char *field,
-    struct gf_publish_plan *p)
-{
-	struct gf_err err = GF_ERR_INIT;
-	size_t i;
-	json_t *e;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			doc_paths(e, dst, field, p);
-		return;
-	}
-	if (json_is_object(v)) {
-		const char *keys[] = { "path", "file", "dir" };
-
-		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
-			if (json_is_string(json_object_get(v, keys[i]))) {
-				doc_paths(json_object_get(v, keys[i]), dst,
-				    field, p);
-				return;
-			}
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	if (!gf_fs_exists(json_string_value(v))) {
-		gf_err_warn(p->warn, p->arg, "%s: '%s' is missing, not "
-		    "committed", field, json_string_value(v));
-		return;
-	}
-	if (add_source(p, json_string_value(v), dst != NULL ? dst :
-	    base_name(json_string_value(v)), &err) < 0)
-		gf_err_warn(p->warn, p->arg, "%s: %s", field, err.msg);
-}
-
 /* The same file, however its paths are spelled. */
 static int
 same_file(const char *a, const char *b)
@@ -170,54 +133,95 @@ in_plan(const struct gf_publish_plan *p, const char *src)
 	return 0;
 }
 
-void
-gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
-    const char *layout)
+/*
+ * Paths named in the document: a string, {"path": ...} or an array. A
+ * file already planned (a report below its run's directory) is not
+ * added twice.
+ */
+static int
+doc_paths(struct gf_publish_plan *p, const json_t *v, const char *dst,
+    const char *field, unsigned flags, struct gf_err *err)
 {
-	const json_t *sec;
-	size_t before;
+	const char *path;
+	size_t i;
+	json_t *e;
 
-	if ((sec = json_object_get(doc, "validate")) != NULL) {
-		doc_paths(json_object_get(sec, "out_dir"), ".",
-		    "validate.out_dir", p);
-		before = p->n;
-		doc_paths(json_object_get(sec, "report"), NULL,
-		    "validate.report", p);
-		/* A report inside out_dir is already there. */
-		for (size_t i = before; i < p->n; i++)
-			for (size_t j = 0; j < before; j++)
-				if (same_file(p->items[i].src,
-				    p->items[j].src))
-					p->items[i].dst[0] = '\0';
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (doc_paths(p, e, dst, field, flags, err) < 0)
+				return -1;
+		return 0;
 	}
-	if ((sec = json_object_get(doc, "train")) != NULL)
-		doc_paths(json_object_get(sec, "out_dir"),
-		    strcmp(layout, "model-db") == 0 ? "/" : ".",
-		    "train.out_dir", p);
+	if (json_is_object(v)) {
+		const char *keys[] = { "path", "file", "dir" };
+
+		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
+			if (json_is_string(json_object_get(v, keys[i])))
+				return doc_paths(p, json_object_get(v,
+				    keys[i]), dst, field, flags, err);
+		return 0;
+	}
+	if ((path = json_string_value(v)) == NULL)
+		return 0;
+	if (!gf_fs_exists(path)) {
+		if (!(flags & GF_PUBLISH_DOC_PARTIAL))
+			return gf_err_set(err, GF_EXIT_NOINPUT, "commit",
+			    "%s: '%s' is missing: nothing committed", field,
+			    path);
+		gf_err_warn(p->warn, p->arg, "%s: '%s' is missing, not "
+		    "committed (an earlier step failed)", field, path);
+		return 0;
+	}
+	if (in_plan(p, path))
+		return 0;
+	if (add_source(p, path, dst != NULL ? dst : base_name(path),
+	    err) == 0)
+		return 0;
+	gf_err_prefix(err, "%s", field);
+	if (!(flags & GF_PUBLISH_DOC_PARTIAL))
+		return -1;
+	gf_err_warn(p->warn, p->arg, "%s", err->msg);
+	gf_err_clear(err);
+	return 0;
+}
+
+int
+gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
+    const char *layout, unsigned flags, struct gf_err *err)
+{
+	const json_t *sec, *v;
+	char *dst;
+	int rc;
+
+	if ((sec = json_object_get(doc, "validate")) != NULL &&
+	    (doc_paths(p, json_object_get(sec, "out"), ".", "validate.out",
+	    flags, err) < 0 ||
+	    doc_paths(p, json_object_get(sec, "report"), NULL,
+	    "validate.report", flags, err) < 0 ||
+	    doc_paths(p, json_object_get(sec, "json"), NULL, "validate.json",
+	    flags, err) < 0))
+		return -1;
+	/* train.out is the pipeline directory: kept by its name. */
+	if ((sec = json_object_get(doc, "train")) != NULL &&
+	    json_is_string(v = json_object_get(sec, "out"))) {
+		dst = gf_xasprintf("%s%s", strcmp(layout, "model-db") == 0 ?
+		    "/" : "", base_name(json_string_value(v)));
+		rc = doc_paths(p, v, dst, "train.out", flags, err);
+		free(dst);
+		if (rc < 0)
+			return -1;
+	}
 	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
-		const json_t *a = json_object_get(sec, "archive");
-
-		if (json_is_string(a) && !in_plan(p, json_string_value(a))) {
-			char *dst = gf_xasprintf("prometheus-snapshot/%s",
-			    base_name(json_string_value(a)));
-
-			doc_paths(a, dst, "snapshot.archive", p);
-			free(dst);
-		} else if (!json_is_string(a)) {
-			doc_paths(a, "prometheus-snapshot/",
-			    "snapshot.archive", p);
-		}
+		v = json_object_get(sec, "archive");
+		dst = json_is_string(v) ? gf_xasprintf("prometheus-snapshot/%s",
+		    base_name(json_string_value(v))) :
+		    gf_xstrdup("prometheus-snapshot/");
+		rc = doc_paths(p, v, dst, "snapshot.archive", flags, err);
+		free(dst);
+		if (rc < 0)
+			return -1;
 	}
-	/* Drop the duplicates marked above. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].dst[0] == '\0') {
-			free(p->items[i].src);
-			free(p->items[i].dst);
-			memmove(&p->items[i], &p->items[i + 1],
-			    (p->n - i - 1) * sizeof(*p->items));
-			p->n--;
-			i--;
-		}
+	return 0;
 }
 
 /*

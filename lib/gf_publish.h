@@ -49,14 +49,29 @@ struct gf_publish_plan {
 int gf_publish_add(struct gf_publish_plan *p, const char *arg,
     struct gf_err *err);
 
+/* Flags of gf_publish_add_doc(). */
+enum gf_publish_doc_flags {
+	/*
+	 * The document carries a failed step: a path it names that is
+	 * missing (a report that was never written) is warned of and left
+	 * out, so that what exists is still published.
+	 */
+	GF_PUBLISH_DOC_PARTIAL = 1 << 0,
+};
+
 /*
- * The files a run document names: validate.out_dir (and validate.report
- * unless it is in there), train.out_dir (at the repository root for the
- * model-db layout), snapshot.archive (under prometheus-snapshot/) unless
- * already planned. A path that is missing is warned of and left out.
+ * The files a run document names, as the tools write them:
+ * validate.out (every file below it: the reports, the JSON report, the
+ * charts and the artifacts) and validate.report and validate.json unless
+ * they are below it, into the layout's directory; train.out (gf-train's
+ * pipeline directory, "<out>/<pipeline>") with every file below it, kept
+ * under the pipeline's name (model-db: at the repository root);
+ * snapshot.archive, under prometheus-snapshot/. A file already planned
+ * is not added again. A path that is missing is an error (66, naming
+ * the field and the path) unless GF_PUBLISH_DOC_PARTIAL.
  */
-void gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
-    const char *layout);
+int gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
+    const char *layout, unsigned flags, struct gf_err *err);
 
 /*
  * Each destination put under dir and checked (64 for two files to one

@@ -590,8 +590,10 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < o.nadds; i++)
 		if (gf_publish_add(&p, o.adds[i], &err) < 0)
 			goto out;
-	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc"))
-		gf_publish_add_doc(&p, t.doc, r.layout);
+	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc") &&
+	    gf_publish_add_doc(&p, t.doc, r.layout, t.inherited_exit != 0 ?
+	    GF_PUBLISH_DOC_PARTIAL : 0, &err) < 0)
+		goto out;
 	if (p.n == 0) {
 		gf_err_set(&err, GF_EXIT_NOINPUT, "commit", "nothing to "
 		    "commit: no --add and no results in the document");
