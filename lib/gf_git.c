@@ -255,30 +255,6 @@ is_http(const char *url)
 }
 
 char *
-gf_git_url_redact(const char *url)
-{
-	const char *p = strstr(url, "://"), *at, *slash, *colon;
-	struct gf_buf b = GF_BUF_INIT;
-
-	if (p == NULL)
-		return gf_xstrdup(url);
-	p += 3;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at == NULL || (slash != NULL && at > slash))
-		return gf_xstrdup(url);
-	gf_buf_add(&b, url, (size_t)(p - url));
-	if (!is_http(url)) {
-		/* Keep an SSH user name, drop a password. */
-		colon = memchr(p, ':', (size_t)(at - p));
-		gf_buf_add(&b, p, (size_t)((colon != NULL ? colon : at) - p));
-		gf_buf_addc(&b, '@');
-	}
-	gf_buf_adds(&b, at + 1);
-	return gf_buf_detach(&b);
-}
-
-char *
 gf_git_web_url(const char *url, const char *sha)
 {
 	static const char *hosts[] = { "github.com", "gitlab.com" };
@@ -333,7 +309,7 @@ gf_git_open_remote(const char *url, const char *workdir,
 	const char *p;
 	char *pub;
 
-	g->url = gf_git_url_redact(url);
+	g->url = gf_http_redact_url(url);
 	g->user = auth->user != NULL ? gf_xstrdup(auth->user) : NULL;
 	g->token = auth->token != NULL ? gf_xstrdup(auth->token) : NULL;
 	g->token_source = auth->token_source != NULL ?

@@ -137,12 +137,6 @@ int gf_git_publish(struct gf_git *g, const char *branch, const char **why,
     struct gf_err *err);
 
 /*
- * The URL without credentials ("https://host/o/r.git"); for a local
- * repository its absolute path. Returns a new string.
- */
-char *gf_git_url_redact(const char *url);
-
-/*
  * The web page of a commit where it can be derived (github.com and
  * gitlab.com remotes, HTTPS or SSH); NULL otherwise. New string.
  */

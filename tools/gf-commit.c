@@ -578,9 +578,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (r.repo != NULL) {
-		gf_http_mask_credentials(r.repo);
-		url = is_remote_url(r.repo) ? gf_git_url_redact(r.repo) :
-		    gf_xstrdup(r.repo);
+		/* Masks the credentials too, before anything is printed. */
+		url = gf_http_redact_url(r.repo);
 		json_object_set_new(sec, "remote", json_string(url));
 	}
 	json_object_set_new(sec, "branch", json_string(r.branch));
