@@ -28,6 +28,18 @@ gf_git_lg_fail(struct gf_err *err, int exit, const char *what)
 	    e != NULL && e->message != NULL ? e->message : "unknown error");
 }
 
+int
+gf_git_is_remote_url(const char *repo)
+{
+	const char *colon = strchr(repo, ':'), *slash = strchr(repo, '/');
+
+	if (strstr(repo, "://") != NULL)
+		return 1;
+	/* scp-like "git@host:owner/repo" */
+	return colon != NULL && (slash == NULL || colon < slash) &&
+	    strchr(repo, '@') != NULL && strchr(repo, '@') < colon;
+}
+
 char *
 gf_git_web_url(const char *url, const char *sha)
 {

@@ -137,6 +137,12 @@ int gf_git_publish(struct gf_git *g, const char *branch, const char **why,
     struct gf_err *err);
 
 /*
+ * Non-zero when repo is a URL ("https://...", "ssh://...", "file://...",
+ * or scp-like "git@host:owner/repo") rather than a local path.
+ */
+int gf_git_is_remote_url(const char *repo);
+
+/*
  * The web page of a commit where it can be derived (github.com and
  * gitlab.com remotes, HTTPS or SSH); NULL otherwise. New string.
  */
