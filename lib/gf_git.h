@@ -137,10 +137,10 @@ int gf_git_publish(struct gf_git *g, const char *branch, const char **why,
     struct gf_err *err);
 
 /*
- * The URL without credentials ("https://host/o/r.git"); for a local
- * repository its absolute path. Returns a new string.
+ * Non-zero when repo is a URL ("https://...", "ssh://...", "file://...",
+ * or scp-like "git@host:owner/repo") rather than a local path.
  */
-char *gf_git_url_redact(const char *url);
+int gf_git_is_remote_url(const char *repo);
 
 /*
  * The web page of a commit where it can be derived (github.com and

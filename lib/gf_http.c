@@ -198,12 +198,17 @@ gf_http_mask_credentials(const char *url)
 char *
 gf_http_redact_url(const char *url)
 {
-	const char *start, *at = userinfo_at(url, &start);
+	const char *start, *at = userinfo_at(url, &start), *colon;
 
 	if (at == NULL)
 		return gf_xstrdup(url);
 	gf_http_mask_credentials(url);
-	return gf_xasprintf("%.*s%s", (int)(start - url), url, at + 1);
+	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+		return gf_xasprintf("%.*s%s", (int)(start - url), url, at + 1);
+	/* An SSH user name says where the key goes: kept. */
+	colon = memchr(start, ':', (size_t)(at - start));
+	return gf_xasprintf("%.*s%s", (int)((colon != NULL ? colon : at) -
+	    url), url, at);
 }
 
 double

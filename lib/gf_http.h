@@ -92,9 +92,13 @@ char *gf_http_escape(const char *s);
 void gf_http_mask_credentials(const char *url);
 
 /*
- * Copy of url without "user:password@", for logs and documents; the
- * credentials are masked first (gf_http_mask_credentials), so they are
- * hidden wherever else they might appear. Returns a new string.
+ * Copy of url without its credentials, for logs and documents: no
+ * "user:password@" for http(s); for other schemes ("ssh://git:pw@host")
+ * the user name stays and the password goes. A string that is not a URL
+ * (a path, "git@host:o/r") is copied as it is. The credentials are
+ * masked first (gf_http_mask_credentials), so they are hidden wherever
+ * else they might appear. Returns a new string. This is the one
+ * redactor of URLs: gf_git and the tools use it too.
  */
 char *gf_http_redact_url(const char *url);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gf_layout.h"
 #include "gf_buf.h"
@@ -97,6 +98,20 @@ expand(struct gf_buf *b, const char *tmpl, const struct gf_layout_vars *v,
 		p = end + 1;
 	}
 	return 0;
+}
+
+void
+gf_layout_set_time(struct gf_layout_vars *v, double t,
+    char date[GF_LAYOUT_WHEN_LEN], char hms[GF_LAYOUT_WHEN_LEN])
+{
+	time_t secs = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(date, GF_LAYOUT_WHEN_LEN, "%Y-%m-%d", &tm);
+	strftime(hms, GF_LAYOUT_WHEN_LEN, "%H-%M-%S", &tm);
+	v->date = date;
+	v->time = hms;
 }
 
 char *

@@ -34,6 +34,15 @@ struct gf_layout_index {
 	const char *header;	/* the table's two header lines */
 };
 
+#define GF_LAYOUT_WHEN_LEN 16
+
+/*
+ * Set v's date ("2026-11-23") and time ("18-00-00"), in UTC, from unix
+ * time t, written into the caller's date and hms, which v borrows.
+ */
+void gf_layout_set_time(struct gf_layout_vars *v, double t,
+    char date[GF_LAYOUT_WHEN_LEN], char hms[GF_LAYOUT_WHEN_LEN]);
+
 /*
  * The directory of a layout with vars filled in: relative, no trailing
  * slash, "" for the repository root. 64 for an unknown {variable} or a

@@ -4,14 +4,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "gf_publish.h"
+#include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_log.h"
+#include "gf_parse.h"
+#include "gf_s3.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -112,43 +116,6 @@ gf_publish_add(struct gf_publish_plan *p, const char *arg,
 	return rc;
 }
 
-/* Paths named in the document: a string, {"path": ...} or an array. */
-static void
-doc_paths(const json_t *v, const char *dst, const char *field,
-    struct gf_publish_plan *p)
-{
-	struct gf_err err = GF_ERR_INIT;
-	size_t i;
-	json_t *e;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			doc_paths(e, dst, field, p);
-		return;
-	}
-	if (json_is_object(v)) {
-		const char *keys[] = { "path", "file", "dir" };
-
-		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
-			if (json_is_string(json_object_get(v, keys[i]))) {
-				doc_paths(json_object_get(v, keys[i]), dst,
-				    field, p);
-				return;
-			}
-		return;
-	}
-	if (!json_is_string(v))
-		return;
-	if (!gf_fs_exists(json_string_value(v))) {
-		gf_err_warn(p->warn, p->arg, "%s: '%s' is missing, not "
-		    "committed", field, json_string_value(v));
-		return;
-	}
-	if (add_source(p, json_string_value(v), dst != NULL ? dst :
-	    base_name(json_string_value(v)), &err) < 0)
-		gf_err_warn(p->warn, p->arg, "%s: %s", field, err.msg);
-}
-
 /* The same file, however its paths are spelled. */
 static int
 same_file(const char *a, const char *b)
@@ -170,54 +137,95 @@ in_plan(const struct gf_publish_plan *p, const char *src)
 	return 0;
 }
 
-void
-gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
-    const char *layout)
+/*
+ * Paths named in the document: a string, {"path": ...} or an array. A
+ * file already planned (a report below its run's directory) is not
+ * added twice.
+ */
+static int
+doc_paths(struct gf_publish_plan *p, const json_t *v, const char *dst,
+    const char *field, unsigned flags, struct gf_err *err)
 {
-	const json_t *sec;
-	size_t before;
+	const char *path;
+	size_t i;
+	json_t *e;
 
-	if ((sec = json_object_get(doc, "validate")) != NULL) {
-		doc_paths(json_object_get(sec, "out_dir"), ".",
-		    "validate.out_dir", p);
-		before = p->n;
-		doc_paths(json_object_get(sec, "report"), NULL,
-		    "validate.report", p);
-		/* A report inside out_dir is already there. */
-		for (size_t i = before; i < p->n; i++)
-			for (size_t j = 0; j < before; j++)
-				if (same_file(p->items[i].src,
-				    p->items[j].src))
-					p->items[i].dst[0] = '\0';
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (doc_paths(p, e, dst, field, flags, err) < 0)
+				return -1;
+		return 0;
 	}
-	if ((sec = json_object_get(doc, "train")) != NULL)
-		doc_paths(json_object_get(sec, "out_dir"),
-		    strcmp(layout, "model-db") == 0 ? "/" : ".",
-		    "train.out_dir", p);
+	if (json_is_object(v)) {
+		const char *keys[] = { "path", "file", "dir" };
+
+		for (i = 0; i < GF_ARRAY_LEN(keys); i++)
+			if (json_is_string(json_object_get(v, keys[i])))
+				return doc_paths(p, json_object_get(v,
+				    keys[i]), dst, field, flags, err);
+		return 0;
+	}
+	if ((path = json_string_value(v)) == NULL)
+		return 0;
+	if (!gf_fs_exists(path)) {
+		if (!(flags & GF_PUBLISH_DOC_PARTIAL))
+			return gf_err_set(err, GF_EXIT_NOINPUT, "commit",
+			    "%s: '%s' is missing: nothing committed", field,
+			    path);
+		gf_err_warn(p->warn, p->arg, "%s: '%s' is missing, not "
+		    "committed (an earlier step failed)", field, path);
+		return 0;
+	}
+	if (in_plan(p, path))
+		return 0;
+	if (add_source(p, path, dst != NULL ? dst : base_name(path),
+	    err) == 0)
+		return 0;
+	gf_err_prefix(err, "%s", field);
+	if (!(flags & GF_PUBLISH_DOC_PARTIAL))
+		return -1;
+	gf_err_warn(p->warn, p->arg, "%s", err->msg);
+	gf_err_clear(err);
+	return 0;
+}
+
+int
+gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
+    const char *layout, unsigned flags, struct gf_err *err)
+{
+	const json_t *sec, *v;
+	char *dst;
+	int rc;
+
+	if ((sec = json_object_get(doc, "validate")) != NULL &&
+	    (doc_paths(p, json_object_get(sec, "out"), ".", "validate.out",
+	    flags, err) < 0 ||
+	    doc_paths(p, json_object_get(sec, "report"), NULL,
+	    "validate.report", flags, err) < 0 ||
+	    doc_paths(p, json_object_get(sec, "json"), NULL, "validate.json",
+	    flags, err) < 0))
+		return -1;
+	/* train.out is the pipeline directory: kept by its name. */
+	if ((sec = json_object_get(doc, "train")) != NULL &&
+	    json_is_string(v = json_object_get(sec, "out"))) {
+		dst = gf_xasprintf("%s%s", strcmp(layout, "model-db") == 0 ?
+		    "/" : "", base_name(json_string_value(v)));
+		rc = doc_paths(p, v, dst, "train.out", flags, err);
+		free(dst);
+		if (rc < 0)
+			return -1;
+	}
 	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
-		const json_t *a = json_object_get(sec, "archive");
-
-		if (json_is_string(a) && !in_plan(p, json_string_value(a))) {
-			char *dst = gf_xasprintf("prometheus-snapshot/%s",
-			    base_name(json_string_value(a)));
-
-			doc_paths(a, dst, "snapshot.archive", p);
-			free(dst);
-		} else if (!json_is_string(a)) {
-			doc_paths(a, "prometheus-snapshot/",
-			    "snapshot.archive", p);
-		}
+		v = json_object_get(sec, "archive");
+		dst = json_is_string(v) ? gf_xasprintf("prometheus-snapshot/%s",
+		    base_name(json_string_value(v))) :
+		    gf_xstrdup("prometheus-snapshot/");
+		rc = doc_paths(p, v, dst, "snapshot.archive", flags, err);
+		free(dst);
+		if (rc < 0)
+			return -1;
 	}
-	/* Drop the duplicates marked above. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].dst[0] == '\0') {
-			free(p->items[i].src);
-			free(p->items[i].dst);
-			memmove(&p->items[i], &p->items[i + 1],
-			    (p->n - i - 1) * sizeof(*p->items));
-			p->n--;
-			i--;
-		}
+	return 0;
 }
 
 /*
@@ -428,6 +436,266 @@ gf_publish_build(struct gf_publish_plan *p, struct gf_git *g,
 		a->nchanges++;
 	}
 	return 0;
+}
+
+void
+gf_publish_mask_secrets(char *const *envp)
+{
+	static const char *names[] = { "GF_GIT_TOKEN", "GITHUB_TOKEN",
+	    "GF_GIT_SSH_PASSPHRASE", "AWS_SECRET_ACCESS_KEY",
+	    "AWS_SESSION_TOKEN" };
+
+	for (size_t i = 0; i < GF_ARRAY_LEN(names); i++) {
+		const char *v = getenv(names[i]);
+
+		if (v != NULL && *v != '\0')
+			gf_log_mask(v);
+	}
+	for (char *const *e = envp; *e != NULL; e++)
+		if (strncmp(*e, "GF_SECRET_", 10) == 0 &&
+		    strchr(*e, '=') != NULL)
+			gf_log_mask(strchr(*e, '=') + 1);
+}
+
+int
+gf_publish_parse_ident(const char *s, const char *what, char **name,
+    char **email, struct gf_err *err)
+{
+	const char *lt = strchr(s, '<'), *gt = strrchr(s, '>');
+	size_t n;
+
+	if (lt == NULL || gt == NULL || gt < lt)
+		return gf_err_set(err, GF_EXIT_USAGE, "commit",
+		    "%s '%s': expected 'Name <email>'", what, s);
+	n = (size_t)(lt - s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*name = gf_xstrndup(s, n);
+	*email = gf_xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	return 0;
+}
+
+char *
+gf_publish_message(const char *first, const char *layout,
+    const struct gf_layout_vars *v, const char *run_id,
+    const struct gf_git_ident *signoff)
+{
+	struct gf_buf b = GF_BUF_INIT;
+
+	if (first != NULL)
+		gf_buf_adds(&b, first);
+	else if (strcmp(layout, "validation") == 0)
+		gf_buf_addf(&b, "Add validation report for %s", v->date);
+	else if (strcmp(layout, "train-validate-e2e") == 0)
+		gf_buf_addf(&b, "Add train and validate results for %s_%s",
+		    v->date, v->time);
+	else if (strcmp(layout, "model-db") == 0)
+		gf_buf_addf(&b, "Add models of %s", v->date);
+	else
+		gf_buf_addf(&b, "Add results for %s %s", v->date, v->time);
+	gf_buf_adds(&b, "\n");
+	if (run_id != NULL)
+		gf_buf_addf(&b, "\nRun: %s\n", run_id);
+	if (signoff != NULL)
+		gf_buf_addf(&b, "%sSigned-off-by: %s <%s>\n",
+		    run_id != NULL ? "" : "\n", signoff->name, signoff->email);
+	return gf_buf_detach(&b);
+}
+
+void
+gf_publish_auth_env(struct gf_git_auth *auth)
+{
+	auth->token = getenv("GF_GIT_TOKEN");
+	auth->token_source = "GF_GIT_TOKEN";
+	if (auth->token == NULL || *auth->token == '\0') {
+		auth->token = getenv("GITHUB_TOKEN");
+		auth->token_source = "GITHUB_TOKEN";
+	}
+	if (auth->token != NULL && *auth->token == '\0')
+		auth->token = NULL;
+	auth->user = getenv("GF_GIT_USER");
+	auth->ssh_passphrase = getenv("GF_GIT_SSH_PASSPHRASE");
+}
+
+char *
+gf_publish_scratch_dir(struct gf_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = gf_xasprintf("%s/gf-commit.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+
+	if (mkdtemp(dir) != NULL)
+		return dir;
+	gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
+	    "cannot create a work directory '%s': %s", dir, strerror(errno));
+	free(dir);
+	return NULL;
+}
+
+json_t *
+gf_publish_files_json(const struct gf_publish_plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct gf_publish_item *it = &p->items[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
+		    "path", it->final != NULL ? it->final : it->dst,
+		    "source", it->src, "bytes", (json_int_t)it->size,
+		    "status", it->status != NULL ? it->status : "planned"));
+	}
+	return a;
+}
+
+int
+gf_publish_s3(const struct gf_publish_plan *p, const char *url,
+    const char *endpoint, json_t *sec, struct gf_err *err)
+{
+	struct gf_s3 *s3 = gf_s3_new(url, endpoint, err);
+	json_t *objs;
+	uint64_t bytes = 0;
+	int rc = 0;
+
+	if (s3 == NULL)
+		return -1;
+	objs = json_array();
+	for (size_t i = 0; i < p->n && rc == 0; i++) {
+		const struct gf_publish_item *it = &p->items[i];
+		const char *path = it->final != NULL ? it->final : it->dst;
+		char *key = NULL;
+
+		rc = gf_s3_put_file(s3, path, it->src, &key, err);
+		if (rc == 0) {
+			json_array_append_new(objs, json_string(key));
+			bytes += it->size;
+		}
+		free(key);
+	}
+	json_object_set_new(sec, "s3", json_pack("{s:s, s:o, s:I}", "url",
+	    url, "objects", objs, "bytes", (json_int_t)bytes));
+	gf_s3_free(s3);
+	return rc;
+}
+
+int
+gf_publish_dry_run(struct gf_publish_plan *p, const char *policy,
+    const struct gf_publish_shape *sh, char **row, gf_warn_fn *note,
+    void *arg, struct gf_err *err)
+{
+	struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
+
+	if (gf_publish_build(p, NULL, policy, sh, row, &a, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		gf_err_warn(note, arg, "would add %s (%llu bytes, from %s)",
+		    p->items[i].final, (unsigned long long)p->items[i].size,
+		    p->items[i].src);
+	if (*row != NULL)
+		gf_err_warn(note, arg, "would append to %s: %s", sh->ix->path,
+		    *row);
+	gf_publish_attempt_release(&a);
+	return 0;
+}
+
+/* Full jitter in [d/2, d], d doubling from 0.2 s up to 4 s. */
+static void
+backoff(int attempt)
+{
+	double d = 0.2, max = 4.0;
+
+	for (int i = 1; i < attempt && d < max; i++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	gf_time_sleep(d / 2 + d / 2 * ((double)rand() / RAND_MAX), 0);
+}
+
+int
+gf_publish_push(struct gf_publish_plan *p, struct gf_git *g,
+    struct gf_publish_push *x, struct gf_err *err)
+{
+	struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
+	const char *why = NULL;
+	int rc = -1, pr;
+
+	x->pushed = 0;
+	x->sha[0] = '\0';
+	for (x->attempts = 1; x->attempts <= x->retries; x->attempts++) {
+		if (x->attempts > 1)
+			backoff(x->attempts - 1);
+		if (gf_git_fetch(g, x->branch, err) < 0) {
+			if (err->exit == GF_EXIT_TEMPFAIL &&
+			    x->attempts < x->retries) {
+				gf_err_warn(x->warn, x->arg, "attempt %d: %s; "
+				    "retrying", x->attempts, err->msg);
+				continue;
+			}
+			if (err->exit == GF_EXIT_TEMPFAIL)
+				gf_err_prefix(err, "gave up after %d attempts",
+				    x->attempts);
+			goto out;
+		}
+		if (gf_publish_build(p, g, x->policy, x->shape, &x->row, &a,
+		    err) < 0)
+			goto out;
+		if (a.nchanges == 0) {
+			gf_err_warn(x->note, x->arg, "nothing new: every file "
+			    "and row is already on '%s'", x->branch);
+			snprintf(x->sha, sizeof(x->sha), "%s", gf_git_base(g));
+			rc = 0;
+			goto out;
+		}
+		if (gf_git_commit(g, a.changes, a.nchanges, x->message,
+		    &x->author, &x->committer, x->sha, err) < 0)
+			goto out;
+		pr = gf_git_publish(g, x->branch, &why, err);
+		if (pr == 0) {
+			if (why != NULL)
+				gf_err_warn(x->warn, x->arg, "%s", why);
+			x->pushed = 1;
+			rc = 0;
+			goto out;
+		}
+		if (pr < 0 && err->exit == GF_EXIT_TEMPFAIL &&
+		    x->attempts >= x->retries)
+			gf_err_prefix(err, "gave up after %d attempts",
+			    x->attempts);
+		if (pr < 0 && (err->exit != GF_EXIT_TEMPFAIL ||
+		    x->attempts >= x->retries))
+			goto out;
+		gf_err_warn(x->note, x->arg, "attempt %d: %s; fetching and "
+		    "trying again", x->attempts, pr > 0 ? (why != NULL ? why :
+		    "rejected") : err->msg);
+		x->sha[0] = '\0';
+	}
+	x->attempts = (int)x->retries;
+	gf_err_set(err, GF_EXIT_TEMPFAIL, "commit", "'%s' kept moving: gave up "
+	    "after %lld attempts (--retries)", x->branch, x->retries);
+out:
+	x->row_added = a.row_added;
+	gf_publish_attempt_release(&a);
+	return rc;
+}
+
+void
+gf_publish_push_json(const struct gf_publish_push *x,
+    const struct gf_git *g, const char *repo, int ok, json_t *sec)
+{
+	char *web;
+
+	if (x->pushed)
+		json_object_set_new(sec, "parent", *gf_git_base(g) != '\0' ?
+		    json_string(gf_git_base(g)) : json_null());
+	json_object_set_new(sec, "index_row_added",
+	    json_boolean(x->row_added));
+	if (!ok)
+		return;
+	json_object_set_new(sec, "sha", json_string(x->sha));
+	json_object_set_new(sec, "attempts", json_integer(x->attempts));
+	if ((web = gf_git_web_url(repo, x->sha)) != NULL)
+		json_object_set_new(sec, "web_url", json_string(web));
+	free(web);
 }
 
 void

@@ -277,35 +277,3 @@ gf_sha256_file(const char *path, char out[GF_SHA256_HEX_LEN],
 	gf_sha256_to_hex(d, out);
 	return 0;
 }
-
-void
-gf_hmac_sha256(const void *key, size_t klen, const void *data, size_t dlen,
-    unsigned char out[GF_SHA256_LEN])
-{
-	struct gf_sha256 c;
-	unsigned char k[64], pad[64], inner[GF_SHA256_LEN];
-
-	memset(k, 0, sizeof(k));
-	if (klen > sizeof(k)) {
-		gf_sha256_init(&c);
-		gf_sha256_update(&c, key, klen);
-		gf_sha256_final(&c, k);
-	} else if (klen > 0) {
-		memcpy(k, key, klen);
-	}
-	for (int i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x36;
-	gf_sha256_init(&c);
-	gf_sha256_update(&c, pad, sizeof(pad));
-	gf_sha256_update(&c, data, dlen);
-	gf_sha256_final(&c, inner);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x5c;
-	gf_sha256_init(&c);
-	gf_sha256_update(&c, pad, sizeof(pad));
-	gf_sha256_update(&c, inner, sizeof(inner));
-	gf_sha256_final(&c, out);
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(pad, sizeof(pad));
-	explicit_bzero(inner, sizeof(inner));
-}

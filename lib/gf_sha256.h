@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in plain C, so that
- * checksums of archives and AWS SigV4 need no crypto library.
+ * SHA-256 (FIPS 180-4) in plain C (with the CPU's SHA instructions where
+ * there are some), so that the checksums of archives and of S3 payloads
+ * need no crypto library. SigV4 itself is signed by libcurl (gf_http).
  *
  *	struct gf_sha256 c;
  *	gf_sha256_init(&c);
@@ -47,9 +48,5 @@ int gf_sha256_file(const char *path, char out[GF_SHA256_HEX_LEN],
  * GF_SHA256_GENERIC in the environment forces the portable code.
  */
 const char *gf_sha256_impl(void);
-
-/* HMAC-SHA256 of data under key (any key length). */
-void gf_hmac_sha256(const void *key, size_t klen, const void *data,
-    size_t dlen, unsigned char out[GF_SHA256_LEN]);
 
 #endif

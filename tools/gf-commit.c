@@ -7,7 +7,6 @@
  * rows on the new tip and tries again, a bounded number of times.
  * Optionally uploads the same files to S3-compatible storage.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 
 #include <jansson.h>
 
-#include "gf_buf.h"
 #include "gf_doc.h"
 #include "gf_err.h"
 #include "gf_fs.h"
@@ -29,7 +27,6 @@
 #include "gf_parse.h"
 #include "gf_publish.h"
 #include "gf_setting.h"
-#include "gf_s3.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -118,113 +115,11 @@ usage(int code)
 	exit(code);
 }
 
-/* Every value a secret may have: masked, and never committed. */
 static void
-register_secrets(void)
+note(const char *msg, void *arg)
 {
-	static const char *names[] = { "GF_GIT_TOKEN", "GITHUB_TOKEN",
-	    "GF_GIT_SSH_PASSPHRASE", "AWS_SECRET_ACCESS_KEY",
-	    "AWS_SESSION_TOKEN" };
-
-	for (size_t i = 0; i < GF_ARRAY_LEN(names); i++) {
-		const char *v = getenv(names[i]);
-
-		if (v != NULL && *v != '\0')
-			gf_log_mask(v);
-	}
-	for (char **e = environ; *e != NULL; e++)
-		if (strncmp(*e, "GF_SECRET_", 10) == 0 &&
-		    strchr(*e, '=') != NULL)
-			gf_log_mask(strchr(*e, '=') + 1);
-}
-
-static void
-backoff(int attempt)
-{
-	double d = 0.2, max = 4.0;
-
-	for (int i = 1; i < attempt && d < max; i++)
-		d *= 2;
-	if (d > max)
-		d = max;
-	/* Full jitter in [d/2, d]: concurrent runs spread out. */
-	gf_time_sleep(d / 2 + d / 2 * ((double)rand() / RAND_MAX), 0);
-}
-
-static int
-parse_ident(const char *s, char **name, char **email, struct gf_err *err)
-{
-	const char *lt = strchr(s, '<'), *gt = strrchr(s, '>');
-	size_t n;
-
-	if (lt == NULL || gt == NULL || gt < lt)
-		return gf_err_set(err, GF_EXIT_USAGE, "commit",
-		    "--author '%s': expected 'Name <email>'", s);
-	n = (size_t)(lt - s);
-	while (n > 0 && s[n - 1] == ' ')
-		n--;
-	*name = gf_xstrndup(s, n);
-	*email = gf_xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	return 0;
-}
-
-static int
-is_remote_url(const char *repo)
-{
-	const char *colon = strchr(repo, ':'), *slash = strchr(repo, '/');
-
-	if (strstr(repo, "://") != NULL)
-		return 1;
-	/* scp-like "git@host:owner/repo" */
-	return colon != NULL && (slash == NULL || colon < slash) &&
-	    strchr(repo, '@') != NULL && strchr(repo, '@') < colon;
-}
-
-static json_t *
-files_json(const struct gf_publish_plan *p)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < p->n; i++) {
-		const struct gf_publish_item *it = &p->items[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
-		    "path", it->final != NULL ? it->final : it->dst,
-		    "source", it->src, "bytes", (json_int_t)it->size,
-		    "status", it->status != NULL ? it->status : "planned"));
-	}
-	return a;
-}
-
-static int
-s3_upload(const struct gf_publish_plan *p, const char *url,
-    const char *endpoint, json_t *sec, struct gf_err *err)
-{
-	struct gf_s3 *s3 = gf_s3_new(url, endpoint, err);
-	json_t *objs = json_array();
-	uint64_t bytes = 0;
-	int rc = 0;
-
-	if (s3 == NULL) {
-		json_decref(objs);
-		return -1;
-	}
-	for (size_t i = 0; i < p->n && rc == 0; i++) {
-		const struct gf_publish_item *it = &p->items[i];
-		const char *path = it->final != NULL ? it->final : it->dst;
-		char *key = NULL;
-
-		rc = gf_s3_put_file(s3, path, it->src, &key, err);
-		if (rc == 0) {
-			json_array_append_new(objs, json_string(key));
-			bytes += it->size;
-		}
-		free(key);
-	}
-	json_object_set_new(sec, "s3", json_pack("{s:s, s:o, s:I}", "url",
-	    url, "objects", objs, "bytes", (json_int_t)bytes));
-	gf_s3_free(s3);
-	return rc;
+	(void)arg;
+	gf_info("%s", msg);
 }
 
 static const struct option longopts[] = {
@@ -314,13 +209,12 @@ struct run {
 	const char *repo, *branch, *layout, *exists, *s3;
 	char *name, *email, *cname, *cemail;
 	char *dir, *message, *work_dir, *row;
-	int have_ix, attempts;
+	int have_ix;
 	long long retries;
 	uint64_t max_file, max_total;
 	struct gf_layout_index ix;
 	struct gf_layout_vars v;
-	char date[16], time[16];
-	char sha[GF_GIT_OID_HEX];
+	char date[GF_LAYOUT_WHEN_LEN], time[GF_LAYOUT_WHEN_LEN];
 };
 
 static int
@@ -328,8 +222,6 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 {
 	const char *s, *author;
 	double start = gf_time_now();
-	time_t secs;
-	struct tm tm;
 
 	r->repo = gf_setting(cfg, o.repo, "GF_COMMIT_REPO", NULL, "repo", NULL);
 	r->branch = gf_setting(cfg, o.branch, "GF_COMMIT_BRANCH", NULL,
@@ -361,12 +253,7 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	s = gf_json_path_string(t->doc, "run.start");
 	if (s != NULL && gf_parse_time(s, "run.start", &start, err) < 0)
 		start = gf_time_now();
-	secs = (time_t)start;
-	gmtime_r(&secs, &tm);
-	strftime(r->date, sizeof(r->date), "%Y-%m-%d", &tm);
-	strftime(r->time, sizeof(r->time), "%H-%M-%S", &tm);
-	r->v.date = r->date;
-	r->v.time = r->time;
+	gf_layout_set_time(&r->v, start, r->date, r->time);
 	r->v.run = gf_json_path_string(t->doc, "run.id");
 	s = gf_json_path_string(t->doc, "run.labels.tag");
 	r->v.tag = gf_setting(cfg, o.tag, "GF_COMMIT_TAG", s != NULL ? s :
@@ -388,7 +275,8 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 	author = gf_setting(cfg, o.author, "GF_COMMIT_AUTHOR", NULL, "author",
 	    NULL);
 	if (author != NULL) {
-		if (parse_ident(author, &r->name, &r->email, err) < 0)
+		if (gf_publish_parse_ident(author, "--author", &r->name,
+		    &r->email, err) < 0)
 			return -1;
 	} else {
 		r->name = gf_xstrdup(gf_setting(NULL, NULL, "GIT_AUTHOR_NAME",
@@ -406,29 +294,12 @@ settings(struct gf_tool *t, struct run *r, struct gf_err *err)
 static char *
 message_of(const struct gf_tool *t, const struct run *r)
 {
-	struct gf_buf b = GF_BUF_INIT;
-	const char *m = gf_setting(cfg, o.message, "GF_COMMIT_MESSAGE", NULL,
-	    "message", NULL);
-	const char *run_id = gf_json_path_string(t->doc, "run.id");
+	struct gf_git_ident me = { r->name, r->email };
 
-	if (m != NULL)
-		gf_buf_adds(&b, m);
-	else if (strcmp(r->layout, "validation") == 0)
-		gf_buf_addf(&b, "Add validation report for %s", r->date);
-	else if (strcmp(r->layout, "train-validate-e2e") == 0)
-		gf_buf_addf(&b, "Add train and validate results for %s_%s",
-		    r->date, r->time);
-	else if (strcmp(r->layout, "model-db") == 0)
-		gf_buf_addf(&b, "Add models of %s", r->date);
-	else
-		gf_buf_addf(&b, "Add results for %s %s", r->date, r->time);
-	gf_buf_adds(&b, "\n");
-	if (run_id != NULL)
-		gf_buf_addf(&b, "\nRun: %s\n", run_id);
-	if (gf_setting_flag(cfg, o.signoff, "GF_COMMIT_SIGNOFF", "signoff"))
-		gf_buf_addf(&b, "%sSigned-off-by: %s <%s>\n",
-		    run_id != NULL ? "" : "\n", r->name, r->email);
-	return gf_buf_detach(&b);
+	return gf_publish_message(gf_setting(cfg, o.message,
+	    "GF_COMMIT_MESSAGE", NULL, "message", NULL), r->layout, &r->v,
+	    gf_json_path_string(t->doc, "run.id"), gf_setting_flag(cfg,
+	    o.signoff, "GF_COMMIT_SIGNOFF", "signoff") ? &me : NULL);
 }
 
 static struct gf_git *
@@ -437,21 +308,12 @@ open_repo(struct run *r, struct gf_err *err)
 	struct gf_git_auth auth = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	const char *tmp;
 
-	if (!is_remote_url(r->repo))
+	if (!gf_git_is_remote_url(r->repo))
 		return gf_git_open_local(r->repo, gf_setting_flag(cfg, o.init,
 		    NULL, "init") ? r->branch : NULL, err);
-	auth.token = getenv("GF_GIT_TOKEN");
-	auth.token_source = "GF_GIT_TOKEN";
-	if (auth.token == NULL || *auth.token == '\0') {
-		auth.token = getenv("GITHUB_TOKEN");
-		auth.token_source = "GITHUB_TOKEN";
-	}
-	if (auth.token != NULL && *auth.token == '\0')
-		auth.token = NULL;
-	auth.user = getenv("GF_GIT_USER");
+	gf_publish_auth_env(&auth);
 	auth.ssh_key = gf_setting(cfg, o.ssh_key, "GF_GIT_SSH_KEY", NULL,
 	    "ssh-key", NULL);
-	auth.ssh_passphrase = getenv("GF_GIT_SSH_PASSPHRASE");
 	auth.known_hosts = gf_setting(cfg, o.known_hosts, "GF_GIT_KNOWN_HOSTS",
 	    NULL, "known-hosts", NULL);
 	auth.ca_file = gf_setting(cfg, o.ca_file, "GF_CA_FILE", NULL, "ca-file",
@@ -460,18 +322,9 @@ open_repo(struct run *r, struct gf_err *err)
 	    "work-dir", NULL);
 	if (tmp != NULL)
 		return gf_git_open_remote(r->repo, tmp, &auth, err);
-	tmp = getenv("TMPDIR");
 	/* A private scratch repository, removed at the end. */
-	r->work_dir = gf_xasprintf("%s/gf-commit.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(r->work_dir) == NULL) {
-		gf_err_set(err, GF_EXIT_CANTCREAT, "commit",
-		    "cannot create a work directory '%s': %s", r->work_dir,
-		    strerror(errno));
-		free(r->work_dir);
-		r->work_dir = NULL;
+	if ((r->work_dir = gf_publish_scratch_dir(err)) == NULL)
 		return NULL;
-	}
 	return gf_git_open_remote(r->repo, r->work_dir, &auth, err);
 }
 
@@ -480,70 +333,18 @@ static int
 publish(struct run *r, struct gf_git *g, struct gf_publish_plan *p,
     json_t *sec, struct gf_err *err)
 {
-	struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
 	struct gf_publish_shape sh = { r->layout, r->dir, &r->v,
 	    r->have_ix ? &r->ix : NULL };
-	const char *why = NULL;
-	int rc = -1, pr;
+	struct gf_publish_push x = { r->branch, r->exists, &sh, r->message,
+	    { r->name, r->email }, { r->cname, r->cemail }, r->retries,
+	    gf_log_warn_cb, note, NULL, 0, 0, 0, "", r->row };
+	int rc = gf_publish_push(p, g, &x, err);
 
-	for (r->attempts = 1; r->attempts <= r->retries; r->attempts++) {
-		if (r->attempts > 1)
-			backoff(r->attempts - 1);
-		if (gf_git_fetch(g, r->branch, err) < 0) {
-			if (err->exit == GF_EXIT_TEMPFAIL &&
-			    r->attempts < r->retries) {
-				gf_warn("attempt %d: %s; retrying",
-				    r->attempts, err->msg);
-				continue;
-			}
-			if (err->exit == GF_EXIT_TEMPFAIL)
-				gf_err_prefix(err, "gave up after %d attempts",
-				    r->attempts);
-			goto out;
-		}
-		if (gf_publish_build(p, g, r->exists, &sh, &r->row, &a,
-		    err) < 0)
-			goto out;
-		if (a.nchanges == 0) {
-			gf_info("nothing new: every file and row is already on "
-			    "'%s'", r->branch);
-			snprintf(r->sha, sizeof(r->sha), "%s", gf_git_base(g));
-			rc = 0;
-			goto out;
-		}
-		if (gf_git_commit(g, a.changes, a.nchanges, r->message,
-		    &(struct gf_git_ident){ r->name, r->email },
-		    &(struct gf_git_ident){ r->cname, r->cemail }, r->sha,
-		    err) < 0)
-			goto out;
-		pr = gf_git_publish(g, r->branch, &why, err);
-		if (pr == 0) {
-			if (why != NULL)
-				gf_warn("%s", why);
-			json_object_set_new(sec, "parent",
-			    *gf_git_base(g) != '\0' ?
-			    json_string(gf_git_base(g)) : json_null());
-			rc = 0;
-			goto out;
-		}
-		if (pr < 0 && err->exit == GF_EXIT_TEMPFAIL &&
-		    r->attempts >= r->retries)
-			gf_err_prefix(err, "gave up after %d attempts",
-			    r->attempts);
-		if (pr < 0 && (err->exit != GF_EXIT_TEMPFAIL ||
-		    r->attempts >= r->retries))
-			goto out;
-		gf_info("attempt %d: %s; fetching and trying again",
-		    r->attempts, pr > 0 ? (why != NULL ? why : "rejected") :
-		    err->msg);
-		r->sha[0] = '\0';
-	}
-	r->attempts = (int)r->retries;
-	gf_err_set(err, GF_EXIT_TEMPFAIL, "commit", "'%s' kept moving: gave up "
-	    "after %lld attempts (--retries)", r->branch, r->retries);
-out:
-	json_object_set_new(sec, "index_row_added", json_boolean(a.row_added));
-	gf_publish_attempt_release(&a);
+	r->row = x.row;
+	gf_publish_push_json(&x, g, r->repo, rc == 0, sec);
+	if (rc == 0)
+		gf_info("committed %s to '%s' (%d attempt%s)", x.sha,
+		    r->branch, x.attempts, x.attempts == 1 ? "" : "s");
 	return rc;
 }
 
@@ -556,7 +357,7 @@ main(int argc, char **argv)
 	struct run r;
 	struct gf_git *g = NULL;
 	json_t *sec, *rows;
-	char *url = NULL, *web;
+	char *url = NULL;
 	int failed = 1;
 
 	memset(&r, 0, sizeof(r));
@@ -565,7 +366,7 @@ main(int argc, char **argv)
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (o.config != NULL && (cfg = gf_config_load(o.config, &err)) == NULL)
 		gf_die_err(&err);
-	register_secrets();
+	gf_publish_mask_secrets(environ);
 	gf_tool_begin(&t, "gf-commit", o.input, GF_TOOL_RUN_ANYWAY);
 	sec = json_object();
 	json_object_set_new(t.doc, "commit", sec);
@@ -578,9 +379,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (r.repo != NULL) {
-		gf_http_mask_credentials(r.repo);
-		url = is_remote_url(r.repo) ? gf_git_url_redact(r.repo) :
-		    gf_xstrdup(r.repo);
+		/* Masks the credentials too, before anything is printed. */
+		url = gf_http_redact_url(r.repo);
 		json_object_set_new(sec, "remote", json_string(url));
 	}
 	json_object_set_new(sec, "branch", json_string(r.branch));
@@ -590,8 +390,10 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < o.nadds; i++)
 		if (gf_publish_add(&p, o.adds[i], &err) < 0)
 			goto out;
-	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc"))
-		gf_publish_add_doc(&p, t.doc, r.layout);
+	if (!gf_setting_flag(cfg, o.no_doc, NULL, "no-doc") &&
+	    gf_publish_add_doc(&p, t.doc, r.layout, t.inherited_exit != 0 ?
+	    GF_PUBLISH_DOC_PARTIAL : 0, &err) < 0)
+		goto out;
 	if (p.n == 0) {
 		gf_err_set(&err, GF_EXIT_NOINPUT, "commit", "nothing to "
 		    "commit: no --add and no results in the document");
@@ -604,36 +406,20 @@ main(int argc, char **argv)
 		goto out;
 	r.message = message_of(&t, &r);
 	if (o.dry_run) {
-		struct gf_publish_attempt a = GF_PUBLISH_ATTEMPT_INIT;
 		struct gf_publish_shape sh = { r.layout, r.dir, &r.v,
 		    r.have_ix ? &r.ix : NULL };
 
-		if (gf_publish_build(&p, NULL, r.exists, &sh, &r.row, &a,
+		if (gf_publish_dry_run(&p, r.exists, &sh, &r.row, note, NULL,
 		    &err) < 0)
 			goto out;
-		for (size_t i = 0; i < p.n; i++)
-			gf_info("would add %s (%llu bytes, from %s)",
-			    p.items[i].final,
-			    (unsigned long long)p.items[i].size,
-			    p.items[i].src);
-		if (r.row != NULL)
-			gf_info("would append to %s: %s", r.ix.path, r.row);
 		if (r.repo != NULL)
 			gf_info("would commit to '%s' branch '%s' and push",
 			    url, r.branch);
 		if (r.s3 != NULL)
 			gf_info("would upload %zu files to %s", p.n, r.s3);
-		gf_publish_attempt_release(&a);
 	} else if (g != NULL) {
 		if (publish(&r, g, &p, sec, &err) < 0)
 			goto out;
-		json_object_set_new(sec, "sha", json_string(r.sha));
-		json_object_set_new(sec, "attempts", json_integer(r.attempts));
-		if ((web = gf_git_web_url(r.repo, r.sha)) != NULL)
-			json_object_set_new(sec, "web_url", json_string(web));
-		free(web);
-		gf_info("committed %s to '%s' (%d attempt%s)", r.sha, r.branch,
-		    r.attempts, r.attempts == 1 ? "" : "s");
 	}
 	if (r.row != NULL) {
 		rows = json_array();
@@ -641,16 +427,16 @@ main(int argc, char **argv)
 		    r.ix.path, "row", r.row));
 		json_object_set_new(sec, "rows", rows);
 	}
-	json_object_set_new(sec, "files", files_json(&p));
+	json_object_set_new(sec, "files", gf_publish_files_json(&p));
 	json_object_set_new(sec, "bytes", json_integer((json_int_t)p.total));
-	if (r.s3 != NULL && !o.dry_run && s3_upload(&p, r.s3, gf_setting(cfg,
-	    o.s3_endpoint, "GF_S3_ENDPOINT", NULL, "s3-endpoint", NULL), sec,
-	    &err) < 0)
+	if (r.s3 != NULL && !o.dry_run && gf_publish_s3(&p, r.s3,
+	    gf_setting(cfg, o.s3_endpoint, "GF_S3_ENDPOINT", NULL,
+	    "s3-endpoint", NULL), sec, &err) < 0)
 		goto out;
 	failed = 0;
 out:
 	if (failed && json_object_get(sec, "files") == NULL && p.n > 0)
-		json_object_set_new(sec, "files", files_json(&p));
+		json_object_set_new(sec, "files", gf_publish_files_json(&p));
 	gf_git_free(g);
 	if (r.work_dir != NULL) {
 		struct gf_err rerr = GF_ERR_INIT;

@@ -6,11 +6,7 @@
  * backfill, write the experiment record next to the archive, and record
  * all of it in the document's "snapshot" section.
  */
-#include <sys/stat.h>
-
 #include <getopt.h>
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +15,16 @@
 #include <jansson.h>
 
 #include "gf_archive.h"
-#include "gf_buf.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
 #include "gf_log.h"
-#include "gf_openmetrics.h"
 #include "gf_parse.h"
 #include "gf_setting.h"
 #include "gf_prom.h"
-#include "gf_sha256.h"
+#include "gf_snapshot.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
-
-/* Raw samples are fetched in pieces of this many seconds. */
-#define PIECE 1800.0
 
 enum { OPT_CA_FILE = 256, OPT_SKIP_HEAD, OPT_SYNC, OPT_TIMEOUT };
 
@@ -46,10 +37,6 @@ static struct {
 } o;
 
 static json_t *cfg;
-
-struct span {
-	double start, end;
-};
 
 static void GF_NORETURN
 usage(int code)
@@ -168,23 +155,15 @@ parse_args(int argc, char **argv)
 	}
 }
 
-static int
-cmp_span(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 /*
  * The time ranges to export: --start/--end, else every window of the
  * document, merged where they overlap. Usage errors are 64.
  */
 static int
-spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
+spans_of(const json_t *doc, struct gf_snapshot_span **out, size_t *n,
+    struct gf_err *err)
 {
-	struct span *s = NULL, one;
-	size_t k = 0, nw = gf_doc_window_count(doc);
+	struct gf_snapshot_span one;
 	const char *sv = gf_setting(cfg, o.start, "GF_SNAPSHOT_START", NULL,
 	    "start", NULL);
 	const char *ev = gf_setting(cfg, o.end, "GF_SNAPSHOT_END", NULL, "end",
@@ -207,29 +186,12 @@ spans_of(const json_t *doc, struct span **out, size_t *n, struct gf_err *err)
 		*n = 1;
 		return 0;
 	}
-	if (nw == 0)
+	if (gf_snapshot_windows(doc, out, n, err) < 0)
+		return -1;
+	if (*n == 0)
 		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
 		    "--export-openmetrics: the document has no windows; give "
 		    "--start and --end");
-	s = gf_xcalloc(nw, sizeof(*s));
-	for (size_t i = 0; i < nw; i++) {
-		const char *name;
-
-		if (gf_doc_window(doc, i, &name, &s[i].start, &s[i].end,
-		    err) < 0) {
-			free(s);
-			return -1;
-		}
-	}
-	qsort(s, nw, sizeof(*s), cmp_span);
-	for (size_t i = 1; i < nw; i++) {
-		if (s[i].start <= s[k].end)
-			s[k].end = fmax(s[k].end, s[i].end);
-		else
-			s[++k] = s[i];
-	}
-	*out = s;
-	*n = k + 1;
 	return 0;
 }
 
@@ -238,76 +200,22 @@ static int
 export_om(struct gf_prom *p, const json_t *doc, const char *path,
     json_t *sec, struct gf_err *err)
 {
-	static const char *everything = "{__name__=~\".+\"}";
-	const char **sel = o.match;
-	size_t nsel = o.nmatch, nspan = 0;
-	struct span *spans = NULL;
-	struct gf_prom_result all, piece;
+	struct gf_snapshot_export x = { o.match, o.nmatch, NULL, 0, 0 };
+	struct gf_snapshot_span *spans = NULL;
 	struct gf_openmetrics_stats st;
-	struct gf_buf text = GF_BUF_INIT;
-	json_t *index = json_object(), *om, *arr;
-	char hex[GF_SHA256_HEX_LEN];
+	json_t *om;
 	int rc = -1;
 
-	memset(&all, 0, sizeof(all));
-	if (nsel == 0) {
-		sel = &everything;
-		nsel = 1;
-	}
-	if (spans_of(doc, &spans, &nspan, err) < 0)
+	if (spans_of(doc, &spans, &x.nspans, err) < 0)
 		goto out;
-	for (size_t m = 0; m < nsel; m++) {
-		for (size_t i = 0; i < nspan; i++) {
-			for (double a = spans[i].start;;) {
-				double b = fmin(a + PIECE, spans[i].end);
-				long long ms = llround((b - a) * 1000);
-				char *q = gf_xasprintf("%s[%lldms]", sel[m],
-				    ms > 0 ? ms : 1);
-
-				if (gf_prom_query(p, q, b, &piece, err) < 0) {
-					free(q);
-					gf_err_prefix(err,
-					    "--export-openmetrics");
-					goto out;
-				}
-				free(q);
-				gf_openmetrics_merge(&all, index, &piece);
-				if (b >= spans[i].end)
-					break;
-				a = b;
-			}
-		}
-	}
-	gf_openmetrics_format(&all, &text, &st);
-	if (gf_fs_write_atomic(path, text.data, text.len, 0644, err) < 0)
+	x.spans = spans;
+	if (gf_snapshot_export(p, &x, path, &om, &st, err) < 0)
 		goto out;
-	om = json_object();
-	json_object_set_new(om, "path", json_string(path));
-	json_object_set_new(om, "sha256", json_string(gf_sha256_hex(text.data,
-	    text.len, hex)));
-	json_object_set_new(om, "size", json_integer((json_int_t)text.len));
-	json_object_set_new(om, "families",
-	    json_integer((json_int_t)st.families));
-	json_object_set_new(om, "series", json_integer((json_int_t)st.series));
-	json_object_set_new(om, "samples",
-	    json_integer((json_int_t)st.samples));
-	arr = json_array();
-	for (size_t i = 0; i < nspan; i++)
-		json_array_append_new(arr, json_pack("{s:f,s:f}", "start",
-		    spans[i].start, "end", spans[i].end));
-	json_object_set_new(om, "ranges", arr);
-	arr = json_array();
-	for (size_t m = 0; m < nsel; m++)
-		json_array_append_new(arr, json_string(sel[m]));
-	json_object_set_new(om, "match", arr);
 	json_object_set_new(sec, "openmetrics", om);
 	gf_info("exported %zu samples of %zu series to %s", st.samples,
 	    st.series, path);
 	rc = 0;
 out:
-	gf_buf_release(&text);
-	gf_prom_result_release(&all);
-	json_decref(index);
 	free(spans);
 	return rc;
 }
@@ -388,28 +296,6 @@ settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
 	return 0;
 }
 
-/*
- * Without a data directory, ask Prometheus where its TSDB is: only an
- * absolute path means the same thing here as there.
- */
-static char *
-find_data_dir(struct gf_prom *p, struct gf_err *err)
-{
-	json_t *flags = gf_prom_get_data(p, "/api/v1/status/flags", err);
-	const char *path = json_string_value(json_object_get(flags,
-	    "storage.tsdb.path"));
-	char *dir = NULL;
-
-	if (path != NULL && path[0] == '/')
-		dir = gf_xstrdup(path);
-	else if (flags != NULL)
-		gf_err_set(err, GF_EXIT_CONFIG, "snapshot",
-		    "no data directory: give --data-dir (Prometheus reports "
-		    "storage.tsdb.path '%s')", path ? path : "");
-	json_decref(flags);
-	return dir;
-}
-
 static int
 run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 {
@@ -428,7 +314,7 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	url = gf_http_redact_url(p.url);
 	json_object_set_new(sec, "prometheus", json_string(url));
 	if (o.export_om) {
-		struct span *s = NULL;
+		struct gf_snapshot_span *s = NULL;
 		size_t n;
 
 		/* Refuse a bad export request before any work is done. */
@@ -448,8 +334,8 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 		    "writable", outdir);
 		goto out;
 	}
-	if (data_dir == NULL && (data_dir = dd = find_data_dir(&p, err)) ==
-	    NULL)
+	if (data_dir == NULL &&
+	    (data_dir = dd = gf_snapshot_data_dir(&p, err)) == NULL)
 		goto out;
 	t0 = gf_time_now();
 	if ((name = gf_prom_snapshot(&p, o.skip_head, err)) == NULL)

@@ -298,7 +298,8 @@ test_expect_success 'sources come from the document' '
 	printf "x\n" >vout/v1.json && printf "tgz" >snap.tar.gz &&
 	jq -n --arg d "$TEST_DIR/vout" --arg s "$TEST_DIR/snap.tar.gz" \
 	    "{run: {id: \"r1\", start: \"2026-01-02T03:04:05Z\"},
-	      validate: {out_dir: \$d, report: (\$d + \"/../vout/report-v1.md\")},
+	      validate: {out: \$d, report: (\$d + \"/../vout/report-v1.md\"),
+	        json: (\$d + \"/v1.json\")},
 	      snapshot: {archive: \$s}}" >in.json &&
 	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -t v1 -i in.json >doc.json &&
 	d=docs/validation/2026-01-02/validator-v1-03-04-05 &&

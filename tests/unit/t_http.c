@@ -325,6 +325,21 @@ t_helpers(void)
 	s = gf_http_redact_url("http://prom:pass-w0rd@host:9090");
 	is_str(s, "http://host:9090", "credentials removed");
 	free(s);
+	s = gf_http_redact_url("https://x-access-token:abc@github.com/o/r.git");
+	is_str(s, "https://github.com/o/r.git", "https credentials dropped");
+	free(s);
+	s = gf_http_redact_url("ssh://git:ssh-pw-2@host:22/o/r.git");
+	is_str(s, "ssh://git@host:22/o/r.git", "ssh keeps the user only");
+	free(s);
+	s = gf_http_redact_url("ssh://git@host/o/r.git");
+	is_str(s, "ssh://git@host/o/r.git", "an ssh user alone stays");
+	free(s);
+	s = gf_http_redact_url("git@host:o/r.git");
+	is_str(s, "git@host:o/r.git", "an scp-like address is not a URL");
+	free(s);
+	s = gf_http_redact_url("/srv/results");
+	is_str(s, "/srv/results", "a path is kept");
+	free(s);
 	ok(gf_log_has_secret("x pass-w0rd x", 13) &&
 	    !gf_log_has_secret("prom", 4),
 	    "the password is masked, the user not");

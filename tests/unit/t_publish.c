@@ -104,23 +104,45 @@ test_doc(void)
 {
 	struct gf_buf warned = GF_BUF_INIT;
 	struct gf_publish_plan p = { NULL, 0, 0, collect, &warned };
-	json_t *doc = json_pack("{s:{s:s+, s:s+}, s:{s:s+}}",
-	    "validate", "out_dir", tmp, "/run", "report", tmp,
-	    "/run/report.md", "snapshot", "archive", tmp, "/gone.tar.gz");
+	struct gf_err err = GF_ERR_INIT;
+	json_t *doc = json_pack("{s:{s:s+, s:s+, s:s+}, s:{s:s+}}",
+	    "validate", "out", tmp, "/run", "report", tmp, "/run/report.md",
+	    "json", tmp, "/run/../run/data.json", "snapshot", "archive", tmp,
+	    "/gone.tar.gz");
 
-	gf_publish_add_doc(&p, doc, "validation");
-	is_int((int)p.n, 3, "out_dir's files, the report in it once");
+	ok(gf_publish_add_doc(&p, doc, "validation", 0, &err) < 0 &&
+	    err.exit == 66 && strstr(err.msg, "snapshot.archive: '") &&
+	    strstr(err.msg, "gone.tar.gz' is missing"),
+	    "a missing path the document names: 66 (%s)", err.msg);
+	gf_publish_plan_release(&p);
+	gf_err_clear(&err);
+	is_int(gf_publish_add_doc(&p, doc, "validation",
+	    GF_PUBLISH_DOC_PARTIAL, &err), 0, "after a failed step (%s)",
+	    err.msg);
+	is_int((int)p.n, 3, "out's files, the report and json in it once");
 	is_str(dst_of(&p, "/run/report.md"), "report.md",
-	    "out_dir's files at the run's directory");
+	    "out's files at the run's directory");
 	ok(strstr(gf_buf_str(&warned), "snapshot.archive: '") != NULL &&
 	    strstr(gf_buf_str(&warned), "is missing, not committed"),
-	    "a missing archive is warned of, not fatal");
+	    "after a failed step a missing archive is warned of");
 	gf_publish_plan_release(&p);
 	json_decref(doc);
-	doc = json_pack("{s:{s:s+}}", "train", "out_dir", tmp, "/run/sub");
-	gf_publish_add_doc(&p, doc, "model-db");
-	is_str(p.n == 1 ? p.items[0].dst : "", "/x.csv",
-	    "model-db: the train tree from the repository root");
+	doc = json_pack("{s:{s:s+}}", "train", "out", tmp, "/run/sub");
+	ok(gf_publish_add_doc(&p, doc, "model-db", 0, &err) == 0 && p.n == 1,
+	    "train.out");
+	is_str(p.n == 1 ? p.items[0].dst : "", "/sub/x.csv",
+	    "model-db: the pipeline directory at the repository root");
+	gf_publish_plan_release(&p);
+	ok(gf_publish_add_doc(&p, doc, "validation", 0, &err) == 0 && p.n == 1,
+	    "train.out, validation layout");
+	is_str(p.n == 1 ? p.items[0].dst : "", "sub/x.csv",
+	    "the pipeline directory in the layout's directory");
+	gf_publish_plan_release(&p);
+	json_decref(doc);
+	doc = json_pack("{s:{s:s+}}", "train", "out", tmp, "/run/none");
+	ok(gf_publish_add_doc(&p, doc, "model-db", 0, &err) < 0 &&
+	    err.exit == 66 && strstr(err.msg, "train.out: '"),
+	    "a missing model tree: 66 (%s)", err.msg);
 	gf_publish_plan_release(&p);
 	json_decref(doc);
 	gf_buf_release(&warned);
