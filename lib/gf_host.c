@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "gf_host.h"
+#include "gf_buf.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -326,4 +327,54 @@ int
 gf_host_free_port(struct gf_host *h, struct gf_err *err)
 {
 	return h->ops->free_port(h, err);
+}
+
+char *
+gf_host_log_tail(struct gf_host *h, const char *path)
+{
+	struct gf_err err = GF_ERR_INIT;
+	struct gf_buf b = GF_BUF_INIT;
+	char *text = gf_host_read(h, path, 0, NULL, &err);
+	size_t len, start;
+	int lines = 0;
+
+	if (text == NULL || *text == '\0') {
+		free(text);
+		return gf_xstrdup("(empty log)");
+	}
+	len = strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	for (start = len; start > 0; start--)
+		if (text[start - 1] == '\n' && ++lines == 3)
+			break;
+	for (size_t i = start; i < len; i++)
+		gf_buf_addc(&b, text[i] == '\n' ? ' ' : text[i]);
+	free(text);
+	if (b.len > 600) {
+		char *s = gf_xstrdup(b.data + b.len - 600);
+
+		gf_buf_release(&b);
+		return s;
+	}
+	return gf_buf_detach(&b);
+}
+
+char *
+gf_host_version(struct gf_host *h, const char *program)
+{
+	const char *argv[] = { program, "--version", NULL };
+	struct gf_err err = GF_ERR_INIT;
+	char *out = NULL, *p, *v = NULL;
+
+	if (gf_host_capture(h, argv, 20, &out, &err) < 0 || out == NULL)
+		goto out;
+	p = strstr(out, "version ");
+	if (p != NULL) {
+		p += 8;
+		v = gf_xstrndup(p, strcspn(p, " \t\n"));
+	}
+out:
+	free(out);
+	return v != NULL ? v : gf_xstrdup("unknown");
 }

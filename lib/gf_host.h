@@ -304,4 +304,17 @@ char *gf_host_which(struct gf_host *h, const char *program);
  */
 int gf_host_free_port(struct gf_host *h, struct gf_err *err);
 
+/*
+ * The last three lines of a log file on the host, joined on one line
+ * (at most 600 bytes) for a message; "(empty log)" when there is
+ * nothing. Returns a new string.
+ */
+char *gf_host_log_tail(struct gf_host *h, const char *path);
+
+/*
+ * The version "PROGRAM --version" prints on the host (the word after
+ * "version "), or "unknown". Returns a new string.
+ */
+char *gf_host_version(struct gf_host *h, const char *program);
+
 #endif

@@ -472,57 +472,6 @@ wait_first_scrape(const char *url, int want, double timeout,
 	return rc;
 }
 
-/* The last lines of a log file, joined on one line for a message. */
-static char *
-log_tail(struct gf_host *h, const char *path)
-{
-	struct gf_err err = GF_ERR_INIT;
-	struct gf_buf b = GF_BUF_INIT;
-	char *text = gf_host_read(h, path, 0, NULL, &err);
-	size_t len, start;
-	int lines = 0;
-
-	if (text == NULL || *text == '\0') {
-		free(text);
-		return gf_xstrdup("(empty log)");
-	}
-	len = strlen(text);
-	while (len > 0 && text[len - 1] == '\n')
-		text[--len] = '\0';
-	for (start = len; start > 0; start--)
-		if (text[start - 1] == '\n' && ++lines == 3)
-			break;
-	for (size_t i = start; i < len; i++)
-		gf_buf_addc(&b, text[i] == '\n' ? ' ' : text[i]);
-	free(text);
-	if (b.len > 600) {
-		char *s = gf_xstrdup(b.data + b.len - 600);
-
-		gf_buf_release(&b);
-		return s;
-	}
-	return gf_buf_detach(&b);
-}
-
-static char *
-version_of(struct gf_host *h, const char *program)
-{
-	const char *argv[] = { program, "--version", NULL };
-	struct gf_err err = GF_ERR_INIT;
-	char *out = NULL, *p, *v = NULL;
-
-	if (gf_host_capture(h, argv, 20, &out, &err) < 0 || out == NULL)
-		goto out;
-	p = strstr(out, "version ");
-	if (p != NULL) {
-		p += 8;
-		v = gf_xstrndup(p, strcspn(p, " \t\n"));
-	}
-out:
-	free(out);
-	return v != NULL ? v : gf_xstrdup("unknown");
-}
-
 /* 1 when the component is ready, 0 not yet, -1 with err: give up. */
 static int
 is_ready(struct stack *s, size_t c, struct gf_err *err)
@@ -575,7 +524,7 @@ start_one(struct stack *s, size_t c, const char *const *argv, int *exited,
 		return -1;
 	for (;;) {
 		if (!gf_host_alive(s->host, pid)) {
-			tail = log_tail(s->host, log);
+			tail = gf_host_log_tail(s->host, log);
 			gf_host_stop(s->host, pf, NULL, 1, NULL, NULL);
 			*exited = 1;
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
@@ -591,7 +540,7 @@ start_one(struct stack *s, size_t c, const char *const *argv, int *exited,
 			return -1;
 		}
 		if (gf_time_now() > deadline) {
-			tail = log_tail(s->host, log);
+			tail = gf_host_log_tail(s->host, log);
 			gf_host_stop(s->host, pf, NULL, 5, NULL, NULL);
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
 			    "%s was not ready within %.0f s (log %s): %s",
@@ -788,7 +737,7 @@ comp_object(struct stack *s, size_t c)
 		    lookup(s, s->cvars[c], row->fields[i],
 		    strlen(row->fields[i]))));
 	if (row->version) {
-		char *ver = version_of(s->host, comp_program(s, c));
+		char *ver = gf_host_version(s->host, comp_program(s, c));
 
 		json_object_set_new(obj, "version", json_string(ver));
 		free(ver);
