@@ -18,14 +18,15 @@
 
 #include "gf_hostinfo.h"
 #include "gf_fs.h"
+#include "gf_host.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
 static char *
-read_line(const char *path)
+read_line(struct gf_host *h, const char *path)
 {
 	struct gf_err err = GF_ERR_INIT;
-	char *s = gf_fs_read(path, 4096, NULL, &err);
+	char *s = gf_host_read(h, path, 4096, NULL, &err);
 	size_t n;
 
 	if (s == NULL)
@@ -41,30 +42,90 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The entries of a directory on the host (unsorted), or -1 (errno). */
+static int
+list_dir(struct gf_host *h, const char *dir, char ***names, size_t *n)
+{
+	const char *argv[] = { "ls", "-1", dir, NULL };
+	struct gf_err err = GF_ERR_INIT;
+	struct dirent *de;
+	char *out = NULL, *line, *save = NULL;
+	DIR *d;
+
+	if (!gf_host_is_local(h)) {
+		if (gf_host_capture(h, argv, 20, &out, &err) != 0) {
+			free(out);
+			errno = ENOENT;
+			return -1;
+		}
+		for (line = strtok_r(out, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			*names = gf_xreallocarray(*names, *n + 1,
+			    sizeof(**names));
+			(*names)[(*n)++] = gf_xstrdup(line);
+		}
+		free(out);
+		return 0;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		*names = gf_xreallocarray(*names, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = gf_xstrdup(de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Whether energy_uj can be read: 1, or 0 with the reason (the kernel's
+ * words on the runner, gf_host_read's message elsewhere).
+ */
+static int
+energy_readable(struct gf_host *h, const char *path, char *why, size_t len)
+{
+	struct gf_err err = GF_ERR_INIT;
+	char buf[32], *text;
+	ssize_t r;
+	int fd, e;
+
+	if (!gf_host_is_local(h)) {
+		if ((text = gf_host_read(h, path, 64, NULL, &err)) != NULL &&
+		    *text != '\0') {
+			free(text);
+			return 1;
+		}
+		snprintf(why, len, "%s", text != NULL ? "empty" : err.msg);
+		free(text);
+		return 0;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return 0;
+	}
+	r = read(fd, buf, sizeof(buf));
+	e = errno;
+	close(fd);
+	if (r > 0)
+		return 1;
+	snprintf(why, len, "%s", r == 0 ? "empty" : strerror(e));
+	return 0;
+}
+
 json_t *
-gf_hostinfo_rapl(const char *sysfs_root)
+gf_hostinfo_rapl(struct gf_host *h, const char *sysfs_root)
 {
 	json_t *rec = json_object(), *domains = json_array();
 	char *base = gf_fs_join(sysfs_root ? sysfs_root : "/sys",
 	    "class/powercap");
 	char **names = NULL;
 	size_t n = 0, readable = 0;
-	struct dirent *de;
-	DIR *d;
 
 	json_object_set_new(rec, "path", json_string(base));
-	d = opendir(base);
-	if (d == NULL) {
+	if (list_dir(h, base, &names, &n) < 0)
 		json_object_set_new(rec, "error", json_string(strerror(errno)));
-	} else {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			names = gf_xreallocarray(names, n + 1, sizeof(*names));
-			names[n++] = gf_xstrdup(de->d_name);
-		}
-		closedir(d);
-	}
 	/* Sorted, so the record is the same on every run. */
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
@@ -72,37 +133,23 @@ gf_hostinfo_rapl(const char *sysfs_root)
 		char *zdir = gf_fs_join(base, names[i]);
 		char *npath = gf_fs_join(zdir, "name");
 		char *epath = gf_fs_join(zdir, "energy_uj");
-		char *zname = read_line(npath);
+		char *zname = read_line(h, npath);
+		char why[1024];
 		json_t *dom;
-		int fd;
 
 		if (zname != NULL) {
 			dom = json_object();
 			json_object_set_new(dom, "zone", json_string(names[i]));
 			json_object_set_new(dom, "name", json_string(zname));
-			fd = open(epath, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				char buf[32];
-				ssize_t r = read(fd, buf, sizeof(buf));
-				int e = errno;
-
-				close(fd);
-				if (r > 0) {
-					readable++;
-					json_object_set_new(dom, "readable",
-					    json_true());
-				} else {
-					json_object_set_new(dom, "readable",
-					    json_false());
-					json_object_set_new(dom, "error",
-					    json_string(r == 0 ? "empty" :
-					    strerror(e)));
-				}
+			if (energy_readable(h, epath, why, sizeof(why))) {
+				readable++;
+				json_object_set_new(dom, "readable",
+				    json_true());
 			} else {
 				json_object_set_new(dom, "readable",
 				    json_false());
 				json_object_set_new(dom, "error",
-				    json_string(strerror(errno)));
+				    json_string(why));
 			}
 			json_array_append_new(domains, dom);
 		}
@@ -131,10 +178,10 @@ gf_hostinfo_rapl_usable(const json_t *rapl)
 }
 
 static char *
-os_name(void)
+os_name(struct gf_host *h)
 {
 	struct gf_err err = GF_ERR_INIT;
-	char *text = gf_fs_read("/etc/os-release", 65536, NULL, &err);
+	char *text = gf_host_read(h, "/etc/os-release", 65536, NULL, &err);
 	char *line, *save = NULL, *out = NULL;
 
 	if (text == NULL)
@@ -160,10 +207,10 @@ os_name(void)
 }
 
 static char *
-cpu_model(void)
+cpu_model(struct gf_host *h)
 {
 	struct gf_err err = GF_ERR_INIT;
-	char *text = gf_fs_read("/proc/cpuinfo", 0, NULL, &err);
+	char *text = gf_host_read(h, "/proc/cpuinfo", 0, NULL, &err);
 	char *line, *save = NULL, *out = NULL;
 
 	if (text == NULL)
@@ -188,10 +235,10 @@ cpu_model(void)
 }
 
 static long long
-mem_total(void)
+mem_total(struct gf_host *h)
 {
 	struct gf_err err = GF_ERR_INIT;
-	char *text = gf_fs_read("/proc/meminfo", 0, NULL, &err);
+	char *text = gf_host_read(h, "/proc/meminfo", 0, NULL, &err);
 	char *p;
 	long long kb = -1;
 
@@ -247,41 +294,91 @@ addresses(void)
 	return arr;
 }
 
-json_t *
-gf_hostinfo_collect(const char *sysfs_root, struct gf_err *err)
+/* One line of a command's output on the host (new string), or NULL. */
+static char *
+host_line(struct gf_host *h, const char *const *argv)
 {
+	struct gf_err err = GF_ERR_INIT;
+	char *out = NULL;
+
+	if (gf_host_capture(h, argv, 20, &out, &err) != 0 || out == NULL ||
+	    *out == '\0') {
+		free(out);
+		return NULL;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* Another host's addresses: "hostname -I". */
+static json_t *
+remote_addresses(struct gf_host *h)
+{
+	const char *argv[] = { "hostname", "-I", NULL };
+	char *line = host_line(h, argv), *a, *save = NULL;
+	json_t *arr = json_array();
+
+	for (a = line != NULL ? strtok_r(line, " \t", &save) : NULL;
+	    a != NULL; a = strtok_r(NULL, " \t", &save))
+		json_array_append_new(arr, json_string(a));
+	free(line);
+	return arr;
+}
+
+json_t *
+gf_hostinfo_collect(struct gf_host *host, const char *sysfs_root,
+    struct gf_err *err)
+{
+	static const char *const arch_argv[] = { "uname", "-m", NULL };
+	static const char *const kernel_argv[] = { "uname", "-r", NULL };
+	static const char *const cores_argv[] = { "getconf",
+		"_NPROCESSORS_ONLN", NULL };
+	int local = gf_host_is_local(host);
 	struct utsname u;
 	json_t *h;
-	char host[256];
 	char *s;
-	long n;
+	long n = -1;
 	long long mem;
 
-	if (uname(&u) < 0) {
+	if (local && uname(&u) < 0) {
 		gf_err_set(err, GF_EXIT_OSERR, "hostinfo", "uname: %s",
 		    strerror(errno));
 		return NULL;
 	}
 	h = json_object();
-	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
-		snprintf(host, sizeof(host), "%s", u.nodename);
-	host[sizeof(host) - 1] = '\0';
-	json_object_set_new(h, "name", json_string(host));
-	json_object_set_new(h, "address", json_string("127.0.0.1"));
-	json_object_set_new(h, "addresses", addresses());
-	json_object_set_new(h, "connection", json_string("local"));
-	json_object_set_new(h, "arch", json_string(u.machine));
-	json_object_set_new(h, "kernel", json_string(u.release));
-	if ((s = os_name()) != NULL)
+	json_object_set_new(h, "name", json_string(gf_host_name(host)));
+	json_object_set_new(h, "address", json_string(gf_host_address(host)));
+	json_object_set_new(h, "addresses", local ? addresses() :
+	    remote_addresses(host));
+	json_object_set_new(h, "connection",
+	    json_string(gf_host_connection(host)));
+	if (local) {
+		json_object_set_new(h, "arch", json_string(u.machine));
+		json_object_set_new(h, "kernel", json_string(u.release));
+	} else {
+		if ((s = host_line(host, arch_argv)) != NULL)
+			json_object_set_new(h, "arch", json_string(s));
+		free(s);
+		if ((s = host_line(host, kernel_argv)) != NULL)
+			json_object_set_new(h, "kernel", json_string(s));
+		free(s);
+	}
+	if ((s = os_name(host)) != NULL)
 		json_object_set_new(h, "os", json_string(s));
 	free(s);
-	if ((s = cpu_model()) != NULL)
+	if ((s = cpu_model(host)) != NULL)
 		json_object_set_new(h, "cpu_model", json_string(s));
 	free(s);
-	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) > 0)
+	if (local) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	} else if ((s = host_line(host, cores_argv)) != NULL) {
+		n = strtol(s, NULL, 10);
+		free(s);
+	}
+	if (n > 0)
 		json_object_set_new(h, "cores", json_integer(n));
-	if ((mem = mem_total()) > 0)
+	if ((mem = mem_total(host)) > 0)
 		json_object_set_new(h, "memory_bytes", json_integer(mem));
-	json_object_set_new(h, "rapl", gf_hostinfo_rapl(sysfs_root));
+	json_object_set_new(h, "rapl", gf_hostinfo_rapl(host, sysfs_root));
 	return h;
 }

@@ -3,9 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +13,6 @@
 #include <jansson.h>
 
 #include "gf_plan.h"
-#include "gf_proc.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_parse.h"
@@ -87,105 +84,6 @@ gf_plan_opts_init(struct gf_plan_opts *o)
 	o->stress_timeout = 20;
 	o->stress_interval = 5;
 	o->freq_steps = 1;
-}
-
-void
-gf_plan_machine_init(struct gf_machine *m, int ncpu)
-{
-	memset(m, 0, sizeof(*m));
-	if (ncpu < 1)
-		ncpu = 1;
-	m->ncpu = ncpu;
-	m->cpus = gf_xcalloc((size_t)ncpu, sizeof(*m->cpus));
-	for (int i = 0; i < ncpu; i++)
-		m->cpus[i] = i;
-	m->sysfs_cpu = gf_xstrdup("/sys/devices/system/cpu");
-	m->freq_note = gf_xstrdup("no cpufreq information");
-}
-
-void
-gf_plan_machine_release(struct gf_machine *m)
-{
-	if (m == NULL)
-		return;
-	free(m->cpus);
-	free(m->sysfs_cpu);
-	free(m->freq_note);
-	memset(m, 0, sizeof(*m));
-}
-
-static long
-read_khz(const char *path)
-{
-	char *text = gf_fs_read(path, 64, NULL, NULL);
-	long v = 0;
-	char *end;
-
-	if (text == NULL)
-		return 0;
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno != 0 || end == text || v <= 0)
-		v = 0;
-	free(text);
-	return v;
-}
-
-void
-gf_plan_machine_probe(struct gf_machine *m, const char *sysfs_cpu)
-{
-	const char *env = getenv("GF_CPU_SYSFS");
-	cpu_set_t set;
-	char *path = NULL;
-	int fd, n = 0;
-
-	memset(m, 0, sizeof(*m));
-	if (sysfs_cpu == NULL)
-		sysfs_cpu = env != NULL && *env != '\0' ? env :
-		    "/sys/devices/system/cpu";
-	m->sysfs_cpu = gf_xstrdup(sysfs_cpu);
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	if (n <= 0) {
-		n = gf_proc_cpus();	/* the online CPUs, the mask unread */
-		CPU_ZERO(&set);
-		for (int i = 0; i < n && i < CPU_SETSIZE; i++)
-			CPU_SET(i, &set);
-	}
-	m->cpus = gf_xcalloc((size_t)n, sizeof(*m->cpus));
-	for (int i = 0; i < CPU_SETSIZE && m->ncpu < n; i++)
-		if (CPU_ISSET(i, &set))
-			m->cpus[m->ncpu++] = i;
-
-	path = gf_xasprintf("%s/cpu%d/cpufreq/cpuinfo_min_freq", sysfs_cpu,
-	    m->cpus[0]);
-	m->freq_min_khz = read_khz(path);
-	free(path);
-	path = gf_xasprintf("%s/cpu%d/cpufreq/cpuinfo_max_freq", sysfs_cpu,
-	    m->cpus[0]);
-	m->freq_max_khz = read_khz(path);
-	free(path);
-	if (m->freq_min_khz == 0 || m->freq_max_khz == 0) {
-		m->freq_note = gf_xasprintf("no cpufreq limits in %s/cpu%d/"
-		    "cpufreq", sysfs_cpu, m->cpus[0]);
-		return;
-	}
-	/*
-	 * Opening for writing is the real test: access(2) says yes to root
-	 * on a read-only sysfs mount.
-	 */
-	path = gf_xasprintf("%s/cpu%d/cpufreq/scaling_max_freq", sysfs_cpu,
-	    m->cpus[0]);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		m->freq_note = gf_xasprintf("%s is not writable: %s", path,
-		    strerror(errno));
-	} else {
-		close(fd);
-		m->freq_writable = 1;
-	}
-	free(path);
 }
 
 size_t

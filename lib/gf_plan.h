@@ -12,18 +12,19 @@
  *	tekton[:ENTRY,...]	kepler-model-server's Tekton stress task
  *	idle:DURATION		one idle phase
  *
- * Building a plan needs the machine (CPUs and cpufreq limits), so that a
- * plan is fully expanded before it runs: a dry run shows exactly what
- * would run, and the estimated total is exact up to process start-up.
+ * Building a plan needs the machine it runs on (CPUs and cpufreq
+ * limits, gf_machine.h), so that a plan is fully expanded before it
+ * runs: a dry run shows exactly what would run, and the estimated total
+ * is exact up to process start-up.
  *
  *	struct gf_machine m;
  *	struct gf_plan_opts o;
- *	gf_plan_machine_probe(&m, NULL);
+ *	gf_machine_probe(&m, host, NULL);
  *	gf_plan_opts_init(&o);
  *	plan = gf_plan_from_spec("curve:default", &o, &m, &err);
  *	...
  *	gf_plan_free(plan);
- *	gf_plan_machine_release(&m);
+ *	gf_machine_release(&m);
  */
 #ifndef GF_PLAN_H
 #define GF_PLAN_H
@@ -33,33 +34,10 @@
 #include <jansson.h>
 
 #include "gf_err.h"
+#include "gf_machine.h"
 
 /* The Tekton task's frequency step, in kHz. */
 #define GF_PLAN_FREQ_STEP_KHZ 800000L
-
-/* What a plan needs to know about the host it runs on. */
-struct gf_machine {
-	int ncpu;		/* CPUs this process may run on */
-	int *cpus;		/* their numbers, ascending; owned */
-	char *sysfs_cpu;	/* "/sys/devices/system/cpu"; owned */
-	long freq_min_khz;	/* cpuinfo_min_freq of cpu0, 0 if unknown */
-	long freq_max_khz;	/* cpuinfo_max_freq of cpu0, 0 if unknown */
-	int freq_writable;	/* scaling_max_freq can be written */
-	char *freq_note;	/* why frequency steps are impossible; owned */
-};
-
-/*
- * Fill m from the running system. sysfs_cpu (NULL: GF_CPU_SYSFS from the
- * environment, else /sys/devices/system/cpu) is where cpufreq is looked
- * up, so tests can use a fixture tree. Never fails: what cannot be read
- * is reported in freq_note.
- */
-void gf_plan_machine_probe(struct gf_machine *m, const char *sysfs_cpu);
-
-/* Fill m by hand (unit tests): CPUs 0..ncpu-1, no cpufreq unless set. */
-void gf_plan_machine_init(struct gf_machine *m, int ncpu);
-
-void gf_plan_machine_release(struct gf_machine *m);
 
 struct gf_plan_opts {
 	double time_scale;	/* every duration is multiplied by it; 1 */

@@ -73,10 +73,32 @@ child_redirect(const char *path, int fd, int flags)
 	}
 }
 
+static void
+close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+/* No other child may inherit a pipe, or its reader never sees EOF. */
+static int
+cloexec_pipe(int p[2])
+{
+	if (pipe(p) < 0)
+		return -1;
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
 pid_t
 gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 {
 	char *prog = gf_proc_which(spec->argv[0]);
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	pid_t pid;
 
 	if (prog == NULL)
@@ -84,8 +106,20 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 		    "'%s' not found in PATH", spec->argv[0]);
 	pid_t parent = getpid();
 
+	if ((spec->stdout_pipe != NULL && cloexec_pipe(outp) < 0) ||
+	    (spec->stderr_pipe != NULL && cloexec_pipe(errp) < 0)) {
+		int e = errno;
+
+		close_pair(outp);
+		close_pair(errp);
+		free(prog);
+		return gf_err_set(err, GF_EXIT_OSERR, "proc", "pipe: %s",
+		    strerror(e));
+	}
 	pid = fork();
 	if (pid < 0) {
+		close_pair(outp);
+		close_pair(errp);
 		free(prog);
 		return gf_err_set(err, GF_EXIT_OSERR, "proc",
 		    "cannot start '%s': %s", spec->argv[0], strerror(errno));
@@ -110,11 +144,16 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 			_exit(127);
 		child_redirect(spec->stdin_path ? spec->stdin_path :
 		    "/dev/null", STDIN_FILENO, O_RDONLY);
-		if (spec->stdout_path != NULL)
+		/* dup2 clears close-on-exec on the copies. */
+		if (outp[1] >= 0)
+			dup2(outp[1], STDOUT_FILENO);
+		else if (spec->stdout_path != NULL)
 			child_redirect(spec->stdout_path, STDOUT_FILENO,
 			    O_WRONLY | O_CREAT | O_APPEND);
-		if (spec->stderr_path != NULL) {
-			if (spec->stdout_path != NULL &&
+		if (errp[1] >= 0) {
+			dup2(errp[1], STDERR_FILENO);
+		} else if (spec->stderr_path != NULL) {
+			if (outp[1] < 0 && spec->stdout_path != NULL &&
 			    strcmp(spec->stderr_path, spec->stdout_path) == 0)
 				dup2(STDOUT_FILENO, STDERR_FILENO);
 			else
@@ -125,6 +164,14 @@ gf_proc_spawn(const struct gf_spawn *spec, struct gf_err *err)
 		_exit(127);
 	}
 	free(prog);
+	if (outp[0] >= 0) {
+		close(outp[1]);
+		*spec->stdout_pipe = outp[0];
+	}
+	if (errp[0] >= 0) {
+		close(errp[1]);
+		*spec->stderr_pipe = errp[0];
+	}
 	return pid;
 }
 

@@ -24,6 +24,13 @@ struct gf_spawn {
 	 * the tool that runs them.
 	 */
 	int die_with_parent;
+	/*
+	 * When not NULL, the stream goes to a pipe instead, and the read
+	 * end (close-on-exec, owned by the caller) is stored here. It takes
+	 * precedence over the path above.
+	 */
+	int *stdout_pipe;
+	int *stderr_pipe;
 };
 
 /*

@@ -7,14 +7,12 @@
  *	const struct gf_provider *p = gf_provider_find("local", &err);
  *	p->up(doc, &opts, &err);            // fills "hosts", "cleanup"
  *	p->status(doc, &report, &err);      // what the provider sees now
- *	gf_provider_down(doc, &report, &err); // gives every "cleanup"
- *	                                      // entry back
+ *	gf_cleanup_release_all(doc, &report, &err); // gives every
+ *	                                            // "cleanup" entry back
  *
  * Cleanup entries ("cleanup" in the document) are objects with at least
  * "kind" and either "provider" (a resource of that provider, given back
- * by its down()) or a kind gf_provider_down() handles itself:
- *
- *	{ "kind": "stack", "state_dir": "...", "tool": "gf-kepler-install" }
+ * by its down()) or a kind registered in gf_cleanup.h (the stack).
  *
  * Every down() is idempotent: giving back something already gone is
  * success. Entries are marked with "released" (RFC 3339) when given back.
@@ -67,12 +65,11 @@ const struct gf_provider *gf_provider_find(const char *name,
     struct gf_err *err);
 
 /*
- * Give back every entry of the document's "cleanup" in reverse order
- * (last acquired, first released): stacks through gf_stack_stop(),
- * provider resources through their provider's down(). Continues past a
- * failing entry and returns the first error. *report (may be NULL) gets a
- * new array of { "kind", "result" | "error" } per entry.
+ * Give back one cleanup entry of the provider called provider, through
+ * its down() (gf_cleanup_release dispatches provider kinds here). 0 or
+ * -1 with err (gf_provider_find's errors included).
  */
-int gf_provider_down(json_t *doc, json_t **report, struct gf_err *err);
+int gf_provider_release(json_t *doc, const char *provider, json_t *entry,
+    struct gf_err *err);
 
 #endif

@@ -12,14 +12,17 @@
 
 #include "gf_provider.h"
 #include "gf_doc.h"
+#include "gf_host.h"
 #include "gf_hostinfo.h"
 #include "gf_banned.h"
 
 static int
 local_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 {
-	json_t *host = gf_hostinfo_collect(o->sysfs, err), *hosts, *prov;
+	struct gf_host *me = gf_host_local_new();
+	json_t *host = gf_hostinfo_collect(me, o->sysfs, err), *hosts, *prov;
 
+	gf_host_free(me);
 	if (host == NULL)
 		return -1;
 	json_object_set_new(host, "provider", json_string("local"));
@@ -36,21 +39,17 @@ local_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 static int
 local_status(const json_t *doc, json_t **report, struct gf_err *err)
 {
-	char host[256];
 	json_t *h, *hosts = json_array();
 	size_t i;
 
 	(void)err;
-	if (gethostname(host, sizeof(host)) < 0)
-		host[0] = '\0';
-	host[sizeof(host) - 1] = '\0';
 	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
 		const char *name = json_string_value(json_object_get(h,
 		    "name"));
 
 		json_array_append_new(hosts, json_pack("{s:s,s:b}", "name",
 		    name != NULL ? name : "?", "this_machine",
-		    name != NULL && strcmp(name, host) == 0));
+		    name != NULL && gf_host_is_runner(name)));
 	}
 	*report = json_pack("{s:s,s:o}", "provider", "local", "hosts", hosts);
 	return 0;

@@ -1,17 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -19,25 +9,174 @@
 #include "gf_stack.h"
 #include "gf_buf.h"
 #include "gf_fs.h"
+#include "gf_host.h"
+#include "gf_http.h"
 #include "gf_parse.h"
-#include "gf_proc.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
-/* Stop order: Prometheus first so it flushes while its targets still answer. */
-static const struct component {
-	const char *key;	/* in the document and reports */
-	const char *dir;	/* under the state directory */
+#define MAX_ITEMS 16
+
+struct stack;
+
+/*
+ * One component of the stack. Strings in vars, dirs, argv and ready
+ * are templates: "${name}" is replaced by a variable, looked up in the
+ * component's own variables, then in the stack's:
+ *
+ *   stack:      state, address, sysfs, textfile_dir, source, retention,
+ *               scrape_interval, idle_watts, dynamic_watts,
+ *               dram_idle_watts, dram_dynamic_watts, packages, curve
+ *   component:  dir (STATE/NAME), pid_file, log, program; port, listen
+ *               (ADDRESS:PORT) and url when it listens; pid once
+ *               started; and its own vars ("k=TEMPLATE", or "k:=JSON")
+ *
+ * fields names the variables its object in the section holds.
+ */
+struct component {
+	const char *key;	/* in the section and in reports */
+	const char *name;	/* directory, file stem, "components" entry */
 	const char *program;
 	const char *package;	/* Debian package that has it */
-} components[] = {
-	{ "prometheus", "prometheus", "prometheus", "prometheus" },
-	{ "node_exporter", "node-exporter", "prometheus-node-exporter",
-	    "prometheus-node-exporter" },
-	{ "meter", "powersim", "gf-powersim", "gf (make all)" },
+	enum gf_stack_runner runner;
+	int (*wanted)(const struct gf_stack_opts *o);
+	const char *(*program_of)(const struct gf_stack_opts *o); /* NULL:
+								   * program */
+	const char *vars[MAX_ITEMS];
+	const char *dirs[MAX_ITEMS];	/* made before it starts */
+	/* Writes its config file; called again for each port tried. */
+	int (*config)(struct stack *s, size_t c, struct gf_err *err);
+	int listens;		/* gets a free port */
+	int ready_http;		/* ready: ready is an HTTP path on its port;
+				 * else a file that appears */
+	const char *ready;
+	const char *argv[MAX_ITEMS];	/* after the program */
+	const char *parent;	/* NULL: the section; else that object */
+	const char *fields[MAX_ITEMS];
+	int version;		/* records "PROGRAM --version" */
+	const char *scrape_job;	/* Prometheus scrapes it under this job */
+	int scraper;		/* it is Prometheus: waits for the scrapes */
 };
 
-enum { C_PROM, C_NODE, C_METER };
+static int
+want_prometheus(const struct gf_stack_opts *o)
+{
+	return o->prometheus;
+}
+
+static int
+want_node(const struct gf_stack_opts *o)
+{
+	return o->node_exporter;
+}
+
+static int
+want_meter(const struct gf_stack_opts *o)
+{
+	return o->power == GF_STACK_POWER_SIMULATED;
+}
+
+static const char *
+powersim_program(const struct gf_stack_opts *o)
+{
+	return o->powersim;
+}
+
+static int write_prom_config(struct stack *s, size_t c,
+    struct gf_err *err);
+
+/*
+ * In stop order: Prometheus first so it flushes while its targets still
+ * answer. A row may use what the rows after it provide (Prometheus
+ * scrapes node-exporter's port), so they start last to first.
+ */
+static const struct component components[] = {
+	{
+		.key = "prometheus", .name = "prometheus",
+		.program = "prometheus", .package = "prometheus",
+		.runner = GF_STACK_RUNNER_PROCESS,
+		.wanted = want_prometheus,
+		.vars = { "config=${dir}/prometheus.yml",
+			"data_dir=${dir}/data", "admin_api:=true" },
+		.dirs = { "${data_dir}" },
+		.config = write_prom_config,
+		.listens = 1, .ready_http = 1, .ready = "/-/ready",
+		.argv = { "--config.file=${config}",
+			"--storage.tsdb.path=${data_dir}",
+			"--storage.tsdb.retention.time=${retention}",
+			"--web.listen-address=${listen}",
+			"--web.enable-admin-api", "--web.enable-lifecycle" },
+		.fields = { "url", "port", "pid", "pid_file", "log", "config",
+			"data_dir", "retention", "admin_api" },
+		.version = 1, .scraper = 1,
+	},
+	{
+		.key = "node_exporter", .name = "node-exporter",
+		.program = "prometheus-node-exporter",
+		.package = "prometheus-node-exporter",
+		.runner = GF_STACK_RUNNER_PROCESS,
+		.wanted = want_node,
+		.listens = 1, .ready_http = 1, .ready = "/metrics",
+		.argv = { "--web.listen-address=${listen}",
+			"--path.sysfs=${sysfs}", "--collector.rapl",
+			"--collector.textfile",
+			"--collector.textfile.directory=${textfile_dir}" },
+		.fields = { "url", "port", "pid", "pid_file", "log", "sysfs",
+			"textfile_dir" },
+		.version = 1, .scrape_job = "node",
+	},
+	{
+		.key = "meter", .name = "powersim",
+		.program = "gf-powersim", .package = "gf (make all)",
+		.runner = GF_STACK_RUNNER_PROCESS,
+		.wanted = want_meter, .program_of = powersim_program,
+		.dirs = { "${sysfs}" },
+		.ready = "${sysfs}/class/powercap/intel-rapl:0/energy_uj",
+		.argv = { "--dir", "${sysfs}", "--textfile", "${textfile_dir}",
+			"--idle-watts", "${idle_watts}",
+			"--dynamic-watts", "${dynamic_watts}",
+			"--dram-idle-watts", "${dram_idle_watts}",
+			"--dram-dynamic-watts", "${dram_dynamic_watts}",
+			"--packages", "${packages}" },
+		.parent = "power",
+		.fields = { "program", "pid", "pid_file", "log", "sysfs",
+			"curve" },
+	},
+};
+
+#define NCOMP GF_ARRAY_LEN(components)
+
+struct stack {
+	struct gf_host *host;
+	const struct gf_stack_opts *o;
+	char *state;
+	json_t *vars;		/* the stack's variables */
+	json_t *cvars[NCOMP];	/* each component's, once it is wanted */
+	int started[NCOMP];
+};
+
+/* How each runner starts, stops and checks one component. */
+struct runner {
+	const char *name;
+	int (*start)(struct stack *s, size_t c, struct gf_err *err);
+	int (*stop)(struct gf_host *h, const char *state, size_t c,
+	    const char **what, struct gf_err *err);
+	enum gf_host_pid_state (*check)(struct gf_host *h, const char *state,
+	    size_t c, pid_t *pid);
+};
+
+static int process_start(struct stack *s, size_t c, struct gf_err *err);
+static int process_stop(struct gf_host *h, const char *state, size_t c,
+    const char **what, struct gf_err *err);
+static enum gf_host_pid_state process_check(struct gf_host *h,
+    const char *state, size_t c, pid_t *pid);
+
+static const struct runner runners[] = {
+	[GF_STACK_RUNNER_PROCESS] = { "process", process_start, process_stop,
+		process_check },
+	[GF_STACK_RUNNER_SYSTEMD] = { "systemd", NULL, NULL, NULL },
+	[GF_STACK_RUNNER_KUBERNETES] = { "kubernetes", NULL, NULL, NULL },
+};
 
 void
 gf_stack_opts_init(struct gf_stack_opts *o)
@@ -87,341 +226,126 @@ gf_stack_default_dir(void)
 }
 
 static char *
-comp_path(const char *state, int c, const char *suffix)
+comp_path(const char *state, size_t c, const char *suffix)
 {
-	return gf_xasprintf("%s/%s/%s%s", state, components[c].dir,
-	    components[c].dir, suffix);
+	return gf_xasprintf("%s/%s/%s%s", state, components[c].name,
+	    components[c].name, suffix);
 }
 
-/* A port the kernel considers free on 127.0.0.1 right now. */
-static int
-free_port(struct gf_err *err)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
-
-	if (fd < 0)
-		return gf_err_set(err, GF_EXIT_OSERR, "stack", "socket: %s",
-		    strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		close(fd);
-		return gf_err_set(err, GF_EXIT_OSERR, "stack",
-		    "cannot find a free port on 127.0.0.1: %s",
-		    strerror(errno));
-	}
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-/*
- * One plain HTTP/1.0 GET on loopback, enough to tell "ready": the stack
- * must come up before anything else can use gf_http. Returns the status
- * code (0 when there is no answer); *body (may be NULL) gets the body.
- */
-static int
-http_get(int port, const char *path, char **body)
-{
-	struct sockaddr_in sa;
-	struct timeval tv = { 2, 0 };
-	struct gf_buf b = GF_BUF_INIT;
-	char req[512], chunk[4096];
-	const char *p;
-	int fd, status = 0, n;
-
-	if (body != NULL)
-		*body = NULL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out;
-	n = snprintf(req, sizeof(req),
-	    "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
-	if (n < 0 || (size_t)n >= sizeof(req) ||
-	    write(fd, req, (size_t)n) != n)
-		goto out;
-	/* Metrics pages are large: read only what the caller needs. */
-	while (b.len < (body != NULL ? (size_t)1 << 20 : 64)) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-
-		if (r <= 0)
-			break;
-		gf_buf_add(&b, chunk, (size_t)r);
-	}
-	p = gf_buf_str(&b);
-	if (strncmp(p, "HTTP/1.", 7) == 0 && strlen(p) > 12)
-		status = (int)strtol(p + 9, NULL, 10);
-	if (body != NULL && (p = strstr(p, "\r\n\r\n")) != NULL)
-		*body = gf_xstrdup(p + 4);
-out:
-	gf_buf_release(&b);
-	close(fd);
-	return status;
-}
-
-static int
-http_ok(int port, const char *path)
-{
-	return http_get(port, path, NULL) == 200;
-}
-
-/*
- * Wait until every scrape target has been scraped once (count(up == 1)
- * equals want), so that the next tool in the pipeline finds data.
- */
-static int
-wait_first_scrape(int port, int want, double timeout)
-{
-	double deadline = gf_time_now() + timeout;
-
-	while (gf_time_now() < deadline) {
-		char *body = NULL;
-		json_t *j;
-		const char *v;
-
-		if (http_get(port, "/api/v1/query?query=count(up%3D%3D1)",
-		    &body) == 200 && body != NULL) {
-			j = json_loads(body, 0, NULL);
-			v = json_string_value(json_array_get(json_object_get(
-			    json_array_get(json_object_get(json_object_get(j,
-			    "data"), "result"), 0), "value"), 1));
-			if (v != NULL && strtol(v, NULL, 10) >= want) {
-				json_decref(j);
-				free(body);
-				return 0;
-			}
-			json_decref(j);
-		}
-		free(body);
-		gf_time_sleep(0.25, 0);
-	}
-	return -1;
-}
-
-/* The last lines of a log file, joined on one line for a message. */
+/* "STATE/dir/": a pid whose arguments do not name it is not ours. */
 static char *
-log_tail(const char *path)
+comp_match(const char *state, size_t c)
 {
-	struct gf_err err = GF_ERR_INIT;
+	return gf_xasprintf("%s/%s/", state, components[c].name);
+}
+
+static const json_t *
+lookup(const struct stack *s, const json_t *own, const char *name,
+    size_t len)
+{
+	char key[64];
+	const json_t *v;
+
+	if (len >= sizeof(key))
+		GF_BUG("stack variable name too long");
+	memcpy(key, name, len);
+	key[len] = '\0';
+	if (own != NULL && (v = json_object_get(own, key)) != NULL)
+		return v;
+	if ((v = json_object_get(s->vars, key)) == NULL)
+		GF_BUG("unknown stack variable '%s'", key);
+	return v;
+}
+
+static void
+add_value(struct gf_buf *b, const json_t *v)
+{
+	if (json_is_string(v))
+		gf_buf_addf(b, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		gf_buf_addf(b, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		gf_buf_addf(b, "%g", json_real_value(v));
+	else
+		gf_buf_addf(b, "%s", json_is_true(v) ? "true" : "false");
+}
+
+/* The template with its variables replaced. Returns a new string. */
+static char *
+expand(const struct stack *s, const json_t *own, const char *tmpl)
+{
 	struct gf_buf b = GF_BUF_INIT;
-	char *text = gf_fs_read(path, 0, NULL, &err);
-	size_t len, start;
-	int lines = 0;
+	const char *p = tmpl, *open, *close;
 
-	if (text == NULL || *text == '\0') {
-		free(text);
-		return gf_xstrdup("(empty log)");
+	while ((open = strstr(p, "${")) != NULL &&
+	    (close = strchr(open, '}')) != NULL) {
+		gf_buf_add(&b, p, (size_t)(open - p));
+		add_value(&b, lookup(s, own, open + 2,
+		    (size_t)(close - open - 2)));
+		p = close + 1;
 	}
-	len = strlen(text);
-	while (len > 0 && text[len - 1] == '\n')
-		text[--len] = '\0';
-	for (start = len; start > 0; start--)
-		if (text[start - 1] == '\n' && ++lines == 3)
-			break;
-	for (size_t i = start; i < len; i++)
-		gf_buf_addc(&b, text[i] == '\n' ? ' ' : text[i]);
-	free(text);
-	if (b.len > 600) {
-		char *s = gf_xstrdup(b.data + b.len - 600);
-
-		gf_buf_release(&b);
-		return s;
-	}
+	gf_buf_addf(&b, "%s", p);
 	return gf_buf_detach(&b);
 }
 
-/* Non-zero when /proc/PID/cmdline has an argument containing needle. */
-static int
-cmdline_has(pid_t pid, const char *needle)
-{
-	struct gf_err err = GF_ERR_INIT;
-	char path[64];
-	char *text;
-	size_t len;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	text = gf_fs_read(path, 1 << 20, &len, &err);
-	if (text == NULL)
-		return 0;
-	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
-		if (strstr(text + i, needle) != NULL) {
-			found = 1;
-			break;
-		}
-	free(text);
-	return found;
-}
-
-/* pid from the component's pid file when it still runs for this stack. */
-static pid_t
-live_pid(const char *state, int c, int *stale)
-{
-	struct gf_err err = GF_ERR_INIT;
-	char *pf = comp_path(state, c, ".pid");
-	pid_t pid = gf_proc_read_pidfile(pf, &err);
-	char *needle;
-
-	*stale = 0;
-	free(pf);
-	if (pid == 0)
-		return 0;
-	/* "STATE/dir/": a stack in "STATE2" is not ours. */
-	needle = gf_xasprintf("%s/%s/", state, components[c].dir);
-	if (pid < 0 || !gf_proc_alive(pid) || !cmdline_has(pid, needle)) {
-		*stale = 1;
-		pid = 0;
-	}
-	free(needle);
-	return pid;
-}
-
-static char *
-version_of(const char *program)
-{
-	const char *argv[] = { program, "--version", NULL };
-	struct gf_err err = GF_ERR_INIT;
-	char *out = NULL, *p, *v = NULL;
-
-	if (gf_proc_run(argv, 20, &out, &err) < 0 || out == NULL)
-		goto out;
-	p = strstr(out, "version ");
-	if (p != NULL) {
-		p += 8;
-		v = gf_xstrndup(p, strcspn(p, " \t\n"));
-	}
-out:
-	free(out);
-	return v != NULL ? v : gf_xstrdup("unknown");
-}
-
-/*
- * Spawn a component detached, record its pid file, and wait until ready()
- * says so. Returns the pid; -1 with err (69 with the log's tail) when it
- * exits or times out. *exited tells the caller a retry may help (a port
- * taken between choosing and binding it).
- */
-static pid_t
-start_one(const char *state, int c, const char *const *argv, int port,
-    const char *path, const char *wait_file, double timeout, int *exited,
-    struct gf_err *err)
-{
-	struct gf_spawn sp;
-	char *log = comp_path(state, c, ".log");
-	char *pf = comp_path(state, c, ".pid");
-	double deadline = gf_time_now() + timeout;
-	pid_t pid;
-
-	*exited = 0;
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv;
-	sp.stdout_path = log;
-	sp.stderr_path = log;
-	sp.new_session = 1;
-	pid = gf_proc_spawn(&sp, err);
-	if (pid < 0)
-		goto out;
-	if (gf_proc_write_pidfile(pf, pid, err) < 0) {
-		gf_proc_stop(pid, 1, 5, NULL);
-		pid = -1;
-		goto out;
-	}
-	for (;;) {
-		if (!gf_proc_alive(pid)) {
-			char *tail = log_tail(log);
-
-			gf_proc_stop(pid, 1, 1, NULL);
-			unlink(pf);
-			*exited = 1;
-			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-			    "%s exited at start (log %s): %s",
-			    components[c].program, log, tail);
-			free(tail);
-			pid = -1;
-			break;
-		}
-		if (port > 0 ? http_ok(port, path) : gf_fs_exists(wait_file))
-			break;
-		if (gf_time_now() > deadline) {
-			char *tail = log_tail(log);
-
-			gf_proc_stop(pid, 1, 5, NULL);
-			unlink(pf);
-			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-			    "%s was not ready within %.0f s (log %s): %s",
-			    components[c].program, timeout, log, tail);
-			free(tail);
-			pid = -1;
-			break;
-		}
-		gf_time_sleep(0.1, 0);
-	}
-out:
-	free(pf);
-	free(log);
-	return pid;
-}
-
-/*
- * The stack outlives this process: it must not keep a pipe or file of
- * ours open (a reader waiting for EOF, such as $(...) or a CI log, would
- * hang until the stack stops). gf_proc_spawn closes nothing, so mark
- * every descriptor above stderr close-on-exec first.
- */
 static void
-cloexec_all(void)
+set_str(json_t *vars, const char *key, char *value)
 {
-	struct dirent *de;
-	DIR *d = opendir("/proc/self/fd");
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		int fd = (int)strtol(de->d_name, NULL, 10);
-
-		if (fd > 2 && fd != dirfd(d))
-			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
-	}
-	closedir(d);
+	json_object_set_new(vars, key, json_string(value));
+	free(value);
 }
 
-static int
-mkdirs(const char *state, struct gf_err *err)
+/* "k=TEMPLATE" or "k:=JSON" of a row's vars into vars. */
+static void
+set_var(const struct stack *s, json_t *vars, const char *def)
 {
-	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
-		char *d = gf_fs_join(state, components[c].dir);
-		int rc = gf_fs_mkdir_p(d, 0755, err);
+	const char *eq = strchr(def, '=');
+	char *key;
 
-		free(d);
-		if (rc < 0)
-			return -1;
+	if (eq == NULL)
+		GF_BUG("stack variable without '='");
+	if (eq > def && eq[-1] == ':') {
+		key = gf_xstrndup(def, (size_t)(eq - 1 - def));
+		json_object_set_new(vars, key, json_loads(eq + 1,
+		    JSON_DECODE_ANY, NULL));
+	} else {
+		key = gf_xstrndup(def, (size_t)(eq - def));
+		set_str(vars, key, expand(s, vars, eq + 1));
 	}
-	return 0;
+	free(key);
 }
 
-static int
-need_program(int c, const char *program, struct gf_err *err)
+static const char *
+comp_program(const struct stack *s, size_t c)
 {
-	char *p = gf_proc_which(program);
+	const char *p = components[c].program_of != NULL ?
+	    components[c].program_of(s->o) : NULL;
 
-	if (p == NULL)
-		return gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-		    "'%s' not found in PATH (Debian package %s)", program,
-		    components[c].package);
-	free(p);
-	return 0;
+	return p != NULL ? p : components[c].program;
+}
+
+static json_t *
+comp_vars(const struct stack *s, size_t c)
+{
+	const struct component *row = &components[c];
+	json_t *v = json_object();
+
+	set_str(v, "dir", gf_fs_join(s->state, row->name));
+	set_str(v, "pid_file", comp_path(s->state, c, ".pid"));
+	set_str(v, "log", comp_path(s->state, c, ".log"));
+	json_object_set_new(v, "program", json_string(comp_program(s, c)));
+	for (size_t i = 0; i < MAX_ITEMS && row->vars[i] != NULL; i++)
+		set_var(s, v, row->vars[i]);
+	return v;
+}
+
+static json_t *
+curve_json(const struct gf_stack_curve *cv)
+{
+	return json_pack("{s:f,s:f,s:f,s:f,s:i}", "idle_watts", cv->idle_watts,
+	    "dynamic_watts", cv->dynamic_watts, "dram_idle_watts",
+	    cv->dram_idle_watts, "dram_dynamic_watts", cv->dram_dynamic_watts,
+	    "packages", cv->packages);
 }
 
 static const char *
@@ -437,28 +361,289 @@ power_name(enum gf_stack_power p)
 	}
 }
 
+static json_t *
+stack_vars(const struct stack *s)
+{
+	const struct gf_stack_opts *o = s->o;
+	json_t *v = json_object();
+
+	json_object_set_new(v, "state", json_string(s->state));
+	json_object_set_new(v, "address",
+	    json_string(gf_host_address(s->host)));
+	set_str(v, "textfile_dir", gf_xasprintf("%s/node-exporter/textfile",
+	    s->state));
+	set_str(v, "sysfs", o->power == GF_STACK_POWER_SIMULATED ?
+	    gf_xasprintf("%s/powersim/sysfs", s->state) :
+	    absolute(o->sysfs != NULL ? o->sysfs : "/sys"));
+	json_object_set_new(v, "source", json_string(power_name(o->power)));
+	json_object_set_new(v, "retention", json_string(o->retention));
+	json_object_set_new(v, "scrape_interval",
+	    json_real(o->scrape_interval));
+	json_object_set_new(v, "idle_watts", json_real(o->curve.idle_watts));
+	json_object_set_new(v, "dynamic_watts",
+	    json_real(o->curve.dynamic_watts));
+	json_object_set_new(v, "dram_idle_watts",
+	    json_real(o->curve.dram_idle_watts));
+	json_object_set_new(v, "dram_dynamic_watts",
+	    json_real(o->curve.dram_dynamic_watts));
+	json_object_set_new(v, "packages", json_integer(o->curve.packages));
+	json_object_set_new(v, "curve", curve_json(&o->curve));
+	return v;
+}
+
+/*
+ * One GET through gf_http, without retries: the status (0 when there
+ * was no answer), or -1 with err when no request can be made at all
+ * (libcurl missing). *body (may be NULL) gets the body.
+ */
+static long
+http_probe(const char *url, char **body, struct gf_err *err)
+{
+	struct gf_http_opts ho;
+	struct gf_http_req req;
+	struct gf_http_resp resp;
+	struct gf_err e = GF_ERR_INIT;
+	long status = 0;
+
+	if (body != NULL)
+		*body = NULL;
+	gf_http_opts_init(&ho);
+	ho.timeout = 2;
+	ho.connect_timeout = 2;
+	ho.max_attempts = 1;
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = url;
+	req.no_retry = 1;
+	if (gf_http_request(&ho, &req, &resp, &e) < 0) {
+		if (e.exit == GF_EXIT_NOINPUT) {
+			*err = e;
+			status = -1;
+		}
+	} else {
+		status = resp.status;
+		if (body != NULL)
+			*body = gf_xstrdup(resp.body != NULL ? resp.body : "");
+	}
+	gf_http_resp_release(&resp);
+	return status;
+}
+
+/*
+ * Wait until every scrape target has been scraped once (count(up == 1)
+ * equals want), so that the next tool in the pipeline finds data.
+ */
 static int
-write_source_textfile(const char *tdir, const char *source,
+wait_first_scrape(const char *url, int want, double timeout,
     struct gf_err *err)
 {
-	char *path = gf_fs_join(tdir, "gf_power_source.prom");
-	char *text = gf_xasprintf(
-	    "# HELP gf_power_source Where this stack's node_rapl_* power "
-	    "comes from (1 = in use).\n"
-	    "# TYPE gf_power_source gauge\n"
-	    "gf_power_source{source=\"%s\"} 1\n", source);
-	int rc = gf_fs_write_atomic(path, text, strlen(text), 0644, err);
+	double deadline = gf_time_now() + timeout;
+	char *q = gf_xasprintf("%s/api/v1/query?query=count(up%%3D%%3D1)",
+	    url);
+	int rc = -1;
 
-	free(text);
-	free(path);
+	while (rc < 0 && gf_time_now() < deadline) {
+		char *body = NULL;
+		long st = http_probe(q, &body, err);
+		json_t *j;
+		const char *v;
+
+		if (st < 0) {
+			free(q);
+			return -1;
+		}
+		if (st == 200 && body != NULL) {
+			j = json_loads(body, 0, NULL);
+			v = json_string_value(json_array_get(json_object_get(
+			    json_array_get(json_object_get(json_object_get(j,
+			    "data"), "result"), 0), "value"), 1));
+			if (v != NULL && strtol(v, NULL, 10) >= want)
+				rc = 0;
+			json_decref(j);
+		}
+		free(body);
+		if (rc < 0)
+			gf_time_sleep(0.25, 0);
+	}
+	free(q);
+	if (rc < 0)
+		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack", "Prometheus did "
+		    "not scrape its targets within %.0f s", timeout);
 	return rc;
 }
 
+/* 1 when the component is ready, 0 not yet, -1 with err: give up. */
 static int
-write_prom_config(const char *path, double interval, int prom_port,
-    int node_port, const char *source, struct gf_err *err)
+is_ready(struct stack *s, size_t c, struct gf_err *err)
 {
+	const json_t *v = s->cvars[c];
+	struct gf_err rerr = GF_ERR_INIT;
+	char *what = expand(s, v, components[c].ready), *url, *text;
+	long st;
+
+	if (!components[c].ready_http) {
+		int found;
+
+		text = gf_host_read(s->host, what, 64, NULL, &rerr);
+		found = text != NULL;
+		free(what);
+		free(text);
+		return found;
+	}
+	url = gf_xasprintf("%s%s", json_string_value(json_object_get(v,
+	    "url")), what);
+	st = http_probe(url, NULL, err);
+	free(url);
+	free(what);
+	return st < 0 ? -1 : st == 200;
+}
+
+/*
+ * Spawn a component, record its pid file, and wait until it is ready.
+ * Returns the pid; -1 with err (69 with the log's tail) when it exits or
+ * times out. *exited tells the caller a retry may help (a port taken
+ * between choosing and binding it).
+ */
+static pid_t
+start_one(struct stack *s, size_t c, const char *const *argv, int *exited,
+    struct gf_err *err)
+{
+	const json_t *v = s->cvars[c];
+	const char *log = json_string_value(json_object_get(v, "log"));
+	const char *pf = json_string_value(json_object_get(v, "pid_file"));
+	const char *program = components[c].program;
+	double timeout = s->o->ready_timeout;
+	double deadline = gf_time_now() + timeout;
+	struct gf_host_spawn sp = { argv, log, pf };
+	char *tail;
+	pid_t pid;
+	int r;
+
+	*exited = 0;
+	if ((pid = gf_host_spawn(s->host, &sp, err)) < 0)
+		return -1;
+	for (;;) {
+		if (!gf_host_alive(s->host, pid)) {
+			tail = gf_host_log_tail(s->host, log);
+			gf_host_stop(s->host, pf, NULL, 1, NULL, NULL);
+			*exited = 1;
+			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			    "%s exited at start (log %s): %s", program, log,
+			    tail);
+			free(tail);
+			return -1;
+		}
+		if ((r = is_ready(s, c, err)) != 0) {
+			if (r > 0)
+				return pid;
+			gf_host_stop(s->host, pf, NULL, 5, NULL, NULL);
+			return -1;
+		}
+		if (gf_time_now() > deadline) {
+			tail = gf_host_log_tail(s->host, log);
+			gf_host_stop(s->host, pf, NULL, 5, NULL, NULL);
+			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			    "%s was not ready within %.0f s (log %s): %s",
+			    program, timeout, log, tail);
+			free(tail);
+			return -1;
+		}
+		gf_time_sleep(0.1, 0);
+	}
+}
+
+static int
+process_start(struct stack *s, size_t c, struct gf_err *err)
+{
+	const struct component *row = &components[c];
+	json_t *v = s->cvars[c];
+	const char *argv[MAX_ITEMS + 2];
+	char *owned[MAX_ITEMS];
+	int exited = 1;
+	pid_t pid = -1;
+
+	for (size_t i = 0; i < MAX_ITEMS && row->dirs[i] != NULL; i++) {
+		char *d = expand(s, v, row->dirs[i]);
+		int rc = gf_host_mkdir_p(s->host, d, 0755, err);
+
+		free(d);
+		if (rc < 0)
+			return -1;
+	}
+	for (int attempt = 0; attempt < (row->listens ? 3 : 1) && exited;
+	    attempt++) {
+		size_t n = 0;
+
+		if (row->listens) {
+			int port = gf_host_free_port(s->host, err);
+
+			if (port < 0)
+				return -1;
+			json_object_set_new(v, "port", json_integer(port));
+			set_str(v, "listen", expand(s, v, "${address}:${port}"));
+			set_str(v, "url", expand(s, v,
+			    "http://${address}:${port}"));
+		}
+		if (row->config != NULL && row->config(s, c, err) < 0)
+			return -1;
+		argv[0] = json_string_value(json_object_get(v, "program"));
+		for (; n < MAX_ITEMS && row->argv[n] != NULL; n++)
+			argv[n + 1] = owned[n] = expand(s, v, row->argv[n]);
+		argv[n + 1] = NULL;
+		pid = start_one(s, c, argv, &exited, err);
+		for (size_t i = 0; i < n; i++)
+			free(owned[i]);
+	}
+	if (pid < 0)
+		return -1;
+	json_object_set_new(v, "pid", json_integer(pid));
+	return 0;
+}
+
+static int
+process_stop(struct gf_host *h, const char *state, size_t c,
+    const char **what, struct gf_err *err)
+{
+	char *pf = comp_path(state, c, ".pid"), *match = comp_match(state, c);
+	enum gf_host_stop_result r;
+	int rc = gf_host_stop(h, pf, match, 15, &r, err);
+
+	*what = rc < 0 ? "failed to stop" : r == GF_HOST_STOP_STOPPED ?
+	    "stopped" : r == GF_HOST_STOP_STALE ? "stale pid file" :
+	    "not running";
+	free(match);
+	free(pf);
+	return rc;
+}
+
+static enum gf_host_pid_state
+process_check(struct gf_host *h, const char *state, size_t c, pid_t *pid)
+{
+	char *pf = comp_path(state, c, ".pid"), *match = comp_match(state, c);
+	enum gf_host_pid_state st = gf_host_pid_check(h, pf, match, pid);
+
+	free(match);
+	free(pf);
+	return st;
+}
+
+static enum gf_host_pid_state
+check(struct gf_host *h, const char *state, size_t c, pid_t *pid)
+{
+	const struct runner *r = &runners[components[c].runner];
+
+	*pid = 0;
+	return r->check != NULL ? r->check(h, state, c, pid) :
+	    GF_HOST_PID_NONE;
+}
+
+static int
+write_prom_config(struct stack *s, size_t self, struct gf_err *err)
+{
+	const json_t *v = s->cvars[self];
 	struct gf_buf b = GF_BUF_INIT;
+	double interval = s->o->scrape_interval;
+	char *t;
 	int rc;
 
 	gf_buf_addf(&b, "# Written by gf-kepler-install.\n"
@@ -466,335 +651,225 @@ write_prom_config(const char *path, double interval, int prom_port,
 	    "  scrape_timeout: %gs\n"
 	    "scrape_configs:\n"
 	    "  - job_name: prometheus\n"
-	    "    static_configs:\n"
-	    "      - targets: ['127.0.0.1:%d']\n",
-	    interval, interval, interval, prom_port);
-	if (node_port > 0)
+	    "    static_configs:\n", interval, interval, interval);
+	t = expand(s, v, "      - targets: ['${listen}']\n");
+	gf_buf_addf(&b, "%s", t);
+	free(t);
+	for (size_t c = 0; c < NCOMP; c++) {
+		if (components[c].scrape_job == NULL || !s->started[c])
+			continue;
 		/* honor_labels keeps gf_power_source's own source label. */
-		gf_buf_addf(&b, "  - job_name: node\n"
+		gf_buf_addf(&b, "  - job_name: %s\n"
 		    "    honor_labels: true\n"
-		    "    static_configs:\n"
-		    "      - targets: ['127.0.0.1:%d']\n"
+		    "    static_configs:\n", components[c].scrape_job);
+		t = expand(s, s->cvars[c], "      - targets: ['${listen}']\n"
 		    "        labels:\n"
-		    "          source: '%s'\n", node_port, source);
-	rc = gf_fs_write_atomic(path, b.data, b.len, 0644, err);
+		    "          source: '${source}'\n");
+		gf_buf_addf(&b, "%s", t);
+		free(t);
+	}
+	t = expand(s, v, "${config}");
+	rc = gf_host_write(s->host, t, b.data, b.len, 0644, 0, err);
+	free(t);
 	gf_buf_release(&b);
 	return rc;
 }
 
-static json_t *
-curve_json(const struct gf_stack_curve *cv)
+static int
+write_source_textfile(struct stack *s, struct gf_err *err)
 {
-	return json_pack("{s:f,s:f,s:f,s:f,s:i}", "idle_watts", cv->idle_watts,
-	    "dynamic_watts", cv->dynamic_watts, "dram_idle_watts",
-	    cv->dram_idle_watts, "dram_dynamic_watts", cv->dram_dynamic_watts,
-	    "packages", cv->packages);
+	char *path = expand(s, NULL, "${textfile_dir}/gf_power_source.prom");
+	char *text = expand(s, NULL,
+	    "# HELP gf_power_source Where this stack's node_rapl_* power "
+	    "comes from (1 = in use).\n"
+	    "# TYPE gf_power_source gauge\n"
+	    "gf_power_source{source=\"${source}\"} 1\n");
+	int rc = gf_host_write(s->host, path, text, strlen(text), 0644, 0,
+	    err);
+
+	free(text);
+	free(path);
+	return rc;
 }
 
-static pid_t
-start_meter(const char *state, const struct gf_stack_opts *o,
-    const char *sysfs, const char *tdir, json_t *power, struct gf_err *err)
+/* Checks that need nothing started: programs present, runners built. */
+static int
+preflight(struct stack *s, struct gf_err *err)
 {
-	char a_idle[32], a_dyn[32], a_di[32], a_dd[32], a_pk[16];
-	char *wait_file = gf_xasprintf(
-	    "%s/class/powercap/intel-rapl:0/energy_uj", sysfs);
-	const char *argv[] = { o->powersim, "--dir", sysfs, "--textfile", tdir,
-		"--idle-watts", a_idle, "--dynamic-watts", a_dyn,
-		"--dram-idle-watts", a_di, "--dram-dynamic-watts", a_dd,
-		"--packages", a_pk, NULL };
-	char *pf = comp_path(state, C_METER, ".pid");
-	char *log = comp_path(state, C_METER, ".log");
-	json_t *m;
-	int exited;
-	pid_t pid;
+	for (size_t c = 0; c < NCOMP; c++) {
+		pid_t pid;
 
-	snprintf(a_idle, sizeof(a_idle), "%g", o->curve.idle_watts);
-	snprintf(a_dyn, sizeof(a_dyn), "%g", o->curve.dynamic_watts);
-	snprintf(a_di, sizeof(a_di), "%g", o->curve.dram_idle_watts);
-	snprintf(a_dd, sizeof(a_dd), "%g", o->curve.dram_dynamic_watts);
-	snprintf(a_pk, sizeof(a_pk), "%d", o->curve.packages);
-	pid = start_one(state, C_METER, argv, 0, NULL, wait_file,
-	    o->ready_timeout, &exited, err);
-	if (pid > 0) {
-		m = json_object();
-		json_object_set_new(m, "program", json_string(o->powersim));
-		json_object_set_new(m, "pid", json_integer(pid));
-		json_object_set_new(m, "pid_file", json_string(pf));
-		json_object_set_new(m, "log", json_string(log));
-		json_object_set_new(m, "sysfs", json_string(sysfs));
-		json_object_set_new(m, "curve", curve_json(&o->curve));
-		json_object_set_new(power, "meter", m);
-	}
-	free(log);
-	free(pf);
-	free(wait_file);
-	return pid;
-}
-
-static pid_t
-start_node(const char *state, const char *sysfs, const char *tdir,
-    double timeout, json_t *sec, int *port_out, struct gf_err *err)
-{
-	char *pf = comp_path(state, C_NODE, ".pid");
-	char *log = comp_path(state, C_NODE, ".log");
-	char *listen = NULL, *a_sysfs = NULL, *a_tdir = NULL, *url = NULL;
-	json_t *n;
-	pid_t pid = -1;
-	int port, exited = 1;
-
-	a_sysfs = gf_xasprintf("--path.sysfs=%s", sysfs);
-	a_tdir = gf_xasprintf("--collector.textfile.directory=%s", tdir);
-	for (int attempt = 0; attempt < 3 && exited; attempt++) {
-		if ((port = free_port(err)) < 0)
-			break;
-		free(listen);
-		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d",
-		    port);
-		const char *argv[] = { components[C_NODE].program, listen,
-			a_sysfs, "--collector.rapl", "--collector.textfile",
-			a_tdir, NULL };
-
-		pid = start_one(state, C_NODE, argv, port, "/metrics", NULL,
-		    timeout, &exited, err);
-		if (pid > 0) {
-			*port_out = port;
-			url = gf_xasprintf("http://127.0.0.1:%d", port);
-			n = json_object();
-			json_object_set_new(n, "url", json_string(url));
-			json_object_set_new(n, "port", json_integer(port));
-			json_object_set_new(n, "pid", json_integer(pid));
-			json_object_set_new(n, "pid_file", json_string(pf));
-			json_object_set_new(n, "log", json_string(log));
-			json_object_set_new(n, "sysfs", json_string(sysfs));
-			json_object_set_new(n, "textfile_dir",
-			    json_string(tdir));
-			json_object_set_new(sec, "node_exporter", n);
-		}
-	}
-	free(url);
-	free(listen);
-	free(a_tdir);
-	free(a_sysfs);
-	free(log);
-	free(pf);
-	return pid;
-}
-
-static pid_t
-start_prom(const char *state, const struct gf_stack_opts *o, int node_port,
-    const char *source, json_t *sec, struct gf_err *err)
-{
-	char *pf = comp_path(state, C_PROM, ".pid");
-	char *log = comp_path(state, C_PROM, ".log");
-	char *cfg = gf_xasprintf("%s/prometheus/prometheus.yml", state);
-	char *data = gf_xasprintf("%s/prometheus/data", state);
-	char *a_cfg = gf_xasprintf("--config.file=%s", cfg);
-	char *a_data = gf_xasprintf("--storage.tsdb.path=%s", data);
-	char *a_ret = gf_xasprintf("--storage.tsdb.retention.time=%s",
-	    o->retention);
-	char *listen = NULL, *url = NULL;
-	json_t *p;
-	pid_t pid = -1;
-	int port, exited = 1;
-
-	if (gf_fs_mkdir_p(data, 0755, err) < 0)
-		goto out;
-	for (int attempt = 0; attempt < 3 && exited; attempt++) {
-		if ((port = free_port(err)) < 0)
-			break;
-		if (write_prom_config(cfg, o->scrape_interval, port, node_port,
-		    source, err) < 0)
-			break;
-		free(listen);
-		listen = gf_xasprintf("--web.listen-address=127.0.0.1:%d",
-		    port);
-		const char *argv[] = { components[C_PROM].program, a_cfg,
-			a_data, a_ret, listen, "--web.enable-admin-api",
-			"--web.enable-lifecycle", NULL };
-
-		pid = start_one(state, C_PROM, argv, port, "/-/ready", NULL,
-		    o->ready_timeout, &exited, err);
-		if (pid > 0) {
-			url = gf_xasprintf("http://127.0.0.1:%d", port);
-			p = json_object();
-			json_object_set_new(p, "url", json_string(url));
-			json_object_set_new(p, "port", json_integer(port));
-			json_object_set_new(p, "pid", json_integer(pid));
-			json_object_set_new(p, "pid_file", json_string(pf));
-			json_object_set_new(p, "log", json_string(log));
-			json_object_set_new(p, "config", json_string(cfg));
-			json_object_set_new(p, "data_dir", json_string(data));
-			json_object_set_new(p, "retention",
-			    json_string(o->retention));
-			json_object_set_new(p, "admin_api", json_true());
-			json_object_set_new(sec, "prometheus", p);
-		}
-	}
-out:
-	free(url);
-	free(listen);
-	free(a_ret);
-	free(a_data);
-	free(a_cfg);
-	free(data);
-	free(cfg);
-	free(log);
-	free(pf);
-	return pid;
-}
-
-json_t *
-gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
-{
-	char *state = absolute(o->state_dir);
-	char *tdir = NULL, *sysfs = NULL;
-	const char *source = power_name(o->power);
-	json_t *sec = json_object(), *power = json_object(),
-	    *comps = json_array();
-	int node_port = 0, stale;
-	char ts[32];
-
-	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
-		pid_t pid = live_pid(state, (int)c, &stale);
-
-		if (pid > 0) {
-			gf_err_set(err, GF_EXIT_TEMPFAIL, "stack",
+		if (check(s->host, s->state, c, &pid) == GF_HOST_PID_RUNNING)
+			return gf_err_set(err, GF_EXIT_TEMPFAIL, "stack",
 			    "a stack is already running in '%s' (%s, pid %ld): "
 			    "stop it first with gf-kepler-install --stop",
-			    state, components[c].program, (long)pid);
-			goto fail_early;
-		}
+			    s->state, components[c].program, (long)pid);
 	}
-	if (o->prometheus && need_program(C_PROM, components[C_PROM].program,
-	    err) < 0)
-		goto fail_early;
-	if (o->node_exporter && need_program(C_NODE,
-	    components[C_NODE].program, err) < 0)
-		goto fail_early;
-	if (o->power == GF_STACK_POWER_SIMULATED &&
-	    need_program(C_METER, o->powersim, err) < 0)
-		goto fail_early;
-	if (gf_fs_mkdir_p(state, 0755, err) < 0 || mkdirs(state, err) < 0)
-		goto fail_early;
-	cloexec_all();
-	/* Clear stale pid files now that nothing of ours runs. */
-	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
-		char *pf = comp_path(state, (int)c, ".pid");
+	for (size_t c = 0; c < NCOMP; c++) {
+		const char *program = comp_program(s, c);
+		char *p;
 
-		unlink(pf);
-		free(pf);
+		if (!components[c].wanted(s->o))
+			continue;
+		if (runners[components[c].runner].start == NULL)
+			return gf_err_set(err, GF_EXIT_CONFIG, "stack",
+			    "%s: the %s runner is not built yet",
+			    components[c].name,
+			    runners[components[c].runner].name);
+		if ((p = gf_host_which(s->host, program)) == NULL)
+			return gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			    "'%s' not found in PATH (Debian package %s)",
+			    program, components[c].package);
+		free(p);
 	}
+	return 0;
+}
 
-	json_object_set_new(sec, "mode", json_string("local"));
-	json_object_set_new(sec, "state_dir", json_string(state));
-	json_object_set_new(sec, "scrape_interval",
-	    json_real(o->scrape_interval));
-	tdir = gf_xasprintf("%s/node-exporter/textfile", state);
-	if (gf_fs_mkdir_p(tdir, 0755, err) < 0)
-		goto fail;
+/* The component's object for the section, from its variables. */
+static json_t *
+comp_object(struct stack *s, size_t c)
+{
+	const struct component *row = &components[c];
+	json_t *obj = json_object();
+
+	for (size_t i = 0; i < MAX_ITEMS && row->fields[i] != NULL; i++)
+		json_object_set_new(obj, row->fields[i], json_deep_copy(
+		    lookup(s, s->cvars[c], row->fields[i],
+		    strlen(row->fields[i]))));
+	if (row->version) {
+		char *ver = gf_host_version(s->host, comp_program(s, c));
+
+		json_object_set_new(obj, "version", json_string(ver));
+		free(ver);
+	}
+	return obj;
+}
+
+static json_t *
+power_object(const struct stack *s)
+{
+	const struct gf_stack_opts *o = s->o;
+	const char *source = power_name(o->power);
+	json_t *power = json_object();
 
 	json_object_set_new(power, "source", json_string(source));
 	if (o->rapl_check != NULL)
 		json_object_set(power, "availability", o->rapl_check);
-	if (o->power == GF_STACK_POWER_SIMULATED) {
-		sysfs = gf_xasprintf("%s/powersim/sysfs", state);
-		if (gf_fs_mkdir_p(sysfs, 0755, err) < 0 ||
-		    start_meter(state, o, sysfs, tdir, power, err) < 0)
-			goto fail;
-	} else {
-		sysfs = absolute(o->sysfs != NULL ? o->sysfs : "/sys");
-	}
 	if (o->power != GF_STACK_POWER_NONE) {
 		json_object_set_new(power, "metric",
 		    json_string("node_rapl_package_joules_total"));
 		json_object_set_new(power, "labels",
 		    json_pack("{s:s}", "source", source));
 	}
-	json_object_set_new(sec, "power", power);
-	power = NULL;
-	if (write_source_textfile(tdir, source, err) < 0)
+	return power;
+}
+
+json_t *
+gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
+{
+	struct stack s;
+	json_t *sec = NULL, *comps = NULL;
+	char ts[32], *tdir = NULL;
+	int scraped = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.host = o->host;
+	s.o = o;
+	s.state = absolute(o->state_dir);
+	if (preflight(&s, err) < 0)
+		goto out;
+	if (gf_host_mkdir_p(s.host, s.state, 0755, err) < 0)
+		goto out;
+	for (size_t c = 0; c < NCOMP; c++) {
+		char *d = gf_fs_join(s.state, components[c].name);
+		int rc = gf_host_mkdir_p(s.host, d, 0755, err);
+
+		free(d);
+		if (rc < 0)
+			goto out;
+	}
+	/* Clear stale pid files now that nothing of ours runs. */
+	for (size_t c = 0; c < NCOMP; c++) {
+		const char *what;
+
+		if (runners[components[c].runner].stop != NULL)
+			runners[components[c].runner].stop(s.host, s.state, c,
+			    &what, NULL);
+	}
+
+	s.vars = stack_vars(&s);
+	sec = json_object();
+	comps = json_array();
+	json_object_set_new(sec, "mode", json_string("local"));
+	json_object_set_new(sec, "state_dir", json_string(s.state));
+	json_object_set_new(sec, "scrape_interval",
+	    json_real(o->scrape_interval));
+	json_object_set_new(sec, "power", power_object(&s));
+	tdir = expand(&s, NULL, "${textfile_dir}");
+	if (gf_host_mkdir_p(s.host, tdir, 0755, err) < 0 ||
+	    write_source_textfile(&s, err) < 0)
 		goto fail;
 
-	if (o->node_exporter) {
-		if (start_node(state, sysfs, tdir, o->ready_timeout, sec,
-		    &node_port, err) < 0)
-			goto fail;
-		char *v = version_of(components[C_NODE].program);
+	for (size_t c = NCOMP; c-- > 0;) {
+		const struct component *row = &components[c];
 
-		json_object_set_new(json_object_get(sec, "node_exporter"),
-		    "version", json_string(v));
-		free(v);
-		json_array_append_new(comps, json_string("node-exporter"));
-	}
-	if (o->prometheus) {
-		if (start_prom(state, o, node_port, source, sec, err) < 0)
+		if (!row->wanted(o))
+			continue;
+		s.cvars[c] = comp_vars(&s, c);
+		if (runners[row->runner].start(&s, c, err) < 0)
 			goto fail;
-		char *v = version_of(components[C_PROM].program);
-
-		json_object_set_new(json_object_get(sec, "prometheus"),
-		    "version", json_string(v));
-		free(v);
-		json_array_insert_new(comps, 0, json_string("prometheus"));
-		if (wait_first_scrape((int)json_integer_value(json_object_get(
-		    json_object_get(sec, "prometheus"), "port")),
-		    node_port > 0 ? 2 : 1, o->ready_timeout) < 0) {
-			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-			    "Prometheus did not scrape its targets within "
-			    "%.0f s", o->ready_timeout);
-			goto fail;
-		}
+		s.started[c] = 1;
+		json_object_set_new(row->parent != NULL ? json_object_get(sec,
+		    row->parent) : sec, row->key, comp_object(&s, c));
+		if (row->scrape_job != NULL)
+			scraped++;
 	}
-	if (o->power == GF_STACK_POWER_SIMULATED)
-		json_array_append_new(comps, json_string("powersim"));
+	for (size_t c = 0; c < NCOMP; c++) {
+		if (!s.started[c])
+			continue;
+		json_array_append_new(comps, json_string(components[c].name));
+		if (components[c].scraper && wait_first_scrape(
+		    json_string_value(json_object_get(s.cvars[c], "url")),
+		    1 + scraped, o->ready_timeout, err) < 0)
+			goto fail;
+	}
 	json_object_set_new(sec, "components", comps);
 	comps = NULL;
 	json_object_set_new(sec, "running", json_true());
 	json_object_set_new(sec, "started",
 	    json_string(gf_time_format(gf_time_now(), 0, ts)));
-	free(sysfs);
-	free(tdir);
-	free(state);
-	return sec;
-
+	goto out;
 fail:
-	gf_stack_stop(state, NULL, NULL);
-fail_early:
-	json_decref(comps);
-	json_decref(power);
+	/* Everything started so far is stopped again. */
+	gf_stack_stop(s.host, s.state, NULL, NULL);
 	json_decref(sec);
-	free(sysfs);
+	sec = NULL;
+out:
+	json_decref(comps);
+	for (size_t c = 0; c < NCOMP; c++)
+		json_decref(s.cvars[c]);
+	json_decref(s.vars);
 	free(tdir);
-	free(state);
-	return NULL;
+	free(s.state);
+	return sec;
 }
 
 int
-gf_stack_stop(const char *state_dir, json_t **report, struct gf_err *err)
+gf_stack_stop(struct gf_host *h, const char *state_dir, json_t **report,
+    struct gf_err *err)
 {
 	char *state = absolute(state_dir);
 	json_t *rep = json_object();
 	int rc = 0;
 
-	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
-		char *pf = comp_path(state, (int)c, ".pid");
-		int stale;
-		pid_t pid = live_pid(state, (int)c, &stale);
+	for (size_t c = 0; c < NCOMP; c++) {
+		const struct runner *r = &runners[components[c].runner];
 		const char *what = "not running";
 
-		if (pid > 0) {
-			if (gf_proc_stop(pid, 1, 15, err) < 0) {
-				rc = -1;
-				what = "failed to stop";
-			} else {
-				what = "stopped";
-			}
-		} else if (stale) {
-			what = "stale pid file";
-		}
-		if (strcmp(what, "failed to stop") != 0)
-			unlink(pf);
+		if (r->stop != NULL && r->stop(h, state, c, &what,
+		    rc < 0 ? NULL : err) < 0)
+			rc = -1;
 		json_object_set_new(rep, components[c].key, json_string(what));
-		free(pf);
 	}
 	free(state);
 	if (report != NULL)
@@ -805,27 +880,59 @@ gf_stack_stop(const char *state_dir, json_t **report, struct gf_err *err)
 }
 
 json_t *
-gf_stack_status(const char *state_dir)
+gf_stack_status(struct gf_host *h, const char *state_dir)
 {
 	char *state = absolute(state_dir);
 	json_t *st = json_object();
 
-	for (size_t c = 0; c < GF_ARRAY_LEN(components); c++) {
-		struct gf_err err = GF_ERR_INIT;
-		char *pf = comp_path(state, (int)c, ".pid");
-		pid_t pid = gf_proc_read_pidfile(pf, &err);
-		int stale;
+	for (size_t c = 0; c < NCOMP; c++) {
+		pid_t pid;
+		enum gf_host_pid_state ps = check(h, state, c, &pid);
 
-		if (pid != 0) {
-			pid_t live = live_pid(state, (int)c, &stale);
-
+		if (ps != GF_HOST_PID_NONE)
 			json_object_set_new(st, components[c].key,
-			    json_pack("{s:I,s:b}", "pid",
-			    (json_int_t)(pid > 0 ? pid : 0), "running",
-			    live > 0));
-		}
-		free(pf);
+			    json_pack("{s:I,s:b}", "pid", (json_int_t)pid,
+			    "running", ps == GF_HOST_PID_RUNNING));
 	}
 	free(state);
 	return st;
+}
+
+/* The host a cleanup entry names, else the runner. */
+static struct gf_host *
+entry_host(const json_t *doc, const json_t *entry, struct gf_err *err)
+{
+	const char *name = json_string_value(json_object_get(entry, "host"));
+	json_t *h;
+	size_t i;
+
+	if (name == NULL)
+		return gf_host_local_new();
+	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+		const char *n = json_string_value(json_object_get(h, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return gf_host_from_json(h, err);
+	}
+	return gf_host_from_name(name, err);
+}
+
+int
+gf_stack_release(json_t *doc, json_t *entry, json_t **result,
+    struct gf_err *err)
+{
+	const char *dir = json_string_value(json_object_get(entry,
+	    "state_dir"));
+	struct gf_host *h;
+	int rc;
+
+	*result = NULL;
+	if (dir == NULL)
+		return gf_err_set(err, GF_EXIT_DATAERR, "provision",
+		    "field 'cleanup[].state_dir': expected a string");
+	if ((h = entry_host(doc, entry, err)) == NULL)
+		return -1;
+	rc = gf_stack_stop(h, dir, result, err);
+	gf_host_free(h);
+	return rc;
 }

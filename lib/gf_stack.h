@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The local measurement stack: Prometheus, node-exporter and (on machines
- * without a power meter) gf-powersim, run as supervised background
- * processes on 127.0.0.1.
+ * The measurement stack: Prometheus, node-exporter and (on machines
+ * without a power meter) gf-powersim, run on a host (gf_host.h; today
+ * the runner, on 127.0.0.1) as supervised background processes.
+ *
+ * The stack is a table of components (gf_stack.c): each row says what
+ * to start (program, arguments built from the settings, a config file
+ * to write), how to tell it is ready (an HTTP path on its port, or a
+ * file appearing), what its part of the section holds, whether
+ * Prometheus scrapes it, and which runner runs it (enum
+ * gf_stack_runner). Adding an exporter is adding a row.
  *
  * Each process is started in its own session (setsid), so it survives
  * the tool that started it and a Ctrl-C in the pipeline's terminal, with
@@ -24,6 +31,17 @@
 #include <jansson.h>
 
 #include "gf_err.h"
+#include "gf_host.h"
+
+/*
+ * How a component is run. Only supervised processes exist now; the
+ * others are slots in the runner table that answer 78 until written.
+ */
+enum gf_stack_runner {
+	GF_STACK_RUNNER_PROCESS = 0,	/* gf_host_spawn + pid file */
+	GF_STACK_RUNNER_SYSTEMD,	/* a unit on the host (not yet) */
+	GF_STACK_RUNNER_KUBERNETES,	/* a pod in the cluster (not yet) */
+};
 
 enum gf_stack_power {
 	GF_STACK_POWER_NONE = 0,	/* node-exporter only, no power
@@ -42,6 +60,7 @@ struct gf_stack_curve {
 };
 
 struct gf_stack_opts {
+	struct gf_host *host;		/* required, borrowed: where it runs */
 	const char *state_dir;		/* required; made absolute */
 	int prometheus;			/* start Prometheus */
 	int node_exporter;		/* start node-exporter */
@@ -57,7 +76,7 @@ struct gf_stack_opts {
 
 /*
  * Defaults: both components, no power, 3 s, "100y", 60 s,
- * curve 10/40/2/3 x1.
+ * curve 10/40/2/3 x1; no host (the caller sets one).
  */
 void gf_stack_opts_init(struct gf_stack_opts *o);
 
@@ -90,13 +109,23 @@ json_t *gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err);
  * an error. *report (may be NULL) gets a new reference to
  * { "<component>": "stopped"|"not running"|"stale pid file" }.
  */
-int gf_stack_stop(const char *state_dir, json_t **report, struct gf_err *err);
+int gf_stack_stop(struct gf_host *h, const char *state_dir, json_t **report,
+    struct gf_err *err);
 
 /*
  * { "<component>": { "pid", "running": bool } } for each pid file found
  * in state_dir. New reference; never NULL.
  */
-json_t *gf_stack_status(const char *state_dir);
+json_t *gf_stack_status(struct gf_host *h, const char *state_dir);
+
+/*
+ * The cleanup kind "stack" (gf_cleanup.h): gf_stack_stop of the entry's
+ * "state_dir" on the host the entry's "host" names in the document's
+ * "hosts" (the runner when it names none). *result gets the stop report.
+ * 65 when state_dir is missing.
+ */
+int gf_stack_release(json_t *doc, json_t *entry, json_t **result,
+    struct gf_err *err);
 
 /*
  * Default state directory: $RUNNER_TEMP/gf-stack, else ./gf-stack, as an

@@ -19,7 +19,7 @@
 #include "gf_doc.h"
 #include "gf_fs.h"
 #include "gf_parse.h"
-#include "gf_proc.h"
+#include "gf_host.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -37,11 +37,11 @@ struct ticker {
 };
 
 char *
-gf_stress_version(struct gf_err *err)
+gf_stress_version(struct gf_host *h, struct gf_err *err)
 {
 	const char *const argv[] = { "stress-ng", "--version", NULL };
 	char *out = NULL, *ver, *p, *e;
-	char *path = gf_proc_which("stress-ng");
+	char *path = gf_host_which(h, "stress-ng");
 
 	if (path == NULL) {
 		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress", "stress-ng not "
@@ -49,7 +49,7 @@ gf_stress_version(struct gf_err *err)
 		return NULL;
 	}
 	free(path);
-	if (gf_proc_run(argv, 10, &out, err) != 0) {
+	if (gf_host_capture(h, argv, 10, &out, err) != 0) {
 		/* The system refused a process: its reason stands (71). */
 		if (err != NULL && err->exit == GF_EXIT_OSERR) {
 			free(out);
@@ -88,7 +88,8 @@ shape_of(const char *cmd)
 }
 
 int
-gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
+gf_stress_preflight(struct gf_host *h, const struct gf_plan *p,
+    struct gf_err *err)
 {
 	json_t *seen = json_object();
 	int rc = 0;
@@ -118,7 +119,7 @@ gf_stress_preflight(const struct gf_plan *p, struct gf_err *err)
 		/* Quiet, but option errors still reach stderr. */
 		argv[n] = "--dry-run";
 		argv[n + 1] = "--quiet";
-		st = gf_proc_run(argv, 30, NULL, err);
+		st = gf_host_capture(h, argv, 30, NULL, err);
 		if (st < 0 && err != NULL && err->exit == GF_EXIT_NOINPUT)
 			err->exit = GF_EXIT_UNAVAILABLE;
 		if (st < 0)
@@ -181,6 +182,7 @@ note(const struct gf_stress_hooks *h, json_t *section, const char *fmt, ...)
 struct freq_saved {
 	char *path;
 	char *value;
+	size_t len;
 };
 
 /*
@@ -189,8 +191,9 @@ struct freq_saved {
  * the Tekton task does.
  */
 static size_t
-freq_apply(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
-    json_t *section, struct freq_saved **saved)
+freq_apply(struct gf_host *host, const struct gf_plan_phase *ph,
+    const struct gf_stress_hooks *h, json_t *section,
+    struct freq_saved **saved)
 {
 	const char *root = h->sysfs_cpu != NULL ? h->sysfs_cpu :
 	    "/sys/devices/system/cpu";
@@ -205,24 +208,14 @@ freq_apply(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 		struct gf_err e = GF_ERR_INIT;
 		char *path = gf_xasprintf("%s/cpu%d/cpufreq/scaling_max_freq",
 		    root, ph->freq_cpus[i]);
-		char *old = gf_fs_read(path, 64, NULL, &e);
-		FILE *fp = NULL;
-		int ok = 0;
+		size_t len;
+		char *old = gf_host_read(host, path, 64, &len, &e);
 
-		if (old != NULL && (fp = fopen(path, "w")) != NULL) {
-			ok = fputs(val, fp) >= 0;
-			if (fclose(fp) != 0)
-				ok = 0;
-			if (!ok)
-				snprintf(e.msg, sizeof(e.msg), "cannot write "
-				    "'%s': %s", path, strerror(errno));
-		} else if (old != NULL) {
-			snprintf(e.msg, sizeof(e.msg), "cannot open '%s': %s",
-			    path, strerror(errno));
-		}
-		if (ok) {
+		if (old != NULL && gf_host_write(host, path, val, strlen(val),
+		    0644, GF_HOST_WRITE_IN_PLACE, &e) == 0) {
 			(*saved)[n].path = path;
 			(*saved)[n].value = old;
+			(*saved)[n].len = len;
 			n++;
 			continue;
 		}
@@ -240,16 +233,17 @@ freq_apply(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
 }
 
 static void
-freq_restore(struct freq_saved *saved, size_t n,
+freq_restore(struct gf_host *host, struct freq_saved *saved, size_t n,
     const struct gf_stress_hooks *h, json_t *section)
 {
 	for (size_t i = 0; i < n; i++) {
-		FILE *fp = fopen(saved[i].path, "w");
+		struct gf_err e = GF_ERR_INIT;
 
-		if (fp == NULL || fputs(saved[i].value, fp) < 0 ||
-		    fclose(fp) != 0)
+		if (gf_host_write(host, saved[i].path, saved[i].value,
+		    strlen(saved[i].value), 0644, GF_HOST_WRITE_IN_PLACE,
+		    &e) < 0)
 			note(h, section, "cannot restore '%s': %s",
-			    saved[i].path, strerror(errno));
+			    saved[i].path, e.msg);
 		free(saved[i].path);
 		free(saved[i].value);
 	}
@@ -263,60 +257,58 @@ signame(int sig)
 	    sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
+static void
+tick_poll(void *arg)
+{
+	tick(arg);
+}
+
 /*
- * Run one stress-ng to completion. 0 with *status, or -1 (err set) when
- * it could not start or the run was stopped (*stopped set).
+ * Run one stress-ng to completion. 0 with *status (exit status, or -1
+ * after a signal *sig), or -1 (err set) when it could not start or the
+ * run was stopped (*stopped set).
  */
 static int
-run_command(const struct gf_plan_phase *ph, const struct gf_stress_hooks *h,
-    const volatile sig_atomic_t *stop, json_t *section, int *status,
-    int *stopped, struct ticker *t, struct gf_err *err)
+run_command(struct gf_host *host, const struct gf_plan_phase *ph,
+    const struct gf_stress_hooks *h, const volatile sig_atomic_t *stop,
+    json_t *section, int *status, int *sig, int *stopped, struct ticker *t,
+    struct gf_err *err)
 {
-	struct gf_spawn sp = { 0 };
-	double deadline = gf_time_now() + ph->duration + OVERRUN_GRACE;
-	pid_t pid;
+	struct gf_host_cmd cmd;
+	struct gf_host_result r;
 
-	sp.argv = (const char *const *)ph->argv;
-	sp.stdout_path = h->log_path != NULL ? h->log_path : "/dev/null";
-	sp.stderr_path = sp.stdout_path;
-	sp.new_session = 1;
-	sp.die_with_parent = 1;
-	if ((pid = gf_proc_spawn(&sp, err)) < 0) {
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.argv = (const char *const *)ph->argv;
+	cmd.timeout = ph->duration + OVERRUN_GRACE;
+	cmd.log_path = h->log_path != NULL ? h->log_path : "/dev/null";
+	cmd.stop = stop;
+	cmd.poll = tick_poll;
+	cmd.poll_arg = t;
+	if (gf_host_run(host, &cmd, &r, err) < 0) {
+		gf_host_result_release(&r);
 		if (err != NULL && err->exit == GF_EXIT_NOINPUT)
 			err->exit = GF_EXIT_UNAVAILABLE;
 		return -1;
 	}
-	for (;;) {
-		int r = gf_proc_wait(pid, 0.1, status, err);
-
-		if (r < 0) {
-			gf_proc_stop(pid, 1, 2, NULL);
-			return -1;
-		}
-		tick(t);
-		if (r == 0) {
-			/* Workers whose parent died must not outlive it. */
-			kill(-pid, SIGKILL);
-			return 0;
-		}
-		if (*stop) {
-			gf_proc_stop(pid, 1, 5, NULL);
-			*stopped = 1;
-			return -1;
-		}
-		if (gf_time_now() > deadline) {
-			note(h, section, "phase '%s': stress-ng ran %.0f s "
-			    "past its timeout: stopping it", ph->name,
-			    OVERRUN_GRACE);
-			gf_proc_stop(pid, 1, 5, NULL);
-			*status = 0;
-			return 0;
-		}
+	gf_host_result_release(&r);
+	*status = r.status;
+	*sig = r.signal;
+	if (r.stopped) {
+		*stopped = 1;
+		return -1;
 	}
+	if (r.timed_out) {
+		note(h, section, "phase '%s': stress-ng ran %.0f s past its "
+		    "timeout: stopping it", ph->name, OVERRUN_GRACE);
+		*status = 0;
+		*sig = 0;
+	}
+	return 0;
 }
 
 int
-gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
+gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
+    json_t *section,
     const volatile sig_atomic_t *stop, const struct gf_stress_hooks *h,
     struct gf_err *err)
 {
@@ -332,7 +324,7 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		const struct gf_plan_phase *ph = &p->phases[i];
 		struct freq_saved *saved = NULL;
 		size_t nsaved = 0;
-		int status = 0, stopped = 0;
+		int status = 0, sig = 0, stopped = 0;
 		double start, end;
 		json_t *params;
 		char *cmd;
@@ -344,17 +336,17 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		if (h->phase != NULL)
 			h->phase(h->arg, p, i, elapsed, total - elapsed);
 		if (ph->freq_khz > 0)
-			nsaved = freq_apply(ph, h, section, &saved);
+			nsaved = freq_apply(host, ph, h, section, &saved);
 		start = gf_time_now();
 		tk.i = i;
 		tk.start = start;
 		tk.next = start + TICK;
 		if (ph->argv == NULL) {
 			stopped = wait_until(start + ph->duration, stop, &tk);
-		} else if (run_command(ph, h, stop, section, &status, &stopped,
-		    &tk, err) < 0) {
+		} else if (run_command(host, ph, h, stop, section, &status,
+		    &sig, &stopped, &tk, err) < 0) {
 			if (saved != NULL)
-				freq_restore(saved, nsaved, h, section);
+				freq_restore(host, saved, nsaved, h, section);
 			if (stopped)
 				goto interrupted;
 			rc = -1;
@@ -362,17 +354,15 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		}
 		end = gf_time_now();
 		if (saved != NULL)
-			freq_restore(saved, nsaved, h, section);
+			freq_restore(host, saved, nsaved, h, section);
 		if (stopped)
 			goto interrupted;
-		if (WIFSIGNALED(status) || (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 1)) {
+		if (status < 0 || status == 1) {
 			cmd = gf_plan_phase_command(ph);
 			rc = gf_err_set(err, GF_EXIT_SOFTWARE, "stress",
 			    "phase '%s': '%s' failed (%s %d)", ph->name, cmd,
-			    WIFSIGNALED(status) ? "signal" : "exit",
-			    WIFSIGNALED(status) ? WTERMSIG(status) :
-			    WEXITSTATUS(status));
+			    status < 0 ? "signal" : "exit",
+			    status < 0 ? sig : status);
 			free(cmd);
 			break;
 		}
@@ -380,16 +370,16 @@ gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
 		cmd = gf_plan_phase_command(ph);
 		json_object_set_new(params, "command", json_string(cmd));
 		free(cmd);
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		if (status > 0) {
 			/*
 			 * 2 (a stressor failed), 3 (no resource), 4 (not
 			 * implemented here): the load ran partly, as in the
 			 * Tekton task, which carries on.
 			 */
 			json_object_set_new(params, "stress_ng_exit",
-			    json_integer(WEXITSTATUS(status)));
+			    json_integer(status));
 			note(h, section, "phase '%s': stress-ng exited with "
-			    "status %d", ph->name, WEXITSTATUS(status));
+			    "status %d", ph->name, status);
 		}
 		gf_doc_add_window(doc, ph->name, start, end, params);
 		done++;

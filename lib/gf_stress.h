@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Running a plan (gf_plan.h) on the local host with stress-ng, recording
- * each completed phase as a window of the run document.
+ * Running a plan (gf_plan.h) on a host (gf_host.h) with stress-ng,
+ * recording each completed phase as a window of the run document. The
+ * host is borrowed by every call.
  *
  * Every stress-ng runs in its own session, so a terminal's ^C reaches
  * only gf-stress, which then stops the current phase's whole process
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "gf_err.h"
+#include "gf_host.h"
 #include "gf_plan.h"
 
 struct gf_stress_hooks {
@@ -29,9 +31,11 @@ struct gf_stress_hooks {
 	/* A warning worth showing (a frequency step that failed...). */
 	void (*note)(void *arg, const char *msg);
 	void *arg;
-	/* Where stress-ng's own output goes; NULL: /dev/null. */
+	/* On the runner: where stress-ng's own output goes; NULL:
+	 * /dev/null. */
 	const char *log_path;
-	/* Where cpufreq is written ("/sys/devices/system/cpu"). */
+	/* Where cpufreq is written on the host
+	 * ("/sys/devices/system/cpu"). */
 	const char *sysfs_cpu;
 };
 
@@ -39,14 +43,15 @@ struct gf_stress_hooks {
  * "0.15.06" from "stress-ng --version" (new string), or NULL with err:
  * 69 when stress-ng is not installed.
  */
-char *gf_stress_version(struct gf_err *err);
+char *gf_stress_version(struct gf_host *h, struct gf_err *err);
 
 /*
  * Check every distinct command of the plan with "stress-ng --dry-run",
  * so that a mistyped option fails before anything runs: 65 naming the
  * phase.
  */
-int gf_stress_preflight(const struct gf_plan *p, struct gf_err *err);
+int gf_stress_preflight(struct gf_host *h, const struct gf_plan *p,
+    struct gf_err *err);
 
 /*
  * Run the plan. Each completed phase adds a window to doc (name, start,
@@ -56,8 +61,8 @@ int gf_stress_preflight(const struct gf_plan *p, struct gf_err *err);
  * with err: 75 when stopped by a signal, 70 when stress-ng failed, 71
  * when it could not be started.
  */
-int gf_stress_run(const struct gf_plan *p, json_t *doc, json_t *section,
-    const volatile sig_atomic_t *stop, const struct gf_stress_hooks *h,
-    struct gf_err *err);
+int gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
+    json_t *section, const volatile sig_atomic_t *stop,
+    const struct gf_stress_hooks *h, struct gf_err *err);
 
 #endif

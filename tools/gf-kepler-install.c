@@ -19,6 +19,7 @@
 
 #include "gf_doc.h"
 #include "gf_fs.h"
+#include "gf_host.h"
 #include "gf_hostinfo.h"
 #include "gf_log.h"
 #include "gf_parse.h"
@@ -186,35 +187,44 @@ mark_released(json_t *doc, const char *state_dir)
 	}
 }
 
-static int
-check_hosts(const json_t *doc, struct gf_err *err)
+/*
+ * The host the stack goes on: the document's first host (every one must
+ * be reachable), else the runner. Returns a new host, or NULL with err.
+ */
+static struct gf_host *
+stack_host(const json_t *doc, struct gf_err *err)
 {
-	json_t *h;
+	struct gf_host *first = NULL, *h;
+	json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
-		const char *c = json_string_value(json_object_get(h,
-		    "connection"));
-
-		if (c == NULL || strcmp(c, "local") != 0)
-			return gf_err_set(err, GF_EXIT_CONFIG, "stack",
-			    "host '%s' is not local: this version installs the "
-			    "stack on the local machine only",
-			    json_string_value(json_object_get(h, "name")));
+	json_array_foreach(json_object_get(doc, "hosts"), i, e) {
+		if ((h = gf_host_from_json(e, err)) == NULL) {
+			gf_host_free(first);
+			return NULL;
+		}
+		if (first == NULL)
+			first = h;
+		else
+			gf_host_free(h);
 	}
-	return 0;
+	return first != NULL ? first : gf_host_local_new();
 }
 
 static int
 do_stop(struct gf_tool *t, const char *dir, struct gf_err *err)
 {
 	json_t *stack, *report = NULL;
+	struct gf_host *host;
 	char *def = NULL, ts[32];
 	int rc;
 
 	if (dir == NULL)
 		dir = def = gf_stack_default_dir();
-	rc = gf_stack_stop(dir, &report, err);
+	/* The stack of this version runs here (see stack_host). */
+	host = gf_host_local_new();
+	rc = gf_stack_stop(host, dir, &report, err);
+	gf_host_free(host);
 	if (rc == 0) {
 		const char *k;
 		json_t *v;
@@ -248,8 +258,6 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 	int rc = -1;
 
 	gf_stack_opts_init(&o);
-	if (check_hosts(t->doc, err) < 0)
-		return -1;
 	if (s->components != NULL && parse_components(s->components, &o,
 	    err) < 0)
 		return -1;
@@ -270,9 +278,11 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 	    "dram_dynamic_watts", &o.curve.dram_dynamic_watts, err) < 0)
 		return -1;
 
+	if ((o.host = stack_host(t->doc, err)) == NULL)
+		return -1;
 	/* RAPL is checked before anything is started. */
 	o.sysfs = s->sysfs;
-	rapl = gf_hostinfo_rapl(s->sysfs);
+	rapl = gf_hostinfo_rapl(o.host, s->sysfs);
 	o.rapl_check = rapl;
 	if (strcmp(power, "auto") == 0) {
 		o.power = gf_hostinfo_rapl_usable(rapl) ?
@@ -337,6 +347,7 @@ out:
 	free(state);
 	free(powersim);
 	free(def);
+	gf_host_free(o.host);
 	return rc;
 }
 

@@ -15,8 +15,10 @@
 #include <jansson.h>
 
 #include "gf_buf.h"
+#include "gf_cleanup.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
+#include "gf_host.h"
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_provider.h"
@@ -148,9 +150,11 @@ cmd_status(json_t *doc, const char *from)
 		    dir ? " " : "", dir ? dir : "",
 		    rel ? " (released)" : "");
 		if (kind != NULL && dir != NULL && strcmp(kind, "stack") == 0) {
-			json_t *st = gf_stack_status(dir), *v;
+			struct gf_host *me = gf_host_local_new();
+			json_t *st = gf_stack_status(me, dir), *v;
 			const char *k;
 
+			gf_host_free(me);
 			json_object_foreach(st, k, v)
 				fprintf(stderr, "  %s pid %lld %s\n", k,
 				    (long long)json_integer_value(
@@ -264,7 +268,7 @@ main(int argc, char *argv[])
 		    json_string_value(json_object_get(json_object_get(doc,
 		    "run"), "id")), from);
 		free(from);
-		rc = gf_provider_down(t.doc, &report, &err);
+		rc = gf_cleanup_release_all(t.doc, &report, &err);
 		json_object_set_new(gf_doc_object(t.doc, "provision"), "down",
 		    report);
 		json_decref(cfg);

@@ -19,6 +19,7 @@
 
 #include "gf_doc.h"
 #include "gf_err.h"
+#include "gf_host.h"
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_plan.h"
@@ -97,21 +98,6 @@ plan_settings(struct gf_plan_opts *po, const struct gf_settings *set)
 		po->freq_steps = 0;
 }
 
-static int
-is_local_host(const char *h)
-{
-	char name[256];
-
-	if (strcmp(h, "localhost") == 0 || strcmp(h, "local") == 0 ||
-	    strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0)
-		return 1;
-	if (gethostname(name, sizeof(name)) == 0) {
-		name[sizeof(name) - 1] = '\0';
-		return strcmp(h, name) == 0;
-	}
-	return 0;
-}
-
 /* The document's hosts are not used yet: say so when one is remote. */
 static void
 warn_remote_hosts(const json_t *doc)
@@ -127,7 +113,7 @@ warn_remote_hosts(const json_t *doc)
 		const char *n = json_string_value(json_object_get(h, "name"));
 
 		if ((c != NULL && strcmp(c, "local") != 0) || (c == NULL &&
-		    a != NULL && !is_local_host(a))) {
+		    a != NULL && !gf_host_is_runner(a))) {
 			gf_warn("host '%s' of the document is not this host: "
 			    "gf-stress runs here (remote execution is not "
 			    "supported yet)", n != NULL ? n : a != NULL ? a :
@@ -214,6 +200,7 @@ main(int argc, char *argv[])
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_plan_opts po;
 	struct gf_machine m;
+	struct gf_host *host = NULL;
 	struct gf_stress_hooks hooks = { 0 };
 	struct gf_plan *plan = NULL;
 	struct gf_tool t;
@@ -221,7 +208,7 @@ main(int argc, char *argv[])
 	json_t *section;
 	const char *plan_name, *plan_file, *host_opt;
 	const char *const *args;
-	char *version = NULL, host[256] = "localhost";
+	char *version = NULL;
 	size_t nargs;
 	int failed = 0;
 
@@ -240,15 +227,14 @@ main(int argc, char *argv[])
 	if (plan_name == NULL && plan_file == NULL && nargs == 0)
 		gf_tool_usage_error(&t, "no plan: give --plan, --plan-file or "
 		    "--stress-args");
-	if (host_opt != NULL && !is_local_host(host_opt)) {
-		gf_err_set(&err, GF_EXIT_CONFIG, "host", "--host '%s': remote "
-		    "execution over SSH is not supported yet; run gf-stress "
-		    "on that host", host_opt);
+	if (host_opt != NULL && (host = gf_host_from_name(host_opt,
+	    &err)) == NULL)
 		gf_tool_fail(&t, &err);
-	}
+	if (host == NULL)
+		host = gf_host_local_new();
 	if (host_opt == NULL)
 		warn_remote_hosts(t.doc);
-	gf_plan_machine_probe(&m, NULL);
+	gf_machine_probe(&m, host, NULL);
 	if (plan_file != NULL)
 		plan = gf_plan_load_file(plan_file, &po, &err);
 	else if (nargs > 0)
@@ -258,11 +244,9 @@ main(int argc, char *argv[])
 	if (plan == NULL)
 		goto fail;
 
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
 	section = json_pack("{s:o, s:b, s:s, s:f, s:i, s:n}", "plan",
-	    gf_plan_to_json(plan), "dry_run", gf_opt_flag(&t.set, "dry-run"), "host", host,
+	    gf_plan_to_json(plan), "dry_run", gf_opt_flag(&t.set, "dry-run"), "host",
+	    gf_host_name(host),
 	    "time_scale", po.time_scale, "cpus", m.ncpu, "stress_ng_version");
 	gf_doc_set(t.doc, "stress", section);
 	print_plan(plan, gf_opt_flag(&t.set, "dry-run"));
@@ -278,8 +262,8 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	for (size_t i = 0; i < plan->nphases; i++)
 		if (plan->phases[i].argv != NULL) {
-			if ((version = gf_stress_version(&err)) == NULL ||
-			    gf_stress_preflight(plan, &err) < 0)
+			if ((version = gf_stress_version(host, &err)) == NULL ||
+			    gf_stress_preflight(host, plan, &err) < 0)
 				goto fail;
 			json_object_set_new(section, "stress_ng_version",
 			    json_string(version));
@@ -297,11 +281,11 @@ main(int argc, char *argv[])
 		double now = gf_time_now();
 
 		gf_info("running %s on %s: about %s, until %s", plan->name,
-		    host, gf_plan_format_seconds(gf_plan_estimate(plan), b),
+		    gf_host_name(host), gf_plan_format_seconds(gf_plan_estimate(plan), b),
 		    gf_time_format(now + gf_plan_estimate(plan), 0, when));
 		json_object_set_new(section, "started", json_real(now));
 	}
-	failed = gf_stress_run(plan, t.doc, section, &stop_sig, &hooks,
+	failed = gf_stress_run(host, plan, t.doc, section, &stop_sig, &hooks,
 	    &err) < 0;
 	json_object_set_new(section, "ended", json_real(gf_time_now()));
 	if (!failed)
@@ -312,6 +296,7 @@ fail:
 out:
 	free(version);
 	gf_plan_free(plan);
-	gf_plan_machine_release(&m);
+	gf_machine_release(&m);
+	gf_host_free(host);
 	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
 }

@@ -24,7 +24,7 @@ plan_spec(const char *s)
 	struct gf_plan *p;
 
 	gf_plan_opts_init(&o);
-	gf_plan_machine_init(&m, 4);
+	gf_machine_init(&m, 4);
 	p = gf_plan_from_spec(s, &o, &m, &err);
 	if (p == NULL) {
 		fuzz_check_err(&err, 64);
@@ -37,7 +37,7 @@ plan_spec(const char *s)
 				abort();
 		gf_plan_free(p);
 	}
-	gf_plan_machine_release(&m);
+	gf_machine_release(&m);
 }
 
 int

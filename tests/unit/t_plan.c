@@ -15,9 +15,9 @@ spec(const char *s, const struct gf_plan_opts *o, int ncpu,
 	struct gf_machine m;
 	struct gf_plan *p;
 
-	gf_plan_machine_init(&m, ncpu);
+	gf_machine_init(&m, ncpu);
 	p = gf_plan_from_spec(s, o, &m, err);
-	gf_plan_machine_release(&m);
+	gf_machine_release(&m);
 	return p;
 }
 
@@ -155,7 +155,7 @@ test_tekton(void)
 
 	gf_plan_opts_init(&o);
 	/* The example of the reference: 96 CPUs, 5 args, 25 s a run. */
-	gf_plan_machine_init(&m, 96);
+	gf_machine_init(&m, 96);
 	p = gf_plan_tekton(NULL, 0, &o, &m, &err);
 	is_int(p->nphases, 5 * 16, "default Tekton plan on 96 CPUs: 80 runs");
 	is_near(gf_plan_estimate(p), 2000, 1e-9, "5 x 16 x 25 s = 2000 s");
@@ -167,9 +167,9 @@ test_tekton(void)
 	    "--aggressive --metrics-brief", "Tekton command line");
 	free(cmd);
 	gf_plan_free(p);
-	gf_plan_machine_release(&m);
+	gf_machine_release(&m);
 
-	gf_plan_machine_init(&m, 2);
+	gf_machine_init(&m, 2);
 	p = gf_plan_tekton(vm, 1, &o, &m, &err);
 	cmd = gf_plan_phase_command(&p->phases[0]);
 	is_str(cmd, "stress-ng --vm-rw 1 --taskset 0 --vm-rw-bytes 4G "
@@ -208,7 +208,7 @@ test_tekton(void)
 	p = gf_plan_from_spec("tekton:sleep;none;none", &o, &m, &err);
 	ok(p->phases[0].argv == NULL, "the sleep load only sleeps");
 	gf_plan_free(p);
-	gf_plan_machine_release(&m);
+	gf_machine_release(&m);
 }
 
 static const char good_yaml[] =
