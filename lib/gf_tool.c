@@ -176,17 +176,24 @@ on_signal(int sig)
 	_exit(GF_EXIT_TEMPFAIL);
 }
 
+/*
+ * A signal the tool was started ignoring stays ignored: a shell starts
+ * background jobs with SIGINT ignored, and nohup SIGHUP, so that a
+ * Ctrl-C or a closed terminal leaves them alone.
+ */
 static void
 install_handlers(void)
 {
-	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < GF_ARRAY_LEN(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 static void
@@ -329,13 +336,11 @@ gf_tool_read(struct gf_tool *t, unsigned flags)
 		gf_tool_fail(t, &err);
 	if (t->parse_err.exit != 0)
 		gf_tool_fail(t, &t->parse_err);
-	if (intr.pending) {
-		gf_err_set(&err, GF_EXIT_TEMPFAIL, "signal", "interrupted by "
-		    "%s before it started", intr.pending == SIGINT ? "SIGINT" :
-		    intr.pending == SIGTERM ? "SIGTERM" : "SIGHUP");
-		gf_tool_fail(t, &err);
-	}
-	/* Passed on unchanged: not even "run" is filled in. */
+	/*
+	 * Passed on unchanged, not even "run" filled in; also when a signal
+	 * came meanwhile: the one that stopped the pipeline, whose failure
+	 * the document already carries.
+	 */
 	if (t->inherited_exit != 0 && !(flags & GF_TOOL_RUN_ANYWAY)) {
 		int rc = t->inherited_exit;
 
@@ -349,16 +354,18 @@ gf_tool_read(struct gf_tool *t, unsigned flags)
 			rc = GF_EXIT_IOERR;
 		exit(rc);
 	}
+	if (intr.pending) {
+		gf_err_set(&err, GF_EXIT_TEMPFAIL, "signal", "interrupted by "
+		    "%s before it started", intr.pending == SIGINT ? "SIGINT" :
+		    intr.pending == SIGTERM ? "SIGTERM" : "SIGHUP");
+		gf_tool_fail(t, &err);
+	}
 	gf_doc_ensure_run(t->doc);
 	if (gf_opt_load_config(&t->set, &err) < 0 ||
 	    gf_opt_resolve(&t->set, t->doc, &err) < 0)
 		gf_tool_fail(t, &err);
-	if (flags & GF_TOOL_OWN_SIGNALS) {
-		intr.phase = PHASE_NONE;
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-	}
+	if (flags & GF_TOOL_OWN_SIGNALS)
+		intr.phase = PHASE_NONE;	/* on_signal: the default action */
 	prepare_interrupt(t);
 }
 

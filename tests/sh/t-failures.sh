@@ -20,6 +20,9 @@ wait_for() {	# SECONDS CONDITION
 	done
 }
 
+# A stopped daemon is reaped by init, not by us: wait until it is.
+gone() { wait_for 10 "! kill -0 $1 2>/dev/null"; }
+
 test_expect_success 'a usage error mid-pipeline passes the stack cleanup on; down stops the stack' '
 	gf-provision up --provider local </dev/null 2>/dev/null |
 	    gf-kepler-install --power simulated --state-dir "$PWD/stack" 2>ki.err |
@@ -29,8 +32,8 @@ test_expect_success 'a usage error mid-pipeline passes the stack cleanup on; dow
 	jq -e ".cleanup[0].kind == \"stack\" and .stack.running
 	    and .steps[-1].tool == \"gf-stress\" and .steps[-1].exit == 64" run.json &&
 	pid=$(cat stack/prometheus/prometheus.pid) && kill -0 "$pid" &&
-	gf-provision down <run.json >down.json 2>/dev/null &&
-	! kill -0 "$pid" 2>/dev/null &&
+	{ gf-provision down <run.json >down.json 2>/dev/null; [ $? = 64 ]; } &&
+	gone "$pid" &&
 	jq -e ".cleanup[0].released" down.json
 '
 
@@ -56,7 +59,7 @@ SH
 chmod +x "$TEST_DIR/slow-bin/prometheus"
 
 test_expect_success 'SIGTERM while the stack starts: exit 75, the cleanup entry written; down stops it' '
-	export GF_STATE="$PWD/ki-state.json" &&
+	export GF_STATE="$PWD/ki-state.json"
 	PATH="$PWD/slow-bin:$PATH" gf-kepler-install --components prometheus \
 	    --power none --state-dir "$PWD/slow" </dev/null >ki.json 2>ki.err &
 	ki=$! &&
@@ -69,29 +72,31 @@ test_expect_success 'SIGTERM while the stack starts: exit 75, the cleanup entry 
 	    and .cleanup[0].state_dir == \"$PWD/slow\"" ki.json &&
 	jq -e ".steps[-1].exit == 75" "$GF_STATE" &&
 	kill -0 "$pid" &&
-	gf-provision down <ki.json >/dev/null 2>&1 &&
-	! kill -0 "$pid" 2>/dev/null
+	{ gf-provision down <ki.json >/dev/null 2>&1; [ $? = 75 ]; } &&
+	gone "$pid"
 '
 
 test_expect_success 'SIGTERM while a tool waits for its input: the document still comes, with exit 75' '
-	mkfifo in.fifo &&
-	exec 3<>in.fifo &&
+	mkfifo in.fifo
+	# The writer holds the pipe open until the tool was signalled.
+	{ wait_for 20 "[ -f go ]"; printf "{\"keep\": 1}\n"; } >in.fifo &
 	gf-stress -P idle:1 -n <in.fifo >waited.json 2>waited.err &
-	st=$! &&
+	st=$!
 	wait_for 10 "grep -q pipe_read /proc/$st/wchan 2>/dev/null" &&
-	kill -TERM $st &&
-	printf "{\"keep\": 1}\n" >&3 && exec 3>&- &&
-	wait $st; [ $? = 75 ] &&
+	kill -TERM $st && touch go &&
+	{ wait $st; [ $? = 75 ]; } &&
 	jq -e ".keep == 1 and .steps[-1].exit == 75 and
 	    (.steps[-1].error.message | test(\"interrupted by SIGTERM before it started\"))" waited.json
 '
 
 test_expect_success 'SIGINT to a whole pipeline leaves the interrupted document at its end' '
-	export GF_STATE="$PWD/int-state.json" &&
-	setsid sh -c "gf-stress -P idle:60 </dev/null 2>/dev/null | gf-stress -P idle:1 -n >int.json 2>int.err" &
+	export GF_STATE="$PWD/int-state.json"
+	# A process group of its own with SIGINT not ignored, as a terminal
+	# gives a foreground pipeline (a shell ignores it in background jobs).
+	setsid perl -e "\$SIG{INT} = q(DEFAULT); exec @ARGV" sh -c "echo \$\$ >pgid; gf-stress -P idle:60 </dev/null 2>/dev/null | gf-stress -P idle:1 -n >int.json 2>int.err" &
 	wait_for 20 "jq -e \".steps == null and .stress.started\" \"$GF_STATE\" >/dev/null 2>&1" &&
-	pg=$(ps -o pgid= -p $! | tr -d " ") &&
-	kill -INT -- -$pg; wait $!
+	kill -INT "-$(cat pgid)" && wait_for 20 "[ -s int.json ]" &&
+	wait_for 20 "! kill -0 -$(cat pgid) 2>/dev/null"
 	jq -e ".steps | length == 1 and .[0].exit == 75" int.json &&
 	grep -q "passing the document on" int.err
 '
