@@ -91,14 +91,14 @@ for f in $NX/${BENCH_TRAIN_FILES:-preprocess_abs_*}.csv; do
 	src=${rest%%_*}
 	group=${rest#*_}
 	bench_log "train $b"
-	gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o" </dev/null >"$T/g.json" 2>"$T/g.err" ||
+	gf-train -f "$f" -E "$src" -g "$group" --seed 1 -o "$T/o" </dev/null >"$T/g.json" 2>"$T/g.err" ||
 		{ echo "bench: gf-train failed on $b:" >&2; tail -5 "$T/g.err" >&2; exit 1; }
 	: >"$T/gm.txt"
 	: >"$T/rm.txt"
 	round=0
 	while [ $round -lt "${BENCH_TRAIN_ROUNDS:-3}" ]; do
 		for run in 1 2 3; do
-			run_into "$T/gm.txt" gf-train -f "$f" -E "$src" -g "$group" -r 1 -o "$T/o"
+			run_into "$T/gm.txt" gf-train -f "$f" -E "$src" -g "$group" --seed 1 -o "$T/o"
 		done
 		run_into "$T/rm.txt" sh -c "$PY $B/train_ref.py --save $T/ref $f $src $group tail:0.2 1 5 >$T/r.json"
 		round=$((round + 1))
@@ -169,7 +169,7 @@ for n in ${BENCH_TRAIN_ROWS:-1000 10000 100000 1000000}; do
 		fi
 		bench_log "sweep $n $tr"
 		/usr/bin/time -f '%e %M %U %S' -o "$T/time.txt" gf-train -f "$T/s.csv" -E acpi \
-		    -g CounterOnly -t "$tr" -k 2 -r 1 -o "$T/so" </dev/null >"$T/sg.json" 2>/dev/null || :
+		    -g CounterOnly -t "$tr" --cv-folds 2 --seed 1 -o "$T/so" </dev/null >"$T/sg.json" 2>/dev/null || :
 		read -r secs kb u sy <"$T/time.txt"
 		mae=$(jq -r '.train.models[0].components.platform.test.mae // "failed"' "$T/sg.json")
 		# GNU time gives KiB; both sides in 10^6 bytes.

@@ -74,7 +74,7 @@ seed() {
 			tmp=$(mktemp -d)
 			head -n 41 "$f" >"$tmp/small.csv"
 			GF_STATE=none build/bin/gf-train -f "$tmp/small.csv" -E acpi \
-			    -g CounterOnly -k 2 -o "$tmp/out" </dev/null >/dev/null 2>&1 || true
+			    -g CounterOnly --cv-folds 2 -o "$tmp/out" </dev/null >/dev/null 2>&1 || true
 			find "$tmp/out" -name '*.gf.json' | while read -r m; do
 				cp "$m" "$dir/seed-$(basename "$(dirname "$m")")"
 			done

@@ -12,11 +12,11 @@ need prometheus-node-exporter prometheus-node-exporter
 S="$TEST_DIR/stack"
 trap 'gf-kepler-install --stop -d "$S" </dev/null >/dev/null 2>&1; test_cleanup' EXIT
 
-test_expect_success 'stack, stress curve, gf-train -P node-exporter (NodeSim)' '
+test_expect_success 'stack, stress curve, gf-train --profile node-exporter (NodeSim)' '
 	gf-kepler-install --power simulated --scrape-interval 1s -d "$S" </dev/null >stack.json 2>stack.err &&
 	gf-stress --plan curve:stepwise --time-scale 0.15 <stack.json >stress.json 2>stress.err &&
 	sleep 3 &&
-	gf-train -P node-exporter -E rapl-sysfs -g NodeSim --step 1s -t all -r 1 \
+	gf-train --profile node-exporter -E rapl-sysfs -g NodeSim --step 1s -t all --seed 1 \
 	    -o m <stress.json >train.json 2>train.err &&
 	jq -e ".train.input.prometheus == .stack.prometheus.url" train.json &&
 	jq -e ".train.datasets[0].rows >= 25" train.json &&
@@ -43,8 +43,8 @@ sleep 4
 end=$(date +%s)
 
 test_expect_success 'node_cpu_seconds_total rates as features (NodeCPU)' '
-	gf-train -p "$PROM_URL" -s $start -e $end --step 1s -P node-exporter -E rapl-sysfs \
-	    -g NodeCPU,NodeFull -t LinearRegressionTrainer,KNeighborsRegressorTrainer -k 3 \
+	gf-train -p "$PROM_URL" -s $start -e $end --step 1s --profile node-exporter -E rapl-sysfs \
+	    -g NodeCPU,NodeFull -t LinearRegressionTrainer,KNeighborsRegressorTrainer --cv-folds 3 \
 	    -o n </dev/null >cpu.json 2>cpu.err &&
 	jq -e "[.train.datasets[].feature_group] == [\"NodeCPU\", \"NodeFull\"]" cpu.json &&
 	jq -e ".train.datasets[0].rows >= 30" cpu.json &&

@@ -12,7 +12,7 @@ NX12="$GF_DATA/kepler-model-db/nx12"
 for src in rapl acpi; do
 	for seed in 1 2 3 4 5; do
 		gf-train -f "$NX12/preprocess_abs_default_${src}_CounterOnly.csv" -E $src \
-		    -g CounterOnly -S random:0.1 -r $seed -o "$TEST_DIR/o" </dev/null 2>/dev/null |
+		    -g CounterOnly --split random:0.1 --seed $seed -o "$TEST_DIR/o" </dev/null 2>/dev/null |
 		    jq -c --arg s $src '.train.models[] | [$s, .trainer, ([.components[] | .test.mae // null] | max)]'
 	done
 done >"$TEST_DIR/runs.txt"

@@ -49,7 +49,7 @@ test_expect_success 'old names: rapl is rapl-sysfs, bpf_cpu_time_us is ms x 1000
 	  MS: [bpf_cpu_time_ms]
 	  US: [bpf_cpu_time_us]
 	YAML
-	gf-train -q "$Q" -P ./prof.yaml -E rapl-sysfs -X -o y </dev/null >y.json 2>/dev/null &&
+	gf-train -q "$Q" --profile ./prof.yaml -E rapl-sysfs -X -o y </dev/null >y.json 2>/dev/null &&
 	jq -e ".train.preprocessed | length == 2" y.json &&
 	ms=$(sed -n 5p y/gf/preprocessed_data/preprocess_abs_default_rapl-sysfs_MS.csv | cut -d, -f2) &&
 	us=$(sed -n 5p y/gf/preprocessed_data/preprocess_abs_default_rapl-sysfs_US.csv | cut -d, -f2) &&
@@ -64,7 +64,7 @@ test_expect_success 'smooth extractor: rolling mean of 30 drops 29 rows' '
 
 test_expect_success 'train from the query file: both sources, Abs and Dyn' '
 	gf-train -q "$Q" -g CounterOnly -O AbsPower,DynPower -t KNeighborsRegressorTrainer,SGDRegressorTrainer \
-	    -r 1 -o m </dev/null >m.json 2>/dev/null &&
+	    --seed 1 -o m </dev/null >m.json 2>/dev/null &&
 	jq -e ".train.models | length == 8" m.json &&
 	jq -e ".train.best | length == 10" m.json &&
 	test -f m/gf/rapl-sysfs/DynPower/CounterOnly/SGDRegressorTrainer_0.json &&
@@ -75,7 +75,7 @@ test_expect_success 'train from the query file: both sources, Abs and Dyn' '
 
 test_expect_success 'profile isolator: idle containers leave the features, idle power the label' '
 	gf-train -q "$Q" -O DynPower -I none -E acpi -g CounterOnly -X -o i0 </dev/null >/dev/null 2>&1 &&
-	gf-train -q "$Q" -O DynPower -I profile -d "$IDLE" -E acpi -g CounterOnly -X -o i1 </dev/null >/dev/null 2>&1 &&
+	gf-train -q "$Q" -O DynPower -I profile --idle "$IDLE" -E acpi -g CounterOnly -X -o i1 </dev/null >/dev/null 2>&1 &&
 	a=i0/gf/preprocessed_data/preprocess_dyn_default_none_acpi_CounterOnly.csv &&
 	b=i1/gf/preprocessed_data/preprocess_dyn_default_profile_acpi_CounterOnly.csv &&
 	test $(wc -l <$a) -eq $(wc -l <$b) &&
@@ -85,9 +85,9 @@ test_expect_success 'profile isolator: idle containers leave the features, idle 
 '
 
 test_expect_success 'trainer isolator: background predicted by AbsPower models, target features' '
-	gf-train -q "$Q" -E acpi -g CounterOnly -t LinearRegressionTrainer,XgboostFitTrainer -r 1 \
+	gf-train -q "$Q" -E acpi -g CounterOnly -t LinearRegressionTrainer,XgboostFitTrainer --seed 1 \
 	    -o abs </dev/null >/dev/null 2>&1 &&
-	gf-train -q "$Q" -E acpi -g CounterOnly -O DynPower -I trainer -a abs/gf -H coremark \
+	gf-train -q "$Q" -E acpi -g CounterOnly -O DynPower -I trainer --abs-models abs/gf --target-hints coremark \
 	    -t LinearRegressionTrainer -o ti </dev/null >ti.json 2>err &&
 	grep -q "isolator trainer: acpi platform background by" err &&
 	jq -e ".train.datasets[0].output_type == \"DynPower\" and .train.datasets[0].rows == 187" ti.json &&
@@ -102,11 +102,11 @@ test_expect_code 64 'trainer isolator without --abs-models: 64' '
 	gf-train -q "$Q" -O DynPower -I trainer -E acpi -g CounterOnly -o t2 </dev/null >/dev/null 2>&1'
 
 test_expect_code 66 'trainer isolator with no models there: 66' '
-	gf-train -q "$Q" -O DynPower -I trainer -a nowhere -E acpi -g CounterOnly -o t3 </dev/null >/dev/null 2>&1'
+	gf-train -q "$Q" -O DynPower -I trainer --abs-models nowhere -E acpi -g CounterOnly -o t3 </dev/null >/dev/null 2>&1'
 
 test_expect_code 66 'trainer isolator with a folder but no model of the component: 66' '
 	mkdir -p nomodel/acpi/AbsPower/CounterOnly/LinearRegressionTrainer_1 &&
-	gf-train -q "$Q" -O DynPower -I trainer -a nomodel -E acpi \
+	gf-train -q "$Q" -O DynPower -I trainer --abs-models nomodel -E acpi \
 	    -g CounterOnly -o t4 </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "no usable AbsPower model for platform" err && exit $rc
 '
@@ -134,12 +134,12 @@ test_expect_code 65 'every group skipped: 65' '
 	rc=$?; grep -q "nothing to train" err || rc=99; exit $rc'
 
 test_expect_code 66 'missing profile: 66' '
-	gf-train -q "$Q" -P no-such-profile -o c </dev/null >/dev/null 2>err;
+	gf-train -q "$Q" --profile no-such-profile -o c </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "no-such-profile" err || rc=99; exit $rc'
 
 test_expect_code 65 'malformed profile: 65 naming file and key' '
 	printf "name: bad\npower: [1]\n" >bad.yaml &&
-	gf-train -q "$Q" -P ./bad.yaml -o c </dev/null >/dev/null 2>err;
+	gf-train -q "$Q" --profile ./bad.yaml -o c </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "bad.yaml: power" err || rc=99; exit $rc'
 
 test_done

@@ -13,7 +13,7 @@ PRE=gf/preprocessed_data/preprocess_abs_default_acpi_CounterOnly.csv
 TR=LinearRegressionTrainer,KNeighborsRegressorTrainer,XgboostFitTrainer
 
 train() {
-	gf-train -f "$1" -E acpi -g CounterOnly -t $TR -k 2 -r 1 -o "$2" \
+	gf-train -f "$1" -E acpi -g CounterOnly -t $TR --cv-folds 2 --seed 1 -o "$2" \
 	    </dev/null >"$2.json" 2>"$2.err"
 }
 
@@ -49,8 +49,8 @@ test_expect_success 'numbers are written short and exact' '
 test_expect_code 74 'a table that cannot be written: 74 naming it, the old tree kept' '
 	train "$ACPI" keep || exit 99
 	(trap "" XFSZ; ulimit -f 100; exec gf-train -f swap.csv -E acpi \
-	    -g CounterOnly -t LinearRegressionTrainer,SGDRegressorTrainer -k 2 \
-	    -r 1 -j 2 -o keep </dev/null >/dev/null 2>err); rc=$?
+	    -g CounterOnly -t LinearRegressionTrainer,SGDRegressorTrainer --cv-folds 2 \
+	    --seed 1 -j 2 -o keep </dev/null >/dev/null 2>err); rc=$?
 	grep -q "preprocess_abs_default_acpi_CounterOnly.csv.*File too large" err &&
 	cmp "$ACPI" keep/$PRE &&
 	test -z "$(ls -A keep | grep -v "^gf$")" || rc=99; exit $rc'
@@ -64,7 +64,7 @@ test_expect_success 'training on the written table gives the same models' '
 test_expect_success 'stdin input is written, not copied' '
 	: >empty.json &&
 	gf-train -i empty.json -f - -E acpi -g CounterOnly \
-	    -t LinearRegressionTrainer -k 2 -r 1 -o d <"$ACPI" >d.json 2>d.err &&
+	    -t LinearRegressionTrainer --cv-folds 2 --seed 1 -o d <"$ACPI" >d.json 2>d.err &&
 	test "$(jq -c "[.train.models[0].components.platform.test.mae]" d.json)" = \
 	    "$(jq -c "[.train.models[0].components.platform.test.mae]" a.json)" &&
 	cmp b/$PRE d/$PRE
@@ -75,7 +75,7 @@ test_expect_success 'stdin input is written, not copied' '
 # the split into jobs).
 test_expect_success 'cross-validation by jobs: same scores on 1 or 3 threads' '
 	for j in 1 3; do
-		gf-train -f "$ACPI" -E acpi -g CounterOnly -j $j -r 1 \
+		gf-train -f "$ACPI" -E acpi -g CounterOnly -j $j --seed 1 \
 		    -t LinearRegressionTrainer,KNeighborsRegressorTrainer,XgboostFitTrainer,SVRRegressorTrainer \
 		    -o j$j </dev/null >j$j.json 2>j$j.err || return 1
 		jq -S "[.train.models[] | {trainer, components}] | walk(if type == \"object\" then del(.seconds) else . end)" j$j.json >s$j.json || return 1
@@ -90,7 +90,7 @@ test_expect_success 'cross-validation by jobs: same scores on 1 or 3 threads' '
 test_expect_success 'libcurl that cannot be loaded: files still train' '
 	mkdir -p nocurl && : >nocurl/libcurl.so.4 &&
 	LD_LIBRARY_PATH=$PWD/nocurl gf-train -f "$ACPI" -E acpi -g CounterOnly \
-	    -t LinearRegressionTrainer -r 1 -o c </dev/null >c.json 2>c.err &&
+	    -t LinearRegressionTrainer --seed 1 -o c </dev/null >c.json 2>c.err &&
 	jq -e ".train.models | length == 1" c.json
 '
 test_expect_code 66 'libcurl that cannot be loaded: a Prometheus run is 66' '
@@ -112,7 +112,7 @@ test_expect_success 'libarchive that cannot be loaded: extraction still runs' '
 '
 test_expect_code 66 'libarchive that cannot be loaded: training is 66, no tree' '
 	LD_LIBRARY_PATH=$PWD/noarchive gf-train -f "$ACPI" -E acpi \
-	    -g CounterOnly -t LinearRegressionTrainer -r 1 -o na \
+	    -g CounterOnly -t LinearRegressionTrainer --seed 1 -o na \
 	    </dev/null >na.json 2>na.err;
 	rc=$?; grep -q "cannot load libarchive: .*libarchive.so.13" na.err &&
 	jq -e ".steps[-1].exit == 66" na.json >/dev/null &&
@@ -124,18 +124,18 @@ test_expect_code 66 'libarchive that cannot be loaded: training is 66, no tree' 
 DYN="$NX12/preprocess_dyn_default_min_acpi_CounterOnly.csv"
 test_expect_success 'a preprocess_dyn_ table trains DynPower by default' '
 	gf-train -f "$DYN" -E acpi -g CounterOnly -t LinearRegressionTrainer \
-	    -r 1 -o dyn </dev/null >dyn.json 2>dyn.err &&
+	    --seed 1 -o dyn </dev/null >dyn.json 2>dyn.err &&
 	jq -e "[.train.models[].output_type] == [\"DynPower\"]" dyn.json &&
 	grep -q "a DynPower table by its name" dyn.err &&
 	test -f dyn/gf/acpi/DynPower/CounterOnly/LinearRegressionTrainer_1.json &&
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t LinearRegressionTrainer \
-	    -r 1 -o abs </dev/null >abs.json 2>abs.err &&
+	    --seed 1 -o abs </dev/null >abs.json 2>abs.err &&
 	jq -e "[.train.models[].output_type] == [\"AbsPower\"]" abs.json &&
 	! grep -q "by its name" abs.err
 '
 test_expect_success 'AbsPower asked of a preprocess_dyn_ table: trained, with a warning' '
 	gf-train -f "$DYN" -E acpi -g CounterOnly -O AbsPower \
-	    -t LinearRegressionTrainer -r 1 -o dabs </dev/null >dabs.json 2>dabs.err &&
+	    -t LinearRegressionTrainer --seed 1 -o dabs </dev/null >dabs.json 2>dabs.err &&
 	jq -e "[.train.models[].output_type] == [\"AbsPower\"]" dabs.json &&
 	grep -q "warning: .*its name says DynPower" dabs.err
 '

@@ -31,9 +31,9 @@ START=1695361425
 END=1695361986
 
 test_expect_success 'the same models from the file and from the API' '
-	gf-train -q "$Q" -g CounterOnly,CounterIRQCombined -r 1 -o f </dev/null >f.json 2>/dev/null &&
+	gf-train -q "$Q" -g CounterOnly,CounterIRQCombined --seed 1 -o f </dev/null >f.json 2>/dev/null &&
 	echo "{\"windows\": [{\"name\": \"stress\", \"start\": $START, \"end\": $END, \"params\": {}}]}" |
-	    gf-train -p "$PROM_URL" -g CounterOnly,CounterIRQCombined -r 1 -o p >p.json 2>err &&
+	    gf-train -p "$PROM_URL" -g CounterOnly,CounterIRQCombined --seed 1 -o p >p.json 2>err &&
 	grep -q "querying" err &&
 	jq -e ".train.models | length == 40" p.json &&
 	jq -c "[.train.models[] | [.source, .feature_group, .trainer, .components]]" f.json >a &&

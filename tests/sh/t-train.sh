@@ -24,7 +24,7 @@ test_expect_success 'contract: all trainers, tail split, acpi CounterOnly' '
 
 test_expect_success 'progress counts up in order, one line per model' '
 	gf-train -f "$NX12/preprocess_abs_default_rapl_CounterOnly.csv" -E rapl \
-	    -g CounterOnly -r 1 -j 3 -o prog </dev/null >/dev/null 2>prog.err &&
+	    -g CounterOnly --seed 1 -j 3 -o prog </dev/null >/dev/null 2>prog.err &&
 	sed -n "s/^gf-train: \(warning: \)\{0,1\}\[\([0-9]*\)\/40\].*/\2/p" prog.err >n &&
 	seq 1 40 >want &&
 	cmp n want
@@ -40,7 +40,7 @@ test_expect_success 'best model (1se): the simplest within one standard error of
 '
 
 test_expect_success 'best model (--select min): the lowest blocked-CV MAE' '
-	gf-train -f "$ACPI" -E acpi -g CounterOnly -r 1 --select min \
+	gf-train -f "$ACPI" -E acpi -g CounterOnly --seed 1 --select min \
 	    -t GradientBoostingRegressorTrainer,KNeighborsRegressorTrainer,LinearRegressionTrainer \
 	    -o minsel </dev/null >min.json 2>/dev/null &&
 	jq -e ".train.best[0].rule == \"min\" and .train.best[0].trainer == .train.best[0].lowest_cv_trainer" min.json &&
@@ -50,7 +50,7 @@ test_expect_success 'best model (--select min): the lowest blocked-CV MAE' '
 test_expect_code 64 'unknown selection rule: 64, nothing written' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly --select best -o badsel \
 	    </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "selection rule .best." err && test ! -e badsel/gf || rc=99; exit $rc'
+	rc=$?; grep -q -- "--select: unknown .best. (valid: 1se, min)" err && test ! -e badsel/gf || rc=99; exit $rc'
 
 test_expect_success 'model-db tree: weights, zips, metadata, preprocessed data' '
 	d=out/gf/acpi/AbsPower/CounterOnly &&
@@ -73,7 +73,7 @@ test_expect_success 'model-db tree: weights, zips, metadata, preprocessed data' 
 '
 
 test_expect_success 'same seed, same numbers' '
-	gf-train -f "$ACPI" -E acpi -g CounterOnly -r 1 -o out2 </dev/null >doc2.json 2>/dev/null &&
+	gf-train -f "$ACPI" -E acpi -g CounterOnly --seed 1 -o out2 </dev/null >doc2.json 2>/dev/null &&
 	jq -c "[.train.models[] | .components]" doc.json >a &&
 	jq -c "[.train.models[] | .components]" doc2.json >b &&
 	cmp a b
@@ -90,7 +90,7 @@ test_expect_success 'v0.6 names: bpf_cpu_time_us becomes bpf_cpu_time_ms' '
 
 test_expect_success 'random split as upstream, DynPower with min isolator' '
 	gf-train -f "$ACPI" -E acpi -g CounterOnly -t LinearRegressionTrainer \
-	    -S random:0.1 -O AbsPower,DynPower -o out4 </dev/null >doc4.json 2>/dev/null &&
+	    --split random:0.1 -O AbsPower,DynPower -o out4 </dev/null >doc4.json 2>/dev/null &&
 	jq -e ".train.models[0].components.platform.test.split == \"random:0.1\" and .train.models[0].components.platform.test.n == 221" doc4.json &&
 	jq -e "[.train.models[].output_type] == [\"AbsPower\",\"DynPower\"]" doc4.json &&
 	f=out4/gf/preprocessed_data/preprocess_dyn_default_min_acpi_CounterOnly.csv &&
@@ -170,30 +170,68 @@ test_expect_code 64 'unknown energy source: 64' '
 	rc=$?; grep -q nuclear err || rc=99; exit $rc'
 
 test_expect_code 64 'bad split: 64' '
-	gf-train -f "$ACPI" -E acpi -S middle:0.3 </dev/null >/dev/null 2>&1'
+	gf-train -f "$ACPI" -E acpi --split middle:0.3 </dev/null >/dev/null 2>&1'
 
 test_expect_code 64 'no input: 64' 'gf-train </dev/null >/dev/null 2>&1'
 
-test_expect_code 64 'two inputs: 64 with the usage' '
-	gf-train -f a.csv -q b.json </dev/null >/dev/null 2>err; rc=$?;
-	grep -q "one of" err || rc=99; exit $rc'
+test_expect_code 64 'two inputs: 64, the document passed on with the failed step' '
+	echo "{\"keep\": 1}" >keep.json &&
+	gf-train -f a.csv -q b.json <keep.json >two.json 2>err; rc=$?;
+	grep -q "one of" err &&
+	jq -e ".keep == 1 and .steps[-1].exit == 64 and .train == null" two.json >/dev/null || rc=99; exit $rc'
 
-test_expect_code 64 'unknown option: 64 with the usage line' '
-	gf-train --bogus </dev/null >/dev/null 2>err; rc=$?; grep -q "^usage: gf-train" err || rc=99; exit $rc'
+test_expect_code 64 'a file and --prometheus: 64' '
+	gf-train -f "$ACPI" -p http://127.0.0.1:9 -o both </dev/null >/dev/null 2>err; rc=$?;
+	grep -q "one of" err && test ! -e both || rc=99; exit $rc'
+
+test_expect_success 'a file wins over the Prometheus URL of the environment and document' '
+	echo "{\"stack\": {\"prometheus\": {\"url\": \"http://127.0.0.1:9\"}}}" |
+	GF_PROMETHEUS_URL=http://127.0.0.1:9 gf-train -f "$ACPI" -E acpi -g CounterOnly \
+	    -t LinearRegressionTrainer -o docurl >du.json 2>/dev/null &&
+	jq -e ".train.input.csv and (.train.models | length) == 1" du.json
+'
+
+test_expect_code 64 'unknown option: 64 naming it, the document passed on' '
+	gf-train --bogus <keep.json >bogus.json 2>err; rc=$?;
+	grep -q "unknown option .--bogus" err &&
+	jq -e ".keep == 1 and .steps[-1].exit == 64" bogus.json >/dev/null || rc=99; exit $rc'
+
+test_expect_code 64 'a bad number on the command line: 64 naming the option' '
+	gf-train -f "$ACPI" --cv-folds 1 </dev/null >/dev/null 2>err; rc=$?;
+	grep -q -- "--cv-folds" err || rc=99; exit $rc'
 
 test_expect_code 73 'output directory cannot be created: 73' '
 	: >afile && gf-train -f "$ACPI" -E acpi -g CounterOnly -t KNeighborsRegressorTrainer \
 	    -o afile/sub </dev/null >/dev/null 2>&1'
 
-test_expect_code 78 'config file that is not a mapping: 78' '
-	echo "- a" >cfg.yaml && gf-train -c cfg.yaml -f "$ACPI" </dev/null >/dev/null 2>&1'
+test_expect_code 65 'config file that is not a mapping: 65, the document written' '
+	echo "- a" >cfg.yaml && gf-train -c cfg.yaml -f "$ACPI" </dev/null >cm.json 2>err; rc=$?;
+	grep -q "cfg.yaml: expected a mapping" err &&
+	jq -e ".steps[-1].exit == 65" cm.json >/dev/null || rc=99; exit $rc'
+
+test_expect_code 66 'a missing config file: 66' '
+	gf-train -c nowhere.yaml -f "$ACPI" </dev/null >/dev/null 2>&1'
 
 test_expect_success 'config file gives settings below the command line' '
-	printf "energy-source: acpi\nfeature-group: CounterOnly\ntrainers: KNeighborsRegressorTrainer\nout: cfgout\nseed: 3\n" >cfg2.yaml &&
+	printf "energy_source: acpi\nfeature_group: CounterOnly\ntrainers: KNeighborsRegressorTrainer\nout: cfgout\nseed: 3\ncv_folds: 4\n" >cfg2.yaml &&
 	gf-train -c cfg2.yaml -f "$ACPI" -t SGDRegressorTrainer </dev/null >c.json 2>/dev/null &&
-	jq -e "[.train.models[].trainer] == [\"SGDRegressorTrainer\"] and .train.seed == 3" c.json &&
+	jq -e "[.train.models[].trainer] == [\"SGDRegressorTrainer\"] and .train.seed == 3 and .train.cv_folds == 4" c.json &&
 	test -d cfgout/gf
 '
+
+test_expect_success 'the environment wins over the config file' '
+	printf "out: cfgout\ntrainers: LinearRegressionTrainer\nenergy_source: acpi\n" >cfg3.yaml &&
+	GF_TRAIN_OUT=envout gf-train -c cfg3.yaml -f "$ACPI" -g CounterOnly </dev/null >e.json 2>/dev/null &&
+	jq -e ".train.out == \"envout/gf\"" e.json && test -d envout/gf
+'
+
+for bad in "isolator: sideways" "cv_folds: 1" "seed: -1" "extract_only: maybe" "step: soon"; do
+	test_expect_code 78 "a bad config value ($bad): 78 naming file and key" '
+	printf "%s\n" "'"$bad"'" >bad.yaml &&
+	gf-train -c bad.yaml -f "$ACPI" -o badcfg </dev/null >bc.json 2>err; rc=$?;
+	grep -q "bad.yaml: field .'"${bad%%:*}"'" err && test ! -e badcfg &&
+	jq -e ".steps[-1].exit == 78" bc.json >/dev/null || rc=99; exit $rc'
+done
 
 test_expect_code 65 'a failed document is passed on with its status' '
 	echo "{\"steps\": [{\"tool\": \"gf-x\", \"ok\": false, \"exit\": 65}]}" |
@@ -222,7 +260,7 @@ test_expect_success '--help on stdout, --version' '
 	gf-train --help >h && grep -q "^usage: gf-train" h && gf-train -V | grep -q "gf-train"'
 
 test_expect_success 'forward-chaining cross-validation: later blocks, named in the scores' '
-	gf-train -f "$ACPI" -E acpi -g CounterOnly -C forward -k 4 -r 1 \
+	gf-train -f "$ACPI" -E acpi -g CounterOnly --cv-method forward --cv-folds 4 --seed 1 \
 	    -t LinearRegressionTrainer,KNeighborsRegressorTrainer -o fw \
 	    </dev/null >fw.json 2>/dev/null &&
 	jq -e ".train.cv_method == \"forward\" and .train.best[0].selected_by == \"forward-cv:4\"" fw.json &&
@@ -234,7 +272,7 @@ test_expect_success 'forward-chaining cross-validation: later blocks, named in t
 '
 
 test_expect_code 64 'unknown cross-validation method: 64' '
-	gf-train -f "$ACPI" -E acpi -g CounterOnly -C sideways -o badcv \
+	gf-train -f "$ACPI" -E acpi -g CounterOnly --cv-method sideways -o badcv \
 	    </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "sideways" err && test ! -e badcv/gf || rc=99; exit $rc'
 
