@@ -121,6 +121,17 @@ test_expect_code 66 'missing model file: 66' "
 test_expect_code 66 'missing config file: 66' "
 	$R -k checks.yaml -c no-config.yaml </dev/null >/dev/null
 "
+test_expect_code 78 'a bad value in the config file: 78, naming the file and key' "
+	printf 'prometheus:\n  step: soon\n' >badstep.yaml &&
+	gf-validate --from-json rec.json -k checks.yaml -s 100 -e 120 -c badstep.yaml </dev/null >bs.json 2>err; rc=\$?;
+	grep -q \"badstep.yaml: field 'prometheus.step'\" err &&
+	jq -e '.steps[-1].exit == 78' bs.json >/dev/null && exit \$rc
+"
+test_expect_success 'a nested config number is a setting: prometheus.step: 2' "
+	printf 'prometheus:\n  step: 2\n' >step2.yaml &&
+	gf-validate --from-json rec.json -k checks.yaml -D a=A -s 100 -e 120 -c step2.yaml </dev/null >s2.json;
+	test \$? -le 1 && jq -e '.validate.step == 2' s2.json
+"
 test_expect_code 66 'missing input document: 66' "
 	$R -k checks.yaml -i no-such.json >/dev/null
 "
