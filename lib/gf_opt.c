@@ -380,8 +380,8 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 		}
 		dv = o->doc != NULL ? path_get(doc, o->doc) : NULL;
 		/* A document's booleans are not settings. */
-		if (dv != NULL && !json_is_boolean(dv) && (text = scalar_text(dv,
-		    num, sizeof(num))) != NULL) {
+		if (dv != NULL && !json_is_boolean(dv) &&
+		    (text = scalar_text(dv, num, sizeof(num))) != NULL) {
 			snprintf(src, sizeof(src), "document field '%s'",
 			    o->doc);
 			/* A number written out lives in num: keep a copy. */

@@ -237,7 +237,8 @@ test_errors(void)
 	ok(parse(&s, &err, "-c", cfg, NULL) == 0 &&
 	    gf_opt_load_config(&s, &err) == 0 &&
 	    gf_opt_resolve(&s, NULL, &err) == 0, "a nested config resolves");
-	is_int(gf_opt_num(&s, "nested"), 5, "a dotted key reads a nested number");
+	is_int(gf_opt_num(&s, "nested"), 5,
+	    "a dotted key reads a nested number");
 	ok(strstr(gf_opt_source(&s, "nested"), "field 'x.y'") != NULL,
 	    "... named by its path");
 	gf_opt_free(&s);
