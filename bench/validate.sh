@@ -19,7 +19,7 @@ d=$BENCH_TMP
 bench_log "generating $checks checks x $hours h of 3 s samples"
 set -- $(/usr/bin/python3 "$ref" gen "$d" "$checks" "$hours" 3)
 t0=$1 t1=$2
-gfcmd="gf-validate --from-json $d/rec.json -k $d/checks.yaml -S 3s -s $t0 -e $t1"
+gfcmd="gf-validate --from-json $d/rec.json -k $d/checks.yaml -Z 3s -s $t0 -e $t1"
 pycmd="/usr/bin/python3 $ref run $d/rec.json $checks 3"
 
 GF_STATE=none GF_LOG_LEVEL=quiet $gfcmd </dev/null >"$d/gf.json" || [ $? -eq 1 ]

@@ -278,11 +278,11 @@ gf_opt_load_config(struct gf_settings *s, struct gf_err *err)
 	return 0;
 }
 
-/* A document value as text: strings as they are, numbers written out. */
-static const char *
-doc_text(const json_t *doc, const char *dotted, char *buf, size_t len)
+/* The value at a dotted path of nested mappings, or NULL. */
+static json_t *
+path_get(const json_t *root, const char *dotted)
 {
-	const json_t *v = doc;
+	json_t *v = (json_t *)root;
 	const char *p = dotted;
 
 	while (v != NULL && *p != '\0') {
@@ -292,6 +292,16 @@ doc_text(const json_t *doc, const char *dotted, char *buf, size_t len)
 		v = json_is_object(v) ? json_object_getn(v, p, n) : NULL;
 		p += n + (dot != NULL);
 	}
+	return v;
+}
+
+/*
+ * A scalar as text: strings as they are, numbers and booleans written
+ * out in buf; NULL for anything else.
+ */
+static const char *
+scalar_text(const json_t *v, char *buf, size_t len)
+{
 	if (json_is_string(v))
 		return json_string_value(v);
 	if (json_is_integer(v)) {
@@ -300,6 +310,10 @@ doc_text(const json_t *doc, const char *dotted, char *buf, size_t len)
 	}
 	if (json_is_real(v)) {
 		snprintf(buf, len, "%.17g", json_real_value(v));
+		return buf;
+	}
+	if (json_is_boolean(v)) {
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
 		return buf;
 	}
 	return NULL;
@@ -342,7 +356,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 		struct gf_optval *v = &s->val[i];
 		const char *env = NULL, *text, *key;
 		char kbuf[64], src[160], num[64];
-		json_t *cv = NULL;
+		json_t *cv = NULL, *dv;
 
 		if (v->on_cli || o->kind == GF_OPT_ACTION)
 			continue;
@@ -351,7 +365,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 			env = NULL;
 		key = config_key(o, kbuf, sizeof(kbuf));
 		if (key != NULL && s->config != NULL)
-			cv = json_object_get(s->config, key);
+			cv = path_get(s->config, key);
 		if (o->kind == GF_OPT_LIST) {
 			if (resolve_list(o, v, env, cv, key, s->config_path,
 			    err) < 0)
@@ -364,8 +378,10 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 				return -1;
 			continue;
 		}
-		if (o->doc != NULL && doc != NULL && (text = doc_text(doc,
-		    o->doc, num, sizeof(num))) != NULL) {
+		dv = o->doc != NULL ? path_get(doc, o->doc) : NULL;
+		/* A document's booleans are not settings. */
+		if (dv != NULL && !json_is_boolean(dv) &&
+		    (text = scalar_text(dv, num, sizeof(num))) != NULL) {
 			snprintf(src, sizeof(src), "document field '%s'",
 			    o->doc);
 			/* A number written out lives in num: keep a copy. */
@@ -378,15 +394,21 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 				return -1;
 			continue;
 		}
-		if (cv != NULL && !json_is_string(cv) && !json_is_null(cv))
+		if (cv != NULL && !json_is_null(cv) && (text = scalar_text(cv,
+		    num, sizeof(num))) == NULL)
 			return gf_err_set(err, GF_EXIT_CONFIG, "config",
 			    "%s: field '%s': expected a single value",
 			    s->config_path, key);
-		if (json_is_string(cv)) {
+		if (cv != NULL && !json_is_null(cv)) {
 			snprintf(src, sizeof(src), "%s: field '%s'",
 			    s->config_path, key);
-			if (check_value(o, v, json_string_value(cv), src,
-			    GF_EXIT_CONFIG, err) < 0)
+			/* A nested number written out lives in num. */
+			if (text == num) {
+				free(v->owned);
+				text = v->owned = gf_xstrdup(num);
+			}
+			if (check_value(o, v, text, src, GF_EXIT_CONFIG,
+			    err) < 0)
 				return -1;
 			continue;
 		}

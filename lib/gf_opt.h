@@ -65,7 +65,8 @@ struct gf_opt {
 	const char *doc;	/* dotted path in the run document, or NULL */
 	/*
 	 * Key in the configuration file: NULL means the name with '-'
-	 * written '_' ("time-scale" -> time_scale), unless GF_OPT_CLI.
+	 * written '_' ("time-scale" -> time_scale), unless GF_OPT_CLI. A
+	 * dotted key is a path through nested mappings ("prometheus.url").
 	 */
 	const char *key;
 	const char *def;	/* default, written as on the command line */

@@ -8,9 +8,7 @@
  * overhead per window, evaluates a PromQL gate for retraining triggers,
  * and writes a report directory (Markdown, JSON, series, SVG charts).
  */
-#include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,158 +19,141 @@
 #include "gf_doc.h"
 #include "gf_err.h"
 #include "gf_log.h"
-#include "gf_parse.h"
 #include "gf_tool.h"
 #include "gf_validaterun.h"
 #include "gf_xalloc.h"
-#include "gf_yaml.h"
 #include "gf_banned.h"
 
-enum {
-	OPT_MAX_MAE = 256,
-	OPT_MAX_MAPE,
-	OPT_MAX_MSE,
-	OPT_TIMEOUT,
-	OPT_IDLE_POWER,
+static const char *const gate_ops[] = { "<", "<=", ">", ">=", "==", "!=",
+	NULL };
+
+/* Config keys in the Kepler validator's validator.yaml shape. */
+static const struct gf_opt opts[] = {
+	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
+	{ .name = "prometheus", .letter = 'p', .kind = GF_OPT_STRING,
+	  .arg = "URL", .help = "Prometheus base URL",
+	  .env = "GF_PROMETHEUS_URL", .doc = "stack.prometheus.url",
+	  .key = "prometheus.url" },
+	{ .name = "checks", .letter = 'k', .kind = GF_OPT_STRING,
+	  .arg = "FILE|NAME", .help = "validations.yaml, or a built-in set",
+	  .key = "validations_file" },
+	{ .name = "start", .letter = 's', .kind = GF_OPT_TIME, .arg = "TIME",
+	  .help = "range start (else the document's windows)" },
+	{ .name = "end", .letter = 'e', .kind = GF_OPT_TIME, .arg = "TIME",
+	  .help = "range end" },
+	{ .name = "step", .letter = 'Z', .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "query step and alignment tolerance", .def = "3s",
+	  .key = "prometheus.step", .min = 0.001, .max = 86400 },
+	{ .name = "rate-interval", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "{rate_interval}", .def = "20s",
+	  .key = "prometheus.rate_interval", .min = 0.001, .max = 86400 },
+	{ .name = "var", .letter = 'D', .kind = GF_OPT_LIST,
+	  .arg = "NAME=VALUE", .help = "template variable (repeatable)" },
+	{ .name = "out", .letter = 'o', .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "write the report directory" },
+	{ .name = "tag", .kind = GF_OPT_STRING, .arg = "TAG",
+	  .help = "report tag (default: the run id)" },
+	{ .name = "gate", .kind = GF_OPT_STRING, .arg = "PROMQL",
+	  .help = "gate query: exit 1 when value OP threshold" },
+	{ .name = "op", .kind = GF_OPT_STRING, .arg = "OP",
+	  .help = "the gate's comparison", .def = "<", .choices = gate_ops },
+	{ .name = "threshold", .letter = 'T', .kind = GF_OPT_NUMBER,
+	  .arg = "N", .help = "the gate's threshold" },
+	{ .name = "model", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "score a model against --measured" },
+	{ .name = "measured", .letter = 'M', .kind = GF_OPT_STRING,
+	  .arg = "PROMQL", .help = "measured power for --model" },
+	{ .name = "feature-query", .kind = GF_OPT_LIST, .arg = "NAME=PROMQL",
+	  .help = "a model feature's query (repeatable)" },
+	{ .name = "max-mae", .kind = GF_OPT_NUMBER, .arg = "N",
+	  .help = "the model check's MAE limit" },
+	{ .name = "max-mape", .kind = GF_OPT_NUMBER, .arg = "N",
+	  .help = "the model check's MAPE limit (percent)" },
+	{ .name = "max-mse", .kind = GF_OPT_NUMBER, .arg = "N",
+	  .help = "the model check's MSE limit" },
+	{ .name = "power", .kind = GF_OPT_STRING, .arg = "PROMQL",
+	  .help = "mean power per window (watts)" },
+	{ .name = "energy", .kind = GF_OPT_STRING, .arg = "PROMQL",
+	  .help = "energy counter (joules)" },
+	{ .name = "work", .letter = 'W', .kind = GF_OPT_STRING,
+	  .arg = "PROMQL", .help = "work counter (needs --energy)" },
+	{ .name = "work-unit", .letter = 'u', .kind = GF_OPT_STRING,
+	  .arg = "UNIT", .help = "the unit of --work" },
+	{ .name = "idle-power", .kind = GF_OPT_NUMBER, .arg = "W",
+	  .help = "idle watts taken out of the energy per unit" },
+	{ .name = "namespace", .kind = GF_OPT_LIST, .arg = "NS",
+	  .help = "CPU overhead of a namespace (repeatable)" },
+	{ .name = "from-json", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "recorded query results instead of Prometheus" },
+	{ .name = "timeout", .kind = GF_OPT_DURATION, .arg = "D",
+	  .help = "per request to Prometheus", .def = "30s" },
 };
 
-struct opts {
-	const char *input, *config, *prometheus, *checks, *out, *tag;
-	const char *start, *end, *step, *rate_interval;
-	const char *gate, *op, *threshold;
-	const char *model, *measured;
-	const char *power, *energy, *work, *work_unit;
-	const char *from_json;
-	const char *timeout;
-	struct gf_vars vars;	/* --var */
-	struct gf_vars fq;	/* --feature-query */
-	const char **ns;	/* --namespace */
-	size_t nns;
-	struct gf_thresholds th;	/* for the model check */
-	double idle_power;	/* watts subtracted per unit of work; NaN */
+static const struct gf_cli cli = {
+	.name = "gf-validate",
+	.synopsis = "[-hV] [-c file] [-D name=value] [-e time] [-i file] "
+	    "[-k checks] [-M promql] [-o dir] [-p url] [-s time] [-T number] "
+	    "[-u unit] [-W promql] [-Z duration] [option ...]",
+	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
+	.footer = "Times: unix seconds or RFC 3339; durations: 90s, 15m, 2h. "
+	    "See gf-validate(1).",
 };
 
-static const struct option longopts[] = {
-	{ "checks", required_argument, NULL, 'k' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "end", required_argument, NULL, 'e' },
-	{ "energy", required_argument, NULL, 'E' },
-	{ "feature-query", required_argument, NULL, 'F' },
-	{ "from-json", required_argument, NULL, 'j' },
-	{ "gate", required_argument, NULL, 'g' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "idle-power", required_argument, NULL, OPT_IDLE_POWER },
-	{ "input", required_argument, NULL, 'i' },
-	{ "max-mae", required_argument, NULL, OPT_MAX_MAE },
-	{ "max-mape", required_argument, NULL, OPT_MAX_MAPE },
-	{ "max-mse", required_argument, NULL, OPT_MAX_MSE },
-	{ "measured", required_argument, NULL, 'M' },
-	{ "model", required_argument, NULL, 'm' },
-	{ "namespace", required_argument, NULL, 'n' },
-	{ "op", required_argument, NULL, 'O' },
-	{ "out", required_argument, NULL, 'o' },
-	{ "power", required_argument, NULL, 'P' },
-	{ "prometheus", required_argument, NULL, 'p' },
-	{ "rate-interval", required_argument, NULL, 'r' },
-	{ "start", required_argument, NULL, 's' },
-	{ "step", required_argument, NULL, 'S' },
-	{ "tag", required_argument, NULL, 't' },
-	{ "threshold", required_argument, NULL, 'T' },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "var", required_argument, NULL, 'D' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "work", required_argument, NULL, 'W' },
-	{ "work-unit", required_argument, NULL, 'u' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static GF_NORETURN void
-usage(void)
+/* The NAME=VALUE items of a list setting, into v. */
+static int
+split_assign(struct gf_vars *v, const struct gf_settings *set,
+    const char *opt, struct gf_err *err)
 {
-	fprintf(stderr, "usage: gf-validate [-hV] [-c file] [-D name=value] "
-	    "[-E promql] [-e time] [-F name=promql] [-g promql] [-i file] "
-	    "[-j file] [-k checks] [-M promql] [-m model] [-n namespace] "
-	    "[-O op] [-o dir] [-P promql] [-p url] [-r duration] [-S duration] "
-	    "[-s time] [-T number] [-t tag] [-u unit] [-W promql] "
-	    "[--max-mae n] [--max-mape n] [--max-mse n] "
-	    "[--idle-power watts] [--timeout duration]\n");
-	exit(GF_EXIT_USAGE);
+	const char *src = gf_opt_source(set, opt);
+	const char *const *items;
+	size_t n;
+
+	items = gf_opt_list(set, opt, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(items[i], '=');
+		char *name;
+
+		if (eq == NULL || eq == items[i])
+			return gf_err_set(err, src[0] == '-' ? GF_EXIT_USAGE :
+			    GF_EXIT_CONFIG, "options", "%s: expected "
+			    "NAME=VALUE, got '%s'", src, items[i]);
+		name = gf_xstrndup(items[i], (size_t)(eq - items[i]));
+		gf_vars_set(v, name, eq + 1);
+		free(name);
+	}
+	return 0;
 }
 
-static GF_NORETURN GF_PRINTF(1, 2) void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", gf_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage();
-}
-
+/* The settings that only make sense together, or not at all. */
 static void
-help(void)
+check_usage(struct gf_tool *t)
 {
-	printf("usage: gf-validate [options]\n"
-	    "Compare predicted with measured series; see gf-validate(1).\n\n"
-	    "  -p, --prometheus URL     Prometheus base URL\n"
-	    "  -k, --checks FILE|NAME   validations.yaml, or a built-in set\n"
-	    "  -s, --start TIME         range start (else the document's "
-	    "windows)\n"
-	    "  -e, --end TIME           range end\n"
-	    "  -S, --step DURATION      query step and alignment tolerance "
-	    "(3s)\n"
-	    "  -r, --rate-interval D    {rate_interval} (20s)\n"
-	    "  -D, --var NAME=VALUE     template variable\n"
-	    "  -o, --out DIR            write the report directory\n"
-	    "  -t, --tag TAG            report tag\n"
-	    "  -g, --gate PROMQL        gate query; "
-	    "-O/--op OP, -T/--threshold N\n"
-	    "  -m, --model FILE         score a model; -M/--measured PROMQL,\n"
-	    "                           -F/--feature-query NAME=PROMQL,\n"
-	    "                           --max-mae/--max-mape/--max-mse N\n"
-	    "  -P, --power PROMQL       mean power per window (watts)\n"
-	    "  -E, --energy PROMQL      energy counter (joules)\n"
-	    "  -W, --work PROMQL        work counter; -u/--work-unit UNIT\n"
-	    "      --idle-power W       idle watts taken out of energy "
-	    "per unit\n"
-	    "  -n, --namespace NS       CPU overhead of a namespace "
-	    "(repeatable)\n"
-	    "  -j, --from-json FILE     recorded query results instead of "
-	    "Prometheus\n"
-	    "      --timeout DURATION   per request to Prometheus (30s)\n"
-	    "  -c, --config FILE        validator.yaml-style settings\n"
-	    "  -i, --input FILE         run document (default stdin)\n"
-	    "  -h, --help               this help\n"
-	    "  -V, --version            version\n");
-	exit(gf_close_stdout());
-}
+	const struct gf_settings *s = &t->set;
+	static const char *const work[] = { "checks", "gate", "model",
+		"power", "energy", "namespace", "work" };
+	int todo = 0;
+	char *line;
 
-static void
-split_assign(struct gf_vars *v, const char *arg, const char *opt)
-{
-	const char *eq = strchr(arg, '=');
-	char *name;
-
-	if (eq == NULL || eq == arg)
-		usage_error("%s: expected NAME=VALUE, got '%s'", opt,
-		    arg);
-	name = gf_xstrndup(arg, (size_t)(eq - arg));
-	gf_vars_set(v, name, eq + 1);
-	free(name);
-}
-
-static double
-parse_num(const char *s, const char *what)
-{
-	struct gf_err err = GF_ERR_INIT;
-	double d;
-
-	if (gf_parse_double(s, what, &d, &err) == -1)
-		gf_die_err(&err);
-	return d;
+	if (gf_opt_given(s, "start") != gf_opt_given(s, "end"))
+		gf_tool_usage_error(t, "--start and --end go together");
+	if ((gf_opt_given(s, "op") || gf_opt_given(s, "threshold")) &&
+	    !gf_opt_given(s, "gate"))
+		gf_tool_usage_error(t, "--op and --threshold need --gate");
+	for (size_t i = 0; i < GF_ARRAY_LEN(work); i++)
+		todo |= gf_opt_given(s, work[i]);
+	if (!todo) {
+		line = gf_opt_usage(&cli, 0);
+		fputs(line, stderr);
+		free(line);
+		gf_tool_usage_error(t, "nothing to do: give --checks, --model, "
+		    "--gate or a summary (--power, --energy, --namespace)");
+	}
+	if (gf_opt_given(s, "work") && !gf_opt_given(s, "energy"))
+		gf_tool_usage_error(t, "--work needs --energy (joules per unit "
+		    "of work)");
+	if (gf_opt_given(s, "start") && gf_opt_num(s, "end") <=
+	    gf_opt_num(s, "start"))
+		gf_tool_usage_error(t, "--end must be after --start");
 }
 
 /* A string at a dotted path of the config, or NULL. */
@@ -186,6 +167,12 @@ cfg_str(const json_t *cfg, const char *a, const char *b, const char *c)
 	if (c != NULL)
 		x = json_object_get(x, c);
 	return json_string_value(x);
+}
+
+static double
+num_or_nan(const struct gf_settings *s, const char *name)
+{
+	return gf_opt_given(s, name) ? gf_opt_num(s, name) : NAN;
 }
 
 static void
@@ -205,42 +192,46 @@ group_cb(const char *title, void *arg)
 		gf_log_endgroup();
 }
 
-/* The run's options from the resolved ones (all borrowed). */
+/* The run's options from the resolved settings (all borrowed). */
 static void
-run_opts(struct gf_validate_opts *ro, const struct opts *o, const json_t *cfg,
-    const char *url, const char *ri, const char *step, double t0, double t1)
+run_opts(struct gf_validate_opts *ro, const struct gf_settings *s,
+    const struct gf_vars *vars, const struct gf_vars *fq)
 {
+	const json_t *cfg = s->config;
+
 	gf_validate_opts_init(ro);
-	ro->from_json = o->from_json;
-	ro->url = url;
-	ro->timeout = o->timeout;
-	ro->step = step;
-	ro->rate_interval = ri;
-	ro->start = t0;
-	ro->end = t1;
-	ro->checks = o->checks;
+	ro->from_json = gf_opt_str(s, "from-json");
+	ro->url = gf_opt_str(s, "prometheus");
+	ro->timeout = gf_opt_str(s, "timeout");
+	ro->step = gf_opt_str(s, "step");
+	ro->rate_interval = gf_opt_str(s, "rate-interval");
+	ro->start = num_or_nan(s, "start");
+	ro->end = num_or_nan(s, "end");
+	ro->checks = gf_opt_str(s, "checks");
+	/* The validator's template variables: structured config keys. */
 	ro->metal_job = cfg_str(cfg, "prometheus", "job", "metal");
 	ro->vm_job = cfg_str(cfg, "prometheus", "job", "vm");
 	ro->vm_name = cfg_str(cfg, "metal", "vm", "name");
 	ro->vm_pid = json_integer_value(json_object_get(json_object_get(
 	    json_object_get(cfg, "metal"), "vm"), "pid"));
-	ro->vars = &o->vars;
-	ro->model = o->model;
-	ro->measured = o->measured;
-	ro->feature_queries = &o->fq;
-	ro->th = o->th;
-	ro->power = o->power;
-	ro->energy = o->energy;
-	ro->work = o->work;
-	ro->work_unit = o->work_unit;
-	ro->idle_power = o->idle_power;
-	ro->ns = o->ns;
-	ro->nns = o->nns;
-	ro->gate = o->gate;
-	ro->op = o->op;
-	ro->threshold = o->threshold;
-	ro->out = o->out;
-	ro->tag = o->tag;
+	ro->vars = vars;
+	ro->model = gf_opt_str(s, "model");
+	ro->measured = gf_opt_str(s, "measured");
+	ro->feature_queries = fq;
+	ro->th.max_mae = num_or_nan(s, "max-mae");
+	ro->th.max_mape = num_or_nan(s, "max-mape");
+	ro->th.max_mse = num_or_nan(s, "max-mse");
+	ro->power = gf_opt_str(s, "power");
+	ro->energy = gf_opt_str(s, "energy");
+	ro->work = gf_opt_str(s, "work");
+	ro->work_unit = gf_opt_str(s, "work-unit");
+	ro->idle_power = num_or_nan(s, "idle-power");
+	ro->ns = gf_opt_list(s, "namespace", &ro->nns);
+	ro->gate = gf_opt_str(s, "gate");
+	ro->op = gf_opt_str(s, "op");
+	ro->threshold = gf_opt_str(s, "threshold");
+	ro->out = gf_opt_str(s, "out");
+	ro->tag = gf_opt_str(s, "tag");
 	ro->warn = gf_log_warn_cb;
 	ro->info = info_cb;
 	ro->group = group_cb;
@@ -249,127 +240,23 @@ run_opts(struct gf_validate_opts *ro, const struct opts *o, const json_t *cfg,
 int
 main(int argc, char *argv[])
 {
-	struct opts o;
 	struct gf_tool t;
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_validate_opts ro;
-	json_t *cfg = NULL, *section;
-	const char *url, *ri, *step_s;
-	double t0 = NAN, t1 = NAN;
-	int ch;
+	struct gf_vars vars = GF_VARS_INIT, fq = GF_VARS_INIT;
+	json_t *section;
 
-	gf_setprogname(argv[0]);
-	memset(&o, 0, sizeof(o));
-	o.th.max_mae = o.th.max_mape = o.th.max_mse = NAN;
-	o.idle_power = NAN;
-	while ((ch = getopt_long(argc, argv,
-	    "c:D:E:e:F:g:hi:j:k:M:m:n:O:o:P:p:r:S:s:T:t:u:VW:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c': o.config = optarg; break;
-		case 'D': split_assign(&o.vars, optarg, "--var"); break;
-		case 'E': o.energy = optarg; break;
-		case 'e': o.end = optarg; break;
-		case 'F': split_assign(&o.fq, optarg, "--feature-query"); break;
-		case 'g': o.gate = optarg; break;
-		case 'h': help(); break;
-		case 'i': o.input = optarg; break;
-		case 'j': o.from_json = optarg; break;
-		case 'k': o.checks = optarg; break;
-		case 'M': o.measured = optarg; break;
-		case 'm': o.model = optarg; break;
-		case 'n':
-			o.ns = gf_xreallocarray(o.ns, o.nns + 1,
-			    sizeof(*o.ns));
-			o.ns[o.nns++] = optarg;
-			break;
-		case 'O': o.op = optarg; break;
-		case 'o': o.out = optarg; break;
-		case 'P': o.power = optarg; break;
-		case 'p': o.prometheus = optarg; break;
-		case 'r': o.rate_interval = optarg; break;
-		case 'S': o.step = optarg; break;
-		case 's': o.start = optarg; break;
-		case 'T': o.threshold = optarg; break;
-		case 't': o.tag = optarg; break;
-		case 'u': o.work_unit = optarg; break;
-		case 'V': gf_tool_version(); break;
-		case 'W': o.work = optarg; break;
-		case OPT_MAX_MAE:
-			o.th.max_mae = parse_num(optarg, "--max-mae");
-			break;
-		case OPT_MAX_MAPE:
-			o.th.max_mape = parse_num(optarg, "--max-mape");
-			break;
-		case OPT_MAX_MSE:
-			o.th.max_mse = parse_num(optarg, "--max-mse");
-			break;
-		case OPT_TIMEOUT: o.timeout = optarg; break;
-		case OPT_IDLE_POWER:
-			o.idle_power = parse_num(optarg, "--idle-power");
-			break;
-		default: usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 0)
-		usage();
-	if ((o.start == NULL) != (o.end == NULL))
-		usage_error("--start and --end go together");
-	if ((o.op != NULL || o.threshold != NULL) && o.gate == NULL)
-		usage_error("--op and --threshold need --gate");
-	if (o.config != NULL) {
-		if ((cfg = gf_yaml_load(o.config, &err)) == NULL)
-			gf_die_err(&err);
-		if (!json_is_object(cfg) && !json_is_null(cfg))
-			gf_die(GF_EXIT_DATAERR, "%s: expected a mapping",
-			    o.config);
-	}
-	if (o.checks == NULL)
-		o.checks = cfg_str(cfg, "validations_file", NULL, NULL);
-	if (o.checks == NULL && o.gate == NULL && o.model == NULL &&
-	    o.power == NULL && o.energy == NULL && o.nns == 0 &&
-	    o.work == NULL)
-		usage_error("nothing to do: give --checks, --model, "
-		    "--gate or a summary (--power, --energy, --namespace)");
-	if (o.work != NULL && o.energy == NULL)
-		usage_error("--work needs --energy (joules per unit "
-		    "of work)");
-	if (o.start != NULL) {
-		if (gf_parse_time(o.start, "--start", &t0, &err) == -1 ||
-		    gf_parse_time(o.end, "--end", &t1, &err) == -1)
-			gf_die_err(&err);
-		if (t1 <= t0)
-			usage_error("--end must be after --start");
-	}
-
-	gf_tool_begin(&t, "gf-validate", o.input, 0);
+	gf_tool_start(&t, &cli, argc, argv, 0);
+	check_usage(&t);
+	if (split_assign(&vars, &t.set, "var", &err) < 0 ||
+	    split_assign(&fq, &t.set, "feature-query", &err) < 0)
+		gf_tool_fail(&t, &err);
+	run_opts(&ro, &t.set, &vars, &fq);
 	section = json_object();
-
-	/* Precedence: option, environment, document, config, default. */
-	url = o.prometheus;
-	if (url == NULL && getenv("GF_PROMETHEUS_URL") != NULL &&
-	    *getenv("GF_PROMETHEUS_URL") != '\0')
-		url = getenv("GF_PROMETHEUS_URL");
-	if (url == NULL)
-		url = json_string_value(json_object_get(json_object_get(
-		    json_object_get(t.doc, "stack"), "prometheus"), "url"));
-	if (url == NULL)
-		url = cfg_str(cfg, "prometheus", "url", NULL);
-	ri = o.rate_interval != NULL ? o.rate_interval :
-	    cfg_str(cfg, "prometheus", "rate_interval", NULL);
-	if (ri == NULL)
-		ri = "20s";
-	step_s = o.step != NULL ? o.step : cfg_str(cfg, "prometheus", "step",
-	    NULL);
-	run_opts(&ro, &o, cfg, url, ri, step_s, t0, t1);
 	/* err says how it went, a failed check or a tripped gate included. */
 	gf_validate_run(&ro, t.doc, section, &err);
 	gf_doc_set(t.doc, "validate", section);
-	gf_vars_release(&o.vars);
-	gf_vars_release(&o.fq);
-	free(o.ns);
-	json_decref(cfg);
+	gf_vars_release(&vars);
+	gf_vars_release(&fq);
 	return gf_tool_finish(&t, err.exit != 0 ? &err : NULL, NULL);
 }

@@ -58,7 +58,7 @@ cat >model.json <<'EOF'
   "Numerical_Variables": {"cpu": {"scale": 1, "weight": 2}}}}}
 EOF
 test_expect_success 'a model is scored against measured power' "
-	$R -m model.json -M watts -F cpu=cpu --max-mae 2 </dev/null >m.json &&
+	$R --model model.json -M watts --feature-query cpu=cpu --max-mae 2 </dev/null >m.json &&
 	jq -e '.validate.results[0] | (.name | startswith(\"model\")) and .samples == 3
 		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\" and .model == \"model.json\"' m.json
 "
@@ -69,10 +69,10 @@ test_expect_success 'recorded series: each window summarises its own samples' "
 	jq -e '.validate.summaries | map(.mean_power_w) == [25, 44]' w.json
 "
 test_expect_success 'recorded series: the gate reads the last sample at or before the end' "
-	gf-validate --from-json rec.json --start 100 --end 110 -g A -O '<' -T 45 </dev/null >g1.json;
+	gf-validate --from-json rec.json --start 100 --end 110 --gate A --op '<' -T 45 </dev/null >g1.json;
 	test \$? = 1 &&
 	jq -e '.validate.gate | .value == 40 and .time == 109 and .tripped' g1.json &&
-	gf-validate --from-json rec.json --start 100 --end 120 -g A -O '<' -T 45 </dev/null >g2.json &&
+	gf-validate --from-json rec.json --start 100 --end 120 --gate A --op '<' -T 45 </dev/null >g2.json &&
 	jq -e '.validate.gate | .value == 50 and (.tripped | not)' g2.json
 "
 cat >gfmodel.json <<'EOF'
@@ -81,12 +81,12 @@ cat >gfmodel.json <<'EOF'
  "params": {"coef": [2], "intercept": 10}, "feature_queries": {"cpu": "cpu"}}
 EOF
 test_expect_success 'a gf model file brings its feature queries' "
-	$R -m gfmodel.json -M watts --max-mape 10 </dev/null >m2.json &&
+	$R --model gfmodel.json -M watts --max-mape 10 </dev/null >m2.json &&
 	jq -e '.validate.results[0] | .name == \"model LinearRegressionTrainer\"
 		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\"' m2.json
 "
 test_expect_code 64 'a model feature without a query is a usage error' "
-	$R -m model.json -M watts </dev/null >/dev/null 2>err && grep -q 'feature-query cpu=' err
+	$R --model model.json -M watts </dev/null >/dev/null 2>err && grep -q 'feature-query cpu=' err
 "
 
 test_expect_code 65 'two series: 65 naming the label sets' "
@@ -116,10 +116,21 @@ test_expect_code 66 'missing checks file: 66' "
 	$R -k no-such.yaml </dev/null >/dev/null
 "
 test_expect_code 66 'missing model file: 66' "
-	$R -m no-model.json -M watts </dev/null >/dev/null
+	$R --model no-model.json -M watts </dev/null >/dev/null
 "
 test_expect_code 66 'missing config file: 66' "
 	$R -k checks.yaml -c no-config.yaml </dev/null >/dev/null
+"
+test_expect_code 78 'a bad value in the config file: 78, naming the file and key' "
+	printf 'prometheus:\n  step: soon\n' >badstep.yaml &&
+	gf-validate --from-json rec.json -k checks.yaml -s 100 -e 120 -c badstep.yaml </dev/null >bs.json 2>err; rc=\$?;
+	grep -q \"badstep.yaml: field 'prometheus.step'\" err &&
+	jq -e '.steps[-1].exit == 78' bs.json >/dev/null && exit \$rc
+"
+test_expect_success 'a nested config number is a setting: prometheus.step: 2' "
+	printf 'prometheus:\n  step: 2\n' >step2.yaml &&
+	gf-validate --from-json rec.json -k checks.yaml -D a=A -s 100 -e 120 -c step2.yaml </dev/null >s2.json;
+	test \$? -le 1 && jq -e '.validate.step == 2' s2.json
 "
 test_expect_code 66 'missing input document: 66' "
 	$R -k checks.yaml -i no-such.json >/dev/null
@@ -132,7 +143,7 @@ test_expect_code 64 '--start without --end: 64' "
 	gf-validate -k checks.yaml -s 100 </dev/null >/dev/null
 "
 test_expect_code 64 'unknown gate operator: 64' "
-	$R -g A -O '=<' -T 1 </dev/null >/dev/null
+	$R --gate A --op '=<' -T 1 </dev/null >/dev/null
 "
 test_expect_code 64 'no range and no windows: 64' "
 	gf-validate --from-json rec.json -k checks.yaml -D a=A </dev/null >/dev/null

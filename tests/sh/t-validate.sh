@@ -252,8 +252,8 @@ cat >"$TEST_DIR/weights.json" <<'EOF'
   "Numerical_Variables": {"core_watts": {"scale": 1, "weight": 1}}}}}
 EOF
 test_expect_success 'a model scored per window against measured power' "
-	gf-validate -m weights.json -M 'sum(rate(node_rapl_package_joules_total[4s]))' \
-		-F 'core_watts=sum(rate(node_rapl_core_joules_total[4s]))' --max-mape 5 \
+	gf-validate --model weights.json -M 'sum(rate(node_rapl_package_joules_total[4s]))' \
+		--feature-query 'core_watts=sum(rate(node_rapl_core_joules_total[4s]))' --max-mape 5 \
 		--step 1s --out rep17 <win.json >doc17.json &&
 	jq -e '.validate.results[0] | .verdict == \"PASS\" and .mape < 1 and (.windows | length == 2)' doc17.json &&
 	ls rep17/images/*.svg

@@ -34,6 +34,8 @@ static const struct gf_opt opts[] = {
 	  .help = "a colour", .choices = colours, .key = "paint" },
 	{ .name = "secret-path", .kind = GF_OPT_STRING, .arg = "P",
 	  .help = "not in config", .flags = GF_OPT_CLI },
+	{ .name = "nested", .kind = GF_OPT_INT, .arg = "N",
+	  .help = "nested key", .key = "x.y" },
 };
 
 static const struct gf_cli cli = {
@@ -227,6 +229,27 @@ test_errors(void)
 	    gf_opt_load_config(&s, &err) < 0 && err.exit == 65 &&
 	    strstr(err.msg, cfg) != NULL, "bad YAML is 65 with the file: %s",
 	    err.msg);
+	gf_opt_free(&s);
+	unlink(cfg);
+	free(cfg);
+
+	cfg = write_config("x:\n  y: 5\n  z: {w: 1}\n");
+	ok(parse(&s, &err, "-c", cfg, NULL) == 0 &&
+	    gf_opt_load_config(&s, &err) == 0 &&
+	    gf_opt_resolve(&s, NULL, &err) == 0, "a nested config resolves");
+	is_int(gf_opt_num(&s, "nested"), 5,
+	    "a dotted key reads a nested number");
+	ok(strstr(gf_opt_source(&s, "nested"), "field 'x.y'") != NULL,
+	    "... named by its path");
+	gf_opt_free(&s);
+	unlink(cfg);
+	free(cfg);
+	cfg = write_config("x:\n  y: {w: 1}\n");
+	ok(parse(&s, &err, "-c", cfg, NULL) == 0 &&
+	    gf_opt_load_config(&s, &err) == 0 &&
+	    gf_opt_resolve(&s, NULL, &err) < 0 && err.exit == 78 &&
+	    strstr(err.msg, "field 'x.y'") != NULL,
+	    "a mapping at a dotted key is 78: %s", err.msg);
 	gf_opt_free(&s);
 	unlink(cfg);
 	free(cfg);
