@@ -7,6 +7,14 @@
 #   expected.exit    the exit status
 #   expected.stdout  optional; what stdout must be after the filter
 #   expected.stderr  optional; what stderr must be (@TMP@ substituted)
+#   env              optional; VAR=value lines added to the tool's
+#                    environment (@TMP@ substituted; a PATH keeps the
+#                    built tools in front, so the tool is found by name)
+#   files/           optional; copied into the scratch dir before the run
+#   stdout-to        optional; a file standard output goes to instead of
+#                    being compared (/dev/full: a full disk)
+# The tool runs in the scratch dir, with GF_STATE=@TMP@/gf-state.json
+# unless env sets it.
 # Run: tests/cli.sh [--update]   (--update rewrites the expected files).
 . "${GF_SRC:-.}/tests/lib.sh"
 need jq jq
@@ -21,13 +29,27 @@ for case in "$GF_SRC"/tests/cli/*/[0-9]*; do
 	name="$tool/$(basename "$case")"
 	tmp="$TEST_DIR/$(basename "$case")-$tool"
 	mkdir -p "$tmp"
-	set --
+	[ -d "$case/files" ] && cp -R "$case/files/." "$tmp/"
+	set -- env "GF_STATE=$tmp/gf-state.json"
+	if [ -f "$case/env" ]; then
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=$(printf '%s' "$line" | sed "s|@TMP@|$tmp|g")
+			case $line in
+			PATH=*) line="PATH=$GF_BUILD/bin:${line#PATH=}" ;;
+			esac
+			set -- "$@" "$line"
+		done <"$case/env"
+	fi
+	set -- "$@" "$tool"
 	while IFS= read -r line || [ -n "$line" ]; do
 		set -- "$@" "$(printf '%s' "$line" | sed "s|@TMP@|$tmp|g")"
 	done <"$case/args"
 	stdin=/dev/null
 	[ -f "$case/stdin" ] && stdin=$case/stdin
-	(cd "$tmp" && "$tool" "$@" <"$stdin" >"$tmp/.stdout" 2>"$tmp/.stderr")
+	out=$tmp/.stdout
+	: >"$out"
+	[ -f "$case/stdout-to" ] && out=$(sed "s|@TMP@|$tmp|g" "$case/stdout-to")
+	(cd "$tmp" && "$@" <"$stdin" >"$out" 2>"$tmp/.stderr")
 	rc=$?
 	filter=$default_filter
 	[ -f "$case/filter" ] && filter=$(cat "$case/filter")
