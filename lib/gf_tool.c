@@ -237,9 +237,11 @@ prepare_interrupt(struct gf_tool *t)
 	json_t *steps, *step, *merged;
 	struct stat st;
 	sigset_t old;
+	int had_steps;
 
 	if ((t->flags & GF_TOOL_OWN_SIGNALS) || t->doc == NULL)
 		return;
+	had_steps = json_object_get(t->doc, "steps") != NULL;
 	gf_err_set(&err, GF_EXIT_TEMPFAIL, "signal", "interrupted by "
 	    "%.*s", (int)sizeof(SIG_MARK) - 2, SIG_MARK);
 	gf_doc_add_step(t->doc, t->name, t->started, &err, NULL);
@@ -264,6 +266,8 @@ prepare_interrupt(struct gf_tool *t)
 	intr.phase = PHASE_WORKING;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	json_array_remove(steps, json_array_size(steps) - 1);
+	if (!had_steps)
+		json_object_del(t->doc, "steps");
 }
 
 void

@@ -31,7 +31,7 @@ test_expect_code 78 'up --provider equinix is refused (78)' '
 test_expect_success 'the refusal names the shutdown and the alternatives' '
 	gf-provision up --provider equinix </dev/null >out 2>err;
 	grep -q "Equinix Metal was shut down on 2026-06-30; use aws, g5k, openstack or ssh" err &&
-	test ! -s out
+	jq -e ".steps[-1].exit == 78 and (.hosts == null)" out
 '
 test_expect_code 78 'a provider not in this build yet (aws) gives 78' '
 	gf-provision up --provider aws </dev/null
@@ -100,9 +100,9 @@ test_expect_success 'RAPL check: no powercap tree at all' '
 test_expect_code 65 'bad JSON on stdin gives 65' '
 	printf "{\"run\": \n oops" | gf-provision up >out 2>err
 '
-test_expect_success 'the message names <stdin>:line:col and nothing is printed' '
+test_expect_success 'the message names <stdin>:line:col; a new document carries it' '
 	printf "{\"run\": \n oops" | gf-provision up >out 2>err;
-	grep -q "<stdin>:2:" err && test ! -s out
+	grep -q "<stdin>:2:" err && jq -e ".steps[-1].exit == 65 and (.hosts == null)" out
 '
 test_expect_code 65 'down with a bad state file gives 65' '
 	echo "[1," >bad.json && GF_STATE=$TEST_DIR/bad.json gf-provision down </dev/null
