@@ -717,7 +717,7 @@ preflight(struct stack *s, struct gf_err *err)
 			    components[c].name,
 			    runners[components[c].runner].name);
 		if ((p = gf_host_which(s->host, program)) == NULL)
-			return gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
+			return gf_err_set(err, GF_EXIT_NOINPUT, "stack",
 			    "'%s' not found in PATH (Debian package %s)",
 			    program, components[c].package);
 		free(p);

@@ -44,7 +44,7 @@ gf_stress_version(struct gf_host *h, struct gf_err *err)
 	char *path = gf_host_which(h, "stress-ng");
 
 	if (path == NULL) {
-		gf_err_set(err, GF_EXIT_UNAVAILABLE, "stress", "stress-ng not "
+		gf_err_set(err, GF_EXIT_NOINPUT, "stress", "stress-ng not "
 		    "found in PATH: install it (Debian package 'stress-ng')");
 		return NULL;
 	}
@@ -120,8 +120,6 @@ gf_stress_preflight(struct gf_host *h, const struct gf_plan *p,
 		argv[n] = "--dry-run";
 		argv[n + 1] = "--quiet";
 		st = gf_host_capture(h, argv, 30, NULL, err);
-		if (st < 0 && err != NULL && err->exit == GF_EXIT_NOINPUT)
-			err->exit = GF_EXIT_UNAVAILABLE;
 		if (st < 0)
 			rc = -1;
 		else if (st != 0)
@@ -286,8 +284,6 @@ run_command(struct gf_host *host, const struct gf_plan_phase *ph,
 	cmd.poll_arg = t;
 	if (gf_host_run(host, &cmd, &r, err) < 0) {
 		gf_host_result_release(&r);
-		if (err != NULL && err->exit == GF_EXIT_NOINPUT)
-			err->exit = GF_EXIT_UNAVAILABLE;
 		return -1;
 	}
 	gf_host_result_release(&r);

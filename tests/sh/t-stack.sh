@@ -132,7 +132,7 @@ test_expect_success 'the stack keeps no descriptor of its caller open' '
 	[ $n -eq 0 ]
 '
 
-test_expect_code 69 'a missing prometheus gives 69 (and starts nothing)' '
+test_expect_code 66 'a missing prometheus gives 66 (and starts nothing)' '
 	mkdir -p bin && ln -sf "$GF_BUILD/bin/gf-kepler-install" bin/ &&
 	PATH=$TEST_DIR/bin gf-kepler-install --power none -d "$TEST_DIR/np" </dev/null >/dev/null 2>err
 '

@@ -253,13 +253,13 @@ test_expect_success '... and its stress-ng does not outlive it' '
 	    { pkill -f -- "--temp-path $TEST_DIR"; false; }
 '
 
-test_expect_code 69 'no stress-ng in PATH: exit 69' "
+test_expect_code 66 'no stress-ng in PATH: exit 66 (a required program is missing)' "
 	PATH=/nonexistent '$GF_BUILD/bin/gf-stress' --stress-args 'cpu;none;none' --stress-timeout 1 \
 	    </dev/null >nostress.json 2>err
 "
 test_expect_success '... naming the package, with the failed step in the document' '
 	grep -q "stress-ng not found in PATH: install it (Debian package .stress-ng.)" err &&
-	jq -e ".steps[-1].exit == 69 and (.windows // [] | length) == 0" nostress.json
+	jq -e ".steps[-1].exit == 66 and (.windows // [] | length) == 0" nostress.json
 '
 # The system refusing a new process: nobody held to one process.
 if can_be_nobody; then
