@@ -256,6 +256,33 @@ as_nobody() {
 nobody_dir() {
 	chmod 711 "$TEST_DIR" && mkdir -m 777 "$TEST_DIR/$1"
 }
+# nobody_tools TOOL...: copies of the built TOOLs in $NOBODY_BIN, which
+# nobody can reach and run. The checkout may sit under a directory only
+# its owner may enter (a private home, a clone in mktemp -d): nobody
+# cannot execute $GF_BUILD/bin there, and a tool that finds its helpers
+# beside itself (gf-kepler-install's gf-powersim) must find copies too.
+# Returns 1 with the reason in NOBODY_SKIP when nobody cannot run them
+# (not root, no setpriv or prlimit, a TMPDIR nobody may not enter).
+nobody_tools() {
+	NOBODY_SKIP=
+	can_be_nobody || { NOBODY_SKIP='needs root, setpriv, prlimit'; return 1; }
+	NOBODY_BIN=$TEST_DIR/nobody-bin
+	chmod 711 "$TEST_DIR" && mkdir -p "$NOBODY_BIN" &&
+	    chmod 755 "$NOBODY_BIN" || {
+		NOBODY_SKIP="cannot make $NOBODY_BIN"; return 1; }
+	for t in "$@"; do
+		cp "$GF_BUILD/bin/$t" "$NOBODY_BIN/$t" &&
+		    chmod 755 "$NOBODY_BIN/$t" || {
+			NOBODY_SKIP="cannot copy $t into $NOBODY_BIN"; return 1; }
+		# Run through a shell: setpriv itself execs its command with
+		# root's capabilities still in effect, which would hide a
+		# directory nobody cannot search.
+		as_nobody sh -c '"$1" -V' sh "$NOBODY_BIN/$t" >/dev/null 2>&1 || {
+			NOBODY_SKIP="nobody cannot run $NOBODY_BIN/$t (is ${TMPDIR:-/tmp} private?)"
+			return 1
+		}
+	done
+}
 # start_foreign_stack STATE: a root process that looks like STATE's
 # Prometheus (its pid file, its state path in the command line), which
 # nobody cannot signal. Sets FOREIGN_PID.

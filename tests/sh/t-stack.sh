@@ -181,10 +181,10 @@ test_expect_code 74 'a full stdout gives 74 (--stop)' '
 '
 # 71: the system refusing a process (nobody held to one), and a stack
 # process it may not signal (another user's).
-if can_be_nobody; then
+if nobody_tools gf-kepler-install gf-powersim; then
 	nobody_dir n71
 	test_expect_code 71 'a process the system refuses to start gives 71' '
-		as_nobody prlimit --nproc=1 "$GF_BUILD/bin/gf-kepler-install" -p simulated \
+		as_nobody prlimit --nproc=1 "$NOBODY_BIN/gf-kepler-install" -p simulated \
 		    -d "$TEST_DIR/n71/st" </dev/null >n71.json 2>err; rc=$?
 		grep -q "cannot start .*: Resource temporarily unavailable" err &&
 		jq -e ".steps[-1].exit == 71" n71.json >/dev/null || rc=99
@@ -192,7 +192,7 @@ if can_be_nobody; then
 	'
 	start_foreign_stack "$TEST_DIR/n71/foreign"
 	test_expect_code 71 '--stop on a process it may not signal gives 71' '
-		as_nobody "$GF_BUILD/bin/gf-kepler-install" --stop -d "$TEST_DIR/n71/foreign" \
+		as_nobody "$NOBODY_BIN/gf-kepler-install" --stop -d "$TEST_DIR/n71/foreign" \
 		    </dev/null >/dev/null 2>err; rc=$?
 		grep -q "cannot stop process $FOREIGN_PID: Operation not permitted" err &&
 		kill -0 $FOREIGN_PID || rc=99
@@ -200,8 +200,8 @@ if can_be_nobody; then
 	'
 	stop_pid $FOREIGN_PID
 else
-	test_skip 'a process the system refuses to start gives 71' 'needs root, setpriv, prlimit'
-	test_skip '--stop on a process it may not signal gives 71' 'needs root, setpriv, prlimit'
+	test_skip 'a process the system refuses to start gives 71' "$NOBODY_SKIP"
+	test_skip '--stop on a process it may not signal gives 71' "$NOBODY_SKIP"
 fi
 test_expect_success '--help, --version' '
 	gf-kepler-install --help | grep -q "^usage: gf-kepler-install" &&

@@ -262,9 +262,9 @@ test_expect_success '... naming the package, with the failed step in the documen
 	jq -e ".steps[-1].exit == 69 and (.windows // [] | length) == 0" nostress.json
 '
 # The system refusing a new process: nobody held to one process.
-if can_be_nobody; then
+if nobody_tools gf-stress; then
 	test_expect_code 71 'the system refusing a process for stress-ng: exit 71' "
-		as_nobody prlimit --nproc=1 '$GF_BUILD/bin/gf-stress' -p curve:default \
+		as_nobody prlimit --nproc=1 '$NOBODY_BIN/gf-stress' -p curve:default \
 		    </dev/null >nofork.json 2>err; rc=\$?
 		grep -q \"cannot start 'stress-ng': Resource temporarily unavailable\" err &&
 		jq -e '.steps[-1].exit == 71 and (.windows // [] | length) == 0' nofork.json >/dev/null ||
@@ -272,8 +272,7 @@ if can_be_nobody; then
 		exit \$rc
 	"
 else
-	test_skip 'the system refusing a process for stress-ng: exit 71' \
-	    'needs root, setpriv and prlimit'
+	test_skip 'the system refusing a process for stress-ng: exit 71' "$NOBODY_SKIP"
 fi
 test_expect_success 'an idle plan needs no stress-ng' '
 	PATH=/nonexistent "$GF_BUILD/bin/gf-stress" -p idle:0.2 </dev/null >/dev/null
