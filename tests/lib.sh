@@ -100,6 +100,12 @@ need() {	# PROGRAM PACKAGE
 	}
 }
 
+# Something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {	# PORT
+	perl -MIO::Socket::INET -e \
+	    'exit !IO::Socket::INET->new("127.0.0.1:$ARGV[0]")' "$1"
+}
+
 # A free TCP port on 127.0.0.1 (the kernel picks it).
 free_port() {
 	perl -MIO::Socket::INET -e '
@@ -263,8 +269,7 @@ start_mute_server() {
 		    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
 		my @keep; while (my $c = $s->accept) { push @keep, $c }' "$MUTE_PORT" &
 	test_track_pid $!
-	wait_until 5 "the mute server on port $MUTE_PORT" \
-	    'perl -MIO::Socket::INET -e "exit !IO::Socket::INET->new(qq(127.0.0.1:\$ARGV[0]))" "$MUTE_PORT"' ||
+	wait_until 5 "the mute server on port $MUTE_PORT" 'port_open "$MUTE_PORT"' ||
 		{ echo "Bail out! the mute server did not start"; exit 1; }
 }
 
