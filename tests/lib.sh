@@ -304,15 +304,15 @@ nobody_tools() {
 	chmod 711 "$TEST_DIR" && mkdir -p "$NOBODY_BIN" &&
 	    chmod 755 "$NOBODY_BIN" || {
 		NOBODY_SKIP="cannot make $NOBODY_BIN"; return 1; }
-	for t in "$@"; do
-		cp "$GF_BUILD/bin/$t" "$NOBODY_BIN/$t" &&
-		    chmod 755 "$NOBODY_BIN/$t" || {
-			NOBODY_SKIP="cannot copy $t into $NOBODY_BIN"; return 1; }
+	for _nt in "$@"; do
+		cp "$GF_BUILD/bin/$_nt" "$NOBODY_BIN/$_nt" &&
+		    chmod 755 "$NOBODY_BIN/$_nt" || {
+			NOBODY_SKIP="cannot copy $_nt into $NOBODY_BIN"; return 1; }
 		# Run through a shell: setpriv itself execs its command with
 		# root's capabilities still in effect, which would hide a
 		# directory nobody cannot search.
-		as_nobody sh -c '"$1" -V' sh "$NOBODY_BIN/$t" >/dev/null 2>&1 || {
-			NOBODY_SKIP="nobody cannot run $NOBODY_BIN/$t (is ${TMPDIR:-/tmp} private?)"
+		as_nobody sh -c '"$1" -V' sh "$NOBODY_BIN/$_nt" >/dev/null 2>&1 || {
+			NOBODY_SKIP="nobody cannot run $NOBODY_BIN/$_nt (is ${TMPDIR:-/tmp} private?)"
 			return 1
 		}
 	done
