@@ -71,6 +71,10 @@ for case in "$GF_SRC"/tests/cli/*/[0-9]*; do
 	fail=""
 	[ "$rc" = "$(cat "$case/expected.exit")" ] ||
 	    fail="exit $rc, want $(cat "$case/expected.exit")"
+	# A filter that fails leaves an empty output: not a pass.
+	if [ -z "$fail" ] && [ -s "$tmp/.jqerr" ]; then
+		fail="filter failed: $(head -c 500 "$tmp/.jqerr")"
+	fi
 	if [ -z "$fail" ] && [ -f "$case/expected.stdout" ] &&
 	    ! diff -u "$case/expected.stdout" "$tmp/.out" >"$tmp/.diff"; then
 		fail="stdout differs"

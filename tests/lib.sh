@@ -100,6 +100,12 @@ need() {	# PROGRAM PACKAGE
 	}
 }
 
+# Something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {	# PORT
+	perl -MIO::Socket::INET -e \
+	    'exit !IO::Socket::INET->new("127.0.0.1:$ARGV[0]")' "$1"
+}
+
 # A free TCP port on 127.0.0.1 (the kernel picks it).
 free_port() {
 	perl -MIO::Socket::INET -e '
@@ -121,6 +127,22 @@ wait_http() {	# URL [SECONDS]
 		exit 1;' "$1" "${2:-30}"
 }
 
+# wait_until SECONDS WHAT SCRIPT: run SCRIPT (by eval, so "!", pipes and
+# && work) every 0.1 s until it succeeds, and return 0 then. After SECONDS
+# of wall-clock time at least (the script itself may be slow: a query)
+# print "timed out after N s waiting for WHAT" on stderr and return 1.
+# Tests wait for the condition they need, never for a fixed time.
+wait_until() {	# SECONDS WHAT SCRIPT
+	_wu_end=$(( $(date +%s) + $1 ))
+	while ! eval "$3"; do
+		if [ "$(date +%s)" -gt "$_wu_end" ]; then
+			echo "wait_until: timed out after $1 s waiting for $2" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
 # GET a URL and print the body (for PromQL use prom_query).
 http_get() { perl -MHTTP::Tiny -e '
 	my $r = HTTP::Tiny->new(timeout => 10)->get($ARGV[0]);
@@ -132,6 +154,20 @@ prom_query() {	# URL PROMQL
 		my $r = HTTP::Tiny->new(timeout => 10)->post_form(
 		    "$ARGV[0]/api/v1/query", { query => $ARGV[1] });
 		print $r->{content}; exit($r->{success} ? 0 : 1);' "$1" "$2"
+}
+
+# The first value of an instant query's result, or nothing (no sample).
+prom_value() {	# URL PROMQL
+	prom_query "$1" "$2" | perl -MJSON::PP -e '
+		my $r = eval { decode_json(join("", <STDIN>)) } or exit 1;
+		my $v = $r->{data}{result}[0]{value}[1];
+		exit 1 unless defined $v;
+		print "$v\n";'
+}
+# The query has a sample and its first value is at least MIN.
+prom_at_least() {	# URL PROMQL MIN
+	_pv=$(prom_value "$1" "$2") &&
+	    awk -v v="$_pv" -v min="$3" 'BEGIN { exit !(v + 0 >= min + 0) }'
 }
 
 # A powercap tree node-exporter's RAPL collector reads (--path.sysfs DIR).
@@ -225,7 +261,7 @@ start_prometheus_on() {	# TSDB_DIR [FLAG...]
 
 # start_mute_server: a peer on a free loopback port that accepts
 # connections and never answers (time-outs). Sets MUTE_PORT; returns once
-# it accepts.
+# it accepts (bails out when it does not).
 start_mute_server() {
 	MUTE_PORT=$(free_port)
 	perl -MIO::Socket::INET -e '
@@ -233,10 +269,8 @@ start_mute_server() {
 		    LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1) or die $!;
 		my @keep; while (my $c = $s->accept) { push @keep, $c }' "$MUTE_PORT" &
 	test_track_pid $!
-	n=0
-	until perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new("127.0.0.1:$ARGV[0]")' "$MUTE_PORT"; do
-		n=$((n + 1)); [ $n -lt 50 ] || return 1; sleep 0.1
-	done
+	wait_until 5 "the mute server on port $MUTE_PORT" 'port_open "$MUTE_PORT"' ||
+		{ echo "Bail out! the mute server did not start"; exit 1; }
 }
 
 # Root can run a command as user nobody: for limits root is exempt from
@@ -255,6 +289,33 @@ as_nobody() {
 # directory itself becomes traversable, still not listable).
 nobody_dir() {
 	chmod 711 "$TEST_DIR" && mkdir -m 777 "$TEST_DIR/$1"
+}
+# nobody_tools TOOL...: copies of the built TOOLs in $NOBODY_BIN, which
+# nobody can reach and run. The checkout may sit under a directory only
+# its owner may enter (a private home, a clone in mktemp -d): nobody
+# cannot execute $GF_BUILD/bin there, and a tool that finds its helpers
+# beside itself (gf-kepler-install's gf-powersim) must find copies too.
+# Returns 1 with the reason in NOBODY_SKIP when nobody cannot run them
+# (not root, no setpriv or prlimit, a TMPDIR nobody may not enter).
+nobody_tools() {
+	NOBODY_SKIP=
+	can_be_nobody || { NOBODY_SKIP='needs root, setpriv, prlimit'; return 1; }
+	NOBODY_BIN=$TEST_DIR/nobody-bin
+	chmod 711 "$TEST_DIR" && mkdir -p "$NOBODY_BIN" &&
+	    chmod 755 "$NOBODY_BIN" || {
+		NOBODY_SKIP="cannot make $NOBODY_BIN"; return 1; }
+	for _nt in "$@"; do
+		cp "$GF_BUILD/bin/$_nt" "$NOBODY_BIN/$_nt" &&
+		    chmod 755 "$NOBODY_BIN/$_nt" || {
+			NOBODY_SKIP="cannot copy $_nt into $NOBODY_BIN"; return 1; }
+		# Run through a shell: setpriv itself execs its command with
+		# root's capabilities still in effect, which would hide a
+		# directory nobody cannot search.
+		as_nobody sh -c '"$1" -V' sh "$NOBODY_BIN/$_nt" >/dev/null 2>&1 || {
+			NOBODY_SKIP="nobody cannot run $NOBODY_BIN/$_nt (is ${TMPDIR:-/tmp} private?)"
+			return 1
+		}
+	done
 }
 # start_foreign_stack STATE: a root process that looks like STATE's
 # Prometheus (its pid file, its state path in the command line), which

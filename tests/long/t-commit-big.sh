@@ -37,7 +37,8 @@ alias.url = ("/git/" => "$(git --exec-path)/git-http-backend/")
 CONF
 lighttpd -D -f "$SRV/lighttpd.conf" >"$SRV/out" 2>&1 &
 test_track_pid $!
-sleep 0.5
+wait_until 10 "lighttpd on port $port" 'port_open "$port"' ||
+	{ echo "Bail out! lighttpd did not start"; diag "$(cat "$SRV/out")"; exit 1; }
 i=0
 while [ $i -lt 300 ]; do
 	head -c 204800 /dev/urandom >"$TEST_DIR/data/f$i.bin"

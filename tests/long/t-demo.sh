@@ -48,16 +48,13 @@ test_expect_success 'Ctrl-C during the load stops everything' '
 	mkdir -p int && cd int &&
 	setsid sh -c "exec \"$GF_SRC/scripts/demo.sh\"" >out 2>err &
 	pid=$!
-	i=0; while [ $i -lt 120 ]; do
-		grep -q "gf-stress: \[2/" int/err 2>/dev/null && break
-		sleep 0.5; i=$((i + 1))
-	done
 	cd "$TEST_DIR"
-	pgrep -f -- "$TEST_DIR/int/demo-out" >/dev/null || exit 1
+	wait_until 60 "the second load phase" "grep -q \"gf-stress: \\[2/\" int/err" &&
+	pgrep -f -- "$TEST_DIR/int/demo-out" >/dev/null || { kill -TERM -$pid; exit 1; }
 	kill -INT -$pid
 	wait $pid; rc=$?
-	sleep 1
 	echo "demo exit $rc after SIGINT"
-	[ $rc -ne 0 ] && none_left "$TEST_DIR/int/demo-out"
+	[ $rc -ne 0 ] &&
+	wait_until 5 "no process of the demo" "none_left \"$TEST_DIR/int/demo-out\""
 '
 test_done

@@ -24,12 +24,8 @@ mkdir -p "$S3/store"
     --region "$AWS_REGION" --port-file "$S3/port" --log "$S3/log" \
     2>"$S3/err" &
 test_track_pid $!
-i=0
-until [ -s "$S3/port" ]; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "Bail out! fake S3 did not start"; exit 1; }
-	sleep 0.1
-done
+wait_until 10 "the fake S3's port file" 'test -s "$S3/port"' ||
+	{ echo "Bail out! fake S3 did not start"; diag "$(cat "$S3/err")"; exit 1; }
 EP=http://127.0.0.1:$(cat "$S3/port")
 mkdir -p "$TEST_DIR/m/weights"
 printf '{"w": [1, 2]}\n' >"$TEST_DIR/m/weights/model.json"

@@ -37,12 +37,8 @@ StrictModes no
 EOF
 /usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
 test_track_pid $!
-i=0
-until perl -MIO::Socket::INET -e 'IO::Socket::INET->new("127.0.0.1:'"$port"'") or exit 1'; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "Bail out! sshd did not start"; exit 1; }
-	sleep 0.1
-done
+wait_until 10 "sshd on port $port" 'port_open "$port"' ||
+	{ echo "Bail out! sshd did not start"; diag "$(cat "$S/sshd.log")"; exit 1; }
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$S/hostkey.pub")" \
     >"$S/known_hosts"
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$S/other.pub")" \

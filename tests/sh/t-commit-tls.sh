@@ -52,12 +52,8 @@ alias.url = ("/git/" => "$(git --exec-path)/git-http-backend/")
 CONF
 lighttpd -D -f "$SRV/lighttpd.conf" >"$SRV/out" 2>&1 &
 test_track_pid $!
-i=0
-until perl -MIO::Socket::INET -e 'IO::Socket::INET->new("127.0.0.1:'"$port"'") or exit 1'; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "Bail out! lighttpd did not start"; cat "$SRV/out"; exit 1; }
-	sleep 0.1
-done
+wait_until 10 "lighttpd on port $port" 'port_open "$port"' ||
+	{ echo "Bail out! lighttpd did not start"; diag "$(cat "$SRV/out")"; exit 1; }
 URL="https://127.0.0.1:$port/git/r.git"
 export GF_STATE=none GF_GIT_TOKEN=$TOKEN
 printf 'tls\n' >"$TEST_DIR/tls.txt"

@@ -62,14 +62,10 @@ start_git_server() {
 	LIGHTTPD_PID=$!
 	test_track_pid $LIGHTTPD_PID
 	GIT_URL="http://127.0.0.1:$port/git/results.git"
-	i=0
-	until [ -s "$SRV/lighttpd.pid" ] && perl -MIO::Socket::INET -e \
-	    'IO::Socket::INET->new("127.0.0.1:'"$port"'") or exit 1'; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "Bail out! lighttpd did not start"
-			cat "$SRV/lighttpd.out" | diag "$(cat)"; exit 1; }
-		sleep 0.1
-	done
+	wait_until 10 "lighttpd on port $port" \
+	    '[ -s "$SRV/lighttpd.pid" ] && port_open "$port"' || {
+		echo "Bail out! lighttpd did not start"
+		diag "$(cat "$SRV/lighttpd.out")"; exit 1; }
 }
 
 tip() { git -C "$REPO" rev-parse -q --verify refs/heads/main; }
@@ -209,13 +205,9 @@ test_expect_code 78 'a wrong token is a clear error, asked once' '
 	printf "w\n" >w.txt &&
 	GF_GIT_TOKEN=wrong-token gf-commit -r "${GIT_URL%/*}/token-check.git" \
 	    -a w.txt </dev/null >doc.json 2>err; rc=$?
-	n=0 i=0
-	while [ $i -lt 150 ]; do
-		n=$(grep -c "token-check.git.* 401 " "$SRV/access.log")
-		[ "$n" -gt 0 ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 15 "the 401 in the access log" \
+	    "grep -q \"token-check.git.* 401 \" \"\$SRV/access.log\""
+	n=$(grep -c "token-check.git.* 401 " "$SRV/access.log")
 	grep -q "refused the credentials from GF_GIT_TOKEN" err &&
 	test "$n" -ge 1 && test "$n" -le 2 &&
 	test "$(jq -r ".steps[-1].exit" doc.json)" = 78 &&

@@ -14,6 +14,7 @@ Z=class/powercap
 # start can take a good part of a second more.
 watts_over() {	# DIR ZONE SECONDS
 	t1=$(date +%s.%N); a=$(cat "$1/$Z/$2/energy_uj")
+	# The span the counter is measured over, not a wait for anything.
 	sleep "$3"
 	t2=$(date +%s.%N); b=$(cat "$1/$Z/$2/energy_uj")
 	awk -v a="$a" -v b="$b" -v t1="$t1" -v t2="$t2" \
@@ -49,10 +50,12 @@ test_expect_success 'the curve on a fixture /proc/stat: u = 0.5 gives 10 + 40 x 
 	gf-powersim --dir fx --textfile fxt --procfs proc --interval 50ms --idle-watts 10 --dynamic-watts 40 --dram-idle-watts 2 --dram-dynamic-watts 3 2>ps.log &
 	pid=$!
 	# Its textfile appears once it has read the baseline /proc/stat.
-	n=0; while [ ! -e fxt/gf_powersim.prom ] && [ $n -lt 100 ]; do
-		sleep 0.1; n=$((n + 1)); done
+	wait_until 10 "its textfile" "test -e fxt/gf_powersim.prom" || {
+		kill $pid; exit 1; }
 	echo "cpu  400 0 100 1500 0 0 0 0 0 0" >proc/stat.new && mv proc/stat.new proc/stat
-	sleep 0.5
+	wait_until 10 "its reading of u = 0.5" \
+	    "grep -q \"^gf_powersim_cpu_utilisation{.*} 0.500000\$\" fxt/gf_powersim.prom" || {
+		kill $pid; exit 1; }
 	w=$(watts_over fx intel-rapl:0 2)
 	d=$(watts_over fx intel-rapl:0:1 1)
 	cp fxt/gf_powersim.prom metrics
@@ -97,25 +100,37 @@ perl -MTime::HiRes=time,sleep -e '
 		rename("$dir/stat.tmp", "$dir/stat"); sleep 0.2;
 	}' lp lp/pgid "$(nproc)" "$(getconf CLK_TCK)" &
 test_track_pid $!
-sleep 0.5
-gf-powersim --dir live --procfs lp --interval 0.25s 2>live.log &
+wait_until 10 "the load's /proc/stat" "test -s lp/stat" ||
+	{ echo "Bail out! no lp/stat"; exit 1; }
+# The meter's own reading of u, from its textfile.
+live_u() {
+	sed -n 's/^gf_powersim_cpu_utilisation{[^}]*} //p' livet/gf_powersim.prom \
+	    2>/dev/null | grep .
+}
+u_is() {	# AWK_CONDITION on u
+	u=$(live_u) && awk -v u="$u" "BEGIN { exit !($1) }"
+}
+gf-powersim --dir live --textfile livet --procfs lp --interval 0.25s 2>live.log &
 ps_pid=$!
 test_track_pid $ps_pid
-sleep 1.5
+waited=""
+wait_until 10 "the meter's idle reading" 'u_is "u < 0.05"' || waited="$waited no-idle-reading"
 before=$(watts_over live intel-rapl:0 2)
 setsid sh -c 'echo $$ >lp/pgid; exec stress-ng --cpu "$(nproc)" --cpu-load 100 --timeout 6s' \
     >/dev/null 2>&1 &
 sn=$!
-sleep 1.5
+# The load must still run for the 3 s reading after this wait.
+wait_until 2 "the meter to see the load" 'u_is "u > 0.1"' || waited="$waited no-load-reading"
 load=$(watts_over live intel-rapl:0 3)
 wait $sn
-sleep 1.5
+wait_until 10 "the meter to see the load end" 'u_is "u < 0.05"' || waited="$waited no-end-reading"
 after=$(watts_over live intel-rapl:0 2)
 stop_pid $ps_pid
 # The counters move in steps of one interval, so a reading over 2 s may
 # hold one step more than its share (10 W idle reads up to 11.25 W).
 test_expect_success 'under a real stress-ng load power rises, and falls after' "
 	echo 'before $before W, under load $load W, after $after W'
+	test -z '$waited' || { echo 'timed out:$waited'; exit 1; }
 	awk -v b=$before -v l=$load -v a=$after 'BEGIN {
 		exit !(b < 13 && l > b + 5 && a < l - 5 && a < 13) }'
 "

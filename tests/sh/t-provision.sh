@@ -139,12 +139,12 @@ test_expect_success 'and down runs anyway on it' '
 
 # A stack process down may not signal (another user's): 71, and the
 # pid file stays for a second try.
-if can_be_nobody; then
+if nobody_tools gf-provision; then
 	nobody_dir foreign
 	start_foreign_stack "$TEST_DIR/foreign/st"
 	test_expect_code 71 'down on a stack it may not signal gives 71' '
 		echo "{\"cleanup\": [{\"kind\": \"stack\", \"state_dir\": \"$TEST_DIR/foreign/st\"}]}" |
-		    as_nobody "$GF_BUILD/bin/gf-provision" down >f.json 2>err; rc=$?
+		    as_nobody "$NOBODY_BIN/gf-provision" down >f.json 2>err; rc=$?
 		grep -q "cannot stop process $FOREIGN_PID: Operation not permitted" err &&
 		jq -e ".steps[-1].exit == 71" f.json >/dev/null &&
 		test -s "$TEST_DIR/foreign/st/prometheus/prometheus.pid" &&
@@ -153,6 +153,6 @@ if can_be_nobody; then
 	'
 	stop_pid $FOREIGN_PID
 else
-	test_skip 'down on a stack it may not signal gives 71' 'needs root, setpriv, prlimit'
+	test_skip 'down on a stack it may not signal gives 71' "$NOBODY_SKIP"
 fi
 test_done

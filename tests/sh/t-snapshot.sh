@@ -82,6 +82,7 @@ start_node_exporter "$TEST_DIR/sys"
 			mv "$TEST_DIR/sys/class/powercap/$z/energy_uj.tmp" \
 				"$TEST_DIR/sys/class/powercap/$z/energy_uj"
 		done
+		# The counter's pace (5 J a second), not a wait for anything.
 		sleep 1
 	done
 ) &
@@ -89,15 +90,16 @@ test_track_pid $!
 ne_target=${NE_URL#http://}
 start_prometheus 1s "$ne_target"
 SRC_URL=$PROM_URL SRC_DATA=$PROM_DATA
-# Prometheus applies new targets after about 5 s: wait for the first sample.
-i=0
-until prom_query "$SRC_URL" node_rapl_package_joules_total | grep -q '"value"'; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "Bail out! no RAPL samples"; exit 1; }
-	sleep 0.2
-done
+# Prometheus applies new targets after about 5 s: wait for the first
+# sample, then for samples past END (about five scrapes after it).
+wait_until 20 'the first RAPL sample' \
+    'prom_value "$SRC_URL" node_rapl_package_joules_total >/dev/null' ||
+	{ echo "Bail out! no RAPL samples"; exit 1; }
 T1=$(date +%s)
-sleep 6
-END=$(($(date +%s) - 1))
+END=$((T1 + 5))
+wait_until 60 "samples after $END" \
+    'prom_at_least "$SRC_URL" "timestamp(node_rapl_package_joules_total)" $((END + 1))' ||
+	{ echo "Bail out! no samples after $END"; exit 1; }
 
 test_expect_success 'contract: {} | gf-snapshot --prometheus --data-dir --out' '
 	echo "{}" | gf-snapshot --prometheus "$SRC_URL" --data-dir "$SRC_DATA" \
@@ -224,7 +226,9 @@ test_expect_code 74 'a full disk is 74 and the partial archive is removed' '
 	# A file-size limit makes write(2) fail like a full disk (EFBIG).
 	( ulimit -f 1; trap "" XFSZ
 	  echo "{}" | GF_STATE=none gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" \
-		-o o74 -z gzip -l 1 2>err ) | cat >out; rc=$(jq -r ".steps[-1].exit" out)
+		-o o74 -z gzip -l 1 2>err; echo $? >rc74 ) | cat >out
+	rc=$(cat rc74)
+	[ "$(jq -r ".steps[-1].exit" out)" = 74 ] &&
 	grep -q "cannot write" err && [ "$(ls -A o74 | wc -l)" -eq 0 ] || rc=99
 	exit $rc
 '

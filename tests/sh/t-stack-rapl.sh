@@ -40,8 +40,14 @@ test_expect_success '--power auto picks RAPL when the tree is readable' '
 '
 URL=$(jq -r .stack.prometheus.url "$TEST_DIR/doc.json" 2>/dev/null)
 
+# A full 20 s window of both series: 1 s scrapes give 20 samples, 19
+# allows for one missed.
+full_window() {
+	prom_at_least "$URL" \
+	    'min(count_over_time({__name__=~"node_rapl_(package|dram)_joules_total"}[20s]))' 19
+}
 test_expect_success 'rate() gives the known watts: package 5 W, dram 2 W' '
-	sleep 24 &&
+	wait_until 60 "a full 20 s window of samples" full_window &&
 	prom_query "$URL" "sum(rate(node_rapl_package_joules_total[20s]))" >p &&
 	prom_query "$URL" "sum(rate(node_rapl_dram_joules_total[20s]))" >d &&
 	pw=$(jq -r ".data.result[0].value[1]" p) &&

@@ -10,6 +10,11 @@ need prometheus-node-exporter prometheus-node-exporter
 S=$TEST_DIR/stack
 # Every process of a stack in DIR still running (by command line).
 stack_procs() { pgrep -f -- "$1" || true; }
+# The state file records the stack in DIR as running.
+state_has_stack() {	# DIR
+	jq -e --arg d "$1" ".stack.running and .stack.state_dir == \$d" \
+	    "$GF_STATE" >/dev/null 2>&1
+}
 # Stop a stack at exit even when a test failed half-way.
 trap 'gf-kepler-install --stop -d "$S" </dev/null >/dev/null 2>&1;
     gf-kepler-install --stop -d "$TEST_DIR/killed" </dev/null >/dev/null 2>&1;
@@ -40,13 +45,12 @@ test_expect_success 'cleanup has the stack, the state file too' '
 	jq -e ".cleanup == [{\"kind\": \"stack\", \"tool\": \"gf-kepler-install\",
 	    \"state_dir\": \"$S\"}]" doc.json && cmp doc.json "$GF_STATE"
 '
+power_above_zero() {
+	v=$(prom_value "$URL" "sum(rate(node_rapl_package_joules_total[30s]))") &&
+	    awk -v v="$v" "BEGIN { exit !(v > 0) }"
+}
 test_expect_success 'sum(rate(node_rapl_package_joules_total[30s])) > 0 within 60 s' '
-	i=0; while [ $i -lt 60 ]; do
-		v=$(prom_query "$URL" "sum(rate(node_rapl_package_joules_total[30s]))" |
-		    jq -r ".data.result[0].value[1] // 0")
-		awk -v v="$v" "BEGIN { exit !(v > 0) }" && exit 0
-		sleep 1; i=$((i + 1))
-	done; exit 1
+	wait_until 60 "package power above 0" power_above_zero
 '
 test_expect_success 'the series say source="simulated", gf_power_source says so too' '
 	prom_query "$URL" "node_rapl_package_joules_total" >q1 &&
@@ -84,6 +88,7 @@ test_expect_success '--stop again is a no-op that exits 0' '
 	jq -e ".stack.stop.prometheus == \"not running\"" stop2.json
 '
 test_expect_success 'stale pid files: a dead pid, garbage, a reused pid' '
+	# A live process that is not the meter: its pid stands for a reused one.
 	sleep 300 & other=$!
 	echo 999999 >"$S/prometheus/prometheus.pid" &&
 	echo garbage >"$S/node-exporter/node-exporter.pid" &&
@@ -105,16 +110,13 @@ test_expect_success 'a start over stale pid files works' '
 
 test_expect_success 'down after a killed pipeline stops the stack (state file)' '
 	K=$TEST_DIR/killed
+	# The sleep stands for the rest of a pipeline, killed before it reads.
 	( gf-provision up --provider local </dev/null |
 	    gf-kepler-install --power simulated -d "$K" | sleep 600 ) &
 	pipe=$!
-	i=0; while [ $i -lt 100 ]; do
-		jq -e ".stack.running" "$GF_STATE" >/dev/null 2>&1 &&
-		    jq -e ".stack.state_dir == \"$K\"" "$GF_STATE" >/dev/null 2>&1 && break
-		sleep 0.2; i=$((i + 1))
-	done
+	wait_until 20 "the stack in the state file" "state_has_stack \"$K\""; up=$?
 	kill $pipe; pkill -P $pipe sleep 2>/dev/null; wait $pipe 2>/dev/null
-	test -n "$(stack_procs "$K")" &&
+	[ $up -eq 0 ] && test -n "$(stack_procs "$K")" &&
 	gf-provision down </dev/null >down.json &&
 	test -z "$(stack_procs "$K")" &&
 	jq -e ".provision.down[0].result.prometheus == \"stopped\"" down.json &&
@@ -181,10 +183,10 @@ test_expect_code 74 'a full stdout gives 74 (--stop)' '
 '
 # 71: the system refusing a process (nobody held to one), and a stack
 # process it may not signal (another user's).
-if can_be_nobody; then
+if nobody_tools gf-kepler-install gf-powersim; then
 	nobody_dir n71
 	test_expect_code 71 'a process the system refuses to start gives 71' '
-		as_nobody prlimit --nproc=1 "$GF_BUILD/bin/gf-kepler-install" --power simulated \
+		as_nobody prlimit --nproc=1 "$NOBODY_BIN/gf-kepler-install" --power simulated \
 		    -d "$TEST_DIR/n71/st" </dev/null >n71.json 2>err; rc=$?
 		grep -q "cannot start .*: Resource temporarily unavailable" err &&
 		jq -e ".steps[-1].exit == 71" n71.json >/dev/null || rc=99
@@ -192,7 +194,7 @@ if can_be_nobody; then
 	'
 	start_foreign_stack "$TEST_DIR/n71/foreign"
 	test_expect_code 71 '--stop on a process it may not signal gives 71' '
-		as_nobody "$GF_BUILD/bin/gf-kepler-install" --stop -d "$TEST_DIR/n71/foreign" \
+		as_nobody "$NOBODY_BIN/gf-kepler-install" --stop -d "$TEST_DIR/n71/foreign" \
 		    </dev/null >/dev/null 2>err; rc=$?
 		grep -q "cannot stop process $FOREIGN_PID: Operation not permitted" err &&
 		kill -0 $FOREIGN_PID || rc=99
@@ -200,8 +202,8 @@ if can_be_nobody; then
 	'
 	stop_pid $FOREIGN_PID
 else
-	test_skip 'a process the system refuses to start gives 71' 'needs root, setpriv, prlimit'
-	test_skip '--stop on a process it may not signal gives 71' 'needs root, setpriv, prlimit'
+	test_skip 'a process the system refuses to start gives 71' "$NOBODY_SKIP"
+	test_skip '--stop on a process it may not signal gives 71' "$NOBODY_SKIP"
 fi
 test_expect_success '--help, --version' '
 	gf-kepler-install --help | grep -q "^usage: gf-kepler-install" &&

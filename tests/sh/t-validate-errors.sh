@@ -86,7 +86,8 @@ test_expect_success 'a gf model file brings its feature queries' "
 		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\"' m2.json
 "
 test_expect_code 64 'a model feature without a query is a usage error' "
-	$R --model model.json -M watts </dev/null >/dev/null 2>err && grep -q 'feature-query cpu=' err
+	$R --model model.json -M watts </dev/null >/dev/null 2>err; rc=\$?
+	grep -q 'feature-query cpu=' err && exit \$rc
 "
 
 test_expect_code 65 'two series: 65 naming the label sets' "

@@ -46,18 +46,18 @@ test_track_pid $!
 
 start_node_exporter "$SYSFS" "$TEXT"
 start_prometheus 1s "${NE_URL#http://}"
-# Start the clock at the first stored sample, then leave enough samples
-# for rate() over 4 s windows across about 10 s.
-i=0
-until prom_query "$PROM_URL" 'node_rapl_package_joules_total' | grep -q '"value"'; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "Bail out! no RAPL samples"; exit 1; }
-	sleep 0.2
-done
+# Start the clock at the first stored sample, then wait for enough
+# samples for rate() over 4 s windows across [T0 + 6, T0 + 15]: Prometheus
+# holds a sample newer than the end of the range.
+wait_until 20 'the first RAPL sample' \
+    'prom_value "$PROM_URL" node_rapl_package_joules_total >/dev/null' ||
+	{ echo "Bail out! no RAPL samples"; exit 1; }
 T0=$(date +%s)
-sleep 16
-T1=$(date +%s)
 S=$((T0 + 6))
-E=$((T1 - 1))
+E=$((T0 + 15))
+wait_until 60 "samples after $E" \
+    'prom_at_least "$PROM_URL" "timestamp(node_rapl_package_joules_total)" $((E + 1))' ||
+	{ echo "Bail out! no samples after $E"; exit 1; }
 
 cat >"$TEST_DIR/checks.yaml" <<'EOF'
 config:

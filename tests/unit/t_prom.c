@@ -84,8 +84,8 @@ t_instant(void)
 	ok(strstr(log,
 	    "query=up%7Bjob%3D~%22a%7Cb%22%7D&time=1700000000.500") != NULL,
 	    "form-encoded PromQL and time");
-	ok(strstr(log, "\r\n\r\nquery=42.5\n") != NULL ||
-	    strstr(log, "\r\n\r\nquery=42.5") != NULL, "no time when NaN");
+	/* The log ends each request with a newline: the body is all there. */
+	ok(strstr(log, "\r\n\r\nquery=42.5\n") != NULL, "no time when NaN");
 	free(log);
 	gf_prom_release(&p);
 }
