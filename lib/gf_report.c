@@ -612,83 +612,26 @@ gf_report_append_step_summary(const char *text, struct gf_err *err)
 	return 1;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	return s;
-}
-
 json_t *
-gf_report_machine_specs(void)
+gf_report_machine_specs(const json_t *doc)
 {
-	json_t *spec = json_object(), *ids = json_object();
-	json_t *socks = json_object();
-	char *text, *line, *save = NULL;
-	long long threads = 0, cores = 0;
-	char core_key[64] = "", phys[32] = "";
+	static const char *const facts[][2] = {
+		{ "name", "name" }, { "cpu_model", "model" },
+		{ "cores", "cores" }, { "arch", "arch" }, { "os", "os" },
+		{ "kernel", "kernel" }, { "memory_bytes", "memory_bytes" },
+	};
+	json_t *specs = json_array(), *h;
+	size_t i;
 
-	json_object_set_new(spec, "type", json_string("host"));
-	if ((text = gf_fs_read("/proc/cpuinfo", 0, NULL, NULL)) != NULL) {
-		for (line = strtok_r(text, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save)) {
-			char *colon = strchr(line, ':'), *k, *v;
+	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+		json_t *spec = json_pack("{s:s}", "type", "host"), *v;
 
-			if (colon == NULL)
-				continue;
-			*colon = '\0';
-			k = trim(line);
-			v = trim(colon + 1);
-			if (strcmp(k, "processor") == 0)
-				threads++;
-			else if (strcmp(k, "model name") == 0 &&
-			    json_object_get(spec, "model") == NULL)
-				json_object_set_new(spec, "model",
-				    json_string(v));
-			else if (strcmp(k, "flags") == 0 &&
-			    json_object_get(spec, "flags") == NULL)
-				json_object_set_new(spec, "flags",
-				    json_string(v));
-			else if (strcmp(k, "physical id") == 0)
-				snprintf(phys, sizeof(phys), "%s", v);
-			else if (strcmp(k, "core id") == 0) {
-				snprintf(core_key, sizeof(core_key), "%s/%s",
-				    phys, v);
-				json_object_set_new(ids, core_key, json_true());
-				json_object_set_new(socks, phys, json_true());
-			}
-		}
-		free(text);
+		for (size_t k = 0; k < GF_ARRAY_LEN(facts); k++)
+			if ((v = json_object_get(h, facts[k][0])) != NULL)
+				json_object_set(spec, facts[k][1], v);
+		json_array_append_new(specs, spec);
 	}
-	cores = (long long)json_object_size(ids);
-	json_object_set_new(spec, "sockets", json_integer(
-	    json_object_size(socks) > 0 ?
-	    (long long)json_object_size(socks) : 1));
-	json_object_set_new(spec, "cores",
-	    json_integer(cores ? cores : threads));
-	json_object_set_new(spec, "threads", json_integer(threads));
-	json_decref(ids);
-	json_decref(socks);
-	if ((text = gf_fs_read("/proc/meminfo", 0, NULL, NULL)) != NULL) {
-		char *p = strstr(text, "MemTotal:");
-
-		if (p != NULL) {
-			char *nl = strchr(p, '\n');
-
-			if (nl != NULL)
-				*nl = '\0';
-			json_object_set_new(spec, "dram",
-			    json_string(trim(p + strlen("MemTotal:"))));
-		}
-		free(text);
-	}
-	return json_pack("[o]", spec);
+	return specs;
 }
 
 static json_t *

@@ -82,12 +82,14 @@ char *gf_report_step_summary(const json_t *rep, size_t max);
 int gf_report_append_step_summary(const char *text, struct gf_err *err);
 
 /*
- * This machine's specs as the validator recorded them: one object
- * {type:"host", model, sockets, cores, threads, flags, dram} read from
- * /proc/cpuinfo and /proc/meminfo (fields missing where unreadable).
- * New reference (an array).
+ * The measured machines, as the run document's "hosts" describe them
+ * (gf-provision gathers the facts on each host): one object
+ * {type:"host", name, model, cores, arch, os, kernel, memory_bytes} per
+ * host, fields missing where the document has none; never the facts of
+ * the machine the report is written on. An empty array for a document
+ * without hosts. New reference.
  */
-json_t *gf_report_machine_specs(void);
+json_t *gf_report_machine_specs(const json_t *doc);
 
 /* A number for a report cell: "%.4f", or "-" for null/NaN. buf[32]. */
 const char *gf_report_num(const json_t *v, char buf[32]);

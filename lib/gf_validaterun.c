@@ -42,6 +42,7 @@ struct source {
 /* Everything one run produces, for the report. */
 struct run {
 	const struct gf_validate_opts *o;
+	const json_t *doc;	/* the run document: its hosts */
 	struct source src;
 	struct gf_report_stage stage;
 	int staging;
@@ -354,7 +355,7 @@ write_report(struct run *r, const char *tag, double at, struct gf_err *err)
 	    "kepler_exporter_build_info", at));
 	json_object_set_new(rep, "node_info", info_labels(r,
 	    "kepler_node_info", at));
-	json_object_set_new(rep, "machine_specs", gf_report_machine_specs());
+	json_object_set_new(rep, "machine_specs", gf_report_machine_specs(r->doc));
 	js = gf_report_json(rep);
 	txt = json_dumps(js, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(js);
@@ -628,6 +629,7 @@ gf_validate_run(const struct gf_validate_opts *o, const json_t *doc,
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.doc = doc;
 	r.section = section;
 	json_object_set_new(section, "results", results);
 	if (gf_parse_duration(o->step != NULL ? o->step : "3s", "--step",

@@ -597,10 +597,24 @@ test_report(void)
 	free(sum);
 	json_decref(rep);
 
-	js = gf_report_machine_specs();
-	ok(json_array_size(js) == 1 && json_integer_value(json_object_get(
-	    json_array_get(js, 0), "threads")) > 0, "machine specs read");
-	json_decref(js);
+	{
+		json_t *doc = json_pack("{s:[{s:s, s:s, s:i, s:s}]}", "hosts",
+		    "name", "metal-1", "cpu_model", "Xeon", "cores", 96,
+		    "connection", "ssh");
+
+		js = gf_report_machine_specs(doc);
+		ok(json_array_size(js) == 1 && json_integer_value(
+		    json_object_get(json_array_get(js, 0), "cores")) == 96 &&
+		    strcmp(json_string_value(json_object_get(json_array_get(js,
+		    0), "model")), "Xeon") == 0 && json_object_get(
+		    json_array_get(js, 0), "connection") == NULL,
+		    "machine specs are the document's hosts'");
+		json_decref(js);
+		json_decref(doc);
+		js = gf_report_machine_specs(NULL);
+		ok(json_array_size(js) == 0, "no hosts: no machine specs");
+		json_decref(js);
+	}
 }
 
 int
