@@ -15,6 +15,7 @@
 #include "gf_buf.h"
 #include "gf_fs.h"
 #include "gf_parse.h"
+#include "gf_window.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
@@ -119,11 +120,10 @@ gf_doc_validate(const json_t *doc, const char *name, struct gf_err *err)
 		    "%s: document format version %lld is newer than this gf "
 		    "supports (%d): upgrade gf", name,
 		    (long long)json_integer_value(v), GF_DOC_VERSION);
-	for (size_t i = 0; i < gf_doc_window_count(doc); i++) {
-		const char *wname;
-		double s, e;
+	for (size_t i = 0; i < gf_window_count(doc); i++) {
+		struct gf_window w;
 
-		if (gf_doc_window(doc, i, &wname, &s, &e, err) < 0)
+		if (gf_window_get(doc, i, &w, err) < 0)
 			return gf_err_prefix(err, "%s", name);
 	}
 	return 0;
@@ -415,58 +415,6 @@ gf_doc_add_step(json_t *doc, const char *tool, double started,
 		json_decref(extra);
 	}
 	json_array_append_new(gf_doc_array(doc, "steps"), step);
-}
-
-void
-gf_doc_add_window(json_t *doc, const char *name, double start, double end,
-    json_t *params)
-{
-	json_t *w = json_object();
-
-	json_object_set_new(w, "name", json_string(name));
-	json_object_set_new(w, "start", json_real(start));
-	json_object_set_new(w, "end", json_real(end));
-	json_object_set_new(w, "params",
-	    params != NULL ? params : json_object());
-	json_array_append_new(gf_doc_array(doc, "windows"), w);
-}
-
-size_t
-gf_doc_window_count(const json_t *doc)
-{
-	return json_array_size(json_object_get(doc, "windows"));
-}
-
-int
-gf_doc_window(const json_t *doc, size_t i, const char **name, double *start,
-    double *end, struct gf_err *err)
-{
-	json_t *w = json_array_get(json_object_get(doc, "windows"), i);
-	json_t *n, *s, *e;
-
-	if (!json_is_object(w))
-		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
-		    "field 'windows[%zu]': expected an object", i);
-	n = json_object_get(w, "name");
-	s = json_object_get(w, "start");
-	e = json_object_get(w, "end");
-	if (!json_is_string(n))
-		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
-		    "field 'windows[%zu].name': expected a string", i);
-	if (!json_is_number(s) || !json_is_number(e) ||
-	    !gf_time_ok(json_number_value(s)) ||
-	    !gf_time_ok(json_number_value(e)))
-		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
-		    "field 'windows[%zu]' ('%s'): start and end must be unix "
-		    "seconds (years 1 to 9999)", i, json_string_value(n));
-	if (json_number_value(e) < json_number_value(s))
-		return gf_err_set(err, GF_EXIT_DATAERR, "doc",
-		    "field 'windows[%zu]' ('%s'): end is before start", i,
-		    json_string_value(n));
-	*name = json_string_value(n);
-	*start = json_number_value(s);
-	*end = json_number_value(e);
-	return 0;
 }
 
 void

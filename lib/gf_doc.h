@@ -117,23 +117,6 @@ int gf_doc_set(json_t *doc, const char *section, json_t *value);
 void gf_doc_add_step(json_t *doc, const char *tool, double started,
     const struct gf_err *err, json_t *extra);
 
-/*
- * Windows: named time ranges in unix seconds, with free-form parameters.
- * gf_doc_add_window steals params (may be NULL).
- */
-void gf_doc_add_window(json_t *doc, const char *name, double start,
-    double end, json_t *params);
-
-/*
- * Read window i: name borrowed. Returns -1 with err (65) naming the field
- * when it is malformed.
- */
-int gf_doc_window(const json_t *doc, size_t i, const char **name,
-    double *start, double *end, struct gf_err *err);
-
-/* Number of entries in "windows". */
-size_t gf_doc_window_count(const json_t *doc);
-
 /* Record a resource to give back ("cleanup"); steals entry. */
 void gf_doc_add_cleanup(json_t *doc, json_t *entry);
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gf_snapshot.h"
+#include "gf_window.h"
 #include "gf_buf.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
@@ -14,44 +15,26 @@
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
-static int
-cmp_span(const void *a, const void *b)
-{
-	const struct gf_snapshot_span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 int
 gf_snapshot_windows(const json_t *doc, struct gf_snapshot_span **out,
     size_t *n, struct gf_err *err)
 {
-	struct gf_snapshot_span *s;
-	size_t k = 0, nw = gf_doc_window_count(doc);
+	struct gf_windows ws;
 
 	*out = NULL;
 	*n = 0;
-	if (nw == 0)
+	if (gf_window_count(doc) == 0)
 		return 0;
-	s = gf_xcalloc(nw, sizeof(*s));
-	for (size_t i = 0; i < nw; i++) {
-		const char *name;
-
-		if (gf_doc_window(doc, i, &name, &s[i].start, &s[i].end,
-		    err) < 0) {
-			free(s);
-			return -1;
-		}
+	if (gf_windows_select(doc, NAN, NAN, NULL, &ws, err) < 0)
+		return -1;
+	gf_windows_merge(&ws, 0);
+	*out = gf_xcalloc(ws.n, sizeof(**out));
+	for (size_t i = 0; i < ws.n; i++) {
+		(*out)[i].start = ws.w[i].start;
+		(*out)[i].end = ws.w[i].end;
 	}
-	qsort(s, nw, sizeof(*s), cmp_span);
-	for (size_t i = 1; i < nw; i++) {
-		if (s[i].start <= s[k].end)
-			s[k].end = fmax(s[k].end, s[i].end);
-		else
-			s[++k] = s[i];
-	}
-	*out = s;
-	*n = k + 1;
+	*n = ws.n;
+	gf_windows_release(&ws);
 	return 0;
 }
 

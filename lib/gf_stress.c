@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "gf_stress.h"
+#include "gf_window.h"
 #include "gf_buf.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
@@ -377,7 +378,7 @@ gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
 			note(h, section, "phase '%s': stress-ng exited with "
 			    "status %d", ph->name, status);
 		}
-		gf_doc_add_window(doc, ph->name, start, end, params);
+		gf_window_add(doc, ph->name, start, end, params);
 		done++;
 		json_object_set_new(section, "phases_run",
 		    json_integer((json_int_t)done));

@@ -26,7 +26,7 @@
 struct gf_trainrun_opts {
 	/* The input: one of them ("-" for a CSV on stdin). */
 	const char *csv, *query, *prom;
-	/* Prometheus: start and end (both or neither), else the windows. */
+	/* Prometheus: start (and end), else the windows (gf_window). */
 	const char *start, *end;
 	const char *windows;	/* window names; NULL: every window */
 	const char *step;	/* duration; NULL: the profile's */

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gf_trainset.h"
+#include "gf_window.h"
 #include "gf_csv.h"
 #include "gf_doc.h"
 #include "gf_extract.h"
@@ -193,81 +195,37 @@ out:
 	return rc;
 }
 
-/* Windows to query: --start/--end, or the document's (filtered). */
+/*
+ * The ranges to query: --start/--end, or the document's windows (those
+ * named), back-to-back phases as one range (gf-stress writes one window
+ * per phase): fewer queries, and no phase loses its first sample to the
+ * rate.
+ */
 static int
 windows(struct load *l, double step, double **st, double **en, size_t *n,
     struct gf_err *err)
 {
 	const struct gf_trainset_req *q = l->q;
+	double a = NAN, b = NAN;
+	struct gf_windows ws;
 
 	*n = 0;
 	*st = *en = NULL;
-	if (q->start != NULL || q->end != NULL) {
-		double a, b;
-
-		if (q->start == NULL || q->end == NULL)
-			return gf_err_set(err, GF_EXIT_USAGE, NULL, "--start "
-			    "and --end go together");
-		if (gf_parse_time(q->start, "--start", &a, err) < 0 ||
-		    gf_parse_time(q->end, "--end", &b, err) < 0)
-			return -1;
-		if (b <= a)
-			return gf_err_set(err, GF_EXIT_USAGE, NULL,
-			    "--end must be after --start");
-		*st = gf_xcalloc(1, sizeof(double));
-		*en = gf_xcalloc(1, sizeof(double));
-		(*st)[0] = a;
-		(*en)[0] = b;
-		*n = 1;
-		return 0;
+	if ((q->start != NULL && gf_parse_time(q->start, "--start", &a,
+	    err) < 0) || (q->end != NULL && gf_parse_time(q->end, "--end", &b,
+	    err) < 0))
+		return -1;
+	if (gf_windows_select(q->doc, a, b, q->windows, &ws, err) < 0)
+		return -1;
+	gf_windows_merge(&ws, step);
+	*st = gf_xcalloc(ws.n, sizeof(double));
+	*en = gf_xcalloc(ws.n, sizeof(double));
+	for (size_t i = 0; i < ws.n; i++) {
+		(*st)[i] = ws.w[i].start;
+		(*en)[i] = ws.w[i].end;
 	}
-	for (size_t i = 0; i < gf_doc_window_count(q->doc); i++) {
-		const char *name;
-		double a, b;
-
-		if (gf_doc_window(q->doc, i, &name, &a, &b, err) < 0)
-			return -1;
-		if (q->windows != NULL && !gf_list_has(q->windows, name))
-			continue;
-		*st = gf_xreallocarray(*st, *n + 1, sizeof(double));
-		*en = gf_xreallocarray(*en, *n + 1, sizeof(double));
-		(*st)[*n] = a;
-		(*en)[*n] = b;
-		(*n)++;
-	}
-	if (*n == 0)
-		return gf_err_set(err, GF_EXIT_DATAERR, "train", "no time "
-		    "window to query: the document has no matching 'windows' "
-		    "and no --start/--end was given");
-	/*
-	 * Back-to-back phases (gf-stress writes one window per phase) are
-	 * queried as one range: fewer queries, and no phase loses its
-	 * first sample to the rate.
-	 */
-	for (size_t i = 1; i < *n; i++)
-		for (size_t k = i; k > 0 && (*st)[k] < (*st)[k - 1]; k--) {
-			double a = (*st)[k], b = (*en)[k];
-
-			(*st)[k] = (*st)[k - 1];
-			(*en)[k] = (*en)[k - 1];
-			(*st)[k - 1] = a;
-			(*en)[k - 1] = b;
-		}
-	{
-		size_t w = 0;
-
-		for (size_t i = 1; i < *n; i++) {
-			if ((*st)[i] <= (*en)[w] + step) {
-				if ((*en)[i] > (*en)[w])
-					(*en)[w] = (*en)[i];
-			} else {
-				w++;
-				(*st)[w] = (*st)[i];
-				(*en)[w] = (*en)[i];
-			}
-		}
-		*n = w + 1;
-	}
+	*n = ws.n;
+	gf_windows_release(&ws);
 	return 0;
 }
 

@@ -34,7 +34,7 @@ struct gf_trainset_req {
 	const char *prom;	/* Prometheus base URL, credentials and all */
 	const char *prom_shown;	/* prom without credentials, for messages */
 
-	/* Prometheus: --start/--end (both or neither), else doc's windows. */
+	/* Prometheus: --start (and --end), else doc's windows (gf_window). */
 	const char *start, *end;
 	const json_t *doc;	/* the run document */
 	const char *const *windows;	/* window names to query, NULL: all */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "gf_validaterun.h"
+#include "gf_window.h"
 #include "gf_buf.h"
 #include "gf_checks.h"
 #include "gf_compat.h"
@@ -532,32 +533,39 @@ load_checks(struct run *r, struct gf_checkset *cs, char **path,
 	return rc;
 }
 
-/* The document's windows as ranges, and as shaded bands for the charts. */
+/*
+ * The ranges to validate: --start/--end as one range, else the
+ * document's windows, each also a shaded band for the charts.
+ */
 static int
-doc_windows(struct run *r, const json_t *doc, struct gf_vwindow **wp,
-    size_t *nwp, struct gf_err *err)
+select_windows(struct run *r, const json_t *doc, struct gf_vwindow **wp,
+    size_t *nwp, int *per_window, struct gf_err *err)
 {
-	size_t nw = gf_doc_window_count(doc);
+	struct gf_windows ws;
 	struct gf_vwindow *w;
 
-	if (nw == 0)
-		return gf_err_set(err, GF_EXIT_USAGE, "validate", "no time "
-		    "range: give --start and --end, or a document with "
-		    "windows (gf-stress)");
-	w = gf_xcalloc(nw, sizeof(*w));
-	r->bands = gf_xcalloc(nw, sizeof(*r->bands));
-	*wp = w;
-	*nwp = nw;
-	for (size_t i = 0; i < nw; i++) {
-		if (gf_doc_window(doc, i, &w[i].name, &w[i].start, &w[i].end,
-		    err) == -1)
-			return -1;
+	if (gf_windows_select(doc, r->o->start, r->o->end, NULL, &ws,
+	    err) < 0)
+		return -1;
+	*per_window = isnan(r->o->start);
+	w = gf_xcalloc(ws.n, sizeof(*w));
+	if (*per_window)
+		r->bands = gf_xcalloc(ws.n, sizeof(*r->bands));
+	for (size_t i = 0; i < ws.n; i++) {
+		w[i].name = ws.w[i].name;
+		w[i].start = ws.w[i].start;
+		w[i].end = ws.w[i].end;
+		if (!*per_window)
+			continue;
 		w[i].open_end = 1;
 		r->bands[i].label = w[i].name;
 		r->bands[i].t0 = w[i].start;
 		r->bands[i].t1 = w[i].end;
 	}
-	r->nbands = nw;
+	r->nbands = *per_window ? ws.n : 0;
+	*wp = w;
+	*nwp = ws.n;
+	gf_windows_release(&ws);
 	return 0;
 }
 
@@ -644,18 +652,11 @@ gf_validate_run(const struct gf_validate_opts *o, const json_t *doc,
 		goto out;
 	if (o->checks != NULL && load_checks(&r, &cs, &checks_path, err) == -1)
 		goto out;
-	if (!isnan(o->start)) {
-		w = gf_xcalloc(1, sizeof(*w));
-		w[0].name = "all";
-		w[0].start = o->start;
-		w[0].end = o->end;
-		nw = 1;
-	} else if (o->model != NULL || o->checks != NULL || o->power != NULL ||
-	    o->energy != NULL || o->nns > 0) {
-		if (doc_windows(&r, doc, &w, &nw, err) == -1)
-			goto out;
-		per_window = 1;
-	}
+	if ((!isnan(o->start) || !isnan(o->end) || o->model != NULL ||
+	    o->checks != NULL || o->power != NULL || o->energy != NULL ||
+	    o->nns > 0) && select_windows(&r, doc, &w, &nw, &per_window,
+	    err) == -1)
+		goto out;
 	for (size_t i = 0; i < nw; i++) {
 		span0 = fmin(span0, w[i].start);
 		span1 = fmax(span1, w[i].end);

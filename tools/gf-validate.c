@@ -134,8 +134,6 @@ check_usage(struct gf_tool *t)
 	int todo = 0;
 	char *line;
 
-	if (gf_opt_given(s, "start") != gf_opt_given(s, "end"))
-		gf_tool_usage_error(t, "--start and --end go together");
 	if ((gf_opt_given(s, "op") || gf_opt_given(s, "threshold")) &&
 	    !gf_opt_given(s, "gate"))
 		gf_tool_usage_error(t, "--op and --threshold need --gate");
@@ -151,9 +149,6 @@ check_usage(struct gf_tool *t)
 	if (gf_opt_given(s, "work") && !gf_opt_given(s, "energy"))
 		gf_tool_usage_error(t, "--work needs --energy (joules per unit "
 		    "of work)");
-	if (gf_opt_given(s, "start") && gf_opt_num(s, "end") <=
-	    gf_opt_num(s, "start"))
-		gf_tool_usage_error(t, "--end must be after --start");
 }
 
 /* A string at a dotted path of the config, or NULL. */

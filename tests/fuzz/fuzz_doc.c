@@ -11,6 +11,7 @@
 
 #include "fuzz.h"
 #include "gf_doc.h"
+#include "gf_window.h"
 #include "gf_err.h"
 #include "gf_parse.h"
 
@@ -23,17 +24,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (d == NULL && (err.exit == 0 || err.msg[0] == '\0'))
 		abort();
-	for (size_t i = 0; d != NULL && i < gf_doc_window_count(d); i++) {
-		const char *name;
+	for (size_t i = 0; d != NULL && i < gf_window_count(d); i++) {
+		struct gf_window w;
 		double a, b;
 		char buf[32];
 
 		gf_err_clear(&err);
-		if (gf_doc_window(d, i, &name, &a, &b, &err) < 0) {
+		if (gf_window_get(d, i, &w, &err) < 0) {
 			if (err.exit != 65 || err.msg[0] == '\0')
 				abort();
 			continue;
 		}
+		a = w.start;
+		b = w.end;
 		if (!gf_time_ok(a) || !gf_time_ok(b) || b < a ||
 		    strlen(gf_time_format(a, 1, buf)) != 24)
 			abort();

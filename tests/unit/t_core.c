@@ -25,6 +25,7 @@
 #include "gf_proc.h"
 #include "gf_setting.h"
 #include "gf_xalloc.h"
+#include "gf_window.h"
 #include "gf_yaml.h"
 #include "tap.h"
 
@@ -412,8 +413,7 @@ static void
 test_doc(void)
 {
 	struct gf_err err = GF_ERR_INIT;
-	const char *name;
-	double s, e;
+	struct gf_window win;
 	json_t *doc;
 	char *text;
 
@@ -423,10 +423,11 @@ test_doc(void)
 	is_int(json_integer_value(json_object_get(json_object_get(doc, "gf"),
 	    "version")), GF_DOC_VERSION, "format version set");
 	is_int(gf_doc_failed_exit(doc), 0, "no failed step");
-	gf_doc_add_window(doc, "idle", 100, 160, NULL);
-	is_int(gf_doc_window_count(doc), 1, "window added");
-	ok(gf_doc_window(doc, 0, &name, &s, &e, &err) == 0 && s == 100 &&
-	    e == 160 && strcmp(name, "idle") == 0, "window read back");
+	gf_window_add(doc, "idle", 100, 160, NULL);
+	is_int(gf_window_count(doc), 1, "window added");
+	ok(gf_window_get(doc, 0, &win, &err) == 0 && win.start == 100 &&
+	    win.end == 160 && strcmp(win.name, "idle") == 0,
+	    "window read back");
 	gf_err_set(&err, GF_EXIT_UNAVAILABLE, "http", "down");
 	gf_doc_add_step(doc, "gf-x", gf_time_now(), &err, NULL);
 	is_int(gf_doc_failed_exit(doc), 69, "failed step's exit");

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "gf_doc.h"
+#include "gf_window.h"
 #include "gf_snapshot.h"
 #include "tap.h"
 
@@ -21,10 +22,10 @@ main(void)
 
 	ok(gf_snapshot_windows(doc, &s, &n, &err) == 0 && n == 0 && s == NULL,
 	    "no windows: no ranges");
-	gf_doc_add_window(doc, "late", 300, 400, NULL);
-	gf_doc_add_window(doc, "first", 100, 150, NULL);
-	gf_doc_add_window(doc, "overlap", 140, 200, NULL);
-	gf_doc_add_window(doc, "touch", 200, 210, NULL);
+	gf_window_add(doc, "late", 300, 400, NULL);
+	gf_window_add(doc, "first", 100, 150, NULL);
+	gf_window_add(doc, "overlap", 140, 200, NULL);
+	gf_window_add(doc, "touch", 200, 210, NULL);
 	is_int(gf_snapshot_windows(doc, &s, &n, &err), 0, "windows (%s)",
 	    err.msg);
 	is_int((int)n, 2, "overlapping and touching windows merged");
