@@ -215,6 +215,14 @@ test_expect_success '--start/--end export the same samples as the window' '
 	[ "$(jq .snapshot.openmetrics.samples doc8.json)" = "$(jq .snapshot.openmetrics.samples doc7.json)" ] &&
 	[ "$(jq .snapshot.openmetrics.ranges[0].start doc8.json)" = "$T1" ]
 '
+test_expect_success 'the -c file gives export_openmetrics, a match list and the range' '
+	printf "export_openmetrics: true\nremove_snapshot: true\nstart: %s\nend: %s\nmatch:\n  - \047%s\047\n" \
+		$T1 $END "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >om.yml &&
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o out9 \
+		-c om.yml >doc9.json &&
+	[ "$(jq .snapshot.openmetrics.samples doc9.json)" = "$(jq .snapshot.openmetrics.samples doc7.json)" ] &&
+	jq -e ".snapshot.removed and (.snapshot.openmetrics.match | length) == 1" doc9.json
+'
 test_expect_code 64 '--end without --start is 64' '
 	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o o64e \
 		--export-openmetrics -e $END >/dev/null
