@@ -84,7 +84,7 @@ url=http://127.0.0.1:$port
 export GF_STATE=none
 
 bench_log "checking both commands once"
-echo '{}' | gf-snapshot -p "$url" -d "$data" -o "$BENCH_TMP/gf" -l "$level" -r \
+echo '{}' | gf-snapshot -p "$url" --data-dir "$data" -o "$BENCH_TMP/gf" --level "$level" --remove-snapshot \
 	>"$BENCH_TMP/doc.json"
 gf_size=$(jq -r .snapshot.size "$BENCH_TMP/doc.json")
 tar -cf - -C "$data/blocks" . | zstd -q -"$level" -T0 -f -o "$BENCH_TMP/ref.tar.zst"
@@ -96,9 +96,9 @@ load0=$(cut -d" " -f1-3 /proc/loadavg)
 # a shared machine hits all of them alike (hyperfine runs one after the
 # other).
 set -- \
-	"echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level >/dev/null 2>&1" \
+	"echo '{}' | gf-snapshot -p $url --data-dir $data -o $BENCH_TMP/gf --level $level >/dev/null 2>&1" \
 	"tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst" \
-	"echo '{}' | gf-snapshot -p $url -d $data -o $BENCH_TMP/gf -l $level --sync >/dev/null 2>&1" \
+	"echo '{}' | gf-snapshot -p $url --data-dir $data -o $BENCH_TMP/gf --level $level --sync >/dev/null 2>&1" \
 	"tar -cf - -C $data/blocks . | zstd -q -$level -T0 -f -o $BENCH_TMP/ref.tar.zst && sync $BENCH_TMP/ref.tar.zst"
 round=0
 while [ $round -le "$runs" ]; do
@@ -130,9 +130,9 @@ Load average before and after: $load0 / $(cut -d" " -f1-3 /proc/loadavg).
 
 | command | median wall (s) | runs (s) | median CPU user+sys (s) | archive (MB) |
 |---|---|---|---|---|
-| gf-snapshot -l $level | $(printf '%.2f' "$gf") | $(bench_list "$BENCH_TMP/times.0") | $(bench_cpu_med "$BENCH_TMP/times.0") | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
+| gf-snapshot --level $level | $(printf '%.2f' "$gf") | $(bench_list "$BENCH_TMP/times.0") | $(bench_cpu_med "$BENCH_TMP/times.0") | $(awk -v b="$gf_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
 | tar -cf - \| zstd -$level -T0 | $(printf '%.2f' "$ref") | $(bench_list "$BENCH_TMP/times.1") | $(bench_cpu_med "$BENCH_TMP/times.1") | $(awk -v b="$ref_size" 'BEGIN { printf "%.1f", b / 1e6 }') |
-| gf-snapshot -l $level --sync | $(printf '%.2f' "$gfs") | $(bench_list "$BENCH_TMP/times.2") | $(bench_cpu_med "$BENCH_TMP/times.2") | |
+| gf-snapshot --level $level --sync | $(printf '%.2f' "$gfs") | $(bench_list "$BENCH_TMP/times.2") | $(bench_cpu_med "$BENCH_TMP/times.2") | |
 | tar -cf - \| zstd -$level -T0 && sync | $(printf '%.2f' "$refs") | $(bench_list "$BENCH_TMP/times.3") | $(bench_cpu_med "$BENCH_TMP/times.3") | |
 
 Ratio (tar + zstd median / gf-snapshot median): **$(bench_ratio "$ref" "$gf")**;

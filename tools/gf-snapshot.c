@@ -6,7 +6,6 @@
  * backfill, write the experiment record next to the archive, and record
  * all of it in the document's "snapshot" section.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,167 +18,82 @@
 #include "gf_fs.h"
 #include "gf_log.h"
 #include "gf_parse.h"
-#include "gf_setting.h"
 #include "gf_prom.h"
 #include "gf_snapshot.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
 
-enum { OPT_CA_FILE = 256, OPT_SKIP_HEAD, OPT_SYNC, OPT_TIMEOUT };
+static const char *const codecs[] = { "zstd", "gzip", NULL };
 
-static struct {
-	const char *input, *config, *url, *data_dir, *out, *compress;
-	const char *level, *threads, *start, *end, *ca_file, *timeout;
-	const char **match;
-	size_t nmatch;
-	int export_om, remove, skip_head, sync;
-} o;
+static const struct gf_opt opts[] = {
+	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
+	{ .name = "prometheus", .letter = 'p', .kind = GF_OPT_STRING,
+	  .arg = "URL", .help = "Prometheus (default: the document's stack)",
+	  .env = "GF_PROMETHEUS_URL", .doc = "stack.prometheus.url" },
+	{ .name = "data-dir", .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "its TSDB directory, as seen from here",
+	  .env = "GF_PROMETHEUS_DATA_DIR", .doc = "stack.prometheus.data_dir" },
+	{ .name = "out", .letter = 'o', .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "where the archive goes", .env = "GF_SNAPSHOT_OUT",
+	  .def = "." },
+	{ .name = "compress", .letter = 'z', .kind = GF_OPT_STRING,
+	  .arg = "zstd|gzip", .help = "compression",
+	  .env = "GF_SNAPSHOT_COMPRESS", .def = "zstd", .choices = codecs },
+	/* gzip's levels end at 9: checked once the codec is known. */
+	{ .name = "level", .kind = GF_OPT_INT, .arg = "N",
+	  .help = "compression level (zstd 3, gzip 6)", .min = 1, .max = 19 },
+	{ .name = "threads", .letter = 'j', .kind = GF_OPT_INT, .arg = "N",
+	  .help = "zstd workers (0: one per CPU)", .min = 0, .max = 256 },
+	{ .name = "remove-snapshot", .kind = GF_OPT_FLAG,
+	  .help = "remove the snapshot once archived" },
+	{ .name = "skip-head", .kind = GF_OPT_FLAG,
+	  .help = "leave the head block out" },
+	{ .name = "sync", .kind = GF_OPT_FLAG,
+	  .help = "flush the archive to disk" },
+	{ .name = "export-openmetrics", .kind = GF_OPT_FLAG,
+	  .help = "also write the run's series as OpenMetrics" },
+	{ .name = "match", .kind = GF_OPT_LIST, .arg = "SELECTOR",
+	  .help = "series to export (repeatable)" },
+	{ .name = "start", .letter = 's', .kind = GF_OPT_TIME, .arg = "TIME",
+	  .help = "export range start, instead of the windows",
+	  .env = "GF_SNAPSHOT_START" },
+	{ .name = "end", .letter = 'e', .kind = GF_OPT_TIME, .arg = "TIME",
+	  .help = "export range end (default: now)", .env = "GF_SNAPSHOT_END" },
+	{ .name = "timeout", .kind = GF_OPT_DURATION, .arg = "DURATION",
+	  .help = "per request to Prometheus", .def = "2m" },
+	{ .name = "ca-file", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "CA bundle for https", .env = "GF_CA_FILE" },
+};
 
-static json_t *cfg;
-
-static void GF_NORETURN
-usage(int code)
-{
-	fprintf(code == 0 ? stdout : stderr,
-	    "usage: gf-snapshot [-EhrV] [-c file] [-d dir] [-e time] [-i file] "
-	    "[-j threads] [-l level]\n"
-	    "                   [-m selector] [-o dir] [-p url] [-s time] "
-	    "[-z zstd | gzip]\n"
-	    "                   [--ca-file file] [--skip-head] [--sync] "
-	    "[--timeout duration]\n");
-	if (code == 0)
-		fputs("\n"
-		    "  -p, --prometheus URL       Prometheus (default the "
-		    "document's stack)\n"
-		    "  -d, --data-dir DIR         its TSDB directory, as seen "
-		    "from here\n"
-		    "  -o, --out DIR              where the archive goes "
-		    "(.)\n"
-		    "  -z, --compress zstd|gzip   compression (zstd)\n"
-		    "  -l, --level N              compression level (zstd 3, "
-		    "gzip 6)\n"
-		    "  -j, --threads N            zstd workers (0: one per "
-		    "CPU)\n"
-		    "  -r, --remove-snapshot      remove the snapshot once "
-		    "archived\n"
-		    "      --skip-head            leave the head block out\n"
-		    "      --sync                 flush the archive to disk\n"
-		    "  -E, --export-openmetrics   also write the run's series "
-		    "as OpenMetrics\n"
-		    "  -m, --match SELECTOR       series to export "
-		    "(repeatable)\n"
-		    "  -s, --start TIME / -e, --end TIME   export range "
-		    "instead of the windows\n"
-		    "      --timeout DURATION     per request to Prometheus "
-		    "(30s)\n"
-		    "      --ca-file FILE         CA bundle for https\n"
-		    "  -c, --config FILE          YAML settings\n"
-		    "  -i, --input FILE           run document (default "
-		    "stdin)\n"
-		    "  -h, --help                 this text\n"
-		    "  -V, --version              print the version\n"
-		    "See gf-snapshot(1), also for restoring an archive.\n",
-		    stdout);
-	exit(code);
-}
-
-static const char *
-doc_prom(const json_t *doc, const char *key)
-{
-	json_t *p = json_object_get(json_object_get(doc, "stack"),
-	    "prometheus");
-
-	return json_string_value(json_object_get(p, key));
-}
-
-static void
-parse_args(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-		{ "compress", required_argument, NULL, 'z' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "end", required_argument, NULL, 'e' },
-		{ "export-openmetrics", no_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "level", required_argument, NULL, 'l' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "prometheus", required_argument, NULL, 'p' },
-		{ "remove-snapshot", no_argument, NULL, 'r' },
-		{ "skip-head", no_argument, NULL, OPT_SKIP_HEAD },
-		{ "start", required_argument, NULL, 's' },
-		{ "sync", no_argument, NULL, OPT_SYNC },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "Ec:d:e:hi:j:l:m:o:p:rs:Vz:",
-	    longopts, NULL)) != -1) {
-		switch (c) {
-		case 'E': o.export_om = 1; break;
-		case 'c': o.config = optarg; break;
-		case 'd': o.data_dir = optarg; break;
-		case 'e': o.end = optarg; break;
-		case 'h': usage(0);
-		case 'i': o.input = optarg; break;
-		case 'j': o.threads = optarg; break;
-		case 'l': o.level = optarg; break;
-		case 'm':
-			o.match = gf_xreallocarray(o.match, o.nmatch + 1,
-			    sizeof(*o.match));
-			o.match[o.nmatch++] = optarg;
-			break;
-		case 'o': o.out = optarg; break;
-		case 'p': o.url = optarg; break;
-		case 'r': o.remove = 1; break;
-		case 's': o.start = optarg; break;
-		case 'V': gf_tool_version();
-		case 'z': o.compress = optarg; break;
-		case OPT_CA_FILE: o.ca_file = optarg; break;
-		case OPT_SKIP_HEAD: o.skip_head = 1; break;
-		case OPT_SYNC: o.sync = 1; break;
-		case OPT_TIMEOUT: o.timeout = optarg; break;
-		default: usage(GF_EXIT_USAGE);
-		}
-	}
-	if (optind != argc) {
-		gf_error("unexpected argument '%s'", argv[optind]);
-		usage(GF_EXIT_USAGE);
-	}
-}
+static const struct gf_cli cli = {
+	.name = "gf-snapshot",
+	.synopsis = "[-hV] [-c file] [-e time] [-i file] [-j threads] "
+	    "[-o dir] [-p url] [-s time] [-z zstd | gzip] [option ...]",
+	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
+	.footer = "Times: unix seconds or RFC 3339; durations: 90s, 15m, 2h. "
+	    "See gf-snapshot(1), also for restoring an archive.",
+};
 
 /*
  * The time ranges to export: --start/--end, else every window of the
  * document, merged where they overlap. Usage errors are 64.
  */
 static int
-spans_of(const json_t *doc, struct gf_snapshot_span **out, size_t *n,
-    struct gf_err *err)
+spans_of(const json_t *doc, const struct gf_settings *s,
+    struct gf_snapshot_span **out, size_t *n, struct gf_err *err)
 {
 	struct gf_snapshot_span one;
-	const char *sv = gf_setting(cfg, o.start, "GF_SNAPSHOT_START", NULL,
-	    "start", NULL);
-	const char *ev = gf_setting(cfg, o.end, "GF_SNAPSHOT_END", NULL, "end",
-	    NULL);
 
-	if (sv != NULL || ev != NULL) {
-		if (sv == NULL)
-			return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+	if (gf_opt_given(s, "start") || gf_opt_given(s, "end")) {
+		if (!gf_opt_given(s, "start"))
+			return gf_err_set(err, GF_EXIT_USAGE, "options",
 			    "--end needs --start");
-		if (gf_parse_time(sv, "--start", &one.start, err) < 0)
-			return -1;
-		one.end = gf_time_now();
-		if (ev != NULL && gf_parse_time(ev, "--end", &one.end, err) < 0)
-			return -1;
+		one.start = gf_opt_num(s, "start");
+		one.end = gf_opt_given(s, "end") ? gf_opt_num(s, "end") :
+		    gf_time_now();
 		if (one.end < one.start)
-			return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+			return gf_err_set(err, GF_EXIT_USAGE, "options",
 			    "--end is before --start");
 		*out = gf_xmalloc(sizeof(one));
 		**out = one;
@@ -189,7 +103,7 @@ spans_of(const json_t *doc, struct gf_snapshot_span **out, size_t *n,
 	if (gf_snapshot_windows(doc, out, n, err) < 0)
 		return -1;
 	if (*n == 0)
-		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
+		return gf_err_set(err, GF_EXIT_USAGE, "options",
 		    "--export-openmetrics: the document has no windows; give "
 		    "--start and --end");
 	return 0;
@@ -197,131 +111,98 @@ spans_of(const json_t *doc, struct gf_snapshot_span **out, size_t *n,
 
 /* Raw samples of every selector over every span, as OpenMetrics. */
 static int
-export_om(struct gf_prom *p, const json_t *doc, const char *path,
+export_om(struct gf_prom *p, const struct gf_settings *s,
+    const struct gf_snapshot_span *spans, size_t nspans, const char *path,
     json_t *sec, struct gf_err *err)
 {
-	struct gf_snapshot_export x = { o.match, o.nmatch, NULL, 0, 0 };
-	struct gf_snapshot_span *spans = NULL;
+	struct gf_snapshot_export x = { NULL, 0, spans, nspans, 0 };
 	struct gf_openmetrics_stats st;
 	json_t *om;
-	int rc = -1;
 
-	if (spans_of(doc, &spans, &x.nspans, err) < 0)
-		goto out;
-	x.spans = spans;
+	x.match = gf_opt_list(s, "match", &x.nmatch);
 	if (gf_snapshot_export(p, &x, path, &om, &st, err) < 0)
-		goto out;
+		return -1;
 	json_object_set_new(sec, "openmetrics", om);
 	gf_info("exported %zu samples of %zu series to %s", st.samples,
 	    st.series, path);
-	rc = 0;
-out:
-	free(spans);
-	return rc;
-}
-
-static int
-parse_num(const char *s, const char *what, long long min, long long max,
-    int *out, struct gf_err *err)
-{
-	long long v;
-
-	if (s == NULL)
-		return 0;
-	if (gf_parse_int(s, min, max, what, &v, err) < 0)
-		return -1;
-	*out = (int)v;
 	return 0;
 }
 
-/* Settings from every source; 64 and 78 for what a user must fix. */
-static int
-settings(const json_t *doc, struct gf_archive_opts *ao, struct gf_prom *p,
-    const char **data_dir, const char **out, struct gf_err *err)
+/*
+ * The archive's options; the level's bound depends on the codec, so it
+ * is checked here, with the exit status of where the level came from.
+ */
+static void
+archive_opts(struct gf_tool *t, struct gf_archive_opts *ao)
 {
-	const char *url, *comp, *tmo, *ca;
-	double secs = 120;
-	int c;
+	const struct gf_settings *s = &t->set;
+	struct gf_err err = GF_ERR_INIT;
+	const char *src;
+	int max;
 
 	gf_archive_opts_init(ao);
-	url = gf_setting(cfg, o.url, "GF_PROMETHEUS_URL", doc_prom(doc, "url"),
-	    "prometheus", NULL);
-	*data_dir = gf_setting(cfg, o.data_dir, "GF_PROMETHEUS_DATA_DIR",
-	    doc_prom(doc, "data_dir"), "data_dir", NULL);
-	*out = gf_setting(cfg, o.out, "GF_SNAPSHOT_OUT", NULL, "out", ".");
-	comp = gf_setting(cfg, o.compress, "GF_SNAPSHOT_COMPRESS", NULL,
-	    "compress", "zstd");
-	c = gf_archive_compress_parse(comp);
-	if (c < 0 || c == GF_ARCHIVE_NONE)
-		return gf_err_set(err, GF_EXIT_USAGE, "snapshot",
-		    "--compress: '%s' is not zstd or gzip", comp);
-	ao->compress = (enum gf_archive_compress)c;
-	ao->sync = gf_setting_flag(cfg, o.sync, NULL, "sync");
-	if (parse_num(gf_setting(cfg, o.level, NULL, NULL, "level", NULL),
-	    "--level", 1, c == GF_ARCHIVE_ZSTD ? 19 : 9, &ao->level, err) < 0 ||
-	    parse_num(gf_setting(cfg, o.threads, NULL, NULL, "threads", NULL),
-	    "--threads", 0, 256, &ao->threads, err) < 0)
-		return -1;
-	tmo = gf_setting(cfg, o.timeout, NULL, NULL, "timeout", NULL);
-	if (tmo != NULL &&
-	    (gf_parse_duration(tmo, "--timeout", &secs, err) < 0))
-		return -1;
+	ao->compress = (enum gf_archive_compress)gf_archive_compress_parse(
+	    gf_opt_str(s, "compress"));
+	ao->sync = gf_opt_flag(s, "sync");
+	ao->threads = (int)gf_opt_num(s, "threads");
+	if (!gf_opt_given(s, "level"))
+		return;
+	ao->level = (int)gf_opt_num(s, "level");
+	max = ao->compress == GF_ARCHIVE_ZSTD ? 19 : 9;
+	if (ao->level <= max)
+		return;
+	src = gf_opt_source(s, "level");
+	if (src[0] == '-')
+		gf_tool_usage_error(t, "%s: %s is out of range [1, %d]", src,
+		    gf_opt_str(s, "level"), max);
+	gf_err_set(&err, GF_EXIT_CONFIG, "options", "%s: %s is out of range "
+	    "[1, %d]", src, gf_opt_str(s, "level"), max);
+	gf_tool_fail(t, &err);
+}
+
+/* The client of the resolved Prometheus; 78 when there is none. */
+static int
+prom_of(const struct gf_settings *s, struct gf_prom *p, struct gf_err *err)
+{
+	const char *url = gf_opt_str(s, "prometheus");
+	double secs = gf_opt_num(s, "timeout");
+
 	if (url == NULL)
 		return gf_err_set(err, GF_EXIT_CONFIG, "snapshot",
 		    "no Prometheus URL: give --prometheus or put "
 		    "stack.prometheus.url in the document");
 	gf_prom_init(p, url);
 	p->http.timeout = secs > 0 ? secs : 120;
-	ca = gf_setting(cfg, o.ca_file, "GF_CA_FILE", NULL, "ca_file", NULL);
-	p->http.ca_file = ca;
-	if (!o.export_om)
-		o.export_om = gf_setting_flag(cfg, 0, NULL,
-		    "export_openmetrics");
-	if (o.nmatch == 0 && cfg != NULL) {
-		json_t *m = json_object_get(cfg, "match");
-		size_t i;
-		json_t *v;
-
-		if (json_is_string(m)) {
-			o.match = gf_xcalloc(1, sizeof(*o.match));
-			o.match[o.nmatch++] = json_string_value(m);
-		}
-		json_array_foreach(m, i, v) {
-			o.match = gf_xreallocarray(o.match, o.nmatch + 1,
-			    sizeof(*o.match));
-			o.match[o.nmatch++] = json_string_value(v) ?
-			    json_string_value(v) : "";
-		}
-	}
+	p->http.ca_file = gf_opt_str(s, "ca-file");
 	return 0;
 }
 
 static int
-run(struct gf_tool *t, json_t *sec, struct gf_err *err)
+run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
+    struct gf_err *err)
 {
-	struct gf_archive_opts ao;
+	const struct gf_settings *s = &t->set;
+	const char *data_dir = gf_opt_str(s, "data-dir");
+	const char *out = gf_opt_str(s, "out");
+	int export = gf_opt_flag(s, "export-openmetrics");
+	int skip_head = gf_opt_flag(s, "skip-head");
 	struct gf_archive_info info;
 	struct gf_prom p = { NULL };
-	const char *data_dir, *out;
+	struct gf_snapshot_span *spans = NULL;
+	size_t nspans = 0;
 	char *dd = NULL, *outdir = NULL, *name = NULL, *snapdir = NULL;
 	char *archive = NULL, *record = NULL, *om = NULL, *text = NULL;
 	char *url = NULL;
 	double t0;
 	int rc = -1;
 
-	if (settings(t->doc, &ao, &p, &data_dir, &out, err) < 0)
+	if (prom_of(s, &p, err) < 0)
 		goto out;
 	url = gf_http_redact_url(p.url);
 	json_object_set_new(sec, "prometheus", json_string(url));
-	if (o.export_om) {
-		struct gf_snapshot_span *s = NULL;
-		size_t n;
-
-		/* Refuse a bad export request before any work is done. */
-		if (spans_of(t->doc, &s, &n, err) < 0)
-			goto out;
-		free(s);
-	}
+	/* Refuse a bad export request before any work is done. */
+	if (export && spans_of(t->doc, s, &spans, &nspans, err) < 0)
+		goto out;
 	if (gf_fs_mkdir_p(out, 0755, err) < 0)
 		goto out;
 	if ((outdir = realpath(out, NULL)) == NULL) {
@@ -338,7 +219,7 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	    (data_dir = dd = gf_snapshot_data_dir(&p, err)) == NULL)
 		goto out;
 	t0 = gf_time_now();
-	if ((name = gf_prom_snapshot(&p, o.skip_head, err)) == NULL)
+	if ((name = gf_prom_snapshot(&p, skip_head, err)) == NULL)
 		goto out;
 	json_object_set_new(sec, "name", json_string(name));
 	json_object_set_new(sec, "taken", json_real(t0));
@@ -353,14 +234,13 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 		goto out;
 	}
 	archive = gf_xasprintf("%s/prometheus-%s%s", outdir, name,
-	    gf_archive_suffix(ao.compress));
+	    gf_archive_suffix(ao->compress));
 	gf_info("archiving %s to %s", snapdir, archive);
-	if (gf_archive_dir(snapdir, name, archive, &ao, &info, err) < 0)
+	if (gf_archive_dir(snapdir, name, archive, ao, &info, err) < 0)
 		goto out;
 	if (info.files == 0)
 		gf_warn("snapshot '%s' holds no data files%s", name,
-		    o.skip_head ? " (--skip-head leaves out the head block)" :
-		    "");
+		    skip_head ? " (--skip-head leaves out the head block)" : "");
 	json_object_set_new(sec, "archive", json_string(archive));
 	json_object_set_new(sec, "sha256", json_string(info.sha256));
 	json_object_set_new(sec, "size", json_integer((json_int_t)info.size));
@@ -368,14 +248,14 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	json_object_set_new(sec, "bytes",
 	    json_integer((json_int_t)info.bytes_in));
 	json_object_set_new(sec, "compress",
-	    json_string(gf_archive_compress_name(ao.compress)));
+	    json_string(gf_archive_compress_name(ao->compress)));
 	json_object_set_new(sec, "seconds", json_real(gf_time_now() - t0));
 	gf_info("archived %llu files (%llu bytes) into %llu bytes",
 	    (unsigned long long)info.files, (unsigned long long)info.bytes_in,
 	    (unsigned long long)info.size);
-	if (o.export_om) {
+	if (export) {
 		om = gf_xasprintf("%s/prometheus-%s.om", outdir, name);
-		if (export_om(&p, t->doc, om, sec, err) < 0)
+		if (export_om(&p, s, spans, nspans, om, sec, err) < 0)
 			goto out;
 	}
 	record = gf_xasprintf("%s/prometheus-%s.record.json", outdir, name);
@@ -383,7 +263,7 @@ run(struct gf_tool *t, json_t *sec, struct gf_err *err)
 	text = gf_doc_dump(t->doc);
 	if (gf_fs_write_atomic(record, text, strlen(text), 0644, err) < 0)
 		goto out;
-	if (o.remove || gf_setting_flag(cfg, 0, NULL, "remove_snapshot")) {
+	if (gf_opt_flag(s, "remove-snapshot")) {
 		if (gf_fs_remove_tree(snapdir, err) < 0)
 			goto out;
 		json_object_set_new(sec, "removed", json_true());
@@ -399,32 +279,23 @@ out:
 	free(outdir);
 	free(dd);
 	free(url);
+	free(spans);
 	gf_prom_release(&p);
 	return rc;
 }
 
 int
-main(int argc, char **argv)
+main(int argc, char *argv[])
 {
 	struct gf_tool t;
 	struct gf_err err = GF_ERR_INIT;
+	struct gf_archive_opts ao;
 	json_t *sec;
-	int rc;
 
-	gf_setprogname(argv[0]);
-	parse_args(argc, argv);
-	if (o.config != NULL && (cfg = gf_config_load(o.config, &err)) == NULL)
-		gf_die_err(&err);
-	gf_tool_begin(&t, "gf-snapshot", o.input, GF_TOOL_RUN_ANYWAY);
+	gf_tool_start(&t, &cli, argc, argv, GF_TOOL_RUN_ANYWAY);
+	archive_opts(&t, &ao);
 	sec = json_object();
 	json_object_set_new(t.doc, "snapshot", sec);
-	if (run(&t, sec, &err) < 0 && err.exit == GF_EXIT_USAGE) {
-		json_decref(t.doc);
-		gf_error("%s", err.msg);
-		usage(GF_EXIT_USAGE);
-	}
-	rc = gf_tool_finish(&t, err.exit ? &err : NULL, NULL);
-	json_decref(cfg);
-	free(o.match);
-	return rc;
+	run(&t, &ao, sec, &err);
+	return gf_tool_finish(&t, err.exit != 0 ? &err : NULL, NULL);
 }

@@ -31,22 +31,42 @@ test_expect_success '--help prints the usage on stdout' '
 '
 test_expect_success '--version' 'gf-snapshot -V | grep -q "^gf-snapshot"'
 test_expect_code 64 'an unknown option is 64' 'gf-snapshot --bogus </dev/null'
-test_expect_code 64 'a bad --compress is 64' '
-	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -z lz4 >out 2>err;
-	rc=$?; grep -q "not zstd or gzip" err && grep -q "^usage:" err &&
-	[ ! -s out ] || rc=99; exit $rc
+test_expect_code 64 'a bad --compress is 64, naming the valid ones, with the document' '
+	echo "{\"keep\": 1}" | gf-snapshot -p http://127.0.0.1:9 -z lz4 >out 2>err;
+	rc=$?; grep -q "unknown .lz4. (valid: zstd, gzip)" err &&
+	jq -e ".keep == 1 and .steps[-1].exit == 64" out >/dev/null || rc=99
+	exit $rc
 '
 test_expect_code 64 'a bad --level is 64' '
-	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -l 99 >/dev/null
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 --level 99 >/dev/null
+'
+test_expect_code 64 'gzip levels end at 9 on the command line: 64' '
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -z gzip --level 12 -o og \
+		>out 2>err; rc=$?
+	grep -q -- "--level: 12 is out of range \[1, 9\]" err && [ ! -e og ] &&
+	[ "$(jq -r ".steps[-1].exit" out)" = 64 ] || rc=99; exit $rc
+'
+test_expect_code 78 'and in the -c file: 78, naming the file and key' '
+	printf "compress: gzip\nlevel: 12\n" >gz.yml &&
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -c gz.yml -o og >out 2>err
+	rc=$?; grep -q "gz.yml: field .level.: 12 is out of range" err &&
+	[ ! -e og ] || rc=99; exit $rc
+'
+test_expect_code 78 'a bad GF_SNAPSHOT_START is 78' '
+	echo "{}" | GF_SNAPSHOT_START=soon gf-snapshot -p http://127.0.0.1:9 \
+		-o os >out 2>err; rc=$?
+	grep -q "GF_SNAPSHOT_START" err && [ ! -e os ] || rc=99; exit $rc
 '
 test_expect_code 64 '--export-openmetrics without windows or --start is 64' '
-	echo "{}" | gf-snapshot -p http://127.0.0.1:9 -E -o o64 >/dev/null &&
+	echo "{}" | gf-snapshot -p http://127.0.0.1:9 --export-openmetrics \
+		-o o64 >/dev/null &&
 	exit 0; rc=$?; [ ! -e o64 ] || rc=99; exit $rc
 '
-test_expect_code 65 'malformed stdin is 65 with line:col, nothing written' '
+test_expect_code 65 'malformed stdin is 65 with line:col, in a new document' '
 	printf "{\n  \"a\": [1,\n" | gf-snapshot -p http://127.0.0.1:9 -o o65 \
 		>out 2>err; rc=$?
-	grep -q "<stdin>:[0-9]*:[0-9]*" err && [ ! -s out ] && [ ! -e o65 ] || rc=99
+	grep -q "<stdin>:[0-9]*:[0-9]*" err && [ ! -e o65 ] &&
+	jq -e "(.a == null) and .steps[-1].exit == 65" out >/dev/null || rc=99
 	exit $rc
 '
 test_expect_code 78 'no Prometheus URL anywhere is 78' '
@@ -56,7 +76,7 @@ test_expect_code 78 'no Prometheus URL anywhere is 78' '
 '
 dead=$(free_port)
 test_expect_code 69 'Prometheus unreachable after the retries is 69' '
-	echo "{}" | gf-snapshot -p "http://127.0.0.1:$dead" -d /tmp -o o69 \
+	echo "{}" | gf-snapshot -p "http://127.0.0.1:$dead" --data-dir /tmp -o o69 \
 		>out 2>err; rc=$?
 	grep -q "attempts" err && [ "$(jq -r ".steps[-1].ok" out)" = false ] &&
 	[ "$(ls o69 | wc -l)" -eq 0 ] || rc=99; exit $rc
@@ -64,7 +84,7 @@ test_expect_code 69 'Prometheus unreachable after the retries is 69' '
 start_mute_server
 mute=$MUTE_PORT
 test_expect_code 75 'a Prometheus that never answers times out: 75' '
-	echo "{}" | gf-snapshot -p "http://127.0.0.1:$mute" -d /tmp -o o75 \
+	echo "{}" | gf-snapshot -p "http://127.0.0.1:$mute" --data-dir /tmp -o o75 \
 		--timeout 500ms >out 2>err; rc=$?
 	grep -qi "timed out" err || rc=99; exit $rc
 '
@@ -144,8 +164,8 @@ test_expect_success 'without a data dir, Prometheus is asked for its TSDB path' 
 	rm -rf "$(jq -r .snapshot.snapshot_dir doc3.json)"
 '
 test_expect_success '--remove-snapshot removes the snapshot directory (--sync)' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out4 -r --sync \
-		>doc4.json &&
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o out4 \
+		--remove-snapshot --sync >doc4.json &&
 	[ ! -e "$(jq -r .snapshot.snapshot_dir doc4.json)" ] &&
 	[ -f "$(jq -r .snapshot.archive doc4.json)" ]
 '
@@ -157,20 +177,22 @@ test_expect_success 'settings from -c, overridden by GF_* and the command line' 
 	jq -e ".snapshot.compress == \"zstd\" and .snapshot.removed == true and
 		(.snapshot.archive | contains(\"/cfg-out/\"))" doc-cfg.json
 '
-test_expect_code 65 'a -c file that is not YAML is 65' '
+test_expect_code 65 'a -c file that is not YAML is 65, with the document' '
 	printf "a: [1,\n" >bad.yml && echo "{}" | gf-snapshot -c bad.yml >out 2>err;
-	rc=$?; grep -q "bad.yml:" err && [ ! -s out ] || rc=99; exit $rc
+	rc=$?; grep -q "bad.yml:" err &&
+	[ "$(jq -r ".steps[-1].exit" out)" = 65 ] || rc=99; exit $rc
 '
 test_expect_success 'credentials in the URL reach neither the document nor stderr' '
 	hp=${SRC_URL#http://}
-	echo "{}" | gf-snapshot -p "http://gf:hunter2pass@$hp" -d "$SRC_DATA" \
-		-o out5 -r >doc5.json 2>err5 &&
+	echo "{}" | gf-snapshot -p "http://gf:hunter2pass@$hp" --data-dir "$SRC_DATA" \
+		-o out5 --remove-snapshot >doc5.json 2>err5 &&
 	! grep -q hunter2pass doc5.json err5 "$(jq -r .snapshot.record doc5.json)" &&
 	[ "$(jq -r .snapshot.prometheus doc5.json)" = "$SRC_URL" ]
 '
 test_expect_success 'runs after a failed step and keeps its exit status' '
 	echo "{\"steps\":[{\"tool\":\"gf-stress\",\"ok\":false,\"exit\":75}]}" |
-	gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out6 -r >doc6.json; rc=$?
+	gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o out6 --remove-snapshot \
+		>doc6.json; rc=$?
 	[ $rc -eq 75 ] && [ -f "$(jq -r .snapshot.archive doc6.json)" ] &&
 	[ "$(jq -r .steps[-1].tool doc6.json)" = gf-snapshot ]
 '
@@ -178,8 +200,9 @@ test_expect_success 'runs after a failed step and keeps its exit status' '
 test_expect_success '--export-openmetrics writes the windows as OpenMetrics' '
 	jq -n --argjson s $T1 --argjson e $END \
 		"{windows: [{name: \"run\", start: \$s, end: \$e}]}" >win.json &&
-	gf-snapshot -i win.json -p "$SRC_URL" -d "$SRC_DATA" -o out7 -r -E \
-		-m "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc7.json &&
+	gf-snapshot -i win.json -p "$SRC_URL" --data-dir "$SRC_DATA" -o out7 \
+		--remove-snapshot --export-openmetrics \
+		--match "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc7.json &&
 	om=$(jq -r .snapshot.openmetrics.path doc7.json) &&
 	tail -n 1 "$om" | grep -qx "# EOF" &&
 	grep -q "^# TYPE node_rapl_package_joules_total unknown" "$om" &&
@@ -187,14 +210,24 @@ test_expect_success '--export-openmetrics writes the windows as OpenMetrics' '
 	[ "$(jq .snapshot.openmetrics.samples doc7.json)" -eq "$(grep -vc "^#" "$om")" ]
 '
 test_expect_success '--start/--end export the same samples as the window' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o out8 -r -E \
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o out8 \
+		--remove-snapshot --export-openmetrics \
 		-s $T1 -e "$(date -u -d @$END +%Y-%m-%dT%H:%M:%SZ)" \
-		-m "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc8.json &&
+		--match "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >doc8.json &&
 	[ "$(jq .snapshot.openmetrics.samples doc8.json)" = "$(jq .snapshot.openmetrics.samples doc7.json)" ] &&
 	[ "$(jq .snapshot.openmetrics.ranges[0].start doc8.json)" = "$T1" ]
 '
+test_expect_success 'the -c file gives export_openmetrics, a match list and the range' '
+	printf "export_openmetrics: true\nremove_snapshot: true\nstart: %s\nend: %s\nmatch:\n  - \047%s\047\n" \
+		$T1 $END "{__name__=~\"node_rapl_.*\",job=\"gf-test\"}" >om.yml &&
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o out9 \
+		-c om.yml >doc9.json &&
+	[ "$(jq .snapshot.openmetrics.samples doc9.json)" = "$(jq .snapshot.openmetrics.samples doc7.json)" ] &&
+	jq -e ".snapshot.removed and (.snapshot.openmetrics.match | length) == 1" doc9.json
+'
 test_expect_code 64 '--end without --start is 64' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o o64e -E -e $END >/dev/null
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o o64e \
+		--export-openmetrics -e $END >/dev/null
 '
 test_expect_success 'promtool backfills the export' '
 	promtool tsdb create-blocks-from openmetrics \
@@ -207,7 +240,7 @@ test_expect_success 'backfilled Prometheus serves the same samples' '
 	samples "$PROM_URL" $END $((END - T1)) >after7 && diff before7 after7
 '
 test_expect_code 78 'the admin API disabled is 78, with the flag to use' '
-	echo "{}" | gf-snapshot -p "$PROM_URL" -d "$TEST_DIR/backfill" -o o78b \
+	echo "{}" | gf-snapshot -p "$PROM_URL" --data-dir "$TEST_DIR/backfill" -o o78b \
 		>out 2>err; rc=$?
 	grep -q -- "--web.enable-admin-api" err || rc=99; exit $rc
 '
@@ -215,31 +248,32 @@ stop_pid "$PROM_PID"
 
 test_expect_code 66 'a data dir without the snapshot is 66' '
 	mkdir -p elsewhere &&
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$TEST_DIR/elsewhere" -o o66 \
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$TEST_DIR/elsewhere" -o o66 \
 		>out 2>err; rc=$?
 	grep -q "storage.tsdb.path" err || rc=99; exit $rc
 '
 test_expect_code 73 'an output directory that cannot be created is 73' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o /dev/null/x >out
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o /dev/null/x >out
 '
 test_expect_code 74 'a full disk is 74 and the partial archive is removed' '
 	# A file-size limit makes write(2) fail like a full disk (EFBIG).
 	( ulimit -f 1; trap "" XFSZ
-	  echo "{}" | GF_STATE=none gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" \
-		-o o74 -z gzip -l 1 2>err; echo $? >rc74 ) | cat >out
+	  echo "{}" | GF_STATE=none gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" \
+		-o o74 -z gzip --level 1 2>err; echo $? >rc74 ) | cat >out
 	rc=$(cat rc74)
 	[ "$(jq -r ".steps[-1].exit" out)" = 74 ] &&
 	grep -q "cannot write" err && [ "$(ls -A o74 | wc -l)" -eq 0 ] || rc=99
 	exit $rc
 '
 test_expect_code 74 'stdout on /dev/full is 74' '
-	echo "{}" | gf-snapshot -p "$SRC_URL" -d "$SRC_DATA" -o o74b -r >/dev/full
+	echo "{}" | gf-snapshot -p "$SRC_URL" --data-dir "$SRC_DATA" -o o74b \
+		--remove-snapshot >/dev/full
 '
 # libarchive is loaded by the first archive, not at start.
 test_expect_code 66 'libarchive that cannot be loaded is 66, and no archive' '
 	mkdir -p noarchive && : >noarchive/libarchive.so.13 &&
 	echo "{}" | LD_LIBRARY_PATH=$TEST_DIR/noarchive gf-snapshot -p "$SRC_URL" \
-		-d "$SRC_DATA" -o o66b >out 2>err; rc=$?
+		--data-dir "$SRC_DATA" -o o66b >out 2>err; rc=$?
 	grep -q "cannot load libarchive" err &&
 	[ "$(ls -A o66b 2>/dev/null | wc -l)" -eq 0 ] || rc=99
 	exit $rc
