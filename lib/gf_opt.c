@@ -354,7 +354,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 	for (size_t i = 0; i < s->cli->nopts; i++) {
 		const struct gf_opt *o = &s->cli->opts[i];
 		struct gf_optval *v = &s->val[i];
-		const char *env = NULL, *text, *key;
+		const char *env = NULL, *text = NULL, *key;
 		char kbuf[64], src[160], num[64];
 		json_t *cv = NULL, *dv;
 

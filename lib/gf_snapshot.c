@@ -16,16 +16,14 @@
 #include "gf_banned.h"
 
 int
-gf_snapshot_windows(const json_t *doc, struct gf_snapshot_span **out,
-    size_t *n, struct gf_err *err)
+gf_snapshot_windows(const json_t *doc, double start, double end,
+    struct gf_snapshot_span **out, size_t *n, struct gf_err *err)
 {
 	struct gf_windows ws;
 
 	*out = NULL;
 	*n = 0;
-	if (gf_window_count(doc) == 0)
-		return 0;
-	if (gf_windows_select(doc, NAN, NAN, NULL, &ws, err) < 0)
+	if (gf_windows_select(doc, start, end, NULL, &ws, err) < 0)
 		return -1;
 	gf_windows_merge(&ws, 0);
 	*out = gf_xcalloc(ws.n, sizeof(**out));

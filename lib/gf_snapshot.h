@@ -5,7 +5,7 @@
  * of its raw samples as OpenMetrics for promtool backfill, and where a
  * Prometheus keeps its TSDB.
  *
- *	gf_snapshot_windows(doc, &spans, &n, &err);	// merged windows
+ *	gf_snapshot_windows(doc, NAN, NAN, &spans, &n, &err);
  *	x.spans = spans; x.nspans = n;
  *	gf_snapshot_export(&prom, &x, "run.om", &om, &err);
  */
@@ -25,12 +25,13 @@ struct gf_snapshot_span {
 };
 
 /*
- * The document's windows as time ranges, sorted, those that overlap or
- * touch merged. *n is 0 (and *out NULL) when there are none. Returns -1
- * with err (65) for a malformed window; *out is new, caller frees.
+ * The time ranges to export: [start, end) when start is not NaN (end
+ * NaN: now), else the document's windows, sorted, those that overlap or
+ * touch merged (gf_windows_select's rules and errors: 64 when there is
+ * no range, 65 for a malformed window). *out is new, caller frees.
  */
-int gf_snapshot_windows(const json_t *doc, struct gf_snapshot_span **out,
-    size_t *n, struct gf_err *err);
+int gf_snapshot_windows(const json_t *doc, double start, double end,
+    struct gf_snapshot_span **out, size_t *n, struct gf_err *err);
 
 /* What to export (all borrowed). */
 struct gf_snapshot_export {

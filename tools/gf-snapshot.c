@@ -6,6 +6,7 @@
  * backfill, write the experiment record next to the archive, and record
  * all of it in the document's "snapshot" section.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,38 +76,14 @@ static const struct gf_cli cli = {
 	    "See gf-snapshot(1), also for restoring an archive.",
 };
 
-/*
- * The time ranges to export: --start/--end, else every window of the
- * document, merged where they overlap. Usage errors are 64.
- */
+/* --start/--end, else the document's windows: the ranges to export. */
 static int
 spans_of(const json_t *doc, const struct gf_settings *s,
     struct gf_snapshot_span **out, size_t *n, struct gf_err *err)
 {
-	struct gf_snapshot_span one;
-
-	if (gf_opt_given(s, "start") || gf_opt_given(s, "end")) {
-		if (!gf_opt_given(s, "start"))
-			return gf_err_set(err, GF_EXIT_USAGE, "options",
-			    "--end needs --start");
-		one.start = gf_opt_num(s, "start");
-		one.end = gf_opt_given(s, "end") ? gf_opt_num(s, "end") :
-		    gf_time_now();
-		if (one.end < one.start)
-			return gf_err_set(err, GF_EXIT_USAGE, "options",
-			    "--end is before --start");
-		*out = gf_xmalloc(sizeof(one));
-		**out = one;
-		*n = 1;
-		return 0;
-	}
-	if (gf_snapshot_windows(doc, out, n, err) < 0)
-		return -1;
-	if (*n == 0)
-		return gf_err_set(err, GF_EXIT_USAGE, "options",
-		    "--export-openmetrics: the document has no windows; give "
-		    "--start and --end");
-	return 0;
+	return gf_snapshot_windows(doc, gf_opt_given(s, "start") ?
+	    gf_opt_num(s, "start") : NAN, gf_opt_given(s, "end") ?
+	    gf_opt_num(s, "end") : NAN, out, n, err);
 }
 
 /* Raw samples of every selector over every span, as OpenMetrics. */
