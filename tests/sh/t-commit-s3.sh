@@ -43,7 +43,7 @@ test_expect_success '... and the peer rejects a wrong secret' '
 '
 test_expect_success 'upload to S3 with SigV4 (no git repository)' '
 	gf-commit --s3 s3://models/runs/r1 --s3-endpoint "$EP" -l "{tag}" \
-	    -t v1 -a m:/ </dev/null >doc.json 2>err &&
+	    --tag v1 -a m:/ </dev/null >doc.json 2>err &&
 	cmp m/model.zip "$S3/store/models/runs/r1/m/model.zip" &&
 	cmp m/weights/model.json "$S3/store/models/runs/r1/m/weights/model.json" &&
 	test "$(jq -r ".commit.s3.objects | length" doc.json)" = 2 &&
@@ -68,7 +68,7 @@ test_expect_code 64 'a malformed s3 URL' '
 
 test_expect_success 'git and S3 together: same paths' '
 	gf-commit -r local --init --s3 s3://models/both --s3-endpoint "$EP" \
-	    -l "out/{tag}" -t v2 -a m/model.zip </dev/null >doc.json &&
+	    -l "out/{tag}" --tag v2 -a m/model.zip </dev/null >doc.json &&
 	test -f local/out/v2/model.zip &&
 	cmp m/model.zip "$S3/store/models/both/out/v2/model.zip"'
 

@@ -51,7 +51,7 @@ printf 'report\n' >"$TEST_DIR/report.md"
 
 test_expect_success 'push over SSH with a key file' '
 	gf-commit -r "$URL" --ssh-key "$S/client" --known-hosts "$S/known_hosts" \
-	    -t ssh -a report.md </dev/null >doc.json &&
+	    --tag ssh -a report.md </dev/null >doc.json &&
 	test "$(jq -r .commit.sha doc.json)" = \
 	    "$(git -C "$REPO" rev-parse main)" &&
 	git -C "$REPO" ls-tree -r --name-only main | grep -q "validator-ssh-.*/report.md$" &&

@@ -86,9 +86,37 @@ test_expect_code 64 'no repository is a usage error' '
 test_expect_code 64 'an unknown layout variable is a usage error' '
 	gf-commit -r local -l "x/{nope}" -a report.json </dev/null 2>err;
 	rc=$?; grep -q "unknown variable" err || rc=99; exit $rc'
-test_expect_code 64 'an invalid branch name' '
-	gf-commit -r "$GIT_URL" -b "a..b" -a report.json </dev/null 2>err
-	rc=$?; grep -q "^usage:" err || rc=99; exit $rc'
+test_expect_code 64 'an invalid branch name: 64 naming it, the document passed on' '
+	echo "{\"keep\": 1}" |
+	    gf-commit -r "$GIT_URL" -b "a..b" -a report.json >doc.json 2>err
+	rc=$?; grep -q -- "--branch '\''a..b'\'': not a valid branch name" err &&
+	jq -e ".keep == 1 and .steps[-1].exit == 64 and .commit == null" \
+	    doc.json >/dev/null || rc=99; exit $rc'
+test_expect_code 78 'an invalid branch name from the environment: 78' '
+	GF_COMMIT_BRANCH="a..b" gf-commit -r "$GIT_URL" -a report.json \
+	    </dev/null >doc.json 2>err
+	rc=$?; grep -q "GF_COMMIT_BRANCH '\''a..b'\''" err &&
+	jq -e ".steps[-1].exit == 78" doc.json >/dev/null || rc=99; exit $rc'
+test_expect_code 78 'a bad value in the -c file: 78 naming the file and key' '
+	printf "repo: local\nmax_file_size: lots\n" >bad-size.yml &&
+	gf-commit -c bad-size.yml -a report.json </dev/null >doc.json 2>err
+	rc=$?; grep -q "bad-size.yml: field '\''max_file_size'\''" err &&
+	jq -e ".steps[-1].exit == 78" doc.json >/dev/null || rc=99; exit $rc'
+test_expect_success 'booleans and underscored keys in the -c file' '
+	printf "repo: cfglocal\ninit: true\nno_index: yes\n" >bools.yml &&
+	gf-commit -c bools.yml -a report.json </dev/null >doc.json &&
+	test -d cfglocal && jq -e ".commit.rows == null" doc.json >/dev/null'
+test_expect_success '{tag}: --tag, then the document, then the -c file' '
+	printf "tag: cfg\n" >tag.yml &&
+	echo "{\"stack\": {\"kepler\": {\"version\": \"v7\"}}}" >kv.json &&
+	gf-commit -n -r t --init -l "{tag}" -a report.json -c tag.yml \
+	    </dev/null >d1.json 2>/dev/null &&
+	gf-commit -n -r t --init -l "{tag}" -a report.json -c tag.yml \
+	    -i kv.json >d2.json 2>/dev/null &&
+	gf-commit -n -r t --init -l "{tag}" -a report.json -c tag.yml \
+	    -i kv.json --tag cli >d3.json 2>/dev/null &&
+	test "$(jq -r .commit.dir d1.json d2.json d3.json | tr "\n" " ")" = \
+	    "cfg v7 cli "'
 test_expect_code 66 'a missing source file' '
 	gf-commit -r "$GIT_URL" -a nope.json </dev/null'
 test_expect_code 65 'a bad document is refused' '
@@ -119,9 +147,9 @@ test_expect_success 'the token from a URL never reaches the document' '
 
 test_expect_success 'identity, Signed-off-by, message and a template layout' '
 	printf "b\n" >b.txt &&
-	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -s \
+	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" --signoff \
 	    --author "Results Bot <bot@example.org>" -m "Add b" \
-	    -l "results/{date}/{tag}" -t t1 -a b.txt:sub/b.txt \
+	    -l "results/{date}/{tag}" --tag t1 -a b.txt:sub/b.txt \
 	    </dev/null >doc.json &&
 	test "$(git -C "$REPO" log -1 --format="%an <%ae>" main)" = \
 	    "Results Bot <bot@example.org>" &&
@@ -141,7 +169,7 @@ test_expect_success 'GF_COMMIT_* and GIT_AUTHOR_* from the environment' '
 	test "$(git -C "$REPO" log -1 --format="%an <%ae>" main)" = \
 	    "Env Bot <env@example.org>" &&
 	GF_GIT_TOKEN=$TOKEN GF_COMMIT_REPO=$GIT_URL GF_COMMIT_TAG=e1 \
-	    gf-commit -l "env/{tag}" -t e2 -a env.txt </dev/null >/dev/null &&
+	    gf-commit -l "env/{tag}" --tag e2 -a env.txt </dev/null >/dev/null &&
 	tree | grep -q "^env/e2/env.txt$" &&
 	test "$(git -C "$REPO" log -1 --format="%an" main)" = "github-actions[bot]"'
 
@@ -278,7 +306,7 @@ test_expect_code 65 'a file containing a GF_SECRET_* value is refused' '
 
 test_expect_success '--dry-run prints the plan and touches nothing' '
 	t0=$(tip) &&
-	gf-commit -n -r http://127.0.0.1:9/none.git -t v1 -a report.json \
+	gf-commit -n -r http://127.0.0.1:9/none.git --tag v1 -a report.json \
 	    </dev/null >doc.json 2>err &&
 	grep -q "would add docs/validation/.*/report.json" err &&
 	grep -q "would append to docs/kepler-model-validation.md" err &&
@@ -293,7 +321,7 @@ test_expect_success 'sources come from the document' '
 	      validate: {out: \$d, report: (\$d + \"/../vout/report-v1.md\"),
 	        json: (\$d + \"/v1.json\")},
 	      snapshot: {archive: \$s}}" >in.json &&
-	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" -t v1 -i in.json >doc.json &&
+	GF_GIT_TOKEN=$TOKEN gf-commit -r "$GIT_URL" --tag v1 -i in.json >doc.json &&
 	d=docs/validation/2026-01-02/validator-v1-03-04-05 &&
 	tree >t && grep -q "^$d/report-v1.md$" t && grep -q "^$d/v1.json$" t &&
 	grep -q "^$d/prometheus-snapshot/snap.tar.gz$" t &&

@@ -40,7 +40,7 @@ printf '{"hosts": [\n  {"name": "a",}\n]}\n' >"$TEST_DIR/bad.json"
 printf '{"cleanup": [{"kind": "stack", "state_dir": "/nonexistent/s"}], "keep": {"me": 1}}\n' >"$TEST_DIR/pending.json"
 
 # Tools that take their options from the shared table (gf_opt).
-table_tools="gf-kepler-install gf-powersim gf-provision gf-snapshot gf-stress gf-train gf-validate"
+table_tools="gf-commit gf-kepler-install gf-powersim gf-provision gf-snapshot gf-stress gf-train gf-validate"
 uses_table() { case " $table_tools " in *" $1 "*) return 0 ;; esac; return 1; }
 
 for t in $tools; do
