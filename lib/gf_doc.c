@@ -417,6 +417,28 @@ gf_doc_add_step(json_t *doc, const char *tool, double started,
 	json_array_append_new(gf_doc_array(doc, "steps"), step);
 }
 
+json_t *
+gf_doc_path(const json_t *root, const char *dotted)
+{
+	json_t *v = (json_t *)root;
+	const char *p = dotted;
+
+	while (v != NULL && *p != '\0') {
+		const char *dot = strchr(p, '.');
+		size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+
+		v = json_is_object(v) ? json_object_getn(v, p, n) : NULL;
+		p += n + (dot != NULL);
+	}
+	return v;
+}
+
+const char *
+gf_doc_path_string(const json_t *doc, const char *dotted)
+{
+	return json_string_value(gf_doc_path(doc, dotted));
+}
+
 void
 gf_doc_add_cleanup(json_t *doc, json_t *entry)
 {

@@ -117,6 +117,14 @@ int gf_doc_set(json_t *doc, const char *section, json_t *value);
 void gf_doc_add_step(json_t *doc, const char *tool, double started,
     const struct gf_err *err, json_t *extra);
 
+/*
+ * The value at a dotted path of nested objects ("stack.prometheus.url")
+ * of root (a document, a configuration), or NULL. Borrowed.
+ */
+json_t *gf_doc_path(const json_t *root, const char *dotted);
+/* The same when it is a string, else NULL. Borrowed. */
+const char *gf_doc_path_string(const json_t *doc, const char *dotted);
+
 /* Record a resource to give back ("cleanup"); steals entry. */
 void gf_doc_add_cleanup(json_t *doc, json_t *entry);
 

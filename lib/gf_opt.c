@@ -9,6 +9,7 @@
 
 #include "gf_opt.h"
 #include "gf_buf.h"
+#include "gf_doc.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
@@ -278,23 +279,6 @@ gf_opt_load_config(struct gf_settings *s, struct gf_err *err)
 	return 0;
 }
 
-/* The value at a dotted path of nested mappings, or NULL. */
-static json_t *
-path_get(const json_t *root, const char *dotted)
-{
-	json_t *v = (json_t *)root;
-	const char *p = dotted;
-
-	while (v != NULL && *p != '\0') {
-		const char *dot = strchr(p, '.');
-		size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-
-		v = json_is_object(v) ? json_object_getn(v, p, n) : NULL;
-		p += n + (dot != NULL);
-	}
-	return v;
-}
-
 /*
  * A scalar as text: strings as they are, numbers and booleans written
  * out in buf; NULL for anything else.
@@ -365,7 +349,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 			env = NULL;
 		key = config_key(o, kbuf, sizeof(kbuf));
 		if (key != NULL && s->config != NULL)
-			cv = path_get(s->config, key);
+			cv = gf_doc_path(s->config, key);
 		if (o->kind == GF_OPT_LIST) {
 			if (resolve_list(o, v, env, cv, key, s->config_path,
 			    err) < 0)
@@ -378,7 +362,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 				return -1;
 			continue;
 		}
-		dv = o->doc != NULL ? path_get(doc, o->doc) : NULL;
+		dv = o->doc != NULL ? gf_doc_path(doc, o->doc) : NULL;
 		/* A document's booleans are not settings. */
 		if (dv != NULL && !json_is_boolean(dv) &&
 		    (text = scalar_text(dv, num, sizeof(num))) != NULL) {

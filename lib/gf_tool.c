@@ -457,56 +457,6 @@ gf_tool_fail(struct gf_tool *t, const struct gf_err *err)
 	exit(gf_tool_finish(t, err, NULL));
 }
 
-/* The older start of a tool that parses its own options. */
-void
-gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
-    unsigned flags)
-{
-	struct gf_err err = GF_ERR_INIT;
-
-	signal(SIGPIPE, SIG_IGN);
-	memset(t, 0, sizeof(*t));
-	t->name = name;
-	t->flags = flags;
-	t->doc = gf_doc_read(input, &err);
-	if (t->doc == NULL)
-		gf_die_err(&err);
-	t->started = gf_time_now();
-	t->inherited_exit = gf_doc_failed_exit(t->doc);
-	if (!(flags & GF_TOOL_NO_STATE))
-		t->state_path = gf_doc_state_path();
-	if (t->inherited_exit != 0 && !(flags & GF_TOOL_RUN_ANYWAY)) {
-		int rc = t->inherited_exit;
-
-		gf_info("an earlier step failed (exit %d): passing the "
-		    "document on", rc);
-		if (gf_doc_write(stdout, t->doc, &err) < 0) {
-			gf_error("%s", err.msg);
-			rc = GF_EXIT_IOERR;
-		}
-		if (gf_close_stdout() != 0)
-			rc = GF_EXIT_IOERR;
-		exit(rc);
-	}
-	gf_doc_ensure_run(t->doc);
-}
-
-void
-gf_tool_adopt_doc(struct gf_tool *t, const char *name, json_t *doc,
-    unsigned flags)
-{
-	signal(SIGPIPE, SIG_IGN);
-	memset(t, 0, sizeof(*t));
-	t->name = name;
-	t->flags = flags;
-	t->started = gf_time_now();
-	t->doc = doc;
-	t->inherited_exit = gf_doc_failed_exit(doc);
-	t->state_path = (flags & GF_TOOL_NO_STATE) ? NULL :
-	    gf_doc_state_path();
-	gf_doc_ensure_run(doc);
-}
-
 void
 gf_die(int exit_code, const char *fmt, ...)
 {
@@ -525,13 +475,6 @@ gf_die_err(const struct gf_err *err)
 {
 	gf_error("%s", err->msg);
 	exit(err->exit != 0 ? err->exit : GF_EXIT_SOFTWARE);
-}
-
-void
-gf_tool_version(void)
-{
-	printf("%s (gf) %s\n", gf_progname, GF_VERSION);
-	exit(gf_close_stdout() != 0 ? GF_EXIT_IOERR : 0);
 }
 
 int

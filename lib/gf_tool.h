@@ -84,16 +84,6 @@ void gf_tool_start(struct gf_tool *t, const struct gf_cli *cli, int argc,
  */
 void gf_tool_adopt(struct gf_tool *t, json_t *doc);
 
-/*
- * The older start of a tool that parses its own options: reads the
- * document from input; exits 65/66 writing nothing when it cannot.
- */
-void gf_tool_begin(struct gf_tool *t, const char *name, const char *input,
-    unsigned flags);
-void gf_tool_adopt_doc(struct gf_tool *t, const char *name, json_t *doc,
-    unsigned flags);
-/* "gf-x (gf) 0.1.0" on stdout; exit 0. */
-GF_NORETURN void gf_tool_version(void);
 
 /*
  * Report a usage error found after the options were parsed (two plans,

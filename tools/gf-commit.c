@@ -24,7 +24,6 @@
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_publish.h"
-#include "gf_setting.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -171,7 +170,7 @@ static const char *
 tag_of(const struct gf_settings *s, const json_t *doc)
 {
 	const char *src = gf_opt_source(s, "tag");
-	const char *version = gf_json_path_string(doc, "stack.kepler.version");
+	const char *version = gf_doc_path_string(doc, "stack.kepler.version");
 	size_t n = s->config_path != NULL ? strlen(s->config_path) : 0;
 
 	if (version != NULL && (src == NULL || (n > 0 &&
@@ -202,12 +201,12 @@ settings(const struct gf_tool *t, struct run *r, struct gf_err *err)
 		    "branch name", gf_opt_source(s, "branch"), r->branch);
 		return refused(s, "branch", err);
 	}
-	v = gf_json_path_string(t->doc, "run.start");
+	v = gf_doc_path_string(t->doc, "run.start");
 	if (v != NULL && gf_parse_time(v, "run.start", &start, err) < 0)
 		start = gf_time_now();
 	gf_err_clear(err);
 	gf_layout_set_time(&r->v, start, r->date, r->time);
-	r->v.run = gf_json_path_string(t->doc, "run.id");
+	r->v.run = gf_doc_path_string(t->doc, "run.id");
 	r->v.tag = tag_of(s, t->doc);
 	r->v.model = gf_opt_str(s, "model");
 	r->v.suffix = gf_opt_str(s, "suffix");
@@ -239,7 +238,7 @@ message_of(const struct gf_tool *t, const struct run *r)
 	struct gf_git_ident me = { r->name, r->email };
 
 	return gf_publish_message(gf_opt_str(r->set, "message"), r->layout,
-	    &r->v, gf_json_path_string(t->doc, "run.id"),
+	    &r->v, gf_doc_path_string(t->doc, "run.id"),
 	    gf_opt_flag(r->set, "signoff") ? &me : NULL);
 }
 

@@ -23,7 +23,6 @@
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_proc.h"
-#include "gf_setting.h"
 #include "gf_xalloc.h"
 #include "gf_window.h"
 #include "gf_yaml.h"
@@ -630,46 +629,14 @@ test_proc(void)
 }
 
 static void
-test_setting(void)
+test_doc_path(void)
 {
-	struct gf_err err = GF_ERR_INIT;
-	char *path = gf_fs_join(tmpdir, "c.yaml");
-	const char *y = "out: /o\nlevel: 3\nsync: true\nquiet: no\n";
-	json_t *cfg, *doc;
+	json_t *doc = json_pack("{s:{s:{s:s}}}", "stack", "prometheus", "url",
+	    "u");
 
-	gf_fs_write_atomic(path, y, strlen(y), 0600, &err);
-	cfg = gf_config_load(path, &err);
-	ok(cfg != NULL, "config loads");
-	is_str(gf_setting(cfg, "/cli", "GF_T_OUT", "/doc", "out", "/def"),
-	    "/cli", "command line first");
-	setenv("GF_T_OUT", "/env", 1);
-	is_str(gf_setting(cfg, NULL, "GF_T_OUT", "/doc", "out", "/def"),
-	    "/env", "then the environment");
-	setenv("GF_T_OUT", "", 1);
-	is_str(gf_setting(cfg, NULL, "GF_T_OUT", "/doc", "out", "/def"),
-	    "/doc", "an empty variable counts as unset; then the document");
-	is_str(gf_setting(cfg, NULL, "GF_T_OUT", NULL, "out", "/def"),
-	    "/o", "then the config file");
-	is_str(gf_setting(cfg, NULL, NULL, NULL, "nope", "/def"), "/def",
-	    "then the default");
-	is_str(gf_setting(cfg, NULL, NULL, NULL, "level", NULL), "3",
-	    "numbers come back as text");
-	ok(gf_setting_flag(cfg, 0, NULL, "sync"), "flag from config");
-	ok(!gf_setting_flag(cfg, 0, NULL, "quiet"), "'no' is off");
-	setenv("GF_T_SYNC", "false", 1);
-	ok(!gf_setting_flag(cfg, 0, "GF_T_SYNC", "sync"), "env overrides");
-	ok(gf_setting_flag(cfg, 1, "GF_T_SYNC", "sync"), "cli wins");
-	unsetenv("GF_T_OUT");
-	unsetenv("GF_T_SYNC");
-	json_decref(cfg);
-	gf_fs_write_atomic(path, "- a\n", 4, 0600, &err);
-	ok(gf_config_load(path, &err) == NULL && err.exit == 65,
-	    "a config that is not a mapping: 65");
-	free(path);
-	doc = json_pack("{s:{s:{s:s}}}", "stack", "prometheus", "url", "u");
-	is_str(gf_json_path_string(doc, "stack.prometheus.url"), "u",
+	is_str(gf_doc_path_string(doc, "stack.prometheus.url"), "u",
 	    "dotted path");
-	ok(gf_json_path_string(doc, "stack.nope.url") == NULL, "missing path");
+	ok(gf_doc_path_string(doc, "stack.nope.url") == NULL, "missing path");
 	json_decref(doc);
 }
 
@@ -722,7 +689,7 @@ main(void)
 	test_doc();
 	test_yaml();
 	test_proc();
-	test_setting();
+	test_doc_path();
 	test_huge();
 	gf_fs_remove_tree(tmpdir, NULL);
 	return done_testing();
