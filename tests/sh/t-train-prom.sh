@@ -57,16 +57,16 @@ test_expect_success 'windows filter by name' '
 	jq -e ".train.datasets[0].rows == 187" w.json
 '
 
-test_expect_code 65 'no window to query: 65' '
+test_expect_code 64 'no window to query: 64, as in every tool' '
 	gf-train -p "$PROM_URL" -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
-	rc=$?; grep -q "no time window" err || rc=99; exit $rc'
+	rc=$?; grep -q "no time range: the document has no windows" err || rc=99; exit $rc'
 
 test_expect_code 65 'a window with no data: 65 naming the metric' '
 	gf-train -p "$PROM_URL" -s 1600000000 -e 1600000600 -E acpi -g CounterOnly -o n </dev/null >/dev/null 2>err;
 	rc=$?; grep -q "kepler_node_platform_joules_total" err || rc=99; exit $rc'
 
-test_expect_code 64 '--start without --end: 64' '
-	gf-train -p "$PROM_URL" -s $START -E acpi -o n </dev/null >/dev/null 2>&1'
+test_expect_code 64 '--end without --start: 64' '
+	gf-train -p "$PROM_URL" -e $END -E acpi -o n </dev/null >/dev/null 2>&1'
 
 test_expect_code 69 'Prometheus unreachable: 69' '
 	port=$(free_port) &&

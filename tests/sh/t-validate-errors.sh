@@ -139,9 +139,10 @@ test_expect_code 66 'missing input document: 66' "
 test_expect_code 64 'no work to do: 64 with the usage line' "
 	gf-validate </dev/null >/dev/null 2>err; rc=\$?; grep -q '^usage: gf-validate' err && exit \$rc
 "
-test_expect_code 64 '--start without --end: 64' "
-	$R -k checks.yaml -e '' </dev/null >/dev/null 2>&1;
-	gf-validate -k checks.yaml -s 100 </dev/null >/dev/null
+test_expect_code 64 '--end without --start: 64' "
+	gf-validate --from-json rec.json --step 3s -D a=A -k checks.yaml -e 100 \\
+	    </dev/null >/dev/null 2>err; rc=\\$?
+	grep -q -- '--end needs --start' err && exit \\$rc
 "
 test_expect_code 64 'unknown gate operator: 64' "
 	$R --gate A --op '=<' -T 1 </dev/null >/dev/null
