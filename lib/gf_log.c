@@ -208,6 +208,23 @@ gf_warn(const char *fmt, ...)
 }
 
 void
+gf_log_info_cb(const char *msg, void *arg)
+{
+	(void)arg;
+	gf_info("%s", msg);
+}
+
+void
+gf_log_group_cb(const char *title, void *arg)
+{
+	(void)arg;
+	if (title != NULL)
+		gf_log_group("%s", title);
+	else
+		gf_log_endgroup();
+}
+
+void
 gf_log_warn_cb(const char *msg, void *arg)
 {
 	(void)arg;

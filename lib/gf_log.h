@@ -36,11 +36,18 @@ void gf_warn(const char *fmt, ...) GF_PRINTF(1, 2);
 /* A gf_warn_fn (gf_err.h) printing each warning as gf_warn does. */
 void gf_log_warn_cb(const char *msg, void *arg);
 void gf_info(const char *fmt, ...) GF_PRINTF(1, 2);
+/* The same as a callback for libraries' notes (arg unused). */
+void gf_log_info_cb(const char *msg, void *arg);
 void gf_debug(const char *fmt, ...) GF_PRINTF(1, 2);
 
 /* A collapsible group of log lines (plain "== title" outside Actions). */
 void gf_log_group(const char *fmt, ...) GF_PRINTF(1, 2);
 void gf_log_endgroup(void);
+/*
+ * The same as a callback for libraries' groups: a title opens one, NULL
+ * closes it (arg unused).
+ */
+void gf_log_group_cb(const char *title, void *arg);
 
 /*
  * Register a secret. Values shorter than 4 bytes are ignored (masking "a"

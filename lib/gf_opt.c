@@ -436,6 +436,14 @@ gf_opt_num(const struct gf_settings *s, const char *name)
 	return s->val[opt_index(s, name)].num;
 }
 
+double
+gf_opt_num_or(const struct gf_settings *s, const char *name, double absent)
+{
+	const struct gf_optval *v = &s->val[opt_index(s, name)];
+
+	return v->given ? v->num : absent;
+}
+
 int
 gf_opt_flag(const struct gf_settings *s, const char *name)
 {

@@ -152,6 +152,9 @@ void gf_opt_free(struct gf_settings *s);
 const char *gf_opt_str(const struct gf_settings *s, const char *name);
 double gf_opt_num(const struct gf_settings *s, const char *name);
 int gf_opt_flag(const struct gf_settings *s, const char *name);
+/* The number when it was given (not a default), else absent (e.g. NAN). */
+double gf_opt_num_or(const struct gf_settings *s, const char *name,
+    double absent);
 const char *const *gf_opt_list(const struct gf_settings *s, const char *name,
     size_t *n);
 /* 1 when set by anything but the default. */

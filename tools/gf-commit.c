@@ -124,13 +124,6 @@ struct run {
 	char date[GF_LAYOUT_WHEN_LEN], time[GF_LAYOUT_WHEN_LEN];
 };
 
-static void
-note(const char *msg, void *arg)
-{
-	(void)arg;
-	gf_info("%s", msg);
-}
-
 static const char *
 env_or(const char *name, const char *def)
 {
@@ -272,7 +265,7 @@ publish(struct run *r, struct gf_git *g, struct gf_publish_plan *p,
 	    r->have_ix ? &r->ix : NULL };
 	struct gf_publish_push x = { r->branch, r->exists, &sh, r->message,
 	    { r->name, r->email }, { r->cname, r->cemail }, r->retries,
-	    gf_log_warn_cb, note, NULL, 0, 0, 0, "", r->row };
+	    gf_log_warn_cb, gf_log_info_cb, NULL, 0, 0, 0, "", r->row };
 	int rc = gf_publish_push(p, g, &x, err);
 
 	r->row = x.row;
@@ -342,7 +335,7 @@ main(int argc, char **argv)
 		struct gf_publish_shape sh = { r.layout, r.dir, &r.v,
 		    r.have_ix ? &r.ix : NULL };
 
-		if (gf_publish_dry_run(&p, r.exists, &sh, &r.row, note, NULL,
+		if (gf_publish_dry_run(&p, r.exists, &sh, &r.row, gf_log_info_cb, NULL,
 		    &err) < 0)
 			goto out;
 		if (r.repo != NULL)

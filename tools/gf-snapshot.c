@@ -81,9 +81,8 @@ static int
 spans_of(const json_t *doc, const struct gf_settings *s,
     struct gf_snapshot_span **out, size_t *n, struct gf_err *err)
 {
-	return gf_snapshot_windows(doc, gf_opt_given(s, "start") ?
-	    gf_opt_num(s, "start") : NAN, gf_opt_given(s, "end") ?
-	    gf_opt_num(s, "end") : NAN, out, n, err);
+	return gf_snapshot_windows(doc, gf_opt_num_or(s, "start", NAN),
+	    gf_opt_num_or(s, "end", NAN), out, n, err);
 }
 
 /* Raw samples of every selector over every span, as OpenMetrics. */

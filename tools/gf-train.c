@@ -125,17 +125,6 @@ say(int warn, const char *msg, void *arg)
 		gf_info("%s", msg);
 }
 
-/* A dataset's training, as a group of lines (::group:: under Actions). */
-static void
-group(const char *title, void *arg)
-{
-	(void)arg;
-	if (title != NULL)
-		gf_log_group("%s", title);
-	else
-		gf_log_endgroup();
-}
-
 /*
  * The run's settings, from the table's. The output type alone has a
  * default that depends on another setting: a table named as a DynPower
@@ -169,15 +158,13 @@ run_opts(const struct gf_settings *set, struct gf_trainrun_opts *ro)
 	} else if (ro->output_types == NULL) {
 		ro->output_types = "AbsPower";
 	}
-	ro->node_type = gf_opt_given(set, "node-type") ?
-	    (int)gf_opt_num(set, "node-type") : -1;
-	ro->threads = gf_opt_given(set, "threads") ?
-	    (int)gf_opt_num(set, "threads") : 0;
+	ro->node_type = (int)gf_opt_num_or(set, "node-type", -1);
+	ro->threads = (int)gf_opt_num_or(set, "threads", 0);
 	ro->seed = (long long)gf_opt_num(set, "seed");
 	ro->folds = (long long)gf_opt_num(set, "cv-folds");
 	ro->extract_only = gf_opt_flag(set, "extract-only");
 	ro->say = say;
-	ro->group = group;
+	ro->group = gf_log_group_cb;
 }
 
 int

@@ -164,29 +164,6 @@ cfg_str(const json_t *cfg, const char *a, const char *b, const char *c)
 	return json_string_value(x);
 }
 
-static double
-num_or_nan(const struct gf_settings *s, const char *name)
-{
-	return gf_opt_given(s, name) ? gf_opt_num(s, name) : NAN;
-}
-
-static void
-info_cb(const char *msg, void *arg)
-{
-	(void)arg;
-	gf_info("%s", msg);
-}
-
-static void
-group_cb(const char *title, void *arg)
-{
-	(void)arg;
-	if (title != NULL)
-		gf_log_group("%s", title);
-	else
-		gf_log_endgroup();
-}
-
 /* The run's options from the resolved settings (all borrowed). */
 static void
 run_opts(struct gf_validate_opts *ro, const struct gf_settings *s,
@@ -200,8 +177,8 @@ run_opts(struct gf_validate_opts *ro, const struct gf_settings *s,
 	ro->timeout = gf_opt_str(s, "timeout");
 	ro->step = gf_opt_str(s, "step");
 	ro->rate_interval = gf_opt_str(s, "rate-interval");
-	ro->start = num_or_nan(s, "start");
-	ro->end = num_or_nan(s, "end");
+	ro->start = gf_opt_num_or(s, "start", NAN);
+	ro->end = gf_opt_num_or(s, "end", NAN);
 	ro->checks = gf_opt_str(s, "checks");
 	/* The validator's template variables: structured config keys. */
 	ro->metal_job = cfg_str(cfg, "prometheus", "job", "metal");
@@ -213,14 +190,14 @@ run_opts(struct gf_validate_opts *ro, const struct gf_settings *s,
 	ro->model = gf_opt_str(s, "model");
 	ro->measured = gf_opt_str(s, "measured");
 	ro->feature_queries = fq;
-	ro->th.max_mae = num_or_nan(s, "max-mae");
-	ro->th.max_mape = num_or_nan(s, "max-mape");
-	ro->th.max_mse = num_or_nan(s, "max-mse");
+	ro->th.max_mae = gf_opt_num_or(s, "max-mae", NAN);
+	ro->th.max_mape = gf_opt_num_or(s, "max-mape", NAN);
+	ro->th.max_mse = gf_opt_num_or(s, "max-mse", NAN);
 	ro->power = gf_opt_str(s, "power");
 	ro->energy = gf_opt_str(s, "energy");
 	ro->work = gf_opt_str(s, "work");
 	ro->work_unit = gf_opt_str(s, "work-unit");
-	ro->idle_power = num_or_nan(s, "idle-power");
+	ro->idle_power = gf_opt_num_or(s, "idle-power", NAN);
 	ro->ns = gf_opt_list(s, "namespace", &ro->nns);
 	ro->gate = gf_opt_str(s, "gate");
 	ro->op = gf_opt_str(s, "op");
@@ -228,8 +205,8 @@ run_opts(struct gf_validate_opts *ro, const struct gf_settings *s,
 	ro->out = gf_opt_str(s, "out");
 	ro->tag = gf_opt_str(s, "tag");
 	ro->warn = gf_log_warn_cb;
-	ro->info = info_cb;
-	ro->group = group_cb;
+	ro->info = gf_log_info_cb;
+	ro->group = gf_log_group_cb;
 }
 
 int
