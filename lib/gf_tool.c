@@ -265,6 +265,9 @@ prepare_interrupt(struct gf_tool *t)
 	intr.started = t->started;
 	intr.phase = PHASE_WORKING;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* One that came after the last look at it is handled now. */
+	if (intr.pending)
+		raise(intr.pending);
 	json_array_remove(steps, json_array_size(steps) - 1);
 	if (!had_steps)
 		json_object_del(t->doc, "steps");
@@ -358,16 +361,16 @@ gf_tool_read(struct gf_tool *t, unsigned flags)
 			rc = GF_EXIT_IOERR;
 		exit(rc);
 	}
+	gf_doc_ensure_run(t->doc);
+	if (gf_opt_load_config(&t->set, &err) < 0 ||
+	    gf_opt_resolve(&t->set, t->doc, &err) < 0)
+		gf_tool_fail(t, &err);
 	if (intr.pending) {
 		gf_err_set(&err, GF_EXIT_TEMPFAIL, "signal", "interrupted by "
 		    "%s before it started", intr.pending == SIGINT ? "SIGINT" :
 		    intr.pending == SIGTERM ? "SIGTERM" : "SIGHUP");
 		gf_tool_fail(t, &err);
 	}
-	gf_doc_ensure_run(t->doc);
-	if (gf_opt_load_config(&t->set, &err) < 0 ||
-	    gf_opt_resolve(&t->set, t->doc, &err) < 0)
-		gf_tool_fail(t, &err);
 	if (flags & GF_TOOL_OWN_SIGNALS)
 		intr.phase = PHASE_NONE;	/* on_signal: the default action */
 	prepare_interrupt(t);
