@@ -9,6 +9,7 @@
 #include "gf_prom.h"
 #include "gf_buf.h"
 #include "gf_log.h"
+#include "gf_matrix.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -136,29 +137,6 @@ out:
 	return env;
 }
 
-static double
-sample_value(const json_t *s)
-{
-	const char *v = json_string_value(s);
-
-	if (v == NULL)
-		return json_is_number(s) ? json_number_value(s) : NAN;
-	return strtod(v, NULL);	/* "NaN", "+Inf", "-Inf" included */
-}
-
-static int
-parse_pair(const json_t *pair, double *t, double *v)
-{
-	if (!json_is_array(pair) || json_array_size(pair) != 2 ||
-	    !json_is_number(json_array_get(pair, 0)))
-		return -1;
-	*t = json_number_value(json_array_get(pair, 0));
-	if (!gf_time_ok(*t))
-		return -1;
-	*v = sample_value(json_array_get(pair, 1));
-	return 0;
-}
-
 static void
 series_push(struct gf_prom_series *s, double t, double v)
 {
@@ -202,70 +180,42 @@ series_for(struct gf_prom_result *res, json_t *index, json_t *labels)
 	return s;
 }
 
-/* Adds the samples of one reply; samples at or before the last are seams. */
+/*
+ * Adds the series of one reply, read by gf_matrix's rules; samples at or
+ * before the last one kept are seams between the pieces of a split range
+ * query.
+ */
 static int
 merge(struct gf_prom_result *res, json_t *index, json_t *env,
     const char *what, const char *url, struct gf_err *err)
 {
-	json_t *data = json_object_get(env, "data");
-	json_t *warn = json_object_get(env, "warnings");
-	const char *type = json_string_value(json_object_get(data,
-	    "resultType"));
-	json_t *result = json_object_get(data, "result");
-	size_t i;
-	json_t *item, *v;
-	double t, val;
+	struct gf_prom_result one;
+	char *where = gf_xasprintf("prometheus %s: %s: unexpected result",
+	    url, what);
+	struct gf_matrix_from from = { where, "prometheus",
+	    GF_EXIT_UNAVAILABLE };
+	int rc;
 
-	json_array_foreach(warn, i, v) {
-		if (!json_is_string(v))
-			continue;
+	memset(&one, 0, sizeof(one));
+	rc = gf_matrix_result_json(env, &from, &one, err);
+	free(where);
+	for (size_t i = 0; rc == 0 && i < one.nseries; i++) {
+		const struct gf_prom_series *from_s = &one.series[i];
+		struct gf_prom_series *s = series_for(res, index,
+		    from_s->labels);
+
+		for (size_t k = 0; k < from_s->n; k++)
+			if (s->n == 0 || from_s->t[k] > s->t[s->n - 1])
+				series_push(s, from_s->t[k], from_s->v[k]);
+	}
+	for (size_t i = 0; rc == 0 && i < one.nwarnings; i++) {
 		res->warnings = gf_xreallocarray(res->warnings,
 		    res->nwarnings + 1, sizeof(char *));
-		res->warnings[res->nwarnings++] =
-		    gf_xstrdup(json_string_value(v));
+		res->warnings[res->nwarnings++] = one.warnings[i];
+		one.warnings[i] = NULL;
 	}
-	if (type == NULL)
-		goto bad;
-	if (strcmp(type, "scalar") == 0 || strcmp(type, "string") == 0) {
-		json_t *none = json_object();
-		struct gf_prom_series *s = series_for(res, index, none);
-
-		json_decref(none);
-		if (parse_pair(result, &t, &val) < 0)
-			goto bad;
-		series_push(s, t, val);
-		return 0;
-	}
-	if (!json_is_array(result))
-		goto bad;
-	json_array_foreach(result, i, item) {
-		struct gf_prom_series *s = series_for(res, index,
-		    json_object_get(item, "metric"));
-		json_t *values = json_object_get(item, "values");
-		size_t j;
-		json_t *pair;
-
-		if (strcmp(type, "vector") == 0) {
-			if (parse_pair(json_object_get(item, "value"), &t,
-			    &val) < 0)
-				goto bad;
-			series_push(s, t, val);
-			continue;
-		}
-		if (!json_is_array(values))
-			goto bad;
-		json_array_foreach(values, j, pair) {
-			if (parse_pair(pair, &t, &val) < 0)
-				goto bad;
-			if (s->n > 0 && t <= s->t[s->n - 1])
-				continue;
-			series_push(s, t, val);
-		}
-	}
-	return 0;
-bad:
-	return gf_err_set(err, GF_EXIT_UNAVAILABLE, "prometheus",
-	    "prometheus %s: %s: unexpected result shape", url, what);
+	gf_prom_result_release(&one);
+	return rc;
 }
 
 static char *

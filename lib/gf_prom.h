@@ -5,7 +5,8 @@
  * split into pieces of at most 11,000 points per series (Prometheus
  * refuses more) and the pieces are stitched together. Prometheus error
  * envelopes ({"status":"error","errorType":..,"error":..}) become clear
- * messages: bad_data -> 65, unavailable/timeout -> 69/75.
+ * messages: bad_data -> 65, unavailable/timeout -> 69/75. Results are
+ * read by gf_matrix's rules (gf_matrix.h); a reply that breaks them is 69.
  * Works against any Prometheus-compatible API (VictoriaMetrics too).
  */
 #ifndef GF_PROM_H

@@ -11,6 +11,8 @@
  *	r = gf_qset_get(&q, "kepler_node_platform_joules_total");
  *	gf_qset_release(&q);
  *
+ * Series and samples follow gf_matrix's rules (gf_matrix.h: values as
+ * Prometheus writes them, "NaN" and "+Inf" kept, times that increase).
  * Files of megabytes are read by a scanner of the documented shape alone
  * (no node per number); anything else, errors included, goes through
  * jansson, whose messages say where.
@@ -35,8 +37,9 @@ struct gf_qset {
 
 /*
  * Read a query output file into q (its old contents are not freed). Bad
- * JSON is 65 with path:line:col, a wrong shape 65 naming the metric and
- * the series; 66 for a missing file. q is empty after an error.
+ * JSON is 65 with path:line:col, a wrong shape or sample 65 naming the
+ * metric, the series and the sample; 66 for a missing file. q is empty
+ * after an error.
  */
 int gf_qset_load(const char *path, struct gf_qset *q, struct gf_err *err);
 /*

@@ -28,12 +28,14 @@
  * Recorded query results (gf-validate --from-json): a JSON object mapping
  * each query to its query_range result, either the "data" object
  * ({"resultType":"matrix","result":[{"metric":{...},"values":[[t,"v"],
- * ...]}]}) or the whole API response around it. Values are strings as
- * Prometheus sends them ("NaN", "+Inf" included) or numbers. The reader
- * is written for this shape, so a day of samples for many checks loads in
- * a fraction of what a general JSON tree costs; errors are 65 with
- * name:line:col. text must have a NUL at text[len] (gf_fs_read gives
- * one). On failure rec holds what was read so far: release it.
+ * ...]}]}) or the whole API response around it, read by gf_matrix's
+ * rules (gf_matrix.h: values as Prometheus writes them, "NaN" and "+Inf"
+ * kept; times that increase). The documented shape is read by a scanner,
+ * so a day of samples for many checks loads in a fraction of what a
+ * general JSON tree costs. Errors are 65: name:line:col for text that is
+ * not JSON, else naming the query, the series and the sample. A query
+ * given twice is an error. On failure rec holds what was read so far:
+ * release it.
  */
 struct gf_recorded_query {
 	char *query;		/* owned */

@@ -63,6 +63,7 @@ agrees(const struct gf_qset *q, const uint8_t *data, size_t size)
 	json_t *root = json_loadb((const char *)data, size,
 	    JSON_REJECT_DUPLICATES, NULL), *arr;
 	const char *metric;
+	json_t *empty = json_object();
 	size_t nmetrics = 0;
 	int ok = root != NULL && json_is_object(root);
 
@@ -84,6 +85,9 @@ agrees(const struct gf_qset *q, const uint8_t *data, size_t size)
 			json_t *pair;
 			size_t k;
 
+			/* gf_matrix: a series without "metric" has none. */
+			if (labels == NULL)
+				labels = empty;
 			if (!json_is_object(labels) || !json_is_array(values) ||
 			    !json_equal(labels, se->labels) ||
 			    json_array_size(values) != se->n) {
@@ -106,6 +110,7 @@ agrees(const struct gf_qset *q, const uint8_t *data, size_t size)
 		}
 	}
 	ok = ok && nmetrics == q->n;
+	json_decref(empty);
 	json_decref(root);
 	return ok;
 }

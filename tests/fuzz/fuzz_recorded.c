@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Recorded query results (gf-validate --from-json) from any bytes, read
- * by gf_recorded_parse's own scanner: results whose sample times are
- * times (gf_time_ok) and increase, or an error that says name:line:col;
- * never a crash, a read past the text or a leak.
+ * by gf_recorded_parse (gf_matrix's scanner, else jansson): results
+ * whose sample times are times (gf_time_ok) and increase, or a 65 that
+ * names the file; never a crash, a read past the text or a leak.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -463,12 +463,14 @@ test_recorded(void)
 
 		is_int(gf_recorded_parse(&rec, bad, strlen(bad), "r.json",
 		    &err), -1, "timestamps must increase");
-		ok(err.exit == 65 && strstr(err.msg, "r.json:2:") != NULL,
-		    "error names file:line:col (%s)", err.msg);
+		ok(err.exit == 65 && strstr(err.msg, "r.json: query 'q': "
+		    "series 0 sample 1: timestamp 1 is not after") != NULL,
+		    "error names file, query, series and sample (%s)",
+		    err.msg);
 		gf_recorded_release(&rec);
 		is_int(gf_recorded_parse(&rec, bad2, strlen(bad2), "r.json",
 		    &err), -1, "syntax error");
-		ok(strstr(err.msg, "r.json:2:12: expected ']'") != NULL,
+		ok(strstr(err.msg, "r.json:2:12: ']' expected") != NULL,
 		    "syntax error position (%s)", err.msg);
 		gf_recorded_release(&rec);
 		is_int(gf_recorded_parse(&rec, "{\"q\": {}}", 10, "r.json",
@@ -476,10 +478,11 @@ test_recorded(void)
 		gf_recorded_release(&rec);
 		/* Plots write every time as a date (time_t). */
 		is_int(gf_recorded_parse(&rec, "{\"q\": {\"result\": [{"
-		    "\"values\": [[1e300, \"1\"]]}]}}", 45, "r.json", &err), -1,
+		    "\"values\": [[1e300, \"1\"]]}]}}", 47, "r.json", &err), -1,
 		    "a timestamp beyond year 9999 is refused");
-		ok(strstr(err.msg, "r.json:1:") != NULL &&
-		    strstr(err.msg, "not a time") != NULL, "where (%s)", err.msg);
+		ok(strstr(err.msg, "r.json: query 'q': series 0 sample 0: "
+		    "timestamp 1e+300 is not a time") != NULL, "where (%s)",
+		    err.msg);
 		gf_recorded_release(&rec);
 	}
 }
