@@ -9,13 +9,14 @@
 #include "gf_parse.h"
 #include "gf_provider.h"
 #include "gf_stack.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const struct kind {
 	const char *name;
 	gf_cleanup_release_fn release;
 } kinds[] = {
-	{ "stack", gf_stack_release },
+	{ GF_CLEANUP_KIND_STACK, gf_stack_release },
 };
 
 gf_cleanup_release_fn
@@ -31,9 +32,10 @@ int
 gf_cleanup_release(json_t *doc, json_t *entry, json_t **result,
     struct gf_err *err)
 {
-	const char *kind = json_string_value(json_object_get(entry, "kind"));
+	const char *kind = json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_KIND));
 	const char *prov = json_string_value(json_object_get(entry,
-	    "provider"));
+	    GF_FIELD_CLEANUP_PROVIDER));
 	gf_cleanup_release_fn release = gf_cleanup_find(kind);
 
 	*result = NULL;
@@ -49,7 +51,7 @@ gf_cleanup_release(json_t *doc, json_t *entry, json_t **result,
 int
 gf_cleanup_release_all(json_t *doc, json_t **report, struct gf_err *err)
 {
-	json_t *cleanup = json_object_get(doc, "cleanup");
+	json_t *cleanup = json_object_get(doc, GF_SECTION_CLEANUP);
 	json_t *rep = json_array();
 	size_t n = json_array_size(cleanup);
 	int rc = 0;
@@ -69,7 +71,8 @@ gf_cleanup_release_all(json_t *doc, json_t **report, struct gf_err *err)
 				    "expected an object", k - 1);
 			continue;
 		}
-		kind = json_string_value(json_object_get(entry, "kind"));
+		kind = json_string_value(json_object_get(entry,
+		    GF_FIELD_CLEANUP_KIND));
 		json_object_set_new(r, "kind", json_string(kind ? kind : "?"));
 		if (gf_cleanup_release(doc, entry, &result, &e) < 0) {
 			json_object_set_new(r, "error", json_string(e.msg));
@@ -78,7 +81,8 @@ gf_cleanup_release_all(json_t *doc, json_t **report, struct gf_err *err)
 				rc = -1;
 			}
 		} else {
-			json_object_set_new(entry, "released", json_string(
+			json_object_set_new(entry, GF_FIELD_CLEANUP_RELEASED,
+			    json_string(
 			    gf_time_format(gf_time_now(), 0, ts)));
 			json_object_set_new(r, "result",
 			    result != NULL ? result : json_string("released"));

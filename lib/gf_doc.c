@@ -17,6 +17,7 @@
 #include "gf_parse.h"
 #include "gf_window.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 #ifndef GF_VERSION
@@ -61,22 +62,22 @@ new_run_id(double now)
 void
 gf_doc_ensure_run(json_t *doc)
 {
-	json_t *gf = gf_doc_object(doc, "gf");
-	json_t *run = gf_doc_object(doc, "run");
+	json_t *gf = gf_doc_object(doc, GF_SECTION_GF);
+	json_t *run = gf_doc_object(doc, GF_SECTION_RUN);
 	double now = gf_time_now();
 	char ts[32];
 
 	if (json_object_get(gf, "version") == NULL)
 		json_object_set_new(gf, "version",
 		    json_integer(GF_DOC_VERSION));
-	if (!json_is_string(json_object_get(run, "id"))) {
+	if (!json_is_string(json_object_get(run, GF_FIELD_RUN_ID))) {
 		char *id = new_run_id(now);
 
-		json_object_set_new(run, "id", json_string(id));
+		json_object_set_new(run, GF_FIELD_RUN_ID, json_string(id));
 		free(id);
 	}
-	if (!json_is_string(json_object_get(run, "start")))
-		json_object_set_new(run, "start",
+	if (!json_is_string(json_object_get(run, GF_FIELD_RUN_START)))
+		json_object_set_new(run, GF_FIELD_RUN_START,
 		    json_string(gf_time_format(now, 0, ts)));
 }
 
@@ -270,12 +271,12 @@ gf_doc_state_merge(json_t *doc, const char *path)
 	text = gf_fs_read(path, 64u << 20, &len, &err);
 	old = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
 	free(text);
-	cleanup = json_object_get(doc, "cleanup");
-	json_array_foreach(json_object_get(old, "cleanup"), i, entry) {
+	cleanup = json_object_get(doc, GF_SECTION_CLEANUP);
+	json_array_foreach(json_object_get(old, GF_SECTION_CLEANUP), i, entry) {
 		int known = 0;
 
 		if (!json_is_object(entry) ||
-		    json_object_get(entry, "released") != NULL)
+		    json_object_get(entry, GF_FIELD_CLEANUP_RELEASED) != NULL)
 			continue;
 		json_array_foreach(cleanup, j, mine)
 			if ((known = same_cleanup(entry, mine)))

@@ -17,6 +17,7 @@
 #include "gf_host.h"
 #include "gf_buf.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 /*
@@ -140,9 +141,10 @@ gf_host_from_json(const json_t *entry, struct gf_err *err)
 		    "expected an object");
 		return NULL;
 	}
-	name = json_string_value(json_object_get(entry, "name"));
-	address = json_string_value(json_object_get(entry, "address"));
-	c = json_object_get(entry, "connection");
+	name = json_string_value(json_object_get(entry, GF_FIELD_HOST_NAME));
+	address = json_string_value(json_object_get(entry,
+	    GF_FIELD_HOST_ADDRESS));
+	c = json_object_get(entry, GF_FIELD_HOST_CONNECTION);
 	if (c != NULL && !json_is_string(c)) {
 		gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': field "
 		    "'connection': expected a string", name ? name : "?");

@@ -20,6 +20,7 @@
 #include "gf_fs.h"
 #include "gf_host.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static char *
@@ -121,9 +122,14 @@ gf_hostinfo_rapl(struct gf_host *h, const char *sysfs_root)
 	char *base = gf_fs_join(sysfs_root ? sysfs_root : "/sys",
 	    "class/powercap");
 	char **names = NULL;
+	char *shown;
 	size_t n = 0, readable = 0;
 
-	json_object_set_new(rec, "path", json_string(base));
+	/* A relative --sysfs is relative to this machine's directory. */
+	shown = strcmp(gf_host_connection(h), "local") == 0 ?
+	    gf_section_path(base) : gf_xstrdup(base);
+	json_object_set_new(rec, GF_FIELD_RAPL_PATH, json_string(shown));
+	free(shown);
 	if (list_dir(h, base, &names, &n) < 0)
 		json_object_set_new(rec, "error", json_string(strerror(errno)));
 	/* Sorted, so the record is the same on every run. */
@@ -160,9 +166,9 @@ gf_hostinfo_rapl(struct gf_host *h, const char *sysfs_root)
 		free(names[i]);
 	}
 	free(names);
-	json_object_set_new(rec, "present",
+	json_object_set_new(rec, GF_FIELD_RAPL_PRESENT,
 	    json_boolean(json_array_size(domains) > 0));
-	json_object_set_new(rec, "readable", json_boolean(
+	json_object_set_new(rec, GF_FIELD_RAPL_READABLE, json_boolean(
 	    json_array_size(domains) > 0 &&
 	    readable == json_array_size(domains)));
 	json_object_set_new(rec, "domains", domains);
@@ -173,8 +179,8 @@ gf_hostinfo_rapl(struct gf_host *h, const char *sysfs_root)
 int
 gf_hostinfo_rapl_usable(const json_t *rapl)
 {
-	return json_is_true(json_object_get(rapl, "present")) &&
-	    json_is_true(json_object_get(rapl, "readable"));
+	return json_is_true(json_object_get(rapl, GF_FIELD_RAPL_PRESENT)) &&
+	    json_is_true(json_object_get(rapl, GF_FIELD_RAPL_READABLE));
 }
 
 static char *
@@ -346,28 +352,35 @@ gf_hostinfo_collect(struct gf_host *host, const char *sysfs_root,
 		return NULL;
 	}
 	h = json_object();
-	json_object_set_new(h, "name", json_string(gf_host_name(host)));
-	json_object_set_new(h, "address", json_string(gf_host_address(host)));
-	json_object_set_new(h, "addresses", local ? addresses() :
+	json_object_set_new(h, GF_FIELD_HOST_NAME,
+	    json_string(gf_host_name(host)));
+	json_object_set_new(h, GF_FIELD_HOST_ADDRESS,
+	    json_string(gf_host_address(host)));
+	json_object_set_new(h, GF_FIELD_HOST_ADDRESSES, local ? addresses() :
 	    remote_addresses(host));
-	json_object_set_new(h, "connection",
+	json_object_set_new(h, GF_FIELD_HOST_CONNECTION,
 	    json_string(gf_host_connection(host)));
 	if (local) {
-		json_object_set_new(h, "arch", json_string(u.machine));
-		json_object_set_new(h, "kernel", json_string(u.release));
+		json_object_set_new(h, GF_FIELD_HOST_ARCH,
+		    json_string(u.machine));
+		json_object_set_new(h, GF_FIELD_HOST_KERNEL,
+		    json_string(u.release));
 	} else {
 		if ((s = host_line(host, arch_argv)) != NULL)
-			json_object_set_new(h, "arch", json_string(s));
+			json_object_set_new(h, GF_FIELD_HOST_ARCH,
+			    json_string(s));
 		free(s);
 		if ((s = host_line(host, kernel_argv)) != NULL)
-			json_object_set_new(h, "kernel", json_string(s));
+			json_object_set_new(h, GF_FIELD_HOST_KERNEL,
+			    json_string(s));
 		free(s);
 	}
 	if ((s = os_name(host)) != NULL)
-		json_object_set_new(h, "os", json_string(s));
+		json_object_set_new(h, GF_FIELD_HOST_OS, json_string(s));
 	free(s);
 	if ((s = cpu_model(host)) != NULL)
-		json_object_set_new(h, "cpu_model", json_string(s));
+		json_object_set_new(h, GF_FIELD_HOST_CPU_MODEL,
+		    json_string(s));
 	free(s);
 	if (local) {
 		n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -376,9 +389,11 @@ gf_hostinfo_collect(struct gf_host *host, const char *sysfs_root,
 		free(s);
 	}
 	if (n > 0)
-		json_object_set_new(h, "cores", json_integer(n));
+		json_object_set_new(h, GF_FIELD_HOST_CORES, json_integer(n));
 	if ((mem = mem_total(host)) > 0)
-		json_object_set_new(h, "memory_bytes", json_integer(mem));
-	json_object_set_new(h, "rapl", gf_hostinfo_rapl(host, sysfs_root));
+		json_object_set_new(h, GF_FIELD_HOST_MEMORY_BYTES,
+		    json_integer(mem));
+	json_object_set_new(h, GF_FIELD_HOST_RAPL,
+	    gf_hostinfo_rapl(host, sysfs_root));
 	return h;
 }

@@ -14,6 +14,7 @@
 #include "gf_doc.h"
 #include "gf_host.h"
 #include "gf_hostinfo.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static int
@@ -25,13 +26,15 @@ local_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 	gf_host_free(me);
 	if (host == NULL)
 		return -1;
-	json_object_set_new(host, "provider", json_string("local"));
-	json_object_set_new(host, "roles", json_pack("[s]", "worker"));
+	json_object_set_new(host, GF_FIELD_HOST_PROVIDER, json_string("local"));
+	json_object_set_new(host, GF_FIELD_HOST_ROLES,
+	    json_pack("[s]", "worker"));
 	hosts = json_array();
 	json_array_append_new(hosts, host);
-	gf_doc_set(doc, "hosts", hosts);
-	prov = gf_doc_object(doc, "provision");
-	json_object_set_new(prov, "provider", json_string("local"));
+	gf_doc_set(doc, GF_SECTION_HOSTS, hosts);
+	prov = gf_doc_object(doc, GF_SECTION_PROVISION);
+	json_object_set_new(prov, GF_FIELD_PROVISION_PROVIDER,
+	    json_string("local"));
 	json_object_set_new(prov, "hosts", json_integer(1));
 	return 0;
 }
@@ -43,9 +46,9 @@ local_status(const json_t *doc, json_t **report, struct gf_err *err)
 	size_t i;
 
 	(void)err;
-	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, h) {
 		const char *name = json_string_value(json_object_get(h,
-		    "name"));
+		    GF_FIELD_HOST_NAME));
 
 		json_array_append_new(hosts, json_pack("{s:s,s:b}", "name",
 		    name != NULL ? name : "?", "this_machine",

@@ -17,6 +17,7 @@
 #include "gf_parse.h"
 #include "gf_s3.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static void
@@ -197,30 +198,33 @@ gf_publish_add_doc(struct gf_publish_plan *p, const json_t *doc,
 	char *dst;
 	int rc;
 
-	if ((sec = json_object_get(doc, "validate")) != NULL &&
-	    (doc_paths(p, json_object_get(sec, "out"), ".", "validate.out",
-	    flags, err) < 0 ||
-	    doc_paths(p, json_object_get(sec, "report"), NULL,
-	    "validate.report", flags, err) < 0 ||
-	    doc_paths(p, json_object_get(sec, "json"), NULL, "validate.json",
-	    flags, err) < 0))
+	if ((sec = json_object_get(doc, GF_SECTION_VALIDATE)) != NULL &&
+	    (doc_paths(p, json_object_get(sec, GF_FIELD_VALIDATE_OUT), ".",
+	    GF_SECTION_VALIDATE "." GF_FIELD_VALIDATE_OUT, flags, err) < 0 ||
+	    doc_paths(p, json_object_get(sec, GF_FIELD_VALIDATE_REPORT), NULL,
+	    GF_SECTION_VALIDATE "." GF_FIELD_VALIDATE_REPORT, flags,
+	    err) < 0 ||
+	    doc_paths(p, json_object_get(sec, GF_FIELD_VALIDATE_JSON), NULL,
+	    GF_SECTION_VALIDATE "." GF_FIELD_VALIDATE_JSON, flags, err) < 0))
 		return -1;
 	/* train.out is the pipeline directory: kept by its name. */
-	if ((sec = json_object_get(doc, "train")) != NULL &&
-	    json_is_string(v = json_object_get(sec, "out"))) {
+	if ((sec = json_object_get(doc, GF_SECTION_TRAIN)) != NULL &&
+	    json_is_string(v = json_object_get(sec, GF_FIELD_TRAIN_OUT))) {
 		dst = gf_xasprintf("%s%s", strcmp(layout, "model-db") == 0 ?
 		    "/" : "", base_name(json_string_value(v)));
-		rc = doc_paths(p, v, dst, "train.out", flags, err);
+		rc = doc_paths(p, v, dst, GF_SECTION_TRAIN "."
+		    GF_FIELD_TRAIN_OUT, flags, err);
 		free(dst);
 		if (rc < 0)
 			return -1;
 	}
-	if ((sec = json_object_get(doc, "snapshot")) != NULL) {
-		v = json_object_get(sec, "archive");
+	if ((sec = json_object_get(doc, GF_SECTION_SNAPSHOT)) != NULL) {
+		v = json_object_get(sec, GF_FIELD_SNAPSHOT_ARCHIVE);
 		dst = json_is_string(v) ? gf_xasprintf("prometheus-snapshot/%s",
 		    base_name(json_string_value(v))) :
 		    gf_xstrdup("prometheus-snapshot/");
-		rc = doc_paths(p, v, dst, "snapshot.archive", flags, err);
+		rc = doc_paths(p, v, dst, GF_SECTION_SNAPSHOT "."
+		    GF_FIELD_SNAPSHOT_ARCHIVE, flags, err);
 		free(dst);
 		if (rc < 0)
 			return -1;
@@ -539,11 +543,13 @@ gf_publish_files_json(const struct gf_publish_plan *p)
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct gf_publish_item *it = &p->items[i];
+		char *src = gf_section_path(it->src);
 
 		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}",
 		    "path", it->final != NULL ? it->final : it->dst,
-		    "source", it->src, "bytes", (json_int_t)it->size,
+		    "source", src, "bytes", (json_int_t)it->size,
 		    "status", it->status != NULL ? it->status : "planned"));
+		free(src);
 	}
 	return a;
 }

@@ -20,6 +20,7 @@
 #include "gf_svg.h"
 #include "gf_validate.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 int
@@ -616,14 +617,17 @@ json_t *
 gf_report_machine_specs(const json_t *doc)
 {
 	static const char *const facts[][2] = {
-		{ "name", "name" }, { "cpu_model", "model" },
-		{ "cores", "cores" }, { "arch", "arch" }, { "os", "os" },
-		{ "kernel", "kernel" }, { "memory_bytes", "memory_bytes" },
+		{ GF_FIELD_HOST_NAME, "name" },
+		{ GF_FIELD_HOST_CPU_MODEL, "model" },
+		{ GF_FIELD_HOST_CORES, "cores" },
+		{ GF_FIELD_HOST_ARCH, "arch" }, { GF_FIELD_HOST_OS, "os" },
+		{ GF_FIELD_HOST_KERNEL, "kernel" },
+		{ GF_FIELD_HOST_MEMORY_BYTES, "memory_bytes" },
 	};
 	json_t *specs = json_array(), *h;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
+	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, h) {
 		json_t *spec = json_pack("{s:s}", "type", "host"), *v;
 
 		for (size_t k = 0; k < GF_ARRAY_LEN(facts); k++)

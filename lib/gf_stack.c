@@ -13,6 +13,7 @@
 #include "gf_http.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 #define MAX_ITEMS 16
@@ -92,7 +93,7 @@ static int write_prom_config(struct stack *s, size_t c,
  */
 static const struct component components[] = {
 	{
-		.key = "prometheus", .name = "prometheus",
+		.key = GF_FIELD_STACK_PROMETHEUS, .name = "prometheus",
 		.program = "prometheus", .package = "prometheus",
 		.runner = GF_STACK_RUNNER_PROCESS,
 		.wanted = want_prometheus,
@@ -106,8 +107,9 @@ static const struct component components[] = {
 			"--storage.tsdb.retention.time=${retention}",
 			"--web.listen-address=${listen}",
 			"--web.enable-admin-api", "--web.enable-lifecycle" },
-		.fields = { "url", "port", "pid", "pid_file", "log", "config",
-			"data_dir", "retention", "admin_api" },
+		.fields = { GF_FIELD_COMPONENT_URL, "port", "pid", "pid_file",
+			"log", "config", GF_FIELD_COMPONENT_DATA_DIR,
+			"retention", "admin_api" },
 		.version = 1, .scraper = 1,
 	},
 	{
@@ -739,7 +741,8 @@ comp_object(struct stack *s, size_t c)
 	if (row->version) {
 		char *ver = gf_host_version(s->host, comp_program(s, c));
 
-		json_object_set_new(obj, "version", json_string(ver));
+		json_object_set_new(obj, GF_FIELD_COMPONENT_VERSION,
+		    json_string(ver));
 		free(ver);
 	}
 	return obj;
@@ -801,7 +804,8 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 	sec = json_object();
 	comps = json_array();
 	json_object_set_new(sec, "mode", json_string("local"));
-	json_object_set_new(sec, "state_dir", json_string(s.state));
+	json_object_set_new(sec, GF_FIELD_STACK_STATE_DIR,
+	    json_string(s.state));
 	json_object_set_new(sec, "scrape_interval",
 	    json_real(o->scrape_interval));
 	json_object_set_new(sec, "power", power_object(&s));
@@ -902,14 +906,16 @@ gf_stack_status(struct gf_host *h, const char *state_dir)
 static struct gf_host *
 entry_host(const json_t *doc, const json_t *entry, struct gf_err *err)
 {
-	const char *name = json_string_value(json_object_get(entry, "host"));
+	const char *name = json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_HOST));
 	json_t *h;
 	size_t i;
 
 	if (name == NULL)
 		return gf_host_local_new();
-	json_array_foreach(json_object_get(doc, "hosts"), i, h) {
-		const char *n = json_string_value(json_object_get(h, "name"));
+	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, h) {
+		const char *n = json_string_value(json_object_get(h,
+		    GF_FIELD_HOST_NAME));
 
 		if (n != NULL && strcmp(n, name) == 0)
 			return gf_host_from_json(h, err);
@@ -922,7 +928,7 @@ gf_stack_release(json_t *doc, json_t *entry, json_t **result,
     struct gf_err *err)
 {
 	const char *dir = json_string_value(json_object_get(entry,
-	    "state_dir"));
+	    GF_FIELD_CLEANUP_STATE_DIR));
 	struct gf_host *h;
 	int rc;
 

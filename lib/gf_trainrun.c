@@ -22,6 +22,7 @@
 #include "gf_train.h"
 #include "gf_trainset.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 #define MIN_TRAIN_PER_FOLD 2
@@ -530,17 +531,35 @@ out:
 	return rc;
 }
 
+/* An input file as the document holds it: absolute, "-" for stdin. */
+static json_t *
+input_path(const char *path)
+{
+	char *abs;
+	json_t *v;
+
+	if (strcmp(path, "-") == 0)
+		return json_string(path);
+	abs = gf_section_path(path);
+	v = json_string(abs);
+	free(abs);
+	return v;
+}
+
 /* The settings in the section, as they were before any data is read. */
 static void
 settings_json(const struct run *r, json_t *sec)
 {
 	const struct gf_trainrun_opts *o = r->o;
+	char *out = gf_section_path(o->out);
 
 	json_object_set_new(sec, "pipeline", json_string(o->pipeline));
-	json_object_set_new(sec, "out", json_sprintf("%s/%s", o->out,
-	    o->pipeline));
-	json_object_set_new(sec, "input", o->csv ? json_pack("{s:s}", "csv",
-	    o->csv) : o->query ? json_pack("{s:s}", "query", o->query) :
+	json_object_set_new(sec, GF_FIELD_TRAIN_OUT, json_sprintf("%s/%s",
+	    out, o->pipeline));
+	free(out);
+	json_object_set_new(sec, "input", o->csv ? json_pack("{s:o}", "csv",
+	    input_path(o->csv)) : o->query ? json_pack("{s:o}", "query",
+	    input_path(o->query)) :
 	    json_pack("{s:s,s:s}", "prometheus", r->prom_shown, "profile",
 	    r->prof.name));
 	json_object_set_new(sec, "split", json_pack("{s:s,s:s}", "test",

@@ -28,6 +28,7 @@
 #include "gf_svg.h"
 #include "gf_validate.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 #define STEP_SUMMARY_MAX (1024 * 1024)
@@ -261,7 +262,12 @@ run_model(struct run *r, const struct gf_vwindow *w, size_t nw,
 		res = gf_validate_check(&one.checks[0], &a, &p,
 		    r->src.vs.step, w, nw, per_window, &al);
 	}
-	json_object_set_new(res, "model", json_string(o->model));
+	{
+		char *model = gf_section_path(o->model);
+
+		json_object_set_new(res, "model", json_string(model));
+		free(model);
+	}
 	rc = check_outputs(r, res, &one.checks[0], &meas.series[0], &pred,
 	    &al, err);
 	gf_aligned_release(&al);
@@ -527,9 +533,13 @@ load_checks(struct run *r, struct gf_checkset *cs, char **path,
 	*path = gf_checkset_find(o->checks);
 	rc = gf_checkset_load(cs, *path, &v, err);
 	gf_vars_release(&v);
-	if (rc == 0)
+	if (rc == 0) {
+		char *abs = gf_section_path(*path);
+
 		json_object_set_new(r->section, "checks_file",
-		    json_string(*path));
+		    json_string(abs));
+		free(abs);
+	}
 	return rc;
 }
 
@@ -577,8 +587,7 @@ report_tag(const struct gf_validate_opts *o, const json_t *doc)
 
 	if (o->tag != NULL)
 		return gf_xstrdup(o->tag);
-	id = json_string_value(json_object_get(json_object_get(doc, "run"),
-	    "id"));
+	id = gf_doc_path_string(doc, GF_DOC_RUN_ID);
 	return gf_xstrdup(id != NULL ? id : "validate");
 }
 
@@ -595,12 +604,15 @@ finish_outputs(struct run *r, const char *tag, struct gf_err *err)
 
 	if (r->staging) {
 		struct gf_err werr = GF_ERR_INIT;
-		char *slug = gf_slug(tag);
+		char *slug = gf_slug(tag), *out = gf_section_path(o->out);
 
-		json_object_set_new(r->section, "out", json_string(o->out));
-		set_path(r->section, "report", o->out, "report-", slug,
-		    ".md");
-		set_path(r->section, "json", o->out, "", slug, ".json");
+		json_object_set_new(r->section, GF_FIELD_VALIDATE_OUT,
+		    json_string(out));
+		set_path(r->section, GF_FIELD_VALIDATE_REPORT, out, "report-",
+		    slug, ".md");
+		set_path(r->section, GF_FIELD_VALIDATE_JSON, out, "", slug,
+		    ".json");
+		free(out);
 		free(slug);
 		if (write_report(r, tag, o->end, &werr) == -1) {
 			*err = werr;

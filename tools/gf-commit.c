@@ -26,6 +26,7 @@
 #include "gf_publish.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 #define DEFAULT_NAME "github-actions[bot]"
@@ -58,10 +59,10 @@ static const struct gf_opt opts[] = {
 	  .help = "check and print the plan only", .flags = GF_OPT_CLI },
 	{ .name = "tag", .kind = GF_OPT_STRING, .arg = "TAG",
 	  .help = "the layout's {tag}", .env = "GF_COMMIT_TAG",
-	  .doc = "run.labels.tag", .def = "gf" },
+	  .doc = GF_DOC_RUN_LABELS_TAG, .def = "gf" },
 	{ .name = "model", .kind = GF_OPT_STRING, .arg = "NAME",
 	  .help = "the layout's {model}", .env = "GF_COMMIT_MODEL",
-	  .doc = "train.model", .def = "model" },
+	  .doc = GF_DOC_TRAIN_MODEL, .def = "model" },
 	{ .name = "suffix", .kind = GF_OPT_STRING, .arg = "SUFFIX",
 	  .help = "the layout's {suffix}", .env = "GF_COMMIT_SUFFIX" },
 	{ .name = "signoff", .kind = GF_OPT_FLAG, .help = "add Signed-off-by",
@@ -163,7 +164,8 @@ static const char *
 tag_of(const struct gf_settings *s, const json_t *doc)
 {
 	const char *src = gf_opt_source(s, "tag");
-	const char *version = gf_doc_path_string(doc, "stack.kepler.version");
+	const char *version = gf_doc_path_string(doc,
+	    GF_DOC_STACK_KEPLER_VERSION);
 	size_t n = s->config_path != NULL ? strlen(s->config_path) : 0;
 
 	if (version != NULL && (src == NULL || (n > 0 &&
@@ -194,12 +196,12 @@ settings(const struct gf_tool *t, struct run *r, struct gf_err *err)
 		    "branch name", gf_opt_source(s, "branch"), r->branch);
 		return refused(s, "branch", err);
 	}
-	v = gf_doc_path_string(t->doc, "run.start");
-	if (v != NULL && gf_parse_time(v, "run.start", &start, err) < 0)
+	v = gf_doc_path_string(t->doc, GF_DOC_RUN_START);
+	if (v != NULL && gf_parse_time(v, GF_DOC_RUN_START, &start, err) < 0)
 		start = gf_time_now();
 	gf_err_clear(err);
 	gf_layout_set_time(&r->v, start, r->date, r->time);
-	r->v.run = gf_doc_path_string(t->doc, "run.id");
+	r->v.run = gf_doc_path_string(t->doc, GF_DOC_RUN_ID);
 	r->v.tag = tag_of(s, t->doc);
 	r->v.model = gf_opt_str(s, "model");
 	r->v.suffix = gf_opt_str(s, "suffix");
@@ -231,7 +233,7 @@ message_of(const struct gf_tool *t, const struct run *r)
 	struct gf_git_ident me = { r->name, r->email };
 
 	return gf_publish_message(gf_opt_str(r->set, "message"), r->layout,
-	    &r->v, gf_doc_path_string(t->doc, "run.id"),
+	    &r->v, gf_doc_path_string(t->doc, GF_DOC_RUN_ID),
 	    gf_opt_flag(r->set, "signoff") ? &me : NULL);
 }
 
@@ -302,10 +304,14 @@ main(int argc, char **argv)
 	if (settings(&t, &r, &err) < 0)
 		goto out;
 	sec = json_object();
-	json_object_set_new(t.doc, "commit", sec);
+	json_object_set_new(t.doc, GF_SECTION_COMMIT, sec);
 	if (r.repo != NULL) {
-		/* Masks the credentials too, before anything is printed. */
-		url = gf_http_redact_url(r.repo);
+		/*
+		 * Masks the credentials too, before anything is printed; a
+		 * directory is absolute, as the document's paths are.
+		 */
+		url = gf_git_is_remote_url(r.repo) ?
+		    gf_http_redact_url(r.repo) : gf_section_path(r.repo);
 		json_object_set_new(sec, "remote", json_string(url));
 	}
 	json_object_set_new(sec, "branch", json_string(r.branch));

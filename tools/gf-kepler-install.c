@@ -26,6 +26,7 @@
 #include "gf_stack.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const char *const power_sources[] = { "auto", "rapl", "simulated",
@@ -39,7 +40,7 @@ static const struct gf_opt opts[] = {
 	{ .name = "state-dir", .letter = 'd', .kind = GF_OPT_STRING,
 	  .arg = "DIR", .help = "data, logs and pid files (default "
 	  "$RUNNER_TEMP/gf-stack or ./gf-stack)", .env = "GF_STACK_DIR",
-	  .doc = "stack.state_dir" },
+	  .doc = GF_DOC_STACK_STATE_DIR },
 	{ .name = "stop", .kind = GF_OPT_FLAG, .help = "stop the stack the "
 	  "document (or --state-dir) names", .flags = GF_OPT_CLI },
 	{ .name = "power", .kind = GF_OPT_STRING, .arg = "SOURCE",
@@ -152,22 +153,26 @@ parse_components(const char *list, struct gf_stack_opts *o,
 static void
 record_cleanup(json_t *doc, const char *state_dir)
 {
-	json_t *cl = gf_doc_array(doc, "cleanup"), *e;
+	json_t *cl = gf_doc_array(doc, GF_SECTION_CLEANUP), *e;
 	size_t i;
 
 	json_array_foreach(cl, i, e) {
-		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *k = json_string_value(json_object_get(e,
+		    GF_FIELD_CLEANUP_KIND));
 		const char *d = json_string_value(json_object_get(e,
-		    "state_dir"));
+		    GF_FIELD_CLEANUP_STATE_DIR));
 
-		if (k != NULL && d != NULL && strcmp(k, "stack") == 0 &&
+		if (k != NULL && d != NULL &&
+		    strcmp(k, GF_CLEANUP_KIND_STACK) == 0 &&
 		    strcmp(d, state_dir) == 0) {
-			json_object_del(e, "released");
+			json_object_del(e, GF_FIELD_CLEANUP_RELEASED);
 			return;
 		}
 	}
-	gf_doc_add_cleanup(doc, json_pack("{s:s,s:s,s:s}", "kind", "stack",
-	    "tool", "gf-kepler-install", "state_dir", state_dir));
+	gf_doc_add_cleanup(doc, json_pack("{s:s,s:s,s:s}",
+	    GF_FIELD_CLEANUP_KIND, GF_CLEANUP_KIND_STACK,
+	    GF_FIELD_CLEANUP_TOOL, "gf-kepler-install",
+	    GF_FIELD_CLEANUP_STATE_DIR, state_dir));
 }
 
 static void
@@ -177,12 +182,13 @@ mark_released(json_t *doc, const char *state_dir)
 	size_t i;
 	char ts[32];
 
-	json_array_foreach(json_object_get(doc, "cleanup"), i, e) {
+	json_array_foreach(json_object_get(doc, GF_SECTION_CLEANUP), i, e) {
 		const char *d = json_string_value(json_object_get(e,
-		    "state_dir"));
+		    GF_FIELD_CLEANUP_STATE_DIR));
 
 		if (d != NULL && strcmp(d, state_dir) == 0)
-			json_object_set_new(e, "released", json_string(
+			json_object_set_new(e, GF_FIELD_CLEANUP_RELEASED,
+			    json_string(
 			    gf_time_format(gf_time_now(), 0, ts)));
 	}
 }
@@ -198,7 +204,7 @@ stack_host(const json_t *doc, struct gf_err *err)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "hosts"), i, e) {
+	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, e) {
 		if ((h = gf_host_from_json(e, err)) == NULL) {
 			gf_host_free(first);
 			return NULL;
@@ -219,8 +225,9 @@ do_stop(struct gf_tool *t, const char *dir, struct gf_err *err)
 	char *def = NULL, ts[32];
 	int rc;
 
-	if (dir == NULL)
-		dir = def = gf_stack_default_dir();
+	/* The document's paths are absolute, as start recorded them. */
+	def = dir != NULL ? gf_section_path(dir) : gf_stack_default_dir();
+	dir = def;
 	/* The stack of this version runs here (see stack_host). */
 	host = gf_host_local_new();
 	rc = gf_stack_stop(host, dir, &report, err);
@@ -231,9 +238,9 @@ do_stop(struct gf_tool *t, const char *dir, struct gf_err *err)
 
 		json_object_foreach(report, k, v)
 			gf_info("%s: %s", k, json_string_value(v));
-		stack = gf_doc_object(t->doc, "stack");
-		if (json_object_get(stack, "state_dir") == NULL)
-			json_object_set_new(stack, "state_dir",
+		stack = gf_doc_object(t->doc, GF_SECTION_STACK);
+		if (json_object_get(stack, GF_FIELD_STACK_STATE_DIR) == NULL)
+			json_object_set_new(stack, GF_FIELD_STACK_STATE_DIR,
 			    json_string(dir));
 		json_object_set_new(stack, "running", json_false());
 		json_object_set_new(stack, "stopped", json_string(
@@ -251,7 +258,7 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
     struct gf_err *err)
 {
 	struct gf_stack_opts o;
-	json_t *rapl = NULL, *sec = NULL,
+	json_t *rapl = NULL, *sec = NULL, *prom,
 	    *curve = json_object_get(cfg, "curve");
 	char *def = NULL, *powersim = NULL, *state = NULL;
 	const char *power = s->power != NULL ? s->power : "auto";
@@ -290,14 +297,17 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 		if (o.power == GF_STACK_POWER_SIMULATED)
 			gf_info("no readable RAPL under %s: using the "
 			    "simulated meter (source=\"simulated\")",
-			    json_string_value(json_object_get(rapl, "path")));
+			    json_string_value(json_object_get(rapl,
+			    GF_FIELD_RAPL_PATH)));
 	} else if (strcmp(power, "rapl") == 0) {
 		if (!gf_hostinfo_rapl_usable(rapl)) {
 			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
 			    "RAPL is not %s at '%s': use --power simulated",
-			    json_is_true(json_object_get(rapl, "present")) ?
+			    json_is_true(json_object_get(rapl,
+			    GF_FIELD_RAPL_PRESENT)) ?
 			    "readable" : "present",
-			    json_string_value(json_object_get(rapl, "path")));
+			    json_string_value(json_object_get(rapl,
+			    GF_FIELD_RAPL_PATH)));
 			goto out;
 		}
 		o.power = GF_STACK_POWER_RAPL;
@@ -315,14 +325,7 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 
 	if (s->state_dir == NULL)
 		s->state_dir = def = gf_stack_default_dir();
-	if (s->state_dir[0] != '/') {
-		char cwd[PATH_MAX];
-
-		if (getcwd(cwd, sizeof(cwd)) != NULL)
-			state = gf_fs_join(cwd, s->state_dir);
-	}
-	if (state == NULL)
-		state = gf_xstrdup(s->state_dir);
+	state = gf_section_path(s->state_dir);
 	o.state_dir = state;
 	/* Recorded before anything starts: down finds it even if we die. */
 	record_cleanup(t->doc, state);
@@ -333,14 +336,14 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 	gf_log_endgroup();
 	if (sec == NULL)
 		goto out;
-	if (json_object_get(sec, "prometheus") != NULL)
+	if ((prom = json_object_get(sec, GF_FIELD_STACK_PROMETHEUS)) != NULL)
 		gf_info("prometheus %s (data %s)", json_string_value(
-		    json_object_get(json_object_get(sec, "prometheus"), "url")),
-		    json_string_value(json_object_get(json_object_get(sec,
-		    "prometheus"), "data_dir")));
+		    json_object_get(prom, GF_FIELD_COMPONENT_URL)),
+		    json_string_value(json_object_get(prom,
+		    GF_FIELD_COMPONENT_DATA_DIR)));
 	gf_info("power source: %s", json_string_value(json_object_get(
 	    json_object_get(sec, "power"), "source")));
-	gf_doc_set(t->doc, "stack", sec);
+	gf_doc_set(t->doc, GF_SECTION_STACK, sec);
 	rc = 0;
 out:
 	json_decref(rapl);

@@ -20,6 +20,7 @@
 #include "gf_stack.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const char *const commands[] = { "up", "status", "down", "sweep",
@@ -29,7 +30,7 @@ static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
 	{ .name = "provider", .kind = GF_OPT_STRING, .arg = "NAME",
 	  .help = "local (equinix ended 2026-06-30)", .env = "GF_PROVIDER",
-	  .doc = "provision.provider", .def = "local" },
+	  .doc = GF_DOC_PROVISION_PROVIDER, .def = "local" },
 	{ .name = "sysfs", .letter = 'S', .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "sysfs root for the RAPL check (default /sys)",
 	  .env = "GF_SYSFS" },
@@ -87,7 +88,8 @@ cmd_status(json_t *doc, const char *provider, const char *from)
 {
 	struct gf_err err = GF_ERR_INIT;
 	const struct gf_provider *p;
-	json_t *hosts = json_object_get(doc, "hosts"), *h, *c, *report = NULL;
+	json_t *hosts = json_object_get(doc, GF_SECTION_HOSTS), *h, *c;
+	json_t *report = NULL;
 	size_t i;
 
 	p = gf_provider_find(provider, &err);
@@ -102,24 +104,27 @@ cmd_status(json_t *doc, const char *provider, const char *from)
 	}
 	json_decref(report);
 	fprintf(stderr, "run %s (from %s)\n", json_string_value(
-	    json_object_get(json_object_get(doc, "run"), "id")), from);
+	    gf_doc_path(doc, GF_DOC_RUN_ID)), from);
 	json_array_foreach(hosts, i, h)
 		fprintf(stderr, "host %s %s (%s)\n",
-		    json_string_value(json_object_get(h, "name")),
-		    json_string_value(json_object_get(h, "address")),
-		    json_string_value(json_object_get(h, "provider")));
-	json_array_foreach(json_object_get(doc, "cleanup"), i, c) {
+		    json_string_value(json_object_get(h, GF_FIELD_HOST_NAME)),
+		    json_string_value(json_object_get(h,
+		    GF_FIELD_HOST_ADDRESS)),
+		    json_string_value(json_object_get(h,
+		    GF_FIELD_HOST_PROVIDER)));
+	json_array_foreach(json_object_get(doc, GF_SECTION_CLEANUP), i, c) {
 		const char *kind = json_string_value(json_object_get(c,
-		    "kind"));
+		    GF_FIELD_CLEANUP_KIND));
 		const char *dir = json_string_value(json_object_get(c,
-		    "state_dir"));
+		    GF_FIELD_CLEANUP_STATE_DIR));
 		const char *rel = json_string_value(json_object_get(c,
-		    "released"));
+		    GF_FIELD_CLEANUP_RELEASED));
 
 		fprintf(stderr, "cleanup %s%s%s%s\n", kind ? kind : "?",
 		    dir ? " " : "", dir ? dir : "",
 		    rel ? " (released)" : "");
-		if (kind != NULL && dir != NULL && strcmp(kind, "stack") == 0) {
+		if (kind != NULL && dir != NULL &&
+		    strcmp(kind, GF_CLEANUP_KIND_STACK) == 0) {
 			struct gf_host *me = gf_host_local_new();
 			json_t *st = gf_stack_status(me, dir), *v;
 			const char *k;
@@ -192,11 +197,12 @@ main(int argc, char *argv[])
 			return rc;
 		}
 		gf_info("giving back what run %s holds (document from %s)",
-		    json_string_value(json_object_get(json_object_get(t.doc,
-		    "run"), "id")), source_name(&t, from));
+		    gf_doc_path_string(t.doc, GF_DOC_RUN_ID),
+		    source_name(&t, from));
 		free(from);
 		rc = gf_cleanup_release_all(t.doc, &report, &err);
-		json_object_set_new(gf_doc_object(t.doc, "provision"), "down",
+		json_object_set_new(gf_doc_object(t.doc, GF_SECTION_PROVISION),
+		    "down",
 		    report);
 		return gf_tool_finish(&t, rc < 0 ? &err : NULL, NULL);
 	}
@@ -209,7 +215,8 @@ main(int argc, char *argv[])
 		rc = p->up(t.doc, &po, &err);
 		if (rc == 0)
 			gf_info("%s: %zu host(s)", p->name,
-			    json_array_size(json_object_get(t.doc, "hosts")));
+			    json_array_size(json_object_get(t.doc,
+			    GF_SECTION_HOSTS)));
 	} else {
 		json_t *found = NULL;
 
@@ -217,7 +224,8 @@ main(int argc, char *argv[])
 		if (rc == 0) {
 			gf_info("%s: %zu leaked resource(s)", p->name,
 			    json_array_size(found));
-			json_object_set_new(gf_doc_object(t.doc, "provision"),
+			json_object_set_new(gf_doc_object(t.doc,
+			    GF_SECTION_PROVISION),
 			    "sweep", found);
 		}
 	}

@@ -23,6 +23,7 @@
 #include "gf_snapshot.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const char *const codecs[] = { "zstd", "gzip", NULL };
@@ -31,10 +32,11 @@ static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
 	{ .name = "prometheus", .letter = 'p', .kind = GF_OPT_STRING,
 	  .arg = "URL", .help = "Prometheus (default: the document's stack)",
-	  .env = "GF_PROMETHEUS_URL", .doc = "stack.prometheus.url" },
+	  .env = "GF_PROMETHEUS_URL", .doc = GF_DOC_STACK_PROMETHEUS_URL },
 	{ .name = "data-dir", .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "its TSDB directory, as seen from here",
-	  .env = "GF_PROMETHEUS_DATA_DIR", .doc = "stack.prometheus.data_dir" },
+	  .env = "GF_PROMETHEUS_DATA_DIR",
+	  .doc = GF_DOC_STACK_PROMETHEUS_DATA_DIR },
 	{ .name = "out", .letter = 'o', .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "where the archive goes", .env = "GF_SNAPSHOT_OUT",
 	  .def = "." },
@@ -191,8 +193,9 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 		    "writable", outdir);
 		goto out;
 	}
-	if (data_dir == NULL &&
-	    (data_dir = dd = gf_snapshot_data_dir(&p, err)) == NULL)
+	if (data_dir != NULL)
+		data_dir = dd = gf_section_path(data_dir);
+	else if ((data_dir = dd = gf_snapshot_data_dir(&p, err)) == NULL)
 		goto out;
 	t0 = gf_time_now();
 	if ((name = gf_prom_snapshot(&p, skip_head, err)) == NULL)
@@ -217,7 +220,8 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 	if (info.files == 0)
 		gf_warn("snapshot '%s' holds no data files%s", name,
 		    skip_head ? " (--skip-head leaves out the head block)" : "");
-	json_object_set_new(sec, "archive", json_string(archive));
+	json_object_set_new(sec, GF_FIELD_SNAPSHOT_ARCHIVE,
+	    json_string(archive));
 	json_object_set_new(sec, "sha256", json_string(info.sha256));
 	json_object_set_new(sec, "size", json_integer((json_int_t)info.size));
 	json_object_set_new(sec, "files", json_integer((json_int_t)info.files));
@@ -271,7 +275,7 @@ main(int argc, char *argv[])
 	gf_tool_start(&t, &cli, argc, argv, GF_TOOL_RUN_ANYWAY);
 	archive_opts(&t, &ao);
 	sec = json_object();
-	json_object_set_new(t.doc, "snapshot", sec);
+	json_object_set_new(t.doc, GF_SECTION_SNAPSHOT, sec);
 	run(&t, &ao, sec, &err);
 	return gf_tool_finish(&t, err.exit != 0 ? &err : NULL, NULL);
 }

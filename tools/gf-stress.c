@@ -26,6 +26,7 @@
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_yaml.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -101,15 +102,16 @@ plan_settings(struct gf_plan_opts *po, const struct gf_settings *set)
 static void
 warn_remote_hosts(const json_t *doc)
 {
-	json_t *hosts = gf_doc_get(doc, "hosts"), *h;
+	json_t *hosts = gf_doc_get(doc, GF_SECTION_HOSTS), *h;
 	size_t i;
 
 	json_array_foreach(hosts, i, h) {
 		const char *c = json_string_value(json_object_get(h,
-		    "connection"));
+		    GF_FIELD_HOST_CONNECTION));
 		const char *a = json_string_value(json_object_get(h,
-		    "address"));
-		const char *n = json_string_value(json_object_get(h, "name"));
+		    GF_FIELD_HOST_ADDRESS));
+		const char *n = json_string_value(json_object_get(h,
+		    GF_FIELD_HOST_NAME));
 
 		if ((c != NULL && strcmp(c, "local") != 0) || (c == NULL &&
 		    a != NULL && !gf_host_is_runner(a))) {

@@ -17,6 +17,7 @@
 #include "gf_log.h"
 #include "gf_tool.h"
 #include "gf_trainrun.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const char *const extractors[] = { "default", "smooth", NULL };
@@ -36,7 +37,7 @@ static const struct gf_opt opts[] = {
 	  .flags = GF_OPT_CLI },
 	{ .name = "prometheus", .letter = 'p', .kind = GF_OPT_STRING,
 	  .arg = "URL", .help = "query Prometheus for the windows",
-	  .env = "GF_PROMETHEUS_URL", .doc = "stack.prometheus.url" },
+	  .env = "GF_PROMETHEUS_URL", .doc = GF_DOC_STACK_PROMETHEUS_URL },
 	{ .name = "start", .letter = 's', .kind = GF_OPT_TIME, .arg = "TIME",
 	  .help = "one window instead of the document's: its start",
 	  .flags = GF_OPT_CLI },

@@ -22,6 +22,7 @@
 #include "gf_tool.h"
 #include "gf_validaterun.h"
 #include "gf_xalloc.h"
+#include "gf_section.h"
 #include "gf_banned.h"
 
 static const char *const gate_ops[] = { "<", "<=", ">", ">=", "==", "!=",
@@ -32,7 +33,7 @@ static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
 	{ .name = "prometheus", .letter = 'p', .kind = GF_OPT_STRING,
 	  .arg = "URL", .help = "Prometheus base URL",
-	  .env = "GF_PROMETHEUS_URL", .doc = "stack.prometheus.url",
+	  .env = "GF_PROMETHEUS_URL", .doc = GF_DOC_STACK_PROMETHEUS_URL,
 	  .key = "prometheus.url" },
 	{ .name = "checks", .letter = 'k', .kind = GF_OPT_STRING,
 	  .arg = "FILE|NAME", .help = "validations.yaml, or a built-in set",

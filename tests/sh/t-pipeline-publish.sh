@@ -54,7 +54,7 @@ committed_below() {
 
 test_expect_success 'gf-validate | gf-commit: the reports, the JSON report, the charts' "
 	$VALIDATE -k checks.yaml -o vout </dev/null >v.json &&
-	jq -e '.validate.out == \"vout\" and (.validate.json | endswith(\".json\"))' v.json &&
+	jq -e --arg d \"\$(pwd -P)\" '.validate.out == (\$d + \"/vout\") and (.validate.json | endswith(\".json\"))' v.json &&
 	test -n \"\$(find vout/images -name '*.svg')\" &&
 	gf-commit --repo vrepo --init --layout validation <v.json >c.json &&
 	d=\$(jq -r .commit.dir c.json) &&
@@ -73,7 +73,7 @@ test_expect_code 66 'a report directory the document names but that is gone' "
 	$VALIDATE -k checks.yaml -o gone </dev/null >g.json &&
 	rm -rf gone &&
 	gf-commit --repo grepo --init <g.json >gc.json 2>err; rc=\$?
-	grep -q \"validate.out: 'gone' is missing\" err &&
+	grep -q \"validate.out: '\$(pwd -P)/gone' is missing\" err &&
 	test ! -e grepo/.git/refs/heads/main &&
 	test \"\$(jq -r '.steps[-1].exit' gc.json)\" = 66 || rc=99
 	exit \$rc
@@ -96,7 +96,7 @@ if [ -f "$ACPI" ]; then
 		    --seed 1 --out models </dev/null 2>/dev/null |
 		    gf-commit --repo trepo --init --layout validation \
 		    >t.json &&
-		test "$(jq -r .train.out t.json)" = models/gf &&
+		test "$(jq -r .train.out t.json)" = "$(pwd -P)/models/gf" &&
 		d=$(jq -r .commit.dir t.json) &&
 		files_below models >want &&
 		committed_below trepo "$d" >got &&

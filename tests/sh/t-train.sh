@@ -222,7 +222,7 @@ test_expect_success 'config file gives settings below the command line' '
 test_expect_success 'the environment wins over the config file' '
 	printf "out: cfgout\ntrainers: LinearRegressionTrainer\nenergy_source: acpi\n" >cfg3.yaml &&
 	GF_TRAIN_OUT=envout gf-train -c cfg3.yaml -f "$ACPI" -g CounterOnly </dev/null >e.json 2>/dev/null &&
-	jq -e ".train.out == \"envout/gf\"" e.json && test -d envout/gf
+	jq -e ".train.out == \"$(pwd -P)/envout/gf\"" e.json && test -d envout/gf
 '
 
 for bad in "isolator: sideways" "cv_folds: 1" "seed: -1" "extract_only: maybe" "step: soon"; do

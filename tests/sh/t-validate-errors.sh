@@ -59,8 +59,8 @@ cat >model.json <<'EOF'
 EOF
 test_expect_success 'a model is scored against measured power' "
 	$R --model model.json -M watts --feature-query cpu=cpu --max-mae 2 </dev/null >m.json &&
-	jq -e '.validate.results[0] | (.name | startswith(\"model\")) and .samples == 3
-		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\" and .model == \"model.json\"' m.json
+	jq -e --arg d \"\$(pwd -P)\" '.validate.results[0] | (.name | startswith(\"model\")) and .samples == 3
+		and (.mae - 4 / 3 | fabs) < 1e-9 and .verdict == \"PASS\" and .model == (\$d + \"/model.json\")' m.json
 "
 echo '{"windows": [{"name": "a", "start": 100, "end": 105},
   {"name": "b", "start": 106, "end": 115}]}' >win.json
