@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "gf_window.h"
+#include "gf_section.h"
 #include "gf_parse.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
@@ -13,14 +14,14 @@
 size_t
 gf_window_count(const json_t *doc)
 {
-	return json_array_size(json_object_get(doc, "windows"));
+	return json_array_size(json_object_get(doc, GF_SECTION_WINDOWS));
 }
 
 int
 gf_window_get(const json_t *doc, size_t i, struct gf_window *w,
     struct gf_err *err)
 {
-	json_t *o = json_array_get(json_object_get(doc, "windows"), i);
+	json_t *o = json_array_get(json_object_get(doc, GF_SECTION_WINDOWS), i);
 	json_t *n, *s, *e;
 
 	if (!json_is_object(o))
@@ -54,11 +55,11 @@ void
 gf_window_add(json_t *doc, const char *name, double start, double end,
     json_t *params)
 {
-	json_t *w = json_object(), *arr = json_object_get(doc, "windows");
+	json_t *w = json_object(), *arr = json_object_get(doc, GF_SECTION_WINDOWS);
 
 	if (!json_is_array(arr)) {
 		arr = json_array();
-		json_object_set_new(doc, "windows", arr);
+		json_object_set_new(doc, GF_SECTION_WINDOWS, arr);
 	}
 	json_object_set_new(w, "name", json_string(name));
 	json_object_set_new(w, "start", json_real(start));
