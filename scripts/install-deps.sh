@@ -8,7 +8,7 @@ build_pkgs="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
 libyaml-dev libarchive-dev libgit2-dev libssh2-1-dev libexpat1-dev"
 check_pkgs="$build_pkgs perl jq zstd mandoc libxml2-utils prometheus
 prometheus-node-exporter stress-ng git lighttpd openssh-server
-openssh-client procps iproute2 tar gzip python3 python3-pandas
+openssh-client procps iproute2 util-linux sudo tar gzip python3 python3-pandas
 lighttpd-mod-openssl openssl"
 demo_pkgs="$build_pkgs prometheus prometheus-node-exporter stress-ng git jq
 zstd procps"
