@@ -4,15 +4,13 @@
  * (gf_ssh). Each operation is a small POSIX sh script run remotely as
  * "sh -c SCRIPT gf ARG...", every argument single-quoted, so that no
  * name, path or value is ever parsed by a shell; files go over SFTP.
- * Hosts with the same user@address:port share one connection.
+ * Hosts with the same user@address:port share one connection. Files:
+ * gf_host_ssh_files.c.
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +20,12 @@
 #include <jansson.h>
 
 #include "gf_host.h"
+#include "gf_host_ssh_impl.h"
 #include "gf_buf.h"
-#include "gf_fs.h"
 #include "gf_parse.h"
 #include "gf_ssh.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
-
-/* How long a helper script may take (a file copy, a pid check). */
-#define IO_TIMEOUT 60
 
 /* One connection, shared by the hosts with the same key. */
 struct conn {
@@ -41,13 +36,6 @@ struct conn {
 };
 
 static struct conn *conns;
-
-struct ssh_host {
-	char *user, *key_file, *pass_env, *known_hosts, *pin;
-	int port, tofu, sudo, keepalive;
-	double connect_timeout;
-	struct conn *conn;
-};
 
 /* A word for sh: 'it', with each ' as '\''. */
 static void
@@ -62,8 +50,8 @@ shq(struct gf_buf *b, const char *word)
 	gf_buf_addc(b, '\'');
 }
 
-static struct gf_ssh *
-session(struct gf_host *h, int *fresh, struct gf_err *err)
+struct gf_ssh *
+gf_host_ssh_session(struct gf_host *h, int *fresh, struct gf_err *err)
 {
 	struct ssh_host *sh = h->impl;
 	struct conn *c = sh->conn;
@@ -91,7 +79,7 @@ session(struct gf_host *h, int *fresh, struct gf_err *err)
 	o.host_key_sha256 = sh->pin;
 	o.tofu = sh->tofu;
 	o.connect_timeout = sh->connect_timeout;
-	o.io_timeout = IO_TIMEOUT;
+	o.io_timeout = GF_HOST_SSH_IO_TIMEOUT;
 	o.keepalive = sh->keepalive;
 	c->s = gf_ssh_connect(&o, err);
 	if (pw != NULL) {
@@ -125,7 +113,7 @@ start(struct gf_host *h, const char *script, const char *const *args,
 		shq(&cmd, *args);
 	}
 	for (int attempt = 0; attempt < 2 && x == NULL; attempt++) {
-		if ((s = session(h, &fresh, err)) == NULL)
+		if ((s = gf_host_ssh_session(h, &fresh, err)) == NULL)
 			break;
 		x = gf_ssh_exec_start(s, gf_buf_str(&cmd), in, in_len, err);
 		if (x == NULL && (fresh || !gf_ssh_broken(s)))
@@ -140,14 +128,14 @@ start(struct gf_host *h, const char *script, const char *const *args,
  * errout (both may be NULL). Returns its exit status (128+N for signal
  * N), or -1 with err.
  */
-static int
-sh_run(struct gf_host *h, const char *script, const char *const *args,
+int
+gf_host_ssh_sh_run(struct gf_host *h, const char *script, const char *const *args,
     const void *in, size_t in_len, struct gf_buf *out, struct gf_buf *errout,
     struct gf_err *err)
 {
 	struct gf_buf o = GF_BUF_INIT, e = GF_BUF_INIT;
 	struct gf_ssh_exec *x = start(h, script, args, in, in_len, err);
-	double deadline = gf_time_monotonic() + IO_TIMEOUT;
+	double deadline = gf_time_monotonic() + GF_HOST_SSH_IO_TIMEOUT;
 	int rc, sig;
 
 	if (x == NULL)
@@ -157,7 +145,7 @@ sh_run(struct gf_host *h, const char *script, const char *const *args,
 		if (gf_time_monotonic() > deadline) {
 			rc = gf_err_set(err, GF_EXIT_TEMPFAIL, "ssh", "host "
 			    "'%s': a command did not finish within %d s",
-			    h->name, IO_TIMEOUT);
+			    h->name, GF_HOST_SSH_IO_TIMEOUT);
 			break;
 		}
 	if (rc == 1 && (rc = gf_ssh_exec_status(x, &sig)) < 0)
@@ -168,28 +156,9 @@ sh_run(struct gf_host *h, const char *script, const char *const *args,
 	return rc;
 }
 
-/*
- * The connection for SFTP, or NULL (err untouched) when files go
- * through commands: under sudo, or when the server has no SFTP.
- */
-static struct gf_ssh *
-sftp_session(struct gf_host *h, int *failed, struct gf_err *err)
-{
-	struct ssh_host *sh = h->impl;
-	struct gf_ssh *s;
-	int fresh;
-
-	*failed = 0;
-	if (sh->sudo)
-		return NULL;
-	if ((s = session(h, &fresh, err)) == NULL)
-		*failed = 1;
-	return s != NULL && gf_ssh_has_sftp(s) ? s : NULL;
-}
-
 /* The first line of a script's stderr, for a message. */
-static const char *
-first_line(struct gf_buf *b, const char *fallback)
+const char *
+gf_host_ssh_first_line(struct gf_buf *b, const char *fallback)
 {
 	char *nl;
 
@@ -239,7 +208,7 @@ kill_group(struct gf_host *h, long pgid, double grace)
 		return;
 	snprintf(pg, sizeof(pg), "%ld", pgid);
 	snprintf(tenths, sizeof(tenths), "%ld", (long)(grace * 10));
-	sh_run(h, kill_script, args, NULL, 0, NULL, NULL, &ignored);
+	gf_host_ssh_sh_run(h, kill_script, args, NULL, 0, NULL, NULL, &ignored);
 }
 
 /*
@@ -383,7 +352,7 @@ ssh_spawn(struct gf_host *h, const struct gf_host_spawn *sp,
 	args[0] = sp->pid_file;
 	args[1] = sp->log_path;
 	memcpy(args + 2, sp->argv, n * sizeof(*args));
-	st = sh_run(h, spawn_script, args, NULL, 0, &out, &eout, err);
+	st = gf_host_ssh_sh_run(h, spawn_script, args, NULL, 0, &out, &eout, err);
 	free(args);
 	if (st == 0 && (pid = strtol(gf_buf_str(&out), NULL, 10)) <= 0)
 		st = 71;
@@ -399,7 +368,7 @@ ssh_spawn(struct gf_host *h, const struct gf_host_spawn *sp,
 	else if (st > 0)
 		gf_err_set(err, GF_EXIT_OSERR, "host", "host '%s': cannot "
 		    "start '%s': %s", h->name, sp->argv[0],
-		    first_line(&eout, "failed"));
+		    gf_host_ssh_first_line(&eout, "failed"));
 	gf_buf_release(&out);
 	gf_buf_release(&eout);
 	return st == 0 ? (pid_t)pid : -1;
@@ -419,7 +388,7 @@ ssh_alive(struct gf_host *h, pid_t pid)
 	if (pid <= 0)
 		return 0;
 	snprintf(p, sizeof(p), "%ld", (long)pid);
-	return sh_run(h, alive_script, args, NULL, 0, NULL, NULL,
+	return gf_host_ssh_sh_run(h, alive_script, args, NULL, 0, NULL, NULL,
 	    &ignored) == 0;
 }
 
@@ -468,7 +437,7 @@ pid_op(struct gf_host *h, const char *pid_file, const char *match,
 	int st, state = -1;
 
 	snprintf(g, sizeof(g), "%ld", (long)(grace * 10));
-	st = sh_run(h, pid_script, args, NULL, 0, &out, &eout, err);
+	st = gf_host_ssh_sh_run(h, pid_script, args, NULL, 0, &out, &eout, err);
 	o = gf_buf_str(&out);
 	*pid = 0;
 	if (st == 0) {
@@ -489,7 +458,7 @@ pid_op(struct gf_host *h, const char *pid_file, const char *match,
 	if (st > 0 || (st == 0 && state < 0 && *o != 'c'))
 		gf_err_set(err, GF_EXIT_OSERR, "host", "host '%s': cannot "
 		    "check '%s': %s", h->name, pid_file,
-		    first_line(&eout, "failed"));
+		    gf_host_ssh_first_line(&eout, "failed"));
 	gf_buf_release(&out);
 	gf_buf_release(&eout);
 	return state;
@@ -523,191 +492,6 @@ ssh_stop(struct gf_host *h, const char *pid_file, const char *match,
 }
 
 static char *
-ssh_read(struct gf_host *h, const char *path, size_t max_bytes, size_t *len,
-    struct gf_err *err)
-{
-	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
-	const char *args[] = { path, NULL };
-	int failed, st;
-	struct gf_ssh *s = sftp_session(h, &failed, err);
-
-	if (s != NULL || failed)
-		return s != NULL ? gf_ssh_read(s, path, max_bytes, len, err) :
-		    NULL;
-	st = sh_run(h, "[ -e \"$1\" ] || exit 66\nexec cat -- \"$1\"\n", args,
-	    NULL, 0, &out, &eout, err);
-	if (st == 66)
-		gf_err_set(err, GF_EXIT_NOINPUT, "host", "host '%s': cannot "
-		    "open '%s': No such file or directory", h->name, path);
-	else if (st > 0)
-		gf_err_set(err, GF_EXIT_IOERR, "host", "host '%s': cannot "
-		    "read '%s': %s", h->name, path, first_line(&eout,
-		    "failed"));
-	else if (st == 0 && max_bytes > 0 && out.len > max_bytes)
-		st = gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': "
-		    "'%s' is larger than %zu bytes", h->name, path, max_bytes);
-	gf_buf_release(&eout);
-	if (st != 0) {
-		gf_buf_release(&out);
-		return NULL;
-	}
-	if (len != NULL)
-		*len = out.len;
-	if (out.data == NULL)
-		gf_buf_addc(&out, '\0');
-	return gf_buf_detach(&out);
-}
-
-/* Without SFTP the data goes through the command's stdin. */
-static const char cmd_write_script[] =
-    "if [ \"$3\" = in-place ]; then\n"
-    "  exec 3>\"$1\" || exit 73; exec cat >&3\n"
-    "fi\n"
-    "t=$(mktemp \"$1.gf-XXXXXX\") || exit 73\n"
-    "cat >\"$t\" && chmod \"$2\" \"$t\" && mv -f -- \"$t\" \"$1\" || "
-    "{ rm -f -- \"$t\"; exit 74; }\n";
-
-static int
-ssh_write(struct gf_host *h, const char *path, const void *data,
-    size_t len, mode_t mode, int flags, struct gf_err *err)
-{
-	static unsigned long serial;
-	struct gf_buf tmp = GF_BUF_INIT, eout = GF_BUF_INIT;
-	char m[16];
-	const char *args[] = { path, m,
-		(flags & GF_HOST_WRITE_IN_PLACE) ? "in-place" : "atomic",
-		NULL };
-	int failed, st;
-	struct gf_ssh *s = sftp_session(h, &failed, err);
-
-	snprintf(m, sizeof(m), "%04o", (unsigned)(mode & 07777));
-	if (failed)
-		return -1;
-	if (s == NULL) {
-		st = sh_run(h, cmd_write_script, args, data, len, NULL, &eout,
-		    err);
-		if (st > 0)
-			gf_err_set(err, st == 73 ? GF_EXIT_CANTCREAT :
-			    GF_EXIT_IOERR, "host", "host '%s': cannot write "
-			    "'%s': %s", h->name, path, first_line(&eout,
-			    "failed"));
-		gf_buf_release(&eout);
-		return st == 0 ? 0 : -1;
-	}
-	if (flags & GF_HOST_WRITE_IN_PLACE)
-		return gf_ssh_write(s, path, data, len, mode, 0, err);
-	gf_buf_addf(&tmp, "%s.gf-%ld-%lu", path, (long)getpid(), ++serial);
-	if (gf_ssh_write(s, gf_buf_str(&tmp), data, len, mode, 1, err) < 0) {
-		gf_buf_release(&tmp);
-		return -1;
-	}
-	args[0] = gf_buf_str(&tmp);
-	args[2] = path;
-	st = sh_run(h, "chmod \"$2\" \"$1\" && mv -f -- \"$1\" \"$3\"", args,
-	    NULL, 0, NULL, &eout, err);
-	if (st != 0) {
-		if (st > 0)
-			gf_err_set(err, GF_EXIT_IOERR, "host", "host '%s': "
-			    "cannot write '%s': %s", h->name, path,
-			    first_line(&eout, "failed"));
-		gf_ssh_remove(s, gf_buf_str(&tmp), NULL);
-	}
-	gf_buf_release(&tmp);
-	gf_buf_release(&eout);
-	return st == 0 ? 0 : -1;
-}
-
-static int
-ssh_mkdir_p(struct gf_host *h, const char *path, mode_t mode,
-    struct gf_err *err)
-{
-	struct gf_buf eout = GF_BUF_INIT;
-	char mask[16];
-	const char *args[] = { path, mask, NULL };
-	int st;
-
-	snprintf(mask, sizeof(mask), "%04o", (unsigned)(~mode & 0777));
-	st = sh_run(h, "umask \"$2\" && mkdir -p -- \"$1\"", args, NULL, 0,
-	    NULL, &eout, err);
-	if (st > 0)
-		gf_err_set(err, GF_EXIT_CANTCREAT, "host", "host '%s': cannot "
-		    "create '%s': %s", h->name, path, first_line(&eout,
-		    "failed"));
-	gf_buf_release(&eout);
-	return st == 0 ? 0 : -1;
-}
-
-static int
-put_tree(struct gf_host *h, const char *src, const char *dest,
-    struct gf_err *err)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
-
-	if (lstat(src, &st) < 0)
-		return gf_err_set(err, errno == ENOENT ? GF_EXIT_NOINPUT :
-		    GF_EXIT_IOERR, "host", "cannot copy '%s': %s", src,
-		    strerror(errno));
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(src, target, sizeof(target) - 1);
-		const char *args[] = { target, dest, NULL };
-
-		if (n < 0)
-			return gf_err_set(err, GF_EXIT_IOERR, "host",
-			    "cannot read link '%s': %s", src, strerror(errno));
-		target[n] = '\0';
-		rc = sh_run(h, "ln -sfn -- \"$1\" \"$2\"", args, NULL, 0,
-		    NULL, NULL, err);
-		if (rc > 0)
-			gf_err_set(err, GF_EXIT_CANTCREAT, "host", "host '%s': "
-			    "cannot create link '%s'", h->name, dest);
-		return rc == 0 ? 0 : -1;
-	}
-	if (S_ISREG(st.st_mode)) {
-		size_t len;
-		char *data = gf_fs_read(src, 0, &len, err);
-
-		if (data == NULL)
-			return -1;
-		rc = ssh_write(h, dest, data, len, st.st_mode & 07777, 0, err);
-		free(data);
-		return rc;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return gf_err_set(err, GF_EXIT_DATAERR, "host", "cannot copy "
-		    "'%s': not a file, link or directory", src);
-	if (ssh_mkdir_p(h, dest, st.st_mode & 07777, err) < 0)
-		return -1;
-	if ((d = opendir(src)) == NULL)
-		return gf_err_set(err, GF_EXIT_IOERR, "host", "cannot open "
-		    "'%s': %s", src, strerror(errno));
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *s, *t;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		s = gf_fs_join(src, de->d_name);
-		t = gf_fs_join(dest, de->d_name);
-		rc = put_tree(h, s, t, err);
-		free(t);
-		free(s);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int
-ssh_copy(struct gf_host *h, const char *src, const char *dest,
-    struct gf_err *err)
-{
-	return put_tree(h, src, dest, err);
-}
-
-static char *
 ssh_which(struct gf_host *h, const char *program)
 {
 	struct gf_err ignored = GF_ERR_INIT;
@@ -715,7 +499,7 @@ ssh_which(struct gf_host *h, const char *program)
 	const char *args[] = { program, NULL };
 	char *path = NULL;
 
-	if (sh_run(h, "command -v -- \"$1\"", args, NULL, 0, &out, NULL,
+	if (gf_host_ssh_sh_run(h, "command -v -- \"$1\"", args, NULL, 0, &out, NULL,
 	    &ignored) == 0 && out.len > 0 && out.data[0] == '/')
 		path = gf_xstrndup(out.data, strcspn(out.data, "\n"));
 	gf_buf_release(&out);
@@ -744,12 +528,12 @@ static int
 ssh_free_port(struct gf_host *h, struct gf_err *err)
 {
 	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
-	int st = sh_run(h, port_script, NULL, NULL, 0, &out, &eout, err);
+	int st = gf_host_ssh_sh_run(h, port_script, NULL, NULL, 0, &out, &eout, err);
 	long port = st == 0 ? strtol(gf_buf_str(&out), NULL, 10) : 0;
 
 	if (st >= 0 && (port <= 0 || port > 65535))
 		gf_err_set(err, GF_EXIT_OSERR, "stack", "host '%s': cannot "
-		    "find a free port: %s", h->name, first_line(&eout,
+		    "find a free port: %s", h->name, gf_host_ssh_first_line(&eout,
 		    "none found"));
 	gf_buf_release(&out);
 	gf_buf_release(&eout);
@@ -787,68 +571,50 @@ static const struct gf_host_ops ssh_ops = {
 	.alive = ssh_alive,
 	.pid_check = ssh_pid_check,
 	.stop = ssh_stop,
-	.read = ssh_read,
-	.write = ssh_write,
-	.copy = ssh_copy,
-	.mkdir_p = ssh_mkdir_p,
+	.read = gf_host_ssh_read,
+	.write = gf_host_ssh_write,
+	.copy = gf_host_ssh_copy,
+	.mkdir_p = gf_host_ssh_mkdir_p,
 	.which = ssh_which,
 	.free_port = ssh_free_port,
 	.release = ssh_release,
 };
 
+/*
+ * One optional field of the entry: kind 's' (a non-empty string, *str
+ * gets a copy), 'b' (a boolean), 'i' or 'n' (an integer or a number in
+ * [min, max]) into *num. 65 naming the field otherwise.
+ */
 static int
-bad_field(const char *host, const char *field, const char *expected,
-    struct gf_err *err)
+field(const json_t *e, const char *host, const char *name, int kind,
+    double min, double max, char **str, double *num, struct gf_err *err)
 {
-	return gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': field "
-	    "'%s': expected %s", host, field, expected);
-}
-
-static int
-get_str(const json_t *e, const char *host, const char *field, char **out,
-    struct gf_err *err)
-{
-	const json_t *v = json_object_get(e, field);
+	const json_t *v = json_object_get(e, name);
+	const char *want = kind == 's' ? "a non-empty string" : kind == 'b' ?
+	    "true or false" : kind == 'i' ? "an integer" : "a number";
 
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v) || *json_string_value(v) == '\0')
-		return bad_field(host, field, "a non-empty string", err);
-	*out = gf_xstrdup(json_string_value(v));
-	return 0;
-}
-
-static int
-get_bool(const json_t *e, const char *host, const char *field, int *out,
-    struct gf_err *err)
-{
-	const json_t *v = json_object_get(e, field);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return bad_field(host, field, "true or false", err);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int
-get_num(const json_t *e, const char *host, const char *field, int integer,
-    double min, double max, double *out, struct gf_err *err)
-{
-	const json_t *v = json_object_get(e, field);
-	char what[64];
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if ((integer ? json_is_integer(v) : json_is_number(v)) &&
-	    json_number_value(v) >= min && json_number_value(v) <= max) {
-		*out = json_number_value(v);
+	if (kind == 's' && json_is_string(v) && *json_string_value(v)) {
+		*str = gf_xstrdup(json_string_value(v));
 		return 0;
 	}
-	snprintf(what, sizeof(what), "%s in [%g, %g]", integer ?
-	    "an integer" : "a number", min, max);
-	return bad_field(host, field, what, err);
+	if (kind == 'b' && json_is_boolean(v)) {
+		*num = json_is_true(v);
+		return 0;
+	}
+	if ((kind == 'i' ? json_is_integer(v) : kind == 'n' &&
+	    json_is_number(v)) && json_number_value(v) >= min &&
+	    json_number_value(v) <= max) {
+		*num = json_number_value(v);
+		return 0;
+	}
+	if (kind == 'i' || kind == 'n')
+		return gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': "
+		    "field '%s': expected %s in [%g, %g]", host, name, want,
+		    min, max);
+	return gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': field "
+	    "'%s': expected %s", host, name, want);
 }
 
 static char *
@@ -866,19 +632,23 @@ static int
 parse_entry(const json_t *e, const char *name, struct ssh_host *sh,
     struct gf_err *err)
 {
-	double port = 22, keepalive = 30, ct = 10;
-	int sudo = -1;
+	double port = 22, keepalive = 30, ct = 10, tofu = 0, sudo = -1;
 
-	if (get_str(e, name, "user", &sh->user, err) < 0 ||
-	    get_str(e, name, "key", &sh->key_file, err) < 0 ||
-	    get_str(e, name, "key_passphrase_env", &sh->pass_env, err) < 0 ||
-	    get_str(e, name, "known_hosts", &sh->known_hosts, err) < 0 ||
-	    get_str(e, name, "host_key_sha256", &sh->pin, err) < 0 ||
-	    get_bool(e, name, "host_key_tofu", &sh->tofu, err) < 0 ||
-	    get_bool(e, name, "sudo", &sudo, err) < 0 ||
-	    get_num(e, name, "port", 1, 1, 65535, &port, err) < 0 ||
-	    get_num(e, name, "keepalive", 1, 0, 86400, &keepalive, err) < 0 ||
-	    get_num(e, name, "connect_timeout", 0, 0.1, 3600, &ct, err) < 0)
+	if (field(e, name, "user", 's', 0, 0, &sh->user, NULL, err) < 0 ||
+	    field(e, name, "key", 's', 0, 0, &sh->key_file, NULL, err) < 0 ||
+	    field(e, name, "key_passphrase_env", 's', 0, 0, &sh->pass_env,
+	    NULL, err) < 0 ||
+	    field(e, name, "known_hosts", 's', 0, 0, &sh->known_hosts, NULL,
+	    err) < 0 ||
+	    field(e, name, "host_key_sha256", 's', 0, 0, &sh->pin, NULL,
+	    err) < 0 ||
+	    field(e, name, "host_key_tofu", 'b', 0, 0, NULL, &tofu, err) < 0 ||
+	    field(e, name, "sudo", 'b', 0, 0, NULL, &sudo, err) < 0 ||
+	    field(e, name, "port", 'i', 1, 65535, NULL, &port, err) < 0 ||
+	    field(e, name, "keepalive", 'i', 0, 86400, NULL, &keepalive,
+	    err) < 0 ||
+	    field(e, name, "connect_timeout", 'n', 0.1, 3600, NULL, &ct,
+	    err) < 0)
 		return -1;
 	if (sh->user == NULL)
 		sh->user = current_user();
@@ -887,7 +657,8 @@ parse_entry(const json_t *e, const char *name, struct ssh_host *sh,
 	sh->port = (int)port;
 	sh->keepalive = (int)keepalive;
 	sh->connect_timeout = ct;
-	sh->sudo = sudo >= 0 ? sudo : strcmp(sh->user, "root") != 0;
+	sh->tofu = tofu > 0;
+	sh->sudo = sudo >= 0 ? sudo > 0 : strcmp(sh->user, "root") != 0;
 	if (sh->known_hosts == NULL && sh->pin == NULL && !sh->tofu)
 		return gf_err_set(err, GF_EXIT_CONFIG, "host", "host '%s': no "
 		    "way to check its SSH host key: its hosts entry needs "
