@@ -20,16 +20,29 @@
 #include "gf_section.h"
 #include "gf_banned.h"
 
-/*
- * How each "connection" of the document is reached. A NULL constructor
- * is a connection gf knows but this build cannot use yet.
- */
+static struct gf_host *
+local_create(const json_t *entry, const char *name, struct gf_err *err)
+{
+	(void)entry;
+	(void)err;
+	return gf_host_local_named(name);
+}
+
+static struct gf_host *
+ssh_create(const json_t *entry, const char *name, struct gf_err *err)
+{
+	(void)name;
+	return gf_host_ssh_new(entry, err);
+}
+
+/* How each "connection" of the document is reached. */
 static const struct connection {
 	const char *name;
-	struct gf_host *(*create)(const char *name);
+	struct gf_host *(*create)(const json_t *entry, const char *name,
+	    struct gf_err *err);
 } connections[] = {
-	{ "local", gf_host_local_named },
-	{ "ssh", NULL },
+	{ "local", local_create },
+	{ "ssh", ssh_create },
 };
 
 char *
@@ -111,19 +124,12 @@ gf_host_local_new(void)
 }
 
 static struct gf_host *
-create(const char *connection, const char *name, struct gf_err *err)
+create(const char *connection, const json_t *entry, const char *name,
+    struct gf_err *err)
 {
-	for (size_t i = 0; i < GF_ARRAY_LEN(connections); i++) {
-		if (strcmp(connections[i].name, connection) != 0)
-			continue;
-		if (connections[i].create == NULL) {
-			gf_err_set(err, GF_EXIT_CONFIG, "host", "host '%s': "
-			    "remote execution over SSH is not built yet",
-			    name);
-			return NULL;
-		}
-		return connections[i].create(name);
-	}
+	for (size_t i = 0; i < GF_ARRAY_LEN(connections); i++)
+		if (strcmp(connections[i].name, connection) == 0)
+			return connections[i].create(entry, name, err);
 	gf_err_set(err, GF_EXIT_DATAERR, "host", "host '%s': field "
 	    "'connection': expected \"local\" or \"ssh\", got '%s'", name,
 	    connection);
@@ -156,15 +162,25 @@ gf_host_from_json(const json_t *entry, struct gf_err *err)
 	if (conn == NULL)
 		conn = gf_host_is_runner(address != NULL ? address : name) ?
 		    "local" : "ssh";
-	return create(conn, name, err);
+	return create(conn, entry, name, err);
 }
 
 struct gf_host *
 gf_host_from_name(const char *name, struct gf_err *err)
 {
+	json_t *entry;
+	struct gf_host *h;
+
 	if (gf_host_is_runner(name))
 		return gf_host_local_new();
-	return create("ssh", name, err);
+	if ((entry = json_pack("{s:s}", "name", name)) == NULL) {
+		gf_err_set(err, GF_EXIT_DATAERR, "host", "host name: not "
+		    "valid UTF-8");
+		return NULL;
+	}
+	h = create("ssh", entry, name, err);
+	json_decref(entry);
+	return h;
 }
 
 void

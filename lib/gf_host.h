@@ -21,20 +21,62 @@
  *
  * Implementations. A host is a name, an address and a table of
  * operations (struct gf_host_ops) with a pointer to the
- * implementation's own data. Only the local implementation
- * (gf_host_local.c, over gf_proc and gf_fs) exists now. Adding one, for
- * instance SSH over libssh2, is:
+ * implementation's own data: the local one (gf_host_local.c, over
+ * gf_proc and gf_fs) and SSH (gf_host_ssh.c, over gf_ssh and so
+ * libssh2). Adding one is a module defining a const struct gf_host_ops
+ * and a constructor, and one row in the constructor table of gf_host.c.
  *
- *   1. a module gf_host_ssh.c defining a const struct gf_host_ops whose
- *      functions do each operation remotely (run: a channel exec with
- *      stdout and stderr read separately and the exit status from the
- *      channel; spawn: "setsid -f sh -c 'exec ARGV >>LOG 2>&1 & echo $!
- *      >PID'"; stop: the same pid file and cmdline check run as a small
- *      script; read/write: SFTP, write as a temporary file + rename;
- *      copy: SFTP, recursively), and a constructor that fills a
- *      struct gf_host with that table;
- *   2. one row in the constructor table of gf_host.c ("ssh" -> that
- *      constructor), which today answers 78.
+ * SSH hosts. An entry of "hosts" with connection "ssh" (or without a
+ * connection, at an address that is not the runner) takes these fields
+ * (the ssh provider fills them from an Ansible inventory: its
+ * ansible_host, ansible_user, ansible_port,
+ * ansible_ssh_private_key_file):
+ *
+ *   name, address   as for every host; address defaults to name
+ *   user            login user; default: the user gf runs as
+ *   port            default 22
+ *   key             private key file on the runner; without it the
+ *                   keys of ssh-agent (SSH_AUTH_SOCK) are tried
+ *   key_passphrase_env  the environment variable that holds the key's
+ *                   passphrase (default GF_SSH_KEY_PASSPHRASE; never
+ *                   the passphrase itself)
+ *   known_hosts     a known_hosts file on the runner (OpenSSH format,
+ *                   hashed entries too; "[address]:port" entries for a
+ *                   port other than 22)
+ *   host_key_sha256 the pinned host key fingerprint, "SHA256:..." as
+ *                   ssh-keygen -lf prints it; checked instead of
+ *                   known_hosts when both are given
+ *   host_key_tofu   true: trust on first use, accept a key that
+ *                   known_hosts does not list (or any key without a
+ *                   known_hosts), and report it through
+ *                   gf_host_ssh_host_key() so the caller can record it
+ *                   as host_key_sha256; a key that differs from a listed
+ *                   one is still refused
+ *   sudo            run commands through "sudo -n" (default: true when
+ *                   user is not root); file transfers then go through
+ *                   commands too, as they do on a server without SFTP
+ *   connect_timeout seconds, for the TCP connection and the handshake
+ *                   (default 10)
+ *   keepalive       seconds between SSH keep-alives (default 30; 0 none)
+ *
+ * One of known_hosts, host_key_sha256 and host_key_tofu is required
+ * (78 otherwise): gf never connects without checking the host key
+ * unless told to trust it. Nothing connects before the first
+ * operation; hosts with the same user@address:port share one
+ * connection, kept while one of them lives (not thread-safe).
+ *
+ * Errors of SSH hosts, besides those of each operation: 69 when the
+ * host cannot be reached (name not resolved, connection refused or no
+ * answer in connect_timeout, the connection lost), naming the host,
+ * address and port; 78 when its host key is refused (not the pinned
+ * one, changed or unknown in known_hosts: the message gives the
+ * fingerprint expected and the one offered) or the user cannot log in
+ * (key refused, unreadable, wrong passphrase, no key and no agent):
+ * both are settings to fix. A command that exceeds its time limit, or
+ * is stopped, is ended with its whole process group on the host (it
+ * runs in a session of its own there: closing the channel would not end
+ * it). gf_host_free_port picks a port of the host's ephemeral range that
+ * no TCP socket uses (/proc/net/tcp), not the kernel's choice.
  *
  * Callers do not change: they only use the gf_host_* functions below.
  */
@@ -189,19 +231,35 @@ struct gf_host *gf_host_local_named(const char *name);
  * A host from an entry of the document's "hosts" (gf(7): name, provider,
  * address, connection "local" | "ssh", ...). Without "connection" the
  * host is local when its address (else its name) is the runner
- * (gf_host_is_runner), else it is an SSH host. A local host keeps the
- * entry's name. Errors: 78 "host 'NAME': remote execution over SSH is
- * not built yet" for SSH; 65 for an entry that is not an object or has
- * an unknown connection. Returns a new host.
+ * (gf_host_is_runner), else it is an SSH host (fields above). A local
+ * host keeps the entry's name. Errors: 65 for an entry that is not an
+ * object, has an unknown connection or a field of the wrong type; 78
+ * for an SSH host without a way to check its host key. Returns a new
+ * host.
  */
 struct gf_host *gf_host_from_json(const json_t *entry, struct gf_err *err);
 
 /*
  * A host given by name or address (a --host option): the runner when
- * gf_host_is_runner(name), else an SSH host (78 for now, as above).
- * Returns a new host.
+ * gf_host_is_runner(name), else an SSH host with nothing but that name,
+ * which has no way to check a host key (78). Returns a new host.
  */
 struct gf_host *gf_host_from_name(const char *name, struct gf_err *err);
+
+/*
+ * An SSH host from a "hosts" entry (fields above; gf_host_ssh.c).
+ * Returns a new host, or NULL with err (65, 78).
+ */
+struct gf_host *gf_host_ssh_new(const json_t *entry, struct gf_err *err);
+
+/*
+ * The "SHA256:..." fingerprint of the host key an SSH host presented,
+ * once it is connected, else NULL (and for other hosts). *tofu (may be
+ * NULL) is 1 when the key was trusted on first use, unchecked: the
+ * caller records it (host_key_sha256) so that the next run checks it.
+ * Borrowed, valid until the host is freed.
+ */
+const char *gf_host_ssh_host_key(const struct gf_host *h, int *tofu);
 
 /* Frees the host; NULL is fine. */
 void gf_host_free(struct gf_host *h);

@@ -224,10 +224,27 @@ test_runner(void)
 	gf_host_free(h);
 	json_decref(e);
 	e = json_pack("{s:s, s:s}", "name", "m2", "connection", "ssh");
-	ok(gf_host_from_json(e, &err) == NULL, "from_json: ssh is refused");
-	is_int(err.exit, GF_EXIT_CONFIG, "from_json: ssh gives 78");
-	ok(strstr(err.msg, "remote execution over SSH is not built yet") !=
-	    NULL, "from_json: says so (%s)", err.msg);
+	ok(gf_host_from_json(e, &err) == NULL, "from_json: ssh without a "
+	    "way to check the host key is refused");
+	is_int(err.exit, GF_EXIT_CONFIG, "from_json: ssh without one gives 78");
+	ok(strstr(err.msg, "known_hosts, host_key_sha256 or host_key_tofu") !=
+	    NULL, "from_json: says what is missing (%s)", err.msg);
+	json_decref(e);
+	e = json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", "m2b", "address",
+	    "192.0.2.9", "connection", "ssh", "port", 2222, "known_hosts",
+	    "/nonexistent/known_hosts");
+	h = gf_host_from_json(e, &err);
+	ok(h != NULL && strcmp(gf_host_connection(h), "ssh") == 0 &&
+	    !gf_host_is_local(h) && strcmp(gf_host_address(h), "192.0.2.9") ==
+	    0, "from_json: an ssh host, not connected before it is used");
+	ok(h != NULL && gf_host_ssh_host_key(h, NULL) == NULL, "from_json: "
+	    "no host key seen yet");
+	gf_host_free(h);
+	json_decref(e);
+	e = json_pack("{s:s, s:s, s:s, s:s}", "name", "m2c", "connection",
+	    "ssh", "port", "22", "known_hosts", "/k");
+	ok(gf_host_from_json(e, &err) == NULL && err.exit == GF_EXIT_DATAERR,
+	    "from_json: a port that is not a number gives 65");
 	json_decref(e);
 	e = json_pack("{s:s, s:s}", "name", "m3", "address", "127.0.0.1");
 	h = gf_host_from_json(e, &err);
@@ -237,7 +254,15 @@ test_runner(void)
 	json_decref(e);
 	e = json_pack("{s:s, s:s}", "name", "m4", "address", "192.0.2.7");
 	ok(gf_host_from_json(e, &err) == NULL && err.exit == GF_EXIT_CONFIG,
-	    "from_json: no connection, another address: ssh (78)");
+	    "from_json: no connection, another address: ssh (78 without a "
+	    "host key check)");
+	json_decref(e);
+	e = json_pack("{s:s, s:s, s:b}", "name", "m4b", "address", "192.0.2.7",
+	    "host_key_tofu", 1);
+	h = gf_host_from_json(e, &err);
+	ok(h != NULL && strcmp(gf_host_connection(h), "ssh") == 0,
+	    "from_json: no connection, another address: ssh");
+	gf_host_free(h);
 	json_decref(e);
 	e = json_pack("{s:s, s:s}", "name", "m5", "connection", "telnet");
 	ok(gf_host_from_json(e, &err) == NULL && err.exit == GF_EXIT_DATAERR,
