@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "gf_host.h"
+#include "gf_section.h"
 #include "gf_host_ssh_impl.h"
 #include "gf_buf.h"
 #include "gf_parse.h"
@@ -634,20 +635,20 @@ parse_entry(const json_t *e, const char *name, struct ssh_host *sh,
 {
 	double port = 22, keepalive = 30, ct = 10, tofu = 0, sudo = -1;
 
-	if (field(e, name, "user", 's', 0, 0, &sh->user, NULL, err) < 0 ||
-	    field(e, name, "key", 's', 0, 0, &sh->key_file, NULL, err) < 0 ||
-	    field(e, name, "key_passphrase_env", 's', 0, 0, &sh->pass_env,
+	if (field(e, name, GF_FIELD_HOST_USER, 's', 0, 0, &sh->user, NULL, err) < 0 ||
+	    field(e, name, GF_FIELD_HOST_KEY, 's', 0, 0, &sh->key_file, NULL, err) < 0 ||
+	    field(e, name, GF_FIELD_HOST_KEY_PASSPHRASE_ENV, 's', 0, 0, &sh->pass_env,
 	    NULL, err) < 0 ||
-	    field(e, name, "known_hosts", 's', 0, 0, &sh->known_hosts, NULL,
+	    field(e, name, GF_FIELD_HOST_KNOWN_HOSTS, 's', 0, 0, &sh->known_hosts, NULL,
 	    err) < 0 ||
-	    field(e, name, "host_key_sha256", 's', 0, 0, &sh->pin, NULL,
+	    field(e, name, GF_FIELD_HOST_KEY_SHA256, 's', 0, 0, &sh->pin, NULL,
 	    err) < 0 ||
-	    field(e, name, "host_key_tofu", 'b', 0, 0, NULL, &tofu, err) < 0 ||
-	    field(e, name, "sudo", 'b', 0, 0, NULL, &sudo, err) < 0 ||
-	    field(e, name, "port", 'i', 1, 65535, NULL, &port, err) < 0 ||
-	    field(e, name, "keepalive", 'i', 0, 86400, NULL, &keepalive,
+	    field(e, name, GF_FIELD_HOST_KEY_TOFU, 'b', 0, 0, NULL, &tofu, err) < 0 ||
+	    field(e, name, GF_FIELD_HOST_SUDO, 'b', 0, 0, NULL, &sudo, err) < 0 ||
+	    field(e, name, GF_FIELD_HOST_PORT, 'i', 1, 65535, NULL, &port, err) < 0 ||
+	    field(e, name, GF_FIELD_HOST_KEEPALIVE, 'i', 0, 86400, NULL, &keepalive,
 	    err) < 0 ||
-	    field(e, name, "connect_timeout", 'n', 0.1, 3600, NULL, &ct,
+	    field(e, name, GF_FIELD_HOST_CONNECT_TIMEOUT, 'n', 0.1, 3600, NULL, &ct,
 	    err) < 0)
 		return -1;
 	if (sh->user == NULL)

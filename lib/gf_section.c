@@ -48,6 +48,24 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_ADDRESSES, A, "every address of the "
 	    "host" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_CONNECTION, S, "local or ssh" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_USER, S, "ssh: the login user" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_PORT, I, "ssh: the port (22)" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KEY, P, "ssh: the private key "
+	    "file" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KEY_PASSPHRASE_ENV, S, "ssh: the "
+	    "variable holding the key's passphrase" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KNOWN_HOSTS, P, "ssh: the "
+	    "known_hosts file its key is checked against" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KEY_SHA256, S, "ssh: the pinned "
+	    "SHA256 fingerprint of its host key" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KEY_TOFU, B, "ssh: trust its key on "
+	    "first use" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_SUDO, B, "ssh: run as root through "
+	    "sudo -n" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_CONNECT_TIMEOUT, N, "ssh: seconds "
+	    "to connect" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KEEPALIVE, I, "ssh: seconds between "
+	    "keep-alives" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_ARCH, S, "machine architecture" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_KERNEL, S, "kernel release" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_OS, S, "operating system name" },
