@@ -61,7 +61,7 @@ scraped() {	# FILE
 	cat >"$1"
 	_url=$(jq -r '.stack.prometheus.url // empty' "$1")
 	_last=$(jq '[.windows[]?.end] | max // 0 | ceil' "$1")
-	[ -z "$_url" ] || wait_until 30 "samples after the last window" \
+	[ -z "$_url" ] || wait_until 60 "samples after the last window" \
 	    "prom_at_least $_url 'min(timestamp({__name__=~\"node_rapl_.*_joules_total|gf_powersim_cpu_utilisation\"}))' $((_last + 1))" >&2
 	cat "$1"
 }
@@ -80,10 +80,10 @@ selected_model() {	# DOC
 # scripts/demo.sh does. The document is saved as FILE on the way.
 validate_selected() {	# FILE
 	cat >"$1"
-	gf-validate --power 'sum(rate(node_rapl_package_joules_total[3s]))' \
+	gf-validate --power 'sum(rate(node_rapl_package_joules_total[5s]))' \
 	    --model "$(selected_model "$1")" \
 	    --feature-query 'sim_cpu_utilisation=sum(gf_powersim_cpu_utilisation)' \
-	    --measured 'sum(rate(node_rapl_package_joules_total[3s]))' \
+	    --measured 'sum(rate(node_rapl_package_joules_total[5s]))' \
 	    --step 1s --out report <"$1"
 }
 
@@ -138,7 +138,8 @@ start=$(date +%s)
 
 test_expect_success 'the chain: exit 0, every tool once, every step ok' '
 	(chain "$OK" 1 LinearRegressionTrainer,PolynomialRegressionTrainer,SGDRegressorTrainer) || {
-		rc=$?; tail -n 5 "$OK"/*.err; exit $rc; }
+		rc=$?; tail -n 5 "$OK"/*.err
+		jq -c ".steps[] | select(.ok | not)" "$OK/run.json"; exit $rc; }
 	cd "$OK" &&
 	jq -e "[.steps[].tool] == [\"gf-provision\", \"gf-kepler-install\",
 	    \"gf-stress\", \"gf-train\", \"gf-validate\", \"gf-snapshot\", \"gf-commit\"]" run.json &&
