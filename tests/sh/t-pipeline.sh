@@ -223,6 +223,7 @@ test_expect_success 'the snapshot sha256 is the archive'"'"'s, also as committed
 
 test_expect_success 'gf-provision down < run.json: nothing of the stack is left' '
 	cd "$OK" &&
+	pgrep -f -- "$(jq -r .stack.state_dir run.json)/" >/dev/null &&
 	GF_STATE=$OK/gf-state.json gf-provision down <run.json >down.json 2>down.err &&
 	jq -e ".steps[-1].tool == \"gf-provision\" and .steps[-1].ok" down.json &&
 	jq -e "all(.cleanup[]; .released)" down.json &&
@@ -260,6 +261,7 @@ test_expect_success 'gf-snapshot and gf-commit still ran: the archive is committ
 
 test_expect_success 'gf-provision down still stops the stack, exit 64 again' '
 	cd "$BAD" &&
+	pgrep -f -- "$(jq -r .stack.state_dir run.json)/" >/dev/null &&
 	{ GF_STATE=$BAD/gf-state.json gf-provision down <run.json >down.json 2>down.err
 	  test $? = 64; } &&
 	jq -e ".steps[-1].tool == \"gf-provision\" and .steps[-1].ok" down.json &&
