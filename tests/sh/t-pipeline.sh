@@ -193,11 +193,11 @@ test_expect_success 'the models, the report and the archive are committed' '
 	cd "$OK" &&
 	d=$(jq -r .commit.dir run.json) &&
 	test "$(git -C R rev-parse HEAD)" = "$(jq -r .commit.sha run.json)" &&
-	test "$(jq -r .train.out run.json)" = models/gf &&
+	test "$(jq -r .train.out run.json)" = "$OK/models/gf" &&
 	files_below models/gf >want-models &&
 	committed_below R "$d/gf" >got-models &&
 	test -s want-models && diff -u want-models got-models &&
-	test "$(jq -r .validate.out run.json)" = report &&
+	test "$(jq -r .validate.out run.json)" = "$OK/report" &&
 	files_below report >want-report &&
 	committed_below R "$d" | grep -v "^gf/\|^prometheus-snapshot/" >got-report &&
 	grep -q "^report-.*\.md\$" want-report && diff -u want-report got-report &&
