@@ -100,14 +100,25 @@ static json_t *
 probe_host(const json_t *entry, int facts)
 {
 	struct gf_err err = GF_ERR_INIT;
-	struct gf_host *h = gf_host_ssh_new(entry, &err);
-	json_t *res = NULL, *info;
+	struct gf_host *h = gf_host_ssh_new(entry, &err), *plain = NULL;
+	json_t *res = NULL, *info, *direct = json_deep_copy(entry);
 	double offset = 0;
 	const char *key;
 	int tofu = 0;
 
-	if (h == NULL || clock_offset(h, &offset, &err) < 0 ||
+	/*
+	 * The clock is read without sudo (on the same connection): sudo's
+	 * start before date runs would put the reading late in the round
+	 * trip.
+	 */
+	json_object_set_new(direct, GF_FIELD_HOST_SUDO, json_false());
+	if (h != NULL)
+		plain = gf_host_ssh_new(direct, &err);
+	json_decref(direct);
+	if (h == NULL || plain == NULL ||
+	    clock_offset(plain, &offset, &err) < 0 ||
 	    (facts && (info = gf_hostinfo_collect(h, NULL, &err)) == NULL)) {
+		gf_host_free(plain);
 		gf_host_free(h);
 		return json_pack("{s:i,s:s}", "exit", err.exit != 0 ? err.exit :
 		    GF_EXIT_UNAVAILABLE, "msg", err.msg);
@@ -118,6 +129,7 @@ probe_host(const json_t *entry, int facts)
 	if ((key = gf_host_ssh_host_key(h, &tofu)) != NULL)
 		json_object_set_new(res, "host_key", json_string(key));
 	json_object_set_new(res, "tofu", json_boolean(tofu));
+	gf_host_free(plain);
 	gf_host_free(h);
 	return res;
 }
