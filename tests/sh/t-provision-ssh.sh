@@ -40,6 +40,21 @@ test_expect_code 65 'a list item that is not a host gives 65' '
 	gf-provision up --provider ssh --inventory badlist.yaml </dev/null >out 2>err;
 	rc=$?; grep -q "badlist.yaml:2:3: \[1\]: a host is" err || rc=99; exit $rc
 '
+test_expect_code 65 'a host named twice in a list gives 65' '
+	printf -- "- gf@198.18.0.9\n- {name: 198.18.0.9}\n" >twice.yaml &&
+	gf-provision up --provider ssh --inventory twice.yaml </dev/null >out 2>err;
+	rc=$?; grep -q "twice.yaml:2:3: \[1\]: host .198.18.0.9. is named twice" err || rc=99; exit $rc
+'
+test_expect_code 65 'a pin that is not SHA256:... gives 65 at its group variable' '
+	printf "worker:\n  vars:\n    host_key_sha256: md5:00\n  hosts:\n    a:\n" >pin.yaml &&
+	gf-provision up --provider ssh --inventory pin.yaml </dev/null >out 2>err;
+	rc=$?; grep -q "pin.yaml:3:22: worker.vars.host_key_sha256: must be" err || rc=99; exit $rc
+'
+test_expect_code 78 'without a known_hosts file and no trust on first use: 78 before connecting' '
+	printf "all:\n  hosts:\n    a:\n      ansible_host: 198.18.0.9\n" >one.yaml &&
+	HOME=$TEST_DIR/nohome gf-provision up --provider ssh --inventory one.yaml </dev/null >out 2>err;
+	rc=$?; grep -q "no known_hosts file" err || rc=99; exit $rc
+'
 test_expect_code 64 'ssh without an inventory is a usage error' '
 	gf-provision up --provider ssh </dev/null >out 2>err
 '
