@@ -54,13 +54,22 @@ list_dir(struct gf_host *h, const char *dir, char ***names, size_t *n)
 	DIR *d;
 
 	if (!gf_host_is_local(h)) {
-		if (gf_host_capture(h, argv, 20, &out, &err) != 0) {
-			free(out);
+		/* Most hosts have no powercap: ls's complaint is not news. */
+		struct gf_host_cmd cmd = { .argv = argv, .timeout = 20,
+			.capture = GF_HOST_CAPTURE_STDOUT |
+			    GF_HOST_CAPTURE_STDERR };
+		struct gf_host_result res = { 0 };
+
+		if (gf_host_run(h, &cmd, &res, &err) != 0 || res.status != 0) {
+			gf_host_result_release(&res);
 			errno = ENOENT;
 			return -1;
 		}
-		for (line = strtok_r(out, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save)) {
+		out = res.out;
+		res.out = NULL;
+		gf_host_result_release(&res);
+		for (line = out == NULL ? NULL : strtok_r(out, "\n", &save);
+		    line != NULL; line = strtok_r(NULL, "\n", &save)) {
 			*names = gf_xreallocarray(*names, *n + 1,
 			    sizeof(**names));
 			(*names)[(*n)++] = gf_xstrdup(line);

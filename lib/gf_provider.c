@@ -11,10 +11,11 @@
 
 static const struct gf_provider *const providers[] = {
 	&gf_provider_local,
+	&gf_provider_ssh,
 };
 
 /* Providers the design has, for messages; not all are in this build. */
-static const char *const planned[] = { "aws", "g5k", "openstack", "ssh" };
+static const char *const planned[] = { "aws", "g5k", "openstack" };
 
 const struct gf_provider *
 gf_provider_find(const char *name, struct gf_err *err)
@@ -32,7 +33,7 @@ gf_provider_find(const char *name, struct gf_err *err)
 		if (strcmp(planned[i], name) == 0) {
 			gf_err_set(err, GF_EXIT_CONFIG, "provision",
 			    "provider '%s' is not part of this build yet; "
-			    "available: local", name);
+			    "available: local, ssh", name);
 			return NULL;
 		}
 	gf_err_set(err, GF_EXIT_USAGE, "provision",

@@ -27,6 +27,10 @@
 struct gf_provider_opts {
 	const char *sysfs;	/* local: sysfs root for the RAPL check */
 	json_t *config;		/* borrowed: the provider's config, or NULL */
+	const char *inventory;	/* ssh: the inventory file (gf_inventory.h) */
+	/* ssh: for hosts without their own; NULL: ~/.ssh/known_hosts */
+	const char *known_hosts;
+	int trust_on_first_use;	/* ssh: accept (and record) unknown keys */
 };
 
 struct gf_provider {
@@ -55,6 +59,15 @@ struct gf_provider {
 };
 
 extern const struct gf_provider gf_provider_local;
+/*
+ * ssh (gf_provider_ssh.c): the hosts of an inventory, each reached and
+ * described over SSH, at most GF_PROVIDER_SSH_PARALLEL at a time. up
+ * writes hosts only when every host answered with an accepted key;
+ * status reports per host "reachable" (and "error"); nothing is ever
+ * given back (the hosts are not the run's to delete).
+ */
+extern const struct gf_provider gf_provider_ssh;
+#define GF_PROVIDER_SSH_PARALLEL 8
 
 /*
  * The provider called name. "equinix" is refused (78: the service ended

@@ -72,6 +72,8 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_CPU_MODEL, S, "processor model" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_CORES, I, "processors online" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_MEMORY_BYTES, I, "memory size" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_CLOCK_OFFSET, N, "ssh: seconds its "
+	    "clock is ahead of the runner's" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_RAPL, O, "the RAPL check" },
 	{ GF_SECTION_HOSTS, "rapl." GF_FIELD_RAPL_PATH, P, "the powercap "
 	    "directory looked at" },
@@ -92,6 +94,8 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_PROVISION, GF_FIELD_PROVISION_PROVIDER, S, "the provider "
 	    "of the hosts" },
 	{ GF_SECTION_PROVISION, "hosts", I, "how many hosts it gave" },
+	{ GF_SECTION_PROVISION, GF_FIELD_PROVISION_INVENTORY, P, "ssh: the "
+	    "inventory read" },
 	{ GF_SECTION_PROVISION, "down", A, "what gf-provision down gave back" },
 	{ GF_SECTION_PROVISION, "down[].kind", S, "the cleanup entry's kind" },
 	{ GF_SECTION_PROVISION, "down[].result", X, "what was done" },

@@ -83,6 +83,8 @@
 #define GF_FIELD_HOST_CORES		"cores"
 #define GF_FIELD_HOST_MEMORY_BYTES	"memory_bytes"
 #define GF_FIELD_HOST_RAPL		"rapl"
+/* ssh: seconds the host's clock is ahead of the runner's. */
+#define GF_FIELD_HOST_CLOCK_OFFSET	"clock_offset"
 /* The RAPL check (hosts[].rapl, stack.power.availability). */
 #define GF_FIELD_RAPL_PATH		"path"
 #define GF_FIELD_RAPL_PRESENT		"present"
@@ -90,6 +92,7 @@
 
 /* provision: gf-provision up writes it, gf-provision down reads it. */
 #define GF_FIELD_PROVISION_PROVIDER	"provider"
+#define GF_FIELD_PROVISION_INVENTORY	"inventory"
 #define GF_DOC_PROVISION_PROVIDER \
 	GF_SECTION_PROVISION "." GF_FIELD_PROVISION_PROVIDER
 

@@ -15,6 +15,7 @@
 #include "gf_doc.h"
 #include "gf_fs.h"
 #include "gf_host.h"
+#include "gf_inventory.h"
 #include "gf_log.h"
 #include "gf_provider.h"
 #include "gf_stack.h"
@@ -29,17 +30,31 @@ static const char *const commands[] = { "up", "status", "down", "sweep",
 static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
 	{ .name = "provider", .kind = GF_OPT_STRING, .arg = "NAME",
-	  .help = "local (equinix ended 2026-06-30)", .env = "GF_PROVIDER",
+	  .help = "local or ssh (equinix ended 2026-06-30)",
+	  .env = "GF_PROVIDER",
 	  .doc = GF_DOC_PROVISION_PROVIDER, .def = "local" },
 	{ .name = "sysfs", .letter = 'S', .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "sysfs root for the RAPL check (default /sys)",
 	  .env = "GF_SYSFS" },
+	{ .name = "inventory", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "ssh: the hosts, an Ansible hosts.yaml or a list",
+	  .env = "GF_INVENTORY" },
+	{ .name = "inventory-out", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "ssh: write the hosts back as an Ansible hosts.yaml",
+	  .env = "GF_INVENTORY_OUT" },
+	{ .name = "known-hosts", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "ssh: check host keys against FILE (~/.ssh/known_hosts)",
+	  .env = "GF_KNOWN_HOSTS" },
+	{ .name = "trust-on-first-use", .kind = GF_OPT_FLAG,
+	  .help = "ssh: accept a host key FILE does not list, and pin it",
+	  .env = "GF_TRUST_ON_FIRST_USE" },
 };
 
 static const struct gf_cli cli = {
 	.name = "gf-provision",
 	.synopsis = "[-hV] [-c file] [-i file] [-S dir] [--provider name] "
-	    "up | status | down | sweep",
+	    "[--inventory file] [--inventory-out file] [--known-hosts file] "
+	    "[--trust-on-first-use] up | status | down | sweep",
 	.opts = opts, .nopts = GF_ARRAY_LEN(opts), .max_operands = 1,
 	.footer = "down and status read the document from -i, else standard "
 	    "input, else the state file.\nSee gf-provision(1).",
@@ -94,11 +109,19 @@ cmd_status(json_t *doc, const char *provider, const char *from)
 
 	p = gf_provider_find(provider, &err);
 	if (p != NULL && p->status(doc, &report, &err) == 0) {
-		json_array_foreach(json_object_get(report, "hosts"), i, h)
-			fprintf(stderr, "provider %s: host %s%s\n", p->name,
+		json_array_foreach(json_object_get(report, "hosts"), i, h) {
+			json_t *reach = json_object_get(h, "reachable");
+			const char *why = json_string_value(json_object_get(h,
+			    "error"));
+
+			fprintf(stderr, "provider %s: host %s%s%s%s%s\n",
+			    p->name,
 			    json_string_value(json_object_get(h, "name")),
 			    json_is_true(json_object_get(h, "this_machine")) ?
-			    " (this machine)" : "");
+			    " (this machine)" : "", reach == NULL ? "" :
+			    json_is_true(reach) ? " reachable" :
+			    " unreachable", why ? ": " : "", why ? why : "");
+		}
 	} else if (err.exit != 0) {
 		gf_warn("%s", err.msg);
 	}
@@ -147,11 +170,23 @@ cmd_status(json_t *doc, const char *provider, const char *from)
 	return gf_close_stdout();
 }
 
+/* --inventory-out: the document's hosts as an Ansible hosts.yaml. */
+static int
+write_inventory(const char *path, const json_t *doc, struct gf_err *err)
+{
+	char *yaml = gf_inventory_ansible(json_object_get(doc,
+	    GF_SECTION_HOSTS));
+	int rc = gf_fs_write_atomic(path, yaml, strlen(yaml), 0644, err);
+
+	free(yaml);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct gf_err err = GF_ERR_INIT;
-	struct gf_provider_opts po = { NULL, NULL };
+	struct gf_provider_opts po = { 0 };
 	const struct gf_provider *p;
 	const char *cmd = NULL;
 	char *from = NULL;
@@ -175,7 +210,11 @@ main(int argc, char *argv[])
 	if (gf_opt_choose("command", cmd, commands, GF_EXIT_USAGE, &err) < 0)
 		gf_tool_usage_error(&t, "%s", err.msg);
 	po.sysfs = gf_opt_str(&t.set, "sysfs");
-	po.config = json_object_get(t.set.config, "local");
+	po.config = json_object_get(t.set.config, gf_opt_str(&t.set,
+	    "provider"));
+	po.inventory = gf_opt_str(&t.set, "inventory");
+	po.known_hosts = gf_opt_str(&t.set, "known-hosts");
+	po.trust_on_first_use = gf_opt_flag(&t.set, "trust-on-first-use");
 
 	if (flags & GF_TOOL_RUN_ANYWAY) {
 		if ((doc = state_doc(&t, &from, &err)) != NULL) {
@@ -217,6 +256,9 @@ main(int argc, char *argv[])
 			gf_info("%s: %zu host(s)", p->name,
 			    json_array_size(json_object_get(t.doc,
 			    GF_SECTION_HOSTS)));
+		if (rc == 0 && gf_opt_str(&t.set, "inventory-out") != NULL)
+			rc = write_inventory(gf_opt_str(&t.set,
+			    "inventory-out"), t.doc, &err);
 	} else {
 		json_t *found = NULL;
 
