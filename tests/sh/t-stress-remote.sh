@@ -17,7 +17,7 @@ diag "2 hosts up in $HOSTS_UP_MS ms (harness $HOSTS_ID on $HOSTS_NET.0/24)"
 # The document's hosts. With the ssh provider, gf-provision writes them
 # from an inventory; without it, the same entries are built here from
 # the harness's data, standing in for `gf-provision up --provider ssh`.
-# keepalive 1: a host cut off is noticed in seconds.
+# keepalive 2: a host cut off is noticed in seconds.
 cat >"$TEST_DIR/inventory.yml" <<EOF
 all:
   hosts:
@@ -35,7 +35,7 @@ if gf-provision --help 2>/dev/null | grep -q -- --inventory; then
 	gf-provision up --provider ssh --inventory "$TEST_DIR/inventory.yml" \
 	    </dev/null >"$TEST_DIR/prov.json" 2>"$TEST_DIR/prov.err" ||
 	    { diag "$(cat "$TEST_DIR/prov.err")"; echo "Bail out! gf-provision up --provider ssh failed"; exit 1; }
-	jq --arg kh "$H/known_hosts" '.hosts |= map(. + {keepalive: 1} |
+	jq --arg kh "$H/known_hosts" '.hosts |= map(. + {keepalive: 2} |
 	    if (.known_hosts // .host_key_sha256) == null then . + {known_hosts: $kh} else . end)' \
 	    "$TEST_DIR/prov.json" >"$TEST_DIR/doc.json"
 else
@@ -44,7 +44,7 @@ else
 	    --arg u "$HOSTS_USER" --arg k "$H/id_ed25519" --arg kh "$H/known_hosts" '
 	    def host($n; $a): {name: $n, provider: "ssh", address: $a,
 	        connection: "ssh", user: $u, key: $k, known_hosts: $kh,
-	        keepalive: 1, clock_offset: 0};
+	        keepalive: 2, clock_offset: 0};
 	    {gf: {version: 1}, hosts: [host("gfh1"; $a1), host("gfh2"; $a2)]}' \
 	    >"$TEST_DIR/doc.json"
 fi
