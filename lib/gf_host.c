@@ -183,6 +183,52 @@ gf_host_from_name(const char *name, struct gf_err *err)
 	return h;
 }
 
+/* The entry of hosts whose field equals value, else NULL. Borrowed. */
+static const json_t *
+entry_by(const json_t *hosts, const char *field, const char *value)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(hosts, i, e) {
+		const char *v = json_string_value(json_object_get(e, field));
+
+		if (v != NULL && strcmp(v, value) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+struct gf_host *
+gf_host_from_doc(const json_t *doc, const char *name, struct gf_err *err)
+{
+	const json_t *hosts = json_object_get(doc, GF_SECTION_HOSTS), *e;
+	struct gf_buf names = GF_BUF_INIT;
+	size_t i;
+
+	if ((e = entry_by(hosts, GF_FIELD_HOST_NAME, name)) != NULL ||
+	    (e = entry_by(hosts, GF_FIELD_HOST_ADDRESS, name)) != NULL)
+		return gf_host_from_json(e, err);
+	if (gf_host_is_runner(name))
+		return gf_host_local_named(name);
+	json_array_foreach(hosts, i, e) {
+		const char *n = json_string_value(json_object_get(e,
+		    GF_FIELD_HOST_NAME));
+
+		if (n == NULL)
+			n = json_string_value(json_object_get(e,
+			    GF_FIELD_HOST_ADDRESS));
+		if (n != NULL)
+			gf_buf_addf(&names, "%s'%s'", names.len ? ", " : "",
+			    n);
+	}
+	gf_err_set(err, GF_EXIT_CONFIG, "host", "host '%s' is not in the "
+	    "document's hosts (%s%s)", name, names.len ? "valid: " :
+	    "it has none", names.len ? gf_buf_str(&names) : "");
+	gf_buf_release(&names);
+	return NULL;
+}
+
 void
 gf_host_free(struct gf_host *h)
 {

@@ -57,7 +57,10 @@
  *                   commands too, as they do on a server without SFTP
  *   connect_timeout seconds, for the TCP connection and the handshake
  *                   (default 10)
- *   keepalive       seconds between SSH keep-alives (default 30; 0 none)
+ *   keepalive       seconds between SSH keep-alives (default 30; 0 none);
+ *                   while a command runs, a host that answers none of
+ *                   three in a row counts as lost (69), as one that was
+ *                   cut off from the network says nothing at all
  *
  * One of known_hosts, host_key_sha256 and host_key_tofu is required
  * (78 otherwise): gf never connects without checking the host key
@@ -245,6 +248,17 @@ struct gf_host *gf_host_from_json(const json_t *entry, struct gf_err *err);
  * which has no way to check a host key (78). Returns a new host.
  */
 struct gf_host *gf_host_from_name(const char *name, struct gf_err *err);
+
+/*
+ * The host a --host value names, in a run document: the entry of its
+ * "hosts" with that name, else with that address (gf_host_from_json),
+ * else the runner when gf_host_is_runner(name) (under that name). 78
+ * "host 'NAME' is not in the document's hosts (valid: ...)" otherwise,
+ * listing the names there are; errors of gf_host_from_json. doc is
+ * borrowed. Returns a new host. The one place that resolves --host.
+ */
+struct gf_host *gf_host_from_doc(const json_t *doc, const char *name,
+    struct gf_err *err);
 
 /*
  * An SSH host from a "hosts" entry (fields above; gf_host_ssh.c).

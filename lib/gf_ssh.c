@@ -35,6 +35,9 @@ struct gf_ssh {
 	int tofu;
 	int keepalive;
 	long io_ms;
+	double heard;		/* monotonic time the server last sent
+				 * something */
+	double pumped;		/* the last gf_ssh_exec_pump */
 	char *label;		/* "host 'NAME'" */
 	char fingerprint[64];	/* "SHA256:..." */
 };
@@ -120,6 +123,13 @@ last_error(struct gf_ssh *s)
 	libssh2_session_last_error(s->session, &msg, NULL, 0);
 	return msg != NULL && *msg != '\0' ? msg : "unknown error";
 }
+
+/*
+ * Keep-alives that get no answer, in a row, before a connection counts
+ * as lost (OpenSSH's ServerAliveCountMax): a host whose link was cut
+ * sends nothing, and TCP would keep retrying for many minutes.
+ */
+#define SILENT_KEEPALIVES 3
 
 /* A failure of the connection itself: it cannot be used again. */
 static int
@@ -405,6 +415,7 @@ gf_ssh_connect(const struct gf_ssh_opts *o, struct gf_err *err)
 	if (check_host_key(s, o, err) < 0 || authenticate(s, o, err) < 0)
 		goto fail;
 	libssh2_session_set_timeout(s->session, s->io_ms);
+	s->heard = gf_time_monotonic();
 	if (o->keepalive > 0)
 		libssh2_keepalive_config(s->session, 1,
 		    (unsigned int)o->keepalive);
@@ -549,10 +560,14 @@ gf_ssh_exec_pump(struct gf_ssh_exec *x, double wait, struct gf_buf *out,
 {
 	struct gf_ssh *s = x->s;
 	double deadline = gf_time_monotonic() + wait;
-	int failed = 0, next;
+	int failed = 0, silent = 0, next;
 
 	if (x->ended)
 		return 1;
+	/* Silence while nobody listened is no sign of a lost host. */
+	if (deadline - s->pumped > s->keepalive)
+		s->heard = deadline;
+	s->pumped = deadline;
 	libssh2_session_set_blocking(s->session, 0);
 	for (;;) {
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };
@@ -560,18 +575,35 @@ gf_ssh_exec_pump(struct gf_ssh_exec *x, double wait, struct gf_buf *out,
 		int got = drain(x, 0, out, &failed);
 
 		got |= drain(x, SSH_EXTENDED_DATA_STDERR, errout, &failed);
+		if (got)
+			s->heard = gf_time_monotonic();
 		if (failed || libssh2_channel_eof(x->ch) || got)
 			break;
-		if (s->keepalive > 0)
+		if (s->keepalive > 0) {
 			libssh2_keepalive_send(s->session, &next);
+			if (gf_time_monotonic() - s->heard > (double)
+			    s->keepalive * SILENT_KEEPALIVES + 1) {
+				silent = 1;
+				break;
+			}
+		}
 		if ((left = deadline - gf_time_monotonic()) <= 0)
 			break;
 		if (libssh2_session_block_directions(s->session) &
 		    LIBSSH2_SESSION_BLOCK_OUTBOUND)
 			p.events |= POLLOUT;
-		poll(&p, 1, (int)(left * 1000) + 1);
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 &&
+		    (p.revents & POLLIN))
+			s->heard = gf_time_monotonic();
 	}
 	libssh2_session_set_blocking(s->session, 1);
+	if (silent) {
+		s->broken = 1;
+		return gf_err_set(err, GF_EXIT_UNAVAILABLE, "ssh", "%s: "
+		    "connection lost: no answer to %d keep-alives in %d s",
+		    s->label, SILENT_KEEPALIVES, s->keepalive *
+		    SILENT_KEEPALIVES);
+	}
 	if (failed)
 		return broke(s, "connection lost", err);
 	if (!libssh2_channel_eof(x->ch))

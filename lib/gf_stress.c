@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,11 +191,12 @@ struct freq_saved {
  * the Tekton task does.
  */
 static size_t
-freq_apply(struct gf_host *host, const struct gf_plan_phase *ph,
-    const struct gf_stress_hooks *h, json_t *section,
+freq_apply(const struct gf_stress_target *tg, const struct gf_plan_phase *ph,
+    const struct gf_stress_hooks *h, json_t *section, int multi,
     struct freq_saved **saved)
 {
-	const char *root = h->sysfs_cpu != NULL ? h->sysfs_cpu :
+	struct gf_host *host = tg->host;
+	const char *root = tg->sysfs_cpu != NULL ? tg->sysfs_cpu :
 	    "/sys/devices/system/cpu";
 	json_t *skipped = json_object_get(section, "skipped_frequency_steps");
 	size_t n = 0;
@@ -209,6 +211,7 @@ freq_apply(struct gf_host *host, const struct gf_plan_phase *ph,
 		    root, ph->freq_cpus[i]);
 		size_t len;
 		char *old = gf_host_read(host, path, 64, &len, &e);
+		json_t *step;
 
 		if (old != NULL && gf_host_write(host, path, val, strlen(val),
 		    0644, GF_HOST_WRITE_IN_PLACE, &e) == 0) {
@@ -218,13 +221,17 @@ freq_apply(struct gf_host *host, const struct gf_plan_phase *ph,
 			n++;
 			continue;
 		}
-		json_array_append_new(skipped, json_pack("{s:s, s:I, s:i, "
-		    "s:s}", "phase", ph->name, "freq_khz",
-		    (json_int_t)ph->freq_khz, "cpu", ph->freq_cpus[i],
-		    "reason", e.msg));
-		note(h, section, "phase '%s': frequency step %ld kHz skipped "
-		    "on cpu%d: %s", ph->name, ph->freq_khz, ph->freq_cpus[i],
-		    e.msg);
+		step = json_pack("{s:s, s:I, s:i, s:s}", "phase", ph->name,
+		    "freq_khz", (json_int_t)ph->freq_khz, "cpu",
+		    ph->freq_cpus[i], "reason", e.msg);
+		if (multi)
+			json_object_set_new(step, "host",
+			    json_string(gf_host_name(host)));
+		json_array_append_new(skipped, step);
+		note(h, section, "%s%s%sphase '%s': frequency step %ld kHz "
+		    "skipped on cpu%d: %s", multi ? "host '" : "", multi ?
+		    gf_host_name(host) : "", multi ? "': " : "", ph->name,
+		    ph->freq_khz, ph->freq_cpus[i], e.msg);
 		free(path);
 		free(old);
 	}
@@ -265,13 +272,13 @@ tick_poll(void *arg)
 /*
  * Run one stress-ng to completion. 0 with *status (exit status, or -1
  * after a signal *sig), or -1 (err set) when it could not start or the
- * run was stopped (*stopped set).
+ * run was stopped (*stopped set). poll(poll_arg) runs while it waits.
  */
 static int
 run_command(struct gf_host *host, const struct gf_plan_phase *ph,
     const struct gf_stress_hooks *h, const volatile sig_atomic_t *stop,
-    json_t *section, int *status, int *sig, int *stopped, struct ticker *t,
-    struct gf_err *err)
+    json_t *section, int *status, int *sig, int *stopped,
+    void (*poll)(void *), void *poll_arg, struct gf_err *err)
 {
 	struct gf_host_cmd cmd;
 	struct gf_host_result r;
@@ -281,8 +288,8 @@ run_command(struct gf_host *host, const struct gf_plan_phase *ph,
 	cmd.timeout = ph->duration + OVERRUN_GRACE;
 	cmd.log_path = h->log_path != NULL ? h->log_path : "/dev/null";
 	cmd.stop = stop;
-	cmd.poll = tick_poll;
-	cmd.poll_arg = t;
+	cmd.poll = poll;
+	cmd.poll_arg = poll_arg;
 	if (gf_host_run(host, &cmd, &r, err) < 0) {
 		gf_host_result_release(&r);
 		return -1;
@@ -295,12 +302,190 @@ run_command(struct gf_host *host, const struct gf_plan_phase *ph,
 		return -1;
 	}
 	if (r.timed_out) {
-		note(h, section, "phase '%s': stress-ng ran %.0f s past its "
-		    "timeout: stopping it", ph->name, OVERRUN_GRACE);
+		note(h, section, "%s%s%sphase '%s': stress-ng ran %.0f s past "
+		    "its timeout: stopping it", host->is_runner ? "" :
+		    "host '", host->is_runner ? "" : gf_host_name(host),
+		    host->is_runner ? "" : "': ", ph->name, OVERRUN_GRACE);
 		*status = 0;
 		*sig = 0;
 	}
 	return 0;
+}
+
+static void
+host_failed(const struct gf_stress_target *tg, const struct gf_err *err)
+{
+	if (tg->result == NULL)
+		return;
+	json_object_set_new(tg->result, "exit", json_integer(err->exit));
+	json_object_set_new(tg->result, "error", json_string(err->msg));
+}
+
+/* One host's part of a phase run by several at once. */
+struct host_phase {
+	const struct gf_stress_target *tg;
+	const struct gf_plan_phase *ph;
+	const struct gf_stress_hooks *h;
+	const volatile sig_atomic_t *signalled;	/* the caller's stop */
+	volatile sig_atomic_t *stop;	/* every host's: a signal, or one
+					 * host that failed */
+	struct ticker *tk;		/* the first host's only */
+	json_t *section;
+	int status, sig, stopped, failed;
+	struct gf_err err;
+};
+
+static void
+host_poll(void *arg)
+{
+	struct host_phase *hp = arg;
+
+	if (*hp->signalled && !*hp->stop)
+		*hp->stop = *hp->signalled;
+	if (hp->tk != NULL)
+		tick(hp->tk);
+}
+
+static void *
+host_thread(void *arg)
+{
+	struct host_phase *hp = arg;
+
+	if (run_command(hp->tg->host, hp->ph, hp->h, hp->stop, hp->section,
+	    &hp->status, &hp->sig, &hp->stopped, host_poll, hp, &hp->err) < 0 &&
+	    !hp->stopped) {
+		hp->failed = 1;
+		/* The others stop too: this phase cannot be recorded. */
+		*hp->stop = -1;
+	}
+	return NULL;
+}
+
+/*
+ * Phase i on every target at once, one thread each; the window is the
+ * time from before the first starts to after the last ends. Fills
+ * status[k]; 0, or -1 with err (the first host that failed, *stopped
+ * when the run was stopped instead).
+ */
+static int
+run_on_all(struct gf_stress_target *t, size_t n, size_t i,
+    const struct gf_stress_hooks *h, const volatile sig_atomic_t *stop,
+    json_t *section, struct ticker *tk, int *status, int *sig, int *stopped,
+    struct gf_err *err)
+{
+	struct host_phase *hp = gf_xcalloc(n, sizeof(*hp));
+	pthread_t *th = gf_xcalloc(n, sizeof(*th));
+	volatile sig_atomic_t all_stop = 0;
+	size_t started = 0;
+	int rc = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		hp[k].tg = &t[k];
+		hp[k].ph = &t[k].plan->phases[i];
+		hp[k].h = h;
+		hp[k].signalled = stop;
+		hp[k].stop = &all_stop;
+		hp[k].tk = k == 0 ? tk : NULL;
+		hp[k].section = section;
+		gf_err_clear(&hp[k].err);
+	}
+	for (; started < n; started++)
+		if (pthread_create(&th[started], NULL, host_thread,
+		    &hp[started]) != 0) {
+			all_stop = -1;
+			rc = gf_err_set(err, GF_EXIT_OSERR, "stress", "cannot "
+			    "start a thread for host '%s'",
+			    gf_host_name(t[started].host));
+			break;
+		}
+	for (size_t k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = 0; k < started; k++) {
+		status[k] = hp[k].status;
+		sig[k] = hp[k].sig;
+		if (hp[k].failed && rc == 0) {
+			rc = -1;
+			*err = hp[k].err;
+		}
+		if (hp[k].failed)
+			host_failed(&t[k], &hp[k].err);
+	}
+	if (rc == 0 && *stop) {
+		*stopped = 1;
+		rc = -1;
+	}
+	free(hp);
+	free(th);
+	return rc;
+}
+
+static int
+check_same_phases(const struct gf_stress_target *t, size_t n,
+    struct gf_err *err)
+{
+	const struct gf_plan *a = t[0].plan;
+
+	for (size_t k = 1; k < n; k++) {
+		const struct gf_plan *b = t[k].plan;
+		int same = a->nphases == b->nphases;
+
+		for (size_t i = 0; same && i < a->nphases; i++)
+			same = strcmp(a->phases[i].name, b->phases[i].name) ==
+			    0 && a->phases[i].duration == b->phases[i].duration
+			    && a->phases[i].rest == b->phases[i].rest;
+		if (!same)
+			return gf_err_set(err, GF_EXIT_CONFIG, "stress",
+			    "hosts '%s' and '%s' get different plans (their "
+			    "CPUs differ): run them one at a time",
+			    gf_host_name(t[0].host), gf_host_name(t[k].host));
+	}
+	return 0;
+}
+
+/* What a phase's window says of its commands and their exit status. */
+static json_t *
+phase_params(const struct gf_stress_target *t, size_t n, size_t i,
+    const int *status, const struct gf_stress_hooks *h, json_t *section)
+{
+	const struct gf_plan_phase *ph = &t[0].plan->phases[i];
+	json_t *params = json_deep_copy(ph->params), *cmds, *exits;
+	char *cmd = gf_plan_phase_command(ph);
+
+	json_object_set_new(params, "command", json_string(cmd));
+	free(cmd);
+	if (n == 1 && status[0] > 0) {
+		/*
+		 * 2 (a stressor failed), 3 (no resource), 4 (not
+		 * implemented here): the load ran partly, as in the
+		 * Tekton task, which carries on.
+		 */
+		json_object_set_new(params, "stress_ng_exit",
+		    json_integer(status[0]));
+		note(h, section, "phase '%s': stress-ng exited with "
+		    "status %d", ph->name, status[0]);
+	}
+	if (n == 1)
+		return params;
+	cmds = json_object();
+	exits = json_object();
+	for (size_t k = 0; k < n; k++) {
+		const char *name = gf_host_name(t[k].host);
+
+		cmd = gf_plan_phase_command(&t[k].plan->phases[i]);
+		json_object_set_new(cmds, name, json_string(cmd));
+		free(cmd);
+		if (status[k] <= 0)
+			continue;
+		json_object_set_new(exits, name, json_integer(status[k]));
+		note(h, section, "host '%s': phase '%s': stress-ng exited "
+		    "with status %d", name, ph->name, status[k]);
+	}
+	json_object_set_new(params, "commands", cmds);
+	if (json_object_size(exits) > 0)
+		json_object_set_new(params, "stress_ng_exits", exits);
+	else
+		json_decref(exits);
+	return params;
 }
 
 int
@@ -309,22 +494,37 @@ gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
     const volatile sig_atomic_t *stop, const struct gf_stress_hooks *h,
     struct gf_err *err)
 {
+	struct gf_stress_target t = { host, p, h->sysfs_cpu, NULL };
+
+	return gf_stress_run_hosts(&t, 1, doc, section, stop, h, err);
+}
+
+int
+gf_stress_run_hosts(struct gf_stress_target *t, size_t n, json_t *doc,
+    json_t *section,
+    const volatile sig_atomic_t *stop, const struct gf_stress_hooks *h,
+    struct gf_err *err)
+{
+	const struct gf_plan *p = t[0].plan;
 	double total = gf_plan_estimate(p), elapsed = 0;
 	struct ticker tk = { h, p, 0, 0, 0 };
-	size_t done = 0;
+	struct freq_saved **saved = gf_xcalloc(n, sizeof(*saved));
+	size_t *nsaved = gf_xcalloc(n, sizeof(*nsaved)), done = 0;
+	int *status = gf_xcalloc(n, sizeof(*status));
+	int *sig = gf_xcalloc(n, sizeof(*sig));
 	int rc = 0;
 
+	if (check_same_phases(t, n, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	if (json_object_get(section, "skipped_frequency_steps") == NULL)
 		json_object_set_new(section, "skipped_frequency_steps",
 		    json_array());
 	for (size_t i = 0; i < p->nphases; i++) {
 		const struct gf_plan_phase *ph = &p->phases[i];
-		struct freq_saved *saved = NULL;
-		size_t nsaved = 0;
-		int status = 0, sig = 0, stopped = 0;
+		int stopped = 0, failed = 0;
 		double start, end;
-		json_t *params;
-		char *cmd;
 
 		if (*stop) {
 			stopped = 1;
@@ -332,53 +532,57 @@ gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
 		}
 		if (h->phase != NULL)
 			h->phase(h->arg, p, i, elapsed, total - elapsed);
-		if (ph->freq_khz > 0)
-			nsaved = freq_apply(host, ph, h, section, &saved);
+		for (size_t k = 0; k < n; k++)
+			if (t[k].plan->phases[i].freq_khz > 0)
+				nsaved[k] = freq_apply(&t[k],
+				    &t[k].plan->phases[i], h, section, n > 1,
+				    &saved[k]);
 		start = gf_time_now();
 		tk.i = i;
 		tk.start = start;
 		tk.next = start + TICK;
-		if (ph->argv == NULL) {
+		memset(status, 0, n * sizeof(*status));
+		if (ph->argv == NULL)
 			stopped = wait_until(start + ph->duration, stop, &tk);
-		} else if (run_command(host, ph, h, stop, section, &status,
-		    &sig, &stopped, &tk, err) < 0) {
-			if (saved != NULL)
-				freq_restore(host, saved, nsaved, h, section);
-			if (stopped)
-				goto interrupted;
+		else if (n == 1)
+			failed = run_command(t[0].host, ph, h, stop, section,
+			    &status[0], &sig[0], &stopped, tick_poll, &tk,
+			    err) < 0;
+		else
+			failed = run_on_all(t, n, i, h, stop, section, &tk,
+			    status, sig, &stopped, err) < 0;
+		end = gf_time_now();
+		for (size_t k = 0; k < n; k++)
+			if (saved[k] != NULL) {
+				freq_restore(t[k].host, saved[k], nsaved[k], h,
+				    section);
+				saved[k] = NULL;
+			}
+		if (stopped)
+			goto interrupted;
+		if (failed) {
 			rc = -1;
 			break;
 		}
-		end = gf_time_now();
-		if (saved != NULL)
-			freq_restore(host, saved, nsaved, h, section);
-		if (stopped)
-			goto interrupted;
-		if (status < 0 || status == 1) {
-			cmd = gf_plan_phase_command(ph);
-			rc = gf_err_set(err, GF_EXIT_SOFTWARE, "stress",
-			    "phase '%s': '%s' failed (%s %d)", ph->name, cmd,
-			    status < 0 ? "signal" : "exit",
-			    status < 0 ? sig : status);
-			free(cmd);
+		for (size_t k = 0; k < n && rc == 0; k++)
+			if (status[k] < 0 || status[k] == 1) {
+				char *cmd = gf_plan_phase_command(
+				    &t[k].plan->phases[i]);
+
+				rc = gf_err_set(err, GF_EXIT_SOFTWARE,
+				    "stress", "%s%s%sphase '%s': '%s' failed "
+				    "(%s %d)", n > 1 ? "host '" : "", n > 1 ?
+				    gf_host_name(t[k].host) : "", n > 1 ?
+				    "': " : "", ph->name, cmd, status[k] < 0 ?
+				    "signal" : "exit", status[k] < 0 ? sig[k] :
+				    status[k]);
+				free(cmd);
+				host_failed(&t[k], err);
+			}
+		if (rc < 0)
 			break;
-		}
-		params = json_deep_copy(ph->params);
-		cmd = gf_plan_phase_command(ph);
-		json_object_set_new(params, "command", json_string(cmd));
-		free(cmd);
-		if (status > 0) {
-			/*
-			 * 2 (a stressor failed), 3 (no resource), 4 (not
-			 * implemented here): the load ran partly, as in the
-			 * Tekton task, which carries on.
-			 */
-			json_object_set_new(params, "stress_ng_exit",
-			    json_integer(status));
-			note(h, section, "phase '%s': stress-ng exited with "
-			    "status %d", ph->name, status);
-		}
-		gf_window_add(doc, ph->name, start, end, params);
+		gf_window_add(doc, ph->name, start, end, phase_params(t, n,
+		    i, status, h, section));
 		done++;
 		json_object_set_new(section, "phases_run",
 		    json_integer((json_int_t)done));
@@ -403,5 +607,10 @@ interrupted:
 	}
 	json_object_set_new(section, "phases_run",
 	    json_integer((json_int_t)done));
+out:
+	free(saved);
+	free(nsaved);
+	free(status);
+	free(sig);
 	return rc;
 }

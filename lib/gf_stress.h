@@ -65,4 +65,28 @@ int gf_stress_run(struct gf_host *host, const struct gf_plan *p, json_t *doc,
     json_t *section, const volatile sig_atomic_t *stop,
     const struct gf_stress_hooks *h, struct gf_err *err);
 
+/* One host of a run on several (gf_stress_run_hosts). */
+struct gf_stress_target {
+	struct gf_host *host;		/* borrowed */
+	const struct gf_plan *plan;	/* built for this host; borrowed */
+	const char *sysfs_cpu;		/* where cpufreq is written on it */
+	json_t *result;			/* borrowed, may be NULL: gets
+					 * "exit" and "error" when the host
+					 * failed */
+};
+
+/*
+ * gf_stress_run on n hosts at once: each phase starts on every host
+ * together (one thread each) and its window lasts until the last host
+ * finished it, timed on the runner. The plans must have the same
+ * phases (names and durations: 78 otherwise); a window's params are the
+ * first plan's, plus "commands" (host name: command) and, when a
+ * stress-ng exited with 2-4, "stress_ng_exits" (host name: status). A
+ * host that fails (69 when it is cut off, naming it) stops the phase on
+ * every host and ends the run with its error. n == 1 is gf_stress_run.
+ */
+int gf_stress_run_hosts(struct gf_stress_target *t, size_t n, json_t *doc,
+    json_t *section, const volatile sig_atomic_t *stop,
+    const struct gf_stress_hooks *h, struct gf_err *err);
+
 #endif

@@ -59,7 +59,7 @@ static const struct gf_opt opts[] = {
 	  .help = "multiply every duration by X",
 	  .env = "GF_STRESS_TIME_SCALE", .min = 1e-9, .max = 1e9 },
 	{ .name = "host", .letter = 'H', .kind = GF_OPT_STRING, .arg = "HOST",
-	  .help = "the host to run on (this one)" },
+	  .help = "a host of the document, or all (default: this one)" },
 	{ .name = "dry-run", .letter = 'n', .kind = GF_OPT_FLAG,
 	  .help = "print the plan, run nothing" },
 };
@@ -98,7 +98,7 @@ plan_settings(struct gf_plan_opts *po, const struct gf_settings *set)
 		po->freq_steps = 0;
 }
 
-/* The document's hosts are not used yet: say so when one is remote. */
+/* Without --host the run is local: say so when the document has others. */
 static void
 warn_remote_hosts(const json_t *doc)
 {
@@ -116,12 +116,69 @@ warn_remote_hosts(const json_t *doc)
 		if ((c != NULL && strcmp(c, "local") != 0) || (c == NULL &&
 		    a != NULL && !gf_host_is_runner(a))) {
 			gf_warn("host '%s' of the document is not this host: "
-			    "gf-stress runs here (remote execution is not "
-			    "supported yet)", n != NULL ? n : a != NULL ? a :
-			    "?");
+			    "gf-stress runs here (--host NAME or --host all "
+			    "runs there)", n != NULL ? n : a != NULL ? a : "?");
 			return;
 		}
 	}
+}
+
+/* One host of the run and what it needs. */
+struct target {
+	struct gf_host *host;
+	struct gf_machine m;
+	struct gf_plan *plan;
+	char *version;
+	json_t *result;		/* its stress.hosts[] entry (all) */
+};
+
+/*
+ * The hosts --host names: this one, one of the document's, or all of
+ * them (each once: two entries for one machine would share its
+ * connection, which is not thread-safe, and load it twice).
+ */
+static struct target *
+open_hosts(const json_t *doc, const char *opt, size_t *n, struct gf_err *err)
+{
+	json_t *hosts = gf_doc_get(doc, GF_SECTION_HOSTS), *e;
+	struct target *tg;
+	size_t i;
+
+	*n = opt != NULL && strcmp(opt, "all") == 0 ? json_array_size(hosts)
+	    : 1;
+	if (*n == 0) {
+		gf_err_set(err, GF_EXIT_CONFIG, "stress", "--host all: the "
+		    "document has no hosts");
+		return NULL;
+	}
+	tg = gf_xcalloc(*n, sizeof(*tg));
+	if (opt == NULL)
+		tg[0].host = gf_host_local_new();
+	else if (*n == 1 && strcmp(opt, "all") != 0)
+		tg[0].host = gf_host_from_doc(doc, opt, err);
+	else
+		json_array_foreach(hosts, i, e)
+			if ((tg[i].host = gf_host_from_json(e, err)) == NULL)
+				break;
+	for (i = 0; i < *n && tg[i].host != NULL; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(gf_host_address(tg[i].host),
+			    gf_host_address(tg[j].host)) == 0) {
+				gf_err_set(err, GF_EXIT_CONFIG, "stress",
+				    "hosts '%s' and '%s' are the same "
+				    "machine (%s)", gf_host_name(tg[j].host),
+				    gf_host_name(tg[i].host),
+				    gf_host_address(tg[i].host));
+				gf_host_free(tg[i].host);
+				tg[i].host = NULL;
+				break;
+			}
+	if (i == *n)
+		return tg;
+	for (i = 0; i < *n; i++)
+		gf_host_free(tg[i].host);
+	free(tg);
+	return NULL;
 }
 
 static void
@@ -195,23 +252,70 @@ stress_log(void)
 	return "/dev/stderr";
 }
 
+/* Build each host's plan from its machine (its CPUs, its cpufreq). */
+static struct gf_plan *
+build_plan(struct target *tg, const struct gf_settings *set,
+    const struct gf_plan_opts *po, struct gf_err *err)
+{
+	const char *plan_name = gf_opt_str(set, "plan");
+	const char *plan_file = gf_opt_str(set, "plan-file");
+	const char *const *args;
+	size_t nargs;
+
+	args = gf_opt_list(set, "stress-args", &nargs);
+	gf_machine_probe(&tg->m, tg->host, NULL);
+	if (plan_file != NULL)
+		return gf_plan_load_file(plan_file, po, err);
+	if (nargs > 0)
+		return gf_plan_tekton(args, nargs, po, &tg->m, err);
+	return gf_plan_from_spec(plan_name, po, &tg->m, err);
+}
+
+/* stress-ng's version on each host, and its options checked there. */
+static int
+check_stress_ng(struct target *tg, size_t n, json_t *section,
+    struct gf_err *err)
+{
+	for (size_t i = 0; i < tg[0].plan->nphases; i++)
+		if (tg[0].plan->phases[i].argv != NULL)
+			goto needed;
+	return 0;
+needed:
+	for (size_t k = 0; k < n; k++) {
+		if ((tg[k].version = gf_stress_version(tg[k].host,
+		    err)) == NULL || gf_stress_preflight(tg[k].host,
+		    tg[k].plan, err) < 0) {
+			if (tg[k].result != NULL) {
+				json_object_set_new(tg[k].result, "exit",
+				    json_integer(err->exit));
+				json_object_set_new(tg[k].result, "error",
+				    json_string(err->msg));
+			}
+			return -1;
+		}
+		if (tg[k].result != NULL)
+			json_object_set_new(tg[k].result, "stress_ng_version",
+			    json_string(tg[k].version));
+	}
+	json_object_set_new(section, "stress_ng_version",
+	    json_string(tg[0].version));
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct gf_err err = GF_ERR_INIT;
 	struct gf_plan_opts po;
-	struct gf_machine m;
-	struct gf_host *host = NULL;
 	struct gf_stress_hooks hooks = { 0 };
-	struct gf_plan *plan = NULL;
+	struct gf_stress_target *st = NULL;
+	struct target *tg = NULL;
 	struct gf_tool t;
 	struct sigaction sa;
-	json_t *section;
+	json_t *section, *results = NULL;
 	const char *plan_name, *plan_file, *host_opt;
-	const char *const *args;
-	char *version = NULL;
-	size_t nargs;
-	int failed = 0;
+	size_t nargs, n = 0;
+	int failed = 0, all;
 
 	gf_tool_start(&t, &cli, argc, argv, GF_TOOL_OWN_SIGNALS);
 	gf_plan_opts_init(&po);
@@ -219,7 +323,7 @@ main(int argc, char *argv[])
 	plan_name = gf_opt_str(&t.set, "plan");
 	plan_file = gf_opt_str(&t.set, "plan-file");
 	host_opt = gf_opt_str(&t.set, "host");
-	args = gf_opt_list(&t.set, "stress-args", &nargs);
+	(void)gf_opt_list(&t.set, "stress-args", &nargs);
 	if ((plan_name != NULL && plan_file != NULL) || (nargs > 0 &&
 	    plan_file != NULL) || (nargs > 0 && plan_name != NULL &&
 	    strcmp(plan_name, "tekton") != 0))
@@ -228,29 +332,36 @@ main(int argc, char *argv[])
 	if (plan_name == NULL && plan_file == NULL && nargs == 0)
 		gf_tool_usage_error(&t, "no plan: give --plan, --plan-file or "
 		    "--stress-args");
-	if (host_opt != NULL && (host = gf_host_from_name(host_opt,
-	    &err)) == NULL)
+	if ((tg = open_hosts(t.doc, host_opt, &n, &err)) == NULL)
 		gf_tool_fail(&t, &err);
-	if (host == NULL)
-		host = gf_host_local_new();
+	all = host_opt != NULL && strcmp(host_opt, "all") == 0;
 	if (host_opt == NULL)
 		warn_remote_hosts(t.doc);
-	gf_machine_probe(&m, host, NULL);
-	if (plan_file != NULL)
-		plan = gf_plan_load_file(plan_file, &po, &err);
-	else if (nargs > 0)
-		plan = gf_plan_tekton(args, nargs, &po, &m, &err);
-	else
-		plan = gf_plan_from_spec(plan_name, &po, &m, &err);
-	if (plan == NULL)
-		goto fail;
+	if (all)
+		results = json_array();
+	for (size_t k = 0; k < n; k++) {
+		if ((tg[k].plan = build_plan(&tg[k], &t.set, &po, &err)) ==
+		    NULL)
+			goto fail;
+		if (!all)
+			continue;
+		tg[k].result = json_pack("{s:s, s:s, s:s, s:i, s:n, s:i}",
+		    "name", gf_host_name(tg[k].host), "address",
+		    gf_host_address(tg[k].host), "connection",
+		    gf_host_connection(tg[k].host), "cpus", tg[k].m.ncpu,
+		    "stress_ng_version", "exit", 0);
+		json_array_append_new(results, tg[k].result);
+	}
 
 	section = json_pack("{s:o, s:b, s:s, s:f, s:i, s:n}", "plan",
-	    gf_plan_to_json(plan), "dry_run", gf_opt_flag(&t.set, "dry-run"), "host",
-	    gf_host_name(host),
-	    "time_scale", po.time_scale, "cpus", m.ncpu, "stress_ng_version");
+	    gf_plan_to_json(tg[0].plan), "dry_run", gf_opt_flag(&t.set,
+	    "dry-run"), "host", all ? "all" : gf_host_name(tg[0].host),
+	    "time_scale", po.time_scale, "cpus", tg[0].m.ncpu,
+	    "stress_ng_version");
+	if (all)
+		json_object_set_new(section, "hosts", json_incref(results));
 	gf_doc_set(t.doc, "stress", section);
-	print_plan(plan, gf_opt_flag(&t.set, "dry-run"));
+	print_plan(tg[0].plan, gf_opt_flag(&t.set, "dry-run"));
 	if (gf_opt_flag(&t.set, "dry-run"))
 		goto out;
 
@@ -261,43 +372,50 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	for (size_t i = 0; i < plan->nphases; i++)
-		if (plan->phases[i].argv != NULL) {
-			if ((version = gf_stress_version(host, &err)) == NULL ||
-			    gf_stress_preflight(host, plan, &err) < 0)
-				goto fail;
-			json_object_set_new(section, "stress_ng_version",
-			    json_string(version));
-			break;
-		}
+	if (check_stress_ng(tg, n, section, &err) < 0)
+		goto fail;
 
 	hooks.phase = on_phase;
 	hooks.arg = &t;
 	hooks.progress = on_progress;
 	hooks.note = on_note;
 	hooks.log_path = stress_log();
-	hooks.sysfs_cpu = m.sysfs_cpu;
+	st = gf_xcalloc(n, sizeof(*st));
+	for (size_t k = 0; k < n; k++) {
+		st[k].host = tg[k].host;
+		st[k].plan = tg[k].plan;
+		st[k].sysfs_cpu = tg[k].m.sysfs_cpu;
+		st[k].result = tg[k].result;
+	}
 	{
 		char b[32], when[32];
 		double now = gf_time_now();
 
-		gf_info("running %s on %s: about %s, until %s", plan->name,
-		    gf_host_name(host), gf_plan_format_seconds(gf_plan_estimate(plan), b),
-		    gf_time_format(now + gf_plan_estimate(plan), 0, when));
+		gf_info("running %s on %s: about %s, until %s",
+		    tg[0].plan->name, all ? "every host of the document" :
+		    gf_host_name(tg[0].host), gf_plan_format_seconds(
+		    gf_plan_estimate(tg[0].plan), b), gf_time_format(now +
+		    gf_plan_estimate(tg[0].plan), 0, when));
 		json_object_set_new(section, "started", json_real(now));
 	}
-	failed = gf_stress_run(host, plan, t.doc, section, &stop_sig, &hooks,
-	    &err) < 0;
+	failed = gf_stress_run_hosts(st, n, t.doc, section, &stop_sig,
+	    &hooks, &err) < 0;
 	json_object_set_new(section, "ended", json_real(gf_time_now()));
 	if (!failed)
-		gf_info("done: %zu phases recorded as windows", plan->nphases);
+		gf_info("done: %zu phases recorded as windows",
+		    tg[0].plan->nphases);
 	goto out;
 fail:
 	failed = 1;
 out:
-	free(version);
-	gf_plan_free(plan);
-	gf_machine_release(&m);
-	gf_host_free(host);
+	for (size_t k = 0; k < n; k++) {
+		free(tg[k].version);
+		gf_plan_free(tg[k].plan);
+		gf_machine_release(&tg[k].m);
+		gf_host_free(tg[k].host);
+	}
+	free(tg);
+	free(st);
+	json_decref(results);
 	return gf_tool_finish(&t, failed ? &err : NULL, NULL);
 }
