@@ -14,10 +14,7 @@ H=$TEST_DIR/hosts
 hosts_up 2 "$H" || { echo "Bail out! $HOSTS_ERR"; exit 1; }
 diag "2 hosts up in $HOSTS_UP_MS ms (harness $HOSTS_ID on $HOSTS_NET.0/24)"
 
-# The document's hosts. With the ssh provider, gf-provision writes them
-# from an inventory; without it, the same entries are built here from
-# the harness's data, standing in for `gf-provision up --provider ssh`.
-# keepalive 2: a host cut off is noticed in seconds.
+# The document's hosts, as gf-provision writes them from an inventory.
 cat >"$TEST_DIR/inventory.yml" <<EOF
 all:
   hosts:
@@ -30,24 +27,13 @@ all:
       ansible_user: $HOSTS_USER
       ansible_ssh_private_key_file: $H/id_ed25519
 EOF
-if gf-provision --help 2>/dev/null | grep -q -- --inventory; then
-	diag "hosts from gf-provision up --provider ssh"
-	gf-provision up --provider ssh --inventory "$TEST_DIR/inventory.yml" \
-	    </dev/null >"$TEST_DIR/prov.json" 2>"$TEST_DIR/prov.err" ||
-	    { diag "$(cat "$TEST_DIR/prov.err")"; echo "Bail out! gf-provision up --provider ssh failed"; exit 1; }
-	jq --arg kh "$H/known_hosts" '.hosts |= map(. + {keepalive: 2} |
-	    if (.known_hosts // .host_key_sha256) == null then . + {known_hosts: $kh} else . end)' \
-	    "$TEST_DIR/prov.json" >"$TEST_DIR/doc.json"
-else
-	# Stands in for `gf-provision up --provider ssh --inventory`.
-	jq -n --arg a1 "$(hosts_addr gfh1)" --arg a2 "$(hosts_addr gfh2)" \
-	    --arg u "$HOSTS_USER" --arg k "$H/id_ed25519" --arg kh "$H/known_hosts" '
-	    def host($n; $a): {name: $n, provider: "ssh", address: $a,
-	        connection: "ssh", user: $u, key: $k, known_hosts: $kh,
-	        keepalive: 2, clock_offset: 0};
-	    {gf: {version: 1}, hosts: [host("gfh1"; $a1), host("gfh2"; $a2)]}' \
-	    >"$TEST_DIR/doc.json"
-fi
+gf-provision up --provider ssh --inventory "$TEST_DIR/inventory.yml" \
+    --known-hosts "$H/known_hosts" </dev/null >"$TEST_DIR/prov.json" \
+    2>"$TEST_DIR/prov.err" ||
+    { diag "$(cat "$TEST_DIR/prov.err")"; echo "Bail out! gf-provision up --provider ssh failed"; exit 1; }
+# The test's own setting: keep-alives every 2 s, so that a host cut off is
+# noticed in seconds rather than the default minute and a half.
+jq '.hosts |= map(. + {keepalive: 2})' "$TEST_DIR/prov.json" >"$TEST_DIR/doc.json"
 DOC=$TEST_DIR/doc.json
 jq -e '(.hosts | length) == 2' "$DOC" >/dev/null || { echo "Bail out! no hosts in $DOC"; exit 1; }
 
