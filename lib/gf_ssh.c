@@ -431,9 +431,16 @@ gf_ssh_free(struct gf_ssh *s)
 	if (s == NULL)
 		return;
 	if (s->session != NULL) {
+		/*
+		 * A connection that broke is shut first: libssh2 then fails its
+		 * goodbyes at once and frees the session instead of waiting on
+		 * a peer that is gone (and keeping it when the wait times out).
+		 */
+		if (s->broken && s->fd >= 0)
+			shutdown(s->fd, SHUT_RDWR);
 		libssh2_session_set_blocking(s->session, 1);
 		libssh2_session_set_timeout(s->session, 2000);
-		if (s->sftp != NULL && !s->broken)
+		if (s->sftp != NULL)
 			libssh2_sftp_shutdown(s->sftp);
 		if (!s->broken)
 			libssh2_session_disconnect(s->session, "bye");
