@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -50,7 +51,37 @@ struct gf_ssh_exec {
 	int sig;
 };
 
+/*
+ * libssh2's global state is set up by the first session and released
+ * with the last; sessions of several threads (gf-stress --host all)
+ * count under a lock, since libssh2_init and libssh2_exit are not
+ * thread-safe themselves.
+ */
+static pthread_mutex_t libssh2_lock = PTHREAD_MUTEX_INITIALIZER;
 static int libssh2_users;
+
+static int
+ssh_lib_acquire(void)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&libssh2_lock);
+	if (libssh2_users == 0)
+		rc = libssh2_init(0);
+	if (rc == 0)
+		libssh2_users++;
+	pthread_mutex_unlock(&libssh2_lock);
+	return rc;
+}
+
+static void
+ssh_lib_release(void)
+{
+	pthread_mutex_lock(&libssh2_lock);
+	if (--libssh2_users == 0)
+		libssh2_exit();
+	pthread_mutex_unlock(&libssh2_lock);
+}
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -392,9 +423,11 @@ gf_ssh_connect(const struct gf_ssh_opts *o, struct gf_err *err)
 	s->fd = -1;
 	s->keepalive = o->keepalive;
 	s->io_ms = (long)((o->io_timeout > 0 ? o->io_timeout : 60) * 1000);
-	if (libssh2_users++ == 0 && libssh2_init(0) != 0) {
+	if (ssh_lib_acquire() != 0) {
 		gf_err_set(err, GF_EXIT_SOFTWARE, "ssh", "libssh2_init failed");
-		goto fail;
+		free(s->label);
+		free(s);
+		return NULL;
 	}
 	if ((s->fd = tcp_connect(o, err)) < 0)
 		goto fail;
@@ -448,8 +481,7 @@ gf_ssh_free(struct gf_ssh *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
-	if (--libssh2_users == 0)
-		libssh2_exit();
+	ssh_lib_release();
 	free(s->label);
 	free(s);
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,8 +328,9 @@ struct host_phase {
 	const struct gf_plan_phase *ph;
 	const struct gf_stress_hooks *h;
 	const volatile sig_atomic_t *signalled;	/* the caller's stop */
-	volatile sig_atomic_t *stop;	/* every host's: a signal, or one
-					 * host that failed */
+	atomic_int *failed_any;		/* set by the first host that fails */
+	volatile sig_atomic_t stop;	/* this host's, read by its run only:
+					 * a signal, or another host failed */
 	struct ticker *tk;		/* the first host's only */
 	json_t *section;
 	int status, sig, stopped, failed;
@@ -340,8 +342,10 @@ host_poll(void *arg)
 {
 	struct host_phase *hp = arg;
 
-	if (*hp->signalled && !*hp->stop)
-		*hp->stop = *hp->signalled;
+	if (*hp->signalled && !hp->stop)
+		hp->stop = *hp->signalled;
+	else if (atomic_load(hp->failed_any) && !hp->stop)
+		hp->stop = -1;
 	if (hp->tk != NULL)
 		tick(hp->tk);
 }
@@ -351,12 +355,12 @@ host_thread(void *arg)
 {
 	struct host_phase *hp = arg;
 
-	if (run_command(hp->tg->host, hp->ph, hp->h, hp->stop, hp->section,
+	if (run_command(hp->tg->host, hp->ph, hp->h, &hp->stop, hp->section,
 	    &hp->status, &hp->sig, &hp->stopped, host_poll, hp, &hp->err) < 0 &&
 	    !hp->stopped) {
 		hp->failed = 1;
 		/* The others stop too: this phase cannot be recorded. */
-		*hp->stop = -1;
+		atomic_store(hp->failed_any, 1);
 	}
 	return NULL;
 }
@@ -375,7 +379,7 @@ run_on_all(struct gf_stress_target *t, size_t n, size_t i,
 {
 	struct host_phase *hp = gf_xcalloc(n, sizeof(*hp));
 	pthread_t *th = gf_xcalloc(n, sizeof(*th));
-	volatile sig_atomic_t all_stop = 0;
+	atomic_int failed_any = 0;
 	size_t started = 0;
 	int rc = 0;
 
@@ -384,7 +388,7 @@ run_on_all(struct gf_stress_target *t, size_t n, size_t i,
 		hp[k].ph = &t[k].plan->phases[i];
 		hp[k].h = h;
 		hp[k].signalled = stop;
-		hp[k].stop = &all_stop;
+		hp[k].failed_any = &failed_any;
 		hp[k].tk = k == 0 ? tk : NULL;
 		hp[k].section = section;
 		gf_err_clear(&hp[k].err);
@@ -392,7 +396,7 @@ run_on_all(struct gf_stress_target *t, size_t n, size_t i,
 	for (; started < n; started++)
 		if (pthread_create(&th[started], NULL, host_thread,
 		    &hp[started]) != 0) {
-			all_stop = -1;
+			atomic_store(&failed_any, 1);
 			rc = gf_err_set(err, GF_EXIT_OSERR, "stress", "cannot "
 			    "start a thread for host '%s'",
 			    gf_host_name(t[started].host));
