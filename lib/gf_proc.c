@@ -325,8 +325,8 @@ gf_proc_stop(pid_t pid, int group, double grace, struct gf_err *err)
 		 * yet: then only itself (gf_proc_spawn's children start
 		 * nothing before exec).
 		 */
-		if (e == ESRCH && group && kill(pid, SIGTERM) == 0)
-			e = 0;
+		if (e == ESRCH && group)
+			e = kill(pid, SIGTERM) == 0 ? 0 : errno;
 		if (e == ESRCH) {
 			waitpid(pid, &status, WNOHANG);
 			return 0;
