@@ -332,6 +332,16 @@ resolve_list(const struct gf_opt *o, struct gf_optval *v, const char *env,
 	return 0;
 }
 
+/* text, copied into v when it is the caller's buffer num (a number). */
+static const char *
+kept(struct gf_optval *v, const char *text, const char *num)
+{
+	if (text != num)
+		return text;
+	free(v->owned);
+	return v->owned = gf_xstrdup(num);
+}
+
 int
 gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 {
@@ -368,11 +378,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 		    (text = scalar_text(dv, num, sizeof(num))) != NULL) {
 			snprintf(src, sizeof(src), "document field '%s'",
 			    o->doc);
-			/* A number written out lives in num: keep a copy. */
-			if (text == num) {
-				free(v->owned);
-				text = v->owned = gf_xstrdup(num);
-			}
+			text = kept(v, text, num);
 			if (check_value(o, v, text, src, GF_EXIT_DATAERR,
 			    err) < 0)
 				return -1;
@@ -386,11 +392,7 @@ gf_opt_resolve(struct gf_settings *s, const json_t *doc, struct gf_err *err)
 		if (cv != NULL && !json_is_null(cv)) {
 			snprintf(src, sizeof(src), "%s: field '%s'",
 			    s->config_path, key);
-			/* A nested number written out lives in num. */
-			if (text == num) {
-				free(v->owned);
-				text = v->owned = gf_xstrdup(num);
-			}
+			text = kept(v, text, num);
 			if (check_value(o, v, text, src, GF_EXIT_CONFIG,
 			    err) < 0)
 				return -1;
