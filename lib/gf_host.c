@@ -283,6 +283,20 @@ gf_host_result_release(struct gf_host_result *res)
 	res->out = res->errout = NULL;
 }
 
+void
+gf_host_result_take(struct gf_host_result *res, unsigned capture,
+    struct gf_buf *out, struct gf_buf *errout)
+{
+	if (capture & GF_HOST_CAPTURE_STDOUT) {
+		res->out_len = out->len;
+		res->out = gf_buf_detach(out);
+	}
+	if (capture & GF_HOST_CAPTURE_STDERR) {
+		res->errout_len = errout->len;
+		res->errout = gf_buf_detach(errout);
+	}
+}
+
 int
 gf_host_capture(struct gf_host *h, const char *const *argv, double timeout,
     char **out, struct gf_err *err)

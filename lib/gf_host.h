@@ -300,6 +300,14 @@ int gf_host_run(struct gf_host *h, const struct gf_host_cmd *cmd,
 void gf_host_result_release(struct gf_host_result *res);
 
 /*
+ * For implementations of run: hand the output asked for in capture
+ * (GF_HOST_CAPTURE_*) over to res (out and errout are left empty).
+ */
+struct gf_buf;
+void gf_host_result_take(struct gf_host_result *res, unsigned capture,
+    struct gf_buf *out, struct gf_buf *errout);
+
+/*
  * gf_proc_run() on a host: run argv, *out (may be NULL to discard)
  * gets its stdout (new string), stderr goes to the tool's stderr.
  * Returns the exit status (0-255) or -1 with err: 66 when it cannot be

@@ -144,14 +144,7 @@ local_run(struct gf_host *h, const struct gf_host_cmd *c,
 		close(efd);
 	r->status = ended && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	r->signal = ended && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	if (c->capture & GF_HOST_CAPTURE_STDOUT) {
-		r->out_len = out.len;
-		r->out = gf_buf_detach(&out);
-	}
-	if (c->capture & GF_HOST_CAPTURE_STDERR) {
-		r->errout_len = eout.len;
-		r->errout = gf_buf_detach(&eout);
-	}
+	gf_host_result_take(r, c->capture, &out, &eout);
 	gf_buf_release(&out);
 	gf_buf_release(&eout);
 	return ended || r->stopped || r->timed_out ? 0 : -1;

@@ -301,14 +301,7 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 	if (rc == 1)
 		r->status = gf_ssh_exec_status(x, &r->signal);
 	rc = 0;
-	if (c->capture & GF_HOST_CAPTURE_STDOUT) {
-		r->out_len = out.len;
-		r->out = gf_buf_detach(&out);
-	}
-	if (c->capture & GF_HOST_CAPTURE_STDERR) {
-		r->errout_len = eout.len;
-		r->errout = gf_buf_detach(&eout);
-	}
+	gf_host_result_take(r, c->capture, &out, &eout);
 out:
 	gf_ssh_exec_free(x);
 	if (logfd >= 0)

@@ -366,13 +366,14 @@ gf_matrix_scan_eat(struct gf_matrix_scan *s, char c)
 	return eat(s, c);
 }
 
-/*
- * A string without escapes, pointing into the text; -1 for one with
- * escapes or control bytes (jansson decodes or refuses those). Its UTF-8
- * is the caller's to check.
- */
-static int
-plain(struct gf_matrix_scan *s, const char **b, size_t *len)
+void
+gf_matrix_scan_ws(struct gf_matrix_scan *s)
+{
+	ws(s);
+}
+
+int
+gf_matrix_scan_plain(struct gf_matrix_scan *s, const char **b, size_t *len)
 {
 	const char *q;
 
@@ -418,7 +419,7 @@ gf_matrix_scan_key(struct gf_matrix_scan *s)
 
 	ws(s);
 	start = s->p;
-	if (plain(s, &b, &len) == 0) {
+	if (gf_matrix_scan_plain(s, &b, &len) == 0) {
 		j = json_stringn(b, len);	/* NULL when not UTF-8 */
 	} else {
 		s->p = start;
@@ -534,7 +535,7 @@ sample(struct gf_matrix_scan *s, struct gf_prom_series *se, size_t *cap)
 
 		if (q != NULL && q < s->end && *q == '"')
 			s->p = q + 1;
-		else if (plain(s, &b, &len) < 0 ||
+		else if (gf_matrix_scan_plain(s, &b, &len) < 0 ||
 		    gf_matrix_value(b, len, &v) != GF_MATRIX_OK)
 			return -1;
 	} else if (bare_number(s, &v) < 0) {
@@ -599,8 +600,8 @@ labels(struct gf_matrix_scan *s, struct gf_prom_series *se)
 		char *key;
 		int bad;
 
-		if (plain(s, &lk, &lkl) < 0 || !eat(s, ':') ||
-		    plain(s, &lv, &lvl) < 0) {
+		if (gf_matrix_scan_plain(s, &lk, &lkl) < 0 || !eat(s, ':') ||
+		    gf_matrix_scan_plain(s, &lv, &lvl) < 0) {
 			json_decref(se->labels);
 			s->p = start;
 			return (se->labels = labels_escaped(s)) ? 0 : -1;
@@ -630,7 +631,7 @@ gf_matrix_scan_series(struct gf_matrix_scan *s, struct gf_prom_series *se,
 		const char *k;
 		size_t kl;
 
-		if (plain(s, &k, &kl) < 0 || !eat(s, ':'))
+		if (gf_matrix_scan_plain(s, &k, &kl) < 0 || !eat(s, ':'))
 			return -1;
 		if (kl == 6 && !memcmp(k, "metric", 6) && !have_m) {
 			have_m = 1;
@@ -679,8 +680,8 @@ scan_warnings(struct gf_matrix_scan *s, struct gf_prom_result *res)
 	if (eat(s, ']'))
 		return 0;
 	do {
-		if (plain(s, &b, &len) < 0 || (j = json_stringn(b, len)) ==
-		    NULL)
+		if (gf_matrix_scan_plain(s, &b, &len) < 0 ||
+		    (j = json_stringn(b, len)) == NULL)
 			return -1;
 		json_decref(j);
 		add_warning(res, b, len);
@@ -722,11 +723,11 @@ scan_object(struct gf_matrix_scan *s, struct gf_prom_result *res, int top)
 		size_t kl, len;
 		int key = 0, rc = 0;
 
-		if (plain(s, &k, &kl) < 0 || !eat(s, ':'))
+		if (gf_matrix_scan_plain(s, &k, &kl) < 0 || !eat(s, ':'))
 			return -1;
 		if (top && kl == 6 && !memcmp(k, "status", 6)) {
 			key = K_STATUS;
-			rc = plain(s, &b, &len) < 0 || len != 7 ||
+			rc = gf_matrix_scan_plain(s, &b, &len) < 0 || len != 7 ||
 			    memcmp(b, "success", 7) != 0 ? -1 : 0;
 		} else if (top && kl == 4 && !memcmp(k, "data", 4)) {
 			key = K_DATA;
@@ -736,7 +737,7 @@ scan_object(struct gf_matrix_scan *s, struct gf_prom_result *res, int top)
 			rc = scan_warnings(s, res);
 		} else if (kl == 10 && !memcmp(k, "resultType", 10)) {
 			key = K_TYPE;
-			rc = plain(s, &b, &len) < 0 || len != 6 ||
+			rc = gf_matrix_scan_plain(s, &b, &len) < 0 || len != 6 ||
 			    memcmp(b, "matrix", 6) != 0 ? -1 : 0;
 		} else if (kl == 6 && !memcmp(k, "result", 6)) {
 			key = K_RESULT;

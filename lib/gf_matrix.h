@@ -113,8 +113,19 @@ struct gf_matrix_scan {
 	const char *p, *end;
 };
 
+/* Skip blanks (JSON's four). */
+void gf_matrix_scan_ws(struct gf_matrix_scan *s);
+
 /* Skip blanks; then 1 and step over c when it is next, else 0. */
 int gf_matrix_scan_eat(struct gf_matrix_scan *s, char c);
+
+/*
+ * After blanks, a string without escapes or control bytes: *b points
+ * into the text, *len its length; -1 for anything else (jansson decodes
+ * or refuses those). Its UTF-8 is the caller's to check.
+ */
+int gf_matrix_scan_plain(struct gf_matrix_scan *s, const char **b,
+    size_t *len);
 
 /*
  * An object key: a new string (escapes decoded), NULL to give up (not a

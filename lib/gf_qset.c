@@ -84,37 +84,6 @@ gf_qset_get(const struct gf_qset *q, const char *metric)
  * give up (return -1, nothing kept) on anything else, errors included;
  * jansson then parses the file and gf_matrix says what is wrong.
  */
-static void
-sk(struct gf_matrix_scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' ||
-	    *s->p == '\t' || *s->p == '\r'))
-		s->p++;
-}
-
-/* A string without escapes; returns a pointer into the text. */
-static int
-str(struct gf_matrix_scan *s, const char **b, size_t *len)
-{
-	const char *q;
-
-	sk(s);
-	if (s->p >= s->end || *s->p != '"')
-		return -1;
-	q = ++s->p;
-	while (s->p < s->end && *s->p != '"') {
-		if (*s->p == '\\' || (unsigned char)*s->p < 0x20)
-			return -1;
-		s->p++;
-	}
-	if (s->p >= s->end)
-		return -1;
-	*b = q;
-	*len = (size_t)(s->p - q);
-	s->p++;
-	return 0;
-}
-
 /* Skip one JSON array (the scanner is on its '['). */
 static int
 skip_array(struct gf_matrix_scan *s)
@@ -165,10 +134,10 @@ fast_parse(const char *text, size_t len, const char *const *only,
 		char *metric;
 
 		memset(&r, 0, sizeof(r));
-		if (str(&s, &k, &kl) < 0 || !gf_matrix_scan_eat(&s, ':'))
+		if (gf_matrix_scan_plain(&s, &k, &kl) < 0 || !gf_matrix_scan_eat(&s, ':'))
 			return -1;
 		if (!wanted(only, nonly, k, kl)) {
-			sk(&s);
+			gf_matrix_scan_ws(&s);
 			if (s.p >= s.end || *s.p != '[' || skip_array(&s) < 0)
 				return -1;
 			continue;
@@ -212,7 +181,7 @@ fast_parse(const char *text, size_t len, const char *const *only,
 	if (!gf_matrix_scan_eat(&s, '}'))
 		return -1;
 done:
-	sk(&s);
+	gf_matrix_scan_ws(&s);
 	return s.p == s.end ? 0 : -1;
 }
 
