@@ -8,7 +8,7 @@
 #include "gf_cleanup.h"
 #include "gf_parse.h"
 #include "gf_provider.h"
-#include "gf_stack.h"
+#include "gf_stack_hosts.h"
 #include "gf_section.h"
 #include "gf_banned.h"
 

@@ -199,6 +199,16 @@ entry_by(const json_t *hosts, const char *field, const char *value)
 	return NULL;
 }
 
+const json_t *
+gf_host_doc_entry(const json_t *doc, const char *name)
+{
+	const json_t *hosts = json_object_get(doc, GF_SECTION_HOSTS), *e;
+
+	if ((e = entry_by(hosts, GF_FIELD_HOST_NAME, name)) == NULL)
+		e = entry_by(hosts, GF_FIELD_HOST_ADDRESS, name);
+	return e;
+}
+
 struct gf_host *
 gf_host_from_doc(const json_t *doc, const char *name, struct gf_err *err)
 {
@@ -206,8 +216,7 @@ gf_host_from_doc(const json_t *doc, const char *name, struct gf_err *err)
 	struct gf_buf names = GF_BUF_INIT;
 	size_t i;
 
-	if ((e = entry_by(hosts, GF_FIELD_HOST_NAME, name)) != NULL ||
-	    (e = entry_by(hosts, GF_FIELD_HOST_ADDRESS, name)) != NULL)
+	if ((e = gf_host_doc_entry(doc, name)) != NULL)
 		return gf_host_from_json(e, err);
 	if (gf_host_is_runner(name))
 		return gf_host_local_named(name);

@@ -261,6 +261,12 @@ struct gf_host *gf_host_from_doc(const json_t *doc, const char *name,
     struct gf_err *err);
 
 /*
+ * The entry of the document's "hosts" with that name, else with that
+ * address; NULL when there is none. Borrowed from doc.
+ */
+const json_t *gf_host_doc_entry(const json_t *doc, const char *name);
+
+/*
  * An SSH host from a "hosts" entry (fields above; gf_host_ssh.c).
  * Returns a new host, or NULL with err (65, 78).
  */

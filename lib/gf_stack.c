@@ -370,8 +370,8 @@ stack_vars(const struct stack *s)
 	json_t *v = json_object();
 
 	json_object_set_new(v, "state", json_string(s->state));
-	json_object_set_new(v, "address",
-	    json_string(gf_host_address(s->host)));
+	json_object_set_new(v, "address", json_string(o->listen_address !=
+	    NULL ? o->listen_address : gf_host_address(s->host)));
 	set_str(v, "textfile_dir", gf_xasprintf("%s/node-exporter/textfile",
 	    s->state));
 	set_str(v, "sysfs", o->power == GF_STACK_POWER_SIMULATED ?
@@ -583,8 +583,17 @@ process_start(struct stack *s, size_t c, struct gf_err *err)
 				return -1;
 			json_object_set_new(v, "port", json_integer(port));
 			set_str(v, "listen", expand(s, v, "${address}:${port}"));
-			set_str(v, "url", expand(s, v,
-			    "http://${address}:${port}"));
+			if (s->o->reach == NULL) {
+				set_str(v, "url", expand(s, v,
+				    "http://${address}:${port}"));
+			} else {
+				char *url = s->o->reach(s->o->reach_arg,
+				    row->name, port, err);
+
+				if (url == NULL)
+					return -1;
+				set_str(v, "url", url);
+			}
 		}
 		if (row->config != NULL && row->config(s, c, err) < 0)
 			return -1;
@@ -639,6 +648,41 @@ check(struct gf_host *h, const char *state, size_t c, pid_t *pid)
 	    GF_HOST_PID_NONE;
 }
 
+/* A YAML scalar: JSON's string syntax is YAML's double-quoted one. */
+static void
+add_quoted(struct gf_buf *b, const char *text)
+{
+	json_t *j = json_string(text);
+	char *q = json_dumps(j, JSON_ENCODE_ANY);
+
+	gf_buf_addf(b, "%s", q != NULL ? q : "\"\"");
+	free(q);
+	json_decref(j);
+}
+
+/* One scrape job over every target of o->targets named job. */
+static void
+add_target_job(struct gf_buf *b, const struct gf_stack_opts *o,
+    const char *job)
+{
+	gf_buf_addf(b, "  - job_name: ");
+	add_quoted(b, job);
+	gf_buf_addf(b, "\n    honor_labels: true\n    static_configs:\n");
+	for (size_t i = 0; i < o->ntargets; i++) {
+		const struct gf_stack_target *tg = &o->targets[i];
+
+		if (strcmp(tg->job, job) != 0)
+			continue;
+		gf_buf_addf(b, "      - targets: [");
+		add_quoted(b, tg->address);
+		gf_buf_addf(b, "]\n        labels:\n          host: ");
+		add_quoted(b, tg->host);
+		gf_buf_addf(b, "\n          source: ");
+		add_quoted(b, tg->source);
+		gf_buf_addf(b, "\n");
+	}
+}
+
 static int
 write_prom_config(struct stack *s, size_t self, struct gf_err *err)
 {
@@ -669,6 +713,16 @@ write_prom_config(struct stack *s, size_t self, struct gf_err *err)
 		    "          source: '${source}'\n");
 		gf_buf_addf(&b, "%s", t);
 		free(t);
+	}
+	for (size_t i = 0; i < s->o->ntargets; i++) {
+		const char *job = s->o->targets[i].job;
+		size_t j;
+
+		for (j = 0; j < i && strcmp(s->o->targets[j].job, job) != 0;
+		    j++)
+			;
+		if (j == i)
+			add_target_job(&b, s->o, job);
 	}
 	t = expand(s, v, "${config}");
 	rc = gf_host_write(s->host, t, b.data, b.len, 0644, 0, err);
@@ -816,6 +870,7 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 
 	for (size_t c = NCOMP; c-- > 0;) {
 		const struct component *row = &components[c];
+		json_t *obj;
 
 		if (!row->wanted(o))
 			continue;
@@ -823,8 +878,12 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		if (runners[row->runner].start(&s, c, err) < 0)
 			goto fail;
 		s.started[c] = 1;
+		obj = comp_object(&s, c);
+		if (o->reach != NULL && row->listens)
+			json_object_set(obj, "listen",
+			    json_object_get(s.cvars[c], "listen"));
 		json_object_set_new(row->parent != NULL ? json_object_get(sec,
-		    row->parent) : sec, row->key, comp_object(&s, c));
+		    row->parent) : sec, row->key, obj);
 		if (row->scrape_job != NULL)
 			scraped++;
 	}
@@ -834,7 +893,8 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		json_array_append_new(comps, json_string(components[c].name));
 		if (components[c].scraper && wait_first_scrape(
 		    json_string_value(json_object_get(s.cvars[c], "url")),
-		    1 + scraped, o->ready_timeout, err) < 0)
+		    1 + scraped + (int)o->ntargets, o->ready_timeout,
+		    err) < 0)
 			goto fail;
 	}
 	json_object_set_new(sec, "components", comps);
@@ -864,16 +924,25 @@ gf_stack_stop(struct gf_host *h, const char *state_dir, json_t **report,
 {
 	char *state = absolute(state_dir);
 	json_t *rep = json_object();
+	struct gf_err first = GF_ERR_INIT, e = GF_ERR_INIT;
 	int rc = 0;
 
 	for (size_t c = 0; c < NCOMP; c++) {
 		const struct runner *r = &runners[components[c].runner];
 		const char *what = "not running";
 
-		if (r->stop != NULL && r->stop(h, state, c, &what,
-		    rc < 0 ? NULL : err) < 0)
-			rc = -1;
+		/* A host out of reach is not asked again for each one. */
+		if (first.exit == GF_EXIT_UNAVAILABLE)
+			what = "host unreachable";
+		else if (r->stop != NULL && r->stop(h, state, c, &what,
+		    &e) < 0 && rc++ == 0)
+			first = e;
 		json_object_set_new(rep, components[c].key, json_string(what));
+	}
+	if (rc > 0) {
+		if (err != NULL)
+			*err = first;
+		rc = -1;
 	}
 	free(state);
 	if (report != NULL)
@@ -900,45 +969,4 @@ gf_stack_status(struct gf_host *h, const char *state_dir)
 	}
 	free(state);
 	return st;
-}
-
-/* The host a cleanup entry names, else the runner. */
-static struct gf_host *
-entry_host(const json_t *doc, const json_t *entry, struct gf_err *err)
-{
-	const char *name = json_string_value(json_object_get(entry,
-	    GF_FIELD_CLEANUP_HOST));
-	json_t *h;
-	size_t i;
-
-	if (name == NULL)
-		return gf_host_local_new();
-	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, h) {
-		const char *n = json_string_value(json_object_get(h,
-		    GF_FIELD_HOST_NAME));
-
-		if (n != NULL && strcmp(n, name) == 0)
-			return gf_host_from_json(h, err);
-	}
-	return gf_host_from_name(name, err);
-}
-
-int
-gf_stack_release(json_t *doc, json_t *entry, json_t **result,
-    struct gf_err *err)
-{
-	const char *dir = json_string_value(json_object_get(entry,
-	    GF_FIELD_CLEANUP_STATE_DIR));
-	struct gf_host *h;
-	int rc;
-
-	*result = NULL;
-	if (dir == NULL)
-		return gf_err_set(err, GF_EXIT_DATAERR, "provision",
-		    "field 'cleanup[].state_dir': expected a string");
-	if ((h = entry_host(doc, entry, err)) == NULL)
-		return -1;
-	rc = gf_stack_stop(h, dir, result, err);
-	gf_host_free(h);
-	return rc;
 }

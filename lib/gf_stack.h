@@ -59,8 +59,32 @@ struct gf_stack_curve {
 	int packages;
 };
 
+/* A target of another host that Prometheus scrapes too. */
+struct gf_stack_target {
+	const char *job;		/* "node" */
+	const char *address;		/* "ADDR:PORT", as Prometheus reaches
+					 * it */
+	const char *host;		/* the host's name: label host */
+	const char *source;		/* its power source: label source */
+};
+
+/*
+ * How the runner reaches a component that listens on port of the host:
+ * a new "http://ADDR:PORT" URL, or NULL with err. It may be called again
+ * for another port of the same component (a port taken between choosing
+ * and binding it): the hook then drops what it made for the last one.
+ */
+typedef char *(*gf_stack_reach_fn)(void *arg, const char *component,
+    int port, struct gf_err *err);
+
 struct gf_stack_opts {
 	struct gf_host *host;		/* required, borrowed: where it runs */
+	/* Where its components listen; NULL: the host's address. */
+	const char *listen_address;
+	gf_stack_reach_fn reach;	/* NULL: http://LISTEN:PORT */
+	void *reach_arg;
+	const struct gf_stack_target *targets;	/* borrowed */
+	size_t ntargets;
 	const char *state_dir;		/* required; made absolute */
 	int prometheus;			/* start Prometheus */
 	int node_exporter;		/* start node-exporter */
@@ -98,6 +122,11 @@ void gf_stack_opts_init(struct gf_stack_opts *o);
  *	             "metric", "availability": <rapl check>,
  *	             "meter": { "program", "pid", "pid_file", "log", "sysfs",
  *	                        "curve": {...} } } }
+ *
+ * With a reach hook, each listening component's "url" is the one the
+ * hook gave and "listen" says where it listens on the host. Prometheus
+ * also scrapes o->targets (labels host and source) and waits for them
+ * too.
  */
 json_t *gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err);
 
@@ -117,15 +146,6 @@ int gf_stack_stop(struct gf_host *h, const char *state_dir, json_t **report,
  * in state_dir. New reference; never NULL.
  */
 json_t *gf_stack_status(struct gf_host *h, const char *state_dir);
-
-/*
- * The cleanup kind "stack" (gf_cleanup.h): gf_stack_stop of the entry's
- * "state_dir" on the host the entry's "host" names in the document's
- * "hosts" (the runner when it names none). *result gets the stop report.
- * 65 when state_dir is missing.
- */
-int gf_stack_release(json_t *doc, json_t *entry, json_t **result,
-    struct gf_err *err);
 
 /*
  * Default state directory: $RUNNER_TEMP/gf-stack, else ./gf-stack, as an

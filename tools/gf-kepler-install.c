@@ -23,14 +23,18 @@
 #include "gf_hostinfo.h"
 #include "gf_log.h"
 #include "gf_parse.h"
-#include "gf_stack.h"
+#include "gf_stack_hosts.h"
 #include "gf_tool.h"
 #include "gf_xalloc.h"
 #include "gf_section.h"
 #include "gf_banned.h"
 
+/* In the order of enum gf_stack_power_want. */
 static const char *const power_sources[] = { "auto", "rapl", "simulated",
 	"none", NULL };
+/* In the order of enum gf_stack_tunnel. */
+static const char *const tunnel_modes[] = { "auto", "always", "never",
+	NULL };
 
 static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
@@ -58,12 +62,21 @@ static const struct gf_opt opts[] = {
 	{ .name = "timeout", .kind = GF_OPT_DURATION, .arg = "D",
 	  .help = "wait this long for each process", .def = "60s",
 	  .env = "GF_STACK_TIMEOUT", .min = 0, .max = 86400 },
+	{ .name = "host", .letter = 'H', .kind = GF_OPT_STRING,
+	  .arg = "NAME|all", .help = "the document's host(s) that get "
+	  "exporters (default: all)", .env = "GF_STACK_HOST" },
+	{ .name = "tunnel", .kind = GF_OPT_STRING, .arg = "MODE",
+	  .help = "reach a host's exporters through SSH: auto, always, never",
+	  .env = "GF_TUNNEL", .def = "auto", .choices = tunnel_modes },
+	{ .name = "host-state-dir", .kind = GF_OPT_STRING, .arg = "DIR",
+	  .help = "the state directory on the other hosts",
+	  .env = "GF_HOST_STACK_DIR", .def = "/var/tmp/gf-stack" },
 };
 
 static const struct gf_cli cli = {
 	.name = "gf-kepler-install",
-	.synopsis = "[-hV] [-C list] [-c file] [-d dir] [-i file] [-S dir] "
-	    "[--power source] [--stop] [option ...]",
+	.synopsis = "[-hV] [-C list] [-c file] [-d dir] [-H host] [-i file] "
+	    "[-S dir] [--power source] [--stop] [option ...]",
 	.opts = opts, .nopts = GF_ARRAY_LEN(opts),
 	.footer = "Durations: 90s, 15m, 2h. See gf-kepler-install(1).",
 };
@@ -76,6 +89,9 @@ struct settings {
 	const char *retention;
 	const char *interval;
 	const char *timeout;
+	const char *host;
+	const char *tunnel;
+	const char *host_state_dir;
 };
 
 static int
@@ -93,9 +109,9 @@ cfg_number(const json_t *cfg, const char *key, double *out,
 	return 0;
 }
 
-/* gf-powersim from the same directory as this program, else from PATH. */
+/* A gf program from the same directory as this one, else from PATH. */
 static char *
-find_powersim(void)
+find_sibling(const char *program)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -105,13 +121,13 @@ find_powersim(void)
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
-			p = gf_fs_join(self, "gf-powersim");
+			p = gf_fs_join(self, program);
 			if (access(p, X_OK) == 0)
 				return p;
 			free(p);
 		}
 	}
-	return gf_xstrdup("gf-powersim");
+	return gf_xstrdup(program);
 }
 
 static int
@@ -149,108 +165,193 @@ parse_components(const char *list, struct gf_stack_opts *o,
 	return rc;
 }
 
-/* The one cleanup entry for this state directory, created when missing. */
 static void
-record_cleanup(json_t *doc, const char *state_dir)
+log_report(const char *prefix, const json_t *report)
 {
-	json_t *cl = gf_doc_array(doc, GF_SECTION_CLEANUP), *e;
-	size_t i;
+	const char *k;
+	json_t *v;
 
-	json_array_foreach(cl, i, e) {
-		const char *k = json_string_value(json_object_get(e,
-		    GF_FIELD_CLEANUP_KIND));
-		const char *d = json_string_value(json_object_get(e,
-		    GF_FIELD_CLEANUP_STATE_DIR));
-
-		if (k != NULL && d != NULL &&
-		    strcmp(k, GF_CLEANUP_KIND_STACK) == 0 &&
-		    strcmp(d, state_dir) == 0) {
-			json_object_del(e, GF_FIELD_CLEANUP_RELEASED);
-			return;
-		}
+	json_object_foreach((json_t *)report, k, v) {
+		if (json_is_object(v))
+			log_report(k, v);
+		else if (prefix == NULL || strcmp(json_string_value(v),
+		    "not running") != 0)
+			gf_info("%s%s%s: %s", prefix != NULL ? prefix : "",
+			    prefix != NULL ? ": " : "", k,
+			    json_string_value(v));
 	}
-	gf_doc_add_cleanup(doc, json_pack("{s:s,s:s,s:s}",
-	    GF_FIELD_CLEANUP_KIND, GF_CLEANUP_KIND_STACK,
-	    GF_FIELD_CLEANUP_TOOL, "gf-kepler-install",
-	    GF_FIELD_CLEANUP_STATE_DIR, state_dir));
-}
-
-static void
-mark_released(json_t *doc, const char *state_dir)
-{
-	json_t *e;
-	size_t i;
-	char ts[32];
-
-	json_array_foreach(json_object_get(doc, GF_SECTION_CLEANUP), i, e) {
-		const char *d = json_string_value(json_object_get(e,
-		    GF_FIELD_CLEANUP_STATE_DIR));
-
-		if (d != NULL && strcmp(d, state_dir) == 0)
-			json_object_set_new(e, GF_FIELD_CLEANUP_RELEASED,
-			    json_string(
-			    gf_time_format(gf_time_now(), 0, ts)));
-	}
-}
-
-/*
- * The host the stack goes on: the document's first host (every one must
- * be reachable), else the runner. Returns a new host, or NULL with err.
- */
-static struct gf_host *
-stack_host(const json_t *doc, struct gf_err *err)
-{
-	struct gf_host *first = NULL, *h;
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, GF_SECTION_HOSTS), i, e) {
-		if ((h = gf_host_from_json(e, err)) == NULL) {
-			gf_host_free(first);
-			return NULL;
-		}
-		if (first == NULL)
-			first = h;
-		else
-			gf_host_free(h);
-	}
-	return first != NULL ? first : gf_host_local_new();
 }
 
 static int
 do_stop(struct gf_tool *t, const char *dir, struct gf_err *err)
 {
-	json_t *stack, *report = NULL;
-	struct gf_host *host;
+	json_t *stack = json_object_get(t->doc, GF_SECTION_STACK), *report = NULL;
+	const json_t *part;
 	char *def = NULL, ts[32];
-	int rc;
+	size_t i;
+	const char *mode = json_string_value(json_object_get(stack, "mode"));
+	int rc, hosts = mode != NULL && strcmp(mode, "hosts") == 0;
 
 	/* The document's paths are absolute, as start recorded them. */
 	def = dir != NULL ? gf_section_path(dir) : gf_stack_default_dir();
 	dir = def;
-	/* The stack of this version runs here (see stack_host). */
-	host = gf_host_local_new();
-	rc = gf_stack_stop(host, dir, &report, err);
-	gf_host_free(host);
-	if (rc == 0) {
-		const char *k;
-		json_t *v;
+	rc = hosts ? gf_stack_hosts_stop(t->doc, stack, &report, err) :
+	    gf_stack_stop_runner(dir, &report, err);
+	log_report(NULL, report);
+	if (rc < 0 && !hosts)
+		goto out;
+	/* A host that could not be reached keeps its cleanup entry. */
+	stack = gf_doc_object(t->doc, GF_SECTION_STACK);
+	if (json_object_get(stack, GF_FIELD_STACK_STATE_DIR) == NULL)
+		json_object_set_new(stack, GF_FIELD_STACK_STATE_DIR,
+		    json_string(dir));
+	gf_stack_mark_released(t->doc, NULL, dir);
+	json_array_foreach(json_object_get(stack, GF_SECTION_HOSTS), i, part) {
+		const char *name = json_string_value(json_object_get(part,
+		    GF_FIELD_HOST_NAME));
 
-		json_object_foreach(report, k, v)
-			gf_info("%s: %s", k, json_string_value(v));
-		stack = gf_doc_object(t->doc, GF_SECTION_STACK);
-		if (json_object_get(stack, GF_FIELD_STACK_STATE_DIR) == NULL)
-			json_object_set_new(stack, GF_FIELD_STACK_STATE_DIR,
-			    json_string(dir));
-		json_object_set_new(stack, "running", json_false());
-		json_object_set_new(stack, "stopped", json_string(
-		    gf_time_format(gf_time_now(), 0, ts)));
-		json_object_set(stack, "stop", report);
-		mark_released(t->doc, dir);
+		if (name != NULL && json_is_object(json_object_get(
+		    json_object_get(report, GF_SECTION_HOSTS), name)))
+			gf_stack_mark_released(t->doc, name, json_string_value(
+			    json_object_get(part, GF_FIELD_STACK_STATE_DIR)));
 	}
+	json_object_set_new(stack, "running", json_boolean(rc < 0));
+	json_object_set_new(stack, "stopped", json_string(
+	    gf_time_format(gf_time_now(), 0, ts)));
+	json_object_set(stack, "stop", report);
+out:
 	json_decref(report);
 	free(def);
 	return rc;
+}
+
+static size_t
+choice(const char *const *list, const char *name)
+{
+	size_t i = 0;
+
+	while (list[i + 1] != NULL && strcmp(list[i], name) != 0)
+		i++;
+	return i;
+}
+
+/*
+ * The hosts the stack goes on: --host NAME, else every host of the
+ * document. *local gets a host when that is the runner alone (the stack
+ * of one machine), else *entries the selected entries (borrowed; freed
+ * by the caller). -1 with err.
+ */
+static int
+select_hosts(const json_t *doc, const char *opt, struct gf_host **local,
+    const json_t ***entries, size_t *n, struct gf_err *err)
+{
+	const json_t *hosts = json_object_get(doc, GF_SECTION_HOSTS), *e;
+	size_t i;
+
+	*local = NULL;
+	*entries = NULL;
+	*n = 0;
+	if (opt != NULL && strcmp(opt, "all") != 0) {
+		if ((e = gf_host_doc_entry(doc, opt)) == NULL)
+			return (*local = gf_host_from_doc(doc, opt, err)) ==
+			    NULL ? -1 : 0;
+		*entries = gf_xcalloc(1, sizeof(**entries));
+		(*entries)[(*n)++] = e;
+	} else if (json_array_size(hosts) == 0) {
+		*local = gf_host_local_new();
+		return 0;
+	} else {
+		*entries = gf_xcalloc(json_array_size(hosts),
+		    sizeof(**entries));
+		json_array_foreach(hosts, i, e)
+			(*entries)[(*n)++] = e;
+	}
+	if (*n == 1) {
+		struct gf_host *h = gf_host_from_json((*entries)[0], err);
+
+		if (h == NULL)
+			return -1;
+		if (gf_host_is_local(h)) {
+			*local = h;
+			free(*entries);
+			*entries = NULL;
+			*n = 0;
+		} else {
+			gf_host_free(h);
+		}
+	}
+	return 0;
+}
+
+static void
+host_progress(void *arg, const char *host, const char *what)
+{
+	(void)arg;
+	gf_info("%s: %s", host, what);
+}
+
+/* The stack on the hosts the document names: exporters there. */
+static json_t *
+start_hosts(struct gf_tool *t, struct settings *s, struct gf_stack_opts *o,
+    const json_t *const *entries, size_t n, struct gf_err *err)
+{
+	struct gf_stack_hosts_opts ho = { 0 };
+	char *tunnel = find_sibling("gf-tunnel");
+	json_t *sec;
+
+	ho.base = o;
+	ho.entries = entries;
+	ho.nentries = n;
+	ho.power = (enum gf_stack_power_want)choice(power_sources, s->power);
+	ho.tunnel = (enum gf_stack_tunnel)choice(tunnel_modes, s->tunnel);
+	ho.host_state_dir = s->host_state_dir;
+	ho.tunnel_program = tunnel;
+	ho.powersim = o->powersim;
+	ho.progress = host_progress;
+	if (s->host_state_dir[0] != '/') {
+		free(tunnel);
+		gf_err_set(err, GF_EXIT_USAGE, "stack", "--host-state-dir: "
+		    "expected an absolute path, got '%s'", s->host_state_dir);
+		return NULL;
+	}
+	gf_stack_record_cleanup(t->doc, NULL, o->state_dir);
+	for (size_t i = 0; i < n; i++)
+		gf_stack_record_cleanup(t->doc, json_string_value(json_object_get(
+		    entries[i], GF_FIELD_HOST_NAME)), s->host_state_dir);
+	gf_tool_checkpoint(t);
+	gf_log_group("starting the stack on %zu host%s, Prometheus in %s", n,
+	    n == 1 ? "" : "s", o->state_dir);
+	sec = gf_stack_hosts_start(&ho, err);
+	gf_log_endgroup();
+	free(tunnel);
+	return sec;
+}
+
+/* The stack of one machine, with its power source checked first. */
+static json_t *
+start_local(struct gf_tool *t, struct settings *s, struct gf_stack_opts *o,
+    struct gf_err *err)
+{
+	json_t *rapl = NULL, *sec = NULL;
+
+	if (gf_stack_choose_power(o->host, s->sysfs,
+	    (enum gf_stack_power_want)choice(power_sources, s->power),
+	    &o->power, &rapl, err) < 0)
+		goto out;
+	o->rapl_check = rapl;
+	if (o->power == GF_STACK_POWER_SIMULATED && strcmp(s->power,
+	    "auto") == 0)
+		gf_info("no readable RAPL under %s: using the simulated meter "
+		    "(source=\"simulated\")", json_string_value(
+		    json_object_get(rapl, GF_FIELD_RAPL_PATH)));
+	gf_stack_record_cleanup(t->doc, NULL, o->state_dir);
+	gf_tool_checkpoint(t);
+	gf_log_group("starting the local stack in %s", o->state_dir);
+	sec = gf_stack_start(o, err);
+	gf_log_endgroup();
+out:
+	json_decref(rapl);
+	return sec;
 }
 
 static int
@@ -258,10 +359,10 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
     struct gf_err *err)
 {
 	struct gf_stack_opts o;
-	json_t *rapl = NULL, *sec = NULL, *prom,
-	    *curve = json_object_get(cfg, "curve");
+	json_t *sec = NULL, *prom, *curve = json_object_get(cfg, "curve");
+	const json_t **entries = NULL;
 	char *def = NULL, *powersim = NULL, *state = NULL;
-	const char *power = s->power != NULL ? s->power : "auto";
+	size_t n = 0;
 	int rc = -1;
 
 	gf_stack_opts_init(&o);
@@ -284,56 +385,16 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 	    &o.curve.dram_idle_watts, err) < 0 || cfg_number(curve,
 	    "dram_dynamic_watts", &o.curve.dram_dynamic_watts, err) < 0)
 		return -1;
-
-	if ((o.host = stack_host(t->doc, err)) == NULL)
+	if (select_hosts(t->doc, s->host, &o.host, &entries, &n, err) < 0)
 		return -1;
-	/* RAPL is checked before anything is started. */
 	o.sysfs = s->sysfs;
-	rapl = gf_hostinfo_rapl(o.host, s->sysfs);
-	o.rapl_check = rapl;
-	if (strcmp(power, "auto") == 0) {
-		o.power = gf_hostinfo_rapl_usable(rapl) ?
-		    GF_STACK_POWER_RAPL : GF_STACK_POWER_SIMULATED;
-		if (o.power == GF_STACK_POWER_SIMULATED)
-			gf_info("no readable RAPL under %s: using the "
-			    "simulated meter (source=\"simulated\")",
-			    json_string_value(json_object_get(rapl,
-			    GF_FIELD_RAPL_PATH)));
-	} else if (strcmp(power, "rapl") == 0) {
-		if (!gf_hostinfo_rapl_usable(rapl)) {
-			gf_err_set(err, GF_EXIT_UNAVAILABLE, "stack",
-			    "RAPL is not %s at '%s': use --power simulated",
-			    json_is_true(json_object_get(rapl,
-			    GF_FIELD_RAPL_PRESENT)) ?
-			    "readable" : "present",
-			    json_string_value(json_object_get(rapl,
-			    GF_FIELD_RAPL_PATH)));
-			goto out;
-		}
-		o.power = GF_STACK_POWER_RAPL;
-	} else if (strcmp(power, "simulated") == 0) {
-		o.power = GF_STACK_POWER_SIMULATED;
-	} else if (strcmp(power, "none") == 0) {
-		o.power = GF_STACK_POWER_NONE;
-	} else {
-		gf_err_set(err, GF_EXIT_USAGE, "stack", "--power: expected "
-		    "auto, rapl, simulated or none, got '%s'", power);
-		goto out;
-	}
-	if (o.power == GF_STACK_POWER_SIMULATED)
-		o.powersim = powersim = find_powersim();
-
+	o.powersim = powersim = find_sibling("gf-powersim");
 	if (s->state_dir == NULL)
 		s->state_dir = def = gf_stack_default_dir();
 	state = gf_section_path(s->state_dir);
 	o.state_dir = state;
-	/* Recorded before anything starts: down finds it even if we die. */
-	record_cleanup(t->doc, state);
-	gf_tool_checkpoint(t);
-
-	gf_log_group("starting the local stack in %s", state);
-	sec = gf_stack_start(&o, err);
-	gf_log_endgroup();
+	sec = o.host != NULL ? start_local(t, s, &o, err) :
+	    start_hosts(t, s, &o, entries, n, err);
 	if (sec == NULL)
 		goto out;
 	if ((prom = json_object_get(sec, GF_FIELD_STACK_PROMETHEUS)) != NULL)
@@ -346,7 +407,7 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 	gf_doc_set(t->doc, GF_SECTION_STACK, sec);
 	rc = 0;
 out:
-	json_decref(rapl);
+	free(entries);
 	free(state);
 	free(powersim);
 	free(def);
@@ -373,6 +434,9 @@ main(int argc, char *argv[])
 	s.retention = gf_opt_str(&t.set, "retention");
 	s.interval = gf_opt_str(&t.set, "scrape-interval");
 	s.timeout = gf_opt_str(&t.set, "timeout");
+	s.host = gf_opt_str(&t.set, "host");
+	s.tunnel = gf_opt_str(&t.set, "tunnel");
+	s.host_state_dir = gf_opt_str(&t.set, "host-state-dir");
 	if (stop)
 		rc = do_stop(&t, s.state_dir, &err);
 	else

@@ -11,7 +11,7 @@
 
 #include "gf_cleanup.h"
 #include "gf_fs.h"
-#include "gf_stack.h"
+#include "gf_stack_hosts.h"
 #include "tap.h"
 
 int
