@@ -116,7 +116,8 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_RELEASED, R, "when it was given "
 	    "back" },
 
-	{ GF_SECTION_STACK, "mode", S, "how the stack runs (local)" },
+	{ GF_SECTION_STACK, "mode", S, "how the stack runs (local, "
+	    "hosts)" },
 	{ GF_SECTION_STACK, GF_FIELD_STACK_STATE_DIR, P, "the stack's state "
 	    "directory" },
 	{ GF_SECTION_STACK, "started", R, "when the stack was up" },
@@ -156,6 +157,11 @@ static const struct gf_section_field fields[] = {
 	    "runs it" },
 	{ GF_SECTION_STACK, "kepler.version", S, "its version "
 	    "(gf-commit's {tag})" },
+	{ GF_SECTION_STACK, GF_SECTION_HOSTS, A, "mode hosts: each host's "
+	    "part" },
+	{ GF_SECTION_STACK, "hosts.name", S, "the host" },
+	{ GF_SECTION_STACK, "hosts.reach", S, "direct or ssh (a tunnel)" },
+	{ GF_SECTION_STACK, "hosts.tunnels", A, "its SSH tunnels" },
 	{ GF_SECTION_STACK, "stopped", R, "when --stop stopped it" },
 	{ GF_SECTION_STACK, "stop", O, "what --stop did to each component" },
 
