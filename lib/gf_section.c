@@ -136,6 +136,8 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_STACK, "prometheus.retention", S, "its retention" },
 	{ GF_SECTION_STACK, "prometheus.admin_api", B, "the admin API is on" },
 	{ GF_SECTION_STACK, "prometheus.version", S, "its version" },
+	{ GF_SECTION_STACK, "prometheus.host", S, "its host, when not the "
+	    "runner" },
 	{ GF_SECTION_STACK, "node_exporter", O, "the node-exporter" },
 	{ GF_SECTION_STACK, "node_exporter.url", S, "its URL" },
 	{ GF_SECTION_STACK, "node_exporter.port", I, "its port" },
@@ -300,6 +302,7 @@ static const struct gf_section_field fields[] = {
 	    "credentials" },
 	{ GF_SECTION_SNAPSHOT, "data_dir", P, "the TSDB directory" },
 	{ GF_SECTION_SNAPSHOT, "snapshot_dir", P, "the snapshot directory" },
+	{ GF_SECTION_SNAPSHOT, "data_host", S, "the host that holds them" },
 	{ GF_SECTION_SNAPSHOT, "taken", T, "when it was taken" },
 	{ GF_SECTION_SNAPSHOT, "seconds", N, "how long it took" },
 	{ GF_SECTION_SNAPSHOT, "record", P, "the experiment record" },

@@ -3,10 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "gf_snapshot.h"
+#include "gf_archive.h"
+#include "gf_host.h"
 #include "gf_window.h"
 #include "gf_buf.h"
 #include "gf_doc.h"
@@ -138,4 +141,36 @@ gf_snapshot_data_dir(struct gf_prom *p, struct gf_err *err)
 		    "storage.tsdb.path '%s')", path ? path : "");
 	json_decref(flags);
 	return dir;
+}
+
+int
+gf_snapshot_fetch(struct gf_host *h, const char *dir, const char *dest,
+    struct gf_err *err)
+{
+	const char *argv[] = { "tar", "-C", dir, "-cf", "-", ".", NULL };
+	char *tar = gf_xasprintf("%s.tar", dest);
+	struct gf_host_cmd cmd;
+	struct gf_host_result res;
+	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&res, 0, sizeof(res));
+	cmd.argv = argv;
+	cmd.capture = GF_HOST_CAPTURE_STDERR;	/* stdout: the tar file */
+	cmd.log_path = tar;
+	unlink(tar);
+	if ((rc = gf_host_run(h, &cmd, &res, err)) == 0 && res.status != 0) {
+		const char *why = res.errout != NULL ? res.errout : "";
+
+		rc = gf_err_set(err, strstr(why, "No such file") != NULL ?
+		    GF_EXIT_NOINPUT : GF_EXIT_IOERR, "snapshot", "host '%s': "
+		    "cannot read '%s': %.*s", gf_host_name(h), dir,
+		    (int)strcspn(why, "\n"), why);
+	}
+	if (rc == 0)
+		rc = gf_archive_extract(tar, dest, err);
+	unlink(tar);
+	gf_host_result_release(&res);
+	free(tar);
+	return rc;
 }

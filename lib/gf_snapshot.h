@@ -61,4 +61,15 @@ int gf_snapshot_export(struct gf_prom *p, const struct gf_snapshot_export *x,
  */
 char *gf_snapshot_data_dir(struct gf_prom *p, struct gf_err *err);
 
+/*
+ * Bring directory dir of host h (a snapshot of a Prometheus that runs
+ * there) to dest on the runner: tar on the host, streamed to dest.tar
+ * here, then extracted (gf_archive_extract) and removed. Nothing needs
+ * to be installed but tar on the host. 66 when dir is not there, 74 when
+ * tar fails, the host's errors (69, 78).
+ */
+struct gf_host;
+int gf_snapshot_fetch(struct gf_host *h, const char *dir, const char *dest,
+    struct gf_err *err);
+
 #endif

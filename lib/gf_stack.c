@@ -660,14 +660,10 @@ add_quoted(struct gf_buf *b, const char *text)
 	json_decref(j);
 }
 
-/* One scrape job over every target of o->targets named job. */
+/* The static configs of every target of o->targets named job. */
 static void
-add_target_job(struct gf_buf *b, const struct gf_stack_opts *o,
-    const char *job)
+add_targets(struct gf_buf *b, const struct gf_stack_opts *o, const char *job)
 {
-	gf_buf_addf(b, "  - job_name: ");
-	add_quoted(b, job);
-	gf_buf_addf(b, "\n    honor_labels: true\n    static_configs:\n");
 	for (size_t i = 0; i < o->ntargets; i++) {
 		const struct gf_stack_target *tg = &o->targets[i];
 
@@ -681,6 +677,17 @@ add_target_job(struct gf_buf *b, const struct gf_stack_opts *o,
 		add_quoted(b, tg->source);
 		gf_buf_addf(b, "\n");
 	}
+}
+
+/* Whether a started component of the stack scrapes under job. */
+static int
+own_job(const struct stack *s, const char *job)
+{
+	for (size_t c = 0; c < NCOMP; c++)
+		if (s->started[c] && components[c].scrape_job != NULL &&
+		    strcmp(components[c].scrape_job, job) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -713,6 +720,12 @@ write_prom_config(struct stack *s, size_t self, struct gf_err *err)
 		    "          source: '${source}'\n");
 		gf_buf_addf(&b, "%s", t);
 		free(t);
+		if (s->o->host_label != NULL) {
+			gf_buf_addf(&b, "          host: ");
+			add_quoted(&b, s->o->host_label);
+			gf_buf_addf(&b, "\n");
+		}
+		add_targets(&b, s->o, components[c].scrape_job);
 	}
 	for (size_t i = 0; i < s->o->ntargets; i++) {
 		const char *job = s->o->targets[i].job;
@@ -721,8 +734,13 @@ write_prom_config(struct stack *s, size_t self, struct gf_err *err)
 		for (j = 0; j < i && strcmp(s->o->targets[j].job, job) != 0;
 		    j++)
 			;
-		if (j == i)
-			add_target_job(&b, s->o, job);
+		if (j < i || own_job(s, job))
+			continue;
+		gf_buf_addf(&b, "  - job_name: ");
+		add_quoted(&b, job);
+		gf_buf_addf(&b, "\n    honor_labels: true\n"
+		    "    static_configs:\n");
+		add_targets(&b, s->o, job);
 	}
 	t = expand(s, v, "${config}");
 	rc = gf_host_write(s->host, t, b.data, b.len, 0644, 0, err);

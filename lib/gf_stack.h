@@ -85,6 +85,8 @@ struct gf_stack_opts {
 	void *reach_arg;
 	const struct gf_stack_target *targets;	/* borrowed */
 	size_t ntargets;
+	/* Label host="NAME" on its own scrape targets too (NULL: none). */
+	const char *host_label;
 	const char *state_dir;		/* required; made absolute */
 	int prometheus;			/* start Prometheus */
 	int node_exporter;		/* start node-exporter */

@@ -282,22 +282,30 @@ url_authority(const char *url)
  * or NULL with err.
  */
 static json_t *
-start_part(struct part *p, struct gf_host *h, struct gf_err *err)
+start_part(struct part *p, struct gf_host *h, int node_exporter,
+    const struct gf_stack_target *targets, size_t ntargets,
+    struct gf_err *err)
 {
 	const struct gf_stack_hosts_opts *o = p->o;
 	struct gf_stack_opts ho = *o->base;
-	json_t *rapl = NULL, *sec = NULL, *obj = NULL, *node;
+	json_t *rapl = NULL, *sec = NULL, *obj = NULL, *node, *prom;
 	char *meter = NULL;
-	int tunnel = use_tunnel(o, h, p->entry);
+	int prometheus = targets != NULL;
+	/* Another host's Prometheus scrapes this one at its address. */
+	int tunnel = (o->prometheus_entry == NULL || prometheus) &&
+	    use_tunnel(o, h, p->entry);
 
 	ho.host = h;
-	ho.prometheus = 0;
-	ho.node_exporter = 1;
-	ho.targets = NULL;
-	ho.ntargets = 0;
+	ho.prometheus = prometheus;
+	ho.node_exporter = node_exporter;
+	ho.targets = targets;
+	ho.ntargets = ntargets;
+	ho.host_label = p->name;
 	ho.state_dir = o->host_state_dir;
-	if (gf_stack_choose_power(h, o->base->sysfs, o->power, &ho.power,
-	    &rapl, err) < 0)
+	if (!node_exporter)
+		ho.power = GF_STACK_POWER_NONE;
+	else if (gf_stack_choose_power(h, o->base->sysfs, o->power,
+	    &ho.power, &rapl, err) < 0)
 		goto out;
 	ho.rapl_check = rapl;
 	if (ho.power == GF_STACK_POWER_SIMULATED) {
@@ -313,11 +321,15 @@ start_part(struct part *p, struct gf_host *h, struct gf_err *err)
 	}
 	if ((sec = gf_stack_start(&ho, err)) == NULL)
 		goto out;
-	node = json_object_get(sec, "node_exporter");
-	obj = json_pack("{s:s,s:O,s:s,s:O,s:O}", GF_FIELD_HOST_NAME, p->name,
+	obj = json_pack("{s:s,s:O,s:s}", GF_FIELD_HOST_NAME, p->name,
 	    GF_FIELD_STACK_STATE_DIR, json_object_get(sec,
-	    GF_FIELD_STACK_STATE_DIR), "reach", tunnel ? "ssh" : "direct",
-	    "node_exporter", node, "power", json_object_get(sec, "power"));
+	    GF_FIELD_STACK_STATE_DIR), "reach", tunnel ? "ssh" : "direct");
+	if ((node = json_object_get(sec, "node_exporter")) != NULL) {
+		json_object_set(obj, "node_exporter", node);
+		json_object_set(obj, "power", json_object_get(sec, "power"));
+	}
+	if ((prom = json_object_get(sec, GF_FIELD_STACK_PROMETHEUS)) != NULL)
+		json_object_set(obj, GF_FIELD_STACK_PROMETHEUS, prom);
 	if (tunnel)
 		json_object_set(obj, "tunnels", p->tunnels);
 out:
@@ -353,6 +365,8 @@ common_source(const json_t *parts)
 		const char *s = json_string_value(json_object_get(
 		    json_object_get(part, "power"), "source"));
 
+		if (s == NULL)
+			continue;	/* Prometheus alone there */
 		if (one != NULL && strcmp(one, s) != 0)
 			return "mixed";
 		one = s;
@@ -360,28 +374,64 @@ common_source(const json_t *parts)
 	return one != NULL ? one : "none";
 }
 
+/*
+ * The section of a stack whose Prometheus runs on a host: that host's
+ * part (the last) gives it up to the section. New reference.
+ */
+static json_t *
+host_prometheus_section(const struct gf_stack_hosts_opts *o, json_t *parts)
+{
+	json_t *last = json_array_get(parts, json_array_size(parts) - 1);
+	json_t *prom = json_deep_copy(json_object_get(last,
+	    GF_FIELD_STACK_PROMETHEUS));
+	char ts[32];
+
+	json_object_del(last, GF_FIELD_STACK_PROMETHEUS);
+	json_object_set(prom, "host", json_object_get(last,
+	    GF_FIELD_HOST_NAME));
+	return json_pack("{s:s,s:s,s:f,s:o,s:[s],s:b,s:s}",
+	    GF_FIELD_STACK_STATE_DIR, o->base->state_dir, "mode", "hosts",
+	    "scrape_interval", o->base->scrape_interval,
+	    GF_FIELD_STACK_PROMETHEUS, prom, "components", "prometheus",
+	    "running", 1, "started", gf_time_format(gf_time_now(), 0, ts));
+}
+
 json_t *
 gf_stack_hosts_start(const struct gf_stack_hosts_opts *o, struct gf_err *err)
 {
 	struct gf_host *runner = gf_host_local_new();
-	struct gf_host **hs = gf_xcalloc(o->nentries + 1, sizeof(*hs));
-	struct gf_stack_target *targets = gf_xcalloc(o->nentries + 1,
+	size_t nparts = o->nentries, prom_at = o->nentries, n = 0;
+	struct gf_host **hs = gf_xcalloc(nparts + 1, sizeof(*hs));
+	struct gf_stack_target *targets = gf_xcalloc(nparts + 1,
 	    sizeof(*targets));
 	json_t *parts = json_array(), *sec = NULL;
 	struct gf_stack_opts ro = *o->base;
-	size_t n = 0;
 
-	for (; n < o->nentries; n++) {
-		struct part p = { o, runner, o->entries[n], NULL, n, NULL };
+	/* Prometheus's host goes last, with every other host as targets. */
+	if (o->prometheus_entry != NULL) {
+		while (prom_at > 0 && o->entries[prom_at - 1] !=
+		    o->prometheus_entry)
+			prom_at--;
+		prom_at = prom_at > 0 ? prom_at - 1 : nparts++;
+	}
+	for (size_t k = 0; k < nparts; k++, n++) {
+		size_t i = o->prometheus_entry == NULL ? k : k + 1 == nparts ?
+		    prom_at : k < prom_at ? k : k + 1;
+		const json_t *entry = i < o->nentries ? o->entries[i] :
+		    o->prometheus_entry;
+		struct part p = { o, runner, entry, NULL, k, NULL };
+		int last = o->prometheus_entry != NULL && k + 1 == nparts;
 		json_t *obj;
 
-		if ((hs[n] = gf_host_from_json(o->entries[n], err)) == NULL)
+		if ((hs[n] = gf_host_from_json(entry, err)) == NULL)
 			goto fail;
 		p.name = gf_host_name(hs[n]);
 		p.tunnels = json_array();
 		if (o->progress != NULL)
-			o->progress(o->progress_arg, p.name, "starting");
-		obj = start_part(&p, hs[n], err);
+			o->progress(o->progress_arg, p.name, last ?
+			    "starting Prometheus" : "starting");
+		obj = start_part(&p, hs[n], i < o->nentries, last ? targets :
+		    NULL, n, err);
 		json_decref(p.tunnels);
 		if (obj == NULL) {
 			if (strstr(err->msg, p.name) == NULL)
@@ -391,6 +441,8 @@ gf_stack_hosts_start(const struct gf_stack_hosts_opts *o, struct gf_err *err)
 			goto fail;
 		}
 		json_array_append_new(parts, obj);
+		if (last)
+			continue;
 		/* The target's strings live in parts, which outlives it. */
 		targets[n].job = "node";
 		targets[n].host = json_string_value(json_object_get(obj,
@@ -401,20 +453,24 @@ gf_stack_hosts_start(const struct gf_stack_hosts_opts *o, struct gf_err *err)
 		    json_object_get(json_object_get(obj, "node_exporter"),
 		    GF_FIELD_COMPONENT_URL)));
 	}
-	ro.host = runner;
-	ro.node_exporter = 0;
-	ro.power = GF_STACK_POWER_NONE;
-	ro.rapl_check = NULL;
-	ro.targets = targets;
-	ro.ntargets = n;
-	if (o->progress != NULL)
-		o->progress(o->progress_arg, gf_host_name(runner),
-		    "starting Prometheus");
-	if ((sec = gf_stack_start(&ro, err)) == NULL)
-		goto fail;
-	json_object_set_new(sec, "mode", json_string("hosts"));
-	json_object_set_new(json_object_get(sec, "power"), "source",
-	    json_string(common_source(parts)));
+	if (o->prometheus_entry != NULL) {
+		sec = host_prometheus_section(o, parts);
+	} else {
+		ro.host = runner;
+		ro.node_exporter = 0;
+		ro.power = GF_STACK_POWER_NONE;
+		ro.rapl_check = NULL;
+		ro.targets = targets;
+		ro.ntargets = n;
+		if (o->progress != NULL)
+			o->progress(o->progress_arg, gf_host_name(runner),
+			    "starting Prometheus");
+		if ((sec = gf_stack_start(&ro, err)) == NULL)
+			goto fail;
+		json_object_set_new(sec, "mode", json_string("hosts"));
+	}
+	json_object_set_new(sec, "power", json_pack("{s:s}", "source",
+	    common_source(parts)));
 	json_object_set(sec, GF_SECTION_HOSTS, parts);
 	goto out;
 fail:

@@ -15,7 +15,7 @@
  * a jump in between) and "direct" otherwise.
  *
  *	"stack": { "mode": "hosts", "state_dir", "scrape_interval",
- *	  "prometheus": { as gf_stack_start's, on the runner },
+ *	  "prometheus": { as gf_stack_start's, "host" when not the runner },
  *	  "power": { "source": the hosts' one source, or "mixed" },
  *	  "hosts": [ { "name", "state_dir", "reach": "direct"|"ssh",
  *	      "node_exporter": { "url", "listen", ... },
@@ -25,7 +25,10 @@
  *	  "components", "running", "started" }
  *
  * The runner's part is stopped with gf_stack_stop (Prometheus, then the
- * tunnels), each host's with gf_stack_stop on that host.
+ * tunnels), each host's with gf_stack_stop on that host. With Prometheus
+ * on a host, the runner keeps only tunnels, and that host's part (last in
+ * "hosts", without node_exporter when it was not one of the hosts)
+ * holds Prometheus.
  */
 #ifndef GF_STACK_HOSTS_H
 #define GF_STACK_HOSTS_H
@@ -72,6 +75,12 @@ struct gf_stack_hosts_opts {
 	const char *host_state_dir;	/* on every host */
 	enum gf_stack_tunnel tunnel;
 	const char *tunnel_program;	/* gf-tunnel on the runner */
+	/*
+	 * The host Prometheus runs on (borrowed; NULL: the runner). It
+	 * scrapes the others at their addresses (tunnel applies to it
+	 * alone: how the runner reaches it), and its part gets Prometheus.
+	 */
+	const json_t *prometheus_entry;
 	/*
 	 * gf-powersim on the runner: copied to a host (of the runner's
 	 * architecture) that does not have one in its PATH.

@@ -68,6 +68,9 @@ static const struct gf_opt opts[] = {
 	{ .name = "tunnel", .kind = GF_OPT_STRING, .arg = "MODE",
 	  .help = "reach a host's exporters through SSH: auto, always, never",
 	  .env = "GF_TUNNEL", .def = "auto", .choices = tunnel_modes },
+	{ .name = "prometheus-host", .kind = GF_OPT_STRING, .arg = "NAME",
+	  .help = "the host Prometheus runs on (default: this one)",
+	  .env = "GF_PROMETHEUS_HOST" },
 	{ .name = "host-state-dir", .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "the state directory on the other hosts",
 	  .env = "GF_HOST_STACK_DIR", .def = "/var/tmp/gf-stack" },
@@ -92,6 +95,7 @@ struct settings {
 	const char *host;
 	const char *tunnel;
 	const char *host_state_dir;
+	const char *prometheus_host;
 };
 
 static int
@@ -314,12 +318,25 @@ start_hosts(struct gf_tool *t, struct settings *s, struct gf_stack_opts *o,
 		    "expected an absolute path, got '%s'", s->host_state_dir);
 		return NULL;
 	}
+	if (s->prometheus_host != NULL && !gf_host_is_runner(
+	    s->prometheus_host) && (ho.prometheus_entry = gf_host_doc_entry(
+	    t->doc, s->prometheus_host)) == NULL) {
+		free(tunnel);
+		gf_err_set(err, GF_EXIT_CONFIG, "stack", "--prometheus-host: "
+		    "host '%s' is not in the document's hosts",
+		    s->prometheus_host);
+		return NULL;
+	}
 	gf_stack_record_cleanup(t->doc, NULL, o->state_dir);
 	for (size_t i = 0; i < n; i++)
 		gf_stack_record_cleanup(t->doc, json_string_value(json_object_get(
 		    entries[i], GF_FIELD_HOST_NAME)), s->host_state_dir);
+	if (ho.prometheus_entry != NULL)
+		gf_stack_record_cleanup(t->doc, json_string_value(
+		    json_object_get(ho.prometheus_entry, GF_FIELD_HOST_NAME)),
+		    s->host_state_dir);
 	gf_tool_checkpoint(t);
-	gf_log_group("starting the stack on %zu host%s, Prometheus in %s", n,
+	gf_log_group("starting the stack on %zu host%s (state %s here)", n,
 	    n == 1 ? "" : "s", o->state_dir);
 	sec = gf_stack_hosts_start(&ho, err);
 	gf_log_endgroup();
@@ -387,6 +404,13 @@ do_start(struct gf_tool *t, struct settings *s, const json_t *cfg,
 		return -1;
 	if (select_hosts(t->doc, s->host, &o.host, &entries, &n, err) < 0)
 		return -1;
+	if (o.host != NULL && s->prometheus_host != NULL &&
+	    !gf_host_is_runner(s->prometheus_host)) {
+		gf_host_free(o.host);
+		return gf_err_set(err, GF_EXIT_USAGE, "stack",
+		    "--prometheus-host: the stack of this one machine has its "
+		    "Prometheus here");
+	}
 	o.sysfs = s->sysfs;
 	o.powersim = powersim = find_sibling("gf-powersim");
 	if (s->state_dir == NULL)
@@ -437,6 +461,7 @@ main(int argc, char *argv[])
 	s.host = gf_opt_str(&t.set, "host");
 	s.tunnel = gf_opt_str(&t.set, "tunnel");
 	s.host_state_dir = gf_opt_str(&t.set, "host-state-dir");
+	s.prometheus_host = gf_opt_str(&t.set, "prometheus-host");
 	if (stop)
 		rc = do_stop(&t, s.state_dir, &err);
 	else

@@ -17,6 +17,7 @@
 #include "gf_archive.h"
 #include "gf_doc.h"
 #include "gf_fs.h"
+#include "gf_host.h"
 #include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_prom.h"
@@ -37,6 +38,10 @@ static const struct gf_opt opts[] = {
 	  .help = "its TSDB directory, as seen from here",
 	  .env = "GF_PROMETHEUS_DATA_DIR",
 	  .doc = GF_DOC_STACK_PROMETHEUS_DATA_DIR },
+	{ .name = "data-host", .kind = GF_OPT_STRING, .arg = "NAME",
+	  .help = "the host of the document that holds it (default: this "
+	  "one)", .env = "GF_PROMETHEUS_HOST",
+	  .doc = GF_DOC_STACK_PROMETHEUS_HOST },
 	{ .name = "out", .letter = 'o', .kind = GF_OPT_STRING, .arg = "DIR",
 	  .help = "where the archive goes", .env = "GF_SNAPSHOT_OUT",
 	  .def = "." },
@@ -170,11 +175,16 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 	size_t nspans = 0;
 	char *dd = NULL, *outdir = NULL, *name = NULL, *snapdir = NULL;
 	char *archive = NULL, *record = NULL, *om = NULL, *text = NULL;
-	char *url = NULL;
+	char *url = NULL, *fetched = NULL;
+	const char *data_host = gf_opt_str(s, "data-host"), *local;
+	struct gf_host *dh = NULL;
 	double t0;
 	int rc = -1;
 
 	if (prom_of(s, &p, err) < 0)
+		goto out;
+	if (data_host != NULL && (dh = gf_host_from_doc(t->doc, data_host,
+	    err)) == NULL)
 		goto out;
 	url = gf_http_redact_url(p.url);
 	json_object_set_new(sec, "prometheus", json_string(url));
@@ -205,7 +215,16 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 	json_object_set_new(sec, "data_dir", json_string(data_dir));
 	snapdir = gf_xasprintf("%s/snapshots/%s", data_dir, name);
 	json_object_set_new(sec, "snapshot_dir", json_string(snapdir));
-	if (!gf_fs_is_dir(snapdir)) {
+	local = snapdir;
+	if (dh != NULL && !gf_host_is_local(dh)) {
+		/* Archived here, from a copy next to the archive. */
+		fetched = gf_xasprintf("%s/.prometheus-%s.fetch", outdir, name);
+		json_object_set_new(sec, "data_host", json_string(data_host));
+		gf_info("fetching %s from %s", snapdir, data_host);
+		if (gf_snapshot_fetch(dh, snapdir, fetched, err) < 0)
+			goto out;
+		local = fetched;
+	} else if (!gf_fs_is_dir(snapdir)) {
 		gf_err_set(err, GF_EXIT_NOINPUT, "snapshot",
 		    "snapshot '%s' was taken but '%s' does not exist: is '%s' "
 		    "the --storage.tsdb.path of the Prometheus at %s?", name,
@@ -215,7 +234,7 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 	archive = gf_xasprintf("%s/prometheus-%s%s", outdir, name,
 	    gf_archive_suffix(ao->compress));
 	gf_info("archiving %s to %s", snapdir, archive);
-	if (gf_archive_dir(snapdir, name, archive, ao, &info, err) < 0)
+	if (gf_archive_dir(local, name, archive, ao, &info, err) < 0)
 		goto out;
 	if (info.files == 0)
 		gf_warn("snapshot '%s' holds no data files%s", name,
@@ -244,12 +263,23 @@ run(struct gf_tool *t, const struct gf_archive_opts *ao, json_t *sec,
 	if (gf_fs_write_atomic(record, text, strlen(text), 0644, err) < 0)
 		goto out;
 	if (gf_opt_flag(s, "remove-snapshot")) {
-		if (gf_fs_remove_tree(snapdir, err) < 0)
+		const char *rm[] = { "rm", "-rf", "--", snapdir, NULL };
+		int st = fetched != NULL ? gf_host_capture(dh, rm, 600, NULL,
+		    err) : gf_fs_remove_tree(snapdir, err);
+
+		if (st > 0)
+			gf_err_set(err, GF_EXIT_IOERR, "snapshot", "host '%s': "
+			    "cannot remove '%s'", data_host, snapdir);
+		if (st != 0)
 			goto out;
 		json_object_set_new(sec, "removed", json_true());
 	}
 	rc = 0;
 out:
+	if (fetched != NULL)
+		gf_fs_remove_tree(fetched, NULL);
+	free(fetched);
+	gf_host_free(dh);
 	free(text);
 	free(record);
 	free(om);

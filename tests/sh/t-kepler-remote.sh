@@ -159,6 +159,36 @@ test_expect_success '--host NAME: exporters on that host alone; a name not there
 	grep -q "host .nosuch. is not in the document" err
 '
 
+test_expect_success '--prometheus-host gfh1: Prometheus there, scraping both hosts' '
+	gf-kepler-install --prometheus-host gfh1 --power simulated --scrape-interval 1s \
+	    -d "$TEST_DIR/stack-p" -i doc.json >kp.json 2>err || { cat err >&2; false; } &&
+	jq -e ".stack.prometheus.host == \"gfh1\"
+	    and .stack.prometheus.url == \"http://$(hosts_addr gfh1):\(.stack.prometheus.port)\"
+	    and (.stack.hosts | map(.name)) == [\"gfh2\", \"gfh1\"]
+	    and ([.cleanup[] | select(.kind == \"stack\") | .host] == [null, \"gfh1\", \"gfh2\"])" kp.json &&
+	runs_on gfh1 "$(jq -r .stack.prometheus.pid kp.json)" &&
+	url=$(jq -r .stack.prometheus.url kp.json) &&
+	wait_until 20 "both hosts scraped, each under its name" \
+	    "prom_at_least $url \"count(up{job=\\\"node\\\",host=~\\\"gfh1|gfh2\\\"} == 1)\" 2"
+'
+
+test_expect_success 'gf-snapshot fetches the snapshot from the Prometheus host' '
+	gf-stress --host gfh2 --plan-file two.yaml -i kp.json 2>/dev/null |
+	    gf-snapshot --remove-snapshot -o "$TEST_DIR/snap" >snap.json 2>err || { cat err >&2; false; }
+	jq -e ".snapshot.data_host == \"gfh1\" and .snapshot.files >= 1 and .snapshot.removed" snap.json &&
+	a=$(jq -r .snapshot.archive snap.json) && test -s "$a" &&
+	tar -tf "$a" | grep -q "/index$" &&
+	test -z "$(ls -A "$TEST_DIR/snap" | grep fetch)" &&
+	root=/proc/$(cut -d" " -f1 "$H/gfh1/holder.pid")/root &&
+	test ! -e "$root$(jq -r .snapshot.snapshot_dir snap.json)"
+'
+
+test_expect_success '--stop stops Prometheus on gfh1 and the exporters' '
+	gf-kepler-install --stop -i kp.json >kpstop.json 2>err || { cat err >&2; false; }
+	jq -e ".stack.stop.hosts.gfh1.prometheus == \"stopped\"" kpstop.json &&
+	wait_until 10 "the stack to go" "all_gone kp.json"
+'
+
 if command -v gf-tunnel >/dev/null 2>&1; then
 test_expect_success '--tunnel always: exporters on the hosts'"'"' loopback, scraped through SSH tunnels' '
 	gf-kepler-install --tunnel always --power simulated -d "$TEST_DIR/stack-t" -i doc.json >kt.json 2>err ||
