@@ -370,6 +370,8 @@ accept_from(struct fwd *f, const struct gf_ssh_forward *fw)
 static int
 waiting(const struct fwd *f)
 {
+	unsigned long queued;
+
 	if (f->owner_op != OP_NONE)
 		return 0;	/* the owner waits for POLLOUT */
 	for (size_t i = 0; i < f->nc; i++) {
@@ -377,9 +379,14 @@ waiting(const struct fwd *f)
 
 		if (c->state != OPEN || c->failed)
 			continue;
+		/*
+		 * Not libssh2_poll_channel_read: it gives up at the first
+		 * packet shorter than 5 bytes, and the answers to keep-alives
+		 * are such packets that stay queued.
+		 */
 		if (!c->chan_eof && c->down_len < BUF_SIZE &&
-		    (libssh2_poll_channel_read(c->ch, 0) ||
-		    libssh2_channel_eof(c->ch)))
+		    (libssh2_channel_window_read_ex(c->ch, &queued, NULL),
+		    queued > 0 || libssh2_channel_eof(c->ch)))
 			return 1;
 		if (c->up_len > 0 && may_send(f, c, OP_WRITE) &&
 		    libssh2_channel_window_write(c->ch) > 0)
