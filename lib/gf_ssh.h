@@ -167,8 +167,9 @@ struct gf_ssh_forward {
  * Returns 0 when stopped, every forwarded connection closed (the
  * listening sockets stay open: the caller's); -1 with err when the SSH
  * connection broke (69, naming the host), after which s is broken
- * (gf_ssh_broken), or 71 when the system refused a socket operation on
- * a listener.
+ * (gf_ssh_broken); 71 when poll(2) fails. A listener that cannot
+ * accept for want of descriptors or memory is logged and rested for a
+ * second.
  */
 int gf_ssh_forward_run(struct gf_ssh *s, const struct gf_ssh_forward *fw,
     size_t n, const volatile sig_atomic_t *stop, gf_warn_fn *log,

@@ -176,4 +176,42 @@ test_expect_success 'a host cut off while the tunnel runs: 69 within the keep-al
 	grep -q "host '"'"'gfh1'"'"': connection lost" c.err && ! port_open $PC
 '
 hosts_heal gfh1
+
+# The same while a client is in the middle of an exchange that never
+# ends by itself (the echo server), which it leaves only when the tunnel
+# closes its connection.
+cat >"$TEST_DIR/echo-forever.py" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(60)
+started = False
+try:
+    while True:
+        s.sendall(b"x" * 4096)
+        if not s.recv(65536):
+            break
+        if not started:
+            open(sys.argv[2], "w").write("started\n")
+            started = True
+except socket.timeout:
+    sys.exit(2)
+except OSError:
+    pass
+sys.exit(0 if started else 3)
+EOF
+start_tunnel d --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8007
+PD=$(port_of d)
+( $PY "$TEST_DIR/echo-forever.py" "$PD" "$TEST_DIR/echo.started"
+  echo $? >"$TEST_DIR/echo.rc" ) &
+test_track_pid $!
+test_expect_success 'a host cut off in the middle of an exchange: 69, the client closed' '
+	wait_until 30 "the exchange to start" "[ -s echo.started ]" &&
+	t0=$(date +%s) && hosts_cut gfh1 &&
+	wait_until 30 "gf-tunnel to notice" "ended d" &&
+	test "$(cat d.rc)" = 69 && test $(( $(date +%s) - t0 )) -le 15 &&
+	grep -q "host '"'"'gfh1'"'"'" d.err &&
+	wait_until 30 "the client to be closed" "[ -s echo.rc ]" &&
+	test "$(cat echo.rc)" = 0
+'
+hosts_heal gfh1
 test_done
