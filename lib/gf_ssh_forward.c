@@ -281,6 +281,18 @@ close_conn(struct fwd *f, struct conn *c)
 	}
 	if (c->ch == NULL)
 		return 1;
+	/* A packet of a read or write held: sent first, by the same call. */
+	if (f->owner == c && f->owner_op == OP_WRITE) {
+		rc = (int)libssh2_channel_write(c->ch, c->up, c->up_len);
+		after(f, c, OP_WRITE);
+	} else if (f->owner == c && f->owner_op == OP_READ) {
+		rc = (int)libssh2_channel_read(c->ch, c->down + c->down_len,
+		    BUF_SIZE - c->down_len);
+		after(f, c, OP_READ);
+	}
+	if (f->owner == c && (f->owner_op == OP_WRITE ||
+	    f->owner_op == OP_READ))
+		return 0;
 	if (!c->eof_sent) {
 		if (!may_send(f, c, OP_EOF))
 			return 0;
