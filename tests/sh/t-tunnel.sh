@@ -103,7 +103,8 @@ ended() { [ -s "$TEST_DIR/$1.rc" ]; }
 
 start_tunnel t --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8000 \
     --forward "127.0.0.1:0:$ADDR:22" --forward 0:127.0.0.1:9 \
-    --forward 0:127.0.0.1:8007
+    --forward 0:127.0.0.1:8007 && [ -s "$TEST_DIR/t.ready" ] ||
+	{ echo "Bail out! gf-tunnel did not start: $(cat "$TEST_DIR/t.err")"; exit 1; }
 P=$(port_of t 1) P2=$(port_of t 2) P3=$(port_of t 3) P4=$(port_of t 4)
 
 test_expect_success 'the ready file lists the four listening addresses' '
@@ -119,15 +120,31 @@ test_expect_success 'a file of 8 MB comes through intact' '
 	curl -sf -o big http://127.0.0.1:$P/big &&
 	test "$(sha256sum <big | cut -d" " -f1)" = "$BIG_SUM"
 '
-test_expect_success 'a dozen clients at once, each file intact' '
+# A client that sends without end and never reads: its connection's
+# buffers and windows fill up both ways, which must hold up no other.
+cat >"$TEST_DIR/stuck.py" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").write("connected\n")
+try:
+    s.sendall(b"y" * (64 << 20))
+except OSError:
+    pass
+time.sleep(300)
+EOF
+test_expect_success 'a dozen clients at once, each file intact, beside a stuck one' '
+	$PY stuck.py $P4 stuck.on &
+	sp=$!
+	wait_until 10 "the stuck client" "[ -s stuck.on ]" &&
 	pids= &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		curl -sf -o mid.$i http://127.0.0.1:$P/mid & pids="$pids $!"
 	done &&
 	rc=0 && for p in $pids; do wait $p || rc=1; done && test $rc = 0 &&
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-		test "$(sha256sum <mid.$i | cut -d" " -f1)" = "$MID_SUM" || exit 1
+		test "$(sha256sum <mid.$i | cut -d" " -f1)" = "$MID_SUM" || { kill $sp; exit 1; }
 	done
+	rc=$?; kill $sp; exit $rc
 '
 test_expect_success '8 MB both ways at once (echoed), twice side by side' '
 	$PY echo-client.py $P4 &
@@ -166,7 +183,9 @@ test_expect_code 69 'a host that cannot be reached is 69, named' '
 	grep -q "host '"'"'gfh1'"'"'" err || rc=99; exit $rc
 '
 
-start_tunnel c --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8000
+start_tunnel c --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8000 &&
+    [ -s "$TEST_DIR/c.ready" ] ||
+	{ echo "Bail out! gf-tunnel did not start: $(cat "$TEST_DIR/c.err")"; exit 1; }
 PC=$(port_of c)
 test_expect_success 'a host cut off while the tunnel runs: 69 within the keep-alive bound' '
 	test "$(curl -sf http://127.0.0.1:$PC/hello)" = hello &&
@@ -176,6 +195,12 @@ test_expect_success 'a host cut off while the tunnel runs: 69 within the keep-al
 	grep -q "host '"'"'gfh1'"'"': connection lost" c.err && ! port_open $PC
 '
 hosts_heal gfh1
+addr_open() {	# ADDRESS PORT
+	perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(
+	    PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Timeout => 2)' "$1" "$2"
+}
+wait_until 30 "gfh1 to be back" 'addr_open "$ADDR" 22' ||
+	{ echo "Bail out! gfh1 did not come back"; exit 1; }
 
 # The same while a client is in the middle of an exchange that never
 # ends by itself (the echo server), which it leaves only when the tunnel
@@ -199,7 +224,9 @@ except OSError:
     pass
 sys.exit(0 if started else 3)
 EOF
-start_tunnel d --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8007
+start_tunnel d --host-file "$TEST_DIR/host.json" --forward 0:127.0.0.1:8007 &&
+    [ -s "$TEST_DIR/d.ready" ] ||
+	{ echo "Bail out! gf-tunnel did not start: $(cat "$TEST_DIR/d.err")"; exit 1; }
 PD=$(port_of d)
 ( $PY "$TEST_DIR/echo-forever.py" "$PD" "$TEST_DIR/echo.started"
   echo $? >"$TEST_DIR/echo.rc" ) &
