@@ -70,6 +70,7 @@ struct fwd {
 	struct conn **c;
 	size_t nc;
 	struct conn *owner;	/* NULL for a keep-alive */
+	struct conn *opening;	/* whose open libssh2 is in the middle of */
 	enum op owner_op;
 	int progress;		/* something moved in this pass */
 	int in_pending;		/* the socket had data no call read yet */
@@ -158,7 +159,7 @@ open_channel(struct fwd *f, struct conn *c)
 	ch = libssh2_channel_direct_tcpip_ex(f->s->session, c->fw->host,
 	    c->fw->port, c->peer, c->peer_port);
 	after(f, c, OP_OPEN);
-	f->in_pending = 0;
+	f->opening = NULL;
 	if (ch != NULL) {
 		c->ch = ch;
 		c->state = c->failed ? CLOSING : OPEN;
@@ -167,8 +168,10 @@ open_channel(struct fwd *f, struct conn *c)
 		return;
 	}
 	rc = libssh2_session_last_errno(f->s->session);
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN) {
+		f->opening = c;
 		return;
+	}
 	if (rc != LIBSSH2_ERROR_CHANNEL_FAILURE) {
 		fatal(f, "cannot open a channel");
 		return;
@@ -252,7 +255,6 @@ serve_channel(struct fwd *f, struct conn *c)
 		n = libssh2_channel_read(c->ch, c->down + c->down_len,
 		    BUF_SIZE - c->down_len);
 		after(f, c, OP_READ);
-		f->in_pending = 0;
 		if (failed(f, c, n, "cannot receive"))
 			return;
 		if (n > 0) {
@@ -310,7 +312,6 @@ close_conn(struct fwd *f, struct conn *c)
 		return 0;
 	rc = libssh2_channel_close(c->ch);
 	after(f, c, OP_CLOSE);
-	f->in_pending = 0;
 	if (rc == LIBSSH2_ERROR_EAGAIN || f->owner == c)
 		return 0;
 	if (rc < 0 && !channel_error(rc)) {
@@ -408,10 +409,10 @@ waiting(const struct fwd *f)
 }
 
 /*
- * The socket had data that no call of this pass read (no forwarded
- * channel is open, or the outgoing side is held): libssh2 reads it
- * through the idle channel, which never receives data and so never
- * sends, and sees a connection the server closed.
+ * The socket has data: libssh2 reads it into its queues through the
+ * idle channel, which never receives data and so never sends (it may
+ * read while the outgoing side is held, and with no forwarded channel
+ * open), and sees a connection the server closed.
  */
 static void
 drain(struct fwd *f)
@@ -424,11 +425,15 @@ drain(struct fwd *f)
 		fatal(f, "connection lost");
 }
 
-/* One pass over everything; the first opening connection is opened. */
+/*
+ * One pass over everything. Connections are opened in the order they
+ * came, one at a time: libssh2 finishes an open it began with the same
+ * arguments only.
+ */
 static void
 pass(struct fwd *f)
 {
-	struct conn *opener = NULL;
+	struct conn *opener = f->opening;
 	int next;
 
 	if (f->in_pending)
@@ -448,7 +453,10 @@ pass(struct fwd *f)
 	for (size_t i = 0; i < f->nc && !f->failed; i++)
 		if (f->c[i]->state == CLOSING && close_conn(f, f->c[i])) {
 			conn_free(f->c[i]);
-			f->c[i--] = f->c[--f->nc];
+			f->nc--;
+			memmove(f->c + i, f->c + i + 1, (f->nc - i) *
+			    sizeof(*f->c));
+			i--;
 		}
 	if (opener != NULL && !f->failed)
 		open_channel(f, opener);

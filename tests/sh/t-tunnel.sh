@@ -159,6 +159,22 @@ test_expect_success 'the second forward reaches the host'"'"'s sshd (its address
 		my \$l = <\$s>; print \$l; exit(\$l =~ /^SSH-2\\.0-/ ? 0 : 1)" &&
 	test "$(curl -sf http://127.0.0.1:$P/hello)" = hello
 '
+# Connections to both forwards opened at the same time each reach their own.
+cat >"$TEST_DIR/banner.pl" <<'EOF'
+use IO::Socket::INET;
+my $s = IO::Socket::INET->new("127.0.0.1:$ARGV[0]") or die "connect: $!";
+my $l = <$s>;
+exit(defined $l && $l =~ /^SSH-2\.0-/ ? 0 : 1);
+EOF
+test_expect_success 'both forwards at once, sixteen clients, each to its own' '
+	pids= &&
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -sf -o hello.$i http://127.0.0.1:$P/hello & pids="$pids $!"
+		perl banner.pl $P2 & pids="$pids $!"
+	done &&
+	rc=0 && for p in $pids; do wait $p || rc=1; done && test $rc = 0 &&
+	for i in 1 2 3 4 5 6 7 8; do test "$(cat hello.$i)" = hello || exit 1; done
+'
 test_expect_success 'nothing listening on the remote port: that client is closed, the tunnel serves on' '
 	! curl -s -m 20 -o /dev/null http://127.0.0.1:$P3/ &&
 	grep -q "refused 127.0.0.1 port 9" t.err &&
