@@ -95,6 +95,7 @@
 #include "gf_err.h"
 
 struct gf_host;
+struct gf_ssh;
 
 /* What gf_host_run keeps of a command's output. */
 enum gf_host_capture_flags {
@@ -280,6 +281,14 @@ struct gf_host *gf_host_ssh_new(const json_t *entry, struct gf_err *err);
  * Borrowed, valid until the host is freed.
  */
 const char *gf_host_ssh_host_key(const struct gf_host *h, int *tofu);
+
+/*
+ * The connection of an SSH host, made now unless it is up (the host key
+ * checked, the user authenticated), for what runs over it directly
+ * (gf_ssh_forward_run). Borrowed, valid while h lives; NULL with err:
+ * 69, 78 as above, 78 for a host that is not an SSH host.
+ */
+struct gf_ssh *gf_host_ssh_connection(struct gf_host *h, struct gf_err *err);
 
 /* Frees the host; NULL is fine. */
 void gf_host_free(struct gf_host *h);

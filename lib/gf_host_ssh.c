@@ -713,3 +713,17 @@ gf_host_ssh_host_key(const struct gf_host *h, int *tofu)
 		*tofu = gf_ssh_tofu(sh->conn->s);
 	return gf_ssh_host_key(sh->conn->s);
 }
+
+struct gf_ssh *
+gf_host_ssh_connection(struct gf_host *h, struct gf_err *err)
+{
+	int fresh;
+
+	if (h->ops != &ssh_ops) {
+		gf_err_set(err, GF_EXIT_CONFIG, "host", "host '%s' is not "
+		    "reached over SSH (connection '%s')", h->name,
+		    h->ops->connection);
+		return NULL;
+	}
+	return gf_host_ssh_session(h, &fresh, err);
+}

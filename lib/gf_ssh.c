@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SSH over libssh2: the only file that includes it. Sessions are
- * blocking with a time-out (libssh2_session_set_timeout) except while a
- * command's output is pumped, which must not wait on one stream while
- * the other fills the channel's window.
+ * SSH over libssh2 (with gf_ssh_forward.c, the only files that include
+ * it). Sessions are blocking with a time-out (libssh2_session_set_timeout)
+ * except while a command's output is pumped, which must not wait on one
+ * stream while the other fills the channel's window, and while
+ * connections are forwarded.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -22,26 +23,11 @@
 #include <libssh2_sftp.h>
 
 #include "gf_ssh.h"
+#include "gf_ssh_impl.h"
 #include "gf_parse.h"
 #include "gf_sha256.h"
 #include "gf_xalloc.h"
 #include "gf_banned.h"
-
-struct gf_ssh {
-	LIBSSH2_SESSION *session;
-	LIBSSH2_SFTP *sftp;
-	int fd;
-	int broken;
-	int no_sftp;		/* the server refused the subsystem */
-	int tofu;
-	int keepalive;
-	long io_ms;
-	double heard;		/* monotonic time the server last sent
-				 * something */
-	double pumped;		/* the last gf_ssh_exec_pump */
-	char *label;		/* "host 'NAME'" */
-	char fingerprint[64];	/* "SHA256:..." */
-};
 
 struct gf_ssh_exec {
 	struct gf_ssh *s;
@@ -146,8 +132,8 @@ fingerprint_of(const unsigned char *blob, size_t n, char out[64])
 	b64_encode(d, sizeof(d), out + 7, 57);
 }
 
-static const char *
-last_error(struct gf_ssh *s)
+const char *
+gf_ssh_last_error(struct gf_ssh *s)
 {
 	char *msg = NULL;
 
@@ -155,20 +141,12 @@ last_error(struct gf_ssh *s)
 	return msg != NULL && *msg != '\0' ? msg : "unknown error";
 }
 
-/*
- * Keep-alives that get no answer, in a row, before a connection counts
- * as lost (OpenSSH's ServerAliveCountMax): a host whose link was cut
- * sends nothing, and TCP would keep retrying for many minutes.
- */
-#define SILENT_KEEPALIVES 3
-
-/* A failure of the connection itself: it cannot be used again. */
-static int
-broke(struct gf_ssh *s, const char *what, struct gf_err *err)
+int
+gf_ssh_broke(struct gf_ssh *s, const char *what, struct gf_err *err)
 {
 	s->broken = 1;
 	return gf_err_set(err, GF_EXIT_UNAVAILABLE, "ssh", "%s: %s: %s",
-	    s->label, what, last_error(s));
+	    s->label, what, gf_ssh_last_error(s));
 }
 
 static int
@@ -275,14 +253,14 @@ check_known_hosts(struct gf_ssh *s, const struct gf_ssh_opts *o,
 		if (key_types[i].hostkey == ktype)
 			typemask |= key_types[i].knownhost;
 	if (kh == NULL)
-		return broke(s, "known hosts", err);
+		return gf_ssh_broke(s, "known hosts", err);
 	if (libssh2_knownhost_readfile(kh, o->known_hosts,
 	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0 && (!o->tofu ||
 	    access(o->known_hosts, F_OK) == 0)) {
 		gf_err_set(err, GF_EXIT_CONFIG, "ssh", "%s: cannot read "
 		    "known_hosts '%s': %s", s->label, o->known_hosts,
 		    access(o->known_hosts, R_OK) < 0 ? strerror(errno) :
-		    last_error(s));
+		    gf_ssh_last_error(s));
 		goto out;
 	}
 	check = libssh2_knownhost_checkp(kh, o->address, o->port, key, klen,
@@ -312,7 +290,7 @@ check_known_hosts(struct gf_ssh *s, const struct gf_ssh_opts *o,
 		    key_name(ktype, -1), s->fingerprint);
 	} else {
 		gf_err_set(err, GF_EXIT_CONFIG, "ssh", "%s: cannot check the "
-		    "host key: %s", s->label, last_error(s));
+		    "host key: %s", s->label, gf_ssh_last_error(s));
 	}
 out:
 	libssh2_knownhost_free(kh);
@@ -328,7 +306,7 @@ check_host_key(struct gf_ssh *s, const struct gf_ssh_opts *o,
 	const char *key = libssh2_session_hostkey(s->session, &klen, &ktype);
 
 	if (key == NULL)
-		return broke(s, "no host key", err);
+		return gf_ssh_broke(s, "no host key", err);
 	fingerprint_of((const unsigned char *)key, klen, s->fingerprint);
 	if (o->host_key_sha256 != NULL) {
 		if (same_fingerprint(o->host_key_sha256, s->fingerprint))
@@ -361,7 +339,7 @@ auth_agent(struct gf_ssh *s, const struct gf_ssh_opts *o, struct gf_err *err)
 	    libssh2_agent_list_identities(agent) < 0) {
 		gf_err_set(err, GF_EXIT_CONFIG, "ssh", "%s: no key file given "
 		    "and no usable ssh-agent (SSH_AUTH_SOCK): %s", s->label,
-		    last_error(s));
+		    gf_ssh_last_error(s));
 		goto out;
 	}
 	while (libssh2_agent_get_identity(agent, &id, prev) == 0) {
@@ -403,13 +381,13 @@ authenticate(struct gf_ssh *s, const struct gf_ssh_opts *o,
 		return gf_err_set(err, GF_EXIT_CONFIG, "ssh", "%s: cannot use "
 		    "the key '%s' (%s): %s", s->label, o->key_file,
 		    o->passphrase != NULL ? "wrong passphrase?" :
-		    "a passphrase needed?", last_error(s));
+		    "a passphrase needed?", gf_ssh_last_error(s));
 	if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
 	    rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
 		return gf_err_set(err, GF_EXIT_CONFIG, "ssh", "%s: user '%s' "
 		    "refused: the server does not accept the key '%s'",
 		    s->label, o->user, o->key_file);
-	return broke(s, "authentication", err);
+	return gf_ssh_broke(s, "authentication", err);
 }
 
 struct gf_ssh *
@@ -442,7 +420,7 @@ gf_ssh_connect(const struct gf_ssh_opts *o, struct gf_err *err)
 	if (libssh2_session_handshake(s->session, s->fd) != 0) {
 		gf_err_set(err, GF_EXIT_UNAVAILABLE, "ssh", "%s: SSH handshake "
 		    "with %s port %d failed: %s", s->label, o->address,
-		    o->port, last_error(s));
+		    o->port, gf_ssh_last_error(s));
 		goto fail;
 	}
 	if (check_host_key(s, o, err) < 0 || authenticate(s, o, err) < 0)
@@ -518,7 +496,7 @@ gf_ssh_exec_start(struct gf_ssh *s, const char *command, const void *in,
 		return NULL;
 	}
 	if ((ch = libssh2_channel_open_session(s->session)) == NULL) {
-		broke(s, "cannot open a channel", err);
+		gf_ssh_broke(s, "cannot open a channel", err);
 		return NULL;
 	}
 	if (libssh2_channel_exec(ch, command) != 0)
@@ -538,7 +516,7 @@ gf_ssh_exec_start(struct gf_ssh *s, const char *command, const void *in,
 	x->ch = ch;
 	return x;
 fail:
-	broke(s, "cannot run a command", err);
+	gf_ssh_broke(s, "cannot run a command", err);
 	libssh2_channel_free(ch);
 	return NULL;
 }
@@ -621,7 +599,7 @@ gf_ssh_exec_pump(struct gf_ssh_exec *x, double wait, struct gf_buf *out,
 		if (s->keepalive > 0) {
 			libssh2_keepalive_send(s->session, &next);
 			if (gf_time_monotonic() - s->heard > (double)
-			    s->keepalive * SILENT_KEEPALIVES + 1) {
+			    s->keepalive * GF_SSH_SILENT_KEEPALIVES + 1) {
 				silent = 1;
 				break;
 			}
@@ -640,11 +618,11 @@ gf_ssh_exec_pump(struct gf_ssh_exec *x, double wait, struct gf_buf *out,
 		s->broken = 1;
 		return gf_err_set(err, GF_EXIT_UNAVAILABLE, "ssh", "%s: "
 		    "connection lost: no answer to %d keep-alives in %d s",
-		    s->label, SILENT_KEEPALIVES, s->keepalive *
-		    SILENT_KEEPALIVES);
+		    s->label, GF_SSH_SILENT_KEEPALIVES, s->keepalive *
+		    GF_SSH_SILENT_KEEPALIVES);
 	}
 	if (failed)
-		return broke(s, "connection lost", err);
+		return gf_ssh_broke(s, "connection lost", err);
 	if (!libssh2_channel_eof(x->ch))
 		return 0;
 	/* EOF may come before the last data was read. */
@@ -688,7 +666,7 @@ sftp_of(struct gf_ssh *s, struct gf_err *err)
 	    (s->sftp = libssh2_sftp_init(s->session)) == NULL) {
 		if (libssh2_session_last_errno(s->session) !=
 		    LIBSSH2_ERROR_CHANNEL_FAILURE)
-			broke(s, "cannot start SFTP", err);
+			gf_ssh_broke(s, "cannot start SFTP", err);
 		s->no_sftp = 1;
 	}
 	if (s->sftp == NULL && !s->broken)
@@ -736,7 +714,7 @@ sftp_fail(struct gf_ssh *s, int exit, const char *what, const char *path,
 	const char *why;
 
 	if (libssh2_session_last_errno(s->session) != LIBSSH2_ERROR_SFTP_PROTOCOL)
-		return broke(s, what, err);
+		return gf_ssh_broke(s, what, err);
 	why = sftp_reason(s, &code);
 	if (code == LIBSSH2_FX_NO_SUCH_FILE && exit == GF_EXIT_IOERR)
 		exit = GF_EXIT_NOINPUT;

@@ -31,6 +31,7 @@
 #ifndef GF_SSH_H
 #define GF_SSH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -129,5 +130,49 @@ char *gf_ssh_read(struct gf_ssh *s, const char *path, size_t max_bytes,
 int gf_ssh_write(struct gf_ssh *s, const char *path, const void *data,
     size_t len, mode_t mode, int create, struct gf_err *err);
 int gf_ssh_remove(struct gf_ssh *s, const char *path, struct gf_err *err);
+
+/*
+ * Port forwarding (gf_ssh_forward.c), as ssh -L does: connections
+ * accepted on local listening sockets are carried over direct-tcpip
+ * channels of one connection to an address as the server sees it.
+ *
+ *	struct gf_ssh_forward fw = { .listen_fd = fd, .host = "127.0.0.1",
+ *	    .port = 9100 };
+ *	rc = gf_ssh_forward_run(s, &fw, 1, &stop, log, NULL, &err);
+ */
+struct gf_ssh_forward {
+	int listen_fd;		/* a listening TCP socket, non-blocking;
+				 * borrowed */
+	const char *host;	/* where its connections go, as the server
+				 * resolves it ("127.0.0.1"); borrowed */
+	int port;
+};
+
+/*
+ * Serve the forwards fw[0..n-1] until *stop becomes non-zero: accept
+ * every connection of their listening sockets, open a channel to the
+ * forward's host:port for each (one at a time, as the SSH session
+ * allows) and move bytes both ways, each way buffered on its own so
+ * that neither can hold the other up, and half-closes passed on (EOF
+ * one way, the other still open). Everything runs from one poll(2)
+ * loop over the connection's socket (non-blocking; the session is set
+ * back to blocking on return) and sends keep-alives while idle; a
+ * server that answers none of three in a row counts as lost.
+ *
+ * A channel the server refuses (nothing listening there, forwarding
+ * not allowed) or a client that goes away ends only that connection;
+ * log (may be NULL) gets one line about it with log_arg. *stop is
+ * checked at least once a second (a signal handler may set it).
+ *
+ * Returns 0 when stopped, every forwarded connection closed (the
+ * listening sockets stay open: the caller's); -1 with err when the SSH
+ * connection broke (69, naming the host), after which s is broken
+ * (gf_ssh_broken); 71 when poll(2) fails. A listener that cannot
+ * accept for want of descriptors or memory is logged and rested for a
+ * second.
+ */
+int gf_ssh_forward_run(struct gf_ssh *s, const struct gf_ssh_forward *fw,
+    size_t n, const volatile sig_atomic_t *stop, gf_warn_fn *log,
+    void *log_arg, struct gf_err *err);
 
 #endif

@@ -9,7 +9,7 @@
 . "${GF_SRC:-.}/tests/lib.sh"
 need jq jq
 
-tools="gf-commit gf-kepler-install gf-powersim gf-provision gf-snapshot gf-stress gf-train gf-validate"
+tools="gf-commit gf-kepler-install gf-powersim gf-provision gf-snapshot gf-stress gf-train gf-tunnel gf-validate"
 
 # Arguments that make each tool read the document and otherwise do as
 # little as possible (a dry run or a command that needs no peer).
@@ -24,6 +24,8 @@ args_for() {
 	gf-commit) echo "--repo $TEST_DIR/r --init --dry-run" ;;
 	esac
 }
+# Helper programs that read no run document.
+no_doc() { case $1 in gf-powersim|gf-tunnel) return 0 ;; esac; return 1; }
 # Tools that run even after a failed step (clean-up and reporting);
 # gf-kepler-install --stop is clean-up, so its pass-through is checked
 # without --stop (it must not start anything).
@@ -44,7 +46,7 @@ for t in $tools; do
 		"$t --help >out 2>err && grep -q 'usage' out"
 	test_expect_success "$t --version names the tool and gf's version" \
 		"$t --version >out && grep -q '^$t (gf) ' out"
-	if [ "$t" = gf-powersim ]; then
+	if no_doc "$t"; then
 		test_expect_code 64 "$t with an unknown option exits 64" \
 			"$t --no-such-option </dev/null >out 2>err; rc=\$?; [ ! -s out ] || rc=99; exit \$rc"
 	else
@@ -68,7 +70,7 @@ for t in $tools; do
 		    grep -oE 'Fl \\\\?-[a-z][a-z0-9-]+' | sed -E 's/^Fl \\\\?-/--/' | sort -u >man.opts &&
 		diff -u man.opts help.opts
 	"
-	[ "$t" = gf-powersim ] && continue
+	no_doc "$t" && continue
 	a=$(args_for "$t")
 	test_expect_code 65 "$t refuses a malformed document with line:col, in a new document" \
 		"$t $a <bad.json >out 2>err; rc=\$?; grep -q '<stdin>:2:' err &&
