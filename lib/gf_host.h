@@ -112,7 +112,10 @@ struct gf_host_cmd {
 	/*
 	 * On the runner: where output that is not captured goes (appended;
 	 * both streams). NULL: stdout is discarded and stderr goes to the
-	 * tool's stderr.
+	 * tool's stderr. From an SSH host, what goes to the tool's stderr
+	 * (NULL, or "/dev/stderr" for both streams) is shown as it comes
+	 * through a gf_log stream: line by line, "[NAME] " first, secrets
+	 * masked, in one "::group::host NAME: COMMAND" under Actions.
 	 */
 	const char *log_path;
 	/* Polled; when it becomes non-zero the command is stopped. */

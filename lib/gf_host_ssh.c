@@ -23,6 +23,7 @@
 #include "gf_section.h"
 #include "gf_host_ssh_impl.h"
 #include "gf_buf.h"
+#include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_ssh.h"
 #include "gf_xalloc.h"
@@ -251,20 +252,52 @@ put(int fd, struct gf_buf *b)
 	gf_buf_reset(b);
 }
 
+/*
+ * Output shown on the tool's stderr (no log file, or a log_path of
+ * /dev/stderr) goes through a gf_log stream: line by line as it comes,
+ * "[host] " before each line, secrets masked, grouped under Actions.
+ */
+static struct gf_log_stream *
+stream_for(struct gf_host *h, const struct gf_host_cmd *c)
+{
+	struct gf_buf title = GF_BUF_INIT;
+	struct gf_log_stream *s;
+
+	gf_buf_addf(&title, "host %s:", h->name);
+	for (const char *const *a = c->argv; *a != NULL; a++)
+		gf_buf_addf(&title, " %s", *a);
+	s = gf_log_stream_new(h->name, gf_buf_str(&title), 2);
+	gf_buf_release(&title);
+	return s;
+}
+
+static void
+show(struct gf_log_stream *s, struct gf_buf *b)
+{
+	gf_log_stream_feed(s, b->data, b->len);
+	gf_buf_reset(b);
+}
+
 static int
 ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
     struct gf_host_result *r, struct gf_err *err)
 {
 	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
+	struct gf_log_stream *stream = NULL;
 	struct gf_ssh_exec *x;
 	double deadline = gf_time_monotonic() + c->timeout;
 	long pgid = 0;
-	int rc, header = 0, logfd = -1;
+	int rc, header = 0, logfd = -1, to_stderr;
 
-	if (c->log_path != NULL && (logfd = open(c->log_path, O_WRONLY |
-	    O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
+	to_stderr = c->log_path != NULL && strcmp(c->log_path,
+	    "/dev/stderr") == 0;
+	if (c->log_path != NULL && !to_stderr && (logfd = open(c->log_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return gf_err_set(err, GF_EXIT_CANTCREAT, "host", "cannot "
 		    "open '%s': %s", c->log_path, strerror(errno));
+	if (logfd < 0 && (to_stderr || !(c->capture &
+	    GF_HOST_CAPTURE_STDERR)))
+		stream = stream_for(h, c);
 	if ((x = start(h, run_script, c->argv, NULL, 0, err)) == NULL) {
 		rc = -1;
 		goto out;
@@ -273,10 +306,18 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 		rc = gf_ssh_exec_pump(x, 0.1, &out, &eout, err);
 		if (!header)
 			header = take_header(&eout, &pgid);
-		if (!(c->capture & GF_HOST_CAPTURE_STDOUT))
-			put(logfd, &out);
-		if (header && !(c->capture & GF_HOST_CAPTURE_STDERR))
-			put(logfd >= 0 ? logfd : 2, &eout);
+		if (!(c->capture & GF_HOST_CAPTURE_STDOUT)) {
+			if (to_stderr)
+				show(stream, &out);
+			else
+				put(logfd, &out);
+		}
+		if (header && !(c->capture & GF_HOST_CAPTURE_STDERR)) {
+			if (stream != NULL)
+				show(stream, &eout);
+			else
+				put(logfd, &eout);
+		}
 		if (rc != 0)
 			break;
 		if (c->poll != NULL)
@@ -303,6 +344,7 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 	rc = 0;
 	gf_host_result_take(r, c->capture, &out, &eout);
 out:
+	gf_log_stream_free(stream);
 	gf_ssh_exec_free(x);
 	if (logfd >= 0)
 		close(logfd);
