@@ -34,6 +34,7 @@ struct conn {
 	char *key;		/* user@address:port */
 	struct gf_ssh *s;	/* NULL until used, and after it broke */
 	int refs;
+	int sudo_ok;		/* "sudo -n true" succeeded on it once */
 	struct conn *next;
 };
 
@@ -92,6 +93,46 @@ gf_host_ssh_session(struct gf_host *h, int *fresh, struct gf_err *err)
 }
 
 /*
+ * Once per connection, before the first command under sudo: "sudo -n
+ * true", so that a user who may not use sudo without a password gets
+ * one clear error (78: the host entry asks for what the host does not
+ * allow) rather than each command failing with sudo's own words.
+ */
+static int
+check_sudo(struct gf_host *h, struct gf_ssh *s, struct gf_err *err)
+{
+	struct ssh_host *sh = h->impl;
+	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
+	struct gf_ssh_exec *x;
+	double deadline = gf_time_monotonic() + GF_HOST_SSH_IO_TIMEOUT;
+	int rc;
+
+	if ((x = gf_ssh_exec_start(s, "sudo -n true", NULL, 0, err)) == NULL)
+		return -1;
+	while ((rc = gf_ssh_exec_pump(x, 0.5, &out, &eout, err)) == 0)
+		if (gf_time_monotonic() > deadline) {
+			rc = gf_err_set(err, GF_EXIT_TEMPFAIL, "ssh", "host "
+			    "'%s': 'sudo -n true' did not finish within %d s",
+			    h->name, GF_HOST_SSH_IO_TIMEOUT);
+			break;
+		}
+	if (rc == 1 && gf_ssh_exec_status(x, NULL) == 0)
+		sh->conn->sudo_ok = 1;
+	else if (rc == 1)
+		rc = gf_err_set(err, GF_EXIT_CONFIG, "ssh", "host '%s': user "
+		    "'%s' cannot use sudo without a password (sudo -n: %s): "
+		    "allow it with NOPASSWD in the host's sudoers, or set "
+		    "\"sudo\": false in its hosts entry (ansible_become: "
+		    "false in an inventory) when nothing run there needs "
+		    "root", h->name, sh->user, gf_host_ssh_first_line(&eout,
+		    "failed"));
+	gf_ssh_exec_free(x);
+	gf_buf_release(&out);
+	gf_buf_release(&eout);
+	return sh->conn->sudo_ok ? 0 : -1;
+}
+
+/*
  * Start "sh -c SCRIPT gf ARGS..." (under sudo -n when the host says
  * so). A connection that broke while it was idle (the server restarted,
  * a NAT forgot it) is replaced once: nothing ran on it.
@@ -117,6 +158,12 @@ start(struct gf_host *h, const char *script, const char *const *args,
 	for (int attempt = 0; attempt < 2 && x == NULL; attempt++) {
 		if ((s = gf_host_ssh_session(h, &fresh, err)) == NULL)
 			break;
+		if (sh->sudo && !sh->conn->sudo_ok &&
+		    check_sudo(h, s, err) < 0) {
+			if (fresh || !gf_ssh_broken(s))
+				break;
+			continue;
+		}
 		x = gf_ssh_exec_start(s, gf_buf_str(&cmd), in, in_len, err);
 		if (x == NULL && (fresh || !gf_ssh_broken(s)))
 			break;
