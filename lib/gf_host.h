@@ -278,6 +278,14 @@ struct gf_host *gf_host_ssh_new(const json_t *entry, struct gf_err *err);
  */
 const char *gf_host_ssh_host_key(const struct gf_host *h, int *tofu);
 
+/*
+ * For an SSH host whose commands run under sudo: check now that its user
+ * may use sudo without a password (done once per connection, and before
+ * the first command under sudo anyway). 0, also for any other host, or
+ * -1 with err: 78 naming the host, its user and the fixes; 69.
+ */
+int gf_host_ssh_check_sudo(struct gf_host *h, struct gf_err *err);
+
 /* Frees the host; NULL is fine. */
 void gf_host_free(struct gf_host *h);
 

@@ -786,6 +786,23 @@ gf_host_ssh_new(const json_t *entry, struct gf_err *err)
 	return h;
 }
 
+int
+gf_host_ssh_check_sudo(struct gf_host *h, struct gf_err *err)
+{
+	struct ssh_host *sh;
+	struct gf_ssh *s;
+	int fresh;
+
+	if (h->ops != &ssh_ops)
+		return 0;
+	sh = h->impl;
+	if (!sh->sudo || sh->conn->sudo_ok)
+		return 0;
+	if ((s = gf_host_ssh_session(h, &fresh, err)) == NULL)
+		return -1;
+	return check_sudo(h, s, err);
+}
+
 const char *
 gf_host_ssh_host_key(const struct gf_host *h, int *tofu)
 {
