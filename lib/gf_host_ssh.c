@@ -76,8 +76,11 @@ gf_host_ssh_session(struct gf_host *h, int *fresh, struct gf_err *err)
 	o.user = sh->user;
 	o.key_file = sh->key_file;
 	if (sh->key_file != NULL && (pass = getenv(sh->pass_env)) != NULL &&
-	    *pass != '\0')
+	    *pass != '\0') {
+		/* A passphrase a host echoes back is still masked. */
+		gf_log_mask(pass);
 		o.passphrase = pw = gf_xstrdup(pass);
+	}
 	o.known_hosts = sh->known_hosts;
 	o.host_key_sha256 = sh->pin;
 	o.tofu = sh->tofu;

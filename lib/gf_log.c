@@ -18,6 +18,8 @@ static enum gf_log_level level = GF_LOG_NORMAL;
 static int level_from_env_done;
 static char **secrets;
 static size_t nsecrets;
+/* Hosts' threads register secrets (their key passphrases) and redact. */
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 wipe_secrets(void)
@@ -83,13 +85,17 @@ gf_log_mask(const char *secret)
 {
 	if (secret == NULL || strlen(secret) < 4)
 		return;
+	pthread_mutex_lock(&secrets_lock);
 	for (size_t i = 0; i < nsecrets; i++)
-		if (strcmp(secrets[i], secret) == 0)
+		if (strcmp(secrets[i], secret) == 0) {
+			pthread_mutex_unlock(&secrets_lock);
 			return;
+		}
 	if (nsecrets == 0)
 		atexit(wipe_secrets);
 	secrets = gf_xreallocarray(secrets, nsecrets + 1, sizeof(*secrets));
 	secrets[nsecrets++] = gf_xstrdup(secret);
+	pthread_mutex_unlock(&secrets_lock);
 	if (gf_log_in_actions()) {
 		/*
 		 * Line by line, as the runner masks: a newline inside the
@@ -109,10 +115,14 @@ gf_log_mask(const char *secret)
 int
 gf_log_has_secret(const char *text, unsigned long len)
 {
-	for (size_t i = 0; i < nsecrets; i++)
-		if (memmem(text, len, secrets[i], strlen(secrets[i])) != NULL)
-			return 1;
-	return 0;
+	int found = 0;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (size_t i = 0; i < nsecrets && !found; i++)
+		found = memmem(text, len, secrets[i], strlen(secrets[i])) !=
+		    NULL;
+	pthread_mutex_unlock(&secrets_lock);
+	return found;
 }
 
 char *
@@ -121,6 +131,7 @@ gf_log_redact(const char *text)
 	struct gf_buf b = GF_BUF_INIT;
 	const char *p = text;
 
+	pthread_mutex_lock(&secrets_lock);
 	while (*p != '\0') {
 		size_t best_len = 0;
 
@@ -137,6 +148,7 @@ gf_log_redact(const char *text)
 			gf_buf_addc(&b, *p++);
 		}
 	}
+	pthread_mutex_unlock(&secrets_lock);
 	return gf_buf_detach(&b);
 }
 
