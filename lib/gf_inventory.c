@@ -493,6 +493,7 @@ static const struct {
 	{ GF_FIELD_HOST_KEY, K_PATH }, { GF_FIELD_HOST_KNOWN_HOSTS, K_PATH },
 	{ GF_FIELD_HOST_KEY_SHA256, K_FINGERPRINT },
 	{ GF_FIELD_HOST_CONNECT_TIMEOUT, K_SECONDS },
+	{ GF_FIELD_HOST_SUDO, K_BOOL },
 };
 
 static json_t *
@@ -526,7 +527,7 @@ list_entry(struct inv *in, json_t *item, const char *at)
 		} else if (i == GF_ARRAY_LEN(list_fields)) {
 			bad(in, kat, 1, "unknown key (name, address, user, "
 			    "port, key, known_hosts, host_key_sha256, "
-			    "connect_timeout, roles)");
+			    "connect_timeout, sudo, roles)");
 		} else {
 			json_t *rec = var(v, kat, 0);
 

@@ -15,6 +15,8 @@
 #ifndef GF_LOG_H
 #define GF_LOG_H
 
+#include <stddef.h>
+
 #include "gf_compat.h"
 
 enum gf_log_level {
