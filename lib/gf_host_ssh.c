@@ -391,6 +391,16 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 	r->status = -1;
 	if (rc == 1)
 		r->status = gf_ssh_exec_status(x, &r->signal);
+	/*
+	 * Killed by a signal no one here sent: the host may be going down
+	 * with it (a host killed whole ends its processes before its
+	 * sshd). A round trip tells: then the lost host is the error.
+	 */
+	if (r->signal != 0 && !r->stopped && !r->timed_out &&
+	    gf_host_ssh_sh_run(h, ":", NULL, NULL, 0, NULL, NULL, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	rc = 0;
 	gf_host_result_take(r, c->capture, &out, &eout);
 out:

@@ -150,7 +150,7 @@ test_expect_success 'a host killed mid-run: 69 naming it, the windows so far wri
 	wait $pid; rc=$?
 	cat kill.err >&2
 	test $rc = 69 && test $(( $(date +%s) - start )) -lt 20 &&
-	grep -q "host .gfh2.: connection lost" kill.err &&
+	grep -Eq "host .gfh2.: (connection lost|cannot connect)" kill.err &&
 	jq -e ".steps[-1].exit == 69 and (.steps[-1].error.message | test(\"gfh2\"))
 	    and (.windows | map(.name)) == [\"short\"]" kill.json
 '
