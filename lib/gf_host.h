@@ -113,7 +113,10 @@ struct gf_host_cmd {
 	/*
 	 * On the runner: where output that is not captured goes (appended;
 	 * both streams). NULL: stdout is discarded and stderr goes to the
-	 * tool's stderr.
+	 * tool's stderr. From an SSH host, what goes to the tool's stderr
+	 * (NULL, or "/dev/stderr" for both streams) is shown as it comes
+	 * through a gf_log stream: line by line, "[NAME] " first, secrets
+	 * masked, in one "::group::host NAME: COMMAND" under Actions.
 	 */
 	const char *log_path;
 	/* Polled; when it becomes non-zero the command is stopped. */
@@ -289,6 +292,14 @@ const char *gf_host_ssh_host_key(const struct gf_host *h, int *tofu);
  * 69, 78 as above, 78 for a host that is not an SSH host.
  */
 struct gf_ssh *gf_host_ssh_connection(struct gf_host *h, struct gf_err *err);
+
+/*
+ * For an SSH host whose commands run under sudo: check now that its user
+ * may use sudo without a password (done once per connection, and before
+ * the first command under sudo anyway). 0, also for any other host, or
+ * -1 with err: 78 naming the host, its user and the fixes; 69.
+ */
+int gf_host_ssh_check_sudo(struct gf_host *h, struct gf_err *err);
 
 /* Frees the host; NULL is fine. */
 void gf_host_free(struct gf_host *h);

@@ -23,6 +23,7 @@
 #include "gf_section.h"
 #include "gf_host_ssh_impl.h"
 #include "gf_buf.h"
+#include "gf_log.h"
 #include "gf_parse.h"
 #include "gf_ssh.h"
 #include "gf_xalloc.h"
@@ -33,6 +34,7 @@ struct conn {
 	char *key;		/* user@address:port */
 	struct gf_ssh *s;	/* NULL until used, and after it broke */
 	int refs;
+	int sudo_ok;		/* "sudo -n true" succeeded on it once */
 	struct conn *next;
 };
 
@@ -74,8 +76,11 @@ gf_host_ssh_session(struct gf_host *h, int *fresh, struct gf_err *err)
 	o.user = sh->user;
 	o.key_file = sh->key_file;
 	if (sh->key_file != NULL && (pass = getenv(sh->pass_env)) != NULL &&
-	    *pass != '\0')
+	    *pass != '\0') {
+		/* A passphrase a host echoes back is still masked. */
+		gf_log_mask(pass);
 		o.passphrase = pw = gf_xstrdup(pass);
+	}
 	o.known_hosts = sh->known_hosts;
 	o.host_key_sha256 = sh->pin;
 	o.tofu = sh->tofu;
@@ -88,6 +93,46 @@ gf_host_ssh_session(struct gf_host *h, int *fresh, struct gf_err *err)
 		free(pw);
 	}
 	return c->s;
+}
+
+/*
+ * Once per connection, before the first command under sudo: "sudo -n
+ * true", so that a user who may not use sudo without a password gets
+ * one clear error (78: the host entry asks for what the host does not
+ * allow) rather than each command failing with sudo's own words.
+ */
+static int
+check_sudo(struct gf_host *h, struct gf_ssh *s, struct gf_err *err)
+{
+	struct ssh_host *sh = h->impl;
+	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
+	struct gf_ssh_exec *x;
+	double deadline = gf_time_monotonic() + GF_HOST_SSH_IO_TIMEOUT;
+	int rc;
+
+	if ((x = gf_ssh_exec_start(s, "sudo -n true", NULL, 0, err)) == NULL)
+		return -1;
+	while ((rc = gf_ssh_exec_pump(x, 0.5, &out, &eout, err)) == 0)
+		if (gf_time_monotonic() > deadline) {
+			rc = gf_err_set(err, GF_EXIT_TEMPFAIL, "ssh", "host "
+			    "'%s': 'sudo -n true' did not finish within %d s",
+			    h->name, GF_HOST_SSH_IO_TIMEOUT);
+			break;
+		}
+	if (rc == 1 && gf_ssh_exec_status(x, NULL) == 0)
+		sh->conn->sudo_ok = 1;
+	else if (rc == 1)
+		rc = gf_err_set(err, GF_EXIT_CONFIG, "ssh", "host '%s': user "
+		    "'%s' cannot use sudo without a password (sudo -n: %s): "
+		    "allow it with NOPASSWD in the host's sudoers, or set "
+		    "\"sudo\": false in its hosts entry (ansible_become: "
+		    "false in an inventory) when nothing run there needs "
+		    "root", h->name, sh->user, gf_host_ssh_first_line(&eout,
+		    "failed"));
+	gf_ssh_exec_free(x);
+	gf_buf_release(&out);
+	gf_buf_release(&eout);
+	return sh->conn->sudo_ok ? 0 : -1;
 }
 
 /*
@@ -116,6 +161,12 @@ start(struct gf_host *h, const char *script, const char *const *args,
 	for (int attempt = 0; attempt < 2 && x == NULL; attempt++) {
 		if ((s = gf_host_ssh_session(h, &fresh, err)) == NULL)
 			break;
+		if (sh->sudo && !sh->conn->sudo_ok &&
+		    check_sudo(h, s, err) < 0) {
+			if (fresh || !gf_ssh_broken(s))
+				break;
+			continue;
+		}
 		x = gf_ssh_exec_start(s, gf_buf_str(&cmd), in, in_len, err);
 		if (x == NULL && (fresh || !gf_ssh_broken(s)))
 			break;
@@ -251,20 +302,52 @@ put(int fd, struct gf_buf *b)
 	gf_buf_reset(b);
 }
 
+/*
+ * Output shown on the tool's stderr (no log file, or a log_path of
+ * /dev/stderr) goes through a gf_log stream: line by line as it comes,
+ * "[host] " before each line, secrets masked, grouped under Actions.
+ */
+static struct gf_log_stream *
+stream_for(struct gf_host *h, const struct gf_host_cmd *c)
+{
+	struct gf_buf title = GF_BUF_INIT;
+	struct gf_log_stream *s;
+
+	gf_buf_addf(&title, "host %s:", h->name);
+	for (const char *const *a = c->argv; *a != NULL; a++)
+		gf_buf_addf(&title, " %s", *a);
+	s = gf_log_stream_new(h->name, gf_buf_str(&title), 2);
+	gf_buf_release(&title);
+	return s;
+}
+
+static void
+show(struct gf_log_stream *s, struct gf_buf *b)
+{
+	gf_log_stream_feed(s, b->data, b->len);
+	gf_buf_reset(b);
+}
+
 static int
 ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
     struct gf_host_result *r, struct gf_err *err)
 {
 	struct gf_buf out = GF_BUF_INIT, eout = GF_BUF_INIT;
+	struct gf_log_stream *stream = NULL;
 	struct gf_ssh_exec *x;
 	double deadline = gf_time_monotonic() + c->timeout;
 	long pgid = 0;
-	int rc, header = 0, logfd = -1;
+	int rc, header = 0, logfd = -1, to_stderr;
 
-	if (c->log_path != NULL && (logfd = open(c->log_path, O_WRONLY |
-	    O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
+	to_stderr = c->log_path != NULL && strcmp(c->log_path,
+	    "/dev/stderr") == 0;
+	if (c->log_path != NULL && !to_stderr && (logfd = open(c->log_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return gf_err_set(err, GF_EXIT_CANTCREAT, "host", "cannot "
 		    "open '%s': %s", c->log_path, strerror(errno));
+	if (logfd < 0 && (to_stderr || !(c->capture &
+	    GF_HOST_CAPTURE_STDERR)))
+		stream = stream_for(h, c);
 	if ((x = start(h, run_script, c->argv, NULL, 0, err)) == NULL) {
 		rc = -1;
 		goto out;
@@ -273,10 +356,18 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 		rc = gf_ssh_exec_pump(x, 0.1, &out, &eout, err);
 		if (!header)
 			header = take_header(&eout, &pgid);
-		if (!(c->capture & GF_HOST_CAPTURE_STDOUT))
-			put(logfd, &out);
-		if (header && !(c->capture & GF_HOST_CAPTURE_STDERR))
-			put(logfd >= 0 ? logfd : 2, &eout);
+		if (!(c->capture & GF_HOST_CAPTURE_STDOUT)) {
+			if (to_stderr)
+				show(stream, &out);
+			else
+				put(logfd, &out);
+		}
+		if (header && !(c->capture & GF_HOST_CAPTURE_STDERR)) {
+			if (stream != NULL)
+				show(stream, &eout);
+			else
+				put(logfd, &eout);
+		}
 		if (rc != 0)
 			break;
 		if (c->poll != NULL)
@@ -300,9 +391,20 @@ ssh_run(struct gf_host *h, const struct gf_host_cmd *c,
 	r->status = -1;
 	if (rc == 1)
 		r->status = gf_ssh_exec_status(x, &r->signal);
+	/*
+	 * Killed by a signal no one here sent: the host may be going down
+	 * with it (a host killed whole ends its processes before its
+	 * sshd). A round trip tells: then the lost host is the error.
+	 */
+	if (r->signal != 0 && !r->stopped && !r->timed_out &&
+	    gf_host_ssh_sh_run(h, ":", NULL, NULL, 0, NULL, NULL, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	rc = 0;
 	gf_host_result_take(r, c->capture, &out, &eout);
 out:
+	gf_log_stream_free(stream);
 	gf_ssh_exec_free(x);
 	if (logfd >= 0)
 		close(logfd);
@@ -695,6 +797,23 @@ gf_host_ssh_new(const json_t *entry, struct gf_err *err)
 	sh->conn = c;
 	gf_buf_release(&key);
 	return h;
+}
+
+int
+gf_host_ssh_check_sudo(struct gf_host *h, struct gf_err *err)
+{
+	struct ssh_host *sh;
+	struct gf_ssh *s;
+	int fresh;
+
+	if (h->ops != &ssh_ops)
+		return 0;
+	sh = h->impl;
+	if (!sh->sudo || sh->conn->sudo_ok)
+		return 0;
+	if ((s = gf_host_ssh_session(h, &fresh, err)) == NULL)
+		return -1;
+	return check_sudo(h, s, err);
 }
 
 const char *

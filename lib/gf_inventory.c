@@ -247,7 +247,7 @@ lookup(json_t *rec, const char *const *names)
 	return NULL;
 }
 
-enum kind { K_STRING, K_PATH, K_PORT, K_SECONDS, K_FINGERPRINT };
+enum kind { K_STRING, K_PATH, K_PORT, K_SECONDS, K_FINGERPRINT, K_BOOL };
 
 static char *
 expand_path(const char *p)
@@ -283,6 +283,18 @@ put(struct inv *in, json_t *entry, const char *key, json_t *v, enum kind k)
 		}
 		json_object_set_new(entry, key, val);
 		return 0;
+	case K_BOOL:
+		if (json_is_boolean(val)) {
+			json_object_set(entry, key, val);
+			return 0;
+		}
+		if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") ==
+		    0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0)) {
+			json_object_set_new(entry, key, json_boolean(*s == 't' ||
+			    *s == 'y'));
+			return 0;
+		}
+		return bad(in, at, 0, "must be true or false");
 	case K_SECONDS:
 		if (!json_is_number(val) || json_number_value(val) <= 0)
 			return bad(in, at, 0, "must be a number of seconds "
@@ -321,6 +333,7 @@ static const char *const v_known[] = { "ansible_ssh_known_hosts_file",
 static const char *const v_fp[] = { "host_key_sha256", NULL };
 static const char *const v_timeout[] = { "ansible_ssh_timeout",
 	"ansible_timeout", NULL };
+static const char *const v_become[] = { "ansible_become", NULL };
 
 /* The entry of the host called name, from its record. */
 static json_t *
@@ -340,7 +353,8 @@ ansible_entry(struct inv *in, const char *name, json_t *rec)
 	    put(in, e, GF_FIELD_HOST_KEY_SHA256, lookup(rec, v_fp),
 	    K_FINGERPRINT) < 0 ||
 	    put(in, e, GF_FIELD_HOST_CONNECT_TIMEOUT, lookup(rec, v_timeout),
-	    K_SECONDS) < 0) {
+	    K_SECONDS) < 0 ||
+	    put(in, e, GF_FIELD_HOST_SUDO, lookup(rec, v_become), K_BOOL) < 0) {
 		json_decref(e);
 		return NULL;
 	}
@@ -479,6 +493,7 @@ static const struct {
 	{ GF_FIELD_HOST_KEY, K_PATH }, { GF_FIELD_HOST_KNOWN_HOSTS, K_PATH },
 	{ GF_FIELD_HOST_KEY_SHA256, K_FINGERPRINT },
 	{ GF_FIELD_HOST_CONNECT_TIMEOUT, K_SECONDS },
+	{ GF_FIELD_HOST_SUDO, K_BOOL },
 };
 
 static json_t *
@@ -512,7 +527,7 @@ list_entry(struct inv *in, json_t *item, const char *at)
 		} else if (i == GF_ARRAY_LEN(list_fields)) {
 			bad(in, kat, 1, "unknown key (name, address, user, "
 			    "port, key, known_hosts, host_key_sha256, "
-			    "connect_timeout, roles)");
+			    "connect_timeout, sudo, roles)");
 		} else {
 			json_t *rec = var(v, kat, 0);
 
@@ -654,6 +669,7 @@ gf_inventory_ansible(const json_t *hosts)
 		scalar_var(&b, h, GF_FIELD_HOST_KEY_SHA256, "host_key_sha256");
 		scalar_var(&b, h, GF_FIELD_HOST_CONNECT_TIMEOUT,
 		    "ansible_ssh_timeout");
+		scalar_var(&b, h, GF_FIELD_HOST_SUDO, "ansible_become");
 	}
 	gf_buf_adds(&b, "  children:\n");
 	for (size_t k = 0; role_names[k] != NULL; k++) {

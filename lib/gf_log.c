@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gf_log.h"
 #include "gf_buf.h"
@@ -15,6 +18,8 @@ static enum gf_log_level level = GF_LOG_NORMAL;
 static int level_from_env_done;
 static char **secrets;
 static size_t nsecrets;
+/* Hosts' threads register secrets (their key passphrases) and redact. */
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 wipe_secrets(void)
@@ -80,13 +85,17 @@ gf_log_mask(const char *secret)
 {
 	if (secret == NULL || strlen(secret) < 4)
 		return;
+	pthread_mutex_lock(&secrets_lock);
 	for (size_t i = 0; i < nsecrets; i++)
-		if (strcmp(secrets[i], secret) == 0)
+		if (strcmp(secrets[i], secret) == 0) {
+			pthread_mutex_unlock(&secrets_lock);
 			return;
+		}
 	if (nsecrets == 0)
 		atexit(wipe_secrets);
 	secrets = gf_xreallocarray(secrets, nsecrets + 1, sizeof(*secrets));
 	secrets[nsecrets++] = gf_xstrdup(secret);
+	pthread_mutex_unlock(&secrets_lock);
 	if (gf_log_in_actions()) {
 		/*
 		 * Line by line, as the runner masks: a newline inside the
@@ -106,10 +115,14 @@ gf_log_mask(const char *secret)
 int
 gf_log_has_secret(const char *text, unsigned long len)
 {
-	for (size_t i = 0; i < nsecrets; i++)
-		if (memmem(text, len, secrets[i], strlen(secrets[i])) != NULL)
-			return 1;
-	return 0;
+	int found = 0;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (size_t i = 0; i < nsecrets && !found; i++)
+		found = memmem(text, len, secrets[i], strlen(secrets[i])) !=
+		    NULL;
+	pthread_mutex_unlock(&secrets_lock);
+	return found;
 }
 
 char *
@@ -118,6 +131,7 @@ gf_log_redact(const char *text)
 	struct gf_buf b = GF_BUF_INIT;
 	const char *p = text;
 
+	pthread_mutex_lock(&secrets_lock);
 	while (*p != '\0') {
 		size_t best_len = 0;
 
@@ -134,6 +148,7 @@ gf_log_redact(const char *text)
 			gf_buf_addc(&b, *p++);
 		}
 	}
+	pthread_mutex_unlock(&secrets_lock);
 	return gf_buf_detach(&b);
 }
 
@@ -283,4 +298,126 @@ gf_log_endgroup(void)
 {
 	if (gf_log_get_level() >= GF_LOG_NORMAL && gf_log_in_actions())
 		fputs("::endgroup::\n", stderr);
+}
+
+/* A line longer than this is shown in pieces: memory stays bounded. */
+#define STREAM_LINE_MAX (64 * 1024)
+
+struct gf_log_stream {
+	char *name, *title;
+	int fd;
+	struct gf_buf line;
+};
+
+/* The stream whose group is open on stderr now, under stream_lock. */
+static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct gf_log_stream *stream_in_group;
+
+static void
+escape_into(struct gf_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '%': gf_buf_adds(b, "%25"); break;
+		case '\r': gf_buf_adds(b, "%0D"); break;
+		case '\n': gf_buf_adds(b, "%0A"); break;
+		default: gf_buf_addc(b, *s);
+		}
+	}
+}
+
+static void
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+struct gf_log_stream *
+gf_log_stream_new(const char *name, const char *title, int fd)
+{
+	struct gf_log_stream *s = gf_xcalloc(1, sizeof(*s));
+
+	s->name = gf_xstrdup(name != NULL ? name : "?");
+	s->title = title != NULL && gf_log_in_actions() ? gf_log_redact(title) :
+	    NULL;
+	s->fd = fd;
+	gf_buf_init(&s->line);
+	return s;
+}
+
+/* Show s->line (without its newline) and empty it. */
+static void
+stream_line(struct gf_log_stream *s)
+{
+	struct gf_buf out = GF_BUF_INIT;
+	char *clean;
+
+	if (s->line.len > 0 && s->line.data[s->line.len - 1] == '\r')
+		s->line.data[--s->line.len] = '\0';
+	clean = gf_log_redact(gf_buf_str(&s->line));
+	pthread_mutex_lock(&stream_lock);
+	if (s->title != NULL && stream_in_group != s) {
+		if (stream_in_group != NULL)
+			gf_buf_adds(&out, "::endgroup::\n");
+		gf_buf_adds(&out, "::group::");
+		escape_into(&out, s->title);
+		gf_buf_addc(&out, '\n');
+		stream_in_group = s;
+	}
+	gf_buf_addf(&out, "[%s] %s\n", s->name, clean);
+	write_all(s->fd, out.data, out.len);
+	pthread_mutex_unlock(&stream_lock);
+	gf_buf_release(&out);
+	free(clean);
+	gf_buf_reset(&s->line);
+}
+
+void
+gf_log_stream_feed(struct gf_log_stream *s, const void *data, size_t len)
+{
+	const char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\n') {
+			stream_line(s);
+			continue;
+		}
+		gf_buf_addc(&s->line, p[i] != '\0' ? p[i] : '?');
+		if (s->line.len >= STREAM_LINE_MAX)
+			stream_line(s);
+	}
+}
+
+void
+gf_log_stream_finish(struct gf_log_stream *s)
+{
+	if (s->line.len > 0)
+		stream_line(s);
+	pthread_mutex_lock(&stream_lock);
+	if (stream_in_group == s) {
+		write_all(s->fd, "::endgroup::\n", 13);
+		stream_in_group = NULL;
+	}
+	pthread_mutex_unlock(&stream_lock);
+}
+
+void
+gf_log_stream_free(struct gf_log_stream *s)
+{
+	if (s == NULL)
+		return;
+	gf_log_stream_finish(s);
+	gf_buf_release(&s->line);
+	free(s->name);
+	free(s->title);
+	free(s);
 }

@@ -15,6 +15,8 @@
 #ifndef GF_LOG_H
 #define GF_LOG_H
 
+#include <stddef.h>
+
 #include "gf_compat.h"
 
 enum gf_log_level {
@@ -64,5 +66,40 @@ int gf_log_has_secret(const char *text, unsigned long len);
 
 /* Non-zero under GITHUB_ACTIONS=true. */
 int gf_log_in_actions(void);
+
+/*
+ * A stream: a command's output shown on stderr as it arrives, line by
+ * line, each line "[NAME] LINE" with registered secrets masked
+ * (gf_log_redact). A partial line is held until its newline or
+ * gf_log_stream_finish(); a line longer than 64 KiB is cut there (a
+ * secret across that cut is not masked). Under GITHUB_ACTIONS=true the
+ * output goes inside "::group::TITLE" ... "::endgroup::", opened with
+ * the first line (no output, no group).
+ *
+ * Streams of several threads share stderr: each line is written whole,
+ * with one write(2) under a lock, and when another stream's line comes
+ * while a group is open, that group is closed and the other one opened
+ * (a group reopens with its next line), so that the Actions log never
+ * mixes two hosts' lines in one group. A stream is used by one thread.
+ */
+struct gf_log_stream;
+
+/*
+ * name and title (may be NULL: no group) are copied; fd is where the
+ * lines go (2 for stderr). Returns a new stream, freed by
+ * gf_log_stream_free().
+ */
+struct gf_log_stream *gf_log_stream_new(const char *name, const char *title,
+    int fd);
+
+/* The next bytes of the output (any split, NUL bytes shown as '?'). */
+void gf_log_stream_feed(struct gf_log_stream *s, const void *data,
+    size_t len);
+
+/* Show what is left of a partial line and close the group, if open. */
+void gf_log_stream_finish(struct gf_log_stream *s);
+
+/* Finishes (as gf_log_stream_finish) and frees s. NULL is allowed. */
+void gf_log_stream_free(struct gf_log_stream *s);
 
 #endif

@@ -117,6 +117,7 @@ probe_host(const json_t *entry, int facts)
 	json_decref(direct);
 	if (h == NULL || plain == NULL ||
 	    clock_offset(plain, &offset, &err) < 0 ||
+	    gf_host_ssh_check_sudo(h, &err) < 0 ||
 	    (facts && (info = gf_hostinfo_collect(h, NULL, &err)) == NULL)) {
 		gf_host_free(plain);
 		gf_host_free(h);
@@ -382,7 +383,7 @@ host_entry(const json_t *e, const json_t *r)
 		GF_FIELD_HOST_ADDRESS, GF_FIELD_HOST_CONNECTION,
 		GF_FIELD_HOST_USER, GF_FIELD_HOST_PORT, GF_FIELD_HOST_KEY,
 		GF_FIELD_HOST_KNOWN_HOSTS, GF_FIELD_HOST_KEY_SHA256,
-		GF_FIELD_HOST_CONNECT_TIMEOUT, NULL };
+		GF_FIELD_HOST_CONNECT_TIMEOUT, GF_FIELD_HOST_SUDO, NULL };
 	json_t *h = json_object(), *v;
 	const char *k;
 

@@ -282,7 +282,8 @@ check_stress_ng(struct target *tg, size_t n, json_t *section,
 	return 0;
 needed:
 	for (size_t k = 0; k < n; k++) {
-		if ((tg[k].version = gf_stress_version(tg[k].host,
+		if (gf_host_ssh_check_sudo(tg[k].host, err) < 0 ||
+		    (tg[k].version = gf_stress_version(tg[k].host,
 		    err)) == NULL || gf_stress_preflight(tg[k].host,
 		    tg[k].plan, err) < 0) {
 			if (tg[k].result != NULL) {
