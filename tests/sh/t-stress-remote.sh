@@ -174,7 +174,8 @@ test_expect_success '--host all with a host cut off: 69, that host named in stre
 	    and (.stress.hosts[0].error | test(\"gfh1\"))
 	    and (.stress.hosts[1].error // \"\" | test(\"gfh1\") | not)" cutall.json ||
 	  { jq -c "[.windows[].name], .stress.hosts" cutall.json; false; }; } &&
-	wait_until 15 "stress-ng to end on gfh2" "test -z \"\$(stress_on gfh2)\""
+	{ wait_until 15 "stress-ng to end on gfh2" "test -z \"\$(stress_on gfh2)\"" ||
+	  { jq -c .stress.hosts cutall.json; false; } >&2; }
 '
 end_stress_on gfh1
 
