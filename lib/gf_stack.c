@@ -432,16 +432,18 @@ http_probe(const char *url, char **body, struct gf_err *err)
 }
 
 /*
- * Wait until every scrape target has been scraped once (count(up == 1)
- * equals want), so that the next tool in the pipeline finds data.
+ * Wait until every scrape target has been scraped once since the stack
+ * started (count(up == 1 and timestamp(up) > since) equals want), so that the
+ * next tool in the pipeline finds data. Only scrapes since: a TSDB used
+ * before still answers with the last run's series for five minutes.
  */
 static int
-wait_first_scrape(const char *url, int want, double timeout,
+wait_first_scrape(const char *url, int want, double since, double timeout,
     struct gf_err *err)
 {
 	double deadline = gf_time_now() + timeout;
-	char *q = gf_xasprintf("%s/api/v1/query?query=count(up%%3D%%3D1)",
-	    url);
+	char *q = gf_xasprintf("%s/api/v1/query?query=count(up%%3D%%3D1%%20"
+	    "and%%20timestamp(up)%%3E%.3f)", url, since);
 	int rc = -1;
 
 	while (rc < 0 && gf_time_now() < deadline) {
@@ -845,9 +847,11 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 	struct stack s;
 	json_t *sec = NULL, *comps = NULL;
 	char ts[32], *tdir = NULL;
+	double since;
 	int scraped = 0;
 
 	memset(&s, 0, sizeof(s));
+	since = gf_time_now();
 	s.host = o->host;
 	s.o = o;
 	s.state = absolute(o->state_dir);
@@ -911,7 +915,7 @@ gf_stack_start(const struct gf_stack_opts *o, struct gf_err *err)
 		json_array_append_new(comps, json_string(components[c].name));
 		if (components[c].scraper && wait_first_scrape(
 		    json_string_value(json_object_get(s.cvars[c], "url")),
-		    1 + scraped + (int)o->ntargets, o->ready_timeout,
+		    1 + scraped + (int)o->ntargets, since, o->ready_timeout,
 		    err) < 0)
 			goto fail;
 	}

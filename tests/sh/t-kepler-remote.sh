@@ -71,7 +71,7 @@ test_expect_success 'gf-provision up --provider ssh: both hosts, with cores and 
 jq '.hosts |= map(. + {connect_timeout: 3, keepalive: 2})' "$TEST_DIR/prov.json" >"$TEST_DIR/doc.json" 2>/dev/null
 
 test_expect_success 'kepler-install --power simulated: exporters on both hosts, Prometheus on the runner' '
-	gf-kepler-install --power simulated -d "$TEST_DIR/stack" -i doc.json >ki.json 2>err ||
+	gf-kepler-install --power simulated --scrape-interval 1s -d "$TEST_DIR/stack" -i doc.json >ki.json 2>err ||
 	{ cat err >&2; false; } &&
 	jq -e ".stack.mode == \"hosts\" and .stack.power.source == \"simulated\"
 	    and (.stack.prometheus.url | test(\"^http://127.0.0.1:[0-9]+$\"))
@@ -129,9 +129,12 @@ test_expect_success 'gf-stress --host gfh2 on the stack: stress-ng there only' '
 '
 
 test_expect_success 'gf-validate reads the runner'"'"'s Prometheus over the windows' '
-	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[6s]))" \
-	    -o "$TEST_DIR/val" -i st.json >val.json 2>err || { cat err >&2; false; }
-	jq -e ".steps[-1].ok" val.json
+	last=$(jq "[.windows[].end] | max | ceil" st.json) &&
+	wait_until 30 "samples of gfh2 after the last window" \
+	    "prom_at_least $URL \"max(timestamp(node_rapl_package_joules_total{host=\\\"gfh2\\\"}))\" $((last + 1))" &&
+	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[10s]))" \
+	    --step 1s -o "$TEST_DIR/val" -i st.json >val.json 2>err || { cat err >&2; false; }
+	jq -e ".steps[-1].ok and all(.validate.summaries[]; .mean_power_w > 0)" val.json
 '
 
 test_expect_success '--stop: every process gone, on both hosts and the runner' '
@@ -208,9 +211,43 @@ test_expect_success 'down stops the stack and its tunnels' '
 	gf-provision down -i kt.json >kdown.json 2>err; rc=$?; cat err >&2
 	test $rc = 0 && wait_until 10 "stack and tunnels to go" "all_gone kt.json"
 '
+
+test_expect_success '--tunnel auto: a tunnel for the host whose address is not its own' '
+	jq ".hosts[1].addresses = [\"192.0.2.7\"]" doc.json >nat.json &&
+	gf-kepler-install --power none -d "$TEST_DIR/stack-a" -i nat.json >ka.json 2>err ||
+	{ cat err >&2; false; } &&
+	jq -e "[.stack.hosts[].reach] == [\"direct\", \"ssh\"]" ka.json &&
+	url=$(jq -r .stack.prometheus.url ka.json) &&
+	wait_until 20 "both hosts scraped" "prom_at_least $url \"count(up{job=\\\"node\\\"} == 1)\" 2" &&
+	gf-kepler-install --stop -i ka.json >/dev/null 2>&1 &&
+	wait_until 10 "stack and tunnel to go" "all_gone ka.json"
+'
+
+test_expect_success 'Prometheus on gfh1 behind a tunnel: validate and snapshot read through it' '
+	gf-kepler-install --prometheus-host gfh1 --tunnel always --power simulated \
+	    --scrape-interval 1s -d "$TEST_DIR/stack-pt" -i doc.json >kpt.json 2>err ||
+	{ cat err >&2; false; } &&
+	jq -e "(.stack.prometheus.url | test(\"^http://127.0.0.1:\"))
+	    and .stack.prometheus.listen == \"127.0.0.1:\(.stack.prometheus.port)\"
+	    and [.stack.hosts[].reach] == [\"direct\", \"ssh\"]" kpt.json &&
+	gf-stress --host gfh2 --plan-file two.yaml -i kpt.json >spt.json 2>/dev/null &&
+	url=$(jq -r .stack.prometheus.url kpt.json) && last=$(jq "[.windows[].end] | max | ceil" spt.json) &&
+	wait_until 30 "samples of gfh2 after the last window" \
+	    "prom_at_least $url \"max(timestamp(node_rapl_package_joules_total{host=\\\"gfh2\\\"}))\" $((last + 1))" &&
+	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[3s]))" \
+	    --step 1s -o "$TEST_DIR/val-pt" -i spt.json 2>err |
+	    gf-snapshot -o "$TEST_DIR/snap-pt" >pt.json 2>>err || { cat err >&2; false; }
+	jq -e "all(.steps[]; .ok) and .validate.prometheus == .stack.prometheus.url
+	    and .snapshot.data_host == \"gfh1\" and .snapshot.files >= 1
+	    and all(.validate.summaries[]; .mean_power_w > 0)" pt.json &&
+	gf-kepler-install --stop -i pt.json >/dev/null 2>&1 &&
+	wait_until 10 "stack and tunnels to go" "all_gone kpt.json"
+'
 else
 test_skip '--tunnel always' 'gf-tunnel not built'
+test_skip 'Prometheus on gfh1 behind a tunnel' 'gf-tunnel not built'
 test_skip 'down stops the tunnels' 'gf-tunnel not built'
+test_skip '--tunnel auto' 'gf-tunnel not built'
 fi
 
 test_expect_success 'a host cut off: --stop cleans the others, names it (69), down finishes later' '
