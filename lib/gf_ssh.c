@@ -390,6 +390,34 @@ authenticate(struct gf_ssh *s, const struct gf_ssh_opts *o,
 	return gf_ssh_broke(s, "authentication", err);
 }
 
+/*
+ * libssh2's reads, noting when the server last sent anything: a keep-alive
+ * answer that libssh2 reads while draining a channel is never seen by a
+ * poll() of the socket, and a busy host whose command prints nothing
+ * would count as lost.
+ */
+static LIBSSH2_RECV_FUNC(recv_noting)
+{
+	struct gf_ssh *s = *abstract;
+	ssize_t n = recv(socket, buffer, length, flags);
+
+	if (n > 0)
+		s->heard = gf_time_monotonic();
+	return n < 0 ? -errno : n;
+}
+
+/* libssh2 1.10 takes the callback as a void *: handed over by value. */
+static void
+set_recv_callback(LIBSSH2_SESSION *session)
+{
+	LIBSSH2_RECV_FUNC((*fn)) = recv_noting;
+	void *cb;
+
+	_Static_assert(sizeof(fn) == sizeof(cb), "function pointer size");
+	memcpy(&cb, &fn, sizeof(cb));
+	libssh2_session_callback_set(session, LIBSSH2_CALLBACK_RECV, cb);
+}
+
 struct gf_ssh *
 gf_ssh_connect(const struct gf_ssh_opts *o, struct gf_err *err)
 {
@@ -409,11 +437,13 @@ gf_ssh_connect(const struct gf_ssh_opts *o, struct gf_err *err)
 	}
 	if ((s->fd = tcp_connect(o, err)) < 0)
 		goto fail;
-	if ((s->session = libssh2_session_init()) == NULL) {
+	if ((s->session = libssh2_session_init_ex(NULL, NULL, NULL,
+	    s)) == NULL) {
 		gf_err_set(err, GF_EXIT_OSERR, "ssh", "%s: cannot start an "
 		    "SSH session", s->label);
 		goto fail;
 	}
+	set_recv_callback(s->session);
 	libssh2_session_set_blocking(s->session, 1);
 	libssh2_session_set_timeout(s->session, (long)(o->connect_timeout *
 	    1000));

@@ -184,6 +184,35 @@ hosts_exec() {	# NAME CMD...
 # ssh to a host as the login user, host key checked.
 hosts_ssh() { ssh -F "$HOSTS_DIR/ssh_config" "$@"; }	# NAME CMD...
 
+# An Ansible inventory (GreenFlow's hosts.yaml layout) of the hosts named,
+# reached as HOSTS_USER with the harness's key; NAME=HOST gives host HOST
+# (gfhK) that name in it, NAME@ROLE puts it in the children group ROLE.
+hosts_inventory() {	# [NAME[=HOST][@ROLE]]...
+	echo "all:"
+	echo "  hosts:"
+	for _hi in "$@"; do
+		_hi_name=${_hi%@*}; _hi_host=${_hi_name#*=}; _hi_name=${_hi_name%=*}
+		printf '    %s:\n      ansible_host: %s\n      ansible_user: %s\n' \
+		    "$_hi_name" "$(hosts_addr "$_hi_host")" "$HOSTS_USER"
+		printf '      ansible_ssh_private_key_file: %s\n' "$HOSTS_DIR/id_ed25519"
+	done
+	_hi_head="  children:"
+	for _hi in "$@"; do
+		case $_hi in *@*) ;; *) continue ;; esac
+		_hi_name=${_hi%@*}; _hi_name=${_hi_name%=*}
+		[ -n "$_hi_head" ] && echo "$_hi_head"; _hi_head=
+		printf '    %s:\n      hosts:\n        %s:\n' "${_hi##*@}" "$_hi_name"
+	done
+}
+
+# The hosts share the runner's PIDs; a process is on host NAME when it is
+# in NAME's network namespace.
+hosts_netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }	# PID
+hosts_netns() { hosts_netns_of "$(cut -d' ' -f1 "$HOSTS_DIR/$1/holder.pid")"; }	# NAME
+hosts_runs_on() {	# NAME PID
+	test -n "$2" && test "$(hosts_netns_of "$2")" = "$(hosts_netns "$1")"
+}
+
 # Remove everything of harness ID: processes (by namespace, then by the
 # PIDs recorded in DIR), links, namespaces, claims. Leaves DIR.
 _hosts_teardown() {	# ID [DIR]

@@ -17,34 +17,13 @@ hosts_can_run || skip_all "$HOSTS_SKIP"
 H=$TEST_DIR/hosts
 hosts_up 2 "$H" || { echo "Bail out! $HOSTS_ERR"; exit 1; }
 
-cat >"$TEST_DIR/inventory.yml" <<EOF
-all:
-  hosts:
-    control-1:
-      ansible_host: $(hosts_addr gfh1)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-    worker-1:
-      ansible_host: $(hosts_addr gfh2)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-  children:
-    control:
-      hosts:
-        control-1:
-    worker:
-      hosts:
-        worker-1:
-EOF
+hosts_inventory control-1=gfh1@control worker-1=gfh2@worker >"$TEST_DIR/inventory.yml"
 
-netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
-host_ns() { netns_of "$(cut -d' ' -f1 "$H/$1/holder.pid")"; }
 # The processes in host $1's network namespace that are not the
 # harness's own (its holder shell, sshd and what sshd runs for a login).
 gf_procs_on() {
-	_ns=$(host_ns "$1")
 	for _p in $(ls /proc | grep '^[0-9]*$'); do
-		[ "$(netns_of "$_p")" = "$_ns" ] || continue
+		hosts_runs_on "$1" "$_p" || continue
 		_c=$(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null)
 		case $_c in
 		''|*sshd*|*holder*|'sh '*hosts.sh*|sleep*) ;;
@@ -53,7 +32,7 @@ gf_procs_on() {
 	done
 }
 stress_seen() { for _p in $(pgrep stress-ng); do
-	[ "$(netns_of "$_p")" = "$(host_ns "$1")" ] && return 0; done; return 1; }
+	hosts_runs_on "$1" "$_p" && return 0; done; return 1; }
 
 test_expect_success 'up: both hosts in .hosts[] with .cores' '
 	gf-provision up --provider ssh --inventory inventory.yml \

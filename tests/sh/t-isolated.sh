@@ -25,18 +25,8 @@ trap 'for d in "$A" "$B"; do
 	gf-provision down -i "$d/final.json" >/dev/null 2>&1
 done; hosts_at_exit' EXIT
 
-inventory() {	# HOST
-	cat <<EOF
-all:
-  hosts:
-    $1:
-      ansible_host: $(hosts_addr "$1")
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-EOF
-}
-inventory gfh1 >"$A/inventory.yml"
-inventory gfh2 >"$B/inventory.yml"
+hosts_inventory gfh1 >"$A/inventory.yml"
+hosts_inventory gfh2 >"$B/inventory.yml"
 
 cat >"$TEST_DIR/plan.yaml" <<'EOF'
 name: short-steps

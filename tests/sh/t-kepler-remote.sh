@@ -18,30 +18,7 @@ hosts_up 2 "$H" || { echo "Bail out! $HOSTS_ERR"; exit 1; }
 diag "2 hosts up in $HOSTS_UP_MS ms (harness $HOSTS_ID on $HOSTS_NET.0/24)"
 
 # GreenFlow's layout: the hosts under all.hosts, roles as children groups.
-cat >"$TEST_DIR/inventory.yml" <<EOF
-all:
-  hosts:
-    gfh1:
-      ansible_host: $(hosts_addr gfh1)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-    gfh2:
-      ansible_host: $(hosts_addr gfh2)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-  children:
-    control:
-      hosts:
-        gfh1:
-    worker:
-      hosts:
-        gfh2:
-EOF
-
-netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
-host_ns() { netns_of "$(cut -d' ' -f1 "$H/$1/holder.pid")"; }
-# Whether pid $2 runs on host $1 (the hosts share the runner's PIDs).
-runs_on() { test -n "$2" && test "$(netns_of "$2")" = "$(host_ns "$1")"; }
+hosts_inventory gfh1@control gfh2@worker >"$TEST_DIR/inventory.yml"
 # The pids a document's stack section records, one per line.
 stack_pids() {
 	jq -r '.stack | [.prometheus.pid, (.hosts // [])[] |
@@ -54,9 +31,9 @@ all_gone() {
 	return 0
 }
 stress_on() {
-	_ns=$(host_ns "$1")
+	_ns=$(hosts_netns "$1")
 	for _p in $(pgrep stress-ng); do
-		[ "$(netns_of "$_p")" = "$_ns" ] && echo "$_p"
+		[ "$(hosts_netns_of "$_p")" = "$_ns" ] && echo "$_p"
 	done
 }
 
@@ -80,11 +57,11 @@ test_expect_success 'kepler-install --power simulated: exporters on both hosts, 
 	        and .state_dir == \"/var/tmp/gf-stack\")
 	    and .stack.hosts[0].node_exporter.url == \"http://$(hosts_addr gfh1):\(.stack.hosts[0].node_exporter.port)\"
 	    and ([.cleanup[] | select(.kind == \"stack\") | .host] == [null, \"gfh1\", \"gfh2\"])" ki.json &&
-	runs_on gfh1 "$(jq -r ".stack.hosts[0].node_exporter.pid" ki.json)" &&
-	runs_on gfh1 "$(jq -r ".stack.hosts[0].power.meter.pid" ki.json)" &&
-	runs_on gfh2 "$(jq -r ".stack.hosts[1].node_exporter.pid" ki.json)" &&
-	runs_on gfh2 "$(jq -r ".stack.hosts[1].power.meter.pid" ki.json)" &&
-	test "$(netns_of "$(jq -r .stack.prometheus.pid ki.json)")" = "$(netns_of $$)"
+	hosts_runs_on gfh1 "$(jq -r ".stack.hosts[0].node_exporter.pid" ki.json)" &&
+	hosts_runs_on gfh1 "$(jq -r ".stack.hosts[0].power.meter.pid" ki.json)" &&
+	hosts_runs_on gfh2 "$(jq -r ".stack.hosts[1].node_exporter.pid" ki.json)" &&
+	hosts_runs_on gfh2 "$(jq -r ".stack.hosts[1].power.meter.pid" ki.json)" &&
+	test "$(hosts_netns_of "$(jq -r .stack.prometheus.pid ki.json)")" = "$(hosts_netns_of $$)"
 '
 URL=$(jq -r .stack.prometheus.url "$TEST_DIR/ki.json" 2>/dev/null)
 
@@ -169,7 +146,7 @@ test_expect_success '--prometheus-host gfh1: Prometheus there, scraping both hos
 	    and .stack.prometheus.url == \"http://$(hosts_addr gfh1):\(.stack.prometheus.port)\"
 	    and (.stack.hosts | map(.name)) == [\"gfh2\", \"gfh1\"]
 	    and ([.cleanup[] | select(.kind == \"stack\") | .host] == [null, \"gfh1\", \"gfh2\"])" kp.json &&
-	runs_on gfh1 "$(jq -r .stack.prometheus.pid kp.json)" &&
+	hosts_runs_on gfh1 "$(jq -r .stack.prometheus.pid kp.json)" &&
 	url=$(jq -r .stack.prometheus.url kp.json) &&
 	wait_until 20 "both hosts scraped, each under its name" \
 	    "prom_at_least $url \"count(up{job=\\\"node\\\",host=~\\\"gfh1|gfh2\\\"} == 1)\" 2"
@@ -201,7 +178,7 @@ test_expect_success '--tunnel always: exporters on the hosts'"'"' loopback, scra
 	        and (.node_exporter.url | test(\"^http://127.0.0.1:[0-9]+$\"))
 	        and (.tunnels | length) == 1)" kt.json &&
 	t1=$(jq -r ".stack.hosts[0].tunnels[0].pid" kt.json) &&
-	test "$(netns_of "$t1")" = "$(netns_of $$)" &&
+	test "$(hosts_netns_of "$t1")" = "$(hosts_netns_of $$)" &&
 	url=$(jq -r .stack.prometheus.url kt.json) &&
 	wait_until 20 "both hosts scraped through the tunnels" \
 	    "prom_at_least $url \"count(up{job=\\\"node\\\"} == 1)\" 2"

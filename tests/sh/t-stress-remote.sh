@@ -15,18 +15,7 @@ hosts_up 2 "$H" || { echo "Bail out! $HOSTS_ERR"; exit 1; }
 diag "2 hosts up in $HOSTS_UP_MS ms (harness $HOSTS_ID on $HOSTS_NET.0/24)"
 
 # The document's hosts, as gf-provision writes them from an inventory.
-cat >"$TEST_DIR/inventory.yml" <<EOF
-all:
-  hosts:
-    gfh1:
-      ansible_host: $(hosts_addr gfh1)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-    gfh2:
-      ansible_host: $(hosts_addr gfh2)
-      ansible_user: $HOSTS_USER
-      ansible_ssh_private_key_file: $H/id_ed25519
-EOF
+hosts_inventory gfh1 gfh2 >"$TEST_DIR/inventory.yml"
 gf-provision up --provider ssh --inventory "$TEST_DIR/inventory.yml" \
     --known-hosts "$H/known_hosts" </dev/null >"$TEST_DIR/prov.json" \
     2>"$TEST_DIR/prov.err" ||
@@ -37,16 +26,11 @@ jq '.hosts |= map(. + {keepalive: 3})' "$TEST_DIR/prov.json" >"$TEST_DIR/doc.jso
 DOC=$TEST_DIR/doc.json
 jq -e '(.hosts | length) == 2' "$DOC" >/dev/null || { echo "Bail out! no hosts in $DOC"; exit 1; }
 
-# The hosts share the runner's PIDs: a process is on gfhK when it is in
-# gfhK's network namespace.
-netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
-host_ns() { netns_of "$(cut -d' ' -f1 "$H/$1/holder.pid")"; }
-NS1=$(host_ns gfh1) NS2=$(host_ns gfh2)
+NS1=$(hosts_netns gfh1) NS2=$(hosts_netns gfh2)
 # The stress-ng processes (whose command line contains $2) on host $1.
 stress_on() {
-	_ns=$(host_ns "$1")
 	for _p in $(pgrep stress-ng); do
-		[ "$(netns_of "$_p")" = "$_ns" ] &&
+		hosts_runs_on "$1" "$_p" &&
 		    tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "${2:-stress-ng}" &&
 		    echo "$_p"
 	done
