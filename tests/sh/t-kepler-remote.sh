@@ -15,6 +15,12 @@ need prometheus-node-exporter prometheus-node-exporter
 hosts_can_run || skip_all "$HOSTS_SKIP"
 H=$TEST_DIR/hosts
 hosts_up 2 "$H" || { echo "Bail out! $HOSTS_ERR"; exit 1; }
+# What a failed case left running (the runner's Prometheus and tunnels
+# above all: the hosts' processes go with the hosts).
+trap 'for d in ki kp kpt kt ka kc one; do
+	test -f "$TEST_DIR/$d.json" &&
+	    gf-kepler-install --stop -i "$TEST_DIR/$d.json" >/dev/null 2>&1
+done; hosts_at_exit' EXIT
 diag "2 hosts up in $HOSTS_UP_MS ms (harness $HOSTS_ID on $HOSTS_NET.0/24)"
 
 # GreenFlow's layout: the hosts under all.hosts, roles as children groups.
@@ -200,7 +206,7 @@ test_expect_success '--tunnel auto: a tunnel for the host whose address is not i
 	wait_until 10 "stack and tunnel to go" "all_gone ka.json"
 '
 
-test_expect_success 'Prometheus on gfh1 behind a tunnel: validate and snapshot read through it' '
+test_expect_success 'Prometheus on gfh1 behind a tunnel: validate, train and snapshot read through it' '
 	gf-kepler-install --prometheus-host gfh1 --tunnel always --power simulated \
 	    --scrape-interval 1s -d "$TEST_DIR/stack-pt" -i doc.json >kpt.json 2>err ||
 	{ cat err >&2; false; } &&
@@ -213,10 +219,14 @@ test_expect_success 'Prometheus on gfh1 behind a tunnel: validate and snapshot r
 	    "prom_at_least $url \"max(timestamp(node_rapl_package_joules_total{host=\\\"gfh2\\\"}))\" $((last + 1))" &&
 	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[3s]))" \
 	    --step 1s -o "$TEST_DIR/val-pt" -i spt.json 2>err |
+	    gf-train --profile node-exporter --energy-source rapl-sysfs --feature-group NodeSim \
+	        --step 1s --extract-only --out "$TEST_DIR/train-pt" 2>>err |
 	    gf-snapshot -o "$TEST_DIR/snap-pt" >pt.json 2>>err || { cat err >&2; false; }
 	jq -e "all(.steps[]; .ok) and .validate.prometheus == .stack.prometheus.url
+	    and .train.input.prometheus == .stack.prometheus.url and .train.preprocessed[0].rows > 0
 	    and .snapshot.data_host == \"gfh1\" and .snapshot.files >= 1
-	    and all(.validate.summaries[]; .mean_power_w > 0)" pt.json &&
+	    and all(.validate.summaries[]; .mean_power_w > 0)" pt.json ||
+	{ jq -c "[.steps[].ok], .train.input, [.train.preprocessed[]?.rows], .snapshot.data_host" pt.json >&2; false; } &&
 	gf-kepler-install --stop -i pt.json >/dev/null 2>&1 &&
 	wait_until 10 "stack and tunnels to go" "all_gone kpt.json"
 '
