@@ -273,8 +273,11 @@ select_hosts(const json_t *doc, const char *opt, struct gf_host **local,
 	if (*n == 1) {
 		struct gf_host *h = gf_host_from_json((*entries)[0], err);
 
-		if (h == NULL)
+		if (h == NULL) {
+			free(*entries);
+			*entries = NULL;
 			return -1;
+		}
 		if (gf_host_is_local(h)) {
 			*local = h;
 			free(*entries);
