@@ -9,7 +9,7 @@ libyaml-dev libarchive-dev libgit2-dev libssh2-1-dev libexpat1-dev"
 check_pkgs="$build_pkgs perl jq zstd mandoc libxml2-utils prometheus
 prometheus-node-exporter stress-ng git lighttpd openssh-server
 openssh-client procps iproute2 util-linux sudo tar gzip python3 python3-pandas
-lighttpd-mod-openssl openssl"
+lighttpd-mod-openssl openssl python3-venv"
 demo_pkgs="$build_pkgs prometheus prometheus-node-exporter stress-ng git jq
 zstd procps"
 bench_pkgs="$check_pkgs hyperfine python3 python3-numpy python3-pandas
