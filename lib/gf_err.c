@@ -97,6 +97,7 @@ gf_exit_name(int exit)
 	case GF_EXIT_CANTCREAT: return "cannot create output";
 	case GF_EXIT_IOERR: return "I/O error";
 	case GF_EXIT_TEMPFAIL: return "temporary failure";
+	case GF_EXIT_NOPERM: return "permission denied";
 	case GF_EXIT_CONFIG: return "configuration error";
 	}
 	return "unknown";

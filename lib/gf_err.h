@@ -26,6 +26,7 @@ enum gf_exit {
 	GF_EXIT_CANTCREAT = 73,
 	GF_EXIT_IOERR = 74,
 	GF_EXIT_TEMPFAIL = 75,	/* a retry may succeed */
+	GF_EXIT_NOPERM = 77,	/* credentials refused, expired or missing */
 	GF_EXIT_CONFIG = 78,
 };
 
