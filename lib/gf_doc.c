@@ -241,7 +241,12 @@ gf_doc_state_path(void)
 	return gf_xstrdup("./gf-state.json");
 }
 
-/* Equal cleanup entries, whether or not one of them was released since. */
+/*
+ * Equal cleanup entries, whether or not one of them was released since.
+ * Entries with an "id" are the same entry when their ids are: a provider
+ * records an entry before asking for the resource and completes it once
+ * it knows more (instance ids, what down did).
+ */
 static int
 same_cleanup(json_t *a, json_t *b)
 {
@@ -250,6 +255,10 @@ same_cleanup(json_t *a, json_t *b)
 
 	if (!json_is_object(a) || !json_is_object(b))
 		return json_equal(a, b);
+	if (json_is_string(json_object_get(a, GF_FIELD_CLEANUP_ID)) ||
+	    json_is_string(json_object_get(b, GF_FIELD_CLEANUP_ID)))
+		return json_equal(json_object_get(a, GF_FIELD_CLEANUP_ID),
+		    json_object_get(b, GF_FIELD_CLEANUP_ID));
 	ca = json_copy(a);
 	cb = json_copy(b);
 	json_object_del(ca, "released");

@@ -12,10 +12,11 @@
 static const struct gf_provider *const providers[] = {
 	&gf_provider_local,
 	&gf_provider_ssh,
+	&gf_provider_aws,
 };
 
 /* Providers the design has, for messages; not all are in this build. */
-static const char *const planned[] = { "aws", "g5k", "openstack" };
+static const char *const planned[] = { "g5k", "openstack" };
 
 const struct gf_provider *
 gf_provider_find(const char *name, struct gf_err *err)
@@ -33,7 +34,7 @@ gf_provider_find(const char *name, struct gf_err *err)
 		if (strcmp(planned[i], name) == 0) {
 			gf_err_set(err, GF_EXIT_CONFIG, "provision",
 			    "provider '%s' is not part of this build yet; "
-			    "available: local, ssh", name);
+			    "available: local, ssh, aws", name);
 			return NULL;
 		}
 	gf_err_set(err, GF_EXIT_USAGE, "provision",

@@ -31,6 +31,31 @@ struct gf_provider_opts {
 	/* ssh: for hosts without their own; NULL: ~/.ssh/known_hosts */
 	const char *known_hosts;
 	int trust_on_first_use;	/* ssh: accept (and record) unknown keys */
+	/* aws: what to start (gf_provider_aws.c) */
+	const char *image;		/* AMI id */
+	const char *instance_type;
+	long count;			/* 0: 1 */
+	const char *key_name;		/* an EC2 key pair, or NULL */
+	const char *subnet;
+	const char *security_group;
+	double lifetime;		/* seconds to the deadline; 0: 6 h */
+	int no_ssh;			/* do not wait for SSH and facts */
+	int private_address;		/* reach hosts at their private IP */
+	double ssh_wait;		/* seconds to wait for SSH; 0: 600 */
+	const char *ssh_user;		/* NULL: ec2-user */
+	const char *ssh_key;		/* private key file, or NULL */
+	/* sweep: also what is older than this (seconds; 0: no limit) */
+	double older_than;
+	int dry_run;			/* sweep: list, do not remove */
+	/*
+	 * Save the document to the state file now, or NULL: up calls it
+	 * after adding to "cleanup" and before waiting on anything.
+	 */
+	void (*checkpoint)(void *arg);
+	void *checkpoint_arg;
+	/* Progress of long waits, one line at a time; NULL: none. */
+	gf_warn_fn *progress;
+	void *progress_arg;
 };
 
 struct gf_provider {
@@ -68,6 +93,22 @@ extern const struct gf_provider gf_provider_local;
  */
 extern const struct gf_provider gf_provider_ssh;
 #define GF_PROVIDER_SSH_PARALLEL 8
+
+/*
+ * Reach every host entry of hosts over SSH (in child processes, as the
+ * ssh provider does), and with facts describe it. Returns a new array,
+ * one object per host in order: { "host": facts, "clock_offset",
+ * "host_key", "tofu" } or { "exit", "msg" }; NULL with err when a probe
+ * could not be started.
+ */
+json_t *gf_provider_ssh_probe(const json_t *hosts, int facts,
+    struct gf_err *err);
+
+/*
+ * aws (gf_provider_aws.c): EC2 instances (gf_ec2.h), tagged with the
+ * run id (gf:run) and a deadline (gf:deadline), terminated by down.
+ */
+extern const struct gf_provider gf_provider_aws;
 
 /*
  * The provider called name. "equinix" is refused (78: the service ended

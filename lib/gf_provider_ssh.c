@@ -292,6 +292,12 @@ probe_all(const json_t *hosts, int facts, struct gf_err *err)
 	return out;
 }
 
+json_t *
+gf_provider_ssh_probe(const json_t *hosts, int facts, struct gf_err *err)
+{
+	return probe_all(hosts, facts, err);
+}
+
 /*
  * known_hosts or trust on first use for every host without a pin of its
  * own. 78 when no key could ever be checked.

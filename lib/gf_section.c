@@ -41,6 +41,8 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_NAME, S, "host name" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_PROVIDER, S, "the provider that "
 	    "gave the host" },
+	{ GF_SECTION_HOSTS, GF_FIELD_HOST_PROVIDER_ID, S, "aws: the "
+	    "provider's id of the machine (instance id)" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_ROLES, A, "server, agent, worker, "
 	    "broker, control" },
 	{ GF_SECTION_HOSTS, GF_FIELD_HOST_ADDRESS, S, "the address tools "
@@ -102,6 +104,15 @@ static const struct gf_section_field fields[] = {
 	{ GF_SECTION_PROVISION, "down[].error", S, "why it could not be "
 	    "given back" },
 	{ GF_SECTION_PROVISION, "sweep", A, "leaked resources found" },
+	{ GF_SECTION_PROVISION, "sweep[].provider", S, "the provider holding "
+	    "it" },
+	{ GF_SECTION_PROVISION, "sweep[].kind", S, "what it is (instance)" },
+	{ GF_SECTION_PROVISION, "sweep[].id", S, "the provider's id of it" },
+	{ GF_SECTION_PROVISION, "sweep[].run", S, "the run it was tagged "
+	    "with" },
+	{ GF_SECTION_PROVISION, "sweep[].deadline", R, "its deadline tag" },
+	{ GF_SECTION_PROVISION, "sweep[].action", S, "terminated, or listed "
+	    "(--dry-run)" },
 
 	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_KIND, S, "stack, instance, "
 	    "lease, job, ..." },
@@ -115,6 +126,21 @@ static const struct gf_section_field fields[] = {
 	    "runs on (absent: the runner)" },
 	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_RELEASED, R, "when it was given "
 	    "back" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_ID, S, "the entry's identity "
+	    "while it is completed (aws: aws:<client token>)" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_RUN, S, "aws: the run id its "
+	    "resources are tagged with (gf:run)" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_CLIENT_TOKEN, S, "aws: "
+	    "RunInstances' idempotency token" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_REGION, S, "aws: the region" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_ENDPOINT, S, "aws: the EC2 "
+	    "endpoint when it is not AWS's own" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_DEADLINE, R, "aws: when the "
+	    "resources end on their own (gf:deadline)" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_INSTANCES, A, "aws: the "
+	    "instance ids, once EC2 gave them" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_TERMINATED, A, "aws: the "
+	    "instances down terminated" },
 
 	{ GF_SECTION_STACK, "mode", S, "how the stack runs (local, "
 	    "hosts)" },

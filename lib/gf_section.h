@@ -75,6 +75,7 @@
 #define GF_FIELD_HOST_CONNECT_TIMEOUT	"connect_timeout"
 #define GF_FIELD_HOST_KEEPALIVE		"keepalive"
 #define GF_FIELD_HOST_PROVIDER		"provider"
+#define GF_FIELD_HOST_PROVIDER_ID	"provider_id"
 #define GF_FIELD_HOST_ROLES		"roles"
 #define GF_FIELD_HOST_ARCH		"arch"
 #define GF_FIELD_HOST_KERNEL		"kernel"
@@ -108,6 +109,16 @@
 #define GF_FIELD_CLEANUP_STATE_DIR	"state_dir"
 #define GF_FIELD_CLEANUP_HOST		"host"
 #define GF_FIELD_CLEANUP_RELEASED	"released"	/* RFC 3339 */
+/* The entry's identity when it is completed after being saved. */
+#define GF_FIELD_CLEANUP_ID		"id"
+/* aws instances */
+#define GF_FIELD_CLEANUP_RUN		"run"
+#define GF_FIELD_CLEANUP_CLIENT_TOKEN	"client_token"
+#define GF_FIELD_CLEANUP_REGION		"region"
+#define GF_FIELD_CLEANUP_ENDPOINT	"endpoint"
+#define GF_FIELD_CLEANUP_DEADLINE	"deadline"	/* RFC 3339 */
+#define GF_FIELD_CLEANUP_INSTANCES	"instances"
+#define GF_FIELD_CLEANUP_TERMINATED	"terminated"
 #define GF_CLEANUP_KIND_STACK		"stack"
 
 /*

@@ -30,7 +30,7 @@ static const char *const commands[] = { "up", "status", "down", "sweep",
 static const struct gf_opt opts[] = {
 	GF_OPT_INPUT, GF_OPT_CONFIG, GF_OPT_HELP, GF_OPT_VERSION,
 	{ .name = "provider", .kind = GF_OPT_STRING, .arg = "NAME",
-	  .help = "local or ssh (equinix ended 2026-06-30)",
+	  .help = "local, ssh or aws (equinix ended 2026-06-30)",
 	  .env = "GF_PROVIDER",
 	  .doc = GF_DOC_PROVISION_PROVIDER, .def = "local" },
 	{ .name = "sysfs", .letter = 'S', .kind = GF_OPT_STRING, .arg = "DIR",
@@ -48,13 +48,49 @@ static const struct gf_opt opts[] = {
 	{ .name = "trust-on-first-use", .kind = GF_OPT_FLAG,
 	  .help = "ssh: accept a host key FILE does not list, and pin it",
 	  .env = "GF_TRUST_ON_FIRST_USE" },
+	{ .name = "image", .kind = GF_OPT_STRING, .arg = "AMI",
+	  .help = "aws: the image to start" },
+	{ .name = "instance-type", .kind = GF_OPT_STRING, .arg = "TYPE",
+	  .help = "aws: the instance type (t3.micro, c5.metal...)" },
+	{ .name = "count", .kind = GF_OPT_INT, .arg = "N",
+	  .help = "aws: how many instances", .min = 1, .max = 100,
+	  .def = "1" },
+	{ .name = "key-name", .kind = GF_OPT_STRING, .arg = "NAME",
+	  .help = "aws: the EC2 key pair to install" },
+	{ .name = "subnet", .kind = GF_OPT_STRING, .arg = "ID",
+	  .help = "aws: the subnet to start in" },
+	{ .name = "security-group", .kind = GF_OPT_STRING, .arg = "ID",
+	  .help = "aws: the security group" },
+	{ .name = "lifetime", .kind = GF_OPT_DURATION, .arg = "DUR",
+	  .help = "aws: deadline after which instances go (default 6h)",
+	  .min = 60, .max = 30 * 86400.0, .def = "6h" },
+	{ .name = "no-ssh", .kind = GF_OPT_FLAG,
+	  .help = "aws: do not wait for SSH and facts" },
+	{ .name = "private-address", .kind = GF_OPT_FLAG,
+	  .help = "aws: reach the instances at their private address" },
+	{ .name = "ssh-wait", .kind = GF_OPT_DURATION, .arg = "DUR",
+	  .help = "aws: how long to wait for SSH (default 10m)",
+	  .min = 1, .max = 86400, .def = "10m" },
+	{ .name = "ssh-user", .kind = GF_OPT_STRING, .arg = "USER",
+	  .help = "aws: the user to log in as (default ec2-user)" },
+	{ .name = "ssh-key", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "aws: the private key to log in with" },
+	{ .name = "older-than", .kind = GF_OPT_DURATION, .arg = "DUR",
+	  .help = "sweep: also what was started longer ago than DUR" },
+	{ .name = "dry-run", .kind = GF_OPT_FLAG,
+	  .help = "sweep: list what would be removed, remove nothing" },
 };
 
 static const struct gf_cli cli = {
 	.name = "gf-provision",
 	.synopsis = "[-hV] [-c file] [-i file] [-S dir] [--provider name] "
 	    "[--inventory file] [--inventory-out file] [--known-hosts file] "
-	    "[--trust-on-first-use] up | status | down | sweep",
+	    "[--trust-on-first-use] [--image ami] [--instance-type type] "
+	    "[--count n] [--key-name name] [--subnet id] "
+	    "[--security-group id] [--lifetime dur] [--no-ssh] "
+	    "[--private-address] "
+	    "[--ssh-wait dur] [--ssh-user user] [--ssh-key file] "
+	    "[--older-than dur] [--dry-run] up | status | down | sweep",
 	.opts = opts, .nopts = GF_ARRAY_LEN(opts), .max_operands = 1,
 	.footer = "down and status read the document from -i, else standard "
 	    "input, else the state file.\nSee gf-provision(1).",
@@ -170,6 +206,35 @@ cmd_status(json_t *doc, const char *provider, const char *from)
 	return gf_close_stdout();
 }
 
+static void
+checkpoint(void *arg)
+{
+	gf_tool_checkpoint(arg);
+}
+
+/* The aws provider's settings. */
+static void
+aws_opts(struct gf_provider_opts *po, struct gf_tool *t)
+{
+	po->image = gf_opt_str(&t->set, "image");
+	po->instance_type = gf_opt_str(&t->set, "instance-type");
+	po->count = (long)gf_opt_num(&t->set, "count");
+	po->key_name = gf_opt_str(&t->set, "key-name");
+	po->subnet = gf_opt_str(&t->set, "subnet");
+	po->security_group = gf_opt_str(&t->set, "security-group");
+	po->lifetime = gf_opt_num(&t->set, "lifetime");
+	po->no_ssh = gf_opt_flag(&t->set, "no-ssh");
+	po->private_address = gf_opt_flag(&t->set, "private-address");
+	po->ssh_wait = gf_opt_num(&t->set, "ssh-wait");
+	po->ssh_user = gf_opt_str(&t->set, "ssh-user");
+	po->ssh_key = gf_opt_str(&t->set, "ssh-key");
+	po->older_than = gf_opt_num_or(&t->set, "older-than", 0);
+	po->dry_run = gf_opt_flag(&t->set, "dry-run");
+	po->checkpoint = checkpoint;
+	po->checkpoint_arg = t;
+	po->progress = gf_log_info_cb;
+}
+
 /* --inventory-out: the document's hosts as an Ansible hosts.yaml. */
 static int
 write_inventory(const char *path, const json_t *doc, struct gf_err *err)
@@ -215,6 +280,7 @@ main(int argc, char *argv[])
 	po.inventory = gf_opt_str(&t.set, "inventory");
 	po.known_hosts = gf_opt_str(&t.set, "known-hosts");
 	po.trust_on_first_use = gf_opt_flag(&t.set, "trust-on-first-use");
+	aws_opts(&po, &t);
 
 	if (flags & GF_TOOL_RUN_ANYWAY) {
 		if ((doc = state_doc(&t, &from, &err)) != NULL) {

@@ -33,8 +33,8 @@ test_expect_success 'the refusal names the shutdown and the alternatives' '
 	grep -q "Equinix Metal was shut down on 2026-06-30; use aws, g5k, openstack or ssh" err &&
 	jq -e ".steps[-1].exit == 78 and (.hosts == null)" out
 '
-test_expect_code 78 'a provider not in this build yet (aws) gives 78' '
-	gf-provision up --provider aws </dev/null
+test_expect_code 78 'a provider not in this build yet (g5k) gives 78' '
+	gf-provision up --provider g5k </dev/null
 '
 test_expect_code 64 'an unknown provider is a usage error' '
 	gf-provision up --provider nowhere </dev/null
