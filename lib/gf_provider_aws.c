@@ -183,19 +183,49 @@ checkpoint(const struct gf_provider_opts *o)
 		o->checkpoint(o->checkpoint_arg);
 }
 
-/* The cleanup entry, in the document and the state file before asking. */
+/*
+ * The cleanup entry of this attempt, in the document and the state file
+ * before anything is asked. A run whose entry is still pending (up was
+ * killed or failed) takes that entry and its ClientToken again, so EC2
+ * answers with the instances it already started; once the entry was
+ * released by down, a new attempt gets a new token. Borrowed from doc.
+ */
 static json_t *
-record(json_t *doc, struct gf_ec2 *ec2, const char *run, const char *token,
-    const char *deadline, const struct gf_provider_opts *o)
+record(json_t *doc, struct gf_ec2 *ec2, const char *run, double life,
+    const struct gf_provider_opts *o)
 {
-	json_t *cleanup = json_object_get(doc, GF_SECTION_CLEANUP);
-	json_t *e = json_pack("{s:s+,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}",
-	    GF_FIELD_CLEANUP_ID, "aws:", token, GF_FIELD_CLEANUP_KIND, "instance", GF_FIELD_CLEANUP_PROVIDER,
-	    "aws", GF_FIELD_CLEANUP_TOOL, "gf-provision",
-	    GF_FIELD_CLEANUP_RUN, run, GF_FIELD_CLEANUP_CLIENT_TOKEN, token,
-	    GF_FIELD_CLEANUP_REGION, gf_ec2_region(ec2),
-	    GF_FIELD_CLEANUP_DEADLINE, deadline, GF_FIELD_CLEANUP_INSTANCES);
+	json_t *cleanup = json_object_get(doc, GF_SECTION_CLEANUP), *e;
+	size_t i, attempt = 0;
+	char deadline[32], *token;
 
+	json_array_foreach(cleanup, i, e) {
+		const char *prov = json_string_value(json_object_get(e,
+		    GF_FIELD_CLEANUP_PROVIDER));
+		const char *r = json_string_value(json_object_get(e,
+		    GF_FIELD_CLEANUP_RUN));
+
+		if (prov == NULL || strcmp(prov, "aws") != 0 || r == NULL ||
+		    strcmp(r, run) != 0)
+			continue;
+		if (json_object_get(e, GF_FIELD_CLEANUP_RELEASED) != NULL) {
+			attempt++;
+			continue;
+		}
+		checkpoint(o);
+		return e;
+	}
+	/* EC2 takes at most 64 ASCII characters. */
+	token = attempt == 0 ? gf_xasprintf("gf-%.61s", run) :
+	    gf_xasprintf("gf-%.50s-%zu", run, attempt);
+	gf_time_format(gf_time_now() + life, 0, deadline);
+	e = json_pack("{s:s+,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}",
+	    GF_FIELD_CLEANUP_ID, "aws:", token, GF_FIELD_CLEANUP_KIND,
+	    "instance", GF_FIELD_CLEANUP_PROVIDER, "aws",
+	    GF_FIELD_CLEANUP_TOOL, "gf-provision", GF_FIELD_CLEANUP_RUN, run,
+	    GF_FIELD_CLEANUP_CLIENT_TOKEN, token, GF_FIELD_CLEANUP_REGION,
+	    gf_ec2_region(ec2), GF_FIELD_CLEANUP_DEADLINE, deadline,
+	    GF_FIELD_CLEANUP_INSTANCES);
+	free(token);
 	if (gf_ec2_endpoint(ec2) != NULL)
 		json_object_set_new(e, GF_FIELD_CLEANUP_ENDPOINT,
 		    json_string(gf_ec2_endpoint(ec2)));
@@ -287,7 +317,8 @@ wait_running(struct gf_ec2 *ec2, const json_t *ids,
 		json_decref(list);
 		if (gf_time_monotonic() - start > RUNNING_WAIT) {
 			gf_err_set(err, GF_EXIT_TEMPFAIL, "aws", "%zu of %zu "
-			    "instance(s) not running after %.0f s", json_array_size(ids) - running,
+			    "instance(s) not running after %.0f s",
+			    json_array_size(ids) - running,
 			    json_array_size(ids), RUNNING_WAIT);
 			return NULL;
 		}
@@ -388,7 +419,7 @@ aws_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 	double life = o->lifetime > 0 ? o->lifetime : DEFAULT_LIFETIME;
 	struct gf_ec2 *ec2 = NULL;
 	json_t *entry, *list = NULL, *ids = NULL, *hosts = NULL, *i, *prov;
-	char deadline[32], *token = NULL;
+	json_t *known;
 	size_t k;
 	int rc = -1;
 
@@ -400,21 +431,31 @@ aws_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 		    "has no run id");
 	if ((ec2 = gf_ec2_new(NULL, NULL, err)) == NULL)
 		return -1;
-	/* EC2 takes at most 64 ASCII characters. */
-	token = gf_xasprintf("gf-%.61s", run);
-	gf_time_format(gf_time_now() + life, 0, deadline);
-	entry = record(doc, ec2, run, token, deadline, o);
-	if ((list = run_instances(ec2, o, run, token, deadline, life,
-	    err)) == NULL)
+	entry = record(doc, ec2, run, life, o);
+	if ((list = run_instances(ec2, o, run, json_string_value(
+	    json_object_get(entry, GF_FIELD_CLEANUP_CLIENT_TOKEN)),
+	    json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_DEADLINE)), life, err)) == NULL)
 		goto out;
-	ids = json_object_get(entry, GF_FIELD_CLEANUP_INSTANCES);
-	json_array_foreach(list, k, i)
-		json_array_append_new(ids, json_string(gf_xml_str(i,
-		    "instanceId")));
+	/* A retried attempt keeps the ids it knew (and EC2 gives them). */
+	known = json_object_get(entry, GF_FIELD_CLEANUP_INSTANCES);
+	ids = json_array();
+	json_array_foreach(list, k, i) {
+		const char *id = gf_xml_str(i, "instanceId");
+		json_t *v;
+		size_t l;
+		int seen = 0;
+
+		json_array_foreach(known, l, v)
+			seen |= strcmp(json_string_value(v), id) == 0;
+		if (!seen)
+			json_array_append_new(known, json_string(id));
+		json_array_append_new(ids, json_string(id));
+	}
 	checkpoint(o);
 	json_decref(list);
-	progress(o, "aws: started %zu instance(s) in %s, waiting until "
-	    "running", json_array_size(ids), gf_ec2_region(ec2));
+	progress(o, "aws: %zu instance(s) in %s, waiting until running",
+	    json_array_size(ids), gf_ec2_region(ec2));
 	if ((list = wait_running(ec2, ids, o, err)) == NULL)
 		goto out;
 	hosts = json_array();
@@ -430,9 +471,9 @@ aws_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 	    (json_int_t)json_array_size(hosts)));
 	rc = 0;
 out:
+	json_decref(ids);
 	json_decref(hosts);
 	json_decref(list);
-	free(token);
 	gf_ec2_free(ec2);
 	return rc;
 }
