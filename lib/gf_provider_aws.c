@@ -481,7 +481,8 @@ out:
 static int
 aws_status(const json_t *doc, json_t **report, struct gf_err *err)
 {
-	json_t *ids = json_array(), *list, *out, *h, *i;
+	json_t *ids = json_array(), *list = NULL, *out, *h, *i;
+	const json_t *entry = NULL;
 	struct gf_ec2 *ec2;
 	size_t k;
 
@@ -489,7 +490,17 @@ aws_status(const json_t *doc, json_t **report, struct gf_err *err)
 		if (json_object_get(h, GF_FIELD_HOST_PROVIDER_ID) != NULL)
 			json_array_append(ids, json_object_get(h,
 			    GF_FIELD_HOST_PROVIDER_ID));
-	if ((ec2 = gf_ec2_new(NULL, NULL, err)) == NULL ||
+	/* Where the run's instances are: its last aws cleanup entry. */
+	json_array_foreach(json_object_get(doc, GF_SECTION_CLEANUP), k, h) {
+		const char *p = json_string_value(json_object_get(h,
+		    GF_FIELD_CLEANUP_PROVIDER));
+
+		if (p != NULL && strcmp(p, "aws") == 0)
+			entry = h;
+	}
+	if ((ec2 = gf_ec2_new(json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_REGION)), json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_ENDPOINT)), err)) == NULL ||
 	    (list = describe(ec2, "instance-id", ids, err)) == NULL) {
 		gf_ec2_free(ec2);
 		json_decref(ids);

@@ -111,6 +111,10 @@ test_expect_success 'the cleanup entry names the instance, region and endpoint, 
 		     .[0].endpoint == \$ep" "$f" || return 1
 	done
 '
+test_expect_success 'status asks EC2 (at the entry'"'"'s endpoint) and shows the instance running' '
+	AWS_ENDPOINT_URL=http://127.0.0.1:9 gf-provision status -i up.json >status.json 2>status.err &&
+	grep -q "provider aws: host $ID reachable" status.err && cmp -s up.json status.json
+'
 test_expect_success 'down terminates every instance of the run' '
 	gf-provision down <up.json >down.json 2>down.err &&
 	jq -e --arg id "$ID" ".cleanup[0].released and .cleanup[0].terminated == [\$id]" down.json &&
