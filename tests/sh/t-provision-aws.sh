@@ -4,7 +4,9 @@
 # scripts/peers.sh) on a loopback port: up tags, records and waits; down
 # terminates from the document or the state file alone, after a SIGKILL
 # too, and twice; refused or missing credentials are 77; sweep finds only
-# gf's expired instances; a sentinel secret never reaches any output.
+# gf's expired instances; throttling is retried (a proxy answering 503
+# RequestLimitExceeded and 429 first); a sentinel secret never reaches
+# any output.
 # Everything is checked through the EC2 API itself (boto3, which comes
 # with moto), not through gf.
 . "$GF_SRC/tests/lib.sh"
@@ -182,6 +184,54 @@ test_expect_code 75 'down after it terminates the instance (and exits with the f
 	gf-provision down </dev/null >sdown.json 2>sdown.err; rc=$?
 	test -z "$(alive "$(jq -r .run.id ssh.json)")" || rc=99
 	exit $rc
+'
+
+# A throttling storm: a proxy in front of moto answers the first
+# requests as EC2 does when it throttles (503 RequestLimitExceeded, then
+# a 429), then passes everything on.
+cat >storm.py <<'PYEOF'
+import http.server, sys, urllib.request
+port, upstream, refuse, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+seen = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        seen[0] += 1
+        if seen[0] <= refuse:
+            code = 429 if seen[0] == refuse else 503
+            err = (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>"
+                   b"<Message>Request limit exceeded.</Message></Error></Errors></Response>")
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(err)))
+            self.end_headers()
+            self.wfile.write(err)
+        else:
+            req = urllib.request.Request(upstream + self.path, data=body, method="POST",
+                headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            with urllib.request.urlopen(req) as r:
+                data = r.read()
+                self.send_response(r.status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+        with open(count, "w") as f:
+            f.write(str(seen[0]))
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PYEOF
+STORM_PORT=$(free_port)
+"$PY" storm.py "$STORM_PORT" "$AWS_ENDPOINT_URL" 3 storm.count >storm.log 2>&1 &
+test_track_pid $!
+wait_until 30 "the throttling proxy" "port_open $STORM_PORT"
+export GF_STATE="$TEST_DIR/state-storm.json"
+test_expect_success 'throttling (503 RequestLimitExceeded, 429) is retried with backoff' '
+	AWS_ENDPOINT_URL=http://127.0.0.1:$STORM_PORT gf-provision up --provider aws \
+	    --image "$AMI" --instance-type t3.micro --no-ssh </dev/null >storm.json 2>storm.err &&
+	test "$(ec2 state "$(jq -r ".hosts[0].provider_id" storm.json)")" = running &&
+	test "$(cat storm.count)" -ge 5 &&
+	gf-provision down <storm.json >storm-down.json 2>storm-down.err &&
+	test -z "$(alive "$(jq -r .run.id storm.json)")"
 '
 
 export GF_STATE="$TEST_DIR/state-4.json"
