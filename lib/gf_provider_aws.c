@@ -106,30 +106,47 @@ gone(const char *state)
 }
 
 /*
- * DescribeInstances with one filter; the instances (a new array) or
- * NULL with err.
+ * DescribeInstances with one filter, every page; the instances (a new
+ * array) or NULL with err.
  */
 static json_t *
 describe(struct gf_ec2 *ec2, const char *filter, const json_t *values,
     struct gf_err *err)
 {
 	struct gf_buf p = GF_BUF_INIT;
-	json_t *x, *out, *v;
+	json_t *out = json_array(), *x, *page, *v;
+	char *next = NULL;
 	size_t i;
 
-	gf_ec2_param(&p, "Filter.1.Name", filter);
-	json_array_foreach(values, i, v) {
-		char name[48];
+	do {
+		gf_buf_reset(&p);
+		gf_ec2_param(&p, "Filter.1.Name", filter);
+		json_array_foreach(values, i, v) {
+			char name[48];
 
-		snprintf(name, sizeof(name), "Filter.1.Value.%zu", i + 1);
-		gf_ec2_param(&p, name, json_string_value(v));
-	}
-	x = gf_ec2_call(ec2, "DescribeInstances", &p, err);
+			snprintf(name, sizeof(name), "Filter.1.Value.%zu",
+			    i + 1);
+			gf_ec2_param(&p, name, json_string_value(v));
+		}
+		if (next != NULL)
+			gf_ec2_param(&p, "NextToken", next);
+		free(next);
+		next = NULL;
+		if ((x = gf_ec2_call(ec2, "DescribeInstances", &p, err)) ==
+		    NULL) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+		page = instances_of(x);
+		json_array_extend(out, page);
+		json_decref(page);
+		if (gf_xml_str(x, "nextToken") != NULL &&
+		    *gf_xml_str(x, "nextToken") != '\0')
+			next = gf_xstrdup(gf_xml_str(x, "nextToken"));
+		json_decref(x);
+	} while (next != NULL);
 	gf_buf_release(&p);
-	if (x == NULL)
-		return NULL;
-	out = instances_of(x);
-	json_decref(x);
 	return out;
 }
 
@@ -151,11 +168,23 @@ terminate(struct gf_ec2 *ec2, const json_t *ids, struct gf_err *err)
 	}
 	x = gf_ec2_call(ec2, "TerminateInstances", &p, err);
 	gf_buf_release(&p);
-	if (x == NULL && strcmp(gf_ec2_last_code(ec2),
-	    "InvalidInstanceID.NotFound") == 0)
-		return 0;
 	json_decref(x);
-	return x == NULL ? -1 : 0;
+	if (x != NULL)
+		return 0;
+	if (strcmp(gf_ec2_last_code(ec2), "InvalidInstanceID.NotFound") != 0)
+		return -1;
+	/* One unknown id fails the whole call: the others one by one. */
+	if (json_array_size(ids) > 1)
+		json_array_foreach(ids, i, v) {
+			json_t *one = json_pack("[O]", v);
+			int rc = terminate(ec2, one, err);
+
+			json_decref(one);
+			if (rc < 0)
+				return -1;
+		}
+	gf_err_clear(err);
+	return 0;
 }
 
 static void

@@ -135,6 +135,14 @@ test_expect_success 'up again after down starts a new instance (a new token)' '
 	test -z "$(alive "$RUN")"
 '
 
+test_expect_success 'down of an entry whose instances EC2 does not know exits 0' '
+	jq --arg ep "$AWS_ENDPOINT_URL/" ".cleanup = [{id: \"aws:gf-gone\", kind: \"instance\",
+	    provider: \"aws\", run: \"never-started\", region: \"us-east-1\", endpoint: \$ep,
+	    instances: [\"i-0123456789abcdef0\"]}] | del(.hosts)" up.json >gone.json &&
+	GF_STATE=none gf-provision down <gone.json >gone-down.json 2>gone-down.err &&
+	jq -e ".cleanup[0].released and .cleanup[0].terminated == []" gone-down.json
+'
+
 # Killed while it waits for SSH (moto's instances have none): the state
 # file alone gives everything back.
 export GF_STATE="$TEST_DIR/state-2.json"
