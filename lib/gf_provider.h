@@ -39,6 +39,7 @@ struct gf_provider_opts {
 	const char *subnet;
 	const char *security_group;
 	double lifetime;		/* seconds to the deadline; 0: 6 h */
+	int spot;			/* spot instances, not on-demand */
 	int no_ssh;			/* do not wait for SSH and facts */
 	int private_address;		/* reach hosts at their private IP */
 	double ssh_wait;		/* seconds to wait for SSH; 0: 600 */

@@ -290,6 +290,14 @@ run_instances(struct gf_ec2 *ec2, const struct gf_provider_opts *o,
 	gf_ec2_param(&p, "ClientToken", token);
 	gf_ec2_param(&p, "InstanceInitiatedShutdownBehavior", "terminate");
 	gf_ec2_param(&p, "UserData", data);
+	if (o->spot) {
+		/* One-time: an interrupted spot instance is gone for good. */
+		gf_ec2_param(&p, "InstanceMarketOptions.MarketType", "spot");
+		gf_ec2_param(&p, "InstanceMarketOptions.SpotOptions."
+		    "SpotInstanceType", "one-time");
+		gf_ec2_param(&p, "InstanceMarketOptions.SpotOptions."
+		    "InstanceInterruptionBehavior", "terminate");
+	}
 	if (o->key_name != NULL)
 		gf_ec2_param(&p, "KeyName", o->key_name);
 	if (o->subnet != NULL)

@@ -64,6 +64,8 @@ static const struct gf_opt opts[] = {
 	{ .name = "lifetime", .kind = GF_OPT_DURATION, .arg = "DUR",
 	  .help = "aws: deadline after which instances go (default 6h)",
 	  .min = 60, .max = 30 * 86400.0, .def = "6h" },
+	{ .name = "spot", .kind = GF_OPT_FLAG,
+	  .help = "aws: spot instances (one-time) instead of on-demand" },
 	{ .name = "no-ssh", .kind = GF_OPT_FLAG,
 	  .help = "aws: do not wait for SSH and facts" },
 	{ .name = "private-address", .kind = GF_OPT_FLAG,
@@ -87,7 +89,7 @@ static const struct gf_cli cli = {
 	    "[--inventory file] [--inventory-out file] [--known-hosts file] "
 	    "[--trust-on-first-use] [--image ami] [--instance-type type] "
 	    "[--count n] [--key-name name] [--subnet id] "
-	    "[--security-group id] [--lifetime dur] [--no-ssh] "
+	    "[--security-group id] [--lifetime dur] [--spot] [--no-ssh] "
 	    "[--private-address] "
 	    "[--ssh-wait dur] [--ssh-user user] [--ssh-key file] "
 	    "[--older-than dur] [--dry-run] up | status | down | sweep",
@@ -223,6 +225,7 @@ aws_opts(struct gf_provider_opts *po, struct gf_tool *t)
 	po->subnet = gf_opt_str(&t->set, "subnet");
 	po->security_group = gf_opt_str(&t->set, "security-group");
 	po->lifetime = gf_opt_num(&t->set, "lifetime");
+	po->spot = gf_opt_flag(&t->set, "spot");
 	po->no_ssh = gf_opt_flag(&t->set, "no-ssh");
 	po->private_address = gf_opt_flag(&t->set, "private-address");
 	po->ssh_wait = gf_opt_num(&t->set, "ssh-wait");

@@ -67,6 +67,9 @@ elif cmd == "tag":
         for t in i.get("Tags", []):
             if t["Key"] == args[1]:
                 print(t["Value"])
+elif cmd == "lifecycle":
+    for i in each([{"Name": "instance-id", "Values": [args[0]]}]):
+        print(i.get("InstanceLifecycle", "on-demand"))
 elif cmd == "shutdown-behavior":
     print(c.describe_instance_attribute(InstanceId=args[0],
           Attribute="instanceInitiatedShutdownBehavior")
@@ -125,6 +128,14 @@ test_expect_success 'down terminates every instance of the run' '
 test_expect_success 'a second down exits 0' '
 	gf-provision down <down.json >down2.json 2>down2.err &&
 	jq -e ".cleanup[0].terminated == []" down2.json
+'
+test_expect_success '--spot starts a spot instance' '
+	gf-provision up --provider aws --image "$AMI" --instance-type t3.micro \
+	    --spot --no-ssh </dev/null >spot.json 2>spot.err &&
+	sid=$(jq -r ".hosts[0].provider_id" spot.json) &&
+	test "$(ec2 lifecycle "$sid")" = spot && test "$(ec2 lifecycle "$ID")" = on-demand &&
+	gf-provision down <spot.json >spot-down.json 2>spot-down.err &&
+	test -z "$(alive "$(jq -r .run.id spot.json)")"
 '
 test_expect_success 'up again after down starts a new instance (a new token)' '
 	gf-provision up --provider aws --image "$AMI" --instance-type t3.micro \
