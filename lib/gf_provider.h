@@ -36,6 +36,7 @@ struct gf_provider_opts {
 	const char *instance_type;
 	long count;			/* 0: 1 */
 	const char *key_name;		/* an EC2 key pair, or NULL */
+	const char *import_key;		/* a public key file to import */
 	const char *subnet;
 	const char *security_group;
 	double lifetime;		/* seconds to the deadline; 0: 6 h */

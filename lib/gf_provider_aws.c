@@ -27,6 +27,7 @@
 #include "gf_buf.h"
 #include "gf_doc.h"
 #include "gf_ec2.h"
+#include "gf_fs.h"
 #include "gf_parse.h"
 #include "gf_section.h"
 #include "gf_xalloc.h"
@@ -233,8 +234,12 @@ record(json_t *doc, struct gf_ec2 *ec2, const char *run, double life,
 		const char *r = json_string_value(json_object_get(e,
 		    GF_FIELD_CLEANUP_RUN));
 
+		const char *kind = json_string_value(json_object_get(e,
+		    GF_FIELD_CLEANUP_KIND));
+
 		if (prov == NULL || strcmp(prov, "aws") != 0 || r == NULL ||
-		    strcmp(r, run) != 0)
+		    strcmp(r, run) != 0 || kind == NULL ||
+		    strcmp(kind, "instance") != 0)
 			continue;
 		if (json_object_get(e, GF_FIELD_CLEANUP_RELEASED) != NULL) {
 			attempt++;
@@ -269,8 +274,8 @@ record(json_t *doc, struct gf_ec2 *ec2, const char *run, double life,
 
 static json_t *
 run_instances(struct gf_ec2 *ec2, const struct gf_provider_opts *o,
-    const char *run, const char *token, const char *deadline, double life,
-    struct gf_err *err)
+    const char *key_name, const char *run, const char *token,
+    const char *deadline, double life, struct gf_err *err)
 {
 	struct gf_buf p = GF_BUF_INIT;
 	long n = o->count > 0 ? o->count : 1;
@@ -298,8 +303,8 @@ run_instances(struct gf_ec2 *ec2, const struct gf_provider_opts *o,
 		gf_ec2_param(&p, "InstanceMarketOptions.SpotOptions."
 		    "InstanceInterruptionBehavior", "terminate");
 	}
-	if (o->key_name != NULL)
-		gf_ec2_param(&p, "KeyName", o->key_name);
+	if (key_name != NULL)
+		gf_ec2_param(&p, "KeyName", key_name);
 	if (o->subnet != NULL)
 		gf_ec2_param(&p, "SubnetId", o->subnet);
 	if (o->security_group != NULL)
@@ -449,6 +454,74 @@ wait_ssh(json_t *hosts, const struct gf_provider_opts *o, struct gf_err *err)
 	}
 }
 
+/*
+ * --import-key: the public key imported as the key pair named after the
+ * instance entry's token, tagged like the instances; its own cleanup
+ * entry is saved first. Already imported (an earlier attempt of the run)
+ * is success. Returns the key pair's name (borrowed from doc) or NULL.
+ */
+static const char *
+import_key(json_t *doc, struct gf_ec2 *ec2, const json_t *inst,
+    const struct gf_provider_opts *o, struct gf_err *err)
+{
+	const char *token = json_string_value(json_object_get(inst,
+	    GF_FIELD_CLEANUP_CLIENT_TOKEN));
+	json_t *cleanup = json_object_get(doc, GF_SECTION_CLEANUP), *e, *x;
+	struct gf_buf p = GF_BUF_INIT;
+	char *pub, *data;
+	size_t len;
+
+	if ((pub = gf_fs_read(o->import_key, 16384, &len, err)) == NULL)
+		return NULL;
+	while (len > 0 && (pub[len - 1] == '\n' || pub[len - 1] == '\r'))
+		pub[--len] = '\0';
+	e = json_pack("{s:s+,s:s,s:s,s:s,s:O,s:O,s:O,s:s}",
+	    GF_FIELD_CLEANUP_ID, "aws-key:", token, GF_FIELD_CLEANUP_KIND,
+	    "key-pair", GF_FIELD_CLEANUP_PROVIDER, "aws",
+	    GF_FIELD_CLEANUP_TOOL, "gf-provision", GF_FIELD_CLEANUP_RUN,
+	    json_object_get(inst, GF_FIELD_CLEANUP_RUN),
+	    GF_FIELD_CLEANUP_REGION, json_object_get(inst,
+	    GF_FIELD_CLEANUP_REGION), GF_FIELD_CLEANUP_DEADLINE,
+	    json_object_get(inst, GF_FIELD_CLEANUP_DEADLINE),
+	    GF_FIELD_CLEANUP_KEY_NAME, token);
+	if (json_object_get(inst, GF_FIELD_CLEANUP_ENDPOINT) != NULL)
+		json_object_set(e, GF_FIELD_CLEANUP_ENDPOINT,
+		    json_object_get(inst, GF_FIELD_CLEANUP_ENDPOINT));
+	/* Given back after the instances that use it (reverse order); an
+	 * earlier attempt's entry is kept as it is. */
+	json_array_foreach(cleanup, len, x)
+		if (json_equal(json_object_get(x, GF_FIELD_CLEANUP_ID),
+		    json_object_get(e, GF_FIELD_CLEANUP_ID))) {
+			json_decref(e);
+			e = NULL;
+			break;
+		}
+	if (e != NULL)
+		json_array_insert_new(cleanup, json_array_size(cleanup) - 1,
+		    e);
+	checkpoint(o);
+	data = base64(pub);
+	free(pub);
+	gf_ec2_param(&p, "KeyName", token);
+	gf_ec2_param(&p, "PublicKeyMaterial", data);
+	gf_ec2_param(&p, "TagSpecification.1.ResourceType", "key-pair");
+	gf_ec2_param(&p, "TagSpecification.1.Tag.1.Key", TAG_RUN);
+	gf_ec2_param(&p, "TagSpecification.1.Tag.1.Value", json_string_value(
+	    json_object_get(inst, GF_FIELD_CLEANUP_RUN)));
+	gf_ec2_param(&p, "TagSpecification.1.Tag.2.Key", TAG_DEADLINE);
+	gf_ec2_param(&p, "TagSpecification.1.Tag.2.Value", json_string_value(
+	    json_object_get(inst, GF_FIELD_CLEANUP_DEADLINE)));
+	x = gf_ec2_call(ec2, "ImportKeyPair", &p, err);
+	gf_buf_release(&p);
+	free(data);
+	if (x == NULL && strcmp(gf_ec2_last_code(ec2),
+	    "InvalidKeyPair.Duplicate") != 0)
+		return NULL;
+	json_decref(x);
+	gf_err_clear(err);
+	return token;
+}
+
 static int
 aws_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 {
@@ -457,19 +530,28 @@ aws_up(json_t *doc, const struct gf_provider_opts *o, struct gf_err *err)
 	struct gf_ec2 *ec2 = NULL;
 	json_t *entry, *list = NULL, *ids = NULL, *hosts = NULL, *i, *prov;
 	json_t *known;
+	const char *key = o->key_name;
 	size_t k;
 	int rc = -1;
 
 	if (o->image == NULL || o->instance_type == NULL)
 		return gf_err_set(err, GF_EXIT_USAGE, "aws", "the aws provider "
 		    "needs --image AMI and --instance-type TYPE");
+	if (o->import_key != NULL && o->key_name != NULL)
+		return gf_err_set(err, GF_EXIT_USAGE, "aws", "--import-key and "
+		    "--key-name are exclusive: the imported key is named after "
+		    "the run");
 	if (run == NULL)
 		return gf_err_set(err, GF_EXIT_DATAERR, "aws", "the document "
 		    "has no run id");
 	if ((ec2 = gf_ec2_new(NULL, NULL, err)) == NULL)
 		return -1;
 	entry = record(doc, ec2, run, life, o);
-	if ((list = run_instances(ec2, o, run, json_string_value(
+	if (o->import_key != NULL && json_array_size(json_object_get(entry,
+	    GF_FIELD_CLEANUP_INSTANCES)) == 0 &&
+	    (key = import_key(doc, ec2, entry, o, err)) == NULL)
+		goto out;
+	if ((list = run_instances(ec2, o, key, run, json_string_value(
 	    json_object_get(entry, GF_FIELD_CLEANUP_CLIENT_TOKEN)),
 	    json_string_value(json_object_get(entry,
 	    GF_FIELD_CLEANUP_DEADLINE)), life, err)) == NULL)
@@ -591,6 +673,36 @@ list_into(struct gf_ec2 *ec2, const char *filter, const json_t *values,
  * tagged with its run (the tool may have died before EC2 answered).
  * What was terminated goes into the entry's "terminated".
  */
+/* A key pair: deleted; one already gone is success. */
+static int
+delete_key(json_t *entry, struct gf_err *err)
+{
+	const char *name = json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_KEY_NAME));
+	struct gf_buf p = GF_BUF_INIT;
+	struct gf_ec2 *ec2;
+	json_t *x;
+
+	if (name == NULL)
+		return gf_err_set(err, GF_EXIT_DATAERR, "aws", "cleanup entry "
+		    "of kind key-pair has no '%s'", GF_FIELD_CLEANUP_KEY_NAME);
+	if ((ec2 = gf_ec2_new(json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_REGION)), json_string_value(json_object_get(
+	    entry, GF_FIELD_CLEANUP_ENDPOINT)), err)) == NULL)
+		return -1;
+	gf_ec2_param(&p, "KeyName", name);
+	x = gf_ec2_call(ec2, "DeleteKeyPair", &p, err);
+	gf_buf_release(&p);
+	if (x == NULL && strcmp(gf_ec2_last_code(ec2),
+	    "InvalidKeyPair.NotFound") == 0) {
+		gf_err_clear(err);
+		x = json_object();
+	}
+	gf_ec2_free(ec2);
+	json_decref(x);
+	return x == NULL ? -1 : 0;
+}
+
 static int
 aws_down(json_t *doc, json_t *entry, struct gf_err *err)
 {
@@ -602,9 +714,17 @@ aws_down(json_t *doc, json_t *entry, struct gf_err *err)
 	int rc = -1;
 
 	(void)doc;
-	if (run == NULL)
+	if (json_is_string(json_object_get(entry, GF_FIELD_CLEANUP_KIND)) &&
+	    strcmp(json_string_value(json_object_get(entry,
+	    GF_FIELD_CLEANUP_KIND)), "key-pair") == 0) {
+		json_decref(kill);
+		return delete_key(entry, err);
+	}
+	if (run == NULL) {
+		json_decref(kill);
 		return gf_err_set(err, GF_EXIT_DATAERR, "aws", "cleanup entry "
 		    "of kind instance has no '%s'", GF_FIELD_CLEANUP_RUN);
+	}
 	if ((ec2 = gf_ec2_new(json_string_value(json_object_get(entry,
 	    GF_FIELD_CLEANUP_REGION)), json_string_value(json_object_get(
 	    entry, GF_FIELD_CLEANUP_ENDPOINT)), err)) == NULL) {

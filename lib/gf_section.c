@@ -141,6 +141,8 @@ static const struct gf_section_field fields[] = {
 	    "instance ids, once EC2 gave them" },
 	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_TERMINATED, A, "aws: the "
 	    "instances down terminated" },
+	{ GF_SECTION_CLEANUP, GF_FIELD_CLEANUP_KEY_NAME, S, "aws: the key "
+	    "pair imported (kind key-pair)" },
 
 	{ GF_SECTION_STACK, "mode", S, "how the stack runs (local, "
 	    "hosts)" },

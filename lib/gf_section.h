@@ -119,6 +119,7 @@
 #define GF_FIELD_CLEANUP_DEADLINE	"deadline"	/* RFC 3339 */
 #define GF_FIELD_CLEANUP_INSTANCES	"instances"
 #define GF_FIELD_CLEANUP_TERMINATED	"terminated"
+#define GF_FIELD_CLEANUP_KEY_NAME	"key_name"
 #define GF_CLEANUP_KIND_STACK		"stack"
 
 /*

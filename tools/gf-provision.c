@@ -57,6 +57,8 @@ static const struct gf_opt opts[] = {
 	  .def = "1" },
 	{ .name = "key-name", .kind = GF_OPT_STRING, .arg = "NAME",
 	  .help = "aws: the EC2 key pair to install" },
+	{ .name = "import-key", .kind = GF_OPT_STRING, .arg = "FILE",
+	  .help = "aws: import this public key as the run's key pair" },
 	{ .name = "subnet", .kind = GF_OPT_STRING, .arg = "ID",
 	  .help = "aws: the subnet to start in" },
 	{ .name = "security-group", .kind = GF_OPT_STRING, .arg = "ID",
@@ -88,7 +90,7 @@ static const struct gf_cli cli = {
 	.synopsis = "[-hV] [-c file] [-i file] [-S dir] [--provider name] "
 	    "[--inventory file] [--inventory-out file] [--known-hosts file] "
 	    "[--trust-on-first-use] [--image ami] [--instance-type type] "
-	    "[--count n] [--key-name name] [--subnet id] "
+	    "[--count n] [--key-name name] [--import-key file] [--subnet id] "
 	    "[--security-group id] [--lifetime dur] [--spot] [--no-ssh] "
 	    "[--private-address] "
 	    "[--ssh-wait dur] [--ssh-user user] [--ssh-key file] "
@@ -222,6 +224,7 @@ aws_opts(struct gf_provider_opts *po, struct gf_tool *t)
 	po->instance_type = gf_opt_str(&t->set, "instance-type");
 	po->count = (long)gf_opt_num(&t->set, "count");
 	po->key_name = gf_opt_str(&t->set, "key-name");
+	po->import_key = gf_opt_str(&t->set, "import-key");
 	po->subnet = gf_opt_str(&t->set, "subnet");
 	po->security_group = gf_opt_str(&t->set, "security-group");
 	po->lifetime = gf_opt_num(&t->set, "lifetime");

@@ -67,6 +67,13 @@ elif cmd == "tag":
         for t in i.get("Tags", []):
             if t["Key"] == args[1]:
                 print(t["Value"])
+elif cmd == "keys":
+    for k in c.describe_key_pairs()["KeyPairs"]:
+        tags = {t["Key"]: t["Value"] for t in k.get("Tags", [])}
+        print(k["KeyName"], tags.get("gf:run", "-"))
+elif cmd == "key-of":
+    for i in each([{"Name": "instance-id", "Values": [args[0]]}]):
+        print(i.get("KeyName", "-"))
 elif cmd == "lifecycle":
     for i in each([{"Name": "instance-id", "Values": [args[0]]}]):
         print(i.get("InstanceLifecycle", "on-demand"))
@@ -136,6 +143,25 @@ test_expect_success '--spot starts a spot instance' '
 	test "$(ec2 lifecycle "$sid")" = spot && test "$(ec2 lifecycle "$ID")" = on-demand &&
 	gf-provision down <spot.json >spot-down.json 2>spot-down.err &&
 	test -z "$(alive "$(jq -r .run.id spot.json)")"
+'
+need ssh-keygen openssh-client
+ssh-keygen -q -t ed25519 -N "" -f "$TEST_DIR/k" </dev/null >/dev/null
+test_expect_success '--import-key imports the key as the run'"'"'s key pair, recorded first, used by the instance' '
+	gf-provision up --provider aws --image "$AMI" --instance-type t3.micro \
+	    --import-key k.pub --no-ssh </dev/null >key.json 2>key.err &&
+	krun=$(jq -r .run.id key.json) && kid=$(jq -r ".hosts[0].provider_id" key.json) &&
+	kname=$(jq -r ".cleanup[] | select(.kind == \"key-pair\") | .key_name" key.json) &&
+	test -n "$kname" && ec2 keys | grep -qx "$kname $krun" &&
+	test "$(ec2 key-of "$kid")" = "$kname" &&
+	jq -e "[.cleanup[].kind] == [\"key-pair\", \"instance\"]" key.json
+'
+KEYRUN=$(jq -r .run.id key.json)
+test_expect_success 'down terminates the instance and deletes the key pair, twice' '
+	test -n "$(ec2 run-states "$KEYRUN")" && ec2 keys | grep -q " $KEYRUN\$" &&
+	gf-provision down <key.json >key-down.json 2>key-down.err &&
+	test -z "$(alive "$KEYRUN")" && ! ec2 keys | grep -q " $KEYRUN\$" &&
+	jq -e ".cleanup | all(.released)" key-down.json &&
+	gf-provision down <key-down.json >key-down2.json 2>key-down2.err
 '
 test_expect_success 'up again after down starts a new instance (a new token)' '
 	gf-provision up --provider aws --image "$AMI" --instance-type t3.micro \
