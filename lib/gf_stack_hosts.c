@@ -340,13 +340,12 @@ out:
 }
 
 static void
-stop_started(struct gf_host *runner, const char *state, struct gf_host **hs,
+stop_started(const char *state, struct gf_host **hs,
     const json_t *parts)
 {
 	const json_t *part;
 	size_t i;
 
-	(void)runner;
 	gf_stack_stop_runner(state, NULL, NULL);
 	json_array_foreach(parts, i, part)
 		gf_stack_stop(hs[i], json_string_value(json_object_get(part,
@@ -474,7 +473,7 @@ gf_stack_hosts_start(const struct gf_stack_hosts_opts *o, struct gf_err *err)
 	json_object_set(sec, GF_SECTION_HOSTS, parts);
 	goto out;
 fail:
-	stop_started(runner, o->base->state_dir, hs, parts);
+	stop_started(o->base->state_dir, hs, parts);
 out:
 	for (size_t i = 0; i < n; i++)
 		gf_host_free(hs[i]);
@@ -489,7 +488,6 @@ int
 gf_stack_hosts_stop(const json_t *doc, const json_t *stack, json_t **report,
     struct gf_err *err)
 {
-	struct gf_host *runner = gf_host_local_new();
 	json_t *rep = json_object(), *hrep = json_object(), *r = NULL;
 	const json_t *part;
 	struct gf_err first = GF_ERR_INIT;
@@ -523,7 +521,6 @@ gf_stack_hosts_stop(const json_t *doc, const json_t *stack, json_t **report,
 		json_object_set_new(hrep, name, r);
 	}
 	json_object_set_new(rep, GF_SECTION_HOSTS, hrep);
-	gf_host_free(runner);
 	if (rc < 0)
 		*err = first;
 	if (report != NULL)

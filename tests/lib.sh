@@ -143,6 +143,19 @@ wait_until() {	# SECONDS WHAT SCRIPT
 	done
 }
 
+# Wait until PROMQL, asked of the Prometheus the document DOC names, is
+# past DOC's last window (its end + 1 s): a sample time, so that the last
+# scrape of a window is in before a tool reads it. Nothing to wait for
+# without a Prometheus.
+prom_after_windows() {	# DOC PROMQL [SECONDS]
+	_paw_url=$(jq -r '.stack.prometheus.url // empty' "$1") &&
+	_paw_min=$(( $(jq '[.windows[]?.end] | max // 0 | ceil' "$1") + 1 )) ||
+	    return 1
+	_paw_q=$2
+	[ -z "$_paw_url" ] || wait_until "${3:-60}" "samples after the last window" \
+	    'prom_at_least "$_paw_url" "$_paw_q" "$_paw_min"'
+}
+
 # GET a URL and print the body (for PromQL use prom_query).
 http_get() { perl -MHTTP::Tiny -e '
 	my $r = HTTP::Tiny->new(timeout => 10)->get($ARGV[0]);

@@ -46,10 +46,7 @@ EOF
 # Pass the document on once Prometheus has samples after its last window.
 scraped() {	# FILE
 	cat >"$1"
-	_url=$(jq -r '.stack.prometheus.url // empty' "$1")
-	_last=$(jq '[.windows[]?.end] | max // 0 | ceil' "$1")
-	wait_until 60 "samples after the last window" \
-	    "prom_at_least $_url 'min(timestamp(gf_powersim_cpu_utilisation))' $((_last + 1))" >&2
+	prom_after_windows "$1" 'min(timestamp(gf_powersim_cpu_utilisation))' >&2
 	cat "$1"
 }
 

@@ -112,9 +112,7 @@ test_expect_success 'gf-stress --host gfh2 on the stack: stress-ng there only' '
 '
 
 test_expect_success 'gf-validate reads the runner'"'"'s Prometheus over the windows' '
-	last=$(jq "[.windows[].end] | max | ceil" st.json) &&
-	wait_until 30 "samples of gfh2 after the last window" \
-	    "prom_at_least $URL \"max(timestamp(node_rapl_package_joules_total{host=\\\"gfh2\\\"}))\" $((last + 1))" &&
+	prom_after_windows st.json "max(timestamp(node_rapl_package_joules_total{host=\"gfh2\"}))" 30 &&
 	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[10s]))" \
 	    --step 1s -o "$TEST_DIR/val" -i st.json >val.json 2>err || { cat err >&2; false; }
 	jq -e ".steps[-1].ok and all(.validate.summaries[]; .mean_power_w > 0)" val.json
@@ -214,9 +212,7 @@ test_expect_success 'Prometheus on gfh1 behind a tunnel: validate, train and sna
 	    and .stack.prometheus.listen == \"127.0.0.1:\(.stack.prometheus.port)\"
 	    and [.stack.hosts[].reach] == [\"direct\", \"ssh\"]" kpt.json &&
 	gf-stress --host gfh2 --plan-file two.yaml -i kpt.json >spt.json 2>/dev/null &&
-	url=$(jq -r .stack.prometheus.url kpt.json) && last=$(jq "[.windows[].end] | max | ceil" spt.json) &&
-	wait_until 30 "samples of gfh2 after the last window" \
-	    "prom_at_least $url \"max(timestamp(node_rapl_package_joules_total{host=\\\"gfh2\\\"}))\" $((last + 1))" &&
+	prom_after_windows spt.json "max(timestamp(node_rapl_package_joules_total{host=\"gfh2\"}))" 30 &&
 	gf-validate --power "sum(rate(node_rapl_package_joules_total{host=\"gfh2\"}[3s]))" \
 	    --step 1s -o "$TEST_DIR/val-pt" -i spt.json 2>err |
 	    gf-train --profile node-exporter --energy-source rapl-sysfs --feature-group NodeSim \

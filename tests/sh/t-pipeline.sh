@@ -59,10 +59,8 @@ EOF
 # last window (the last scrape of a window may still be on its way).
 scraped() {	# FILE
 	cat >"$1"
-	_url=$(jq -r '.stack.prometheus.url // empty' "$1")
-	_last=$(jq '[.windows[]?.end] | max // 0 | ceil' "$1")
-	[ -z "$_url" ] || wait_until 60 "samples after the last window" \
-	    "prom_at_least $_url 'min(timestamp({__name__=~\"node_rapl_.*_joules_total|gf_powersim_cpu_utilisation\"}))' $((_last + 1))" >&2
+	prom_after_windows "$1" \
+	    'min(timestamp({__name__=~"node_rapl_.*_joules_total|gf_powersim_cpu_utilisation"}))' >&2
 	cat "$1"
 }
 
